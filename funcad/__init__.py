@@ -1,0 +1,33 @@
+"""funcad: JAX-style functional automatic differentiation on NumPy.
+
+``funcad.grad(f)(x)`` traces ``f`` with tracers that record each primitive operation, then
+walks that record in reverse, summing adjoints. See docs/architecture.md for the design.
+"""
+
+from funcad import tree_util  # noqa: F401
+from funcad import lax  # noqa: F401
+from funcad import numpy  # noqa: F401  (also installs the array API on tracers)
+from funcad import scipy  # noqa: F401
+from funcad.ad import float0, grad, value_and_grad, vjp  # noqa: F401
+from funcad.core import ClosedJaxpr, Jaxpr, eval_jaxpr  # noqa: F401
+from funcad.errors import (  # noqa: F401
+    ConcretizationTypeError, DerivativeDropError, FuncadError, NotImplementedForTracerError,
+    UnexpectedTracerError,
+)
+from funcad.tracing import ShapeDtypeStruct, make_jaxpr  # noqa: F401
+
+__version__ = "0.1.0"
+
+
+def stop_gradient(x):
+    """The value of ``x`` with no derivative: gradients do not flow through it. Works on
+    pytrees."""
+    from funcad.primitives.structural import stop_gradient as _stop
+
+    return tree_util.tree_map(_stop, x)
+
+
+__all__ = [
+    "grad", "value_and_grad", "vjp", "make_jaxpr", "stop_gradient", "eval_jaxpr",
+    "ShapeDtypeStruct", "Jaxpr", "ClosedJaxpr", "float0", "tree_util", "numpy", "lax", "scipy",
+]

@@ -1,0 +1,512 @@
+"""Reverse-mode differentiation: ``vjp``, ``grad`` and ``value_and_grad``.
+
+The forward pass runs the user's function on ``VJPTracer``s. Each primitive applied to one
+of them is computed by the parent trace (so an outer transformation sees it) and recorded
+as one *tape entry*: the primitive, its params, its input values and its output value. The
+tape is the IR of this one evaluation, in execution order: an equation list whose values
+are concrete, so Python control flow on them just works.
+
+The backward pass walks the tape in reverse in a plain loop (no recursion, so a
+100,000-step chain is fine), calls each primitive's VJP rule with the output's cotangent,
+and *sums* the cotangents of a value that feeds several paths. Entries whose output got no
+cotangent are skipped (symbolic zeros). When the tape is consumed (``grad``), each entry is
+popped as it is processed, so every intermediate is freed as soon as no later step needs it.
+
+VJP rules are written with funcad operations, so the backward pass is itself traced by any
+outer transformation: that is all ``grad(grad(f))`` needs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from funcad import tree_util
+from funcad.core import (
+    dtype_of,
+    shape_of,
+    EVAL_TRACE,
+    Primitive,
+    ShapedArray,
+    Trace,
+    Tracer,
+    current_trace,
+    escaped_tracer_error,
+    get_aval,
+    set_current_trace,
+)
+from funcad.errors import DerivativeDropError
+
+# ----------------------------------------------------------------------------------------------
+# The rule table.
+#
+# vjp_rules[p](cotangent, ans, args, params, wanted) -> one cotangent (or None) per argument,
+# where ``wanted[i]`` is falsy when argument i needs no cotangent. Most rules are written one
+# function per argument with ``defvjp``, which reads like a table of derivatives.
+
+vjp_rules: dict[Primitive, Callable[..., Sequence[Any]]] = {}
+nondifferentiable: set[Primitive] = set()
+
+
+def defvjp(primitive: Primitive, *arg_rules: Callable[..., Any] | None) -> None:
+    """Register ``arg_rules[i](g, ans, *args, **params)``: the cotangent of argument i given
+    the output's cotangent ``g``. ``None`` marks an argument with no derivative (an integer
+    index, a boolean predicate)."""
+
+    def rule(g: Any, ans: Any, args: Sequence[Any], params: dict, wanted: Sequence[Any]):
+        return [
+            None if arg_rule is None or want is None else arg_rule(g, ans, *args, **params)
+            for arg_rule, want in zip(arg_rules, wanted)
+        ]
+
+    vjp_rules[primitive] = rule
+
+
+def defvjp_all(primitive: Primitive, rule: Callable[..., Sequence[Any]]) -> None:
+    """Register a rule that computes all argument cotangents at once (variadic primitives)."""
+    vjp_rules[primitive] = rule
+
+
+def defnondiff(*primitives: Primitive) -> None:
+    """Declare primitives whose outputs are piecewise constant (comparisons, ``floor``,
+    ``argmax``...): their outputs carry no derivative, so they are not even recorded."""
+    nondifferentiable.update(primitives)
+
+
+def unbroadcast(x: Any, cotangent: Any) -> Any:
+    """Sum ``cotangent`` back down to the shape of ``x`` (undoing NumPy broadcasting) and give
+    it ``x``'s dtype: the cotangent of a broadcast operand."""
+    from funcad.primitives.structural import convert_element_type, reduce_sum, reshape
+
+    shape = shape_of(x)
+    ct_shape = shape_of(cotangent)
+    if ct_shape != shape:
+        lead = len(ct_shape) - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and ct_shape[lead + i] != 1
+        )
+        if axes:
+            cotangent = reduce_sum(cotangent, axes=axes)
+        if shape_of(cotangent) != shape:
+            cotangent = reshape(cotangent, shape)
+    dtype = dtype_of(x)
+    if dtype_of(cotangent) != dtype:
+        cotangent = convert_element_type(cotangent, dtype)
+    return cotangent
+
+
+# ----------------------------------------------------------------------------------------------
+# The forward pass: record a tape.
+
+
+class VJPTracer(Tracer):
+    """A value being differentiated: its primal value (owned by the parent trace) and the id
+    of the tape node that produced it."""
+
+    __slots__ = ("primal", "node")
+
+    def __init__(self, trace: VJPTrace, primal: Any, node: int):
+        self._trace = trace
+        self.primal = primal
+        self.node = node
+
+    @property
+    def aval(self) -> ShapedArray:
+        aval = get_aval(self.primal)
+        return ShapedArray(aval.shape, aval.dtype) if aval.weak_type else aval
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return shape_of(self.primal)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.primal.dtype
+
+    def concrete_value(self, operation: str) -> Any:
+        # bool/int/index are piecewise constant: their derivative really is zero, so Python
+        # control flow on the concrete primal is fine. float/complex/asarray would silently
+        # drop a derivative, so they are refused.
+        if operation in ("float()", "complex()", "numpy.asarray() (__array__)"):
+            raise DerivativeDropError(operation, self.aval.str_short(), self._trace.name)
+        primal = self.primal
+        if isinstance(primal, Tracer):
+            return primal.concrete_value(operation)
+        return primal
+
+    def __repr__(self) -> str:
+        return f"VJPTracer<{self.aval.str_short()}, {self._trace.name}>(primal={self.primal!r})"
+
+
+class TapeEntry:
+    """One recorded operation: cotangents of ``out_nodes`` flow back to ``in_nodes``."""
+
+    __slots__ = ("out_node", "num_outs", "rule", "in_nodes", "args", "params", "ans")
+
+    def __init__(self, out_node, num_outs, rule, in_nodes, args, params, ans):
+        self.out_node = out_node  # first node id of the outputs (consecutive ids)
+        self.num_outs = num_outs  # 1, or the number of outputs of a multiple-results primitive
+        self.rule = rule
+        self.in_nodes = in_nodes  # per argument: node id, or None for a constant
+        self.args = args  # primal inputs (values of the parent trace)
+        self.params = params
+        self.ans = ans  # primal output(s)
+
+
+def _is_differentiable(value: Any) -> bool:
+    dtype = getattr(value, "dtype", None)
+    return dtype is not None and dtype.kind in "fc"
+
+
+class VJPTrace(Trace):
+    def __init__(self, parent: Trace, name: str = "vjp"):
+        super().__init__(parent)
+        self.name = name
+        self.tape: list[TapeEntry] = []
+        self.num_nodes = 0
+
+    def new_tracer(self, primal: Any) -> VJPTracer:
+        node = self.num_nodes
+        self.num_nodes += 1
+        return VJPTracer(self, primal, node)
+
+    def process(self, primitive: Primitive, args: Sequence[Any], params: dict) -> Any:
+        in_nodes = None
+        primals = args
+        foreign = False
+        for i, arg in enumerate(args):
+            if isinstance(arg, Tracer):
+                if arg._trace is self:
+                    if in_nodes is None:
+                        in_nodes = [None] * len(args)
+                        primals = list(args)
+                    primals[i] = arg.primal
+                    in_nodes[i] = arg.node
+                elif not arg._trace.alive:
+                    raise escaped_tracer_error(arg, primitive)
+                else:
+                    foreign = True
+        parent = self.parent
+        if parent is EVAL_TRACE and not foreign:
+            out = primitive.impl(*primals, **params)
+        else:
+            out = parent.process(primitive, primals, params)
+        if in_nodes is None:
+            return out  # no input depends on ours: a constant to this trace
+        rule = vjp_rules.get(primitive)
+        if rule is None:
+            if primitive in nondifferentiable:
+                return out
+            raise NotImplementedError(
+                f"Reverse-mode differentiation rule for primitive {primitive.name!r} is not "
+                f"implemented yet."
+            )
+        node = self.num_nodes
+        if primitive.multiple_results:
+            self.num_nodes += len(out)
+            self.tape.append(TapeEntry(node, len(out), rule, in_nodes, primals, params, out))
+            return [
+                VJPTracer(self, o, node + i) if _is_differentiable(o) else o
+                for i, o in enumerate(out)
+            ]
+        if not _is_differentiable(out):
+            return out
+        self.num_nodes += 1
+        self.tape.append(TapeEntry(node, 1, rule, in_nodes, primals, params, out))
+        return VJPTracer(self, out, node)
+
+
+# ----------------------------------------------------------------------------------------------
+# The backward pass.
+
+
+def _zeros_like_value(value: Any) -> Any:
+    aval = get_aval(value)
+    return np.zeros(aval.shape, aval.dtype)
+
+
+def backward_pass(
+    tape: list[TapeEntry],
+    out_nodes: Sequence[int | None],
+    out_cotangents: Sequence[Any],
+    num_inputs: int,
+    consume: bool,
+) -> list[Any]:
+    """Propagate output cotangents back through ``tape``; return one cotangent (or None for
+    "no dependence") per input node 0..num_inputs-1. With ``consume`` the tape is emptied as
+    it goes, releasing each intermediate as soon as it is no longer needed."""
+    cotangents: dict[int, Any] = {}
+    for node, ct in zip(out_nodes, out_cotangents):
+        if node is not None:
+            prev = cotangents.get(node)
+            cotangents[node] = ct if prev is None else prev + ct
+
+    entries = _popping(tape) if consume else reversed(tape)
+    pop = cotangents.pop
+    for entry in entries:
+        if entry.num_outs == 1:
+            g = pop(entry.out_node, None)
+            if g is None:
+                continue
+        else:
+            gs = [pop(entry.out_node + i, None) for i in range(entry.num_outs)]
+            if all(g is None for g in gs):
+                continue
+            g = [
+                _zeros_like_value(ans) if g is None else g for g, ans in zip(gs, entry.ans)
+            ]
+        in_cts = entry.rule(g, entry.ans, entry.args, entry.params, entry.in_nodes)
+        for node, ct in zip(entry.in_nodes, in_cts):
+            if node is None or ct is None:
+                continue
+            prev = cotangents.get(node)
+            cotangents[node] = ct if prev is None else prev + ct
+    return [cotangents.get(i) for i in range(num_inputs)]
+
+
+def _popping(tape: list[TapeEntry]):
+    while tape:
+        yield tape.pop()
+
+
+# ----------------------------------------------------------------------------------------------
+# The user-facing transformations.
+
+float0 = np.dtype([("float0", np.void, 0)])
+"""The dtype of the (empty) cotangent of an integer or boolean input, as in JAX."""
+
+
+def _as_primal(leaf: Any) -> Any:
+    if isinstance(leaf, (Tracer, np.ndarray)):
+        return leaf
+    return np.asarray(leaf)
+
+
+def _check_output_leaf(value: Any, trace: VJPTrace) -> tuple[Any, int | None]:
+    """Split an output leaf into (primal value, tape node or None)."""
+    if isinstance(value, VJPTracer) and value._trace is trace:
+        return value.primal, value.node
+    if isinstance(value, Tracer) and not value._trace.alive:
+        raise escaped_tracer_error(value)
+    return value, None
+
+
+def _strip_tracers(tree: Any, trace: VJPTrace) -> Any:
+    """Replace this trace's tracers in ``tree`` (e.g. auxiliary outputs) by their primals."""
+    return tree_util.tree_map(
+        lambda x: x.primal if isinstance(x, VJPTracer) and x._trace is trace else x, tree
+    )
+
+
+def _run_forward(fun, args, diff_argnums, name, has_aux, check_real):
+    """Run ``fun`` on VJPTracers for the leaves of ``args[diff_argnums]``.
+    Returns (trace, primal output tree, out nodes, out tree, aux, flat diff leaves, in_tree)."""
+    diff_args = [args[i] for i in diff_argnums]
+    flat, in_tree = tree_util.tree_flatten(diff_args)
+    flat = [_as_primal(leaf) for leaf in flat]
+    if check_real:
+        _check_real_inputs(flat, in_tree, diff_argnums, name)
+    trace = VJPTrace(current_trace(), name)
+    tracers = [trace.new_tracer(p) if _is_differentiable(p) else p for p in flat]
+    traced_args = list(args)
+    for i, sub in zip(diff_argnums, tree_util.tree_unflatten(in_tree, tracers)):
+        traced_args[i] = sub
+    try:
+        with set_current_trace(trace):
+            result = fun(*traced_args)
+        if has_aux:
+            if not (isinstance(result, (tuple, list)) and len(result) == 2):
+                raise TypeError(
+                    f"{name} with has_aux=True expects the function to return a pair "
+                    f"(output, auxiliary_data), but it returned {type(result).__name__}."
+                )
+            out, aux = result
+            aux = _strip_tracers(aux, trace)
+        else:
+            out, aux = result, None
+        out_flat, out_tree = tree_util.tree_flatten(out)
+        pairs = [_check_output_leaf(v, trace) for v in out_flat]
+    finally:
+        trace.finish()
+    out_primals = [p for p, _ in pairs]
+    out_nodes = [n for _, n in pairs]
+    return trace, out_primals, out_nodes, out_tree, aux, flat, in_tree
+
+
+def _check_real_inputs(flat, in_tree, argnums, name) -> None:
+    leaf_arg = _leaf_argnums(in_tree, argnums)
+    for i, leaf in enumerate(flat):
+        dtype = getattr(leaf, "dtype", None)
+        if dtype is None or dtype.kind != "f":
+            kind = "complex" if dtype is not None and dtype.kind == "c" else "integer or boolean"
+            raise TypeError(
+                f"{name} requires real floating-point inputs, but argument {leaf_arg[i]} "
+                f"(leaf {i} of the differentiated arguments) has dtype "
+                f"{dtype.name if dtype is not None else type(leaf).__name__}: {kind} inputs "
+                f"have no gradient. Pass a float (1.0 rather than 1, or x.astype(float)), or "
+                f"leave this argument out of argnums."
+            )
+
+
+def _leaf_argnums(in_tree: tree_util.PyTreeDef, argnums: Sequence[int]) -> list[int]:
+    """For each leaf of the flattened differentiated arguments, its positional argnum."""
+    subtrees = in_tree.children()
+    out: list[int] = []
+    for argnum, sub in zip(argnums, subtrees):
+        out.extend([argnum] * sub.num_leaves)
+    return out
+
+
+def _normalize_argnums(argnums: int | Sequence[int], num_args: int, name: str) -> tuple[int, ...]:
+    single = isinstance(argnums, (int, np.integer))
+    nums = (argnums,) if single else tuple(argnums)
+    if not nums:
+        raise ValueError(f"{name}: argnums must name at least one argument, got {argnums!r}.")
+    out = []
+    for n in nums:
+        if not isinstance(n, (int, np.integer)):
+            raise TypeError(f"{name}: argnums must be ints, got {n!r} in {argnums!r}.")
+        if not -num_args <= n < num_args:
+            raise ValueError(
+                f"{name}: argnums {argnums!r} is out of range: the function was called with "
+                f"{num_args} positional argument{'s' if num_args != 1 else ''} (valid: "
+                f"{-num_args} to {num_args - 1})."
+            )
+        out.append(int(n) % num_args)
+    return tuple(out)
+
+
+def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
+    """Evaluate ``fun(*primals)`` and return ``(out, f_vjp)`` (and ``aux`` with has_aux), where
+    ``f_vjp(cotangent)`` maps a cotangent shaped like ``out`` to a tuple with one cotangent per
+    primal. ``f_vjp`` may be called many times."""
+    argnums = tuple(range(len(primals)))
+    trace, out_primals, out_nodes, out_tree, aux, flat_in, in_tree = _run_forward(
+        fun, primals, argnums, "vjp", has_aux, check_real=False
+    )
+    out_avals = [_cotangent_aval(p) for p in out_primals]
+    tape = trace.tape
+    num_inputs = len(flat_in)
+
+    def f_vjp(cotangent: Any) -> tuple[Any, ...]:
+        ct_flat = _check_cotangent(cotangent, out_tree, out_avals)
+        in_cts = backward_pass(tape, out_nodes, ct_flat, num_inputs, consume=False)
+        in_cts = [_finalize_cotangent(ct, x) for ct, x in zip(in_cts, flat_in)]
+        return tuple(tree_util.tree_unflatten(in_tree, in_cts))
+
+    out = tree_util.tree_unflatten(out_tree, out_primals)
+    return (out, f_vjp, aux) if has_aux else (out, f_vjp)
+
+
+def _cotangent_aval(value: Any) -> ShapedArray:
+    aval = get_aval(value)
+    return ShapedArray(aval.shape, aval.dtype)
+
+
+def _check_cotangent(cotangent: Any, out_tree: Any, out_avals: list[ShapedArray]) -> list[Any]:
+    ct_flat, ct_tree = tree_util.tree_flatten(cotangent)
+    if ct_tree != out_tree:
+        raise ValueError(
+            f"The cotangent passed to the vjp function must have the structure of the "
+            f"function's output: expected {out_tree}, got {ct_tree}."
+        )
+    checked = []
+    for i, (ct, aval) in enumerate(zip(ct_flat, out_avals)):
+        if isinstance(ct, (list, tuple)):
+            ct = np.asarray(ct)
+        ct_aval = get_aval(ct)
+        shape_ok = ct_aval.shape == aval.shape
+        dtype_ok = ct_aval.dtype == aval.dtype or (
+            ct_aval.weak_type and np.can_cast(ct_aval.dtype, aval.dtype, "same_kind")
+        )
+        if not (shape_ok and dtype_ok):
+            raise ValueError(
+                f"Cotangent {i} passed to the vjp function has the wrong type: expected "
+                f"{aval.str_short()} (the shape and dtype of output {i}), got "
+                f"{ct_aval.str_short()}."
+            )
+        if ct_aval.weak_type:
+            ct = np.asarray(ct, aval.dtype)
+        checked.append(ct)
+    return checked
+
+
+def _finalize_cotangent(ct: Any, primal: Any) -> Any:
+    """None (no dependence) becomes explicit zeros; integer inputs get float0 zeros."""
+    if not _is_differentiable(primal):
+        return np.zeros(shape_of(primal), float0)
+    if ct is None:
+        aval = get_aval(primal)
+        return np.zeros(aval.shape, aval.dtype)
+    return ct
+
+
+def value_and_grad(
+    fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable[..., Any]:
+    """``value_and_grad(f)(*args)`` returns ``(f(*args), gradient)``; with ``has_aux``,
+    ``((value, aux), gradient)``. The gradient has the structure of ``args[argnums]`` (a tuple
+    of them when argnums is a tuple)."""
+    return _make_grad(fun, argnums, has_aux, with_value=True, name="value_and_grad")
+
+
+def grad(
+    fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable[..., Any]:
+    """``grad(f)(*args)``: the gradient of the scalar function ``f`` with respect to
+    ``args[argnums]``, with the same structure (a tuple of them when argnums is a tuple).
+    With ``has_aux``, ``f`` returns ``(value, aux)`` and ``(gradient, aux)`` is returned."""
+    return _make_grad(fun, argnums, has_aux, with_value=False, name="grad")
+
+
+def _make_grad(fun, argnums, has_aux, with_value, name):
+    if not callable(fun):
+        raise TypeError(f"{name} expects a callable as its first argument, got {fun!r}.")
+    single = isinstance(argnums, (int, np.integer))
+
+    def grad_f(*args: Any, **kwargs: Any) -> Any:
+        nums = _normalize_argnums(argnums, len(args), name)
+        target = (lambda *a: fun(*a, **kwargs)) if kwargs else fun
+        trace, out_primals, out_nodes, out_tree, aux, flat_in, in_tree = _run_forward(
+            target, args, nums, name, has_aux, check_real=True
+        )
+        value = _check_scalar_output(out_primals, out_tree, name, has_aux)
+        seed = np.ones((), value.dtype)
+        in_cts = backward_pass(trace.tape, out_nodes, [seed], len(flat_in), consume=True)
+        in_cts = [_finalize_cotangent(ct, x) for ct, x in zip(in_cts, flat_in)]
+        grads = tree_util.tree_unflatten(in_tree, in_cts)
+        gradient = grads[0] if single else tuple(grads)
+        if with_value:
+            return ((value, aux) if has_aux else value), gradient
+        return (gradient, aux) if has_aux else gradient
+
+    grad_f.__name__ = f"{name}_{getattr(fun, '__name__', 'fun')}"
+    grad_f.__doc__ = getattr(fun, "__doc__", None)
+    return grad_f
+
+
+def _check_scalar_output(out_primals, out_tree, name, has_aux) -> Any:
+    if out_tree.num_leaves != 1 or not tree_util.treedef_is_leaf(out_tree):
+        hint = "" if has_aux else " If it also returns auxiliary data, use has_aux=True."
+        raise TypeError(
+            f"{name} requires the function to return a single scalar array, but it returned "
+            f"a pytree {out_tree}.{hint} For non-scalar or multiple outputs use funcad.vjp "
+            f"(or funcad.jacrev)."
+        )
+    (value,) = out_primals
+    if isinstance(value, (float, int, bool)):
+        value = np.asarray(value)
+    aval = get_aval(value)
+    if aval.shape != ():
+        raise TypeError(
+            f"{name} requires a scalar output (shape ()), but the function returned an array "
+            f"of shape {aval.shape}. For non-scalar outputs use funcad.vjp (or funcad.jacrev), "
+            f"or reduce the output (e.g. .sum())."
+        )
+    if aval.dtype.kind != "f":
+        raise TypeError(
+            f"{name} requires a real floating-point output, but the function returned dtype "
+            f"{aval.dtype.name}. Compute the output in floating point (e.g. .astype(float))."
+        )
+    return value

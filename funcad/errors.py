@@ -1,0 +1,64 @@
+"""funcad's exception types.
+
+Errors are part of the interface: each message says what was wrong, where, and what to do
+instead. The classes subclass the built-in exception a user would expect (TypeError,
+ValueError), so ``except TypeError`` keeps working.
+"""
+
+from __future__ import annotations
+
+
+class FuncadError(Exception):
+    """Base class of every error funcad raises on purpose."""
+
+
+class ConcretizationTypeError(FuncadError, TypeError):
+    """A concrete Python value (bool, int, float, NumPy array) was asked of an abstract value.
+
+    Raised when Python control flow or a non-funcad function meets a traced value whose
+    number is not known while tracing (under ``make_jaxpr`` and, later, ``jit``).
+    """
+
+    def __init__(self, operation: str, aval_str: str, how: str = ""):
+        fixes = (
+            "  - if the value is only used to choose a Python branch, make it a static "
+            "argument (static_argnums / static_argnames) so it is a plain Python value;\n"
+            "  - to choose between values without Python control flow, use "
+            "funcad.numpy.where(cond, a, b) (or funcad.lax.cond once available);\n"
+            "  - to call a math function, use the funcad.numpy version (fnp.sin, not math.sin)."
+        )
+        super().__init__(
+            f"Abstract tracer value encountered where a concrete value is expected: "
+            f"{operation} was called on a traced array {aval_str}{how}. Its value is not "
+            f"known while tracing, so it cannot become a Python value.\nWays out:\n{fixes}"
+        )
+
+
+class DerivativeDropError(FuncadError, TypeError):
+    """Converting a value under differentiation to a plain Python/NumPy number would
+    silently discard its derivative."""
+
+    def __init__(self, operation: str, aval_str: str, transformation: str):
+        super().__init__(
+            f"{operation} was called on a value {aval_str} that {transformation} is "
+            f"differentiating; the result would silently drop its derivative. Use funcad.numpy "
+            f"functions instead (fnp.sin rather than math.sin, fnp.asarray rather than "
+            f"np.asarray), or call funcad.stop_gradient(x) first if dropping the derivative is "
+            f"intended."
+        )
+
+
+class UnexpectedTracerError(FuncadError):
+    """A tracer was used outside the transformation that created it (a leaked tracer)."""
+
+
+class NotImplementedForTracerError(FuncadError, TypeError):
+    """A NumPy function that funcad does not implement was called on a traced value."""
+
+    def __init__(self, name: str):
+        super().__init__(
+            f"{name} is not implemented by funcad, so it cannot be applied to a traced value "
+            f"(and is not differentiable by funcad yet). Use an equivalent from funcad.numpy, "
+            f"or apply it to funcad.stop_gradient(x) under differentiation if no derivative is "
+            f"needed."
+        )

@@ -1,0 +1,17 @@
+"""funcad.lax: the primitives themselves, one function each (like jax.lax).
+
+funcad.numpy is built from these. They do no argument conversion and follow the primitive's
+exact semantics; reach for them when writing new rules or reading an IR.
+"""
+
+from funcad.primitives.elementwise import (  # noqa: F401
+    abs, acos, acosh, add, asin, asinh, atan, atan2, atanh, cbrt, ceil, cos, cosh, div, eq,
+    exp, exp2, expm1, floor, floor_divide, ge, gt, integer_pow, isfinite, isinf, isnan, le,
+    log, log1p, log2, log10, logaddexp, logical_and, logical_not, logical_or, logical_xor, lt,
+    max, min, mul, ne, neg, pow, rem, round, select, sign, sin, sinh, sqrt, sub, tan, tanh,
+)
+from funcad.primitives.linalg import dot_general  # noqa: F401
+from funcad.primitives.structural import (  # noqa: F401
+    broadcast_to, concatenate, convert_element_type, cumsum, getitem, index_update,
+    reduce_max, reduce_min, reduce_prod, reduce_sum, reshape, stop_gradient, transpose,
+)

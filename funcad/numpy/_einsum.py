@@ -1,0 +1,121 @@
+"""einsum as a sequence of primitives: take diagonals of repeated labels, sum out labels no
+one else needs, contract operands pairwise with dot_general, and transpose to the output.
+Its derivative needs no rule of its own: it follows from those primitives'."""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import numpy as np
+
+from funcad.core import shape_of
+from funcad.primitives import structural as st
+from funcad.primitives.linalg import dot_general
+
+
+def _parse(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]:
+    subscripts = subscripts.replace(" ", "")
+    if "->" in subscripts:
+        inputs_part, output = subscripts.split("->")
+    else:
+        inputs_part, output = subscripts, None
+    inputs = inputs_part.split(",")
+    if len(inputs) != len(shapes):
+        raise ValueError(f"einsum: {len(inputs)} operand subscripts in {subscripts!r} but "
+                         f"{len(shapes)} operands were given")
+    used = set(subscripts) - set(".,->")
+    spare = [c for c in string.ascii_letters if c not in used]
+    # Replace each "..." by labels for the broadcast axes (aligned from the right).
+    if "..." in subscripts:
+        ell_ndim = max(len(shape) - (len(term) - 3) for term, shape in zip(inputs, shapes)
+                       if "..." in term)
+        ell = "".join(spare[:ell_ndim])
+        expanded = []
+        for term, shape in zip(inputs, shapes):
+            if "..." in term:
+                n = len(shape) - (len(term) - 3)
+                term = term.replace("...", ell[ell_ndim - n:])
+            expanded.append(term)
+        inputs = expanded
+        if output is not None:
+            output = output.replace("...", ell)
+        else:
+            output = ell + "".join(sorted(c for c in set("".join(inputs)) - set(ell)
+                                          if "".join(inputs).count(c) == 1))
+    if output is None:  # implicit mode: labels seen once, in alphabetical order
+        joined = "".join(inputs)
+        output = "".join(sorted(c for c in set(joined) if joined.count(c) == 1))
+    for term, shape in zip(inputs, shapes):
+        if len(term) != len(shape):
+            raise ValueError(f"einsum: subscripts {term!r} name {len(term)} axes but the "
+                             f"operand has shape {shape}")
+    return inputs, output
+
+
+def _take_diagonals(x: Any, labels: str) -> tuple[Any, str]:
+    """Reduce a repeated label (``ii``) to one axis holding the diagonal."""
+    while len(set(labels)) != len(labels):
+        label = next(c for c in labels if labels.count(c) > 1)
+        first = labels.index(label)
+        second = labels.index(label, first + 1)
+        rest = [i for i in range(len(labels)) if i not in (first, second)]
+        x = st.transpose(x, rest + [first, second])
+        n = shape_of(x)[-1]
+        rows = np.arange(n)
+        indexer = (Ellipsis, st.ArrayIndex(0), st.ArrayIndex(1))
+        x = st.getitem(x, indexer, rows, rows)
+        labels = "".join(labels[i] for i in rest) + label
+    return x, labels
+
+
+def _sum_unneeded(x: Any, labels: str, needed: set[str]) -> tuple[Any, str]:
+    axes = tuple(i for i, c in enumerate(labels) if c not in needed)
+    if axes:
+        x = st.reduce_sum(x, axes)
+        labels = "".join(c for c in labels if c in needed)
+    return x, labels
+
+
+def einsum(subscripts: str, *operands: Any, optimize: Any = None, precision: Any = None,
+           dtype: Any = None) -> Any:
+    """Einstein summation, differentiable, any number of operands (contracted left to right).
+    Supports repeated labels (diagonals), ``...`` and the implicit output form."""
+    from funcad.numpy import _arr, astype
+
+    ops = [_arr(x) for x in operands]
+    if dtype is not None:
+        ops = [astype(x, dtype) for x in ops]
+    inputs, output = _parse(subscripts, [tuple(shape_of(x)) for x in ops])
+    sizes: dict[str, int] = {}
+    for term, x in zip(inputs, ops):
+        for label, n in zip(term, shape_of(x)):
+            if sizes.setdefault(label, n) != n and n != 1 and sizes[label] != 1:
+                raise ValueError(f"einsum: label {label!r} has sizes {sizes[label]} and {n}")
+    pairs = [_take_diagonals(x, term) for x, term in zip(ops, inputs)]
+
+    def needed_except(k: int) -> set[str]:
+        others = set(output)
+        for j, (_, term) in enumerate(pairs):
+            if j != k:
+                others |= set(term)
+        return others
+
+    pairs = [_sum_unneeded(x, term, needed_except(k)) for k, (x, term) in enumerate(pairs)]
+    while len(pairs) > 1:
+        (a, la), (b, lb) = pairs[0], pairs[1]
+        later = set(output).union(*(set(t) for _, t in pairs[2:]))
+        shared = [c for c in la if c in lb]
+        batch = [c for c in shared if c in later]
+        contract = [c for c in shared if c not in later]
+        out = dot_general(a, b, ((tuple(la.index(c) for c in contract),
+                                  tuple(lb.index(c) for c in contract)),
+                                 (tuple(la.index(c) for c in batch),
+                                  tuple(lb.index(c) for c in batch))))
+        labels = "".join(batch) + "".join(c for c in la if c not in lb) + "".join(
+            c for c in lb if c not in la)
+        pairs = [(out, labels)] + pairs[2:]
+        pairs[0] = _sum_unneeded(*pairs[0], needed_except(0))
+    x, labels = pairs[0]
+    x, labels = _sum_unneeded(x, labels, set(output))
+    return st.transpose(x, [labels.index(c) for c in output])

@@ -1,0 +1,283 @@
+"""Elementwise primitives: NumPy ufuncs with NumPy's broadcasting and dtype rules.
+
+Each primitive is defined in one place: its implementation (the ufunc itself), its shape and
+dtype rule (broadcast shapes; the ufunc's own dtype resolution, so results match NumPy
+exactly), and its VJP rule, written with funcad operations so it can be differentiated again.
+``g`` is the cotangent of the output, ``ans`` the output's value.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from funcad.ad import defnondiff, defvjp, unbroadcast
+from funcad.core import Primitive, ShapedArray
+
+# ----------------------------------------------------------------------------------------------
+# Shape and dtype rules shared by all ufunc primitives.
+
+_WEAK_PYTHON_TYPE = {"b": bool, "i": int, "u": int, "f": float, "c": complex}
+_resolved_dtypes: dict[tuple, np.dtype] = {}
+
+
+def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(
+            f"operands could not be broadcast together with shapes "
+            f"{' '.join(str(s) for s in shapes)}: each axis (aligned from the right) must have "
+            f"equal sizes or size 1."
+        ) from None
+
+
+def ufunc_result_dtype(ufunc: np.ufunc, avals: tuple[ShapedArray, ...]) -> np.dtype:
+    key = (ufunc, *((a.dtype, a.weak_type) for a in avals))
+    dtype = _resolved_dtypes.get(key)
+    if dtype is None:
+        operand_types = tuple(
+            _WEAK_PYTHON_TYPE[a.dtype.kind] if a.weak_type else a.dtype for a in avals
+        )
+        try:
+            dtype = ufunc.resolve_dtypes(operand_types + (None,))[-1]
+        except TypeError:
+            raise TypeError(
+                f"numpy.{ufunc.__name__} is not supported for operands of dtype "
+                f"{', '.join(a.dtype.name for a in avals)}."
+            ) from None
+        _resolved_dtypes[key] = dtype
+    return dtype
+
+
+def ufunc_primitive(name: str, ufunc: np.ufunc) -> Primitive:
+    primitive = Primitive(name)
+    primitive.def_impl(ufunc)
+
+    def abstract_eval(*avals: ShapedArray) -> ShapedArray:
+        shape = broadcast_shapes(*(a.shape for a in avals))
+        weak = all(a.weak_type for a in avals)
+        return ShapedArray(shape, ufunc_result_dtype(ufunc, avals), weak)
+
+    primitive.def_abstract_eval(abstract_eval)
+    return primitive
+
+
+# ----------------------------------------------------------------------------------------------
+# The primitives, each with its derivative.
+
+neg_p = ufunc_primitive("neg", np.negative)
+sin_p = ufunc_primitive("sin", np.sin)
+cos_p = ufunc_primitive("cos", np.cos)
+tan_p = ufunc_primitive("tan", np.tan)
+asin_p = ufunc_primitive("asin", np.arcsin)
+acos_p = ufunc_primitive("acos", np.arccos)
+atan_p = ufunc_primitive("atan", np.arctan)
+sinh_p = ufunc_primitive("sinh", np.sinh)
+cosh_p = ufunc_primitive("cosh", np.cosh)
+tanh_p = ufunc_primitive("tanh", np.tanh)
+asinh_p = ufunc_primitive("asinh", np.arcsinh)
+acosh_p = ufunc_primitive("acosh", np.arccosh)
+atanh_p = ufunc_primitive("atanh", np.arctanh)
+exp_p = ufunc_primitive("exp", np.exp)
+exp2_p = ufunc_primitive("exp2", np.exp2)
+log_p = ufunc_primitive("log", np.log)
+log2_p = ufunc_primitive("log2", np.log2)
+log10_p = ufunc_primitive("log10", np.log10)
+log1p_p = ufunc_primitive("log1p", np.log1p)
+expm1_p = ufunc_primitive("expm1", np.expm1)
+sqrt_p = ufunc_primitive("sqrt", np.sqrt)
+cbrt_p = ufunc_primitive("cbrt", np.cbrt)
+abs_p = ufunc_primitive("abs", np.absolute)
+
+add_p = ufunc_primitive("add", np.add)
+sub_p = ufunc_primitive("sub", np.subtract)
+mul_p = ufunc_primitive("mul", np.multiply)
+div_p = ufunc_primitive("div", np.true_divide)
+pow_p = ufunc_primitive("pow", np.power)
+max_p = ufunc_primitive("max", np.maximum)
+min_p = ufunc_primitive("min", np.minimum)
+atan2_p = ufunc_primitive("atan2", np.arctan2)
+rem_p = ufunc_primitive("rem", np.remainder)
+logaddexp_p = ufunc_primitive("logaddexp", np.logaddexp)
+
+# Piecewise-constant results: no derivative (zero almost everywhere), not recorded by grad.
+sign_p = ufunc_primitive("sign", np.sign)
+floor_p = ufunc_primitive("floor", np.floor)
+ceil_p = ufunc_primitive("ceil", np.ceil)
+round_p = ufunc_primitive("round", np.rint)
+floor_divide_p = ufunc_primitive("floor_divide", np.floor_divide)
+eq_p = ufunc_primitive("eq", np.equal)
+ne_p = ufunc_primitive("ne", np.not_equal)
+lt_p = ufunc_primitive("lt", np.less)
+le_p = ufunc_primitive("le", np.less_equal)
+gt_p = ufunc_primitive("gt", np.greater)
+ge_p = ufunc_primitive("ge", np.greater_equal)
+not_p = ufunc_primitive("not", np.logical_not)
+and_p = ufunc_primitive("and", np.logical_and)
+or_p = ufunc_primitive("or", np.logical_or)
+xor_p = ufunc_primitive("xor", np.logical_xor)
+bitwise_not_p = ufunc_primitive("bitwise_not", np.invert)
+bitwise_and_p = ufunc_primitive("bitwise_and", np.bitwise_and)
+bitwise_or_p = ufunc_primitive("bitwise_or", np.bitwise_or)
+isnan_p = ufunc_primitive("isnan", np.isnan)
+isinf_p = ufunc_primitive("isinf", np.isinf)
+isfinite_p = ufunc_primitive("isfinite", np.isfinite)
+defnondiff(sign_p, floor_p, ceil_p, round_p, floor_divide_p, eq_p, ne_p, lt_p, le_p, gt_p,
+           ge_p, not_p, and_p, or_p, xor_p, bitwise_not_p, bitwise_and_p, bitwise_or_p,
+           isnan_p, isinf_p, isfinite_p)
+
+# The binders, named like the operations (lax-style): ``sin(x)`` is ``sin_p.bind(x)``.
+neg, sin, cos, tan = neg_p.bind, sin_p.bind, cos_p.bind, tan_p.bind
+asin, acos, atan = asin_p.bind, acos_p.bind, atan_p.bind
+sinh, cosh, tanh = sinh_p.bind, cosh_p.bind, tanh_p.bind
+asinh, acosh, atanh = asinh_p.bind, acosh_p.bind, atanh_p.bind
+exp, exp2, log, log2, log10 = exp_p.bind, exp2_p.bind, log_p.bind, log2_p.bind, log10_p.bind
+log1p, expm1, sqrt, cbrt, abs = log1p_p.bind, expm1_p.bind, sqrt_p.bind, cbrt_p.bind, abs_p.bind
+add, sub, mul, div, pow = add_p.bind, sub_p.bind, mul_p.bind, div_p.bind, pow_p.bind
+max, min, atan2, rem = max_p.bind, min_p.bind, atan2_p.bind, rem_p.bind
+logaddexp = logaddexp_p.bind
+sign, floor, ceil, round = sign_p.bind, floor_p.bind, ceil_p.bind, round_p.bind
+floor_divide = floor_divide_p.bind
+eq, ne, lt, le, gt, ge = eq_p.bind, ne_p.bind, lt_p.bind, le_p.bind, gt_p.bind, ge_p.bind
+logical_not, logical_and, logical_or, logical_xor = not_p.bind, and_p.bind, or_p.bind, xor_p.bind
+isnan, isinf, isfinite = isnan_p.bind, isinf_p.bind, isfinite_p.bind
+
+LOG2 = float(np.log(2.0))
+LOG10 = float(np.log(10.0))
+
+# d(-x) = -dx; trigonometric and hyperbolic functions as in a table of derivatives.
+defvjp(neg_p, lambda g, ans, x: neg(g))
+defvjp(sin_p, lambda g, ans, x: mul(g, cos(x)))
+defvjp(cos_p, lambda g, ans, x: neg(mul(g, sin(x))))
+defvjp(tan_p, lambda g, ans, x: mul(g, add(1, mul(ans, ans))))  # 1 + tan^2
+defvjp(asin_p, lambda g, ans, x: div(g, sqrt(sub(1, mul(x, x)))))
+defvjp(acos_p, lambda g, ans, x: neg(div(g, sqrt(sub(1, mul(x, x))))))
+defvjp(atan_p, lambda g, ans, x: div(g, add(1, mul(x, x))))
+defvjp(sinh_p, lambda g, ans, x: mul(g, cosh(x)))
+defvjp(cosh_p, lambda g, ans, x: mul(g, sinh(x)))
+defvjp(tanh_p, lambda g, ans, x: mul(g, sub(1, mul(ans, ans))))  # 1 - tanh^2
+defvjp(asinh_p, lambda g, ans, x: div(g, sqrt(add(mul(x, x), 1))))
+defvjp(acosh_p, lambda g, ans, x: div(g, sqrt(sub(mul(x, x), 1))))
+defvjp(atanh_p, lambda g, ans, x: div(g, sub(1, mul(x, x))))
+# Exponentials and logarithms.
+defvjp(exp_p, lambda g, ans, x: mul(g, ans))
+defvjp(exp2_p, lambda g, ans, x: mul(g, mul(ans, LOG2)))
+defvjp(log_p, lambda g, ans, x: div(g, x))
+defvjp(log2_p, lambda g, ans, x: div(g, mul(x, LOG2)))
+defvjp(log10_p, lambda g, ans, x: div(g, mul(x, LOG10)))
+defvjp(log1p_p, lambda g, ans, x: div(g, add(x, 1)))
+defvjp(expm1_p, lambda g, ans, x: mul(g, add(ans, 1)))
+defvjp(sqrt_p, lambda g, ans, x: div(g, mul(ans, 2)))  # 1 / (2 sqrt x)
+defvjp(cbrt_p, lambda g, ans, x: div(g, mul(mul(ans, ans), 3)))  # 1 / (3 cbrt(x)^2)
+# |x|' = 1 for x >= 0 (JAX's convention at 0), -1 below.
+defvjp(abs_p, lambda g, ans, x: select(ge(x, 0), g, neg(g)))
+
+# Binary arithmetic; ``unbroadcast`` sums a broadcast operand's cotangent back to its shape.
+defvjp(add_p, lambda g, ans, x, y: unbroadcast(x, g), lambda g, ans, x, y: unbroadcast(y, g))
+defvjp(sub_p, lambda g, ans, x, y: unbroadcast(x, g),
+       lambda g, ans, x, y: unbroadcast(y, neg(g)))
+defvjp(mul_p, lambda g, ans, x, y: unbroadcast(x, mul(g, y)),
+       lambda g, ans, x, y: unbroadcast(y, mul(g, x)))
+defvjp(div_p, lambda g, ans, x, y: unbroadcast(x, div(g, y)),
+       lambda g, ans, x, y: unbroadcast(y, neg(mul(g, div(ans, y)))))  # -x / y^2
+
+
+def _pow_vjp_base(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    """d(x^y)/dx = y x^(y-1), taken as 0 where y == 0 (so 0^0 has derivative 0, not nan)."""
+    if isinstance(y, (int, float)):
+        if y == 0:
+            return unbroadcast(x, mul(g, 0))
+        return unbroadcast(x, mul(g, mul(y, pow(x, y - 1))))
+    coefficient = mul(y, pow(x, sub(y, 1)))
+    return unbroadcast(x, mul(g, select(eq(y, 0), 0, coefficient)))
+
+
+def _pow_vjp_exponent(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    """d(x^y)/dy = x^y log x, taken as 0 where x == 0."""
+    safe_x = select(eq(x, 0), 1, x)
+    return unbroadcast(y, mul(g, mul(ans, log(safe_x))))
+
+
+defvjp(pow_p, _pow_vjp_base, _pow_vjp_exponent)
+
+
+def _balanced_eq(x: Any, ans: Any, y: Any, g: Any) -> Any:
+    """Where x is the selected operand of max/min: g, or g/2 at a tie (JAX's convention)."""
+    return select(eq(x, ans), select(eq(y, ans), mul(g, 0.5), g), 0)
+
+
+defvjp(max_p, lambda g, ans, x, y: unbroadcast(x, _balanced_eq(x, ans, y, g)),
+       lambda g, ans, x, y: unbroadcast(y, _balanced_eq(y, ans, x, g)))
+defvjp(min_p, lambda g, ans, x, y: unbroadcast(x, _balanced_eq(x, ans, y, g)),
+       lambda g, ans, x, y: unbroadcast(y, _balanced_eq(y, ans, x, g)))
+# atan2(y, x): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2). The first argument is y.
+defvjp(atan2_p,
+       lambda g, ans, y, x: unbroadcast(y, mul(g, div(x, add(mul(x, x), mul(y, y))))),
+       lambda g, ans, y, x: unbroadcast(x, neg(mul(g, div(y, add(mul(x, x), mul(y, y)))))))
+# x mod y = x - floor(x / y) y.
+defvjp(rem_p, lambda g, ans, x, y: unbroadcast(x, g),
+       lambda g, ans, x, y: unbroadcast(y, neg(mul(g, floor_divide(x, y)))))
+# log(e^x + e^y): d/dx = e^(x - ans).
+defvjp(logaddexp_p, lambda g, ans, x, y: unbroadcast(x, mul(g, exp(sub(x, ans)))),
+       lambda g, ans, x, y: unbroadcast(y, mul(g, exp(sub(y, ans)))))
+
+# ----------------------------------------------------------------------------------------------
+# select (NumPy's where) and integer_pow.
+
+select_p = Primitive("select")
+select_p.def_impl(np.where)
+
+
+@select_p.def_abstract_eval
+def _select_abstract_eval(cond: ShapedArray, x: ShapedArray, y: ShapedArray) -> ShapedArray:
+    shape = broadcast_shapes(cond.shape, x.shape, y.shape)
+    dtype = ufunc_result_dtype(np.add, (x, y)) if x.dtype != y.dtype else x.dtype
+    return ShapedArray(shape, dtype, x.weak_type and y.weak_type)
+
+
+select = select_p.bind
+"""select(cond, x, y): x where cond is true, else y (broadcasting, like numpy.where)."""
+
+defvjp(select_p, None,
+       lambda g, ans, cond, x, y: unbroadcast(x, select(cond, g, 0)),
+       lambda g, ans, cond, x, y: unbroadcast(y, select(cond, 0, g)))
+
+integer_pow_p = Primitive("integer_pow")
+
+
+@integer_pow_p.def_impl
+def _integer_pow_impl(x: Any, *, y: int) -> Any:
+    if y == 2:
+        return np.multiply(x, x)
+    return np.power(x, y)
+
+
+@integer_pow_p.def_abstract_eval
+def _integer_pow_abstract_eval(x: ShapedArray, *, y: int) -> ShapedArray:
+    return ShapedArray(x.shape, ufunc_result_dtype(np.power, (x, ShapedArray((), int, True))),
+                       x.weak_type)
+
+
+def integer_pow(x: Any, y: int) -> Any:
+    """x ** y for a fixed Python integer y (its derivative needs no logarithm)."""
+    return integer_pow_p.bind(x, y=y)
+
+
+def _integer_pow_vjp(g: Any, ans: Any, x: Any, *, y: int) -> Any:
+    """d(x^y) = y x^(y-1)."""
+    if y == 0:
+        return mul(g, 0)
+    if y == 1:
+        return g
+    return mul(g, mul(y, x if y == 2 else integer_pow(x, y - 1)))
+
+
+defvjp(integer_pow_p, _integer_pow_vjp)
+
+ELEMENTWISE_UNARY: dict[str, Callable[[Any], Any]] = {
+    name: globals()[name] for name in (
+        "neg sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh exp exp2 log log2 "
+        "log10 log1p expm1 sqrt cbrt abs sign floor ceil round").split()
+}

@@ -1,0 +1,121 @@
+"""dot_general: every tensor contraction (matmul, dot, tensordot, einsum) is one of these.
+
+``dimension_numbers = ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))`` names the
+axes summed over and the axes paired elementwise. The output's axes are, in order: the batch
+axes, the remaining ("free") axes of lhs, the free axes of rhs. This is JAX's convention.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from funcad.ad import defvjp, unbroadcast
+from funcad.core import dtype_of, shape_of, Primitive, ShapedArray
+from funcad.primitives.elementwise import ufunc_result_dtype
+from funcad.primitives.structural import transpose
+
+DimensionNumbers = tuple[tuple[tuple[int, ...], tuple[int, ...]], tuple[tuple[int, ...], ...]]
+
+
+def _free_axes(ndim: int, contract: Sequence[int], batch: Sequence[int]) -> list[int]:
+    used = set(contract) | set(batch)
+    return [i for i in range(ndim) if i not in used]
+
+
+dot_general_p = Primitive("dot_general")
+
+
+@dot_general_p.def_impl
+def _dot_general_impl(x: Any, y: Any, *, dimension_numbers: DimensionNumbers) -> Any:
+    (x_contract, y_contract), (x_batch, y_batch) = dimension_numbers
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if not x_batch:
+        if x.ndim == 2 and y.ndim == 2 and len(x_contract) == 1:
+            # BLAS reads transposed views directly: no copies for any of the 4 layouts.
+            a = x if x_contract[0] == 1 else x.T
+            b = y if y_contract[0] == 0 else y.T
+            return np.dot(a, b)
+        return np.tensordot(x, y, (list(x_contract), list(y_contract)))
+    # Batched: move axes to (batch, free, contract) x (batch, contract, free) and matmul.
+    x_free = _free_axes(x.ndim, x_contract, x_batch)
+    y_free = _free_axes(y.ndim, y_contract, y_batch)
+    xt = x.transpose(list(x_batch) + x_free + list(x_contract))
+    yt = y.transpose(list(y_batch) + list(y_contract) + y_free)
+    batch_shape = xt.shape[: len(x_batch)]
+    x_free_shape = xt.shape[len(x_batch): len(x_batch) + len(x_free)]
+    y_free_shape = yt.shape[len(y_batch) + len(y_contract):]
+    k = int(np.prod([x.shape[i] for i in x_contract], dtype=np.int64))
+    m = int(np.prod(x_free_shape, dtype=np.int64))
+    n = int(np.prod(y_free_shape, dtype=np.int64))
+    out = np.matmul(xt.reshape(batch_shape + (m, k)), yt.reshape(batch_shape + (k, n)))
+    return out.reshape(batch_shape + x_free_shape + y_free_shape)
+
+
+@dot_general_p.def_abstract_eval
+def _dot_general_abstract_eval(x: ShapedArray, y: ShapedArray, *,
+                               dimension_numbers: DimensionNumbers) -> ShapedArray:
+    (x_contract, y_contract), (x_batch, y_batch) = dimension_numbers
+    for a, b in zip(x_contract, y_contract):
+        if x.shape[a] != y.shape[b]:
+            raise ValueError(
+                f"dot_general: contracting axis {a} of the left operand (shape {x.shape}) has "
+                f"size {x.shape[a]} but contracting axis {b} of the right operand (shape "
+                f"{y.shape}) has size {y.shape[b]}."
+            )
+    for a, b in zip(x_batch, y_batch):
+        if x.shape[a] != y.shape[b]:
+            raise ValueError(
+                f"dot_general: batch axis {a} of the left operand (shape {x.shape}) and batch "
+                f"axis {b} of the right operand (shape {y.shape}) differ in size."
+            )
+    shape = (
+        tuple(x.shape[i] for i in x_batch)
+        + tuple(x.shape[i] for i in _free_axes(len(x.shape), x_contract, x_batch))
+        + tuple(y.shape[i] for i in _free_axes(len(y.shape), y_contract, y_batch))
+    )
+    return ShapedArray(shape, ufunc_result_dtype(np.multiply, (x, y)))
+
+
+def dot_general(x: Any, y: Any, dimension_numbers: Any) -> Any:
+    (x_contract, y_contract), (x_batch, y_batch) = dimension_numbers
+    dims = ((tuple(int(i) for i in x_contract), tuple(int(i) for i in y_contract)),
+            (tuple(int(i) for i in x_batch), tuple(int(i) for i in y_batch)))
+    return dot_general_p.bind(x, y, dimension_numbers=dims)
+
+
+def _dot_general_vjp_lhs(g: Any, ans: Any, x: Any, y: Any, *,
+                         dimension_numbers: DimensionNumbers, swap_ans: bool = False) -> Any:
+    """The cotangent of x: contract g with y over y's free axes (batching over the batch
+    axes), which leaves x's batch, free and contracting axes; then put them in x's order."""
+    (x_contract, y_contract), (x_batch, y_batch) = dimension_numbers
+    x_ndim, y_ndim = len(shape_of(x)), len(shape_of(y))
+    x_free = _free_axes(x_ndim, x_contract, x_batch)
+    y_free = _free_axes(y_ndim, y_contract, y_batch)
+    n_batch = len(x_batch)
+    # Where the batch / x-free / y-free axes sit in g (ans's layout, or swapped for rhs).
+    g_batch = list(range(n_batch))
+    if swap_ans:
+        g_y_free = list(range(n_batch, n_batch + len(y_free)))
+    else:
+        g_y_free = list(range(n_batch + len(x_free), n_batch + len(x_free) + len(y_free)))
+    dims = ((tuple(g_y_free), tuple(y_free)), (tuple(g_batch), tuple(y_batch)))
+    # Result layout: batch, x-free (g's remaining axes), then y's remaining (= contracting)
+    # axes in y's order; map back to x's axis order.
+    y_contract_order = sorted(range(len(y_contract)), key=lambda i: y_contract[i])
+    x_contract_by_y = [x_contract[i] for i in y_contract_order]
+    result_axes_in_x = list(x_batch) + x_free + x_contract_by_y
+    cotangent = transpose(dot_general(g, y, dims), np.argsort(result_axes_in_x))
+    return unbroadcast(x, cotangent)  # (only casts: mixed-dtype products)
+
+
+def _dot_general_vjp_rhs(g: Any, ans: Any, x: Any, y: Any, *,
+                         dimension_numbers: DimensionNumbers) -> Any:
+    (x_contract, y_contract), (x_batch, y_batch) = dimension_numbers
+    swapped = ((y_contract, x_contract), (y_batch, x_batch))
+    return _dot_general_vjp_lhs(g, ans, y, x, dimension_numbers=swapped, swap_ans=True)
+
+
+defvjp(dot_general_p, _dot_general_vjp_lhs, _dot_general_vjp_rhs)

@@ -1,0 +1,450 @@
+"""Primitives that move, select, reduce or retype array elements.
+
+Each primitive: implementation, shape/dtype rule, VJP rule, in one place. Params are
+hashable Python values (tuples, ints, dtypes, ``Slice``), so IR equations can be compared.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple, Sequence
+
+import numpy as np
+
+from funcad.ad import defnondiff, defvjp, defvjp_all, unbroadcast
+from funcad.core import dtype_of, shape_of, Primitive, ShapedArray
+from funcad.primitives.elementwise import eq, mul, select, div
+
+# ----------------------------------------------------------------------------------------------
+# convert_element_type
+
+
+convert_element_type_p = Primitive("convert_element_type")
+
+
+@convert_element_type_p.def_impl
+def _convert_impl(x: Any, *, new_dtype: np.dtype) -> Any:
+    return np.asarray(x).astype(new_dtype, copy=False) if np.ndim(x) else new_dtype.type(x)
+
+
+@convert_element_type_p.def_abstract_eval
+def _convert_abstract_eval(x: ShapedArray, *, new_dtype: np.dtype) -> ShapedArray:
+    return ShapedArray(x.shape, new_dtype)
+
+
+def convert_element_type(x: Any, new_dtype: Any) -> Any:
+    return convert_element_type_p.bind(x, new_dtype=np.dtype(new_dtype))
+
+
+def _convert_vjp(g: Any, ans: Any, x: Any, *, new_dtype: np.dtype) -> Any:
+    """The cotangent goes back in the input's dtype (None for integer inputs: no derivative)."""
+    dtype = dtype_of(x)
+    if dtype.kind not in "fc":
+        return None
+    return convert_element_type(g, dtype)
+
+
+defvjp(convert_element_type_p, _convert_vjp)
+
+# ----------------------------------------------------------------------------------------------
+# stop_gradient: identity whose output carries no derivative.
+
+stop_gradient_p = Primitive("stop_gradient")
+stop_gradient_p.def_impl(lambda x: x)
+stop_gradient_p.def_abstract_eval(lambda x: ShapedArray(x.shape, x.dtype))
+defnondiff(stop_gradient_p)
+stop_gradient = stop_gradient_p.bind
+
+# ----------------------------------------------------------------------------------------------
+# reshape, transpose, broadcast_to
+
+
+reshape_p = Primitive("reshape")
+reshape_p.def_impl(lambda x, *, new_sizes: np.reshape(x, new_sizes))
+
+
+@reshape_p.def_abstract_eval
+def _reshape_abstract_eval(x: ShapedArray, *, new_sizes: tuple[int, ...]) -> ShapedArray:
+    if int(np.prod(new_sizes, dtype=np.int64)) != x.size:
+        raise ValueError(f"cannot reshape an array of shape {x.shape} into shape {new_sizes}")
+    return ShapedArray(new_sizes, x.dtype, x.weak_type)
+
+
+def reshape(x: Any, new_sizes: Sequence[int]) -> Any:
+    new_sizes = tuple(int(n) for n in new_sizes)
+    if shape_of(x) == new_sizes:
+        return x
+    return reshape_p.bind(x, new_sizes=new_sizes)
+
+
+defvjp(reshape_p, lambda g, ans, x, *, new_sizes: reshape(g, shape_of(x)))
+
+
+transpose_p = Primitive("transpose")
+transpose_p.def_impl(lambda x, *, permutation: np.transpose(x, permutation))
+transpose_p.def_abstract_eval(
+    lambda x, *, permutation: ShapedArray(tuple(x.shape[i] for i in permutation), x.dtype)
+)
+
+
+def transpose(x: Any, permutation: Sequence[int]) -> Any:
+    permutation = tuple(int(p) for p in permutation)
+    if permutation == tuple(range(len(permutation))):
+        return x
+    return transpose_p.bind(x, permutation=permutation)
+
+
+defvjp(transpose_p, lambda g, ans, x, *, permutation: transpose(g, np.argsort(permutation)))
+
+
+broadcast_to_p = Primitive("broadcast_to")
+broadcast_to_p.def_impl(lambda x, *, shape: np.broadcast_to(x, shape))
+
+
+@broadcast_to_p.def_abstract_eval
+def _broadcast_to_abstract_eval(x: ShapedArray, *, shape: tuple[int, ...]) -> ShapedArray:
+    np.broadcast_shapes(x.shape, shape)  # raises on incompatible shapes
+    if len(x.shape) > len(shape):
+        raise ValueError(f"cannot broadcast an array of shape {x.shape} to shape {shape}")
+    return ShapedArray(shape, x.dtype)
+
+
+def broadcast_to(x: Any, shape: Sequence[int]) -> Any:
+    """NumPy's broadcast_to: new leading axes, size-1 axes stretched."""
+    shape = tuple(int(n) for n in shape)
+    if shape_of(x) == shape and not isinstance(x, (int, float, complex)):
+        return x
+    return broadcast_to_p.bind(x, shape=shape)
+
+
+defvjp(broadcast_to_p, lambda g, ans, x, *, shape: unbroadcast(x, g))
+
+
+def zeros(shape: Sequence[int], dtype: Any) -> Any:
+    """An array of zeros (a broadcast scalar: no memory until written)."""
+    return broadcast_to(np.zeros((), dtype), shape)
+
+
+def zeros_like_shape(x: Any, dtype: Any = None) -> Any:
+    return zeros(shape_of(x), dtype_of(x) if dtype is None else dtype)
+
+
+# ----------------------------------------------------------------------------------------------
+# Reductions over a tuple of axes.
+
+_reduction_dtypes: dict[tuple, np.dtype] = {}
+
+
+def _reduction_primitive(name: str, numpy_reduce: Any) -> Primitive:
+    primitive = Primitive(name)
+    primitive.def_impl(lambda x, *, axes: numpy_reduce(x, axis=axes))
+
+    def abstract_eval(x: ShapedArray, *, axes: tuple[int, ...]) -> ShapedArray:
+        key = (name, x.dtype)
+        dtype = _reduction_dtypes.get(key)
+        if dtype is None:  # NumPy's own rule (bool sums to int, float32 stays float32, ...)
+            dtype = _reduction_dtypes[key] = np.asarray(numpy_reduce(np.ones((1,), x.dtype),
+                                                                     axis=0)).dtype
+        shape = tuple(n for i, n in enumerate(x.shape) if i not in axes)
+        return ShapedArray(shape, dtype)
+
+    primitive.def_abstract_eval(abstract_eval)
+    return primitive
+
+
+reduce_sum_p = _reduction_primitive("reduce_sum", np.sum)
+reduce_max_p = _reduction_primitive("reduce_max", np.max)
+reduce_min_p = _reduction_primitive("reduce_min", np.min)
+reduce_prod_p = _reduction_primitive("reduce_prod", np.prod)
+reduce_and_p = _reduction_primitive("reduce_and", np.all)
+reduce_or_p = _reduction_primitive("reduce_or", np.any)
+defnondiff(reduce_and_p, reduce_or_p)
+
+
+def reduce_sum(x: Any, axes: Sequence[int]) -> Any:
+    return reduce_sum_p.bind(x, axes=tuple(axes))
+
+
+def reduce_max(x: Any, axes: Sequence[int]) -> Any:
+    return reduce_max_p.bind(x, axes=tuple(axes))
+
+
+def reduce_min(x: Any, axes: Sequence[int]) -> Any:
+    return reduce_min_p.bind(x, axes=tuple(axes))
+
+
+def reduce_prod(x: Any, axes: Sequence[int]) -> Any:
+    return reduce_prod_p.bind(x, axes=tuple(axes))
+
+
+def expand_reduced(g: Any, x_shape: tuple[int, ...], axes: Sequence[int]) -> Any:
+    """Broadcast a reduction's output (or cotangent) back over the reduced ``axes``."""
+    kept_shape = tuple(1 if i in axes else n for i, n in enumerate(x_shape))
+    return broadcast_to(reshape(g, kept_shape), x_shape)
+
+
+# sum: every input element contributes once.
+defvjp(reduce_sum_p, lambda g, ans, x, *, axes: expand_reduced(g, shape_of(x), axes))
+
+
+def _reduce_chooser_vjp(g: Any, ans: Any, x: Any, *, axes: tuple[int, ...]) -> Any:
+    """max/min: the cotangent goes to the chosen element, split evenly between ties."""
+    shape = shape_of(x)
+    location = convert_element_type(eq(x, expand_reduced(ans, shape, axes)), dtype_of(x))
+    counts = reduce_sum(location, axes)
+    return mul(expand_reduced(div(g, counts), shape, axes), location)
+
+
+defvjp(reduce_max_p, _reduce_chooser_vjp)
+defvjp(reduce_min_p, _reduce_chooser_vjp)
+
+
+def _reduce_prod_vjp(g: Any, ans: Any, x: Any, *, axes: tuple[int, ...]) -> Any:
+    """d prod(x) / dx_i = product of all the other elements. Computed without dividing by
+    x_i (which fails at zeros): the reduced axes are flattened to one axis of length n, and
+    each element's "others" product is taken over an (n, n) copy with the diagonal set to 1."""
+    shape = shape_of(x)
+    kept = [i for i in range(len(shape)) if i not in axes]
+    moved = transpose(x, kept + list(axes))
+    kept_shape = tuple(shape[i] for i in kept)
+    n = int(np.prod([shape[i] for i in axes], dtype=np.int64))
+    flat = reshape(moved, kept_shape + (n,))
+    eye = np.eye(n, dtype=bool)
+    rows = broadcast_to(reshape(flat, kept_shape + (1, n)), kept_shape + (n, n))
+    others = reduce_prod(select(eye, 1, rows), (len(kept_shape) + 1,))
+    cotangent = mul(others, reshape(g, kept_shape + (1,)))
+    cotangent = reshape(cotangent, kept_shape + tuple(shape[i] for i in axes))
+    return transpose(cotangent, np.argsort(kept + list(axes)))
+
+
+defvjp(reduce_prod_p, _reduce_prod_vjp)
+
+
+def _arg_reduction_primitive(name: str, numpy_fn: Any) -> Primitive:
+    primitive = Primitive(name)
+    primitive.def_impl(lambda x, *, axis: numpy_fn(x, axis=axis))
+    primitive.def_abstract_eval(lambda x, *, axis: ShapedArray(
+        tuple(n for i, n in enumerate(x.shape) if i != axis), np.intp))
+    defnondiff(primitive)
+    return primitive
+
+
+argmax_p = _arg_reduction_primitive("argmax", np.argmax)
+argmin_p = _arg_reduction_primitive("argmin", np.argmin)
+
+
+# ----------------------------------------------------------------------------------------------
+# cumsum (with ``reverse``: its own transpose).
+
+cumsum_p = Primitive("cumsum")
+
+
+@cumsum_p.def_impl
+def _cumsum_impl(x: Any, *, axis: int, reverse: bool) -> Any:
+    if reverse:
+        flip = (slice(None),) * axis + (slice(None, None, -1),)
+        return np.cumsum(np.asarray(x)[flip], axis=axis)[flip]
+    return np.cumsum(x, axis=axis)
+
+
+@cumsum_p.def_abstract_eval
+def _cumsum_abstract_eval(x: ShapedArray, *, axis: int, reverse: bool) -> ShapedArray:
+    return ShapedArray(x.shape, _reduction_dtypes.get(("reduce_sum", x.dtype)) or
+                       np.cumsum(np.ones((1,), x.dtype)).dtype)
+
+
+def cumsum(x: Any, axis: int, reverse: bool = False) -> Any:
+    return cumsum_p.bind(x, axis=axis, reverse=reverse)
+
+
+defvjp(cumsum_p, lambda g, ans, x, *, axis, reverse: cumsum(g, axis, not reverse))
+
+# ----------------------------------------------------------------------------------------------
+# concatenate
+
+
+concatenate_p = Primitive("concatenate")
+concatenate_p.def_impl(lambda *xs, axis: np.concatenate(xs, axis=axis))
+
+
+@concatenate_p.def_abstract_eval
+def _concatenate_abstract_eval(*xs: ShapedArray, axis: int) -> ShapedArray:
+    first = xs[0].shape
+    for x in xs[1:]:
+        if len(x.shape) != len(first) or any(
+            a != b for i, (a, b) in enumerate(zip(x.shape, first)) if i != axis
+        ):
+            raise ValueError(
+                f"concatenate: all input arrays must have the same shape except along axis "
+                f"{axis}; got shapes {[x.shape for x in xs]}"
+            )
+    shape = list(first)
+    shape[axis] = sum(x.shape[axis] for x in xs)
+    dtype = np.result_type(*(x.dtype for x in xs))
+    return ShapedArray(tuple(shape), dtype)
+
+
+def concatenate(xs: Sequence[Any], axis: int) -> Any:
+    return concatenate_p.bind(*xs, axis=axis)
+
+
+def _concatenate_vjp(g, ans, args, params, wanted):
+    axis = params["axis"]
+    cotangents = []
+    start = 0
+    for x, want in zip(args, wanted):
+        size = shape_of(x)[axis]
+        if want is not None:
+            index = (Slice(None, None, None),) * axis + (Slice(start, start + size, None),)
+            cotangents.append(unbroadcast(x, getitem(g, index)))
+        else:
+            cotangents.append(None)
+        start += size
+    return cotangents
+
+
+defvjp_all(concatenate_p, _concatenate_vjp)
+
+# ----------------------------------------------------------------------------------------------
+# Indexing: getitem and functional updates (x.at[i].set/add/multiply).
+#
+# An index is kept in the params as a static tuple ("indexer") of ints, None, Ellipsis,
+# ``Slice``s and ``ArrayIndex(k)`` placeholders; the integer index arrays themselves are
+# operands (after x, and after the update values), so they may be traced values too.
+
+
+class Slice(NamedTuple):
+    """A hashable stand-in for ``slice`` (slices are unhashable before Python 3.12)."""
+
+    start: int | None
+    stop: int | None
+    step: int | None
+
+    def __repr__(self) -> str:
+        parts = ["" if v is None else str(v) for v in self]
+        return ":".join(parts[:2] if self.step is None else parts)
+
+
+class ArrayIndex(NamedTuple):
+    """Placeholder for the ``position``-th integer index array operand."""
+
+    position: int
+
+    def __repr__(self) -> str:
+        return f"<array {self.position}>"
+
+
+def build_index(indexer: tuple, arrays: Sequence[Any]) -> tuple:
+    """The NumPy index described by ``indexer`` with its arrays filled in."""
+    out = []
+    for item in indexer:
+        if type(item) is Slice:
+            out.append(slice(*item))
+        elif type(item) is ArrayIndex:
+            out.append(arrays[item.position])
+        else:
+            out.append(item)
+    return tuple(out)
+
+
+def _index_result_shape(shape: tuple[int, ...], indexer: tuple, arrays: Sequence[ShapedArray]):
+    # Index a zero-strided stand-in of the right shape: NumPy computes the result shape (and
+    # raises NumPy's own IndexError) without touching real data.
+    dummy = np.broadcast_to(np.zeros((), np.int8), shape)
+    fake_arrays = [np.zeros(a.shape, np.intp) for a in arrays]
+    return dummy[build_index(indexer, fake_arrays)].shape
+
+
+getitem_p = Primitive("getitem")
+getitem_p.def_impl(lambda x, *arrays, indexer: x[build_index(indexer, arrays)])
+getitem_p.def_abstract_eval(lambda x, *arrays, indexer: ShapedArray(
+    _index_result_shape(x.shape, indexer, arrays), x.dtype))
+
+
+def getitem(x: Any, indexer: tuple, *arrays: Any) -> Any:
+    return getitem_p.bind(x, *arrays, indexer=indexer)
+
+
+def _getitem_vjp(g, ans, args, params, wanted):
+    """Scatter the cotangent back into zeros shaped like x (adding at repeated indices)."""
+    x, *arrays = args
+    cotangent = index_update(zeros_like_shape(x, dtype_of(g)), g, params["indexer"],
+                             "add", *arrays)
+    return [unbroadcast(x, cotangent)] + [None] * len(arrays)
+
+
+defvjp_all(getitem_p, _getitem_vjp)
+
+index_update_p = Primitive("index_update")
+
+
+@index_update_p.def_impl
+def _index_update_impl(x, values, *arrays, indexer, mode):
+    index = build_index(indexer, arrays)
+    out = np.array(x, copy=True)
+    if mode == "set":
+        out[index] = values
+    elif arrays:  # advanced indexing may repeat positions: accumulate at each one
+        {"add": np.add, "multiply": np.multiply}[mode].at(out, index, values)
+    elif mode == "add":
+        out[index] += values
+    else:
+        out[index] *= values
+    return out
+
+
+@index_update_p.def_abstract_eval
+def _index_update_abstract_eval(x, values, *arrays, indexer, mode):
+    target = _index_result_shape(x.shape, indexer, arrays)
+    try:
+        np.broadcast_shapes(values.shape, target)
+        ok = len(values.shape) <= len(target) or all(n == 1 for n in values.shape[
+            :len(values.shape) - len(target)])
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"x.at[...].{mode}(values): values of shape {values.shape} cannot be broadcast to "
+            f"the indexed shape {target}"
+        )
+    return ShapedArray(x.shape, x.dtype)
+
+
+def index_update(x: Any, values: Any, indexer: tuple, mode: str, *arrays: Any) -> Any:
+    """A copy of x with x[index] set to / increased by / multiplied by values."""
+    return index_update_p.bind(x, values, *arrays, indexer=indexer, mode=mode)
+
+
+def _values_cotangent(values: Any, g_at_index: Any) -> Any:
+    values_shape = shape_of(values)
+    g_shape = shape_of(g_at_index)
+    if len(values_shape) < len(g_shape) or values_shape == g_shape:
+        return unbroadcast(values, g_at_index)
+    # values may carry extra leading 1-sized axes that NumPy drops when assigning.
+    return unbroadcast(values, reshape(g_at_index, (1,) * (len(values_shape) - len(g_shape))
+                                       + g_shape))
+
+
+def _index_update_vjp(g, ans, args, params, wanted):
+    x, values, *arrays = args
+    indexer, mode = params["indexer"], params["mode"]
+    x_ct = values_ct = None
+    if mode == "set":  # overwritten positions do not reach the output
+        if wanted[0] is not None:
+            x_ct = index_update(g, 0, indexer, "set", *arrays)
+        if wanted[1] is not None:
+            values_ct = _values_cotangent(values, getitem(g, indexer, *arrays))
+    elif mode == "add":
+        x_ct = g
+        if wanted[1] is not None:
+            values_ct = _values_cotangent(values, getitem(g, indexer, *arrays))
+    elif mode == "multiply":  # (assumes each position is indexed once)
+        if wanted[0] is not None:
+            x_ct = index_update(g, values, indexer, "multiply", *arrays)
+        if wanted[1] is not None:
+            values_ct = _values_cotangent(values, getitem(mul(g, x), indexer, *arrays))
+    else:
+        raise NotImplementedError(f"no derivative for x.at[...].{mode}")
+    return [x_ct, values_ct] + [None] * len(arrays)
+
+
+defvjp_all(index_update_p, _index_update_vjp)

@@ -1,0 +1,174 @@
+"""Abstract tracing: turn a Python function into the IR (``make_jaxpr``).
+
+The ``JaxprTrace`` runs the user's function on tracers that carry only a shape and dtype.
+Each primitive applied to them appends one equation to a growing list; at the end the
+inputs, the constants met on the way and the outputs close it into a ``ClosedJaxpr``.
+Since no values exist, Python control flow on traced values is an error here (see
+``Tracer.concrete_value``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from funcad import tree_util
+from funcad.core import (
+    ClosedJaxpr,
+    Eqn,
+    Jaxpr,
+    Literal,
+    Primitive,
+    ShapedArray,
+    Trace,
+    Tracer,
+    Var,
+    current_trace,
+    escaped_tracer_error,
+    get_aval,
+    set_current_trace,
+)
+
+
+class ShapeDtypeStruct:
+    """A stand-in argument that has only a shape and a dtype (for ``make_jaxpr``)."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape: Sequence[int], dtype: Any):
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+
+    def __repr__(self) -> str:
+        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name})"
+
+
+class JaxprTracer(Tracer):
+    __slots__ = ("var",)
+
+    def __init__(self, trace: JaxprTrace, var: Var):
+        self._trace = trace
+        self.var = var
+
+    @property
+    def aval(self) -> ShapedArray:
+        return self.var.aval
+
+
+class JaxprTrace(Trace):
+    """Records every primitive applied to its tracers as an equation."""
+
+    name = "make_jaxpr"
+
+    def __init__(self, parent: Trace | None):
+        super().__init__(parent)
+        self.eqns: list[Eqn] = []
+        self.constvars: list[Var] = []
+        self.consts: list[Any] = []
+        self._const_var_by_id: dict[int, Var] = {}
+
+    def new_input(self, aval: ShapedArray) -> JaxprTracer:
+        return JaxprTracer(self, Var(aval))
+
+    def to_atom(self, value: Any) -> Var | Literal:
+        """The IR atom for an operand: our tracer's variable, an inline literal for scalars,
+        or a constant variable for arrays and tracers of outer transformations."""
+        if isinstance(value, JaxprTracer) and value._trace is self:
+            return value.var
+        if isinstance(value, Tracer):
+            if not value._trace.alive:
+                raise escaped_tracer_error(value)
+        elif np.ndim(value) == 0:
+            return Literal(value, get_aval(value))
+        var = self._const_var_by_id.get(id(value))
+        if var is None:
+            aval = get_aval(value)
+            var = Var(ShapedArray(aval.shape, aval.dtype))
+            self._const_var_by_id[id(value)] = var
+            self.constvars.append(var)
+            self.consts.append(value)
+        return var
+
+    def process(self, primitive: Primitive, args: Sequence[Any], params: dict) -> Any:
+        invars = [self.to_atom(arg) for arg in args]
+        out_aval = primitive.abstract_eval(*[atom.aval for atom in invars], **params)
+        if primitive.multiple_results:
+            outs = [JaxprTracer(self, Var(aval)) for aval in out_aval]
+            self.eqns.append(Eqn(primitive, invars, [t.var for t in outs], params))
+            return outs
+        out = JaxprTracer(self, Var(out_aval))
+        self.eqns.append(Eqn(primitive, invars, [out.var], params))
+        return out
+
+    def build(self, invars: list[Var], outs: Sequence[Any]) -> ClosedJaxpr:
+        outvars = [self.to_atom(out) for out in outs]
+        jaxpr = Jaxpr(list(self.constvars), invars, outvars, list(self.eqns))
+        return ClosedJaxpr(jaxpr, list(self.consts))
+
+
+def _input_aval(leaf: Any, position: str) -> ShapedArray:
+    if isinstance(leaf, ShapeDtypeStruct):
+        return ShapedArray(leaf.shape, leaf.dtype)
+    if isinstance(leaf, (list, tuple)):
+        leaf = np.asarray(leaf)
+    try:
+        aval = get_aval(leaf)
+    except TypeError as err:
+        raise TypeError(f"{position}: {err}") from None
+    return ShapedArray(aval.shape, aval.dtype)
+
+
+def trace_to_jaxpr(
+    fun: Callable[..., Any], in_avals: Sequence[ShapedArray]
+) -> tuple[ClosedJaxpr, Any]:
+    """Trace ``fun`` (taking and returning flat lists) at the given input types.
+    Returns the closed IR and the user function's output (flattened by the caller)."""
+    trace = JaxprTrace(current_trace())
+    in_tracers = [trace.new_input(aval) for aval in in_avals]
+    try:
+        with set_current_trace(trace):
+            outs = fun(*in_tracers)
+        closed = trace.build([t.var for t in in_tracers], outs)
+    finally:
+        trace.finish()
+    return closed, outs
+
+
+def make_jaxpr(
+    fun: Callable[..., Any],
+    static_argnums: int | Sequence[int] = (),
+    return_shape: bool = False,
+) -> Callable[..., Any]:
+    """``make_jaxpr(f)(*args)`` traces ``f`` at the shapes and dtypes of ``args`` and returns
+    its IR as a ``ClosedJaxpr`` (print it to read it). Arguments may be arrays, scalars,
+    ``ShapeDtypeStruct`` or pytrees of those; ``static_argnums`` are passed through as
+    Python values."""
+    if isinstance(static_argnums, int):
+        static_argnums = (static_argnums,)
+    static = tuple(static_argnums)
+
+    def make_jaxpr_f(*args: Any) -> Any:
+        n = len(args)
+        static_set = {i % n if n else i for i in static}
+        dynamic = [a for i, a in enumerate(args) if i not in static_set]
+        flat, in_tree = tree_util.tree_flatten(dynamic)
+        in_avals = [_input_aval(leaf, f"make_jaxpr argument leaf {i}") for i, leaf in
+                    enumerate(flat)]
+        out_tree_box: list[Any] = []
+
+        def flat_fun(*tracers: Any) -> list[Any]:
+            dyn = iter(tree_util.tree_unflatten(in_tree, list(tracers)))
+            full = [a if i in static_set else next(dyn) for i, a in enumerate(args)]
+            out = fun(*full)
+            out_flat, out_tree = tree_util.tree_flatten(out)
+            out_tree_box.append(out_tree)
+            return out_flat
+
+        closed, _ = trace_to_jaxpr(flat_fun, in_avals)
+        if return_shape:
+            shapes = [ShapeDtypeStruct(a.shape, a.dtype) for a in closed.out_avals]
+            return closed, tree_util.tree_unflatten(out_tree_box[0], shapes)
+        return closed
+
+    return make_jaxpr_f
