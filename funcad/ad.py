@@ -41,11 +41,12 @@ from funcad.errors import DerivativeDropError
 # ----------------------------------------------------------------------------------------------
 # The rule table.
 #
-# vjp_rules[p](cotangent, ans, args, params, wanted) -> one cotangent (or None) per argument,
-# where ``wanted[i]`` is falsy when argument i needs no cotangent. Most rules are written one
-# function per argument with ``defvjp``, which reads like a table of derivatives.
+# vjp_rules[p] is either a tuple with one rule per argument, ``rule(g, ans, *args, **params)``
+# giving that argument's cotangent from the output's cotangent ``g`` (``defvjp``: reads like
+# a table of derivatives), or, for variadic primitives, one function computing them all
+# (``defvjp_all``).
 
-vjp_rules: dict[Primitive, Callable[..., Sequence[Any]]] = {}
+vjp_rules: dict[Primitive, tuple | Callable[..., Sequence[Any]]] = {}
 nondifferentiable: set[Primitive] = set()
 
 
@@ -53,18 +54,12 @@ def defvjp(primitive: Primitive, *arg_rules: Callable[..., Any] | None) -> None:
     """Register ``arg_rules[i](g, ans, *args, **params)``: the cotangent of argument i given
     the output's cotangent ``g``. ``None`` marks an argument with no derivative (an integer
     index, a boolean predicate)."""
-
-    def rule(g: Any, ans: Any, args: Sequence[Any], params: dict, wanted: Sequence[Any]):
-        return [
-            None if arg_rule is None or want is None else arg_rule(g, ans, *args, **params)
-            for arg_rule, want in zip(arg_rules, wanted)
-        ]
-
-    vjp_rules[primitive] = rule
+    vjp_rules[primitive] = tuple(arg_rules)
 
 
 def defvjp_all(primitive: Primitive, rule: Callable[..., Sequence[Any]]) -> None:
-    """Register a rule that computes all argument cotangents at once (variadic primitives)."""
+    """Register ``rule(g, ans, args, params, in_nodes)`` returning one cotangent (or None)
+    per argument; ``in_nodes[i] is None`` when argument i needs none."""
     vjp_rules[primitive] = rule
 
 
@@ -77,11 +72,11 @@ def defnondiff(*primitives: Primitive) -> None:
 def unbroadcast(x: Any, cotangent: Any) -> Any:
     """Sum ``cotangent`` back down to the shape of ``x`` (undoing NumPy broadcasting) and give
     it ``x``'s dtype: the cotangent of a broadcast operand."""
-    from funcad.primitives.structural import convert_element_type, reduce_sum, reshape
-
     shape = shape_of(x)
     ct_shape = shape_of(cotangent)
     if ct_shape != shape:
+        from funcad.primitives.structural import reduce_sum, reshape
+
         lead = len(ct_shape) - len(shape)
         axes = tuple(range(lead)) + tuple(
             lead + i for i, n in enumerate(shape) if n == 1 and ct_shape[lead + i] != 1
@@ -92,6 +87,8 @@ def unbroadcast(x: Any, cotangent: Any) -> Any:
             cotangent = reshape(cotangent, shape)
     dtype = dtype_of(x)
     if dtype_of(cotangent) != dtype:
+        from funcad.primitives.structural import convert_element_type
+
         cotangent = convert_element_type(cotangent, dtype)
     return cotangent
 
@@ -256,12 +253,22 @@ def backward_pass(
             g = [
                 _zeros_like_value(ans) if g is None else g for g, ans in zip(gs, entry.ans)
             ]
-        in_cts = entry.rule(g, entry.ans, entry.args, entry.params, entry.in_nodes)
-        for node, ct in zip(entry.in_nodes, in_cts):
-            if node is None or ct is None:
-                continue
-            prev = cotangents.get(node)
-            cotangents[node] = ct if prev is None else prev + ct
+        rule = entry.rule
+        if type(rule) is tuple:  # one rule per argument: call only those needed
+            args, params = entry.args, entry.params
+            for node, arg_rule in zip(entry.in_nodes, rule):
+                if node is None or arg_rule is None:
+                    continue
+                ct = arg_rule(g, entry.ans, *args, **params)
+                prev = cotangents.get(node)
+                cotangents[node] = ct if prev is None else prev + ct
+        else:
+            in_cts = rule(g, entry.ans, entry.args, entry.params, entry.in_nodes)
+            for node, ct in zip(entry.in_nodes, in_cts):
+                if node is None or ct is None:
+                    continue
+                prev = cotangents.get(node)
+                cotangents[node] = ct if prev is None else prev + ct
     return [cotangents.get(i) for i in range(num_inputs)]
 
 
@@ -278,8 +285,10 @@ float0 = np.dtype([("float0", np.void, 0)])
 
 
 def _as_primal(leaf: Any) -> Any:
-    if isinstance(leaf, (Tracer, np.ndarray)):
+    if isinstance(leaf, (Tracer, np.ndarray, np.generic)):
         return leaf
+    if type(leaf) is float:
+        return np.float64(leaf)  # NumPy scalars compute faster than 0-d arrays
     return np.asarray(leaf)
 
 
@@ -335,10 +344,10 @@ def _run_forward(fun, args, diff_argnums, name, has_aux, check_real):
 
 
 def _check_real_inputs(flat, in_tree, argnums, name) -> None:
-    leaf_arg = _leaf_argnums(in_tree, argnums)
     for i, leaf in enumerate(flat):
         dtype = getattr(leaf, "dtype", None)
         if dtype is None or dtype.kind != "f":
+            leaf_arg = _leaf_argnums(in_tree, argnums)
             kind = "complex" if dtype is not None and dtype.kind == "c" else "integer or boolean"
             raise TypeError(
                 f"{name} requires real floating-point inputs, but argument {leaf_arg[i]} "

@@ -34,8 +34,11 @@ from numpy import (  # noqa: F401
 # Converting inputs.
 
 
+_ARRAY_LIKE = (Tracer, np.ndarray, np.generic, bool, int, float, complex)
+
+
 def _is_array_like_leaf(x: Any) -> bool:
-    return isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float, complex))
+    return isinstance(x, _ARRAY_LIKE)
 
 
 def _contains_tracer(x: Any) -> bool:
@@ -49,7 +52,7 @@ def _contains_tracer(x: Any) -> bool:
 def _arr(x: Any) -> Any:
     """An operand for a primitive: tracers, arrays and Python scalars pass through; lists
     and tuples become arrays (stacked, if they hold tracers)."""
-    if _is_array_like_leaf(x):
+    if isinstance(x, _ARRAY_LIKE):
         return x
     if isinstance(x, (list, tuple)):
         if _contains_tracer(x):
@@ -113,7 +116,7 @@ def result_type(*arrays_and_dtypes: Any) -> np.dtype:
 
 def _unary(primitive_binder: Any, name: str, doc: str = "") -> Any:
     def fn(x: Any) -> Any:
-        return primitive_binder(_arr(x))
+        return primitive_binder(x if isinstance(x, _ARRAY_LIKE) else _arr(x))
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc or f"Elementwise {name}, as numpy.{name}."
@@ -183,7 +186,8 @@ around = round
 
 def _binary(primitive_binder: Any, name: str, doc: str = "") -> Any:
     def fn(x: Any, y: Any) -> Any:
-        return primitive_binder(_arr(x), _arr(y))
+        return primitive_binder(x if isinstance(x, _ARRAY_LIKE) else _arr(x),
+                                y if isinstance(y, _ARRAY_LIKE) else _arr(y))
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc or f"Elementwise {name} with broadcasting, as numpy.{name}."

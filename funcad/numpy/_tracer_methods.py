@@ -31,21 +31,36 @@ def _matmul(x: Any, y: Any) -> Any:
     return fnp.matmul(x, y)
 
 
-_OPERATORS = {
-    "add": fnp.add, "sub": fnp.subtract, "mul": fnp.multiply, "truediv": fnp.divide,
-    "floordiv": fnp.floor_divide, "mod": fnp.remainder, "pow": _pow, "matmul": _matmul,
-    "and": fnp.logical_and, "or": fnp.logical_or, "xor": fnp.logical_xor,
-}
+_ARRAY_LIKE = fnp._ARRAY_LIKE
+_arr = fnp._arr
+
+
+def _operator(binder: Any) -> tuple[Any, Any]:
+    """``x op y`` and ``y op x`` straight to the primitive (operators are the hot path)."""
+
+    def op(self: Any, other: Any) -> Any:
+        return binder(self, other if isinstance(other, _ARRAY_LIKE) else _arr(other))
+
+    def reflected(self: Any, other: Any) -> Any:
+        return binder(other if isinstance(other, _ARRAY_LIKE) else _arr(other), self)
+
+    return op, reflected
 
 
 def _install_operators() -> None:
-    for name, fn in _OPERATORS.items():
+    direct = {"add": ew.add, "sub": ew.sub, "mul": ew.mul, "truediv": ew.div,
+              "floordiv": ew.floor_divide, "mod": ew.rem, "and": ew.logical_and,
+              "or": ew.logical_or, "xor": ew.logical_xor}
+    for name, binder in direct.items():
+        op, reflected = _operator(binder)
+        setattr(Tracer, f"__{name}__", op)
+        setattr(Tracer, f"__r{name}__", reflected)
+    for name, fn in (("pow", _pow), ("matmul", _matmul)):
         setattr(Tracer, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
         setattr(Tracer, f"__r{name}__", _swap(fn))
-    comparisons = {"eq": fnp.equal, "ne": fnp.not_equal, "lt": fnp.less, "le": fnp.less_equal,
-                   "gt": fnp.greater, "ge": fnp.greater_equal}
-    for name, fn in comparisons.items():
-        setattr(Tracer, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
+    comparisons = {"eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge}
+    for name, binder in comparisons.items():
+        setattr(Tracer, f"__{name}__", _operator(binder)[0])
     Tracer.__neg__ = lambda self: ew.neg(self)
     Tracer.__pos__ = lambda self: self
     Tracer.__abs__ = lambda self: ew.abs(self)
