@@ -97,6 +97,11 @@ def unbroadcast(x: Any, cotangent: Any) -> Any:
 # The forward pass: record a tape.
 
 
+_DROPS_DERIVATIVE = frozenset(
+    ["float()", "complex()", "numpy.asarray() (__array__)", "item()", "tolist()"]
+)
+
+
 class VJPTracer(Tracer):
     """A value being differentiated: its primal value (owned by the parent trace) and the id
     of the tape node that produced it."""
@@ -123,9 +128,11 @@ class VJPTracer(Tracer):
 
     def concrete_value(self, operation: str) -> Any:
         # bool/int/index are piecewise constant: their derivative really is zero, so Python
-        # control flow on the concrete primal is fine. float/complex/asarray would silently
-        # drop a derivative, so they are refused.
-        if operation in ("float()", "complex()", "numpy.asarray() (__array__)"):
+        # control flow on the concrete primal is fine. float/complex/asarray/item would silently
+        # drop a derivative, so they are refused. A tracer of a finished trace is leaked.
+        if not self._trace.alive:
+            raise escaped_tracer_error(self)
+        if operation in _DROPS_DERIVATIVE:
             raise DerivativeDropError(operation, self.aval.str_short(), self._trace.name)
         primal = self.primal
         if isinstance(primal, Tracer):
@@ -286,6 +293,8 @@ float0 = np.dtype([("float0", np.void, 0)])
 
 def _as_primal(leaf: Any) -> Any:
     if isinstance(leaf, (Tracer, np.ndarray, np.generic)):
+        if isinstance(leaf, Tracer) and not leaf._trace.alive:
+            raise escaped_tracer_error(leaf)
         return leaf
     if type(leaf) is float:
         return np.float64(leaf)  # NumPy scalars compute faster than 0-d arrays
@@ -382,6 +391,11 @@ def _normalize_argnums(argnums: int | Sequence[int], num_args: int, name: str) -
                 f"{num_args} positional argument{'s' if num_args != 1 else ''} (valid: "
                 f"{-num_args} to {num_args - 1})."
             )
+        if int(n) % num_args in out:
+            raise ValueError(
+                f"{name}: argnums {argnums!r} names argument {int(n) % num_args} more than "
+                f"once; list each argument once."
+            )
         out.append(int(n) % num_args)
     return tuple(out)
 
@@ -429,6 +443,8 @@ def _check_cotangent(cotangent: Any, out_tree: Any, out_avals: list[ShapedArray]
         dtype_ok = ct_aval.dtype == aval.dtype or (
             ct_aval.weak_type and np.can_cast(ct_aval.dtype, aval.dtype, "same_kind")
         )
+        if aval.dtype.kind not in "fc":  # integer/bool outputs: float0 (or their own dtype)
+            dtype_ok = dtype_ok or ct_aval.dtype == float0
         if not (shape_ok and dtype_ok):
             raise ValueError(
                 f"Cotangent {i} passed to the vjp function has the wrong type: expected "

@@ -261,6 +261,8 @@ class Tracer:
     def concrete_value(self, operation: str) -> Any:
         """The concrete value for a Python conversion (``bool(x)``, ``int(x)``...), or an
         error saying why there is none."""
+        if not self._trace.alive:
+            raise escaped_tracer_error(self)
         raise ConcretizationTypeError(operation, self.aval.str_short())
 
     def __bool__(self) -> bool:

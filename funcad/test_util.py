@@ -114,8 +114,9 @@ def check_grads(f: Callable[..., Any], args: Sequence[Any], order: int = 1,
     _check_rev(f, args, order, eps, atol, rtol, rng)
 
 
-def _check_rev(f, args, order, eps, atol, rtol, rng) -> None:
-    check_vjp(f, args, eps=eps, atol=atol, rtol=rtol, rng=rng, label=f" (rev, order {order})")
+def _check_rev(f, args, order, eps, atol, rtol, rng, level=1) -> None:
+    check_vjp(f, args, eps=eps, atol=atol, rtol=rtol, rng=rng,
+              label=f" (rev, derivative of order {level})")
     if order > 1:
         out = f(*args)
         u = tree_util.tree_map(lambda o: _random_like(rng, o), out)
@@ -123,4 +124,4 @@ def _check_rev(f, args, order, eps, atol, rtol, rng) -> None:
         def f_vjp_at(*primals: Any) -> Any:
             return vjp(f, *primals)[1](u)
 
-        _check_rev(f_vjp_at, args, order - 1, eps, atol, rtol, rng)
+        _check_rev(f_vjp_at, args, order - 1, eps, atol, rtol, rng, level + 1)

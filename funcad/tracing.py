@@ -150,7 +150,14 @@ def make_jaxpr(
 
     def make_jaxpr_f(*args: Any) -> Any:
         n = len(args)
-        static_set = {i % n if n else i for i in static}
+        for i in static:
+            if not -n <= i < n:
+                raise ValueError(
+                    f"make_jaxpr: static_argnums {static!r} is out of range: the function was "
+                    f"called with {n} positional argument{'s' if n != 1 else ''} (valid: "
+                    f"{-n} to {n - 1}). Pass the static argument positionally."
+                )
+        static_set = {i % n for i in static}
         dynamic = [a for i, a in enumerate(args) if i not in static_set]
         flat, in_tree = tree_util.tree_flatten(dynamic)
         in_avals = [_input_aval(leaf, f"make_jaxpr argument leaf {i}") for i, leaf in

@@ -19,6 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from funcad.core import Tracer, dtype_of, shape_of
+from funcad.numpy._array import Array, returns_array, with_at
 from funcad.primitives import elementwise as ew
 from funcad.primitives import structural as st
 from funcad.primitives.linalg import dot_general
@@ -68,13 +69,13 @@ def asarray(a: Any, dtype: Any = None, order: Any = None, *, copy: Any = None) -
     if isinstance(a, Tracer) or (isinstance(a, (list, tuple)) and _contains_tracer(a)):
         out = _arr(a)
         return out if dtype is None else astype(out, dtype)
-    return np.asarray(a, dtype=dtype)
+    return with_at(np.asarray(a, dtype=dtype))
 
 
 def array(object: Any, dtype: Any = None, copy: bool = True, ndmin: int = 0) -> Any:
     out = asarray(object, dtype)
     if not isinstance(out, Tracer):
-        out = np.array(out, copy=copy, ndmin=ndmin)
+        out = with_at(np.array(out, copy=copy, ndmin=ndmin))
     elif ndmin > out.ndim:
         out = reshape(out, (1,) * (ndmin - out.ndim) + out.shape)
     return out
@@ -867,6 +868,7 @@ def kron(a: Any, b: Any) -> Any:
 
 
 from funcad.numpy._einsum import einsum  # noqa: E402
+from funcad.numpy._sorting import argsort, sort  # noqa: E402,F401
 
 # ----------------------------------------------------------------------------------------------
 # Constants (plain NumPy arrays: they carry no derivative).
@@ -874,14 +876,14 @@ from funcad.numpy._einsum import einsum  # noqa: E402
 
 def zeros_like(a: Any, dtype: Any = None, shape: Any = None) -> Any:
     a = _arr(a)
-    return np.zeros(shape_of(a) if shape is None else shape,
-                    dtype_of(a) if dtype is None else dtype)
+    return with_at(np.zeros(shape_of(a) if shape is None else shape,
+                            dtype_of(a) if dtype is None else dtype))
 
 
 def ones_like(a: Any, dtype: Any = None, shape: Any = None) -> Any:
     a = _arr(a)
-    return np.ones(shape_of(a) if shape is None else shape,
-                   dtype_of(a) if dtype is None else dtype)
+    return with_at(np.ones(shape_of(a) if shape is None else shape,
+                           dtype_of(a) if dtype is None else dtype))
 
 
 def full_like(a: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> Any:
@@ -890,7 +892,7 @@ def full_like(a: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> 
     dtype = dtype_of(a) if dtype is None else dtype
     if isinstance(fill_value, Tracer):
         return broadcast_to(astype(fill_value, dtype), shape)
-    return np.full(shape, fill_value, dtype)
+    return with_at(np.full(shape, fill_value, dtype))
 
 
 def empty_like(a: Any, dtype: Any = None, shape: Any = None) -> Any:
@@ -901,20 +903,23 @@ def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
     if isinstance(fill_value, Tracer):
         value = fill_value if dtype is None else astype(fill_value, dtype)
         return broadcast_to(value, (shape,) if isinstance(shape, int) else tuple(shape))
-    return np.full(shape, fill_value, dtype)
+    return with_at(np.full(shape, fill_value, dtype))
 
 
-zeros = np.zeros
-ones = np.ones
-empty = np.zeros
-eye = np.eye
-identity = np.identity
-arange = np.arange
-linspace = np.linspace
-logspace = np.logspace
-geomspace = np.geomspace
-meshgrid = np.meshgrid
-tri = np.tri
+zeros = returns_array(np.zeros)
+ones = returns_array(np.ones)
+empty = returns_array(np.zeros)
+eye = returns_array(np.eye)
+identity = returns_array(np.identity)
+arange = returns_array(np.arange)
+linspace = returns_array(np.linspace)
+logspace = returns_array(np.logspace)
+geomspace = returns_array(np.geomspace)
+tri = returns_array(np.tri)
+
+
+def meshgrid(*xi: Any, **kwargs: Any) -> list[Any]:
+    return [with_at(m) for m in np.meshgrid(*xi, **kwargs)]
 
 # ----------------------------------------------------------------------------------------------
 # Indexing (also Tracer.__getitem__) and the .at[...] updates.
@@ -977,7 +982,7 @@ class _IndexUpdateRef:
 
     def _update(self, values: Any, mode: str) -> Any:
         indexer, arrays = _normalize_index(self.index)
-        return st.index_update(self.array, _arr(values), indexer, mode, *arrays)
+        return with_at(st.index_update(self.array, _arr(values), indexer, mode, *arrays))
 
     def get(self) -> Any:
         return _getitem(self.array, self.index)

@@ -69,6 +69,16 @@ def _take_diagonals(x: Any, labels: str) -> tuple[Any, str]:
     return x, labels
 
 
+def _drop_broadcast_axes(x: Any, labels: str, sizes: dict[str, int]) -> tuple[Any, str]:
+    """An axis of size 1 whose label is longer in another operand broadcasts (as in NumPy):
+    x is constant along that label, so the axis is dropped and the other operands carry it."""
+    x_shape = shape_of(x)
+    keep = [i for i, c in enumerate(labels) if x_shape[i] != 1 or sizes[c] == 1]
+    if len(keep) == len(labels):
+        return x, labels
+    return st.reshape(x, [x_shape[i] for i in keep]), "".join(labels[i] for i in keep)
+
+
 def _sum_unneeded(x: Any, labels: str, needed: set[str]) -> tuple[Any, str]:
     axes = tuple(i for i, c in enumerate(labels) if c not in needed)
     if axes:
@@ -92,7 +102,10 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = None, precision: Any
         for label, n in zip(term, shape_of(x)):
             if sizes.setdefault(label, n) != n and n != 1 and sizes[label] != 1:
                 raise ValueError(f"einsum: label {label!r} has sizes {sizes[label]} and {n}")
-    pairs = [_take_diagonals(x, term) for x, term in zip(ops, inputs)]
+            if n != 1:
+                sizes[label] = n
+    pairs = [_drop_broadcast_axes(*_take_diagonals(x, term), sizes)
+             for x, term in zip(ops, inputs)]
 
     def needed_except(k: int) -> set[str]:
         others = set(output)

@@ -185,13 +185,16 @@ defvjp(div_p, lambda g, ans, x, y: unbroadcast(x, div(g, y)),
 
 
 def _pow_vjp_base(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    """d(x^y)/dx = y x^(y-1), taken as 0 where y == 0 (so 0^0 has derivative 0, not nan)."""
+    """d(x^y)/dx = y x^(y-1), taken as 0 at x == y == 0 (so 0^0 has derivative 0, not nan).
+    Only that one point is special-cased, and through its input (the "double where"): a
+    select on the output at every y == 0 would cut the y-derivative of this rule there
+    (d/dy (y x^(y-1)) = 1/x at y = 0), and a nan from 0^-1 would leak through the select."""
     if isinstance(y, (int, float)):
         if y == 0:
             return unbroadcast(x, mul(g, 0))
         return unbroadcast(x, mul(g, mul(y, pow(x, y - 1))))
-    coefficient = mul(y, pow(x, sub(y, 1)))
-    return unbroadcast(x, mul(g, select(eq(y, 0), 0, coefficient)))
+    safe_x = select(logical_and(eq(x, 0), eq(y, 0)), 1, x)
+    return unbroadcast(x, mul(g, mul(y, pow(safe_x, sub(y, 1)))))
 
 
 def _pow_vjp_exponent(g: Any, ans: Any, x: Any, y: Any) -> Any:

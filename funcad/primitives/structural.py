@@ -12,7 +12,7 @@ import numpy as np
 
 from funcad.ad import defnondiff, defvjp, defvjp_all, unbroadcast
 from funcad.core import dtype_of, shape_of, Primitive, ShapedArray
-from funcad.primitives.elementwise import eq, mul, select, div
+from funcad.primitives.elementwise import div, eq, logical_and, mul, select
 
 # ----------------------------------------------------------------------------------------------
 # convert_element_type
@@ -424,6 +424,34 @@ def _values_cotangent(values: Any, g_at_index: Any) -> Any:
                                        + g_shape))
 
 
+def _may_repeat(x_shape: tuple[int, ...], indexer: tuple, arrays: Sequence[Any]) -> bool:
+    """Whether an advanced index may name a position twice (True if the arrays are traced)."""
+    if not all(isinstance(a, (np.ndarray, np.generic)) for a in arrays):
+        return True
+    size = int(np.prod(x_shape, dtype=np.int64))
+    positions = np.arange(size).reshape(x_shape)[build_index(indexer, arrays)]
+    return np.unique(positions).size != positions.size
+
+
+def _product_of_others(x_shape: tuple[int, ...], values: Any, indexer: tuple,
+                       arrays: Sequence[Any], target: tuple[int, ...]) -> Any:
+    """For each indexed element, the product of the *other* values multiplied into the same
+    position of x (1 at a position indexed once): d(x * v_1 * ... * v_k) / dv_j needs it.
+    As in prod's rule, no division (zeros are fine): an (m, m) table of "same position,
+    other element" over the m indexed elements, so use it only when positions repeat."""
+    m = int(np.prod(target, dtype=np.int64))
+    size = int(np.prod(x_shape, dtype=np.int64))
+    positions = reshape(getitem(np.arange(size).reshape(x_shape), indexer, *arrays), (m,))
+    values_shape = shape_of(values)
+    if len(values_shape) > len(target):  # extra leading 1-sized axes
+        values = reshape(values, values_shape[len(values_shape) - len(target):])
+    row = reshape(broadcast_to(values, target), (1, m))
+    same = logical_and(eq(reshape(positions, (m, 1)), reshape(positions, (1, m))),
+                       np.logical_not(np.eye(m, dtype=bool)))
+    others = reduce_prod(select(same, broadcast_to(row, (m, m)), 1), (1,))
+    return reshape(others, target)
+
+
 def _index_update_vjp(g, ans, args, params, wanted):
     x, values, *arrays = args
     indexer, mode = params["indexer"], params["mode"]
@@ -432,16 +460,26 @@ def _index_update_vjp(g, ans, args, params, wanted):
         if wanted[0] is not None:
             x_ct = index_update(g, 0, indexer, "set", *arrays)
         if wanted[1] is not None:
-            values_ct = _values_cotangent(values, getitem(g, indexer, *arrays))
+            g_at = getitem(g, indexer, *arrays)
+            if arrays:  # a repeated position keeps only the last write: mask out the others
+                target = shape_of(g_at)
+                ids = np.arange(int(np.prod(target, dtype=np.int64))).reshape(target)
+                winners = index_update(zeros(shape_of(x), np.intp), ids, indexer, "set", *arrays)
+                g_at = select(eq(getitem(winners, indexer, *arrays), ids), g_at, 0)
+            values_ct = _values_cotangent(values, g_at)
     elif mode == "add":
         x_ct = g
         if wanted[1] is not None:
             values_ct = _values_cotangent(values, getitem(g, indexer, *arrays))
-    elif mode == "multiply":  # (assumes each position is indexed once)
+    elif mode == "multiply":
         if wanted[0] is not None:
             x_ct = index_update(g, values, indexer, "multiply", *arrays)
         if wanted[1] is not None:
-            values_ct = _values_cotangent(values, getitem(mul(g, x), indexer, *arrays))
+            g_at = getitem(mul(g, x), indexer, *arrays)
+            if arrays and _may_repeat(shape_of(x), indexer, arrays):
+                g_at = mul(g_at, _product_of_others(shape_of(x), values, indexer, arrays,
+                                                    shape_of(g_at)))
+            values_ct = _values_cotangent(values, g_at)
     else:
         raise NotImplementedError(f"no derivative for x.at[...].{mode}")
     return [x_ct, values_ct] + [None] * len(arrays)
