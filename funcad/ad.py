@@ -72,6 +72,11 @@ def defnondiff(*primitives: Primitive) -> None:
 def unbroadcast(x: Any, cotangent: Any) -> Any:
     """Sum ``cotangent`` back down to the shape of ``x`` (undoing NumPy broadcasting) and give
     it ``x``'s dtype: the cotangent of a broadcast operand."""
+    try:  # the common case: nothing to do
+        if x.shape == cotangent.shape and x.dtype == cotangent.dtype:
+            return cotangent
+    except AttributeError:
+        pass
     shape = shape_of(x)
     ct_shape = shape_of(cotangent)
     if ct_shape != shape:
@@ -102,6 +107,21 @@ _DROPS_DERIVATIVE = frozenset(
 )
 
 
+def concrete_value_of_differentiated(tracer: Any, operation: str) -> Any:
+    """Python conversions of a value under differentiation (VJP and JVP tracers): bool/int/
+    index are piecewise constant, so their derivative really is zero and control flow on the
+    concrete primal is fine; float/complex/asarray/item would silently drop a derivative, so
+    they are refused."""
+    if not tracer._trace.alive:
+        raise escaped_tracer_error(tracer)
+    if operation in _DROPS_DERIVATIVE:
+        raise DerivativeDropError(operation, tracer.aval.str_short(), tracer._trace.name)
+    primal = tracer.primal
+    if isinstance(primal, Tracer):
+        return primal.concrete_value(operation)
+    return primal
+
+
 class VJPTracer(Tracer):
     """A value being differentiated: its primal value (owned by the parent trace) and the id
     of the tape node that produced it."""
@@ -127,40 +147,27 @@ class VJPTracer(Tracer):
         return self.primal.dtype
 
     def concrete_value(self, operation: str) -> Any:
-        # bool/int/index are piecewise constant: their derivative really is zero, so Python
-        # control flow on the concrete primal is fine. float/complex/asarray/item would silently
-        # drop a derivative, so they are refused. A tracer of a finished trace is leaked.
-        if not self._trace.alive:
-            raise escaped_tracer_error(self)
-        if operation in _DROPS_DERIVATIVE:
-            raise DerivativeDropError(operation, self.aval.str_short(), self._trace.name)
-        primal = self.primal
-        if isinstance(primal, Tracer):
-            return primal.concrete_value(operation)
-        return primal
+        return concrete_value_of_differentiated(self, operation)
 
     def __repr__(self) -> str:
         return f"VJPTracer<{self.aval.str_short()}, {self._trace.name}>(primal={self.primal!r})"
 
 
-class TapeEntry:
-    """One recorded operation: cotangents of ``out_nodes`` flow back to ``in_nodes``."""
+# A tape entry is one recorded operation, kept as a plain tuple (cheap to build, and
+# untracked by the garbage collector once its contents are):
+#   (out_node, num_outs, rule, in_nodes, args, params, ans)
+# out_node: node id of the (first) output; num_outs: 1, or the number of outputs of a
+# multiple-results primitive (consecutive ids); rule: the vjp_rules entry; in_nodes: per
+# argument, its node id or None for a constant; args: the primal inputs (values of the
+# parent trace); ans: the primal output(s).
+TapeEntry = tuple
 
-    __slots__ = ("out_node", "num_outs", "rule", "in_nodes", "args", "params", "ans")
-
-    def __init__(self, out_node, num_outs, rule, in_nodes, args, params, ans):
-        self.out_node = out_node  # first node id of the outputs (consecutive ids)
-        self.num_outs = num_outs  # 1, or the number of outputs of a multiple-results primitive
-        self.rule = rule
-        self.in_nodes = in_nodes  # per argument: node id, or None for a constant
-        self.args = args  # primal inputs (values of the parent trace)
-        self.params = params
-        self.ans = ans  # primal output(s)
+_INEXACT_DTYPES = frozenset(np.dtype(t) for t in (np.float16, np.float32, np.float64,
+                                                   np.longdouble, np.complex64, np.complex128))
 
 
 def _is_differentiable(value: Any) -> bool:
-    dtype = getattr(value, "dtype", None)
-    return dtype is not None and dtype.kind in "fc"
+    return getattr(value, "dtype", None) in _INEXACT_DTYPES
 
 
 class VJPTrace(Trace):
@@ -207,9 +214,11 @@ class VJPTrace(Trace):
                 f"implemented yet."
             )
         node = self.num_nodes
+        in_nodes = tuple(in_nodes)
+        primals = tuple(primals)
         if primitive.multiple_results:
             self.num_nodes += len(out)
-            self.tape.append(TapeEntry(node, len(out), rule, in_nodes, primals, params, out))
+            self.tape.append((node, len(out), rule, in_nodes, primals, params, out))
             return [
                 VJPTracer(self, o, node + i) if _is_differentiable(o) else o
                 for i, o in enumerate(out)
@@ -217,7 +226,7 @@ class VJPTrace(Trace):
         if not _is_differentiable(out):
             return out
         self.num_nodes += 1
-        self.tape.append(TapeEntry(node, 1, rule, in_nodes, primals, params, out))
+        self.tape.append((node, 1, rule, in_nodes, primals, params, out))
         return VJPTracer(self, out, node)
 
 
@@ -246,42 +255,37 @@ def backward_pass(
             prev = cotangents.get(node)
             cotangents[node] = ct if prev is None else prev + ct
 
-    entries = _popping(tape) if consume else reversed(tape)
     pop = cotangents.pop
-    for entry in entries:
-        if entry.num_outs == 1:
-            g = pop(entry.out_node, None)
+    position = len(tape)
+    while position:
+        position -= 1
+        entry = tape.pop() if consume else tape[position]
+        out_node, num_outs, rule, in_nodes, args, params, ans = entry
+        del entry
+        if num_outs == 1:
+            g = pop(out_node, None)
             if g is None:
                 continue
         else:
-            gs = [pop(entry.out_node + i, None) for i in range(entry.num_outs)]
+            gs = [pop(out_node + i, None) for i in range(num_outs)]
             if all(g is None for g in gs):
                 continue
-            g = [
-                _zeros_like_value(ans) if g is None else g for g, ans in zip(gs, entry.ans)
-            ]
-        rule = entry.rule
+            g = [_zeros_like_value(a) if g is None else g for g, a in zip(gs, ans)]
         if type(rule) is tuple:  # one rule per argument: call only those needed
-            args, params = entry.args, entry.params
-            for node, arg_rule in zip(entry.in_nodes, rule):
+            for node, arg_rule in zip(in_nodes, rule):
                 if node is None or arg_rule is None:
                     continue
-                ct = arg_rule(g, entry.ans, *args, **params)
+                ct = arg_rule(g, ans, *args, **params)
                 prev = cotangents.get(node)
                 cotangents[node] = ct if prev is None else prev + ct
         else:
-            in_cts = rule(g, entry.ans, entry.args, entry.params, entry.in_nodes)
-            for node, ct in zip(entry.in_nodes, in_cts):
+            in_cts = rule(g, ans, args, params, in_nodes)
+            for node, ct in zip(in_nodes, in_cts):
                 if node is None or ct is None:
                     continue
                 prev = cotangents.get(node)
                 cotangents[node] = ct if prev is None else prev + ct
     return [cotangents.get(i) for i in range(num_inputs)]
-
-
-def _popping(tape: list[TapeEntry]):
-    while tape:
-        yield tape.pop()
 
 
 # ----------------------------------------------------------------------------------------------

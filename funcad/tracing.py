@@ -61,8 +61,9 @@ class JaxprTrace(Trace):
 
     name = "make_jaxpr"
 
-    def __init__(self, parent: Trace | None):
+    def __init__(self, parent: Trace | None, fold_constants: bool = False):
         super().__init__(parent)
+        self.fold_constants = fold_constants
         self.eqns: list[Eqn] = []
         self.constvars: list[Var] = []
         self.consts: list[Any] = []
@@ -91,6 +92,10 @@ class JaxprTrace(Trace):
         return var
 
     def process(self, primitive: Primitive, args: Sequence[Any], params: dict) -> Any:
+        if self.fold_constants and not any(
+            isinstance(arg, JaxprTracer) and arg._trace is self for arg in args
+        ):
+            return self.parent.process(primitive, args, params)  # computed now, not staged
         invars = [self.to_atom(arg) for arg in args]
         out_aval = primitive.abstract_eval(*[atom.aval for atom in invars], **params)
         if primitive.multiple_results:

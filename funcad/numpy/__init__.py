@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from funcad.core import Tracer, dtype_of, shape_of
+from funcad.core import Tracer, dtype_of, get_aval, is_python_scalar, shape_of
 from funcad.numpy._array import Array, returns_array, with_at
 from funcad.primitives import elementwise as ew
 from funcad.primitives import structural as st
@@ -148,7 +148,6 @@ sqrt = _unary(ew.sqrt, "sqrt")
 cbrt = _unary(ew.cbrt, "cbrt")
 absolute = _unary(ew.abs, "absolute")
 abs = absolute
-fabs = absolute
 sign = _unary(ew.sign, "sign", "Elementwise sign (derivative zero).")
 floor = _unary(ew.floor, "floor", "Elementwise floor (derivative zero).")
 ceil = _unary(ew.ceil, "ceil", "Elementwise ceil (derivative zero).")
@@ -161,12 +160,32 @@ arcsinh, arccosh, arctanh = arcsinh, arccosh, arctanh
 asin, acos, atan = arcsin, arccos, arctan
 
 
+def _as_ufunc_computes(ufunc: np.ufunc, *args: Any) -> list[Any]:
+    """The operands cast to the dtype NumPy's ``ufunc`` computes in, for a function built
+    from several primitives: hypot(f32, i64) is computed in f64 and deg2rad(i8) in f16, as in
+    NumPy, so values and dtypes match. (Python scalars are converted too: the result of an
+    operation on one is a strong NumPy scalar, so they would not stay weak along the way.)"""
+    args = [_arr(a) for a in args]
+    dtype = ew.ufunc_result_dtype(ufunc, tuple(get_aval(a) for a in args))
+    return [a if dtype_of(a) == dtype and not is_python_scalar(a)
+            else st.convert_element_type(a, dtype) for a in args]
+
+
+def fabs(x: Any) -> Any:
+    """Absolute value in floating point (integers become floats, as numpy.fabs)."""
+    return ew.abs(*_as_ufunc_computes(np.fabs, x))
+
+
 def positive(x: Any) -> Any:
-    return _arr(x)
+    x = _arr(x)
+    return astype(x, dtype_of(x))  # (a Python scalar becomes a strong NumPy scalar)
 
 
 def square(x: Any) -> Any:
-    return ew.integer_pow(_arr(x), 2)
+    x = _arr(x)
+    if dtype_of(x) == np.bool_:
+        x = st.convert_element_type(x, np.int8)  # numpy.square's loop for booleans
+    return ew.integer_pow(x, 2)
 
 
 def reciprocal(x: Any) -> Any:
@@ -176,6 +195,10 @@ def reciprocal(x: Any) -> Any:
 def round(a: Any, decimals: int = 0) -> Any:
     """Round to ``decimals`` places (halves to even, like NumPy). Derivative zero."""
     a = _arr(a)
+    if dtype_of(a).kind in "iu":  # integers stay integers (rounded to tens... if decimals < 0)
+        if decimals >= 0:
+            return astype(a, dtype_of(a))  # (a Python int becomes a strong NumPy int)
+        return astype(round(astype(a, np.float64), decimals), dtype_of(a))
     if decimals == 0:
         return ew.round(a)
     scale = 10.0 ** decimals
@@ -217,8 +240,18 @@ greater_equal = _binary(ew.ge, "greater_equal")
 logical_and = _binary(ew.logical_and, "logical_and")
 logical_or = _binary(ew.logical_or, "logical_or")
 logical_xor = _binary(ew.logical_xor, "logical_xor")
-fmax = maximum
-fmin = minimum
+
+
+def fmax(x: Any, y: Any) -> Any:
+    """Elementwise maximum ignoring nan (nan only where both are nan), as numpy.fmax."""
+    x, y = _arr(x), _arr(y)
+    return where(isnan(x), y, where(isnan(y), x, maximum(x, y)))
+
+
+def fmin(x: Any, y: Any) -> Any:
+    """Elementwise minimum ignoring nan (nan only where both are nan), as numpy.fmin."""
+    x, y = _arr(x), _arr(y)
+    return where(isnan(x), y, where(isnan(y), x, minimum(x, y)))
 
 
 def power(x: Any, y: Any) -> Any:
@@ -235,11 +268,13 @@ def float_power(x: Any, y: Any) -> Any:
 
 
 def hypot(x: Any, y: Any) -> Any:
-    x, y = _arr(x), _arr(y)
-    return sqrt(add(square(x), square(y)))
+    """sqrt(x^2 + y^2), inf if either is infinite (even with a nan), as numpy.hypot."""
+    x, y = _as_ufunc_computes(np.hypot, x, y)
+    return where(logical_or(isinf(x), isinf(y)), inf, sqrt(add(square(x), square(y))))
 
 
 def logaddexp2(x: Any, y: Any) -> Any:
+    x, y = _as_ufunc_computes(np.logaddexp2, x, y)
     return divide(logaddexp(multiply(x, ew.LOG2), multiply(y, ew.LOG2)), ew.LOG2)
 
 
@@ -252,11 +287,11 @@ def sinc(x: Any) -> Any:
 
 
 def deg2rad(x: Any) -> Any:
-    return multiply(x, pi / 180)
+    return multiply(*_as_ufunc_computes(np.deg2rad, x), pi / 180)
 
 
 def rad2deg(x: Any) -> Any:
-    return multiply(x, 180 / pi)
+    return multiply(*_as_ufunc_computes(np.rad2deg, x), 180 / pi)
 
 
 radians, degrees = deg2rad, rad2deg
@@ -387,9 +422,15 @@ def _chooser(reduce: Any, name: str) -> Any:
         a = _arr(a)
         x_shape = shape_of(a)
         axes = _axes(axis, len(x_shape), name)
-        if initial is None and builtins.any(x_shape[i] == 0 for i in axes):
-            raise ValueError(f"zero-size array to reduction operation {name} which has no "
-                             f"identity (pass initial=)")
+        if initial is not None and not isinstance(initial, Tracer):
+            initial = np.array(initial, dtype_of(a))  # NumPy casts it to the array's dtype
+        if builtins.any(x_shape[i] == 0 for i in axes):
+            if initial is None:
+                raise ValueError(f"zero-size array to reduction operation {name} which has no "
+                                 f"identity (pass initial=)")
+            kept = tuple(1 if i in axes else n for i, n in enumerate(x_shape) if keepdims or
+                         i not in axes)
+            return broadcast_to(initial, kept)
         result = _keep(reduce(a, axes), x_shape, axes, keepdims)
         if initial is not None:
             result = (maximum if name == "max" else minimum)(result, initial)
@@ -436,7 +477,7 @@ def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int 
     axes = _axes(axis, len(x_shape), "var")
     centered = subtract(a, mean(a, axis, keepdims=True))
     count = int(np.prod([x_shape[i] for i in axes], dtype=np.int64))
-    return divide(sum(square(centered), axis, keepdims=keepdims), count - ddof)
+    return divide(sum(square(centered), axis, keepdims=keepdims), builtins.max(count - ddof, 0))
 
 
 def std(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
@@ -698,7 +739,7 @@ def repeat(a: Any, repeats: int, axis: Any = None) -> Any:
         a, axis = ravel(a), 0
     (ax,) = _axes(axis, _ndim(a), "repeat")
     if not isinstance(repeats, (int, np.integer)):
-        index = np.repeat(np.arange(shape_of(a)[ax]), np.asarray(repeats))
+        index = np.repeat(np.arange(shape_of(a)[ax]), repeats)
         return take(a, index, axis=ax)
     x_shape = tuple(shape_of(a))
     expanded = expand_dims(a, ax + 1)
@@ -765,13 +806,13 @@ def diag(v: Any, k: int = 0) -> Any:
 def triu(m: Any, k: int = 0) -> Any:
     m = _arr(m)
     rows, cols = shape_of(m)[-2:]
-    return where(np.triu(np.ones((rows, cols), bool), k), m, 0)
+    return where(np.triu(np.ones((rows, cols), bool), k), m, np.zeros((), dtype_of(m)))
 
 
 def tril(m: Any, k: int = 0) -> Any:
     m = _arr(m)
     rows, cols = shape_of(m)[-2:]
-    return where(np.tril(np.ones((rows, cols), bool), k), m, 0)
+    return where(np.tril(np.ones((rows, cols), bool), k), m, np.zeros((), dtype_of(m)))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from funcad.core import shape_of
+from funcad.core import dtype_of, shape_of
 from funcad.primitives import structural as st
 from funcad.primitives.linalg import dot_general
 
@@ -94,8 +94,10 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = None, precision: Any
     from funcad.numpy import _arr, astype
 
     ops = [_arr(x) for x in operands]
-    if dtype is not None:
-        ops = [astype(x, dtype) for x in ops]
+    # Like NumPy, compute in the operands' common dtype (no partial products in float32 when
+    # a float64 comes later) and return that dtype (sums of int32 stay int32).
+    dtype = np.result_type(*(dtype_of(x) for x in ops)) if dtype is None else np.dtype(dtype)
+    ops = [astype(x, dtype) for x in ops]
     inputs, output = _parse(subscripts, [tuple(shape_of(x)) for x in ops])
     sizes: dict[str, int] = {}
     for term, x in zip(inputs, ops):
@@ -131,4 +133,4 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = None, precision: Any
         pairs[0] = _sum_unneeded(*pairs[0], needed_except(0))
     x, labels = pairs[0]
     x, labels = _sum_unneeded(x, labels, set(output))
-    return st.transpose(x, [labels.index(c) for c in output])
+    return astype(st.transpose(x, [labels.index(c) for c in output]), dtype)

@@ -15,6 +15,8 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     import funcad.numpy as fnp
 
     x = fnp._arr(x)
+    if fnp.dtype_of(x).kind not in "fc":  # integers and booleans: norms are floats
+        x = fnp.astype(x, np.float64)
     ndim = fnp._ndim(x)
     if axis is None and ord is None:
         return fnp.sqrt(fnp.sum(fnp.square(x), keepdims=keepdims))

@@ -8,17 +8,19 @@ exactly), and its VJP rule, written with funcad operations so it can be differen
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import builtins
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from funcad.ad import defnondiff, defvjp, unbroadcast
-from funcad.core import Primitive, ShapedArray
+from funcad.core import Primitive, ShapedArray, dtype_of, shape_of
 
 # ----------------------------------------------------------------------------------------------
 # Shape and dtype rules shared by all ufunc primitives.
 
-_WEAK_PYTHON_TYPE = {"b": bool, "i": int, "u": int, "f": float, "c": complex}
+# A Python bool is not weak in NumPy: it is simply np.bool_ (which every dtype absorbs).
+_WEAK_PYTHON_TYPE = {"b": np.dtype(np.bool_), "i": int, "u": int, "f": float, "c": complex}
 _resolved_dtypes: dict[tuple, np.dtype] = {}
 
 
@@ -51,14 +53,19 @@ def ufunc_result_dtype(ufunc: np.ufunc, avals: tuple[ShapedArray, ...]) -> np.dt
     return dtype
 
 
+ELEMENTWISE_PRIMITIVES: list[Primitive] = []
+
+
 def ufunc_primitive(name: str, ufunc: np.ufunc) -> Primitive:
     primitive = Primitive(name)
     primitive.def_impl(ufunc)
+    ELEMENTWISE_PRIMITIVES.append(primitive)
 
     def abstract_eval(*avals: ShapedArray) -> ShapedArray:
+        # The result is never weak: as in NumPy (np.sin(2.0) is a strong np.float64), only a
+        # Python scalar itself is, so a staged program types values as eager NumPy does.
         shape = broadcast_shapes(*(a.shape for a in avals))
-        weak = all(a.weak_type for a in avals)
-        return ShapedArray(shape, ufunc_result_dtype(ufunc, avals), weak)
+        return ShapedArray(shape, ufunc_result_dtype(ufunc, avals))
 
     primitive.def_abstract_eval(abstract_eval)
     return primitive
@@ -237,7 +244,7 @@ select_p.def_impl(np.where)
 def _select_abstract_eval(cond: ShapedArray, x: ShapedArray, y: ShapedArray) -> ShapedArray:
     shape = broadcast_shapes(cond.shape, x.shape, y.shape)
     dtype = ufunc_result_dtype(np.add, (x, y)) if x.dtype != y.dtype else x.dtype
-    return ShapedArray(shape, dtype, x.weak_type and y.weak_type)
+    return ShapedArray(shape, dtype)  # (never weak, like every result: see ufunc_primitive)
 
 
 select = select_p.bind
@@ -252,15 +259,14 @@ integer_pow_p = Primitive("integer_pow")
 
 @integer_pow_p.def_impl
 def _integer_pow_impl(x: Any, *, y: int) -> Any:
-    if y == 2:
+    if y == 2 and dtype_of(x) != np.bool_:  # (bool * bool stays bool; bool ** 2 is an int)
         return np.multiply(x, x)
     return np.power(x, y)
 
 
 @integer_pow_p.def_abstract_eval
 def _integer_pow_abstract_eval(x: ShapedArray, *, y: int) -> ShapedArray:
-    return ShapedArray(x.shape, ufunc_result_dtype(np.power, (x, ShapedArray((), int, True))),
-                       x.weak_type)
+    return ShapedArray(x.shape, ufunc_result_dtype(np.power, (x, ShapedArray((), int, True))))
 
 
 def integer_pow(x: Any, y: int) -> Any:
@@ -284,3 +290,68 @@ ELEMENTWISE_UNARY: dict[str, Callable[[Any], Any]] = {
         "neg sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh exp exp2 log log2 "
         "log10 log1p expm1 sqrt cbrt abs sign floor ceil round").split()
 }
+
+
+# ----------------------------------------------------------------------------------------------
+# Forward mode and batching, for every elementwise primitive at once.
+#
+# An elementwise primitive's Jacobian is diagonal (in the broadcast output space), hence equal
+# to its transpose: the JVP of argument i is its VJP rule applied to the tangent, once the
+# tangent and argument i are broadcast to the output's shape (so the rule's ``unbroadcast`` has
+# nothing to sum). One derivative per primitive, written once, serves both modes.
+#
+# Batching moves each batched operand's batch axis to the front and gives it the output's
+# rank (NumPy broadcasting aligns axes from the right; unbatched operands need nothing).
+
+ELEMENTWISE_PRIMITIVES.extend([select_p, integer_pow_p])
+
+
+def _jvp_from_vjp(arg_rule: Callable[..., Any], i: int) -> Callable[..., Any]:
+    def jvp_rule(tangent: Any, ans: Any, *args: Any, **params: Any) -> Any:
+        from funcad.primitives.structural import broadcast_to
+
+        shape = shape_of(ans)
+        if shape_of(tangent) != shape:
+            tangent = broadcast_to(tangent, shape)
+        if shape_of(args[i]) != shape:
+            args = args[:i] + (broadcast_to(args[i], shape),) + args[i + 1:]
+        return arg_rule(tangent, ans, *args, **params)
+
+    return jvp_rule
+
+
+def _elementwise_batching_rule(primitive: Primitive) -> Callable[..., Any]:
+    def rule(values: Sequence[Any], batch_axes: Sequence[int | None], **params: Any) -> Any:
+        from funcad.batching import batch_size_of, move_batch_axis
+        from funcad.primitives.structural import reshape
+
+        size = batch_size_of(values, batch_axes)
+        rank = builtins.max(len(shape_of(v)) - (a is not None) for v, a in zip(values, batch_axes))
+        operands = []
+        for value, axis in zip(values, batch_axes):
+            if axis is not None:
+                value = move_batch_axis(value, axis, 0, size)
+                shape = shape_of(value)
+                if len(shape) - 1 < rank:
+                    value = reshape(value, (size,) + (1,) * (rank + 1 - len(shape)) + shape[1:])
+            operands.append(value)
+        return primitive.bind(*operands, **params), 0
+
+    return rule
+
+
+def _register_forward_and_batching() -> None:
+    from funcad.ad import nondifferentiable, vjp_rules
+    from funcad.batching import batching_rules
+    from funcad.jvp import defjvp
+
+    for primitive in ELEMENTWISE_PRIMITIVES:
+        batching_rules[primitive] = _elementwise_batching_rule(primitive)
+        if primitive in nondifferentiable:
+            continue
+        rules = vjp_rules[primitive]
+        defjvp(primitive, *(None if r is None else _jvp_from_vjp(r, i)
+                            for i, r in enumerate(rules)))
+
+
+_register_forward_and_batching()

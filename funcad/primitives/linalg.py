@@ -119,3 +119,43 @@ def _dot_general_vjp_rhs(g: Any, ans: Any, x: Any, y: Any, *,
 
 
 defvjp(dot_general_p, _dot_general_vjp_lhs, _dot_general_vjp_rhs)
+
+
+# ----------------------------------------------------------------------------------------------
+# Forward mode (bilinear: one term per argument) and batching (the batch axis becomes one more
+# batch dimension of the contraction, or a free axis when only one operand is batched).
+
+from funcad.batching import batch_size_of, batching_rules, move_batch_axis  # noqa: E402
+from funcad.jvp import defjvp  # noqa: E402
+
+defjvp(dot_general_p,
+       lambda t, ans, x, y, *, dimension_numbers: dot_general(t, y, dimension_numbers),
+       lambda t, ans, x, y, *, dimension_numbers: dot_general(x, t, dimension_numbers))
+
+
+def _batch_dot_general(values, batch_axes, *, dimension_numbers):
+    (x_contract, y_contract), (x_batch, y_batch) = dimension_numbers
+    x, y = values
+    x_axis, y_axis = batch_axes
+    size = batch_size_of(values, batch_axes)
+
+    def shift(dims):
+        return tuple(d + 1 for d in dims)
+
+    if x_axis is not None and y_axis is not None:
+        x = move_batch_axis(x, x_axis, 0, size)
+        y = move_batch_axis(y, y_axis, 0, size)
+        dims = ((shift(x_contract), shift(y_contract)),
+                ((0,) + shift(x_batch), (0,) + shift(y_batch)))
+        return dot_general(x, y, dims), 0
+    if x_axis is not None:
+        x = move_batch_axis(x, x_axis, 0, size)
+        dims = ((shift(x_contract), y_contract), (shift(x_batch), y_batch))
+        return dot_general(x, y, dims), len(x_batch)  # first free axis of x
+    y = move_batch_axis(y, y_axis, 0, size)
+    dims = ((x_contract, shift(y_contract)), (x_batch, shift(y_batch)))
+    x_free = len(shape_of(x)) - len(x_contract) - len(x_batch)
+    return dot_general(x, y, dims), len(x_batch) + x_free  # first free axis of y
+
+
+batching_rules[dot_general_p] = _batch_dot_general

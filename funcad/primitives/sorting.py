@@ -20,3 +20,19 @@ defnondiff(argsort_p)
 
 def argsort(x: Any, axis: int = -1, descending: bool = False) -> Any:
     return argsort_p.bind(x, axis=axis, descending=descending)
+
+
+def _batch_argsort(values, batch_axes, *, axis, descending):
+    from funcad.batching import batch_size_of, move_batch_axis
+
+    x = move_batch_axis(values[0], batch_axes[0], 0, batch_size_of(values, batch_axes))
+    return argsort(x, axis + 1, descending), 0
+
+
+def _register() -> None:
+    from funcad.batching import batching_rules
+
+    batching_rules[argsort_p] = _batch_argsort
+
+
+_register()

@@ -66,7 +66,7 @@ reshape_p.def_impl(lambda x, *, new_sizes: np.reshape(x, new_sizes))
 def _reshape_abstract_eval(x: ShapedArray, *, new_sizes: tuple[int, ...]) -> ShapedArray:
     if int(np.prod(new_sizes, dtype=np.int64)) != x.size:
         raise ValueError(f"cannot reshape an array of shape {x.shape} into shape {new_sizes}")
-    return ShapedArray(new_sizes, x.dtype, x.weak_type)
+    return ShapedArray(new_sizes, x.dtype)
 
 
 def reshape(x: Any, new_sizes: Sequence[int]) -> Any:
@@ -384,6 +384,10 @@ def _index_update_impl(x, values, *arrays, indexer, mode):
     if mode == "set":
         out[index] = values
     elif arrays:  # advanced indexing may repeat positions: accumulate at each one
+        # Broadcast the values ourselves: ufunc.at (NumPy 2.4) adds a values array that needs
+        # new leading axes only once per position (np.add.at(zeros(1), [[0, 0], [0, 0]],
+        # [1., 10.]) gives 11, not 22) and multiply.at reads garbage.
+        values = np.broadcast_to(values, _index_result_shape(out.shape, indexer, arrays))
         {"add": np.add, "multiply": np.multiply}[mode].at(out, index, values)
     elif mode == "add":
         out[index] += values
@@ -411,6 +415,14 @@ def _index_update_abstract_eval(x, values, *arrays, indexer, mode):
 
 def index_update(x: Any, values: Any, indexer: tuple, mode: str, *arrays: Any) -> Any:
     """A copy of x with x[index] set to / increased by / multiplied by values."""
+    values_shape = shape_of(values)
+    if values_shape and values_shape[0] == 1:
+        # Extra leading 1-sized axes broadcast away, but NumPy's in-place updates (and its
+        # assignment to a single element) refuse them: drop them here.
+        target = _index_result_shape(shape_of(x), indexer, arrays)
+        extra = len(values_shape) - len(target)
+        if extra > 0 and all(n == 1 for n in values_shape[:extra]):
+            values = reshape(values, values_shape[extra:])
     return index_update_p.bind(x, values, *arrays, indexer=indexer, mode=mode)
 
 
@@ -486,3 +498,197 @@ def _index_update_vjp(g, ans, args, params, wanted):
 
 
 defvjp_all(index_update_p, _index_update_vjp)
+
+
+# ----------------------------------------------------------------------------------------------
+# Forward mode: most of these primitives are linear, so a tangent goes through the primitive
+# itself. Batching: move the batch axis to the front and shift the axis params by one.
+
+from funcad.batching import batch_size_of, batching_rules, move_batch_axis  # noqa: E402
+from funcad.jvp import defjvp, defjvp_all, deflinear  # noqa: E402
+
+for _linear in (reshape_p, transpose_p, broadcast_to_p, reduce_sum_p, cumsum_p,
+                convert_element_type_p):
+    deflinear(_linear)
+deflinear(concatenate_p)
+deflinear(getitem_p, 0)
+
+
+def _reduce_chooser_jvp(t: Any, ans: Any, x: Any, *, axes: tuple[int, ...]) -> Any:
+    """max/min: the tangent at the chosen element (the mean over ties)."""
+    shape = shape_of(x)
+    location = convert_element_type(eq(x, expand_reduced(ans, shape, axes)), dtype_of(x))
+    return div(reduce_sum(mul(t, location), axes), reduce_sum(location, axes))
+
+
+defjvp(reduce_max_p, _reduce_chooser_jvp)
+defjvp(reduce_min_p, _reduce_chooser_jvp)
+# prod: d prod = sum_i (product of the others) dx_i; the VJP rule computes exactly that
+# "others" product times the cotangent, so apply it to a cotangent of ones.
+defjvp(reduce_prod_p, lambda t, ans, x, *, axes: reduce_sum(
+    mul(t, _reduce_prod_vjp(convert_element_type(np.ones(shape_of(ans)), dtype_of(ans)), ans,
+                            x, axes=axes)), axes))
+
+
+def _index_update_jvp(tangents, ans, args, params):
+    x, values, *arrays = args
+    t_x, t_values = tangents[0], tangents[1]
+    indexer, mode = params["indexer"], params["mode"]
+    if t_x is None:
+        t_x = zeros_like_shape(x)
+    if mode in ("set", "add"):
+        if t_values is None:
+            t_values = zeros_like_shape(values)
+        return index_update(t_x, t_values, indexer, mode, *arrays)
+    # multiply: d(x_i v) = dx_i v + x_i dv at the indexed positions.
+    out = index_update(t_x, values, indexer, "multiply", *arrays)
+    if t_values is not None:
+        out = index_update(out, mul(t_values, getitem(x, indexer, *arrays)), indexer, "add",
+                           *arrays)
+    return out
+
+
+defjvp_all(index_update_p, _index_update_jvp)
+
+
+def _front(values, batch_axes, size):
+    return [move_batch_axis(v, a, 0, size) for v, a in zip(values, batch_axes)]
+
+
+def _batch_reshape(values, batch_axes, *, new_sizes):
+    (x,) = _front(values, batch_axes, batch_size_of(values, batch_axes))
+    return reshape(x, (shape_of(x)[0],) + new_sizes), 0
+
+
+def _batch_transpose(values, batch_axes, *, permutation):
+    (x,) = _front(values, batch_axes, batch_size_of(values, batch_axes))
+    return transpose(x, (0,) + tuple(p + 1 for p in permutation)), 0
+
+
+def _batch_broadcast_to(values, batch_axes, *, shape):
+    (x,) = _front(values, batch_axes, batch_size_of(values, batch_axes))
+    x_shape = shape_of(x)
+    aligned = (x_shape[0],) + (1,) * (len(shape) + 1 - len(x_shape)) + x_shape[1:]
+    return broadcast_to(reshape(x, aligned), (x_shape[0],) + tuple(shape)), 0
+
+
+def _batch_convert(values, batch_axes, *, new_dtype):
+    return convert_element_type_p.bind(values[0], new_dtype=new_dtype), batch_axes[0]
+
+
+def _batch_stop_gradient(values, axes):
+    return stop_gradient(values[0]), batch_axes[0]
+
+
+def _batch_reduction(primitive):
+    def rule(values, batch_axes, **params):
+        (x,) = _front(values, batch_axes, batch_size_of(values, batch_axes))
+        return primitive.bind(x, axes=tuple(a + 1 for a in params["axes"])), 0
+
+    return rule
+
+
+def _batch_axis_param(primitive):
+    def rule(values, batch_axes, **params):
+        (x,) = _front(values, batch_axes, batch_size_of(values, batch_axes))
+        return primitive.bind(x, **dict(params, axis=params["axis"] + 1)), 0
+
+    return rule
+
+
+def _batch_concatenate(values, batch_axes, *, axis):
+    moved = _front(values, batch_axes, batch_size_of(values, batch_axes))
+    return concatenate(moved, axis + 1), 0
+
+
+for _p in (reduce_sum_p, reduce_max_p, reduce_min_p, reduce_prod_p, reduce_and_p, reduce_or_p):
+    batching_rules[_p] = _batch_reduction(_p)
+for _p in (argmax_p, argmin_p, cumsum_p):
+    batching_rules[_p] = _batch_axis_param(_p)
+batching_rules[reshape_p] = _batch_reshape
+batching_rules[transpose_p] = _batch_transpose
+batching_rules[broadcast_to_p] = _batch_broadcast_to
+batching_rules[convert_element_type_p] = _batch_convert
+batching_rules[stop_gradient_p] = _batch_stop_gradient
+batching_rules[concatenate_p] = _batch_concatenate
+
+
+def _advanced_positions(indexer: tuple) -> list[int]:
+    """Positions of the items NumPy treats as advanced indices (arrays, and integers when any
+    array is present)."""
+    if not any(type(item) is ArrayIndex for item in indexer):
+        return []
+    return [i for i, item in enumerate(indexer)
+            if type(item) is ArrayIndex or (type(item) is int)]
+
+
+def _batched_indexer(indexer, arrays, array_axes, size):
+    """The indexer and index arrays that apply ``indexer`` to every example of an operand
+    whose batch axis is in front. Returns (indexer, arrays, batch axis of the result)."""
+    if all(a is None for a in array_axes):
+        new_indexer = (Slice(None, None, None),) + tuple(indexer)
+        positions = _advanced_positions(indexer)
+        contiguous = positions == list(range(positions[0], positions[-1] + 1)) if positions \
+            else True
+        if contiguous:
+            return new_indexer, list(arrays), 0
+        index_rank = len(np.broadcast_shapes(*(shape_of(a) for a in arrays)))
+        return new_indexer, list(arrays), index_rank  # NumPy moves advanced axes first
+    # Some index arrays differ per example: index the batch axis with arange(size) as well.
+    ranks = [len(shape_of(a)) - (ax is not None) for a, ax in zip(arrays, array_axes)]
+    rank = builtins_max(ranks)
+    new_arrays = [np.arange(size).reshape((size,) + (1,) * rank)]
+    for a, ax in zip(arrays, array_axes):
+        if ax is not None:
+            a = move_batch_axis(a, ax, 0, size)
+            a_shape = shape_of(a)
+            a = reshape(a, (size,) + (1,) * (rank + 1 - len(a_shape)) + a_shape[1:])
+        new_arrays.append(a)
+    shifted = tuple(ArrayIndex(item.position + 1) if type(item) is ArrayIndex else item
+                    for item in indexer)
+    return (ArrayIndex(0),) + shifted, new_arrays, 0
+
+
+def builtins_max(values):
+    return max(values) if values else 0
+
+
+def _batch_getitem(values, batch_axes, *, indexer):
+    x, *arrays = values
+    x_axis, *array_axes = batch_axes
+    size = batch_size_of(values, batch_axes)
+    x = move_batch_axis(x, x_axis, 0, size)
+    new_indexer, new_arrays, out_axis = _batched_indexer(indexer, arrays, array_axes, size)
+    return getitem(x, new_indexer, *new_arrays), out_axis
+
+
+batching_rules[getitem_p] = _batch_getitem
+
+
+def _batch_index_update(values, batch_axes, *, indexer, mode):
+    x, update, *arrays = values
+    x_axis, update_axis, *array_axes = batch_axes
+    size = batch_size_of(values, batch_axes)
+    x = move_batch_axis(x, x_axis, 0, size)
+    new_indexer, new_arrays, out_axis = _batched_indexer(indexer, arrays, array_axes, size)
+    # Give the update the rank of the indexed target, with its batch axis (or a 1) where
+    # the batch axis of x[new_indexer] lies.
+    target_rank = len(_index_result_shape(shape_of(x), new_indexer,
+                                          [get_aval_like(a) for a in new_arrays]))
+    if update_axis is not None:
+        update = move_batch_axis(update, update_axis, 0, size)
+        u_shape = shape_of(update)
+        update = reshape(update, (size,) + (1,) * (target_rank - len(u_shape)) + u_shape[1:])
+        update = move_batch_axis(update, 0, out_axis, size)
+    else:
+        u_shape = shape_of(update)
+        full = (1,) * (target_rank - 1 - len(u_shape)) + tuple(u_shape)
+        update = reshape(update, full[:out_axis] + (1,) + full[out_axis:])
+    return index_update(x, update, new_indexer, mode, *new_arrays), 0
+
+
+def get_aval_like(a):
+    return ShapedArray(shape_of(a), np.intp)
+
+
+batching_rules[index_update_p] = _batch_index_update

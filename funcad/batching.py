@@ -1,0 +1,242 @@
+"""Vectorising map: ``vmap``.
+
+A ``BatchTracer`` stands for a whole batch of values: one array ``value`` with an extra axis
+``batch_axis`` along which the examples lie. For each primitive applied to batch tracers the
+``BatchTrace`` calls the primitive's batching rule, which computes the result for every
+example at once, with funcad operations bound under the parent trace (no Python loop over
+the batch), and says where the batch axis of the result is. A rule may answer ``None`` for
+an output that is the same for every example.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from funcad import tree_util
+from funcad.core import (
+    EVAL_TRACE,
+    Primitive,
+    ShapedArray,
+    Trace,
+    Tracer,
+    current_trace,
+    dtype_of,
+    escaped_tracer_error,
+    set_current_trace,
+    shape_of,
+)
+
+# batching_rules[p](values, batch_axes, **params) -> (output, output_batch_axis); for a
+# multiple-results primitive, (outputs, output_batch_axes). ``batch_axes[i]`` is None for an
+# argument that is the same for every example.
+batching_rules: dict[Primitive, Callable[..., Any]] = {}
+
+
+class BatchTracer(Tracer):
+    __slots__ = ("value", "batch_axis")
+
+    def __init__(self, trace: BatchTrace, value: Any, batch_axis: int):
+        self._trace = trace
+        self.value = value
+        self.batch_axis = batch_axis
+
+    @property
+    def aval(self) -> ShapedArray:
+        shape = list(shape_of(self.value))
+        del shape[self.batch_axis]
+        return ShapedArray(tuple(shape), dtype_of(self.value))
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        shape = shape_of(self.value)
+        return shape[: self.batch_axis] + shape[self.batch_axis + 1:]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return dtype_of(self.value)
+
+    def concrete_value(self, operation: str) -> Any:
+        if not self._trace.alive:
+            raise escaped_tracer_error(self)
+        from funcad.errors import ConcretizationTypeError
+
+        raise ConcretizationTypeError(
+            operation, self.aval.str_short(),
+            " inside vmap (it holds a different value for each example of the batch)")
+
+    def __repr__(self) -> str:
+        return (f"BatchTracer<{self.aval.str_short()}, vmap>(batch_axis={self.batch_axis}, "
+                f"value={self.value!r})")
+
+
+class BatchTrace(Trace):
+    name = "vmap"
+
+    def __init__(self, parent: Trace, axis_size: int):
+        super().__init__(parent)
+        self.axis_size = axis_size
+
+    def process(self, primitive: Primitive, args: Sequence[Any], params: dict) -> Any:
+        axes = None
+        values = args
+        for i, arg in enumerate(args):
+            if isinstance(arg, Tracer):
+                if arg._trace is self:
+                    if axes is None:
+                        axes = [None] * len(args)
+                        values = list(args)
+                    values[i] = arg.value
+                    axes[i] = arg.batch_axis
+                elif not arg._trace.alive:
+                    raise escaped_tracer_error(arg, primitive)
+        parent = self.parent
+        if axes is None:
+            return parent.process(primitive, values, params)
+        rule = batching_rules.get(primitive)
+        if rule is None:
+            raise NotImplementedError(
+                f"Batching rule for primitive {primitive.name!r} is not implemented yet.")
+        with set_current_trace(parent):
+            out, out_axis = rule(values, axes, **params)
+        if primitive.multiple_results:
+            return [o if a is None else BatchTracer(self, o, a) for o, a in zip(out, out_axis)]
+        return out if out_axis is None else BatchTracer(self, out, out_axis)
+
+
+# ----------------------------------------------------------------------------------------------
+# Helpers for writing rules.
+
+
+def move_batch_axis(x: Any, axis: int | None, to: int, size: int) -> Any:
+    """``x`` with its batch axis at position ``to`` (an unbatched ``x`` is broadcast)."""
+    from funcad.primitives.structural import broadcast_to, reshape, transpose
+
+    if axis is None:
+        shape = tuple(shape_of(x))
+        expanded = reshape(x, shape[:to] + (1,) + shape[to:])
+        return broadcast_to(expanded, shape[:to] + (size,) + shape[to:])
+    if axis == to:
+        return x
+    ndim = len(shape_of(x))
+    order = [i for i in range(ndim) if i != axis]
+    order.insert(to, axis)
+    return transpose(x, order)
+
+
+def batch_size_of(values: Sequence[Any], axes: Sequence[int | None]) -> int:
+    for v, a in zip(values, axes):
+        if a is not None:
+            return shape_of(v)[a]
+    raise ValueError("no batched argument")
+
+
+# ----------------------------------------------------------------------------------------------
+# vmap.
+
+
+def _normalize_axis(axis: Any, ndim: int, what: str) -> int | None:
+    if axis is None:
+        return None
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"vmap: {what} must be an int or None, got {axis!r}.")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"vmap: {what} is {axis}, out of range for an array of rank {ndim} "
+                         f"(valid: {-ndim} to {ndim - 1}).")
+    return int(axis) % ndim
+
+
+def _flat_axes(axes_spec: Any, tree: Any, what: str) -> list[Any]:
+    try:
+        return tree_util.broadcast_prefix(axes_spec, tree)
+    except ValueError as err:
+        raise ValueError(
+            f"vmap: {what} must be an int, None, or a tree prefix of the "
+            f"{'arguments' if what == 'in_axes' else 'outputs'} with ints/None at the leaves; "
+            f"{what}={axes_spec!r} does not match: {err}") from None
+
+
+def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
+         axis_size: int | None = None) -> Callable[..., Any]:
+    """Vectorise ``fun`` over an axis of its arguments: ``vmap(f)(xs)`` equals stacking
+    ``f(x)`` over the leading axis of ``xs``, computed for the whole batch at once.
+    ``in_axes``/``out_axes``: an int, None (not mapped), or a tree prefix of the arguments /
+    outputs; negative axes count from the end."""
+    if not callable(fun):
+        raise TypeError(f"vmap expects a callable as its first argument, got {fun!r}.")
+    if isinstance(in_axes, list):
+        in_axes = tuple(in_axes)
+
+    def vmapped(*args: Any) -> Any:
+        if isinstance(in_axes, tuple) and len(in_axes) != len(args):
+            raise ValueError(
+                f"vmap: in_axes is a tuple of length {len(in_axes)} but the function was called "
+                f"with {len(args)} positional arguments; give one entry per argument.")
+        flat, in_tree = tree_util.tree_flatten(args)
+        spec = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
+        axes = _flat_axes(spec, args, "in_axes")
+        flat = [np.asarray(x) if isinstance(x, (list, tuple)) else x for x in flat]
+        size = axis_size
+        sizes = []
+        normalized = []
+        for i, (x, axis) in enumerate(zip(flat, axes)):
+            ndim = len(shape_of(x))
+            if axis is not None and ndim == 0:
+                raise ValueError(
+                    f"vmap: in_axes specifies axis {axis} for leaf {i} of the arguments, but it "
+                    f"is a scalar (rank 0); use None for arguments that are not mapped.")
+            axis = _normalize_axis(axis, ndim, f"in_axes for leaf {i} of the arguments")
+            normalized.append(axis)
+            if axis is not None:
+                sizes.append((i, shape_of(x)[axis]))
+        if sizes:
+            distinct = {n for _, n in sizes}
+            if len(distinct) > 1 or (size is not None and size not in distinct):
+                listing = ", ".join(f"leaf {i}: {n}" for i, n in sizes)
+                extra = f"; axis_size={size}" if size is not None else ""
+                raise ValueError(
+                    f"vmap got inconsistent sizes for the mapped axes: {listing}{extra}. All "
+                    f"mapped arguments must have the same size along their mapped axis.")
+            size = sizes[0][1]
+        elif size is None:
+            raise ValueError(
+                "vmap must have at least one mapped argument (in_axes not all None) or an "
+                "explicit axis_size to know the batch size.")
+        trace = BatchTrace(current_trace(), size)
+        tracers = [x if a is None else BatchTracer(trace, x, a) for x, a in zip(flat, normalized)]
+        try:
+            with set_current_trace(trace):
+                out = fun(*tree_util.tree_unflatten(in_tree, tracers))
+            out_flat, out_tree = tree_util.tree_flatten(out)
+            out_spec = _flat_axes(out_axes, out, "out_axes")
+            results = []
+            for j, (o, axis) in enumerate(zip(out_flat, out_spec)):
+                results.append(_place_output(o, axis, trace, size, j))
+        finally:
+            trace.finish()
+        return tree_util.tree_unflatten(out_tree, results)
+
+    vmapped.__name__ = f"vmap_{getattr(fun, '__name__', 'fun')}"
+    vmapped.__doc__ = getattr(fun, "__doc__", None)
+    return vmapped
+
+
+def _place_output(value: Any, axis: Any, trace: BatchTrace, size: int, index: int) -> Any:
+    if isinstance(value, BatchTracer) and value._trace is trace:
+        if axis is None:
+            raise ValueError(
+                f"vmap: out_axes is None for output leaf {index}, but that output varies across "
+                f"the batch; use an int out_axes for it (or return something unbatched).")
+        ndim = len(shape_of(value.value))
+        target = _normalize_axis(axis, ndim, f"out_axes for output leaf {index}")
+        return move_batch_axis(value.value, value.batch_axis, target, size)
+    if isinstance(value, Tracer) and not value._trace.alive:
+        raise escaped_tracer_error(value)
+    if axis is None:
+        return value
+    if isinstance(value, (int, float, complex, bool, list, tuple)):
+        value = np.asarray(value)
+    ndim = len(shape_of(value)) + 1
+    target = _normalize_axis(axis, ndim, f"out_axes for output leaf {index}")
+    return move_batch_axis(value, None, target, size)
