@@ -9,6 +9,9 @@ from funcad import lax  # noqa: F401
 from funcad import numpy  # noqa: F401  (also installs the array API on tracers)
 from funcad import scipy  # noqa: F401
 from funcad.ad import float0, grad, value_and_grad, vjp  # noqa: F401
+from funcad.batching import vmap  # noqa: F401
+from funcad.jacobians import hessian, hvp, jacfwd, jacrev  # noqa: F401
+from funcad.jvp import jvp, linearize  # noqa: F401
 from funcad.core import ClosedJaxpr, Jaxpr, eval_jaxpr  # noqa: F401
 from funcad.errors import (  # noqa: F401
     ConcretizationTypeError, DerivativeDropError, FuncadError, NotImplementedForTracerError,
@@ -28,6 +31,7 @@ def stop_gradient(x):
 
 
 __all__ = [
-    "grad", "value_and_grad", "vjp", "make_jaxpr", "stop_gradient", "eval_jaxpr",
+    "grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap", "jacfwd", "jacrev", "hessian",
+    "hvp", "make_jaxpr", "stop_gradient", "eval_jaxpr",
     "ShapeDtypeStruct", "Jaxpr", "ClosedJaxpr", "float0", "tree_util", "numpy", "lax", "scipy",
 ]

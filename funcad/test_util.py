@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from funcad import tree_util
-from funcad.ad import vjp
+from funcad.ad import float0, vjp
 
 _DEFAULT_EPS = {np.dtype(np.float64): 1e-5, np.dtype(np.float32): 1e-2,
                 np.dtype(np.float16): 1e-1}
@@ -104,14 +104,101 @@ def check_grads(f: Callable[..., Any], args: Sequence[Any], order: int = 1,
     for mode in modes:
         if mode not in ("rev", "fwd"):
             raise ValueError(f"check_grads: unknown mode {mode!r} (expected 'rev' or 'fwd')")
-        if mode == "fwd":
-            raise NotImplementedError("check_grads: forward mode ('fwd') is not available "
-                                      "until funcad.jvp exists; use modes=('rev',)")
     if order < 1:
         raise ValueError(f"check_grads: order must be >= 1, got {order}")
     rng = np.random.default_rng(seed)
     args = tuple(args)
-    _check_rev(f, args, order, eps, atol, rtol, rng)
+    if "fwd" in modes:
+        _check_fwd(f, args, order, eps, atol, rtol, rng)
+    if "rev" in modes:
+        _check_rev(f, args, order, eps, atol, rtol, rng)
+    if "fwd" in modes and "rev" in modes:
+        check_dot_product(f, args, atol=atol, rtol=rtol, rng=rng)
+
+
+def check_jvp(f: Callable[..., Any], args: Sequence[Any], *, eps: float | None = None,
+              atol: float | None = None, rtol: float | None = None,
+              rng: np.random.Generator | None = None, label: str = "") -> None:
+    """Forward mode against central differences along one random input direction v: the
+    whole output tangent is compared elementwise."""
+    from funcad.jvp import jvp
+
+    rng = rng if rng is not None else np.random.default_rng(0)
+    flat, in_tree = tree_util.tree_flatten(tuple(args))
+    flat = [np.asarray(x) for x in flat]
+    dtype = _lowest_precision(flat)
+    eps = eps if eps is not None else _DEFAULT_EPS.get(dtype, 1e-5)
+    atol = atol if atol is not None else _DEFAULT_TOL.get(dtype, 1e-5)
+    rtol = rtol if rtol is not None else _DEFAULT_TOL.get(dtype, 1e-5)
+    v = [_random_like(rng, x) for x in flat]
+    tangents = [t if _inexact(x) else np.zeros(np.shape(x), float0)
+                for t, x in zip(v, flat)]
+    _, tangent_out = jvp(f, tree_util.tree_unflatten(in_tree, flat),
+                         tree_util.tree_unflatten(in_tree, tangents))
+
+    def flat_f(leaves: Sequence[Any]) -> list[Any]:
+        out = f(*tree_util.tree_unflatten(in_tree, list(leaves)))
+        return [np.asarray(o) for o in tree_util.tree_leaves(out)]
+
+    plus = flat_f(_axpy(eps, v, flat))
+    minus = flat_f(_axpy(-eps, v, flat))
+    for i, (t, p, m) in enumerate(zip(tree_util.tree_leaves(tangent_out), plus, minus)):
+        if not _inexact(p):
+            continue
+        numeric = (np.asarray(p, np.float64) - np.asarray(m, np.float64)) / (2 * eps)
+        t = np.asarray(t, np.float64)
+        if not np.allclose(t, numeric, atol=atol, rtol=rtol):
+            worst = np.max(np.abs(t - numeric)) if t.size else 0.0
+            raise AssertionError(
+                f"check_grads{label}: forward mode and finite differences disagree on output "
+                f"leaf {i}.\n  jvp tangent:        {t!r}\n  finite differences: {numeric!r}\n"
+                f"  max difference {worst:.3g} (atol {atol:g}, rtol {rtol:g}, eps={eps:g}, "
+                f"input dtype {dtype.name})")
+
+
+def check_dot_product(f: Callable[..., Any], args: Sequence[Any], *, atol: float | None = None,
+                      rtol: float | None = None,
+                      rng: np.random.Generator | None = None) -> None:
+    """The transpose test: for random u, v, <u, jvp(f, x)(v)> == <vjp(f, x)(u), v>."""
+    from funcad.jvp import jvp
+
+    rng = rng if rng is not None else np.random.default_rng(0)
+    flat, in_tree = tree_util.tree_flatten(tuple(args))
+    flat = [np.asarray(x) for x in flat]
+    dtype = _lowest_precision(flat)
+    atol = atol if atol is not None else _DEFAULT_TOL.get(dtype, 1e-5)
+    rtol = rtol if rtol is not None else _DEFAULT_TOL.get(dtype, 1e-5)
+    primals = tree_util.tree_unflatten(in_tree, flat)
+    v = [_random_like(rng, x) for x in flat]
+    tangents = [t if _inexact(x) else np.zeros(np.shape(x), float0) for t, x in zip(v, flat)]
+    out, tangent_out = jvp(f, primals, tree_util.tree_unflatten(in_tree, tangents))
+    out_flat, out_tree = tree_util.tree_flatten(out)
+    u = [_random_like(rng, o) for o in out_flat]
+    _, f_vjp = vjp(f, *primals)
+    cotangents = tree_util.tree_leaves(f_vjp(tree_util.tree_unflatten(out_tree, u)))
+    forward = _inner(u, tree_util.tree_leaves(tangent_out))
+    reverse = _inner(cotangents, v)
+    if not abs(forward - reverse) <= atol + rtol * max(abs(forward), abs(reverse)):
+        raise AssertionError(
+            f"check_grads: forward and reverse mode disagree (transpose test).\n"
+            f"  <u, jvp(v)> = {forward!r}\n  <vjp(u), v> = {reverse!r}")
+
+
+def _check_fwd(f, args, order, eps, atol, rtol, rng, level=1) -> None:
+    from funcad.jvp import jvp
+
+    check_jvp(f, args, eps=eps, atol=atol, rtol=rtol, rng=rng,
+              label=f" (fwd, derivative of order {level})")
+    if order > 1:
+        flat, in_tree = tree_util.tree_flatten(tuple(args))
+        v = tree_util.tree_unflatten(in_tree, [
+            _random_like(rng, x) if _inexact(x) else np.zeros(np.shape(x), float0)
+            for x in flat])
+
+        def f_jvp_at(*primals: Any) -> Any:
+            return jvp(f, primals, v)[1]
+
+        _check_fwd(f_jvp_at, args, order - 1, eps, atol, rtol, rng, level + 1)
 
 
 def _check_rev(f, args, order, eps, atol, rtol, rng, level=1) -> None:

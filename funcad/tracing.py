@@ -121,7 +121,7 @@ def _input_aval(leaf: Any, position: str) -> ShapedArray:
         aval = get_aval(leaf)
     except TypeError as err:
         raise TypeError(f"{position}: {err}") from None
-    return ShapedArray(aval.shape, aval.dtype)
+    return aval  # a Python scalar stays weak, as it is in eager NumPy (2.0 * f32 is f32)
 
 
 def trace_to_jaxpr(

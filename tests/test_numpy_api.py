@@ -154,9 +154,6 @@ def test_results_of_python_scalars_are_strong(name, data):
     check_against_numpy(lambda a: fnp.add(scalar, 1.5) - a, lambda a: np.add(scalar, 1.5) - a, x)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "funcad/tracing.py _input_aval drops weak_type: a Python scalar *argument* of make_jaxpr "
-    "is staged as a strong f64[] (eager: weak), so 2.0 * f32 stages as f64 (eager: f32)"))
 def test_make_jaxpr_python_scalar_argument_is_weak():
     x32 = np.ones(3, np.float32)
     check_against_numpy(lambda s, x: s * x, lambda s, x: s * x, 2.0, x32)
