@@ -464,20 +464,6 @@ def _product_of_others(x_shape: tuple[int, ...], values: Any, indexer: tuple,
     return reshape(others, target)
 
 
-def _require_unique(x: Any, indexer: tuple, arrays: Sequence[Any]) -> None:
-    """The derivative of x.at[i].multiply(v) is written for distinct positions; refuse
-    (rather than be silently wrong) when concrete indices repeat one."""
-    if not arrays or any(not isinstance(a, np.ndarray) for a in arrays):
-        return
-    counts = np.zeros(shape_of(x), np.intp)
-    np.add.at(counts, build_index(indexer, arrays), 1)
-    if counts.size and counts.max() > 1:
-        raise NotImplementedError(
-            "The derivative of x.at[index].multiply(values) is implemented only when the index "
-            "names each position once; this index repeats a position. Combine the factors "
-            "first (multiply the values for the same position), then update once.")
-
-
 def _index_update_vjp(g, ans, args, params, wanted):
     x, values, *arrays = args
     indexer, mode = params["indexer"], params["mode"]
@@ -554,12 +540,15 @@ def _index_update_jvp(tangents, ans, args, params):
         if t_values is None:
             t_values = zeros_like_shape(values)
         return index_update(t_x, t_values, indexer, mode, *arrays)
-    # multiply: d(x_i v) = dx_i v + x_i dv at the indexed positions.
-    _require_unique(x, indexer, arrays)
+    # multiply: d(x_p v_1 ... v_k) = dx_p v_1 ... v_k + sum_j x_p (prod of the other v) dv_j.
     out = index_update(t_x, values, indexer, "multiply", *arrays)
     if t_values is not None:
-        out = index_update(out, mul(t_values, getitem(x, indexer, *arrays)), indexer, "add",
-                           *arrays)
+        contribution = mul(t_values, getitem(x, indexer, *arrays))
+        if arrays and _may_repeat(shape_of(x), indexer, arrays):
+            target = _index_result_shape(shape_of(x), indexer, arrays)
+            contribution = mul(contribution, _product_of_others(shape_of(x), values, indexer,
+                                                                arrays, target))
+        out = index_update(out, contribution, indexer, "add", *arrays)
     return out
 
 
