@@ -16,6 +16,7 @@ import numpy as np
 
 from funcad import tree_util
 from funcad.core import (
+    _current_trace,
     EVAL_TRACE,
     Primitive,
     ShapedArray,
@@ -98,8 +99,11 @@ class BatchTrace(Trace):
         if rule is None:
             raise NotImplementedError(
                 f"Batching rule for primitive {primitive.name!r} is not implemented yet.")
-        with set_current_trace(parent):
+        token = _current_trace.set(parent)  # the rule computes with the parent's values
+        try:
             out, out_axis = rule(values, axes, **params)
+        finally:
+            _current_trace.reset(token)
         if primitive.multiple_results:
             return [o if a is None else BatchTracer(self, o, a) for o, a in zip(out, out_axis)]
         return out if out_axis is None else BatchTracer(self, out, out_axis)

@@ -21,6 +21,7 @@ import numpy as np
 from funcad import tree_util
 from funcad.ad import float0, nondifferentiable
 from funcad.core import (
+    _current_trace,
     EVAL_TRACE,
     Primitive,
     ShapedArray,
@@ -142,7 +143,8 @@ class JVPTrace(Trace):
             raise NotImplementedError(
                 f"Forward-mode differentiation rule for primitive {primitive.name!r} is not "
                 f"implemented yet.")
-        with set_current_trace(parent):
+        token = _current_trace.set(parent)  # tangents are values of the parent trace
+        try:
             if type(rule) is tuple:
                 tangent_out = None
                 for t, arg_rule in zip(tangents, rule):
@@ -156,6 +158,8 @@ class JVPTrace(Trace):
                 tangent_out = [_fit(t, o) for t, o in zip(tangent_out, out)]
             else:
                 tangent_out = _fit(tangent_out, out)
+        finally:
+            _current_trace.reset(token)
         return _wrap(self, primitive, out, tangent_out)
 
 

@@ -9,6 +9,7 @@ exactly), and its VJP rule, written with funcad operations so it can be differen
 from __future__ import annotations
 
 import builtins
+import operator
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -108,6 +109,25 @@ min_p = ufunc_primitive("min", np.minimum)
 atan2_p = ufunc_primitive("atan2", np.arctan2)
 rem_p = ufunc_primitive("rem", np.remainder)
 logaddexp_p = ufunc_primitive("logaddexp", np.logaddexp)
+
+
+
+def _operator_impl(operator_fn: Callable[[Any, Any], Any], ufunc: np.ufunc) -> Callable:
+    """On NumPy scalars the Python operators are ~10x faster than calling the ufunc, with the
+    same result types (for arrays they call the same ufunc). Two Python scalars would give a
+    Python (weak) scalar, where NumPy gives a strong np.float64: use the ufunc then."""
+
+    def impl(x: Any, y: Any) -> Any:
+        out = operator_fn(x, y)
+        return ufunc(x, y) if type(out) in _PYTHON_SCALAR_TYPES else out
+
+    return impl
+
+
+_PYTHON_SCALAR_TYPES = (bool, int, float, complex)
+add_p.def_impl(_operator_impl(operator.add, np.add))
+sub_p.def_impl(_operator_impl(operator.sub, np.subtract))
+mul_p.def_impl(_operator_impl(operator.mul, np.multiply))
 
 # Piecewise-constant results: no derivative (zero almost everywhere), not recorded by grad.
 sign_p = ufunc_primitive("sign", np.sign)
@@ -322,15 +342,24 @@ def _jvp_from_vjp(arg_rule: Callable[..., Any], i: int) -> Callable[..., Any]:
 
 def _elementwise_batching_rule(primitive: Primitive) -> Callable[..., Any]:
     def rule(values: Sequence[Any], batch_axes: Sequence[int | None], **params: Any) -> Any:
-        from funcad.batching import batch_size_of, move_batch_axis
+        from funcad.batching import move_batch_axis
         from funcad.primitives.structural import reshape
 
-        size = batch_size_of(values, batch_axes)
-        rank = builtins.max(len(shape_of(v)) - (a is not None) for v, a in zip(values, batch_axes))
+        rank = 0  # the rank of one example's output
+        size = 0
+        for value, axis in zip(values, batch_axes):
+            shape = shape_of(value)
+            if axis is not None:
+                size = shape[axis]
+                if len(shape) - 1 > rank:
+                    rank = len(shape) - 1
+            elif len(shape) > rank:
+                rank = len(shape)
         operands = []
         for value, axis in zip(values, batch_axes):
             if axis is not None:
-                value = move_batch_axis(value, axis, 0, size)
+                if axis != 0:
+                    value = move_batch_axis(value, axis, 0, size)
                 shape = shape_of(value)
                 if len(shape) - 1 < rank:
                     value = reshape(value, (size,) + (1,) * (rank + 1 - len(shape)) + shape[1:])

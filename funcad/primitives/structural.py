@@ -580,7 +580,7 @@ def _batch_convert(values, batch_axes, *, new_dtype):
     return convert_element_type_p.bind(values[0], new_dtype=new_dtype), batch_axes[0]
 
 
-def _batch_stop_gradient(values, axes):
+def _batch_stop_gradient(values, batch_axes):
     return stop_gradient(values[0]), batch_axes[0]
 
 
@@ -626,18 +626,20 @@ def _advanced_positions(indexer: tuple) -> list[int]:
             if type(item) is ArrayIndex or (type(item) is int)]
 
 
-def _batched_indexer(indexer, arrays, array_axes, size):
+def _batched_indexer(indexer, arrays, array_axes, size, x_ndim):
     """The indexer and index arrays that apply ``indexer`` to every example of an operand
-    whose batch axis is in front. Returns (indexer, arrays, batch axis of the result)."""
+    whose batch axis is in front (``x_ndim``: the rank of one example). Returns (indexer,
+    arrays, batch axis of the result, permutation or None): ``transpose(x[indexer],
+    permutation)`` is the batch of results, each laid out as NumPy lays out one example's."""
+    positions = _advanced_positions(indexer)
+    contiguous = positions == list(range(positions[0], positions[-1] + 1)) if positions \
+        else True
     if all(a is None for a in array_axes):
         new_indexer = (Slice(None, None, None),) + tuple(indexer)
-        positions = _advanced_positions(indexer)
-        contiguous = positions == list(range(positions[0], positions[-1] + 1)) if positions \
-            else True
         if contiguous:
-            return new_indexer, list(arrays), 0
+            return new_indexer, list(arrays), 0, None
         index_rank = len(np.broadcast_shapes(*(shape_of(a) for a in arrays)))
-        return new_indexer, list(arrays), index_rank  # NumPy moves advanced axes first
+        return new_indexer, list(arrays), index_rank, None  # NumPy moves advanced axes first
     # Some index arrays differ per example: index the batch axis with arange(size) as well.
     ranks = [len(shape_of(a)) - (ax is not None) for a, ax in zip(arrays, array_axes)]
     rank = builtins_max(ranks)
@@ -650,7 +652,21 @@ def _batched_indexer(indexer, arrays, array_axes, size):
         new_arrays.append(a)
     shifted = tuple(ArrayIndex(item.position + 1) if type(item) is ArrayIndex else item
                     for item in indexer)
-    return (ArrayIndex(0),) + shifted, new_arrays, 0
+    permutation = None
+    if contiguous and positions[0] > 0:
+        # One example puts its index axes after the axes of the leading slices/None/Ellipsis
+        # (``pre`` of them); with arange in front NumPy puts them first: move them back.
+        consumed = sum(1 for item in indexer if item is not None and item is not Ellipsis)
+        def dims(items):  # result axes made by basic (non-advanced) items
+            return sum((x_ndim - consumed) if item is Ellipsis else 1 for item in items
+                       if type(item) is not ArrayIndex and type(item) is not int)
+
+        pre = dims(indexer[:positions[0]])
+        if pre:
+            out_rank = 1 + rank + dims(indexer)
+            permutation = ((0,) + tuple(range(1 + rank, 1 + rank + pre))
+                           + tuple(range(1, 1 + rank)) + tuple(range(1 + rank + pre, out_rank)))
+    return (ArrayIndex(0),) + shifted, new_arrays, 0, permutation
 
 
 def builtins_max(values):
@@ -662,8 +678,10 @@ def _batch_getitem(values, batch_axes, *, indexer):
     x_axis, *array_axes = batch_axes
     size = batch_size_of(values, batch_axes)
     x = move_batch_axis(x, x_axis, 0, size)
-    new_indexer, new_arrays, out_axis = _batched_indexer(indexer, arrays, array_axes, size)
-    return getitem(x, new_indexer, *new_arrays), out_axis
+    new_indexer, new_arrays, out_axis, permutation = _batched_indexer(
+        indexer, arrays, array_axes, size, len(shape_of(x)) - 1)
+    out = getitem(x, new_indexer, *new_arrays)
+    return (out if permutation is None else transpose(out, permutation)), out_axis
 
 
 batching_rules[getitem_p] = _batch_getitem
@@ -674,20 +692,26 @@ def _batch_index_update(values, batch_axes, *, indexer, mode):
     x_axis, update_axis, *array_axes = batch_axes
     size = batch_size_of(values, batch_axes)
     x = move_batch_axis(x, x_axis, 0, size)
-    new_indexer, new_arrays, out_axis = _batched_indexer(indexer, arrays, array_axes, size)
+    new_indexer, new_arrays, out_axis, permutation = _batched_indexer(
+        indexer, arrays, array_axes, size, len(shape_of(x)) - 1)
     # Give the update the rank of the indexed target, with its batch axis (or a 1) where
-    # the batch axis of x[new_indexer] lies.
+    # the batch axis of x[new_indexer] lies (extra leading 1-sized axes of one example's
+    # update, which NumPy allows, are dropped first).
     target_rank = len(_index_result_shape(shape_of(x), new_indexer,
                                           [get_aval_like(a) for a in new_arrays]))
     if update_axis is not None:
         update = move_batch_axis(update, update_axis, 0, size)
         u_shape = shape_of(update)
+        if len(u_shape) > target_rank:
+            u_shape = (size,) + u_shape[len(u_shape) - target_rank + 1:]
         update = reshape(update, (size,) + (1,) * (target_rank - len(u_shape)) + u_shape[1:])
         update = move_batch_axis(update, 0, out_axis, size)
     else:
-        u_shape = shape_of(update)
-        full = (1,) * (target_rank - 1 - len(u_shape)) + tuple(u_shape)
+        u_shape = tuple(shape_of(update))[-(target_rank - 1):] if target_rank > 1 else ()
+        full = (1,) * (target_rank - 1 - len(u_shape)) + u_shape
         update = reshape(update, full[:out_axis] + (1,) + full[out_axis:])
+    if permutation is not None:  # the target's layout is permuted: permute the update too
+        update = transpose(update, np.argsort(permutation))
     return index_update(x, update, new_indexer, mode, *new_arrays), 0
 
 
