@@ -152,6 +152,16 @@ def _normalize_axis(axis: Any, ndim: int, what: str) -> int | None:
 
 
 def _flat_axes(axes_spec: Any, tree: Any, what: str) -> list[Any]:
+    """One axis per leaf of ``tree`` from a prefix tree of axes (fast paths first)."""
+    if axes_spec is None or isinstance(axes_spec, (int, np.integer)):
+        return [axes_spec] * len(tree_util.tree_leaves(tree))
+    if (isinstance(axes_spec, tuple) and isinstance(tree, tuple)
+            and len(axes_spec) == len(tree)
+            and all(a is None or isinstance(a, (int, np.integer)) for a in axes_spec)):
+        flat: list[Any] = []
+        for axis, subtree in zip(axes_spec, tree):
+            flat.extend([axis] * len(tree_util.tree_leaves(subtree)))
+        return flat
     try:
         return tree_util.broadcast_prefix(axes_spec, tree)
     except ValueError as err:

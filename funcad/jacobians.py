@@ -133,7 +133,11 @@ def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
         def pullback(*cotangent_leaves: Any) -> Any:
             return f_vjp(tree_util.tree_unflatten(out_tree, list(cotangent_leaves)))
 
-        cotangents = vmap(pullback)(*basis)  # one (N_out, *in_shape) block per input leaf
+        if len(basis[0]) == 1:  # one output element (a scalar function): no need to vmap
+            rows = [b[0] for b in basis]
+            cotangents = [fnp.expand_dims(ct, 0) for ct in pullback(*rows)]
+        else:
+            cotangents = vmap(pullback)(*basis)  # one (N_out, *in_shape) block per input leaf
         per_out = []
         offset = 0
         for out_shape in out_shapes:

@@ -231,10 +231,11 @@ def _as_value(x: Any) -> Any:
 
 
 def _instantiate(tangent: Any, primal: Any) -> Any:
-    if not _is_inexact(primal):
+    dtype = dtype_of(primal)  # (a Python float output is float64: its zero tangent too)
+    if dtype.kind not in "fc":
         return np.zeros(shape_of(primal), float0)
     if tangent is None:
-        return np.zeros(shape_of(primal), dtype_of(primal))
+        return np.zeros(shape_of(primal), dtype)
     return tangent
 
 

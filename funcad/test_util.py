@@ -78,7 +78,7 @@ def check_vjp(f: Callable[..., Any], args: Sequence[Any], *, eps: float | None =
     plus = flat_f(_axpy(eps, v, flat))
     minus = flat_f(_axpy(-eps, v, flat))
     numeric = [(np.asarray(p, np.float64) - np.asarray(m, np.float64)) / (2 * eps)
-               for p, m in zip(plus, minus)]
+               if _inexact(p) else np.zeros(np.shape(p)) for p, m in zip(plus, minus)]
     numeric_dir = _inner(u, numeric)
     cotangents = tree_util.tree_leaves(f_vjp(tree_util.tree_unflatten(out_tree, u)))
     reverse_dir = _inner(cotangents, v)

@@ -7,6 +7,7 @@ axes, the remaining ("free") axes of lhs, the free axes of rhs. This is JAX's co
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -47,9 +48,12 @@ def _dot_general_impl(x: Any, y: Any, *, dimension_numbers: DimensionNumbers) ->
     batch_shape = xt.shape[: len(x_batch)]
     x_free_shape = xt.shape[len(x_batch): len(x_batch) + len(x_free)]
     y_free_shape = yt.shape[len(y_batch) + len(y_contract):]
-    k = int(np.prod([x.shape[i] for i in x_contract], dtype=np.int64))
-    m = int(np.prod(x_free_shape, dtype=np.int64))
-    n = int(np.prod(y_free_shape, dtype=np.int64))
+    m = math.prod(x_free_shape)
+    n = math.prod(y_free_shape)
+    if not x_contract:  # nothing to sum: a batched outer product, by broadcasting
+        out = np.multiply(xt.reshape(batch_shape + (m, 1)), yt.reshape(batch_shape + (1, n)))
+        return out.reshape(batch_shape + x_free_shape + y_free_shape)
+    k = math.prod(x.shape[i] for i in x_contract)
     out = np.matmul(xt.reshape(batch_shape + (m, k)), yt.reshape(batch_shape + (k, n)))
     return out.reshape(batch_shape + x_free_shape + y_free_shape)
 
