@@ -47,6 +47,8 @@ def _split_jacobian(stacked: Any, out_shape: tuple[int, ...], in_shapes: list[tu
     import funcad.numpy as fnp
 
     moved = fnp.moveaxis(stacked, 0, -1) if stack_axis_first else stacked
+    if len(in_shapes) == 1:  # one input leaf: the whole block, no slicing
+        return [fnp.reshape(moved, tuple(out_shape) + tuple(in_shapes[0]))]
     pieces = []
     offset = 0
     for in_shape in in_shapes:
@@ -135,9 +137,17 @@ def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
 
         if len(basis[0]) == 1:  # one output element (a scalar function): no need to vmap
             rows = [b[0] for b in basis]
-            cotangents = [fnp.expand_dims(ct, 0) for ct in pullback(*rows)]
+            per_out = [[fnp.reshape(ct, out_shapes[0] + in_shape)
+                        for ct, in_shape in zip(pullback(*rows), in_shapes)]]
+            jac = _assemble(per_out, out_tree, in_tree, single)
+            return (jac, result[2]) if has_aux else jac
         else:
             cotangents = vmap(pullback)(*basis)  # one (N_out, *in_shape) block per input leaf
+        if len(out_shapes) == 1:  # one output leaf: the whole block, no slicing
+            per_out = [[fnp.reshape(ct, out_shapes[0] + in_shape)
+                        for ct, in_shape in zip(cotangents, in_shapes)]]
+            jac = _assemble(per_out, out_tree, in_tree, single)
+            return (jac, result[2]) if has_aux else jac
         per_out = []
         offset = 0
         for out_shape in out_shapes:
