@@ -21,6 +21,10 @@ scalar chains of 1k, 10k and 100k steps.
     taskset -c 0 python benchmarks/bench_grad.py    # pinned to one core (reported numbers)
     python benchmarks/bench_grad.py --quick         # smoke run, a few seconds per cell
     python benchmarks/bench_grad.py --only a,b      # some cases (a, b, c, d, scaling)
+    python benchmarks/bench_grad.py --clock cpu     # CPU time instead of wall time
+
+Cases e and f belong to bench_vmap_hessian.py; --only accepts and skips them, so that
+run_all.py can pass one --only to every script.
 """
 
 from __future__ import annotations
@@ -65,6 +69,9 @@ PRIMITIVES_PER_STEP = 3  # sin, mul, add
 MLP_SIZES = (64, 256, 256, 10)
 MLP_BATCH = 256
 X_SCALAR = 10.0
+
+# Cases of the other benchmark scripts (accepted by --only and skipped here).
+OTHER_SCRIPTS_CASES = ("e", "f")  # bench_vmap_hessian.py
 
 # Targets for funcad's eager grad (issue 2, "Speed").
 TARGET_MLP = 1.15
@@ -425,6 +432,29 @@ def verify(case: str, libs: list[str], full_length_libs: list[str] | None = None
 # Timing.
 
 
+# The clock of every timed sample: wall time. bench_vmap_hessian.py --clock cpu swaps in
+# time.process_time (CPU time of the process: not inflated when the core is shared).
+CLOCK: Callable[[], float] = time.perf_counter
+
+
+def add_clock_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--clock", choices=("wall", "cpu"), default="wall",
+        help="what a sample measures: 'wall' time (default, time.perf_counter) or the "
+             "process's 'cpu' time (time.process_time: not inflated when another process "
+             "shares the core; all threads of the process count)")
+
+
+def use_clock(name: str) -> str:
+    """Set the sampling clock; returns a line for the machine-info header."""
+    global CLOCK
+    if name == "cpu":
+        CLOCK = time.process_time
+        return "CPU time of the process (time.process_time), --clock cpu"
+    CLOCK = time.perf_counter
+    return "wall time (time.perf_counter)"
+
+
 @dataclass
 class Timing:
     median: float  # seconds per call
@@ -453,9 +483,9 @@ def _calibrate(fn: Callable[[], Any], budget: Budget, warmup: Callable[[], Any] 
     """Warm up, time one call, and choose calls per sample and the number of samples."""
     (warmup or fn)()
     gc.collect()
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     fn()
-    first = time.perf_counter() - t0
+    first = CLOCK() - t0
     number = 1 if first >= budget.sample_floor else max(1, int(budget.sample_floor / first))
     samples = int(budget.seconds / (first * number))
     samples = max(budget.min_samples, min(budget.max_samples, samples))
@@ -466,10 +496,10 @@ def _calibrate(fn: Callable[[], Any], budget: Budget, warmup: Callable[[], Any] 
 def _sample(plan: _Plan) -> None:
     if plan.number == 1 and plan.times and plan.times[-1] > 0.02:
         gc.collect()  # collect the previous call's cyclic garbage outside the timed region
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     for _ in range(plan.number):
         plan.fn()
-    plan.times.append((time.perf_counter() - t0) / plan.number)
+    plan.times.append((CLOCK() - t0) / plan.number)
 
 
 def measure_interleaved(
@@ -817,11 +847,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1,
                         help="limit BLAS/torch/XLA thread pools (default 1; 0 = library "
                              "defaults)")
+    add_clock_argument(parser)
     args = parser.parse_args(argv)
     args.only = [s.strip() for s in args.only.split(",") if s.strip()]
-    unknown = [s for s in args.only if s not in CASES and s != "scaling"]
+    # run_all.py passes one --only to every script: skip the other scripts' cases.
+    unknown = [s for s in args.only
+               if s not in CASES and s != "scaling" and s not in OTHER_SCRIPTS_CASES]
     if unknown:
         parser.error(f"--only: unknown case(s) {unknown}; choose from a, b, c, d, scaling")
+    args.only = [s for s in args.only if s not in OTHER_SCRIPTS_CASES]
     args.libs = [s.strip() for s in args.libs.split(",") if s.strip()]
     unknown = [s for s in args.libs if s not in LIBS]
     if unknown:
@@ -834,6 +868,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if not args.only:
+        print("bench_grad.py: none of its cases (a, b, c, d, scaling) is in --only; "
+              "nothing to run.")
+        return 0
     if REPO_ROOT not in sys.path:
         sys.path.insert(0, REPO_ROOT)  # benchmark this checkout, installed or not
     limiter = _limit_threads(args.threads) if args.threads else None  # noqa: F841
@@ -853,6 +891,7 @@ def main(argv: list[str] | None = None) -> int:
           + ")")
     print("\n".join(machine_info(versions, args.threads or None)))
     print(f"GC:         {gc_note}")
+    print(f"Clock:      {use_clock(args.clock)}")
     print(f"Load avg:   {_loadavg()} (start)")
     print()
     cases = [c for c in CASES if c in args.only]

@@ -151,6 +151,16 @@ def _normalize_axis(axis: Any, ndim: int, what: str) -> int | None:
     return int(axis) % ndim
 
 
+def _leaf_paths(tree: Any, root: str) -> list[str]:
+    """Readable key paths of the leaves of ``tree`` (``args[1]['w']``), for error messages."""
+    try:
+        nodes = tree_util.tree_structure(tree)._nodes
+        return [root + tree_util._path_to(nodes, i) for i, entry in enumerate(nodes)
+                if entry[0] == tree_util._LEAF]
+    except (AttributeError, IndexError, AssertionError):  # pragma: no cover (best effort)
+        return [f"{root} leaf {i}" for i in range(len(tree_util.tree_leaves(tree)))]
+
+
 def _flat_axes(axes_spec: Any, tree: Any, what: str) -> list[Any]:
     """One axis per leaf of ``tree`` from a prefix tree of axes (fast paths first)."""
     if axes_spec is None or isinstance(axes_spec, (int, np.integer)):
@@ -195,28 +205,37 @@ def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
         sizes = []
         normalized = []
         for i, (x, axis) in enumerate(zip(flat, axes)):
-            ndim = len(shape_of(x))
-            if axis is not None and ndim == 0:
+            shape = tuple(shape_of(x))
+            if axis is not None and not shape:
                 raise ValueError(
-                    f"vmap: in_axes specifies axis {axis} for leaf {i} of the arguments, but it "
-                    f"is a scalar (rank 0); use None for arguments that are not mapped.")
-            axis = _normalize_axis(axis, ndim, f"in_axes for leaf {i} of the arguments")
+                    f"vmap: in_axes specifies axis {axis} for {_leaf_paths(args, 'args')[i]}, "
+                    f"but it is a scalar (rank 0, shape ()); use None for arguments that are "
+                    f"not mapped.")
+            if axis is not None and not (isinstance(axis, (int, np.integer))
+                                         and -len(shape) <= axis < len(shape)):
+                axis = _normalize_axis(
+                    axis, len(shape),
+                    f"in_axes for {_leaf_paths(args, 'args')[i]} (shape {shape})")
+            axis = None if axis is None else int(axis) % len(shape)
             normalized.append(axis)
             if axis is not None:
-                sizes.append((i, shape_of(x)[axis]))
+                sizes.append((i, axis, shape[axis]))
         if sizes:
-            distinct = {n for _, n in sizes}
+            distinct = {n for _, _, n in sizes}
             if len(distinct) > 1 or (size is not None and size not in distinct):
-                listing = ", ".join(f"leaf {i}: {n}" for i, n in sizes)
-                extra = f"; axis_size={size}" if size is not None else ""
+                paths = _leaf_paths(args, "args")
+                listing = ", ".join(f"{paths[i]} has size {n} along axis {a} (shape "
+                                    f"{tuple(shape_of(flat[i]))})" for i, a, n in sizes)
+                extra = f"; but axis_size={size}" if size is not None else ""
                 raise ValueError(
                     f"vmap got inconsistent sizes for the mapped axes: {listing}{extra}. All "
                     f"mapped arguments must have the same size along their mapped axis.")
-            size = sizes[0][1]
+            size = sizes[0][2]
         elif size is None:
             raise ValueError(
-                "vmap must have at least one mapped argument (in_axes not all None) or an "
-                "explicit axis_size to know the batch size.")
+                f"vmap must have at least one mapped argument or an explicit axis_size to know "
+                f"the batch size: in_axes={in_axes!r} maps none of the {len(args)} arguments "
+                f"(shapes {[tuple(shape_of(x)) for x in flat]}); pass axis_size=n.")
         trace = BatchTrace(current_trace(), size)
         tracers = [x if a is None else BatchTracer(trace, x, a) for x, a in zip(flat, normalized)]
         try:
@@ -226,7 +245,7 @@ def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
             out_spec = _flat_axes(out_axes, out, "out_axes")
             results = []
             for j, (o, axis) in enumerate(zip(out_flat, out_spec)):
-                results.append(_place_output(o, axis, trace, size, j))
+                results.append(_place_output(o, axis, trace, size, j, out))
         finally:
             trace.finish()
         return tree_util.tree_unflatten(out_tree, results)
@@ -236,14 +255,17 @@ def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
     return vmapped
 
 
-def _place_output(value: Any, axis: Any, trace: BatchTrace, size: int, index: int) -> Any:
+def _place_output(value: Any, axis: Any, trace: BatchTrace, size: int, index: int,
+                  out: Any = None) -> Any:
     if isinstance(value, BatchTracer) and value._trace is trace:
         if axis is None:
             raise ValueError(
-                f"vmap: out_axes is None for output leaf {index}, but that output varies across "
-                f"the batch; use an int out_axes for it (or return something unbatched).")
+                f"vmap: out_axes is None for {_leaf_paths(out, 'output')[index]} (shape "
+                f"{value.shape} per example), but that output varies across the batch of size "
+                f"{size}; use an int out_axes for it (or return something unbatched).")
         ndim = len(shape_of(value.value))
-        target = _normalize_axis(axis, ndim, f"out_axes for output leaf {index}")
+        target = _normalize_axis(axis, ndim, f"out_axes for {_leaf_paths(out, 'output')[index]}"
+                                             f" (shape {value.shape} per example)")
         return move_batch_axis(value.value, value.batch_axis, target, size)
     if isinstance(value, Tracer) and not value._trace.alive:
         raise escaped_tracer_error(value)
@@ -252,5 +274,6 @@ def _place_output(value: Any, axis: Any, trace: BatchTrace, size: int, index: in
     if isinstance(value, (int, float, complex, bool, list, tuple)):
         value = np.asarray(value)
     ndim = len(shape_of(value)) + 1
-    target = _normalize_axis(axis, ndim, f"out_axes for output leaf {index}")
+    target = _normalize_axis(axis, ndim, f"out_axes for {_leaf_paths(out, 'output')[index]} "
+                                         f"(shape {tuple(shape_of(value))} per example)")
     return move_batch_axis(value, None, target, size)

@@ -135,7 +135,10 @@ def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
         def pullback(*cotangent_leaves: Any) -> Any:
             return f_vjp(tree_util.tree_unflatten(out_tree, list(cotangent_leaves)))
 
-        if len(basis[0]) == 1:  # one output element (a scalar function): no need to vmap
+        if not out_shapes:  # no outputs: nothing to pull back
+            jac = _assemble([], out_tree, in_tree, single)
+            return (jac, result[2]) if has_aux else jac
+        if len(out_shapes) == 1 and _size(out_shapes[0]) == 1:  # a scalar function: no vmap
             rows = [b[0] for b in basis]
             per_out = [[fnp.reshape(ct, out_shapes[0] + in_shape)
                         for ct, in_shape in zip(pullback(*rows), in_shapes)]]

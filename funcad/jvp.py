@@ -189,6 +189,12 @@ def _wrap(trace: JVPTrace, primitive: Primitive, out: Any, tangent: Any) -> Any:
 # The user-facing functions.
 
 
+def _describe(aval: ShapedArray) -> str:
+    if aval.dtype == float0:  # (NumPy would call it "void")
+        return f"float0[{','.join(str(n) for n in aval.shape)}]"
+    return aval.str_short()
+
+
 def _check_tangents(primals_flat: list[Any], tangents_flat: list[Any], primal_tree: Any,
                     tangent_tree: Any) -> list[Any]:
     if primal_tree != tangent_tree:
@@ -202,10 +208,12 @@ def _check_tangents(primals_flat: list[Any], tangents_flat: list[Any], primal_tr
             t = np.asarray(t)
         t_aval = get_aval(t)
         if not _is_inexact(p):
-            if t_aval.dtype != float0 and t_aval.dtype != p_aval.dtype:
+            if (t_aval.dtype != float0 and t_aval.dtype != p_aval.dtype) or (
+                    t_aval.shape != p_aval.shape):
                 raise ValueError(
                     f"jvp: the tangent of integer/boolean primal {i} ({p_aval.str_short()}) "
-                    f"must have dtype float0, got {t_aval.str_short()}.")
+                    f"must have dtype float0 and the primal's shape: expected "
+                    f"{_describe(ShapedArray(p_aval.shape, float0))}, got {_describe(t_aval)}.")
             checked.append(None)
             continue
         dtype_ok = t_aval.dtype == p_aval.dtype or (
@@ -213,8 +221,15 @@ def _check_tangents(primals_flat: list[Any], tangents_flat: list[Any], primal_tr
         if t_aval.shape != p_aval.shape or not dtype_ok:
             raise ValueError(
                 f"jvp: tangent {i} must have the shape and dtype of its primal: expected "
-                f"{p_aval.str_short()}, got {t_aval.str_short()}.")
-        if t_aval.weak_type:
+                f"{p_aval.str_short()}, got {_describe(t_aval)}.")
+        if t_aval.weak_type and t_aval.dtype != p_aval.dtype:
+            if isinstance(t, Tracer):  # (e.g. a Python scalar argument of make_jaxpr)
+                from funcad.primitives.structural import convert_element_type
+
+                t = convert_element_type(t, p_aval.dtype)
+            else:
+                t = np.asarray(t, p_aval.dtype)
+        elif not isinstance(t, (Tracer, np.ndarray, np.generic)):
             t = np.asarray(t, p_aval.dtype)
         checked.append(t)
     return checked

@@ -328,13 +328,21 @@ ELEMENTWISE_PRIMITIVES.extend([select_p, integer_pow_p])
 
 def _jvp_from_vjp(arg_rule: Callable[..., Any], i: int) -> Callable[..., Any]:
     def jvp_rule(tangent: Any, ans: Any, *args: Any, **params: Any) -> Any:
-        from funcad.primitives.structural import broadcast_to
+        from funcad.primitives.structural import broadcast_to, convert_element_type
 
-        shape = shape_of(ans)
+        # Also promote the argument and its tangent to the output's dtype (as NumPy promotes
+        # the operand): otherwise the VJP rule's ``unbroadcast`` would round the tangent of a
+        # float32 operand of a float64 result to float32.
+        shape, dtype = shape_of(ans), dtype_of(ans)
         if shape_of(tangent) != shape:
             tangent = broadcast_to(tangent, shape)
-        if shape_of(args[i]) != shape:
-            args = args[:i] + (broadcast_to(args[i], shape),) + args[i + 1:]
+        if dtype_of(tangent) != dtype:
+            tangent = convert_element_type(tangent, dtype)
+        x = args[i]
+        if shape_of(x) != shape or dtype_of(x) != dtype:
+            x = broadcast_to(x, shape) if shape_of(x) != shape else x
+            x = convert_element_type(x, dtype) if dtype_of(x) != dtype else x
+            args = args[:i] + (x,) + args[i + 1:]
         return arg_rule(tangent, ans, *args, **params)
 
     return jvp_rule
