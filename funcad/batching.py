@@ -115,6 +115,8 @@ class BatchTrace(Trace):
 
 def move_batch_axis(x: Any, axis: int | None, to: int, size: int) -> Any:
     """``x`` with its batch axis at position ``to`` (an unbatched ``x`` is broadcast)."""
+    if axis == to:
+        return x
     from funcad.primitives.structural import broadcast_to, reshape, transpose
 
     if axis is None:

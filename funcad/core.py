@@ -19,6 +19,7 @@ variables. Higher-order primitives carry sub-IRs in their params, and the printe
 from __future__ import annotations
 
 import contextvars
+import math
 import itertools
 from typing import Any, Callable, Iterator, Sequence
 
@@ -49,7 +50,7 @@ class ShapedArray:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)
 
     def __eq__(self, other: object) -> bool:
         return (

@@ -9,6 +9,7 @@ has, for each output leaf, the structure of the differentiated arguments, each l
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -21,7 +22,7 @@ from funcad.jvp import jvp
 
 
 def _size(shape: Sequence[int]) -> int:
-    return int(np.prod(shape, dtype=np.int64))
+    return math.prod(shape)
 
 
 def _basis(shapes: list[tuple[int, ...]], dtypes: list[np.dtype]) -> list[np.ndarray]:

@@ -130,7 +130,7 @@ UNARY = {
 
 def _unary_case(fn, domain):
     def make(draw):
-        shape = draw(S.shapes(max_dims=2))
+        shape = draw(S.shapes(max_dims=2, min_side=0))
         dtype = draw(S.floating_dtypes())
         return fn, lambda draw: [draw(arrays(shape, domain, dtype))]
 
@@ -182,7 +182,7 @@ BINARY = {
 def _binary_case(fn, domain_x, domain_y):
     def make(draw):
         # Different ranks and size-1 axes: batched and unbatched operands broadcast together.
-        (shape_x, shape_y), _ = draw(S.broadcastable_shapes(2, max_dims=3))
+        (shape_x, shape_y), _ = draw(S.broadcastable_shapes(2, max_dims=3, min_side=0))
         dtype_x = draw(S.floating_dtypes())
         dtype_y = draw(S.floating_dtypes())
         scalar = draw(st.sampled_from([None, "x", "y"]))
@@ -191,9 +191,9 @@ def _binary_case(fn, domain_x, domain_y):
             x = draw(arrays(shape_x, domain_x, dtype_x))
             y = draw(arrays(shape_y, domain_y, dtype_y))
             if scalar == "x":
-                x = float(x.flat[0])
+                x = float(x.flat[0]) if x.size else 0.5
             elif scalar == "y":
-                y = float(y.flat[0])
+                y = float(y.flat[0]) if y.size else 0.5
             return [x, y]
 
         return fn, example
@@ -411,7 +411,7 @@ def _(draw):
 
 @case("reshape")
 def _(draw):
-    shape = draw(S.shapes(max_dims=3))
+    shape = draw(S.shapes(max_dims=3, min_side=0))
     target = draw(S.reshape_targets(shape))
     return (lambda x: (fnp.reshape(x, target), fnp.ravel(x))), \
         lambda draw: [draw(arrays(shape))]
@@ -425,7 +425,7 @@ def _(draw):
 
 @case("transpose")
 def _(draw):
-    shape = draw(S.shapes(max_dims=3))
+    shape = draw(S.shapes(max_dims=3, min_side=0))
     perm = draw(st.none() | st.permutations(range(len(shape))).map(tuple))
     negative = draw(st.booleans())
     if perm is not None and negative:

@@ -178,16 +178,16 @@ LOG10 = float(np.log(10.0))
 defvjp(neg_p, lambda g, ans, x: neg(g))
 defvjp(sin_p, lambda g, ans, x: mul(g, cos(x)))
 defvjp(cos_p, lambda g, ans, x: neg(mul(g, sin(x))))
-defvjp(tan_p, lambda g, ans, x: mul(g, add(1, mul(ans, ans))))  # 1 + tan^2
-defvjp(asin_p, lambda g, ans, x: div(g, sqrt(sub(1, mul(x, x)))))
-defvjp(acos_p, lambda g, ans, x: neg(div(g, sqrt(sub(1, mul(x, x))))))
-defvjp(atan_p, lambda g, ans, x: div(g, add(1, mul(x, x))))
+defvjp(tan_p, lambda g, ans, x: mul(g, add(1, integer_pow(ans, 2))))  # 1 + tan^2
+defvjp(asin_p, lambda g, ans, x: div(g, sqrt(sub(1, integer_pow(x, 2)))))
+defvjp(acos_p, lambda g, ans, x: neg(div(g, sqrt(sub(1, integer_pow(x, 2))))))
+defvjp(atan_p, lambda g, ans, x: div(g, add(1, integer_pow(x, 2))))
 defvjp(sinh_p, lambda g, ans, x: mul(g, cosh(x)))
 defvjp(cosh_p, lambda g, ans, x: mul(g, sinh(x)))
-defvjp(tanh_p, lambda g, ans, x: mul(g, sub(1, mul(ans, ans))))  # 1 - tanh^2
-defvjp(asinh_p, lambda g, ans, x: div(g, sqrt(add(mul(x, x), 1))))
-defvjp(acosh_p, lambda g, ans, x: div(g, sqrt(sub(mul(x, x), 1))))
-defvjp(atanh_p, lambda g, ans, x: div(g, sub(1, mul(x, x))))
+defvjp(tanh_p, lambda g, ans, x: mul(g, sub(1, integer_pow(ans, 2))))  # 1 - tanh^2
+defvjp(asinh_p, lambda g, ans, x: div(g, sqrt(add(integer_pow(x, 2), 1))))
+defvjp(acosh_p, lambda g, ans, x: div(g, sqrt(sub(integer_pow(x, 2), 1))))
+defvjp(atanh_p, lambda g, ans, x: div(g, sub(1, integer_pow(x, 2))))
 # Exponentials and logarithms.
 defvjp(exp_p, lambda g, ans, x: mul(g, ans))
 defvjp(exp2_p, lambda g, ans, x: mul(g, mul(ans, LOG2)))
@@ -197,7 +197,7 @@ defvjp(log10_p, lambda g, ans, x: div(g, mul(x, LOG10)))
 defvjp(log1p_p, lambda g, ans, x: div(g, add(x, 1)))
 defvjp(expm1_p, lambda g, ans, x: mul(g, add(ans, 1)))
 defvjp(sqrt_p, lambda g, ans, x: div(g, mul(ans, 2)))  # 1 / (2 sqrt x)
-defvjp(cbrt_p, lambda g, ans, x: div(g, mul(mul(ans, ans), 3)))  # 1 / (3 cbrt(x)^2)
+defvjp(cbrt_p, lambda g, ans, x: div(g, mul(integer_pow(ans, 2), 3)))  # 1 / (3 cbrt(x)^2)
 # |x|' = 1 for x >= 0 (JAX's convention at 0), -1 below.
 defvjp(abs_p, lambda g, ans, x: select(ge(x, 0), g, neg(g)))
 
@@ -244,8 +244,8 @@ defvjp(min_p, lambda g, ans, x, y: unbroadcast(x, _balanced_eq(x, ans, y, g)),
        lambda g, ans, x, y: unbroadcast(y, _balanced_eq(y, ans, x, g)))
 # atan2(y, x): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2). The first argument is y.
 defvjp(atan2_p,
-       lambda g, ans, y, x: unbroadcast(y, mul(g, div(x, add(mul(x, x), mul(y, y))))),
-       lambda g, ans, y, x: unbroadcast(x, neg(mul(g, div(y, add(mul(x, x), mul(y, y)))))))
+       lambda g, ans, y, x: unbroadcast(y, mul(g, div(x, add(integer_pow(x, 2), mul(y, y))))),
+       lambda g, ans, y, x: unbroadcast(x, neg(mul(g, div(y, add(integer_pow(x, 2), mul(y, y)))))))
 # x mod y = x - floor(x / y) y.
 defvjp(rem_p, lambda g, ans, x, y: unbroadcast(x, g),
        lambda g, ans, x, y: unbroadcast(y, neg(mul(g, floor_divide(x, y)))))

@@ -39,6 +39,8 @@ def _dot_general_impl(x: Any, y: Any, *, dimension_numbers: DimensionNumbers) ->
             a = x if x_contract[0] == 1 else x.T
             b = y if y_contract[0] == 0 else y.T
             return np.dot(a, b)
+        if x_contract == (x.ndim - 1,) and y_contract == (0,) and y.ndim <= 2:
+            return np.dot(x, y)  # matrix-vector and friends: straight to BLAS
         return np.tensordot(x, y, (list(x_contract), list(y_contract)))
     # Batched: move axes to (batch, free, contract) x (batch, contract, free) and matmul.
     x_free = _free_axes(x.ndim, x_contract, x_batch)
