@@ -12,6 +12,7 @@ from funcad.ad import float0, grad, value_and_grad, vjp  # noqa: F401
 from funcad.batching import vmap  # noqa: F401
 from funcad.jacobians import hessian, hvp, jacfwd, jacrev  # noqa: F401
 from funcad.jvp import jvp, linearize  # noqa: F401
+from funcad.jit import config, jit  # noqa: F401
 from funcad.core import ClosedJaxpr, Jaxpr, eval_jaxpr  # noqa: F401
 from funcad.errors import (  # noqa: F401
     ConcretizationTypeError, DerivativeDropError, FuncadError, NotImplementedForTracerError,
@@ -32,6 +33,6 @@ def stop_gradient(x):
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap", "jacfwd", "jacrev", "hessian",
-    "hvp", "make_jaxpr", "stop_gradient", "eval_jaxpr",
+    "hvp", "jit", "config", "make_jaxpr", "stop_gradient", "eval_jaxpr",
     "ShapeDtypeStruct", "Jaxpr", "ClosedJaxpr", "float0", "tree_util", "numpy", "lax", "scipy",
 ]

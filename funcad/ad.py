@@ -262,7 +262,7 @@ def backward_pass(
         entry = tape.pop() if consume else tape[position]
         out_node, num_outs, rule, in_nodes, args, params, ans = entry
         del entry
-        if num_outs == 1:
+        if num_outs == 1 and type(ans) is not list:  # (multiple-results outputs are lists)
             g = pop(out_node, None)
             if g is None:
                 continue

@@ -254,6 +254,26 @@ def fmin(x: Any, y: Any) -> Any:
     return where(isnan(x), y, where(isnan(y), x, minimum(x, y)))
 
 
+def bitwise_and(x: Any, y: Any) -> Any:
+    """x & y: bitwise on integers, logical on booleans (as NumPy)."""
+    return ew.bitwise_and_p.bind(_arr(x), _arr(y))
+
+
+def bitwise_or(x: Any, y: Any) -> Any:
+    return ew.bitwise_or_p.bind(_arr(x), _arr(y))
+
+
+def bitwise_xor(x: Any, y: Any) -> Any:
+    return ew.bitwise_xor_p.bind(_arr(x), _arr(y))
+
+
+def invert(x: Any) -> Any:
+    return ew.bitwise_not_p.bind(_arr(x))
+
+
+bitwise_not = invert
+
+
 def power(x: Any, y: Any) -> Any:
     """x ** y. A Python int exponent uses ``integer_pow`` (no logarithm in its derivative);
     a traced exponent has derivative x**y * log(x)."""

@@ -12,6 +12,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from funcad.core import Tracer
+
 
 class Array(np.ndarray):
     @property
@@ -19,6 +21,16 @@ class Array(np.ndarray):
         from funcad.numpy import _IndexUpdateHelper
 
         return _IndexUpdateHelper(self)
+
+    def __getitem__(self, index: Any) -> Any:
+        # A traced index (inside vmap/jit) needs funcad's indexing, as in jax.numpy.
+        if isinstance(index, Tracer) or (
+            isinstance(index, tuple) and any(isinstance(i, Tracer) for i in index)
+        ):
+            from funcad.numpy import _getitem
+
+            return _getitem(self, index)
+        return super().__getitem__(index)
 
     def __array_wrap__(self, obj: Any, context: Any = None, return_scalar: bool = False) -> Any:
         if return_scalar:

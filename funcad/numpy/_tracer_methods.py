@@ -49,8 +49,8 @@ def _operator(binder: Any) -> tuple[Any, Any]:
 
 def _install_operators() -> None:
     direct = {"add": ew.add, "sub": ew.sub, "mul": ew.mul, "truediv": ew.div,
-              "floordiv": ew.floor_divide, "mod": ew.rem, "and": ew.logical_and,
-              "or": ew.logical_or, "xor": ew.logical_xor}
+              "floordiv": ew.floor_divide, "mod": ew.rem, "and": ew.bitwise_and_p.bind,
+              "or": ew.bitwise_or_p.bind, "xor": ew.bitwise_xor_p.bind}
     for name, binder in direct.items():
         op, reflected = _operator(binder)
         setattr(Tracer, f"__{name}__", op)
@@ -64,8 +64,7 @@ def _install_operators() -> None:
     Tracer.__neg__ = lambda self: ew.neg(self)
     Tracer.__pos__ = lambda self: self
     Tracer.__abs__ = lambda self: ew.abs(self)
-    Tracer.__invert__ = lambda self: (
-        ew.logical_not(self) if self.dtype == np.bool_ else ew.bitwise_not_p.bind(self))
+    Tracer.__invert__ = lambda self: ew.bitwise_not_p.bind(self)
     Tracer.__round__ = lambda self, ndigits=None: fnp.round(self, ndigits or 0)
 
 
@@ -123,6 +122,8 @@ _UFUNCS = {
     np.ceil: fnp.ceil, np.rint: fnp.rint, np.isnan: fnp.isnan, np.isinf: fnp.isinf,
     np.isfinite: fnp.isfinite, np.deg2rad: fnp.deg2rad, np.rad2deg: fnp.rad2deg,
     np.radians: fnp.deg2rad, np.degrees: fnp.rad2deg, np.matmul: fnp.matmul,
+    np.bitwise_and: fnp.bitwise_and, np.bitwise_or: fnp.bitwise_or,
+    np.bitwise_xor: fnp.bitwise_xor, np.invert: fnp.invert,
 }
 
 _REDUCE_METHODS = {np.add: fnp.sum, np.multiply: fnp.prod, np.maximum: fnp.max,

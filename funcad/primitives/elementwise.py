@@ -148,11 +148,12 @@ xor_p = ufunc_primitive("xor", np.logical_xor)
 bitwise_not_p = ufunc_primitive("bitwise_not", np.invert)
 bitwise_and_p = ufunc_primitive("bitwise_and", np.bitwise_and)
 bitwise_or_p = ufunc_primitive("bitwise_or", np.bitwise_or)
+bitwise_xor_p = ufunc_primitive("bitwise_xor", np.bitwise_xor)
 isnan_p = ufunc_primitive("isnan", np.isnan)
 isinf_p = ufunc_primitive("isinf", np.isinf)
 isfinite_p = ufunc_primitive("isfinite", np.isfinite)
 defnondiff(sign_p, floor_p, ceil_p, round_p, floor_divide_p, eq_p, ne_p, lt_p, le_p, gt_p,
-           ge_p, not_p, and_p, or_p, xor_p, bitwise_not_p, bitwise_and_p, bitwise_or_p,
+           ge_p, not_p, and_p, or_p, xor_p, bitwise_not_p, bitwise_and_p, bitwise_or_p, bitwise_xor_p,
            isnan_p, isinf_p, isfinite_p)
 
 # The binders, named like the operations (lax-style): ``sin(x)`` is ``sin_p.bind(x)``.

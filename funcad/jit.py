@@ -1,0 +1,330 @@
+"""``jit``: trace once per input signature, optimise the IR, replay compiled Python.
+
+The first call with a new signature (pytree structure, shapes and dtypes of the array
+arguments, values of the static arguments) traces the function to an IR with
+``make_jaxpr``'s machinery, optimises it (``funcad.passes`` when available), and compiles it
+to straight-line Python (``funcad.codegen``). Later calls with that signature go straight to
+the compiled function.
+
+Called on tracers of an enclosing transformation (``grad(jit(f))``, ``vmap(jit(f))``), the
+jitted function binds the ``jit_call`` primitive, whose params carry the IR: ``make_jaxpr``
+shows it as one staged call, and the other interpreters differentiate or batch it by
+interpreting its IR (``eval_jaxpr``) under themselves.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from funcad import tree_util
+from funcad.codegen import Compiled, compile_jaxpr
+from funcad.core import (
+    ClosedJaxpr,
+    Jaxpr,
+    Primitive,
+    ShapedArray,
+    Tracer,
+    current_trace,
+    eval_jaxpr,
+    get_aval,
+)
+from funcad.tracing import JaxprTrace, set_current_trace
+
+logger = logging.getLogger("funcad.jit")
+
+
+class _Config:
+    """``funcad.config.log_retraces = True`` (or env FUNCAD_LOG_RETRACES=1) logs each trace of
+    a jitted function with the reason (what changed in the signature)."""
+
+    def __init__(self) -> None:
+        self.log_retraces = os.environ.get("FUNCAD_LOG_RETRACES", "") not in ("", "0")
+
+
+config = _Config()
+
+# ----------------------------------------------------------------------------------------------
+# The staged-call primitive.
+
+jit_call_p = Primitive("jit_call", multiple_results=True)
+_compiled_by_jaxpr: dict[int, Compiled] = {}
+
+
+def _compiled_for(closed: ClosedJaxpr, name: str) -> Compiled:
+    compiled = _compiled_by_jaxpr.get(id(closed))
+    if compiled is None or compiled.closed is not closed:
+        compiled = compile_jaxpr(closed, name)
+        _compiled_by_jaxpr[id(closed)] = compiled
+    return compiled
+
+
+@jit_call_p.def_impl
+def _jit_call_impl(*args: Any, jaxpr: ClosedJaxpr, name: str) -> list[Any]:
+    return _compiled_for(jaxpr, name)(*args)
+
+
+jit_call_p.def_abstract_eval(lambda *avals, jaxpr, name: list(jaxpr.out_avals))
+
+
+def _inline(jaxpr: ClosedJaxpr) -> Callable[..., list[Any]]:
+    return lambda *args: eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *args)
+
+
+def _jit_call_vjp(g, ans, args, params, in_nodes):
+    from funcad.ad import vjp
+
+    _, f_vjp = vjp(_inline(params["jaxpr"]), *args)
+    return list(f_vjp(list(g)))
+
+
+def _jit_call_jvp(tangents, ans, args, params):
+    from funcad.jvp import _instantiate, jvp
+
+    tangents = [_instantiate(t, a) for t, a in zip(tangents, args)]
+    return jvp(_inline(params["jaxpr"]), tuple(args), tuple(tangents))[1]
+
+
+def _jit_call_batch(values, batch_axes, *, jaxpr, name):
+    from funcad.batching import vmap
+
+    outs = vmap(_inline(jaxpr), in_axes=tuple(batch_axes))(*values)
+    return outs, [0] * len(outs)
+
+
+def _register_rules() -> None:
+    from funcad.ad import defvjp_all
+    from funcad.batching import batching_rules
+    from funcad.jvp import defjvp_all
+
+    defvjp_all(jit_call_p, _jit_call_vjp)
+    defjvp_all(jit_call_p, _jit_call_jvp)
+    batching_rules[jit_call_p] = _jit_call_batch
+
+
+_register_rules()
+
+# ----------------------------------------------------------------------------------------------
+# The jit wrapper.
+
+
+def _optimize(closed: ClosedJaxpr) -> ClosedJaxpr:
+    try:
+        from funcad.passes import optimize
+    except ImportError:  # (the passes module is optional)
+        return closed
+    return optimize(closed)
+
+
+def _leaf_signature(leaf: Any, position: str) -> tuple:
+    if isinstance(leaf, Tracer):
+        aval = leaf.aval
+    elif isinstance(leaf, (np.ndarray, np.generic, bool, int, float, complex)):
+        aval = get_aval(leaf)
+    else:
+        raise TypeError(
+            f"jit: {position} is a {type(leaf).__name__} ({leaf!r}), which is not an array. "
+            f"Arguments of a jitted function must be arrays or scalars (or pytrees of them); "
+            f"mark Python values such as strings, flags or objects as static with "
+            f"static_argnums / static_argnames.")
+    return (aval.shape, aval.dtype, aval.weak_type)
+
+
+class _Entry:
+    __slots__ = ("closed", "compiled", "out_tree", "lifted")
+
+    def __init__(self, closed, compiled, out_tree, lifted):
+        self.closed = closed
+        self.compiled = compiled
+        self.out_tree = out_tree
+        self.lifted = lifted  # tracers of outer transformations the IR closed over
+
+
+class Lowered:
+    """What ``jit(f).lower(*args)`` returns: the IR as traced, the optimised IR and the
+    generated Python source."""
+
+    def __init__(self, traced: ClosedJaxpr, optimized: ClosedJaxpr, source: str):
+        self.traced = traced
+        self.jaxpr = optimized
+        self.source = source
+
+    def as_text(self) -> str:
+        return f"{self.jaxpr}\n\n{self.source}"
+
+    def __repr__(self) -> str:
+        return self.as_text()
+
+
+class Jitted:
+    """A function compiled per input signature. Call it like the original."""
+
+    def __init__(self, fun: Callable[..., Any], static_argnums: Sequence[int],
+                 static_argnames: Sequence[str]):
+        self.fun = fun
+        self.static_argnums = tuple(static_argnums)
+        self.static_argnames = tuple(static_argnames)
+        self._cache: dict[Any, _Entry] = {}
+        self._last_key: Any = None
+        self.trace_count = 0
+        functools.update_wrapper(self, fun)
+
+    # -- signatures --------------------------------------------------------------------------
+
+    def _split(self, args: tuple, kwargs: dict) -> tuple[tuple, list, list, dict]:
+        n = len(args)
+        static_nums = set()
+        for i in self.static_argnums:
+            if not -n <= i < n:
+                raise ValueError(
+                    f"jit: static_argnums {self.static_argnums} names argument {i}, but the "
+                    f"function was called with {n} positional arguments.")
+            static_nums.add(i % n)
+        static = []
+        for i in sorted(static_nums):
+            static.append(("arg", i, args[i]))
+        for name in self.static_argnames:
+            if name in kwargs:
+                static.append(("kwarg", name, kwargs[name]))
+        dynamic_args = [a for i, a in enumerate(args) if i not in static_nums]
+        dynamic_kwargs = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
+        for kind, where, value in static:
+            try:
+                hash(value)
+            except TypeError:
+                raise TypeError(
+                    f"jit: static argument {where!r} has an unhashable value of type "
+                    f"{type(value).__name__}; static arguments are cache keys and must be "
+                    f"hashable (use a tuple instead of a list, or pass arrays as dynamic "
+                    f"arguments).") from None
+        return tuple(static), dynamic_args, static_nums, dynamic_kwargs
+
+    def _signature(self, args: tuple, kwargs: dict):
+        static, dynamic_args, static_nums, dynamic_kwargs = self._split(args, kwargs)
+        flat, in_tree = tree_util.tree_flatten((dynamic_args, dynamic_kwargs))
+        avals = tuple(_leaf_signature(leaf, f"argument leaf {i}") for i, leaf in
+                      enumerate(flat))
+        key = (in_tree, avals, static)
+        return key, flat, in_tree, static_nums
+
+    # -- tracing -------------------------------------------------------------------------------
+
+    def _trace(self, key, flat, in_tree, static_nums, args, kwargs) -> _Entry:
+        self.trace_count += 1
+        if config.log_retraces:
+            logger.warning("funcad.jit: tracing %s (%s)", getattr(self.fun, "__name__", "fun"),
+                           _explain(self._last_key, key))
+        in_avals = []
+        for leaf in flat:
+            aval = leaf.aval if isinstance(leaf, Tracer) else get_aval(leaf)
+            in_avals.append(ShapedArray(aval.shape, aval.dtype, aval.weak_type))
+        out_tree_box: list[Any] = []
+
+        def flat_fun(*tracers: Any) -> list[Any]:
+            dyn_args, dyn_kwargs = tree_util.tree_unflatten(in_tree, list(tracers))
+            it = iter(dyn_args)
+            full = [args[i] if i in static_nums else next(it) for i in range(len(args))]
+            all_kwargs = dict(kwargs)
+            all_kwargs.update(dyn_kwargs)
+            out = self.fun(*full, **all_kwargs)
+            out_flat, out_tree = tree_util.tree_flatten(out)
+            out_tree_box.append(out_tree)
+            return out_flat
+
+        trace = JaxprTrace(current_trace())
+        in_tracers = [trace.new_input(aval) for aval in in_avals]
+        try:
+            with set_current_trace(trace):
+                outs = flat_fun(*in_tracers)
+            closed = trace.build([t.var for t in in_tracers], outs)
+        finally:
+            trace.finish()
+        closed, lifted = _lift_tracer_consts(closed)
+        optimized = _optimize(closed)
+        compiled = _compiled_for(optimized, getattr(self.fun, "__name__", "jitted"))
+        return _Entry(optimized, compiled, out_tree_box[0], lifted)
+
+    # -- calling -------------------------------------------------------------------------------
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        key, flat, in_tree, static_nums = self._signature(args, kwargs)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._trace(key, flat, in_tree, static_nums, args, kwargs)
+            if not entry.lifted:  # an IR closing over outer tracers is valid for this call only
+                self._cache[key] = entry
+            self._last_key = key
+        inputs = entry.lifted + flat
+        if any(isinstance(x, Tracer) for x in inputs):
+            outs = jit_call_p.bind(*inputs, jaxpr=entry.closed,
+                                   name=getattr(self.fun, "__name__", "jitted"))
+        else:
+            outs = entry.compiled(*inputs)
+        return tree_util.tree_unflatten(entry.out_tree, outs)
+
+    def lower(self, *args: Any, **kwargs: Any) -> Lowered:
+        """Trace (without running) and return the optimised IR and the generated source."""
+        key, flat, in_tree, static_nums = self._signature(args, kwargs)
+        entry = self._cache.get(key) or self._trace(key, flat, in_tree, static_nums, args,
+                                                    kwargs)
+        return Lowered(entry.closed, entry.closed, entry.compiled.source)
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    def _cache_size(self) -> int:
+        return len(self._cache)
+
+
+def _lift_tracer_consts(closed: ClosedJaxpr) -> tuple[ClosedJaxpr, list[Any]]:
+    """Constants that are tracers of enclosing transformations become leading inputs."""
+    jaxpr = closed.jaxpr
+    lifted_vars, lifted_values, kept_vars, kept_values = [], [], [], []
+    for var, value in zip(jaxpr.constvars, closed.consts):
+        if isinstance(value, Tracer):
+            lifted_vars.append(var)
+            lifted_values.append(value)
+        else:
+            kept_vars.append(var)
+            kept_values.append(value)
+    if not lifted_vars:
+        return closed, []
+    new = Jaxpr(kept_vars, lifted_vars + list(jaxpr.invars), list(jaxpr.outvars),
+                list(jaxpr.eqns))
+    return ClosedJaxpr(new, kept_values), lifted_values
+
+
+def _explain(old: Any, new: Any) -> str:
+    if old is None:
+        return "first call"
+    old_tree, old_avals, old_static = old
+    new_tree, new_avals, new_static = new
+    if old_tree != new_tree:
+        return f"argument structure changed: {old_tree} -> {new_tree}"
+    for i, (a, b) in enumerate(zip(old_avals, new_avals)):
+        if a != b:
+            what = "shape" if a[0] != b[0] else "dtype" if a[1] != b[1] else "weak type"
+            return (f"argument leaf {i}: {what} changed from "
+                    f"{ShapedArray(*a).str_short()} to {ShapedArray(*b).str_short()}")
+    if old_static != new_static:
+        return f"static arguments changed: {old_static} -> {new_static}"
+    return "new signature"
+
+
+def jit(fun: Callable[..., Any] | None = None, *, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = ()) -> Any:
+    """Compile ``fun`` per input signature (usable as ``@jit`` or
+    ``@jit(static_argnums=...)``)."""
+    if isinstance(static_argnums, int):
+        static_argnums = (static_argnums,)
+    if isinstance(static_argnames, str):
+        static_argnames = (static_argnames,)
+    if fun is None:
+        return lambda f: jit(f, static_argnums=static_argnums, static_argnames=static_argnames)
+    if not callable(fun):
+        raise TypeError(f"jit expects a callable, got {fun!r}")
+    return Jitted(fun, static_argnums, static_argnames)
