@@ -20,9 +20,15 @@ from funcad.core import ClosedJaxpr, Jaxpr, Literal, Var
 _INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
 
 
+_OPERATOR_UFUNCS = {"add": np.add, "sub": np.subtract, "mul": np.multiply}
+
+
 def _ufunc_of(primitive: Any) -> np.ufunc | None:
+    """The NumPy ufunc a primitive computes, if it is one."""
     from funcad.primitives.elementwise import ELEMENTWISE_PRIMITIVES
 
+    if primitive.name in _OPERATOR_UFUNCS:
+        return _OPERATOR_UFUNCS[primitive.name]
     if primitive in ELEMENTWISE_PRIMITIVES and isinstance(primitive.impl, np.ufunc):
         return primitive.impl
     return None
@@ -45,10 +51,38 @@ class Compiled:
         return f"<compiled {len(self.closed.jaxpr.eqns)} equations>"
 
 
+# Primitives whose output is a fresh array (never a view of an input): a dying input of the
+# same type may lend its buffer to the output (``out=``). Anything else may return a view.
+_FRESH_OUTPUT = {"dot_general", "reduce_sum", "reduce_max", "reduce_min", "reduce_prod",
+                 "concatenate", "index_update", "cumsum", "argsort", "select", "argmax",
+                 "argmin"}
+_VIEW_OUTPUT = {"reshape", "transpose", "broadcast_to", "getitem", "stop_gradient",
+                "convert_element_type", "jit_call"}
+
+
+def _liveness(jaxpr: Jaxpr) -> dict[Var, int]:
+    """For each variable, the index of the last equation that reads it (outputs: never die)."""
+    last: dict[Var, int] = {}
+    for index, eqn in enumerate(jaxpr.eqns):
+        for a in eqn.invars:
+            if type(a) is Var:
+                last[a] = index
+    for a in jaxpr.outvars:
+        if type(a) is Var:
+            last[a] = len(jaxpr.eqns)
+    return last
+
+
 def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
+    """Generate, compile and return the Python function for ``closed``. Variables are deleted
+    after their last use (so memory is released as in the eager backward pass), and an
+    elementwise operation writes into the buffer of an input that dies with it when that
+    buffer is its own (not a view) and has the output's shape and dtype."""
     jaxpr: Jaxpr = closed.jaxpr
     namespace: dict[str, Any] = {"np": np}
     names: dict[Var, str] = {}
+    last_use = _liveness(jaxpr)
+    bases: dict[Var, frozenset] = {}  # the fresh buffers a variable may share memory with
 
     def new_name(var: Var, prefix: str = "v") -> str:
         text = f"{prefix}{len(names)}"
@@ -67,16 +101,27 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
 
     params_in = [new_name(v, "c") for v in jaxpr.constvars] + [new_name(v, "a") for v in
                                                                 jaxpr.invars]
+    for v in list(jaxpr.constvars) + list(jaxpr.invars):
+        bases[v] = frozenset([v])  # not ours to overwrite: never marked reusable below
+    owned: set[Var] = set()
     safe_name = "".join(ch if ch.isalnum() else "_" for ch in name) or "jitted"
     lines = [f"def {safe_name}({', '.join(params_in)}):"]
     for index, eqn in enumerate(jaxpr.eqns):
         prim = eqn.primitive
         args = [atom(a) for a in eqn.invars]
+        ufunc = _ufunc_of(prim)
+        reuse = None
+        if ufunc is not None and not eqn.params and eqn.outvars[0].aval.ndim > 0:
+            reuse = _reusable_input(eqn, index, last_use, bases, owned)
         outs = [new_name(v) for v in eqn.outvars]
         target = ", ".join(outs) if prim.multiple_results else outs[0]
         if prim.multiple_results and len(outs) == 1:
             target += ","
-        if prim.name in _INFIX and len(args) == 2:
+        if reuse is not None:
+            key = f"u_{prim.name}"
+            namespace[key] = ufunc
+            expr = f"{key}({', '.join(args)}, out={names[reuse]})"
+        elif prim.name in _INFIX and len(args) == 2:
             expr = f"{args[0]} {_INFIX[prim.name]} {args[1]}"
             if prim.name == "div":  # keep NumPy's semantics for two Python numbers
                 expr = f"np.true_divide({args[0]}, {args[1]})"
@@ -85,9 +130,9 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
         elif prim.name == "integer_pow" and eqn.params["y"] in (2, 3) and \
                 eqn.invars[0].aval.dtype.kind in "fc":
             expr = " * ".join([args[0]] * eqn.params["y"])
-        elif _ufunc_of(prim) is not None and not eqn.params:
+        elif ufunc is not None and not eqn.params and prim.name not in _OPERATOR_UFUNCS:
             key = f"u_{prim.name}"
-            namespace[key] = _ufunc_of(prim)
+            namespace[key] = ufunc
             expr = f"{key}({', '.join(args)})"
         else:
             key = f"p{index}_{prim.name}"
@@ -95,8 +140,44 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
                 else prim.impl
             expr = f"{key}({', '.join(args)})"
         lines.append(f"    {target} = {expr}")
+        # Track which buffers each output may share, for later reuse decisions.
+        in_bases = frozenset().union(*(bases.get(a, frozenset()) for a in eqn.invars
+                                       if type(a) is Var))
+        for v in eqn.outvars:
+            if reuse is not None:
+                bases[v] = bases[reuse]
+                owned.add(v)
+            elif prim.name in _VIEW_OUTPUT or (ufunc is None and prim.name not in _FRESH_OUTPUT):
+                bases[v] = in_bases
+            else:
+                bases[v] = frozenset([v])
+                if v.aval.ndim > 0:
+                    owned.add(v)
+        dead = [names[a] for a in dict.fromkeys(eqn.invars)
+                if type(a) is Var and last_use.get(a) == index and a is not reuse]
+        dead += [names[v] for v in eqn.outvars if v not in last_use]
+        if dead:
+            lines.append(f"    del {', '.join(dead)}")
     outs = ", ".join(atom(a) for a in jaxpr.outvars)
     lines.append(f"    return [{outs}]")
     source = "\n".join(lines) + "\n"
     exec(compile(source, f"<funcad.jit {name}>", "exec"), namespace)
     return Compiled(namespace[safe_name], source, closed)
+
+
+def _reusable_input(eqn: Any, index: int, last_use: dict, bases: dict, owned: set) -> Any:
+    """An input whose buffer the output may take: an array this function allocated (not a
+    view, not an argument), read for the last time here, of the output's exact type, and not
+    shared with any variable that is still alive."""
+    out_aval = eqn.outvars[0].aval
+    for a in eqn.invars:
+        if type(a) is not Var or a not in owned or last_use.get(a) != index:
+            continue
+        if a.aval.shape != out_aval.shape or a.aval.dtype != out_aval.dtype:
+            continue
+        buffer = bases[a]
+        if any(v is not a and last_use.get(v, -1) > index and bases.get(v, frozenset())
+               & buffer for v in bases):
+            continue
+        return a
+    return None

@@ -41,6 +41,7 @@ import numpy as np
 
 from funcad.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Primitive, ShapedArray, Tracer, Var
 from funcad.primitives.elementwise import (
+    ELEMENTWISE_PRIMITIVES,
     add_p,
     div_p,
     integer_pow_p,
@@ -315,6 +316,34 @@ RuleResult = Union[None, Var, Literal, list]
 Rule = Callable[[Eqn, list, dict, dict], RuleResult]
 
 
+def _acceptable(result: RuleResult, eqn: Eqn) -> bool:
+    """An atom may stand for the output only if its aval is exactly the output's."""
+    return type(result) is list or result.aval == eqn.outvars[0].aval
+
+
+def _cast_to_output(x: Atom, eqn: Eqn) -> RuleResult:
+    """``x`` converted to the output's dtype and broadcast to its shape: the value of
+    ``x + 0`` when the zero widens the type or the shape."""
+    out = eqn.outvars[0]
+    if x.aval == out.aval:
+        return x
+    if out.aval.weak_type:
+        return None
+    needs_broadcast = x.aval.shape != out.aval.shape
+    # (a weak scalar of the right dtype still needs a conversion to become a strong one)
+    needs_convert = x.aval.dtype != out.aval.dtype or (x.aval.weak_type and not needs_broadcast)
+    new_eqns = []
+    if needs_convert:
+        converted = out if not needs_broadcast else Var(ShapedArray(x.aval.shape,
+                                                                    out.aval.dtype))
+        new_eqns.append(Eqn(convert_element_type_p, [x], [converted],
+                            {"new_dtype": out.aval.dtype}))
+        x = converted
+    if needs_broadcast:
+        new_eqns.append(Eqn(broadcast_to_p, [x], [out], {"shape": out.aval.shape}))
+    return new_eqns
+
+
 def _rewrite(closed: ClosedJaxpr, rules: dict[Primitive, Rule]) -> ClosedJaxpr:
     """Walk the equations in order, applying ``rules[eqn.primitive]`` to each."""
     splats = _constant_splats(closed)
@@ -325,11 +354,11 @@ def _rewrite(closed: ClosedJaxpr, rules: dict[Primitive, Rule]) -> ClosedJaxpr:
         invars = [_rename(a, renaming) for a in eqn.invars]
         rule = rules.get(eqn.primitive)
         result = rule(eqn, invars, producers, splats) if rule is not None else None
-        if type(result) in (Var, Literal):
-            if result.aval == eqn.outvars[0].aval:
-                renaming[eqn.outvars[0]] = result
-                continue
+        if result is not None and not _acceptable(result, eqn):
             result = None
+        if type(result) in (Var, Literal):
+            renaming[eqn.outvars[0]] = result
+            continue
         new_eqns = result if result is not None else [_with_invars(eqn, invars)]
         for new_eqn in new_eqns:
             eqns.append(new_eqn)
@@ -351,8 +380,12 @@ def simplify(closed: ClosedJaxpr) -> ClosedJaxpr:
     the identity permutation, a conversion to the same dtype, ``broadcast_to`` the same shape,
     a sum over no axes. Two transposes in a row become one (or none, when they cancel), as do
     two reshapes. The ``1`` and ``0`` may be literals or arrays known to hold only ones or
-    zeros. A rewrite happens only when the replacement has exactly the output's aval, so
-    ``x_f32 * 1.0`` goes but ``x_int * 1.0`` (a float result) stays.
+    zeros. When ``x * 1`` has another shape or dtype than ``x`` (the ``1`` broadcasts or
+    promotes it), it becomes one ``broadcast_to`` or ``convert_element_type`` of ``x``.
+    Otherwise a rewrite happens only when the replacement has exactly the output's aval.
+    Finally, an array operand of an elementwise operation known to hold one value repeated
+    (``broadcast_to(2.0, shape)``, a constant of twos) becomes a scalar literal when it does not
+    set the output's shape.
 
     ``x + 0 -> x`` turns ``-0.0 + 0.0 = 0.0`` into ``-0.0``; every other rewrite here is exact.
     ``stop_gradient`` is kept: it is the identity on values, but a jaxpr may be evaluated under
@@ -361,18 +394,54 @@ def simplify(closed: ClosedJaxpr) -> ClosedJaxpr:
 
 
 def _identity_if(*pairs: tuple[int, int]) -> Rule:
-    """A rule for ``x op c`` (or ``c op x``): the output is the other operand when operand
-    ``position`` is a splat of ``number``; ``pairs`` lists (position, number)."""
+    """A rule for ``x op c`` and ``c op x``: when operand ``position`` is a splat of
+    ``number`` the output is the other operand, as it is, or broadcast to the output's shape
+    or converted to its dtype (one equation at most: a view or a cast is cheaper than the
+    arithmetic); ``pairs`` lists the (position, number) to look for."""
 
     def rule(eqn, invars, producers, splats):
         for position, number in pairs:
             if _is_splat_of(invars[position], splats, number):
-                other = invars[1 - position]
-                if other.aval == eqn.outvars[0].aval:
-                    return other
+                result = _cast_to_output(invars[1 - position], eqn)
+                if result is not None and (type(result) is not list or len(result) == 1):
+                    return result
         return None
 
     return rule
+
+
+def _scalar_operands(eqn: Eqn, invars: list[Atom], splats: dict[Var, Any]) -> list[Atom]:
+    """Operands of an elementwise equation that hold one value repeated and do not set the
+    output's shape, replaced by a scalar literal of their dtype (a strong NumPy scalar
+    promotes exactly as an array of its dtype does): ``ones((256, 10)) * 2.0 * g`` needs no
+    array of twos."""
+    out_shape = eqn.outvars[0].aval.shape
+    invars = list(invars)
+    for i, atom in enumerate(invars):
+        if type(atom) is not Var or atom.aval.weak_type or atom.aval.shape == ():
+            continue
+        value = splats.get(atom)
+        if value is None:
+            continue
+        others = [a.aval.shape for j, a in enumerate(invars) if j != i]
+        if np.broadcast_shapes(*others) == out_shape:
+            invars[i] = _scalar_literal(value, ShapedArray((), atom.aval.dtype))
+    return invars
+
+
+def _elementwise_rule(rule: Rule | None) -> Rule:
+    """``rule`` applied after ``_scalar_operands``."""
+
+    def elementwise_rule(eqn, invars, producers, splats):
+        scalar_invars = _scalar_operands(eqn, invars, splats)
+        result = rule(eqn, scalar_invars, producers, splats) if rule is not None else None
+        if result is not None and _acceptable(result, eqn):
+            return result
+        if any(a is not b for a, b in zip(scalar_invars, invars)):
+            return [_with_invars(eqn, scalar_invars)]
+        return None
+
+    return elementwise_rule
 
 
 simplify_rules[mul_p] = _identity_if((1, 1), (0, 1))
@@ -429,6 +498,8 @@ simplify_rules[convert_element_type_p] = lambda eqn, invars, producers, splats: 
 simplify_rules[broadcast_to_p] = lambda eqn, invars, producers, splats: invars[0]
 simplify_rules[reduce_sum_p] = lambda eqn, invars, producers, splats: (
     invars[0] if tuple(eqn.params["axes"]) == () else None)
+for _elementwise in ELEMENTWISE_PRIMITIVES:
+    simplify_rules[_elementwise] = _elementwise_rule(simplify_rules.get(_elementwise))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -464,29 +535,6 @@ def _zero_of(eqn: Eqn) -> RuleResult:
         return None
     zero = _scalar_literal(0, ShapedArray((), out.aval.dtype))
     return [Eqn(broadcast_to_p, [zero], [out], {"shape": out.aval.shape})]
-
-
-def _cast_to_output(x: Atom, eqn: Eqn) -> RuleResult:
-    """``x`` converted to the output's dtype and broadcast to its shape: the value of
-    ``x + 0`` when the zero widens the type or the shape."""
-    out = eqn.outvars[0]
-    if x.aval == out.aval:
-        return x
-    if out.aval.weak_type:
-        return None
-    needs_broadcast = x.aval.shape != out.aval.shape
-    # (a weak scalar of the right dtype still needs a conversion to become a strong one)
-    needs_convert = x.aval.dtype != out.aval.dtype or (x.aval.weak_type and not needs_broadcast)
-    new_eqns = []
-    if needs_convert:
-        converted = out if not needs_broadcast else Var(ShapedArray(x.aval.shape,
-                                                                    out.aval.dtype))
-        new_eqns.append(Eqn(convert_element_type_p, [x], [converted],
-                            {"new_dtype": out.aval.dtype}))
-        x = converted
-    if needs_broadcast:
-        new_eqns.append(Eqn(broadcast_to_p, [x], [out], {"shape": out.aval.shape}))
-    return new_eqns
 
 
 def _zero_add(eqn, invars, producers, splats):
