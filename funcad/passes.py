@@ -35,7 +35,8 @@ Per-primitive rewrites live in two tables keyed by primitive, ``simplify_rules``
 
 from __future__ import annotations
 
-from typing import Any, Callable, Union
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -62,7 +63,7 @@ from funcad.primitives.structural import (
     transpose_p,
 )
 
-Atom = Union[Var, Literal]
+Atom = Var | Literal
 
 # ----------------------------------------------------------------------------------------------
 # Helpers: renaming variables and rebuilding a jaxpr.
@@ -272,7 +273,7 @@ def _constant_splats(closed: ClosedJaxpr) -> dict[Var, Any]:
     """Constants whose elements are all equal, mapped to that value."""
     splats: dict[Var, Any] = {}
     for var, value in zip(closed.jaxpr.constvars, closed.consts):
-        if not _is_concrete(value) or np.size(value) == 0:
+        if not _is_concrete(value) or value.size == 0 or value.dtype.kind not in "biufc":
             continue
         flat = np.ravel(value)
         first = flat[0]
@@ -302,7 +303,8 @@ def _note_splat(eqn: Eqn, splats: dict[Var, Any]) -> None:
         return
     value = _splat_value(eqn.invars[0], splats)
     if value is not None:
-        splats[eqn.outvars[0]] = np.asarray(value).astype(eqn.outvars[0].aval.dtype)[()]
+        with np.errstate(all="ignore"):  # (nan to int: the conversion warns at run time)
+            splats[eqn.outvars[0]] = np.asarray(value).astype(eqn.outvars[0].aval.dtype)[()]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -312,7 +314,7 @@ def _note_splat(eqn: Eqn, splats: dict[Var, Any]) -> None:
 # (the output *is* that value: rename it, if the avals agree exactly), or a list of
 # equations that compute the output instead (ending with one that defines the same outvar).
 
-RuleResult = Union[None, Var, Literal, list]
+RuleResult = Var | Literal | list | None
 Rule = Callable[[Eqn, list, dict, dict], RuleResult]
 
 
@@ -511,16 +513,18 @@ zero_rules: dict[Primitive, Rule] = {}
 def propagate_zeros(closed: ClosedJaxpr) -> ClosedJaxpr:
     """Follow values known to be zero (a literal ``0``, a constant of zeros, ``broadcast_to``
     of those, and every result this pass turns into a zero) through the program:
-    ``x + 0 -> x``, ``x - 0 -> x``, ``0 - x -> -x``, ``0 * x -> 0``, ``-0 -> 0``, the sum,
-    reshape, transpose, broadcast, conversion, slice or cumulative sum of a zero is a zero, and
-    so is a ``dot_general`` with a zero operand. A zero of a non-scalar type is written
+    ``x + 0 -> x``, ``x - 0 -> x``, ``0 - x -> -x``, ``0 * x -> 0``, ``-0 -> 0``,
+    ``0 ** n -> 0`` (n > 0); the sum, reshape, transpose, broadcast, conversion, slice or
+    cumulative sum of a zero is a zero, and so are a ``dot_general`` with a zero operand, a
+    ``select`` between zeros and a concatenation of zeros. A zero of a non-scalar type is written
     ``broadcast_to(0, shape)``, which costs no memory.
 
     Where ``x + 0`` broadcasts ``x`` or promotes its dtype, ``x`` is converted and broadcast
     instead, which is exact.
 
     This follows JAX's symbolic-zero semantics: a zero times anything is zero, also when the
-    other factor is ``inf`` or ``nan`` (IEEE arithmetic would give ``nan``). For cotangents this
+    other factor is ``inf`` or ``nan`` (IEEE arithmetic would give ``nan``), and the zero is
+    ``+0`` (IEEE would give ``-0.0`` for ``-1.0 * 0.0``). For cotangents this
     is the right answer (a path that carries no derivative contributes nothing), and it is the
     answer ``grad`` itself gives when it skips unused paths."""
     return _rewrite(closed, zero_rules)
@@ -601,13 +605,14 @@ zero_rules[dot_general_p] = _zero_if_any_zero
 zero_rules[integer_pow_p] = _zero_integer_pow
 zero_rules[select_p] = _zero_select
 zero_rules[concatenate_p] = _zero_if_all_zero
-for _linear in (neg_p, reduce_sum_p, reshape_p, transpose_p, broadcast_to_p,
-                convert_element_type_p, cumsum_p, getitem_p):
+for _linear in (neg_p, reduce_sum_p, reshape_p, transpose_p, convert_element_type_p,
+                cumsum_p, getitem_p):
     zero_rules[_linear] = _zero_if_first_zero
 
 
 def _zero_broadcast(eqn, invars, producers, splats):
-    # broadcast_to(0-d literal 0) is already the canonical zero: leave it alone.
+    """``broadcast_to`` of a zero array is a zero; of a literal 0, it already is the
+    canonical zero and stays as it is."""
     if type(invars[0]) is Literal:
         return None
     return _zero_if_first_zero(eqn, invars, producers, splats)
@@ -629,7 +634,8 @@ def optimize(closed: ClosedJaxpr, max_rounds: int = MAX_ROUNDS) -> ClosedJaxpr:
     again and again while the number of equations shrinks (at most ``max_rounds`` times):
     one pass's output is the next one's opportunity (a folded constant may be a ``1`` to
     simplify away, a removed multiply may leave a duplicate for CSE). The result never has
-    more equations than the input: a round that would add some is discarded."""
+    more equations than the input: a round that would add some is discarded (so when no
+    round helps, the input itself is returned)."""
     best = closed
     for _ in range(max_rounds):
         candidate = best
