@@ -121,6 +121,8 @@ def _optimize(closed: ClosedJaxpr) -> ClosedJaxpr:
 
 
 def _leaf_signature(leaf: Any, position: str) -> tuple:
+    if type(leaf) is np.ndarray:
+        return (leaf.shape, leaf.dtype, False)
     if isinstance(leaf, Tracer):
         aval = leaf.aval
     elif isinstance(leaf, (np.ndarray, np.generic, bool, int, float, complex)):
@@ -142,6 +144,9 @@ class _Entry:
         self.compiled = compiled
         self.out_tree = out_tree
         self.lifted = lifted  # tracers of outer transformations the IR closed over
+
+
+_PYTHON_SCALARS = (bool, int, float, complex)
 
 
 class Lowered:
@@ -204,8 +209,13 @@ class Jitted:
         return tuple(static), dynamic_args, static_nums, dynamic_kwargs
 
     def _signature(self, args: tuple, kwargs: dict):
+        if not kwargs and not self.static_argnums:  # the common case, kept cheap
+            flat, in_tree = tree_util.tree_flatten(args)
+            avals = tuple(_leaf_signature(leaf, f"argument leaf {i}") for i, leaf in
+                          enumerate(flat))
+            return (in_tree, avals, ()), flat, in_tree, frozenset()
         static, dynamic_args, static_nums, dynamic_kwargs = self._split(args, kwargs)
-        flat, in_tree = tree_util.tree_flatten((dynamic_args, dynamic_kwargs))
+        flat, in_tree = tree_util.tree_flatten((tuple(dynamic_args), dynamic_kwargs))
         avals = tuple(_leaf_signature(leaf, f"argument leaf {i}") for i, leaf in
                       enumerate(flat))
         key = (in_tree, avals, static)
@@ -225,7 +235,11 @@ class Jitted:
         out_tree_box: list[Any] = []
 
         def flat_fun(*tracers: Any) -> list[Any]:
-            dyn_args, dyn_kwargs = tree_util.tree_unflatten(in_tree, list(tracers))
+            unflat = tree_util.tree_unflatten(in_tree, list(tracers))
+            if not kwargs and not self.static_argnums:
+                dyn_args, dyn_kwargs = unflat, {}
+            else:
+                dyn_args, dyn_kwargs = unflat
             it = iter(dyn_args)
             full = [args[i] if i in static_nums else next(it) for i in range(len(args))]
             all_kwargs = dict(kwargs)
@@ -264,6 +278,9 @@ class Jitted:
                                    name=getattr(self.fun, "__name__", "jitted"))
         else:
             outs = entry.compiled(*inputs)
+            for i, out in enumerate(outs):
+                if type(out) in _PYTHON_SCALARS:  # arithmetic on weak Python scalar inputs
+                    outs[i] = np.asarray(out, entry.closed.out_avals[i].dtype)[()]
         return tree_util.tree_unflatten(entry.out_tree, outs)
 
     def lower(self, *args: Any, **kwargs: Any) -> Lowered:
