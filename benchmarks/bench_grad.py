@@ -23,8 +23,8 @@ scalar chains of 1k, 10k and 100k steps.
     python benchmarks/bench_grad.py --only a,b      # some cases (a, b, c, d, scaling)
     python benchmarks/bench_grad.py --clock cpu     # CPU time instead of wall time
 
-Cases e and f belong to bench_vmap_hessian.py; --only accepts and skips them, so that
-run_all.py can pass one --only to every script.
+Cases e and f belong to bench_vmap_hessian.py, cases ja to jf to bench_jit.py; --only
+accepts and skips them, so that run_all.py can pass one --only to every script.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ MLP_BATCH = 256
 X_SCALAR = 10.0
 
 # Cases of the other benchmark scripts (accepted by --only and skipped here).
-OTHER_SCRIPTS_CASES = ("e", "f")  # bench_vmap_hessian.py
+OTHER_SCRIPTS_CASES = ("e", "f",  # bench_vmap_hessian.py
+                       "ja", "jb", "jc", "jd", "je", "jf")  # bench_jit.py
 
 # Targets for funcad's eager grad (issue 2, "Speed").
 TARGET_MLP = 1.15

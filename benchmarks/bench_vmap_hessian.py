@@ -429,7 +429,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="smoke run: a few repeats per cell")
     parser.add_argument("--only", default=",".join(CASES),
                         help="comma-separated subset of e,f (default: both); the cases of "
-                             "bench_grad.py (a,b,c,d,scaling) are accepted and skipped, so "
+                             "bench_grad.py (a,b,c,d,scaling) and bench_jit.py (ja-jf) are accepted and skipped, so "
                              "run_all.py can pass one --only to every script")
     parser.add_argument("--libs", default=",".join(LIBS),
                         help=f"comma-separated subset of {','.join(LIBS)} (default: all that "
@@ -443,7 +443,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     bench_grad.add_clock_argument(parser)
     args = parser.parse_args(argv)
     only = [s.strip() for s in args.only.split(",") if s.strip()]
-    other = set(bench_grad.CASES) | {"scaling"}
+    other = set(bench_grad.CASES) | {"scaling"} | set(bench_grad.OTHER_SCRIPTS_CASES)
     unknown = [s for s in only if s not in CASES and s not in other]
     if unknown:
         parser.error(f"--only: unknown case(s) {unknown}; choose from {', '.join(CASES)}")

@@ -11,6 +11,7 @@ through) exactly what runs.
 from __future__ import annotations
 
 import functools
+import keyword
 from typing import Any, Callable
 
 import numpy as np
@@ -37,7 +38,7 @@ def _ufunc_of(primitive: Any) -> np.ufunc | None:
 class Compiled:
     """A compiled IR: ``fn(*consts_and_args) -> list of outputs`` and its source text."""
 
-    __slots__ = ("fn", "source", "closed")
+    __slots__ = ("fn", "source", "closed", "__weakref__")
 
     def __init__(self, fn: Callable[..., list[Any]], source: str, closed: ClosedJaxpr):
         self.fn = fn
@@ -55,9 +56,26 @@ class Compiled:
 # same type may lend its buffer to the output (``out=``). Anything else may return a view.
 _FRESH_OUTPUT = {"dot_general", "reduce_sum", "reduce_max", "reduce_min", "reduce_prod",
                  "concatenate", "index_update", "cumsum", "argsort", "select", "argmax",
-                 "argmin"}
+                 "argmin", "jit_call"}  # (compiled code returns arrays of its own: _fresh)
 _VIEW_OUTPUT = {"reshape", "transpose", "broadcast_to", "getitem", "stop_gradient",
-                "convert_element_type", "jit_call"}
+                "convert_element_type"}
+
+# How to call a primitive from generated code, for primitives that want more than their impl
+# with params bound (``jit_call`` calls the nested IR's compiled function directly).
+lowerings: dict[str, Callable[[dict], Callable[..., Any]]] = {}
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of an array the caller must not share (outputs are the caller's to mutate)."""
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def _python_scalar(a: Var | Literal) -> bool:
+    """Whether ``a`` may hold a Python scalar at run time. Python operators on two of those
+    give a Python scalar, where the primitive (and the IR's type) gives a NumPy one."""
+    if type(a) is Literal:
+        return type(a.value) in (bool, int, float, complex)
+    return a.aval.weak_type
 
 
 def _liveness(jaxpr: Jaxpr) -> dict[Var, int]:
@@ -79,10 +97,16 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
     elementwise operation writes into the buffer of an input that dies with it when that
     buffer is its own (not a view) and has the output's shape and dtype."""
     jaxpr: Jaxpr = closed.jaxpr
-    namespace: dict[str, Any] = {"np": np}
+    namespace: dict[str, Any] = {"np": np, "_fresh": _fresh}
     names: dict[Var, str] = {}
     last_use = _liveness(jaxpr)
     bases: dict[Var, frozenset] = {}  # the fresh buffers a variable may share memory with
+    sharers: dict[Var, set[Var]] = {}  # a buffer -> the live variables that may share it
+
+    def set_bases(v: Var, buffers: frozenset) -> None:
+        bases[v] = buffers
+        for b in buffers:
+            sharers.setdefault(b, set()).add(v)
 
     def new_name(var: Var, prefix: str = "v") -> str:
         text = f"{prefix}{len(names)}"
@@ -102,17 +126,17 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
     params_in = [new_name(v, "c") for v in jaxpr.constvars] + [new_name(v, "a") for v in
                                                                 jaxpr.invars]
     for v in list(jaxpr.constvars) + list(jaxpr.invars):
-        bases[v] = frozenset([v])  # not ours to overwrite: never marked reusable below
+        set_bases(v, frozenset([v]))  # not ours to overwrite: never marked reusable below
     owned: set[Var] = set()
-    safe_name = "".join(ch if ch.isalnum() else "_" for ch in name) or "jitted"
-    lines = [f"def {safe_name}({', '.join(params_in)}):"]
+    readonly: set[Var] = set()  # may be a read-only view (np.broadcast_to)
+    lines = [""]  # (the def line, written last: its name must not shadow a global)
     for index, eqn in enumerate(jaxpr.eqns):
         prim = eqn.primitive
         args = [atom(a) for a in eqn.invars]
         ufunc = _ufunc_of(prim)
         reuse = None
         if ufunc is not None and not eqn.params and eqn.outvars[0].aval.ndim > 0:
-            reuse = _reusable_input(eqn, index, last_use, bases, owned)
+            reuse = _reusable_input(eqn, index, last_use, bases, owned, sharers)
         outs = [new_name(v) for v in eqn.outvars]
         target = ", ".join(outs) if prim.multiple_results else outs[0]
         if prim.multiple_results and len(outs) == 1:
@@ -121,23 +145,40 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
             key = f"u_{prim.name}"
             namespace[key] = ufunc
             expr = f"{key}({', '.join(args)}, out={names[reuse]})"
-        elif prim.name in _INFIX and len(args) == 2:
-            expr = f"{args[0]} {_INFIX[prim.name]} {args[1]}"
-            if prim.name == "div":  # keep NumPy's semantics for two Python numbers
-                expr = f"np.true_divide({args[0]}, {args[1]})"
-        elif prim.name == "neg":
-            expr = f"-{args[0]}"
-        elif prim.name == "integer_pow" and eqn.params["y"] in (2, 3) and \
-                eqn.invars[0].aval.dtype.kind in "fc":
-            expr = " * ".join([args[0]] * eqn.params["y"])
+        elif prim.name == "div" and len(args) == 2:  # (NumPy's semantics for two Python numbers)
+            expr = f"np.true_divide({args[0]}, {args[1]})"
+        elif (prim.name in _INFIX and len(args) == 2) or prim.name == "neg" or (
+                prim.name == "integer_pow" and eqn.params["y"] in (2, 3) and
+                eqn.invars[0].aval.dtype.kind in "fc"):
+            if prim.name == "neg":
+                expr = f"-{args[0]}"
+            elif prim.name == "integer_pow":
+                expr = " * ".join([args[0]] * eqn.params["y"])
+            else:
+                expr = f"{args[0]} {_INFIX[prim.name]} {args[1]}"
+            if all(_python_scalar(a) for a in eqn.invars):
+                # Python operators on Python numbers give a Python number; the primitive gives
+                # a NumPy scalar (and later promotions depend on it). Exact for floats.
+                dtype = eqn.outvars[0].aval.dtype
+                if dtype.kind in "fc":
+                    namespace[f"t_{dtype.name}"] = dtype.type
+                    expr = f"t_{dtype.name}({expr})"
+                else:  # (integers and bools: add, sub, mul or neg, all ufuncs)
+                    key = f"u_{prim.name}"
+                    namespace[key] = ufunc
+                    expr = f"{key}({', '.join(args)})"
         elif ufunc is not None and not eqn.params and prim.name not in _OPERATOR_UFUNCS:
             key = f"u_{prim.name}"
             namespace[key] = ufunc
             expr = f"{key}({', '.join(args)})"
         else:
             key = f"p{index}_{prim.name}"
-            namespace[key] = functools.partial(prim.impl, **eqn.params) if eqn.params \
-                else prim.impl
+            lowering = lowerings.get(prim.name)
+            if lowering is not None:
+                namespace[key] = lowering(eqn.params)
+            else:
+                namespace[key] = functools.partial(prim.impl, **eqn.params) if eqn.params \
+                    else prim.impl
             expr = f"{key}({', '.join(args)})"
         lines.append(f"    {target} = {expr}")
         # Track which buffers each output may share, for later reuse decisions.
@@ -145,39 +186,66 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
                                        if type(a) is Var))
         for v in eqn.outvars:
             if reuse is not None:
-                bases[v] = bases[reuse]
+                set_bases(v, bases[reuse])
                 owned.add(v)
             elif prim.name in _VIEW_OUTPUT or (ufunc is None and prim.name not in _FRESH_OUTPUT):
-                bases[v] = in_bases
+                set_bases(v, in_bases)
+                if prim.name == "broadcast_to" or any(a in readonly for a in eqn.invars):
+                    readonly.add(v)
             else:
-                bases[v] = frozenset([v])
+                set_bases(v, frozenset([v]))
                 if v.aval.ndim > 0:
                     owned.add(v)
-        dead = [names[a] for a in dict.fromkeys(eqn.invars)
-                if type(a) is Var and last_use.get(a) == index and a is not reuse]
-        dead += [names[v] for v in eqn.outvars if v not in last_use]
+        dying = [a for a in dict.fromkeys(eqn.invars)
+                 if type(a) is Var and last_use.get(a) == index]
+        dying += [v for v in eqn.outvars if v not in last_use]
+        for v in dying:
+            for b in bases[v]:
+                sharers[b].discard(v)
+        dead = [names[v] for v in dying if v is not reuse]
         if dead:
             lines.append(f"    del {', '.join(dead)}")
-    outs = ", ".join(atom(a) for a in jaxpr.outvars)
-    lines.append(f"    return [{outs}]")
+    # Outputs are the caller's own arrays: copy those that are (views of) arguments or
+    # constants, that share a buffer with an earlier output, or that may be read-only.
+    external = frozenset(jaxpr.constvars) | frozenset(jaxpr.invars)
+    handed_out: set[Var] = set()
+    outs = []
+    for a in jaxpr.outvars:
+        text = atom(a)
+        if type(a) is Literal:
+            if isinstance(a.value, np.ndarray):
+                text = f"_fresh({text})"
+        else:
+            buffer = bases.get(a, frozenset())
+            if a in external or a in readonly or buffer & external or buffer & handed_out:
+                text = f"_fresh({text})"
+            else:
+                handed_out |= buffer
+        outs.append(text)
+    lines.append(f"    return [{', '.join(outs)}]")
+    safe_name = "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in name)
+    if not safe_name.isidentifier() or keyword.iskeyword(safe_name) or safe_name in namespace:
+        safe_name = f"jitted_{safe_name}"
+    lines[0] = f"def {safe_name}({', '.join(params_in)}):"
     source = "\n".join(lines) + "\n"
     exec(compile(source, f"<funcad.jit {name}>", "exec"), namespace)
     return Compiled(namespace[safe_name], source, closed)
 
 
-def _reusable_input(eqn: Any, index: int, last_use: dict, bases: dict, owned: set) -> Any:
+def _reusable_input(eqn: Any, index: int, last_use: dict, bases: dict, owned: set,
+                    sharers: dict) -> Any:
     """An input whose buffer the output may take: an array this function allocated (not a
     view, not an argument), read for the last time here, of the output's exact type, and not
-    shared with any variable that is still alive."""
+    shared with any variable that is still alive (``sharers`` lists only live variables, so
+    this costs the number of views alive, not the length of the program)."""
     out_aval = eqn.outvars[0].aval
     for a in eqn.invars:
         if type(a) is not Var or a not in owned or last_use.get(a) != index:
             continue
         if a.aval.shape != out_aval.shape or a.aval.dtype != out_aval.dtype:
             continue
-        buffer = bases[a]
-        if any(v is not a and last_use.get(v, -1) > index and bases.get(v, frozenset())
-               & buffer for v in bases):
+        if any(v is not a and last_use.get(v, -1) > index
+               for b in bases[a] for v in sharers.get(b, ())):
             continue
         return a
     return None

@@ -14,14 +14,18 @@ interpreting its IR (``eval_jaxpr``) under themselves.
 
 from __future__ import annotations
 
+import collections
 import functools
+import gc
+import inspect
 import logging
 import os
+import weakref
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from funcad import tree_util
+from funcad import codegen, tree_util
 from funcad.codegen import Compiled, compile_jaxpr
 from funcad.core import (
     ClosedJaxpr,
@@ -52,7 +56,12 @@ config = _Config()
 # The staged-call primitive.
 
 jit_call_p = Primitive("jit_call", multiple_results=True)
-_compiled_by_jaxpr: dict[int, Compiled] = {}
+# The compiled function of each IR, while something holds it: a jitted function's cache entry,
+# the generated code of an enclosing IR, or (for IRs only ever run by ``eval_jaxpr``) the few
+# most recently run. Weak, so that dropping a jitted function frees its IR and constants.
+_compiled_by_jaxpr: weakref.WeakValueDictionary[int, Compiled] = weakref.WeakValueDictionary()
+_recently_run: collections.OrderedDict[int, Compiled] = collections.OrderedDict()
+_RECENTLY_RUN_SIZE = 32
 
 
 def _compiled_for(closed: ClosedJaxpr, name: str) -> Compiled:
@@ -65,7 +74,16 @@ def _compiled_for(closed: ClosedJaxpr, name: str) -> Compiled:
 
 @jit_call_p.def_impl
 def _jit_call_impl(*args: Any, jaxpr: ClosedJaxpr, name: str) -> list[Any]:
-    return _compiled_for(jaxpr, name)(*args)
+    compiled = _compiled_for(jaxpr, name)
+    _recently_run[id(jaxpr)] = compiled
+    _recently_run.move_to_end(id(jaxpr))
+    if len(_recently_run) > _RECENTLY_RUN_SIZE:
+        _recently_run.popitem(last=False)
+    return compiled(*args)
+
+
+# Generated code calls a nested IR's compiled function directly (and so keeps it alive).
+codegen.lowerings["jit_call"] = lambda params: _compiled_for(params["jaxpr"], params["name"])
 
 
 jit_call_p.def_abstract_eval(lambda *avals, jaxpr, name: list(jaxpr.out_avals))
@@ -120,7 +138,9 @@ def _optimize(closed: ClosedJaxpr) -> ClosedJaxpr:
     return optimize(closed)
 
 
-def _leaf_signature(leaf: Any, position: str) -> tuple:
+def _leaf_signature(leaf: Any) -> tuple:
+    """(shape, dtype, weak_type); a TypeError for a leaf that is not an array or scalar
+    (arrays of non-numeric dtypes are refused when traced: their signature is new)."""
     if type(leaf) is np.ndarray:
         return (leaf.shape, leaf.dtype, False)
     if isinstance(leaf, Tracer):
@@ -128,19 +148,18 @@ def _leaf_signature(leaf: Any, position: str) -> tuple:
     elif isinstance(leaf, (np.ndarray, np.generic, bool, int, float, complex)):
         aval = get_aval(leaf)
     else:
-        raise TypeError(
-            f"jit: {position} is a {type(leaf).__name__} ({leaf!r}), which is not an array. "
-            f"Arguments of a jitted function must be arrays or scalars (or pytrees of them); "
-            f"mark Python values such as strings, flags or objects as static with "
-            f"static_argnums / static_argnames.")
+        raise TypeError(f"an object of type {type(leaf).__name__}")
     return (aval.shape, aval.dtype, aval.weak_type)
+
+
+_FLOAT0 = np.dtype([("float0", np.void, 0)])  # (funcad.float0: zero tangents of integers)
 
 
 class _Entry:
     __slots__ = ("closed", "compiled", "out_tree", "lifted")
 
     def __init__(self, closed, compiled, out_tree, lifted):
-        self.closed = closed
+        self.closed = closed  # (optimised)
         self.compiled = compiled
         self.out_tree = out_tree
         self.lifted = lifted  # tracers of outer transformations the IR closed over
@@ -150,13 +169,16 @@ _PYTHON_SCALARS = (bool, int, float, complex)
 
 
 class Lowered:
-    """What ``jit(f).lower(*args)`` returns: the IR as traced, the optimised IR and the
-    generated Python source."""
+    """What ``jit(f).lower(*args)`` returns: the IR as traced, the optimised IR, the
+    generated Python source and the compiled function (``compiled(*flat_args)`` returns the
+    list of output leaves)."""
 
-    def __init__(self, traced: ClosedJaxpr, optimized: ClosedJaxpr, source: str):
+    def __init__(self, traced: ClosedJaxpr, optimized: ClosedJaxpr, source: str,
+                 compiled: Compiled | None = None):
         self.traced = traced
         self.jaxpr = optimized
         self.source = source
+        self.compiled = compiled
 
     def as_text(self) -> str:
         return f"{self.jaxpr}\n\n{self.source}"
@@ -171,8 +193,8 @@ class Jitted:
     def __init__(self, fun: Callable[..., Any], static_argnums: Sequence[int],
                  static_argnames: Sequence[str]):
         self.fun = fun
-        self.static_argnums = tuple(static_argnums)
-        self.static_argnames = tuple(static_argnames)
+        self.static_argnums, self.static_argnames, self._num_params = _infer_static(
+            fun, tuple(static_argnums), tuple(static_argnames))
         self._cache: dict[Any, _Entry] = {}
         self._last_key: Any = None
         self.trace_count = 0
@@ -184,20 +206,22 @@ class Jitted:
         n = len(args)
         static_nums = set()
         for i in self.static_argnums:
-            if not -n <= i < n:
+            if -n <= i < n:
+                static_nums.add(i % n)
+            elif self._num_params is None:  # (else passed by keyword, or left at its default)
                 raise ValueError(
                     f"jit: static_argnums {self.static_argnums} names argument {i}, but the "
                     f"function was called with {n} positional arguments.")
-            static_nums.add(i % n)
+        # A static value's type is part of the key: 1 == 1.0 == True, but x * n differs.
         static = []
         for i in sorted(static_nums):
-            static.append(("arg", i, args[i]))
+            static.append(("arg", i, type(args[i]), args[i]))
         for name in self.static_argnames:
             if name in kwargs:
-                static.append(("kwarg", name, kwargs[name]))
+                static.append(("kwarg", name, type(kwargs[name]), kwargs[name]))
         dynamic_args = [a for i, a in enumerate(args) if i not in static_nums]
         dynamic_kwargs = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
-        for kind, where, value in static:
+        for kind, where, _, value in static:
             try:
                 hash(value)
             except TypeError:
@@ -211,23 +235,78 @@ class Jitted:
     def _signature(self, args: tuple, kwargs: dict):
         if not kwargs and not self.static_argnums:  # the common case, kept cheap
             flat, in_tree = tree_util.tree_flatten(args)
-            avals = tuple(_leaf_signature(leaf, f"argument leaf {i}") for i, leaf in
-                          enumerate(flat))
-            return (in_tree, avals, ()), flat, in_tree, frozenset()
+            try:
+                avals = tuple(map(_leaf_signature, flat))
+            except TypeError:
+                raise self._bad_argument(args, kwargs, frozenset(), flat) from None
+            # (None: f((x,), {"k": y}) has the tree that f(x, k=y) has below)
+            return (in_tree, avals, None), flat, in_tree, frozenset()
         static, dynamic_args, static_nums, dynamic_kwargs = self._split(args, kwargs)
         flat, in_tree = tree_util.tree_flatten((tuple(dynamic_args), dynamic_kwargs))
-        avals = tuple(_leaf_signature(leaf, f"argument leaf {i}") for i, leaf in
-                      enumerate(flat))
+        try:
+            avals = tuple(map(_leaf_signature, flat))
+        except TypeError:
+            raise self._bad_argument(args, kwargs, static_nums, flat) from None
         key = (in_tree, avals, static)
         return key, flat, in_tree, static_nums
 
+    def _bad_argument(self, args, kwargs, static_nums, flat) -> TypeError:
+        """The error for the first leaf that is not a numeric array or scalar, naming its
+        argument."""
+        labels = [tree_util.tree_map(lambda _, i=i: f"argument {i}", a)
+                  for i, a in enumerate(args) if i not in static_nums]
+        kw_labels = {k: tree_util.tree_map(lambda _, k=k: f"keyword argument {k!r}", v)
+                     for k, v in kwargs.items() if k not in self.static_argnames}
+        labels = tree_util.tree_leaves((tuple(labels), kw_labels))
+        for label, leaf in zip(labels, flat):
+            try:
+                dtype = _leaf_signature(leaf)[1]
+                if dtype.kind in "biufc" or dtype == _FLOAT0:
+                    continue
+                what = f"an array of dtype {np.result_type(leaf)}"
+            except TypeError as err:
+                what = str(err)
+            text = repr(leaf)
+            text = text if len(text) <= 60 else text[:57] + "..."
+            return TypeError(
+                f"jit: {label} of {getattr(self.fun, '__name__', 'the function')} is or "
+                f"contains {what} ({text}), which is not a numeric array. Arguments of a "
+                f"jitted function must be arrays or scalars (or pytrees of them); mark Python "
+                f"values such as strings, flags or objects as static with static_argnums "
+                f"(positional) or static_argnames (keyword).")
+        return TypeError("jit: an argument is not a numeric array or scalar")
+
     # -- tracing -------------------------------------------------------------------------------
 
-    def _trace(self, key, flat, in_tree, static_nums, args, kwargs) -> _Entry:
+    def _trace(self, key, flat, in_tree, static_nums, args, kwargs
+               ) -> tuple[_Entry, ClosedJaxpr]:
+        """Trace, optimise and compile: the cache entry, and the IR as traced."""
+        # The collector would walk the growing IR again and again (half the time of tracing
+        # and compiling a 100,000-equation program): it runs once, when we are done.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._trace_uncollected(key, flat, in_tree, static_nums, args, kwargs)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def _trace_uncollected(self, key, flat, in_tree, static_nums, args, kwargs
+                           ) -> tuple[_Entry, ClosedJaxpr]:
+        if any(a[1].kind not in "biufc" and a[1] != _FLOAT0 for a in key[1]):
+            raise self._bad_argument(args, kwargs, static_nums, flat)
         self.trace_count += 1
         if config.log_retraces:
             logger.warning("funcad.jit: tracing %s (%s)", getattr(self.fun, "__name__", "fun"),
                            _explain(self._last_key, key))
+        closed, out_tree = self._trace_ir(flat, in_tree, static_nums, args, kwargs)
+        closed, lifted = _lift_tracer_consts(closed)
+        optimized = _optimize(closed)
+        compiled = _compiled_for(optimized, getattr(self.fun, "__name__", "jitted"))
+        return _Entry(optimized, compiled, out_tree, lifted), closed
+
+    def _trace_ir(self, flat, in_tree, static_nums, args, kwargs) -> tuple[ClosedJaxpr, Any]:
+        """The IR of the function at the signature of ``flat`` (and its output tree)."""
         in_avals = []
         for leaf in flat:
             aval = leaf.aval if isinstance(leaf, Tracer) else get_aval(leaf)
@@ -257,21 +336,24 @@ class Jitted:
             closed = trace.build([t.var for t in in_tracers], outs)
         finally:
             trace.finish()
-        closed, lifted = _lift_tracer_consts(closed)
-        optimized = _optimize(closed)
-        compiled = _compiled_for(optimized, getattr(self.fun, "__name__", "jitted"))
-        return _Entry(optimized, compiled, out_tree_box[0], lifted)
+        return closed, out_tree_box[0]
 
     # -- calling -------------------------------------------------------------------------------
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def _entry(self, args: tuple, kwargs: dict) -> tuple[_Entry, list, ClosedJaxpr | None]:
+        """The cache entry, the flat arguments, and the IR as traced if traced now."""
         key, flat, in_tree, static_nums = self._signature(args, kwargs)
         entry = self._cache.get(key)
+        traced = None
         if entry is None:
-            entry = self._trace(key, flat, in_tree, static_nums, args, kwargs)
+            entry, traced = self._trace(key, flat, in_tree, static_nums, args, kwargs)
             if not entry.lifted:  # an IR closing over outer tracers is valid for this call only
                 self._cache[key] = entry
             self._last_key = key
+        return entry, flat, traced
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        entry, flat, _ = self._entry(args, kwargs)
         inputs = entry.lifted + flat
         if any(isinstance(x, Tracer) for x in inputs):
             outs = jit_call_p.bind(*inputs, jaxpr=entry.closed,
@@ -284,17 +366,50 @@ class Jitted:
         return tree_util.tree_unflatten(entry.out_tree, outs)
 
     def lower(self, *args: Any, **kwargs: Any) -> Lowered:
-        """Trace (without running) and return the optimised IR and the generated source."""
-        key, flat, in_tree, static_nums = self._signature(args, kwargs)
-        entry = self._cache.get(key) or self._trace(key, flat, in_tree, static_nums, args,
-                                                    kwargs)
-        return Lowered(entry.closed, entry.closed, entry.compiled.source)
+        """Trace (without running; cached as a call would be) and return the IR as traced,
+        the optimised IR, the generated source and the compiled function."""
+        entry, _, traced = self._entry(args, kwargs)
+        if traced is None:  # (cached by a call: entries do not keep the IR as traced)
+            _, flat, in_tree, static_nums = self._signature(args, kwargs)
+            traced = _lift_tracer_consts(
+                self._trace_ir(flat, in_tree, static_nums, args, kwargs)[0])[0]
+        return Lowered(traced, entry.closed, entry.compiled.source, entry.compiled)
 
     def clear_cache(self) -> None:
         self._cache.clear()
 
     def _cache_size(self) -> int:
         return len(self._cache)
+
+
+def _infer_static(fun: Callable[..., Any], argnums: tuple, argnames: tuple
+                  ) -> tuple[tuple, tuple, int | None]:
+    """As in JAX, a static parameter is static however it is passed: complete static_argnums
+    and static_argnames from each other by the signature, and check the numbers against it.
+    Returns (argnums, argnames, number of positional parameters, or None if not fixed)."""
+    try:
+        params = list(inspect.signature(fun).parameters.values())
+    except (TypeError, ValueError):
+        return argnums, argnames, None
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return argnums, argnames, None
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    n = len(positional)
+    nums, names = [], list(argnames)
+    for i in argnums:
+        if not -n <= i < n:
+            raise ValueError(
+                f"jit: static_argnums {argnums} names argument {i}, but "
+                f"{getattr(fun, '__name__', 'the function')} takes {n} positional "
+                f"argument{'s' if n != 1 else ''}.")
+        nums.append(i % n)
+        if positional[i].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and \
+                positional[i].name not in names:
+            names.append(positional[i].name)
+    for k, p in enumerate(positional):
+        if p.name in argnames and p.kind is p.POSITIONAL_OR_KEYWORD and k not in nums:
+            nums.append(k)
+    return tuple(nums), tuple(names), n
 
 
 def _lift_tracer_consts(closed: ClosedJaxpr) -> tuple[ClosedJaxpr, list[Any]]:
@@ -328,7 +443,16 @@ def _explain(old: Any, new: Any) -> str:
             return (f"argument leaf {i}: {what} changed from "
                     f"{ShapedArray(*a).str_short()} to {ShapedArray(*b).str_short()}")
     if old_static != new_static:
-        return f"static arguments changed: {old_static} -> {new_static}"
+        old_values = {where: (kind, value) for _, where, kind, value in old_static or ()}
+        new_values = {where: (kind, value) for _, where, kind, value in new_static or ()}
+
+        def show(v: Any) -> str:
+            return "not passed" if v is None else f"{v[1]!r} ({v[0].__name__})"
+
+        for where in {**old_values, **new_values}:
+            a, b = old_values.get(where), new_values.get(where)
+            if a != b:
+                return f"static argument {where!r} changed: {show(a)} -> {show(b)}"
     return "new signature"
 
 

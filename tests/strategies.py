@@ -8,6 +8,7 @@ kept away from singularities and kinks, so that central finite differences are v
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -18,6 +19,23 @@ MAX_SIDE = 4
 MAX_DIMS = 3
 
 
+def _reused(factory):
+    """Return the same strategy object for the same (hashable) arguments. The examples do not
+    change; Hypothesis just does not validate a new strategy on every draw, which is much of
+    the cost of a ``data.draw(arrays(...))`` inside a test."""
+    cached = functools.lru_cache(maxsize=None)(factory)
+
+    @functools.wraps(factory)
+    def strategy(*args, **kwargs):
+        try:
+            hash((args, tuple(kwargs.items())))
+        except TypeError:
+            return factory(*args, **kwargs)
+        return cached(*args, **kwargs)
+
+    return strategy
+
+
 class Domain(NamedTuple):
     """Where a function may be evaluated and differentiated: [lo, hi] without (-away, away)."""
 
@@ -26,6 +44,7 @@ class Domain(NamedTuple):
     away: float = 0.0
 
 
+@_reused
 def shapes(min_dims: int = 0, max_dims: int = MAX_DIMS, min_side: int = 1,
            max_side: int = MAX_SIDE) -> st.SearchStrategy[tuple[int, ...]]:
     """Array shapes, 0-d included by default; ``min_side=0`` allows size-0 arrays."""
@@ -33,6 +52,7 @@ def shapes(min_dims: int = 0, max_dims: int = MAX_DIMS, min_side: int = 1,
                             max_side=max_side)
 
 
+@_reused
 def broadcastable_shapes(num_shapes: int = 2, min_dims: int = 0, max_dims: int = MAX_DIMS,
                          min_side: int = 1, max_side: int = 3):
     """``num_shapes`` shapes that broadcast together (size-1 axes and missing leading axes)."""
@@ -44,6 +64,7 @@ def broadcastable_shapes(num_shapes: int = 2, min_dims: int = 0, max_dims: int =
 DEFAULT_DOMAIN = Domain()
 
 
+@_reused
 def floats(domain: Domain = DEFAULT_DOMAIN, dtype: Any = np.float64) -> st.SearchStrategy[float]:
     width = np.dtype(dtype).itemsize * 8
     lo, hi, away = (_representable(v, dtype, inward) for v, inward in zip(domain, (1, -1, 1)))
@@ -66,6 +87,7 @@ def _representable(value: float, dtype: Any, direction: int) -> float:
     return float(rounded)
 
 
+@_reused
 def arrays(shape: Any, domain: Domain = DEFAULT_DOMAIN, dtype: Any = np.float64):
     """Arrays of ``shape`` (a shape or a strategy of shapes) with values in ``domain``."""
     return hnp.arrays(np.dtype(dtype), shape, elements=floats(domain, dtype))
@@ -75,6 +97,7 @@ def arrays(shape: Any, domain: Domain = DEFAULT_DOMAIN, dtype: Any = np.float64)
 _GRID = 0.05
 
 
+@_reused
 @st.composite
 def distinct_arrays(draw, shapes_: tuple[tuple[int, ...], ...], dtype: Any = np.float64,
                     scale: float = _GRID, magnitudes: bool = False) -> tuple[np.ndarray, ...]:
@@ -100,6 +123,7 @@ def distinct_arrays(draw, shapes_: tuple[tuple[int, ...], ...], dtype: Any = np.
     return tuple(out)
 
 
+@_reused
 def axes_arguments(ndim: int) -> st.SearchStrategy[Any]:
     """What ``axis=`` may be for an ndim-array: None, an int (negative too) or a tuple."""
     options = [st.none(), hnp.valid_tuple_axes(ndim)]
@@ -117,6 +141,7 @@ def reduced_count(shape: tuple[int, ...], axis: Any) -> int:
     return int(np.prod([shape[a] for a in axis], dtype=np.int64))
 
 
+@_reused
 @st.composite
 def reshape_targets(draw, shape: tuple[int, ...]) -> tuple[int, ...]:
     """A shape with the same number of elements as ``shape`` (sometimes with a -1)."""
@@ -135,6 +160,7 @@ def reshape_targets(draw, shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(target)
 
 
+@_reused
 @st.composite
 def mixed_indices(draw, shape: tuple[int, ...], allow_bool: bool = True) -> Any:
     """A NumPy index for an array of ``shape``: ints, slices with steps (negative too),
@@ -190,6 +216,7 @@ def mixed_indices(draw, shape: tuple[int, ...], allow_bool: bool = True) -> Any:
     return items[0]
 
 
+@_reused
 @st.composite
 def advanced_indices(draw, shape: tuple[int, ...]) -> Any:
     """Integer array indices with repeated entries, in front of, after or between slices."""

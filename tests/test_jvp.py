@@ -1,29 +1,30 @@
 """Forward mode: ``jvp`` and ``linearize``.
 
-Every primitive family is checked with ``check_grads(..., order=2, modes=("fwd", "rev"))``:
-forward mode against central finite differences to second order (jvp of jvp), reverse mode
-likewise, and the transpose (dot-product) test ``<u, jvp(v)> == <vjp(u), v>`` that ties the
-two rule tables together. Then the API (pytrees, has_aux, integer and Python-scalar primals,
-tangent dtypes and shapes, symbolic zeros, error messages), ``linearize`` (same numbers as
-jvp, primal function not re-run), and compositions with grad, vmap and itself, including
-perturbation confusion.
+Every shared case of the rule tables (``cases.py``, the same cases test_rules.py checks in
+reverse mode) is checked with ``check_grads(..., order=2, modes=("fwd",))``: forward mode
+against central finite differences to second order (jvp of jvp), plus the transpose
+(dot-product) test ``<u, jvp(v)> == <vjp(u), v>`` that ties the two rule tables together.
+Then closed forms and conventions, the API (pytrees, has_aux, integer and Python-scalar
+primals, tangent dtypes and shapes, symbolic zeros, error messages), ``linearize`` (same
+numbers as jvp, primal function not re-run), and compositions with grad, vmap and itself,
+including perturbation confusion.
 """
 
 from __future__ import annotations
 
+import cases as C
 import numpy as np
 import pytest
 import strategies as S
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 from strategies import Domain
 
 import funcad
 import funcad.numpy as fnp
 from funcad import float0, grad, jvp, linearize, tree_util, vmap
-from funcad.scipy.special import log_softmax, logsumexp, softmax
-from funcad.test_util import check_grads
+from funcad.scipy.special import logsumexp, softmax
+from funcad.test_util import check_dot_product, check_grads
 
 
 def _ones_tangent(x):
@@ -33,10 +34,12 @@ def _ones_tangent(x):
     return np.zeros(x.shape, float0)
 
 
-def check(f, *args, order: int = 2) -> None:
-    """check_grads in both modes (with the transpose test), plus: each output tangent has its
+def check(f, *args, order: int = 2, modes=("fwd",)) -> None:
+    """check_grads in ``modes`` and the transpose test, plus: each output tangent has its
     output's shape and dtype (float0 for integer/bool outputs)."""
-    check_grads(f, args, order=order, modes=("fwd", "rev"))
+    check_grads(f, args, order=order, modes=modes)
+    if "rev" not in modes:  # (check_grads runs it when given both modes)
+        check_dot_product(f, args)
     out, t_out = jvp(f, args, tree_util.tree_map(_ones_tangent, args))
     assert tree_util.tree_structure(out) == tree_util.tree_structure(t_out)
     for o, t in zip(tree_util.tree_leaves(out), tree_util.tree_leaves(t_out)):
@@ -46,49 +49,28 @@ def check(f, *args, order: int = 2) -> None:
         assert np.result_type(t) == expected, (np.result_type(t), expected)
 
 
-# ----------------------------------------------------------------------------------------------
-# Elementwise functions.
-
-ANY = Domain(-2.0, 2.0)
-UNIT = Domain(-0.9, 0.9)
-POSITIVE = Domain(0.1, 3.0)
-NONZERO = Domain(-2.0, 2.0, away=0.1)
-
-UNARY = {
-    "sin": (fnp.sin, Domain(-3, 3)), "cos": (fnp.cos, Domain(-3, 3)),
-    "tan": (fnp.tan, Domain(-1.2, 1.2)), "arcsin": (fnp.arcsin, UNIT),
-    "arccos": (fnp.arccos, UNIT), "arctan": (fnp.arctan, ANY), "sinh": (fnp.sinh, ANY),
-    "cosh": (fnp.cosh, ANY), "tanh": (fnp.tanh, ANY), "arcsinh": (fnp.arcsinh, ANY),
-    "arccosh": (fnp.arccosh, Domain(1.1, 3.0)), "arctanh": (fnp.arctanh, UNIT),
-    "exp": (fnp.exp, ANY), "exp2": (fnp.exp2, ANY), "log": (fnp.log, POSITIVE),
-    "log2": (fnp.log2, POSITIVE), "log10": (fnp.log10, POSITIVE),
-    "log1p": (fnp.log1p, Domain(-0.9, 2.0)), "expm1": (fnp.expm1, ANY),
-    "sqrt": (fnp.sqrt, POSITIVE), "cbrt": (fnp.cbrt, NONZERO), "abs": (fnp.abs, NONZERO),
-    "square": (fnp.square, ANY), "reciprocal": (fnp.reciprocal, NONZERO),
-    "negative": (fnp.negative, ANY), "positive": (fnp.positive, ANY),
-    "sinc": (fnp.sinc, Domain(-2, 2, away=0.05)), "deg2rad": (fnp.deg2rad, ANY),
-    "expit": (funcad.scipy.special.expit, ANY),
-    "logit": (funcad.scipy.special.logit, Domain(0.1, 0.9)),
-}
-
-
-@pytest.mark.parametrize("name", sorted(UNARY))
+@pytest.mark.parametrize("case", list(C.CASES))
 @given(data=st.data())
-def test_unary(name, data):
-    fn, domain = UNARY[name]
-    x = data.draw(S.arrays(S.shapes(min_side=0), domain), label="x")
-    check(fn, x)
+def test_forward_mode(case, data):
+    """Every shared case (cases.py), in forward mode to second order, with the transpose
+    test."""
+    for f, args in C.CASES[case](data):
+        check(f, *args)
+
+
+# ----------------------------------------------------------------------------------------------
+# Closed forms and conventions.
 
 
 @pytest.mark.parametrize("name", ["sin", "exp", "sqrt", "abs", "tanh"])
 def test_unary_closed_form_and_python_scalar(name):
-    fn, _ = UNARY[name]
+    """(The finite-difference check at a Python scalar is the case unary_python_scalar.)"""
+    fn, _ = C.UNARY[name]
     derivative = {"sin": np.cos, "exp": np.exp, "sqrt": lambda x: 0.5 / np.sqrt(x),
                   "abs": np.sign, "tanh": lambda x: 1 - np.tanh(x) ** 2}[name]
     _, t = jvp(fn, (0.7,), (2.0,))
     assert np.result_type(t) == np.float64 and np.shape(t) == ()
     np.testing.assert_allclose(t, 2.0 * derivative(0.7), rtol=1e-14)
-    check(fn, 0.7)
 
 
 def test_piecewise_constant_functions_have_zero_tangents():
@@ -102,67 +84,6 @@ def test_piecewise_constant_functions_have_zero_tangents():
     assert t.dtype == float0 and t.shape == (3,)
 
 
-def _remainder_operands(draw, x_shape, y_shape):
-    """x / y stays at least 0.06 from an integer, where remainder jumps."""
-    n = draw(hnp.arrays(np.float64, x_shape, elements=st.integers(-3, 2).map(float)))
-    jitter = draw(S.arrays(x_shape, Domain(-0.05, 0.05)))
-    magnitude = draw(hnp.arrays(np.float64, y_shape, elements=st.sampled_from([1., 2., 3.])))
-    sign = draw(hnp.arrays(np.float64, y_shape, elements=st.sampled_from([-1., 1.])))
-    y_jitter = draw(S.arrays(y_shape, Domain(-0.01, 0.01)))
-    return n + 0.5 + jitter, sign * (magnitude + y_jitter)
-
-
-BINARY = {
-    "add": (fnp.add, ANY, ANY), "subtract": (fnp.subtract, ANY, ANY),
-    "multiply": (fnp.multiply, ANY, ANY), "divide": (fnp.divide, ANY, NONZERO),
-    "power": (fnp.power, Domain(0.2, 2.0), ANY), "arctan2": (fnp.arctan2, NONZERO, ANY),
-    "logaddexp": (fnp.logaddexp, ANY, ANY), "hypot": (fnp.hypot, NONZERO, NONZERO),
-    "logaddexp2": (fnp.logaddexp2, ANY, ANY), "maximum": (fnp.maximum, None, None),
-    "minimum": (fnp.minimum, None, None), "remainder": (fnp.remainder, None, None),
-}
-
-
-@pytest.mark.parametrize("name", sorted(BINARY))
-@given(data=st.data())
-def test_binary_broadcasting(name, data):
-    fn, x_domain, y_domain = BINARY[name]
-    (x_shape, y_shape), _ = data.draw(S.broadcastable_shapes(2), label="shapes")
-    if name in ("maximum", "minimum"):
-        x, y = data.draw(S.distinct_arrays((x_shape, y_shape)), label="x, y")
-    elif name == "remainder":
-        x, y = _remainder_operands(data.draw, x_shape, y_shape)
-    else:
-        x = data.draw(S.arrays(x_shape, x_domain), label="x")
-        y = data.draw(S.arrays(y_shape, y_domain), label="y")
-    check(fn, x, y)
-
-
-@pytest.mark.parametrize("name", ["add", "multiply", "divide", "power", "arctan2", "maximum"])
-@given(data=st.data())
-def test_binary_with_python_scalar(name, data):
-    """A Python scalar on either side is a constant with no tangent."""
-    fn, x_domain, y_domain = BINARY[name]
-    shape = data.draw(S.shapes(), label="shape")
-    if name == "maximum":
-        (x,) = data.draw(S.distinct_arrays((shape,)), label="x")
-        x = x + 0.025  # off the grid: never equal to the constant
-        check(lambda a: fn(a, 0.5), x)
-        check(lambda a: fn(0.5, a), x)
-        return
-    x = data.draw(S.arrays(shape, x_domain), label="x")
-    y = data.draw(S.arrays(shape, y_domain), label="y")
-    check(lambda a: fn(a, float(np.clip(0.7, y_domain.lo, y_domain.hi))), x)
-    check(lambda b: fn(float(np.clip(0.7, x_domain.lo, x_domain.hi)), b), y)
-
-
-@pytest.mark.parametrize("k", range(-2, 5))
-@given(data=st.data())
-def test_integer_power(k, data):
-    domain = NONZERO if k < 0 else ANY
-    x = data.draw(S.arrays(S.shapes(min_side=0), domain), label="x")
-    check(lambda a: a ** k, x)
-
-
 def test_integer_power_closed_form():
     for k in range(-2, 5):
         _, t = jvp(lambda a, k=k: a ** k, (1.5,), (1.0,))
@@ -172,43 +93,12 @@ def test_integer_power_closed_form():
         assert t2 == pytest.approx(k * (k - 1) * 1.5 ** (k - 2), rel=1e-14, abs=1e-14), k
 
 
-@given(data=st.data())
-def test_power_traced_exponent(data):
-    (x_shape, y_shape), _ = data.draw(S.broadcastable_shapes(2), label="shapes")
-    x = data.draw(S.arrays(x_shape, Domain(0.2, 2.0)), label="x")
-    y = data.draw(S.arrays(y_shape, Domain(-2.5, 2.5)), label="y")
-    check(lambda a, b: a ** b, x, y)
-    check(lambda b: 1.7 ** b, y)
-    check(lambda a: a ** 2.5, x)
-
-
 def test_power_at_zero_base_is_finite():
     """The forward rule shares the VJP's convention: 0 ** 0 has derivative 0 (not nan)."""
     _, t = jvp(lambda x, y: fnp.power(x, y), (0.0, 0.0), (1.0, 1.0))
     assert t == 0.0
     _, t = jvp(lambda x: x ** 0, (0.0,), (1.0,))
     assert t == 0.0
-
-
-@given(data=st.data())
-def test_where(data):
-    (c_shape, x_shape, y_shape), _ = data.draw(S.broadcastable_shapes(3), label="shapes")
-    cond = data.draw(hnp.arrays(np.bool_, c_shape), label="cond")
-    x = data.draw(S.arrays(x_shape), label="x")
-    y = data.draw(S.arrays(y_shape), label="y")
-    check(lambda a, b: fnp.where(cond, a, b), x, y)
-    check(lambda a, b: fnp.where(cond, a * b, 2.0), x, y)
-    check(lambda a: fnp.where(a > 0.3, a, -a), x + 0.01 * (np.abs(x - 0.3) < 0.01))
-
-
-@given(data=st.data())
-def test_clip(data):
-    (x_shape, lo_shape, hi_shape), _ = data.draw(S.broadcastable_shapes(3), label="shapes")
-    (x,) = data.draw(S.distinct_arrays((x_shape,)), label="x")
-    check(lambda a: fnp.clip(a, -0.525, 0.475), x)
-    lo = data.draw(S.arrays(lo_shape, Domain(-3, -1)), label="lo") + 0.0125
-    hi = data.draw(S.arrays(hi_shape, Domain(1, 3)), label="hi") + 0.0125
-    check(lambda a, b, c: fnp.clip(a, b, c), (x * 20 + 0.003) / 50, lo, hi)
 
 
 def test_max_min_ties_forward_convention():
@@ -221,50 +111,17 @@ def test_max_min_ties_forward_convention():
     _, t = jvp(fnp.maximum, (1.5, 1.5), (2.0, 4.0))
     assert t == 3.0
     # At a kink finite differences mean nothing, but the transpose test still holds.
-    from funcad.test_util import check_dot_product
-
     check_dot_product(lambda a: fnp.max(a, axis=1), (x,))
     check_dot_product(lambda a: fnp.min(a), (x,))
     check_dot_product(lambda a, b: fnp.minimum(a, b), (x, x))
     check_dot_product(lambda a: fnp.maximum(a, a[:, ::-1]), (x,))
 
 
-# ----------------------------------------------------------------------------------------------
-# Reductions.
-
-REDUCTIONS = {"sum": fnp.sum, "mean": fnp.mean, "prod": fnp.prod, "max": fnp.max,
-              "min": fnp.min, "var": fnp.var, "std": fnp.std}
-
-
-@pytest.mark.parametrize("name", sorted(REDUCTIONS))
-@given(data=st.data())
-def test_reductions(name, data):
-    allows_empty = name in ("sum", "prod")
-    shape = data.draw(S.shapes(min_side=0 if allows_empty else 1), label="shape")
-    axis = data.draw(S.axes_arguments(len(shape)), label="axis")
-    kwargs = {"axis": axis, "keepdims": data.draw(st.booleans(), label="keepdims")}
-    if name in ("var", "std"):
-        kwargs["ddof"] = data.draw(st.sampled_from([0, 1]), label="ddof")
-        assume(S.reduced_count(shape, axis) >= 2)
-    if name in ("max", "min", "std", "var"):
-        (x,) = data.draw(S.distinct_arrays((shape,)), label="x")
-    elif name == "prod":
-        x = data.draw(S.arrays(shape, Domain(-1.5, 1.5)), label="x")
-    else:
-        x = data.draw(S.arrays(shape), label="x")
-    fn = REDUCTIONS[name]
-    check(lambda a: fn(a, **kwargs), x)
-
-
-@given(data=st.data())
-def test_prod_with_zeros(data):
-    shape = data.draw(S.shapes(min_dims=1, min_side=2), label="shape")
-    x = data.draw(S.arrays(shape, Domain(-1.5, 1.5)), label="x")
-    x = np.where(data.draw(hnp.arrays(np.bool_, shape), label="zeros"), 0.0, x)
-    axis = data.draw(S.axes_arguments(len(shape)), label="axis")
-    check(lambda a: fnp.prod(a, axis=axis), x)
-    # Exactly: the jvp along e_i is the product of the others (no 0/0).
-    i = tuple(0 for _ in shape)
+@given(operands=C.prod_with_zeros_operands())
+def test_prod_with_zeros_exact_tangent(operands):
+    """The jvp along e_i is the product of the others (no 0/0)."""
+    x, _ = operands
+    i = tuple(0 for _ in x.shape)
     e = np.zeros_like(x)
     e[i] = 1.0
     _, t = jvp(lambda a: fnp.prod(a), (x,), (e,))
@@ -273,180 +130,10 @@ def test_prod_with_zeros(data):
     assert t == pytest.approx(np.prod(others), abs=1e-300)
 
 
-@given(data=st.data())
-def test_cumsum(data):
-    shape = data.draw(S.shapes(min_side=0), label="shape")
-    axis = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1) if shape
-                     else st.none(), label="axis")
-    x = data.draw(S.arrays(shape), label="x")
-    check(lambda a: fnp.cumsum(a * a, axis=axis), x)
-
-
-@given(data=st.data())
-def test_logsumexp_softmax(data):
-    shape = data.draw(S.shapes(), label="shape")
-    axis = data.draw(S.axes_arguments(len(shape)), label="axis")
-    keepdims = data.draw(st.booleans(), label="keepdims")
-    x = data.draw(S.arrays(shape, Domain(-3, 3)), label="x")
-    check(lambda a: logsumexp(a, axis=axis, keepdims=keepdims), x)
-    b = data.draw(S.arrays(data.draw(st.sampled_from([shape, shape[1:], ()])),
-                           Domain(0.2, 2.0)), label="b")
-    check(lambda a, w: logsumexp(a, axis=axis, b=w, keepdims=keepdims), x, b)
-    check(lambda a: softmax(a, axis=axis), x)
-    check(lambda a: log_softmax(a, axis=axis), x)
-
-
-@given(data=st.data())
-def test_norm(data):
-    shape = data.draw(S.shapes(min_dims=1, max_dims=3), label="shape")
-    ndim = len(shape)
-    (x,) = data.draw(S.distinct_arrays((shape,), magnitudes=True), label="x")
-    axis = data.draw(st.integers(-ndim, ndim - 1), label="axis")
-    for ord_ in (None, 1, 2, 3, np.inf, -np.inf):
-        check(lambda a, o=ord_: fnp.linalg.norm(a, ord=o, axis=axis), x)
-    check(lambda a: fnp.linalg.norm(a, axis=axis, keepdims=True), x)
-    if ndim >= 2:
-        check(lambda a: fnp.linalg.norm(a, ord="fro", axis=(0, -1)), x)
-
-
-# ----------------------------------------------------------------------------------------------
-# Shapes and layout.
-
-
-@given(data=st.data())
-def test_reshape_transpose(data):
-    shape = data.draw(S.shapes(min_side=0), label="shape")
-    target = data.draw(S.reshape_targets(shape), label="target")
-    x = data.draw(S.arrays(shape), label="x")
-    check(lambda a: fnp.reshape(a, target) * 2.0, x)
-    perm = data.draw(st.permutations(range(len(shape))), label="perm")
-    check(lambda a: fnp.transpose(fnp.sin(a), perm), x)
-    if shape:
-        i, j = data.draw(st.tuples(st.integers(-len(shape), len(shape) - 1),
-                                   st.integers(-len(shape), len(shape) - 1)), label="i, j")
-        check(lambda a: fnp.swapaxes(a * a.T.T[...], i, j), x)
-
-
-@given(data=st.data())
-def test_broadcast_to_expand_squeeze(data):
-    (shape, _), result = data.draw(S.broadcastable_shapes(2), label="shapes")
-    x = data.draw(S.arrays(shape), label="x")
-    check(lambda a: fnp.broadcast_to(a, result), x)
-    check(lambda a: fnp.broadcast_arrays(a, np.zeros(result))[0] * 3.0, x)
-    axis = data.draw(st.integers(-len(shape) - 1, len(shape)), label="axis")
-    check(lambda a: fnp.squeeze(fnp.expand_dims(a, axis), axis), x)
-
-
-@given(data=st.data())
-def test_concatenate_stack_split(data):
-    shape = data.draw(S.shapes(min_dims=1), label="shape")
-    ndim = len(shape)
-    axis = data.draw(st.integers(-ndim, ndim - 1), label="axis")
-    sizes = data.draw(st.lists(st.integers(0, 3), min_size=1, max_size=3), label="sizes")
-    parts = []
-    for size in sizes:
-        part_shape = list(shape)
-        part_shape[axis] = size
-        parts.append(data.draw(S.arrays(tuple(part_shape)), label="part"))
-    check(lambda xs: fnp.concatenate(xs, axis=axis), parts)
-    # A constant part (no tangent) among traced ones.
-    check(lambda a: fnp.concatenate([a, np.ones_like(parts[0]), a], axis=axis), parts[0])
-    same = [data.draw(S.arrays(shape)) for _ in sizes]
-    stack_axis = data.draw(st.integers(-ndim - 1, ndim), label="stack_axis")
-    check(lambda xs: fnp.stack(xs, axis=stack_axis), same)
-    n = shape[axis]
-    sections = data.draw(st.sampled_from([d for d in range(1, n + 1) if n % d == 0])
-                         | st.lists(st.integers(0, n), max_size=3).map(sorted), label="sections")
-    check(lambda a: fnp.split(a, sections, axis=axis), same[0])
-
-
-@given(data=st.data())
-def test_flip_tile_repeat(data):
-    shape = data.draw(S.shapes(max_side=3), label="shape")
-    x = data.draw(S.arrays(shape), label="x")
-    ndim = len(shape)
-    flip_axis = data.draw(S.axes_arguments(ndim), label="flip axis")
-    check(lambda a: fnp.flip(a, flip_axis), x)
-    reps = data.draw(st.integers(1, 3) | st.lists(st.integers(1, 3), max_size=3).map(tuple),
-                     label="reps")
-    check(lambda a: fnp.tile(a, reps), x)
-    axis = data.draw(st.none() | st.integers(-ndim, ndim - 1) if ndim else st.none(), "axis")
-    count = shape[axis] if axis is not None else x.size
-    repeats = data.draw(st.integers(0, 3) | st.lists(st.integers(0, 3), min_size=count,
-                                                      max_size=count), label="repeats")
-    check(lambda a: fnp.repeat(a, repeats, axis=axis), x)
-
-
-@given(data=st.data())
-def test_sort(data):
-    shape = data.draw(S.shapes(), label="shape")
-    (x,) = data.draw(S.distinct_arrays((shape,)), label="x")
-    axis = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1) if shape
-                     else st.none(), label="axis")
-    check(lambda a: fnp.sort(a, axis=axis), x)
-    check(lambda a: fnp.sort(a * a, axis=axis, descending=True), x + 0.0125)
-    check(lambda a: fnp.argsort(a, axis=axis), x)  # integer output: float0 tangent
-
-
-# ----------------------------------------------------------------------------------------------
-# Indexing and functional updates.
-
-
-def _numpy_index_or_reject(x, index):
-    try:
-        return x[index]
-    except IndexError:
-        assume(False)
-
-
-@given(data=st.data())
-def test_basic_indexing(data):
-    shape = data.draw(S.shapes(min_side=0), label="shape")
-    x = data.draw(S.arrays(shape), label="x")
-    index = data.draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True),
-                      label="index")
-    check(lambda a: a[index], x)
-
-
-@given(data=st.data())
-def test_mixed_indexing(data):
-    """Integer arrays (repeated and negative entries) and boolean masks, with slices."""
-    shape = data.draw(S.shapes(), label="shape")
-    x = data.draw(S.arrays(shape), label="x")
-    index = data.draw(S.mixed_indices(shape) | S.advanced_indices(shape) if shape
-                      else S.mixed_indices(shape), label="index")
-    _numpy_index_or_reject(x, index)
-    check(lambda a: a[index] * 2.0, x)
-
-
-def _values_shape(draw, target):
-    k = draw(st.integers(0, len(target)))
-    suffix = [draw(st.sampled_from([n, 1])) for n in target[len(target) - k:]]
-    lead = [1] if draw(st.integers(0, 4)) == 0 else []
-    return tuple(lead + suffix)
-
-
-@pytest.mark.parametrize("mode", ["set", "add", "multiply"])
-@given(data=st.data())
-def test_index_update(mode, data):
-    shape = data.draw(S.shapes(min_dims=1), label="shape")
-    x = data.draw(S.arrays(shape), label="x")
-    index = data.draw(S.mixed_indices(shape) | S.advanced_indices(shape), label="index")
-    target = _numpy_index_or_reject(x, index).shape
-    values = data.draw(S.arrays(_values_shape(data.draw, target)), label="values")
-    check(lambda a, v: getattr(fnp.at(a)[index], mode)(v), x, values)
-    check(lambda a: getattr(fnp.at(a)[index], mode)(values), x)
-    check(lambda v: getattr(fnp.at(x)[index], mode)(v * v), values)
-
-
 def test_index_update_repeated_positions():
-    """Repeated positions: add adds every value, multiply multiplies by every one, set keeps
-    the last. Forward mode gives the exact derivative."""
-    x = np.array([1.5, -2.0, 0.5])
-    index = np.array([0, 2, 0, 0])
-    values = np.array([2.0, 3.0, -0.5, 0.25])
-    for mode in ("set", "add", "multiply"):
-        check(lambda a, v, mode=mode: getattr(fnp.at(a)[index], mode)(v), x, values)
+    """Repeated positions (cases.REPEATED_POSITIONS): add adds every value, multiply
+    multiplies by every one, set keeps the last. Forward mode gives the exact derivative."""
+    x, index, values = C.REPEATED_POSITIONS
     e = np.eye(4)
     f = lambda v: fnp.at(x)[index].multiply(v)
     cols = [jvp(f, (values,), (e[j],))[1] for j in range(4)]
@@ -461,56 +148,7 @@ def test_index_update_repeated_positions():
 
 
 # ----------------------------------------------------------------------------------------------
-# Products and contractions.
-
-
-@given(data=st.data())
-def test_matmul(data):
-    (a_shape, b_shape), _ = data.draw(hnp.mutually_broadcastable_shapes(
-        signature=np.matmul.signature, max_dims=2, max_side=3), label="shapes")
-    a = data.draw(S.arrays(a_shape), label="a")
-    b = data.draw(S.arrays(b_shape), label="b")
-    check(lambda x, y: x @ y, a, b)
-    check(lambda x: fnp.matmul(x, b), a)
-
-
-@given(data=st.data())
-def test_dot_tensordot(data):
-    a_shape = data.draw(S.shapes(max_side=3), label="a_shape")
-    b_shape = data.draw(S.shapes(max_side=3), label="b_shape")
-    if a_shape and b_shape:
-        b_shape = b_shape[:-2] + (a_shape[-1],) + b_shape[-1:] if len(b_shape) > 1 else (
-            a_shape[-1],)
-    a = data.draw(S.arrays(a_shape), label="a")
-    b = data.draw(S.arrays(b_shape), label="b")
-    check(fnp.dot, a, b)
-    check(fnp.outer, a, b)
-    if a_shape:
-        k = data.draw(st.integers(0, len(a_shape)), label="k")
-        extra = data.draw(S.shapes(max_dims=2, max_side=3), label="extra")
-        c = data.draw(S.arrays(a_shape[len(a_shape) - k:] + extra), label="c")
-        check(lambda x, y: fnp.tensordot(x, y, axes=k), a, c)
-
-
-EINSUM_SPECS = ["ij,jk->ik", "ii->", "ii->i", "ij->ji", "i,j->ij", "bij,bjk->bik",
-                "...ij,jk->...ik", "ij,jk,kl->il", "ij,ij,ij->", "ii,i->i", "iij->j"]
-
-
-@pytest.mark.parametrize("spec", EINSUM_SPECS)
-@given(data=st.data())
-def test_einsum(spec, data):
-    inputs = spec.split("->")[0].split(",")
-    labels = sorted(set(spec) - set(".,->"))
-    sizes = {c: data.draw(st.integers(1, 3), label=c) for c in labels}
-    ellipsis = data.draw(S.shapes(max_dims=2, max_side=3), label="...")
-    operands = []
-    for term in inputs:
-        shape = tuple(sizes[c] for c in term.replace("...", ""))
-        if "..." in term:
-            head = term.split("...")[0]
-            shape = shape[:len(head)] + ellipsis + shape[len(head):]
-        operands.append(data.draw(S.arrays(shape), label=term))
-    check(lambda *ops: fnp.einsum(spec, *ops), *operands)
+# Mixed precision.
 
 
 def test_dot_general_mixed_precision_tangent_dtypes():
@@ -568,7 +206,7 @@ def test_pytrees_in_and_out():
     np.testing.assert_allclose(t["y"], (1 - np.tanh(pre) ** 2) * dpre, rtol=1e-14)
     np.testing.assert_allclose(t["z"][0], 2 * np.sum(params["w"] * t_params["w"]), rtol=1e-14)
     assert t["z"][1] == 4.0
-    check(f, params, xs)
+    check(f, params, xs, modes=("fwd", "rev"))
 
 
 def test_primals_as_list():
@@ -607,7 +245,7 @@ def test_integer_primals_with_float0_tangents():
     assert t[2].dtype == float0 and t[2].shape == ()
     out, t = jvp(lambda k: k * 2, (np.arange(3),), (np.zeros(3, float0),))
     assert t.dtype == float0 and t.shape == (3,)
-    check(lambda a, k: a * k, x, n)
+    check(lambda a, k: a * k, x, n, modes=("fwd", "rev"))
 
 
 def test_python_scalar_primals_and_tangents():

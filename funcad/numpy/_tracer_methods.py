@@ -93,7 +93,12 @@ def _install_methods() -> None:
         setattr(Tracer, name, getattr(fnp, name))
     Tracer.flatten = lambda self: fnp.ravel(self)
     Tracer.copy = lambda self: self
-    Tracer.conj = Tracer.conjugate = lambda self: self
+    def conj(self: Any) -> Any:
+        if self.dtype.kind == "c":
+            raise NotImplementedForTracerError("conjugate of a complex traced value")
+        return self
+
+    Tracer.conj = Tracer.conjugate = conj
     Tracer.item = lambda self: self.concrete_value("item()").item()
     Tracer.tolist = lambda self: np.asarray(self.concrete_value("tolist()")).tolist()
 
