@@ -67,9 +67,7 @@ def deflinear(primitive: Primitive, *linear_args: int) -> None:
 
 
 def _zeros_like(x: Any) -> Any:
-    from funcad.primitives.structural import zeros
-
-    return zeros(shape_of(x), dtype_of(x))
+    return _structural_module().zeros(shape_of(x), dtype_of(x))
 
 
 class JVPTracer(Tracer):
@@ -163,18 +161,30 @@ class JVPTrace(Trace):
         return _wrap(self, primitive, out, tangent_out)
 
 
+_structural = None
+
+
+def _structural_module() -> Any:
+    """funcad.primitives.structural, imported on first use (it sits above this module)."""
+    global _structural
+    if _structural is None:
+        from funcad.primitives import structural
+
+        _structural = structural
+    return _structural
+
+
 def _fit(tangent: Any, primal: Any) -> Any:
     """Give a tangent its primal's shape and dtype (a broadcast operand's tangent
     contribution may be smaller; mixed-precision products may be wider)."""
     if tangent is None or not _is_inexact(primal):
         return None
-    from funcad.primitives.structural import broadcast_to, convert_element_type
-
+    structural = _structural_module()
     shape = shape_of(primal)
     if shape_of(tangent) != shape:
-        tangent = broadcast_to(tangent, shape)
+        tangent = structural.broadcast_to(tangent, shape)
     if dtype_of(tangent) != dtype_of(primal):
-        tangent = convert_element_type(tangent, dtype_of(primal))
+        tangent = structural.convert_element_type(tangent, dtype_of(primal))
     return tangent
 
 

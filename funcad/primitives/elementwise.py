@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from funcad.ad import defnondiff, defvjp, unbroadcast
+from funcad.batching import move_batch_axis
 from funcad.core import Primitive, ShapedArray, dtype_of, shape_of
 
 # ----------------------------------------------------------------------------------------------
@@ -329,7 +330,8 @@ ELEMENTWISE_PRIMITIVES.extend([select_p, integer_pow_p])
 
 def _jvp_from_vjp(arg_rule: Callable[..., Any], i: int) -> Callable[..., Any]:
     def jvp_rule(tangent: Any, ans: Any, *args: Any, **params: Any) -> Any:
-        from funcad.primitives.structural import broadcast_to, convert_element_type
+        broadcast_to = _structural.broadcast_to
+        convert_element_type = _structural.convert_element_type
 
         # Also promote the argument and its tangent to the output's dtype (as NumPy promotes
         # the operand): otherwise the VJP rule's ``unbroadcast`` would round the tangent of a
@@ -351,8 +353,7 @@ def _jvp_from_vjp(arg_rule: Callable[..., Any], i: int) -> Callable[..., Any]:
 
 def _elementwise_batching_rule(primitive: Primitive) -> Callable[..., Any]:
     def rule(values: Sequence[Any], batch_axes: Sequence[int | None], **params: Any) -> Any:
-        from funcad.batching import move_batch_axis
-        from funcad.primitives.structural import reshape
+        reshape = _structural.reshape
 
         rank = 0  # the rank of one example's output
         size = 0
@@ -393,3 +394,6 @@ def _register_forward_and_batching() -> None:
 
 
 _register_forward_and_batching()
+
+# (imported last: structural builds on this module; the rules above use it only when called)
+from funcad.primitives import structural as _structural  # noqa: E402
