@@ -8,7 +8,7 @@ from funcad import tree_util  # noqa: F401
 from funcad import lax  # noqa: F401
 from funcad import numpy  # noqa: F401  (also installs the array API on tracers)
 from funcad import scipy  # noqa: F401
-from funcad.ad import float0, grad, value_and_grad, vjp  # noqa: F401
+from funcad.ad import grad, value_and_grad, vjp  # noqa: F401
 from funcad.batching import vmap  # noqa: F401
 from funcad.jacobians import hessian, hvp, jacfwd, jacrev  # noqa: F401
 from funcad.jvp import jvp, linearize  # noqa: F401
@@ -18,6 +18,8 @@ from funcad.errors import (  # noqa: F401
     ConcretizationTypeError, DerivativeDropError, FuncadError, NotImplementedForTracerError,
     UnexpectedTracerError,
 )
+from funcad.primitives.shape import stop_gradient as _stop_gradient
+from funcad.rules import float0  # noqa: F401
 from funcad.tracing import ShapeDtypeStruct, make_jaxpr  # noqa: F401
 
 __version__ = "0.1.0"
@@ -26,9 +28,7 @@ __version__ = "0.1.0"
 def stop_gradient(x):
     """The value of ``x`` with no derivative: gradients do not flow through it. Works on
     pytrees."""
-    from funcad.primitives.structural import stop_gradient as _stop
-
-    return tree_util.tree_map(_stop, x)
+    return tree_util.tree_map(_stop_gradient, x)
 
 
 __all__ = [

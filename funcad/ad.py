@@ -24,8 +24,6 @@ import numpy as np
 
 from funcad import tree_util
 from funcad.core import (
-    dtype_of,
-    shape_of,
     EVAL_TRACE,
     Primitive,
     ShapedArray,
@@ -35,119 +33,30 @@ from funcad.core import (
     escaped_tracer_error,
     get_aval,
     set_current_trace,
+    shape_of,
 )
-from funcad.errors import DerivativeDropError
-
-# ----------------------------------------------------------------------------------------------
-# The rule table.
-#
-# vjp_rules[p] is either a tuple with one rule per argument, ``rule(g, ans, *args, **params)``
-# giving that argument's cotangent from the output's cotangent ``g`` (``defvjp``: reads like
-# a table of derivatives), or, for variadic primitives, one function computing them all
-# (``defvjp_all``).
-
-vjp_rules: dict[Primitive, tuple | Callable[..., Sequence[Any]]] = {}
-nondifferentiable: set[Primitive] = set()
-
-
-def defvjp(primitive: Primitive, *arg_rules: Callable[..., Any] | None) -> None:
-    """Register ``arg_rules[i](g, ans, *args, **params)``: the cotangent of argument i given
-    the output's cotangent ``g``. ``None`` marks an argument with no derivative (an integer
-    index, a boolean predicate)."""
-    vjp_rules[primitive] = tuple(arg_rules)
-
-
-def defvjp_all(primitive: Primitive, rule: Callable[..., Sequence[Any]]) -> None:
-    """Register ``rule(g, ans, args, params, in_nodes)`` returning one cotangent (or None)
-    per argument; ``in_nodes[i] is None`` when argument i needs none."""
-    vjp_rules[primitive] = rule
-
-
-def defnondiff(*primitives: Primitive) -> None:
-    """Declare primitives whose outputs are piecewise constant (comparisons, ``floor``,
-    ``argmax``...): their outputs carry no derivative, so they are not even recorded."""
-    nondifferentiable.update(primitives)
-
-
-def unbroadcast(x: Any, cotangent: Any) -> Any:
-    """Sum ``cotangent`` back down to the shape of ``x`` (undoing NumPy broadcasting) and give
-    it ``x``'s dtype: the cotangent of a broadcast operand."""
-    try:  # the common case: nothing to do
-        if x.shape == cotangent.shape and x.dtype == cotangent.dtype:
-            return cotangent
-    except AttributeError:
-        pass
-    shape = shape_of(x)
-    ct_shape = shape_of(cotangent)
-    if ct_shape != shape:
-        from funcad.primitives.structural import reduce_sum, reshape
-
-        lead = len(ct_shape) - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(shape) if n == 1 and ct_shape[lead + i] != 1
-        )
-        if axes:
-            cotangent = reduce_sum(cotangent, axes=axes)
-        if shape_of(cotangent) != shape:
-            cotangent = reshape(cotangent, shape)
-    dtype = dtype_of(x)
-    if dtype_of(cotangent) != dtype:
-        from funcad.primitives.structural import convert_element_type
-
-        cotangent = convert_element_type(cotangent, dtype)
-    return cotangent
-
+from funcad.rules import (
+    DifferentiationTracer,
+    float0,
+    is_differentiable,
+    nondifferentiable,
+    vjp_rules,
+)
 
 # ----------------------------------------------------------------------------------------------
 # The forward pass: record a tape.
 
 
-_DROPS_DERIVATIVE = frozenset(
-    ["float()", "complex()", "numpy.asarray() (__array__)", "item()", "tolist()"]
-)
-
-
-def concrete_value_of_differentiated(tracer: Any, operation: str) -> Any:
-    """Python conversions of a value under differentiation (VJP and JVP tracers): bool/int/
-    index are piecewise constant, so their derivative really is zero and control flow on the
-    concrete primal is fine; float/complex/asarray/item would silently drop a derivative, so
-    they are refused."""
-    if not tracer._trace.alive:
-        raise escaped_tracer_error(tracer)
-    if operation in _DROPS_DERIVATIVE:
-        raise DerivativeDropError(operation, tracer.aval.str_short(), tracer._trace.name)
-    primal = tracer.primal
-    if isinstance(primal, Tracer):
-        return primal.concrete_value(operation)
-    return primal
-
-
-class VJPTracer(Tracer):
+class VJPTracer(DifferentiationTracer):
     """A value being differentiated: its primal value (owned by the parent trace) and the id
     of the tape node that produced it."""
 
-    __slots__ = ("primal", "node")
+    __slots__ = ("node",)
 
     def __init__(self, trace: VJPTrace, primal: Any, node: int):
         self._trace = trace
         self.primal = primal
         self.node = node
-
-    @property
-    def aval(self) -> ShapedArray:
-        aval = get_aval(self.primal)
-        return ShapedArray(aval.shape, aval.dtype) if aval.weak_type else aval
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return shape_of(self.primal)
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.primal.dtype
-
-    def concrete_value(self, operation: str) -> Any:
-        return concrete_value_of_differentiated(self, operation)
 
     def __repr__(self) -> str:
         return f"VJPTracer<{self.aval.str_short()}, {self._trace.name}>(primal={self.primal!r})"
@@ -161,13 +70,6 @@ class VJPTracer(Tracer):
 # argument, its node id or None for a constant; args: the primal inputs (values of the
 # parent trace); ans: the primal output(s).
 TapeEntry = tuple
-
-_INEXACT_DTYPES = frozenset(np.dtype(t) for t in (np.float16, np.float32, np.float64,
-                                                   np.longdouble, np.complex64, np.complex128))
-
-
-def _is_differentiable(value: Any) -> bool:
-    return getattr(value, "dtype", None) in _INEXACT_DTYPES
 
 
 class VJPTrace(Trace):
@@ -220,10 +122,10 @@ class VJPTrace(Trace):
             self.num_nodes += len(out)
             self.tape.append((node, len(out), rule, in_nodes, primals, params, out))
             return [
-                VJPTracer(self, o, node + i) if _is_differentiable(o) else o
+                VJPTracer(self, o, node + i) if is_differentiable(o) else o
                 for i, o in enumerate(out)
             ]
-        if not _is_differentiable(out):
+        if not is_differentiable(out):
             return out
         self.num_nodes += 1
         self.tape.append((node, 1, rule, in_nodes, primals, params, out))
@@ -271,29 +173,17 @@ def backward_pass(
             if all(g is None for g in gs):
                 continue
             g = [_zeros_like_value(a) if g is None else g for g, a in zip(gs, ans)]
-        if type(rule) is tuple:  # one rule per argument: call only those needed
-            for node, arg_rule in zip(in_nodes, rule):
-                if node is None or arg_rule is None:
-                    continue
-                ct = arg_rule(g, ans, *args, **params)
-                prev = cotangents.get(node)
-                cotangents[node] = ct if prev is None else prev + ct
-        else:
-            in_cts = rule(g, ans, args, params, in_nodes)
-            for node, ct in zip(in_nodes, in_cts):
-                if node is None or ct is None:
-                    continue
-                prev = cotangents.get(node)
-                cotangents[node] = ct if prev is None else prev + ct
+        # The rule skips the arguments whose node is None (constants to this trace).
+        for node, cotangent in zip(in_nodes, rule(g, ans, args, params, in_nodes)):
+            if node is None or cotangent is None:
+                continue
+            previous = cotangents.get(node)
+            cotangents[node] = cotangent if previous is None else previous + cotangent
     return [cotangents.get(i) for i in range(num_inputs)]
 
 
 # ----------------------------------------------------------------------------------------------
 # The user-facing transformations.
-
-float0 = np.dtype([("float0", np.void, 0)])
-"""The dtype of the (empty) cotangent of an integer or boolean input, as in JAX."""
-
 
 def _as_primal(leaf: Any) -> Any:
     if isinstance(leaf, (Tracer, np.ndarray, np.generic)):
@@ -328,9 +218,9 @@ def _run_forward(fun, args, diff_argnums, name, has_aux, check_real):
     flat, in_tree = tree_util.tree_flatten(diff_args)
     flat = [_as_primal(leaf) for leaf in flat]
     if check_real:
-        _check_real_inputs(flat, in_tree, diff_argnums, name)
+        check_real_inputs(flat, in_tree, diff_argnums, name)
     trace = VJPTrace(current_trace(), name)
-    tracers = [trace.new_tracer(p) if _is_differentiable(p) else p for p in flat]
+    tracers = [trace.new_tracer(p) if is_differentiable(p) else p for p in flat]
     traced_args = list(args)
     for i, sub in zip(diff_argnums, tree_util.tree_unflatten(in_tree, tracers)):
         traced_args[i] = sub
@@ -356,7 +246,7 @@ def _run_forward(fun, args, diff_argnums, name, has_aux, check_real):
     return trace, out_primals, out_nodes, out_tree, aux, flat, in_tree
 
 
-def _check_real_inputs(flat, in_tree, argnums, name) -> None:
+def check_real_inputs(flat, in_tree, argnums, name) -> None:
     for i, leaf in enumerate(flat):
         dtype = getattr(leaf, "dtype", None)
         if dtype is None or dtype.kind != "f":
@@ -380,7 +270,7 @@ def _leaf_argnums(in_tree: tree_util.PyTreeDef, argnums: Sequence[int]) -> list[
     return out
 
 
-def _normalize_argnums(argnums: int | Sequence[int], num_args: int, name: str) -> tuple[int, ...]:
+def normalize_argnums(argnums: int | Sequence[int], num_args: int, name: str) -> tuple[int, ...]:
     single = isinstance(argnums, (int, np.integer))
     nums = (argnums,) if single else tuple(argnums)
     if not nums:
@@ -463,7 +353,7 @@ def _check_cotangent(cotangent: Any, out_tree: Any, out_avals: list[ShapedArray]
 
 def _finalize_cotangent(ct: Any, primal: Any) -> Any:
     """None (no dependence) becomes explicit zeros; integer inputs get float0 zeros."""
-    if not _is_differentiable(primal):
+    if not is_differentiable(primal):
         return np.zeros(shape_of(primal), float0)
     if ct is None:
         aval = get_aval(primal)
@@ -495,7 +385,7 @@ def _make_grad(fun, argnums, has_aux, with_value, name):
     single = isinstance(argnums, (int, np.integer))
 
     def grad_f(*args: Any, **kwargs: Any) -> Any:
-        nums = _normalize_argnums(argnums, len(args), name)
+        nums = normalize_argnums(argnums, len(args), name)
         target = (lambda *a: fun(*a, **kwargs)) if kwargs else fun
         trace, out_primals, out_nodes, out_tree, aux, flat_in, in_tree = _run_forward(
             target, args, nums, name, has_aux, check_real=True

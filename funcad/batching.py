@@ -16,23 +16,20 @@ import numpy as np
 
 from funcad import tree_util
 from funcad.core import (
-    _current_trace,
-    EVAL_TRACE,
     Primitive,
     ShapedArray,
     Trace,
     Tracer,
+    _current_trace,
     current_trace,
     dtype_of,
     escaped_tracer_error,
     set_current_trace,
     shape_of,
 )
-
-# batching_rules[p](values, batch_axes, **params) -> (output, output_batch_axis); for a
-# multiple-results primitive, (outputs, output_batch_axes). ``batch_axes[i]`` is None for an
-# argument that is the same for every example.
-batching_rules: dict[Primitive, Callable[..., Any]] = {}
+from funcad.errors import ConcretizationTypeError
+from funcad.primitives.shape import move_batch_axis
+from funcad.rules import batching_rules
 
 
 class BatchTracer(Tracer):
@@ -61,8 +58,6 @@ class BatchTracer(Tracer):
     def concrete_value(self, operation: str) -> Any:
         if not self._trace.alive:
             raise escaped_tracer_error(self)
-        from funcad.errors import ConcretizationTypeError
-
         raise ConcretizationTypeError(
             operation, self.aval.str_short(),
             " inside vmap (it holds a different value for each example of the batch)")
@@ -107,35 +102,6 @@ class BatchTrace(Trace):
         if primitive.multiple_results:
             return [o if a is None else BatchTracer(self, o, a) for o, a in zip(out, out_axis)]
         return out if out_axis is None else BatchTracer(self, out, out_axis)
-
-
-# ----------------------------------------------------------------------------------------------
-# Helpers for writing rules.
-
-
-def move_batch_axis(x: Any, axis: int | None, to: int, size: int) -> Any:
-    """``x`` with its batch axis at position ``to`` (an unbatched ``x`` is broadcast)."""
-    if axis == to:
-        return x
-    from funcad.primitives.structural import broadcast_to, reshape, transpose
-
-    if axis is None:
-        shape = tuple(shape_of(x))
-        expanded = reshape(x, shape[:to] + (1,) + shape[to:])
-        return broadcast_to(expanded, shape[:to] + (size,) + shape[to:])
-    if axis == to:
-        return x
-    ndim = len(shape_of(x))
-    order = [i for i in range(ndim) if i != axis]
-    order.insert(to, axis)
-    return transpose(x, order)
-
-
-def batch_size_of(values: Sequence[Any], axes: Sequence[int | None]) -> int:
-    for v, a in zip(values, axes):
-        if a is not None:
-            return shape_of(v)[a]
-    raise ValueError("no batched argument")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Turn an IR into straight-line Python source that calls NumPy directly.
 
-Each equation becomes one assignment. Elementwise arithmetic is written with Python
-operators (``a * b``): on arrays that is the same ufunc call, on NumPy scalars it is several
-times faster. Other ufunc primitives call the ufunc itself; everything else calls the
-primitive's implementation with its params bound in advance. The source is compiled once
+Each equation becomes one assignment. What to write is asked of the primitive, never looked
+up by its name: a primitive with an ``expression`` is written as that Python expression
+(``a * b``: on arrays the same ufunc call, on NumPy scalars several times faster), one with a
+``ufunc`` calls the ufunc itself, one with a ``lowering`` calls what that gives, and
+everything else calls the primitive's implementation with its params bound in advance. The source is compiled once
 with ``compile``/``exec`` and kept next to the function, so a user can read (and step
 through) exactly what runs.
 """
@@ -17,23 +18,6 @@ from typing import Any, Callable
 import numpy as np
 
 from funcad.core import ClosedJaxpr, Jaxpr, Literal, Var
-
-_INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
-
-
-_OPERATOR_UFUNCS = {"add": np.add, "sub": np.subtract, "mul": np.multiply}
-
-
-def _ufunc_of(primitive: Any) -> np.ufunc | None:
-    """The NumPy ufunc a primitive computes, if it is one."""
-    from funcad.primitives.elementwise import ELEMENTWISE_PRIMITIVES
-
-    if primitive.name in _OPERATOR_UFUNCS:
-        return _OPERATOR_UFUNCS[primitive.name]
-    if primitive in ELEMENTWISE_PRIMITIVES and isinstance(primitive.impl, np.ufunc):
-        return primitive.impl
-    return None
-
 
 class Compiled:
     """A compiled IR: ``fn(*consts_and_args) -> list of outputs`` and its source text."""
@@ -50,19 +34,6 @@ class Compiled:
 
     def __repr__(self) -> str:
         return f"<compiled {len(self.closed.jaxpr.eqns)} equations>"
-
-
-# Primitives whose output is a fresh array (never a view of an input): a dying input of the
-# same type may lend its buffer to the output (``out=``). Anything else may return a view.
-_FRESH_OUTPUT = {"dot_general", "reduce_sum", "reduce_max", "reduce_min", "reduce_prod",
-                 "concatenate", "index_update", "cumsum", "argsort", "select", "argmax",
-                 "argmin", "jit_call"}  # (compiled code returns arrays of its own: _fresh)
-_VIEW_OUTPUT = {"reshape", "transpose", "broadcast_to", "getitem", "stop_gradient",
-                "convert_element_type"}
-
-# How to call a primitive from generated code, for primitives that want more than their impl
-# with params bound (``jit_call`` calls the nested IR's compiled function directly).
-lowerings: dict[str, Callable[[dict], Callable[..., Any]]] = {}
 
 
 def _fresh(value: Any) -> Any:
@@ -133,7 +104,7 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
     for index, eqn in enumerate(jaxpr.eqns):
         prim = eqn.primitive
         args = [atom(a) for a in eqn.invars]
-        ufunc = _ufunc_of(prim)
+        ufunc = prim.ufunc
         reuse = None
         if ufunc is not None and not eqn.params and eqn.outvars[0].aval.ndim > 0:
             reuse = _reusable_input(eqn, index, last_use, bases, owned, sharers)
@@ -141,21 +112,15 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
         target = ", ".join(outs) if prim.multiple_results else outs[0]
         if prim.multiple_results and len(outs) == 1:
             target += ","
+        expression = None
+        if reuse is None and prim.expression is not None:
+            expression = prim.expression(args, eqn.params, [a.aval for a in eqn.invars])
         if reuse is not None:
             key = f"u_{prim.name}"
             namespace[key] = ufunc
             expr = f"{key}({', '.join(args)}, out={names[reuse]})"
-        elif prim.name == "div" and len(args) == 2:  # (NumPy's semantics for two Python numbers)
-            expr = f"np.true_divide({args[0]}, {args[1]})"
-        elif (prim.name in _INFIX and len(args) == 2) or prim.name == "neg" or (
-                prim.name == "integer_pow" and eqn.params["y"] in (2, 3) and
-                eqn.invars[0].aval.dtype.kind in "fc"):
-            if prim.name == "neg":
-                expr = f"-{args[0]}"
-            elif prim.name == "integer_pow":
-                expr = " * ".join([args[0]] * eqn.params["y"])
-            else:
-                expr = f"{args[0]} {_INFIX[prim.name]} {args[1]}"
+        elif expression is not None:
+            expr = expression
             if all(_python_scalar(a) for a in eqn.invars):
                 # Python operators on Python numbers give a Python number; the primitive gives
                 # a NumPy scalar (and later promotions depend on it). Exact for floats.
@@ -163,19 +128,18 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
                 if dtype.kind in "fc":
                     namespace[f"t_{dtype.name}"] = dtype.type
                     expr = f"t_{dtype.name}({expr})"
-                else:  # (integers and bools: add, sub, mul or neg, all ufuncs)
+                else:  # (integers and bools: call the ufunc, which gives NumPy's type)
                     key = f"u_{prim.name}"
                     namespace[key] = ufunc
                     expr = f"{key}({', '.join(args)})"
-        elif ufunc is not None and not eqn.params and prim.name not in _OPERATOR_UFUNCS:
+        elif ufunc is not None and not eqn.params:
             key = f"u_{prim.name}"
             namespace[key] = ufunc
             expr = f"{key}({', '.join(args)})"
         else:
             key = f"p{index}_{prim.name}"
-            lowering = lowerings.get(prim.name)
-            if lowering is not None:
-                namespace[key] = lowering(eqn.params)
+            if prim.lowering is not None:
+                namespace[key] = prim.lowering(eqn.params)
             else:
                 namespace[key] = functools.partial(prim.impl, **eqn.params) if eqn.params \
                     else prim.impl
@@ -188,9 +152,10 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
             if reuse is not None:
                 set_bases(v, bases[reuse])
                 owned.add(v)
-            elif prim.name in _VIEW_OUTPUT or (ufunc is None and prim.name not in _FRESH_OUTPUT):
+            elif prim.output_buffer != "fresh":  # (may be a view of an input)
                 set_bases(v, in_bases)
-                if prim.name == "broadcast_to" or any(a in readonly for a in eqn.invars):
+                if prim.output_buffer == "readonly_view" or any(a in readonly
+                                                                 for a in eqn.invars):
                     readonly.add(v)
             else:
                 set_bases(v, frozenset([v]))

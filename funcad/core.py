@@ -102,16 +102,60 @@ def is_python_scalar(x: Any) -> bool:
 
 
 class Primitive:
-    """An operation every transformation knows by name. Its rules live in tables keyed by the
-    primitive (``impl``/``abstract_eval`` here; VJP rules in ad.py, and so on)."""
+    """An operation every transformation knows by name. Its transformation rules live in
+    tables keyed by the primitive (``funcad.rules``). The attributes below describe it to the
+    IR passes and the code generator, so that neither keeps lists of primitive names:
 
-    __slots__ = ("name", "multiple_results", "impl", "abstract_eval")
+    ``impl``, ``abstract_eval``
+        NumPy implementation; output ``ShapedArray`` from the input ones (same params).
+    ``elementwise``
+        It broadcasts its operands as NumPy does and computes each output element from the
+        operands' elements at that position.
+    ``ufunc``
+        The NumPy ufunc it computes (so it is elementwise), or None.
+    ``expression``
+        ``expression(operand_sources, params, in_avals) -> str | None``: a Python expression
+        that computes the primitive (``"a * b"``: on NumPy scalars, several times faster than
+        a call), or None where there is none. Only for primitives with a ``ufunc``.
+    ``output_buffer``
+        ``"fresh"``: the output never shares memory with an input; ``"view"`` (the default):
+        it may; ``"readonly_view"``: it may, and it may be read-only (``broadcast_to``).
+    ``linear_in``
+        The positions of the operands in which it is jointly linear, the others being fixed
+        (index arrays, a predicate); ``...`` for all of them (variadic primitives); None.
+        Zeros in all of them give a zero.
+    ``multilinear``
+        Linear in each operand separately (``mul``, ``dot_general``): one zero gives a zero.
+    ``identity_elements``
+        ``{position: value}``: an operand equal to ``value`` at ``position`` makes the
+        output the other operand (``x * 1``, ``x + 0``, ``x - 0``).
+    ``copies_elements``
+        Every output element is a copy (possibly converted) of an input element, so an input
+        holding one value repeated gives an output holding it too.
+    ``lowering``
+        ``lowering(params) -> callable`` for generated code, when calling ``impl`` with the
+        params bound is not what it wants (``jit_call`` calls its IR's compiled function).
+    """
+
+    __slots__ = ("name", "multiple_results", "impl", "abstract_eval", "elementwise", "ufunc",
+                 "expression",
+                 "output_buffer", "linear_in", "multilinear", "identity_elements",
+                 "copies_elements", "lowering")
 
     def __init__(self, name: str, multiple_results: bool = False):
         self.name = name
         self.multiple_results = multiple_results
         self.impl: Callable[..., Any] = _missing_rule(name, "impl")
         self.abstract_eval: Callable[..., Any] = _missing_rule(name, "abstract_eval")
+        self.elementwise = False
+        self.ufunc: np.ufunc | None = None
+        self.expression: Callable[..., str | None] | None = None
+        self.output_buffer = "view"
+        self.linear_in: tuple[int, ...] | Any = None
+        self.multilinear = False
+        self.identity_elements: dict[int, Any] = {}
+        self.copies_elements = False
+        self.lowering: Callable[[dict], Callable[..., Any]] | None = None
 
     def def_impl(self, impl: Callable[..., Any]) -> Callable[..., Any]:
         self.impl = impl
@@ -120,6 +164,12 @@ class Primitive:
     def def_abstract_eval(self, rule: Callable[..., Any]) -> Callable[..., Any]:
         self.abstract_eval = rule
         return rule
+
+    def linear_operands(self, num_operands: int) -> tuple[int, ...]:
+        """The positions of the operands it is linear in (``linear_in`` made explicit)."""
+        if self.linear_in is Ellipsis:
+            return tuple(range(num_operands))
+        return tuple(self.linear_in or ())
 
     def bind(self, *args: Any, **params: Any) -> Any:
         """Apply the primitive under whatever interpreter is current."""

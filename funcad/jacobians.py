@@ -15,10 +15,12 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from funcad import tree_util
-from funcad.ad import _check_real_inputs, _normalize_argnums, vjp
+from funcad.ad import check_real_inputs, grad, normalize_argnums, vjp
 from funcad.batching import vmap
 from funcad.core import dtype_of, shape_of
 from funcad.jvp import jvp
+from funcad.primitives.indexing import Slice, getitem
+from funcad.primitives.shape import reshape, transpose
 
 
 def _size(shape: Sequence[int]) -> int:
@@ -45,28 +47,30 @@ def _split_jacobian(stacked: Any, out_shape: tuple[int, ...], in_shapes: list[tu
     """Cut a Jacobian block of one output leaf into one piece per input leaf, each of shape
     out_shape + in_shape. ``stacked`` is (N_in, *out_shape) for jacfwd (basis first) or
     (N_out, *in_shape) pieces are handled by the caller for jacrev."""
-    import funcad.numpy as fnp
-
-    moved = fnp.moveaxis(stacked, 0, -1) if stack_axis_first else stacked
+    if stack_axis_first:  # (the basis axis goes last)
+        ndim = len(shape_of(stacked))
+        moved = transpose(stacked, tuple(range(1, ndim)) + (0,))
+    else:
+        moved = stacked
     if len(in_shapes) == 1:  # one input leaf: the whole block, no slicing
-        return [fnp.reshape(moved, tuple(out_shape) + tuple(in_shapes[0]))]
+        return [reshape(moved, tuple(out_shape) + tuple(in_shapes[0]))]
     pieces = []
     offset = 0
     for in_shape in in_shapes:
         n = _size(in_shape)
-        piece = moved[..., offset:offset + n]
-        pieces.append(fnp.reshape(piece, tuple(out_shape) + tuple(in_shape)))
+        piece = getitem(moved, (Ellipsis, Slice(offset, offset + n, None)))
+        pieces.append(reshape(piece, tuple(out_shape) + tuple(in_shape)))
         offset += n
     return pieces
 
 
 def _split_args(fun, argnums, args, name):
-    nums = _normalize_argnums(argnums, len(args), name)
+    nums = normalize_argnums(argnums, len(args), name)
     diff = [args[i] for i in nums]
     flat, in_tree = tree_util.tree_flatten(diff)
     flat = [x if hasattr(x, "dtype") else np.asarray(x, dtype=float if isinstance(
         x, float) else None) for x in flat]
-    _check_real_inputs(flat, in_tree, nums, name)
+    check_real_inputs(flat, in_tree, nums, name)
 
     def flat_fun(*leaves: Any) -> Any:
         full = list(args)
@@ -119,8 +123,6 @@ def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
     single = isinstance(argnums, (int, np.integer))
 
     def jac_fun(*args: Any) -> Any:
-        import funcad.numpy as fnp
-
         nums, flat, in_tree, flat_fun = _split_args(fun, argnums, args, "jacrev")
         in_shapes = [tuple(shape_of(x)) for x in flat]
         result = vjp(flat_fun, *flat, has_aux=has_aux)
@@ -141,14 +143,14 @@ def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
             return (jac, result[2]) if has_aux else jac
         if len(out_shapes) == 1 and _size(out_shapes[0]) == 1:  # a scalar function: no vmap
             rows = [b[0] for b in basis]
-            per_out = [[fnp.reshape(ct, out_shapes[0] + in_shape)
+            per_out = [[reshape(ct, out_shapes[0] + in_shape)
                         for ct, in_shape in zip(pullback(*rows), in_shapes)]]
             jac = _assemble(per_out, out_tree, in_tree, single)
             return (jac, result[2]) if has_aux else jac
         else:
             cotangents = vmap(pullback)(*basis)  # one (N_out, *in_shape) block per input leaf
         if len(out_shapes) == 1:  # one output leaf: the whole block, no slicing
-            per_out = [[fnp.reshape(ct, out_shapes[0] + in_shape)
+            per_out = [[reshape(ct, out_shapes[0] + in_shape)
                         for ct, in_shape in zip(cotangents, in_shapes)]]
             jac = _assemble(per_out, out_tree, in_tree, single)
             return (jac, result[2]) if has_aux else jac
@@ -158,8 +160,8 @@ def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
             m = _size(out_shape)
             pieces = []
             for ct, in_shape in zip(cotangents, in_shapes):
-                block = ct[offset:offset + m]
-                pieces.append(fnp.reshape(block, out_shape + in_shape))
+                block = getitem(ct, (Slice(offset, offset + m, None),))
+                pieces.append(reshape(block, out_shape + in_shape))
             per_out.append(pieces)
             offset += m
         jac = _assemble(per_out, out_tree, in_tree, single)
@@ -177,7 +179,5 @@ def hessian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
 def hvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
     """Hessian-vector product of a scalar function without forming the Hessian: the
     directional derivative of ``grad(fun)`` along ``tangents`` (forward over reverse)."""
-    from funcad.ad import grad
-
     argnums = 0 if len(primals) == 1 else tuple(range(len(primals)))
     return jvp(grad(fun, argnums), tuple(primals), tuple(tangents))[1]

@@ -2,7 +2,7 @@
 
 The first call with a new signature (pytree structure, shapes and dtypes of the array
 arguments, values of the static arguments) traces the function to an IR with
-``make_jaxpr``'s machinery, optimises it (``funcad.passes`` when available), and compiles it
+``make_jaxpr``'s machinery, optimises it (``funcad.passes``), and compiles it
 to straight-line Python (``funcad.codegen``). Later calls with that signature go straight to
 the compiled function.
 
@@ -25,7 +25,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from funcad import codegen, tree_util
+from funcad import tree_util
+from funcad.ad import vjp
+from funcad.batching import vmap
 from funcad.codegen import Compiled, compile_jaxpr
 from funcad.core import (
     ClosedJaxpr,
@@ -36,8 +38,12 @@ from funcad.core import (
     current_trace,
     eval_jaxpr,
     get_aval,
+    set_current_trace,
 )
-from funcad.tracing import JaxprTrace, set_current_trace
+from funcad.jvp import instantiate_tangent, jvp
+from funcad.passes import optimize
+from funcad.rules import batching_rules, defjvp_all, defvjp_all, float0
+from funcad.tracing import JaxprTrace
 
 logger = logging.getLogger("funcad.jit")
 
@@ -56,6 +62,7 @@ config = _Config()
 # The staged-call primitive.
 
 jit_call_p = Primitive("jit_call", multiple_results=True)
+jit_call_p.output_buffer = "fresh"  # (compiled code returns arrays of its own: see codegen)
 # The compiled function of each IR, while something holds it: a jitted function's cache entry,
 # the generated code of an enclosing IR, or (for IRs only ever run by ``eval_jaxpr``) the few
 # most recently run. Weak, so that dropping a jitted function frees its IR and constants.
@@ -83,7 +90,7 @@ def _jit_call_impl(*args: Any, jaxpr: ClosedJaxpr, name: str) -> list[Any]:
 
 
 # Generated code calls a nested IR's compiled function directly (and so keeps it alive).
-codegen.lowerings["jit_call"] = lambda params: _compiled_for(params["jaxpr"], params["name"])
+jit_call_p.lowering = lambda params: _compiled_for(params["jaxpr"], params["name"])
 
 
 jit_call_p.def_abstract_eval(lambda *avals, jaxpr, name: list(jaxpr.out_avals))
@@ -93,49 +100,29 @@ def _inline(jaxpr: ClosedJaxpr) -> Callable[..., list[Any]]:
     return lambda *args: eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *args)
 
 
-def _jit_call_vjp(g, ans, args, params, in_nodes):
-    from funcad.ad import vjp
-
+def _jit_call_vjp(cotangents, ans, args, params, wanted):
     _, f_vjp = vjp(_inline(params["jaxpr"]), *args)
-    return list(f_vjp(list(g)))
+    return list(f_vjp(list(cotangents)))
 
 
 def _jit_call_jvp(tangents, ans, args, params):
-    from funcad.jvp import _instantiate, jvp
-
-    tangents = [_instantiate(t, a) for t, a in zip(tangents, args)]
+    tangents = [instantiate_tangent(t, a) for t, a in zip(tangents, args)]
     return jvp(_inline(params["jaxpr"]), tuple(args), tuple(tangents))[1]
 
 
 def _jit_call_batch(values, batch_axes, *, jaxpr, name):
-    from funcad.batching import vmap
-
     outs = vmap(_inline(jaxpr), in_axes=tuple(batch_axes))(*values)
     return outs, [0] * len(outs)
 
 
-def _register_rules() -> None:
-    from funcad.ad import defvjp_all
-    from funcad.batching import batching_rules
-    from funcad.jvp import defjvp_all
-
-    defvjp_all(jit_call_p, _jit_call_vjp)
-    defjvp_all(jit_call_p, _jit_call_jvp)
-    batching_rules[jit_call_p] = _jit_call_batch
-
-
-_register_rules()
+# (jit_call's rules interpret its IR with the transformations themselves, so they live here,
+# above the interpreters, rather than with the first-order primitives.)
+defvjp_all(jit_call_p, _jit_call_vjp)
+defjvp_all(jit_call_p, _jit_call_jvp)
+batching_rules[jit_call_p] = _jit_call_batch
 
 # ----------------------------------------------------------------------------------------------
 # The jit wrapper.
-
-
-def _optimize(closed: ClosedJaxpr) -> ClosedJaxpr:
-    try:
-        from funcad.passes import optimize
-    except ImportError:  # (the passes module is optional)
-        return closed
-    return optimize(closed)
 
 
 def _leaf_signature(leaf: Any) -> tuple:
@@ -150,9 +137,6 @@ def _leaf_signature(leaf: Any) -> tuple:
     else:
         raise TypeError(f"an object of type {type(leaf).__name__}")
     return (aval.shape, aval.dtype, aval.weak_type)
-
-
-_FLOAT0 = np.dtype([("float0", np.void, 0)])  # (funcad.float0: zero tangents of integers)
 
 
 class _Entry:
@@ -261,7 +245,7 @@ class Jitted:
         for label, leaf in zip(labels, flat):
             try:
                 dtype = _leaf_signature(leaf)[1]
-                if dtype.kind in "biufc" or dtype == _FLOAT0:
+                if dtype.kind in "biufc" or dtype == float0:
                     continue
                 what = f"an array of dtype {np.result_type(leaf)}"
             except TypeError as err:
@@ -293,7 +277,7 @@ class Jitted:
 
     def _trace_uncollected(self, key, flat, in_tree, static_nums, args, kwargs
                            ) -> tuple[_Entry, ClosedJaxpr]:
-        if any(a[1].kind not in "biufc" and a[1] != _FLOAT0 for a in key[1]):
+        if any(a[1].kind not in "biufc" and a[1] != float0 for a in key[1]):
             raise self._bad_argument(args, kwargs, static_nums, flat)
         self.trace_count += 1
         if config.log_retraces:
@@ -301,7 +285,7 @@ class Jitted:
                            _explain(self._last_key, key))
         closed, out_tree = self._trace_ir(flat, in_tree, static_nums, args, kwargs)
         closed, lifted = _lift_tracer_consts(closed)
-        optimized = _optimize(closed)
+        optimized = optimize(closed)
         compiled = _compiled_for(optimized, getattr(self.fun, "__name__", "jitted"))
         return _Entry(optimized, compiled, out_tree, lifted), closed
 

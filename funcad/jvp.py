@@ -4,8 +4,8 @@ A ``JVPTracer`` carries a primal value and its tangent (``None`` is a symbolic z
 primitive applied to one of them the ``JVPTrace`` computes the primal output with its parent
 trace, then the output tangent from the primitive's JVP rule, also bound under the parent, so
 that any enclosing transformation (``grad``, ``vmap``, ``make_jaxpr``) sees the tangent
-computation too. Derivatives are linear in the tangents, so a rule is one function per
-argument and the contributions of several arguments are added.
+computation too. Rules live in ``funcad.rules.jvp_rules``; a symbolic-zero tangent is never
+materialised unless a rule needs it.
 
 ``linearize`` runs the same interpreter with abstract tangents under a ``JaxprTrace`` that
 folds constants: the primal computation happens once, at trace time, and what is recorded
@@ -19,91 +19,46 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from funcad import tree_util
-from funcad.ad import float0, nondifferentiable
 from funcad.core import (
-    _current_trace,
     EVAL_TRACE,
     Primitive,
     ShapedArray,
     Trace,
     Tracer,
+    _current_trace,
     current_trace,
     dtype_of,
     escaped_tracer_error,
+    eval_jaxpr,
     get_aval,
     set_current_trace,
     shape_of,
 )
-
-# jvp_rules[p] is a tuple with one rule per argument, ``rule(tangent, ans, *args, **params)``
-# giving that argument's contribution to the output tangent (``defjvp``), or one function
-# ``rule(tangents, ans, args, params)`` for all arguments at once (``defjvp_all``; a tangent is
-# None where it is zero).
-jvp_rules: dict[Primitive, tuple | Callable[..., Any]] = {}
-
-
-def defjvp(primitive: Primitive, *arg_rules: Callable[..., Any] | None) -> None:
-    jvp_rules[primitive] = tuple(arg_rules)
-
-
-def defjvp_all(primitive: Primitive, rule: Callable[..., Any]) -> None:
-    jvp_rules[primitive] = rule
+from funcad.primitives.shape import broadcast_to, convert_element_type
+from funcad.rules import (
+    DifferentiationTracer,
+    float0,
+    is_differentiable,
+    jvp_rules,
+    nondifferentiable,
+)
+from funcad.tracing import JaxprTrace
 
 
-def deflinear(primitive: Primitive, *linear_args: int) -> None:
-    """The primitive is linear in the arguments ``linear_args`` (all when none are named) and
-    takes the others as fixed operands: its tangent is the primitive applied to the tangents,
-    with zeros for the linear arguments that have none."""
+class JVPTracer(DifferentiationTracer):
+    """A value being differentiated in forward mode: its primal value (owned by the parent
+    trace) and its tangent (a value of the parent trace, or None for a zero)."""
 
-    def rule(tangents: Sequence[Any], ans: Any, args: Sequence[Any], params: dict) -> Any:
-        linear = linear_args or tuple(range(len(args)))
-        operands = list(args)
-        for i in linear:
-            t = tangents[i]
-            operands[i] = t if t is not None else _zeros_like(args[i])
-        return primitive.bind(*operands, **params)
-
-    jvp_rules[primitive] = rule
-
-
-def _zeros_like(x: Any) -> Any:
-    return _structural_module().zeros(shape_of(x), dtype_of(x))
-
-
-class JVPTracer(Tracer):
-    __slots__ = ("primal", "tangent")
+    __slots__ = ("tangent",)
 
     def __init__(self, trace: JVPTrace, primal: Any, tangent: Any):
         self._trace = trace
         self.primal = primal
         self.tangent = tangent
 
-    @property
-    def aval(self) -> ShapedArray:
-        aval = get_aval(self.primal)
-        return ShapedArray(aval.shape, aval.dtype) if aval.weak_type else aval
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return shape_of(self.primal)
-
-    @property
-    def dtype(self) -> np.dtype:
-        return dtype_of(self.primal)
-
-    def concrete_value(self, operation: str) -> Any:
-        from funcad.ad import concrete_value_of_differentiated
-
-        return concrete_value_of_differentiated(self, operation)
-
     def __repr__(self) -> str:
         return (f"JVPTracer<{self.aval.str_short()}, {self._trace.name}>(primal="
                 f"{self.primal!r}, tangent={self.tangent!r})")
-
-
-def _is_inexact(value: Any) -> bool:
-    dtype = getattr(value, "dtype", None)
-    return dtype is not None and dtype.kind in "fc"
 
 
 class JVPTrace(Trace):
@@ -143,15 +98,7 @@ class JVPTrace(Trace):
                 f"implemented yet.")
         token = _current_trace.set(parent)  # tangents are values of the parent trace
         try:
-            if type(rule) is tuple:
-                tangent_out = None
-                for t, arg_rule in zip(tangents, rule):
-                    if t is None or arg_rule is None:
-                        continue
-                    term = arg_rule(t, out, *primals, **params)
-                    tangent_out = term if tangent_out is None else tangent_out + term
-            else:
-                tangent_out = rule(tangents, out, primals, params)
+            tangent_out = rule(tangents, out, primals, params)
             if primitive.multiple_results:
                 tangent_out = [_fit(t, o) for t, o in zip(tangent_out, out)]
             else:
@@ -161,38 +108,24 @@ class JVPTrace(Trace):
         return _wrap(self, primitive, out, tangent_out)
 
 
-_structural = None
-
-
-def _structural_module() -> Any:
-    """funcad.primitives.structural, imported on first use (it sits above this module)."""
-    global _structural
-    if _structural is None:
-        from funcad.primitives import structural
-
-        _structural = structural
-    return _structural
-
-
 def _fit(tangent: Any, primal: Any) -> Any:
     """Give a tangent its primal's shape and dtype (a broadcast operand's tangent
     contribution may be smaller; mixed-precision products may be wider)."""
-    if tangent is None or not _is_inexact(primal):
+    if tangent is None or not is_differentiable(primal):
         return None
-    structural = _structural_module()
     shape = shape_of(primal)
     if shape_of(tangent) != shape:
-        tangent = structural.broadcast_to(tangent, shape)
+        tangent = broadcast_to(tangent, shape)
     if dtype_of(tangent) != dtype_of(primal):
-        tangent = structural.convert_element_type(tangent, dtype_of(primal))
+        tangent = convert_element_type(tangent, dtype_of(primal))
     return tangent
 
 
 def _wrap(trace: JVPTrace, primitive: Primitive, out: Any, tangent: Any) -> Any:
     if primitive.multiple_results:
         tangents = tangent if tangent is not None else [None] * len(out)
-        return [JVPTracer(trace, o, t) if _is_inexact(o) else o for o, t in zip(out, tangents)]
-    return JVPTracer(trace, out, tangent) if _is_inexact(out) else out
+        return [JVPTracer(trace, o, t) if is_differentiable(o) else o for o, t in zip(out, tangents)]
+    return JVPTracer(trace, out, tangent) if is_differentiable(out) else out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -217,7 +150,7 @@ def _check_tangents(primals_flat: list[Any], tangents_flat: list[Any], primal_tr
         if isinstance(t, (list, tuple)):
             t = np.asarray(t)
         t_aval = get_aval(t)
-        if not _is_inexact(p):
+        if not is_differentiable(p):
             if (t_aval.dtype != float0 and t_aval.dtype != p_aval.dtype) or (
                     t_aval.shape != p_aval.shape):
                 raise ValueError(
@@ -234,8 +167,6 @@ def _check_tangents(primals_flat: list[Any], tangents_flat: list[Any], primal_tr
                 f"{p_aval.str_short()}, got {_describe(t_aval)}.")
         if t_aval.weak_type and t_aval.dtype != p_aval.dtype:
             if isinstance(t, Tracer):  # (e.g. a Python scalar argument of make_jaxpr)
-                from funcad.primitives.structural import convert_element_type
-
                 t = convert_element_type(t, p_aval.dtype)
             else:
                 t = np.asarray(t, p_aval.dtype)
@@ -255,7 +186,9 @@ def _as_value(x: Any) -> Any:
     return np.asarray(x)
 
 
-def _instantiate(tangent: Any, primal: Any) -> Any:
+def instantiate_tangent(tangent: Any, primal: Any) -> Any:
+    """An explicit tangent for ``primal``: zeros for a symbolic zero (None), float0 zeros for
+    an integer or boolean primal, else the tangent itself."""
     dtype = dtype_of(primal)  # (a Python float output is float64: its zero tangent too)
     if dtype.kind not in "fc":
         return np.zeros(shape_of(primal), float0)
@@ -279,7 +212,7 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
     primals_flat = [_as_value(p) for p in primals_flat]
     tangents_flat = _check_tangents(primals_flat, tangents_flat, primal_tree, tangent_tree)
     trace = JVPTrace(current_trace(), "jvp")
-    tracers = [JVPTracer(trace, p, t) if _is_inexact(p) else p
+    tracers = [JVPTracer(trace, p, t) if is_differentiable(p) else p
                for p, t in zip(primals_flat, tangents_flat)]
     try:
         with set_current_trace(trace):
@@ -297,7 +230,7 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
     finally:
         trace.finish()
     primals_out = [p for p, _ in pairs]
-    tangents_out = [_instantiate(t, p) for p, t in pairs]
+    tangents_out = [instantiate_tangent(t, p) for p, t in pairs]
     result_pair = (tree_util.tree_unflatten(out_tree, primals_out),
                    tree_util.tree_unflatten(out_tree, tangents_out))
     return result_pair + (aux,) if has_aux else result_pair
@@ -318,16 +251,13 @@ def _split(value: Any, trace: JVPTrace) -> tuple[Any, Any]:
 def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
     """``(out, f_jvp)``: ``fun(*primals)`` and its linear map ``f_jvp(*tangents)``. The primal
     computation runs once, here; ``f_jvp`` replays only the recorded linear equations."""
-    from funcad.core import eval_jaxpr
-    from funcad.tracing import JaxprTrace
-
     primals_flat, primal_tree = tree_util.tree_flatten(tuple(primals))
     primals_flat = [_as_value(p) for p in primals_flat]
     staging = JaxprTrace(current_trace(), fold_constants=True)
     tangent_inputs = [staging.new_input(ShapedArray(shape_of(p), dtype_of(p)))
                       for p in primals_flat]
     trace = JVPTrace(staging, "linearize")
-    tracers = [JVPTracer(trace, p, t) if _is_inexact(p) else p
+    tracers = [JVPTracer(trace, p, t) if is_differentiable(p) else p
                for p, t in zip(primals_flat, tangent_inputs)]
     try:
         with set_current_trace(trace):
@@ -335,7 +265,7 @@ def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[...
         out_flat, out_tree = tree_util.tree_flatten(out)
         pairs = [_split(o, trace) for o in out_flat]
         with set_current_trace(staging):
-            tangents_out = [_instantiate(t, p) for p, t in pairs]
+            tangents_out = [instantiate_tangent(t, p) for p, t in pairs]
         closed = staging.build([t.var for t in tangent_inputs], tangents_out)
     finally:
         trace.finish()

@@ -10,8 +10,9 @@ from funcad.primitives.elementwise import (  # noqa: F401
     log, log1p, log2, log10, logaddexp, logical_and, logical_not, logical_or, logical_xor, lt,
     max, min, mul, ne, neg, pow, rem, round, select, sign, sin, sinh, sqrt, sub, tan, tanh,
 )
+from funcad.primitives.indexing import concatenate, getitem, index_update  # noqa: F401
 from funcad.primitives.linalg import dot_general  # noqa: F401
-from funcad.primitives.structural import (  # noqa: F401
-    broadcast_to, concatenate, convert_element_type, cumsum, getitem, index_update,
-    reduce_max, reduce_min, reduce_prod, reduce_sum, reshape, stop_gradient, transpose,
+from funcad.primitives.reductions import cumsum, reduce_max, reduce_min, reduce_prod  # noqa: F401
+from funcad.primitives.shape import (  # noqa: F401
+    broadcast_to, convert_element_type, reduce_sum, reshape, stop_gradient, transpose,
 )

@@ -29,8 +29,12 @@ Rules of the game, shared by every pass:
   exactly the same shapes and dtypes; see ``propagate_zeros`` for its one documented
   departure from IEEE arithmetic (``0 * inf`` is ``0``, as with JAX's symbolic zeros).
 
-Per-primitive rewrites live in two tables keyed by primitive, ``simplify_rules`` and
-``zero_rules``, in the style of the other transformations' rule tables.
+The passes know no primitive by name. The generic rewrites follow from each primitive's
+properties (``core.Primitive``: ``identity_elements``, ``linear_in``, ``multilinear``,
+``elementwise``, ``copies_elements``); a primitive's own rewrites (``reshape(reshape(x))``,
+``-(-x)``, ...) live with the primitive, in the tables ``funcad.rules.simplify_rules`` and
+``funcad.rules.zero_rules``. The one primitive this module names is ``broadcast_to`` (with
+``convert_element_type``), which it writes itself: a zero array is ``broadcast_to(0, shape)``.
 """
 
 from __future__ import annotations
@@ -40,28 +44,9 @@ from typing import Any
 
 import numpy as np
 
-from funcad.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Primitive, ShapedArray, Tracer, Var
-from funcad.primitives.elementwise import (
-    ELEMENTWISE_PRIMITIVES,
-    add_p,
-    div_p,
-    integer_pow_p,
-    mul_p,
-    neg_p,
-    select_p,
-    sub_p,
-)
-from funcad.primitives.linalg import dot_general_p
-from funcad.primitives.structural import (
-    broadcast_to_p,
-    concatenate_p,
-    convert_element_type_p,
-    cumsum_p,
-    getitem_p,
-    reduce_sum_p,
-    reshape_p,
-    transpose_p,
-)
+from funcad.core import ClosedJaxpr, Eqn, Jaxpr, Literal, ShapedArray, Tracer, Var
+from funcad.primitives.shape import broadcast_to_p, convert_element_type_p
+from funcad.rules import ZERO, simplify_rules, zero_rules
 
 Atom = Var | Literal
 
@@ -294,12 +279,9 @@ def _is_splat_of(atom: Atom, splats: dict[Var, Any], number: int) -> bool:
     return value is not None and bool(value == number)
 
 
-# Primitives that only move (or retype) elements: a splat input gives a splat output.
-_SPLAT_PRESERVING = (broadcast_to_p, reshape_p, transpose_p, convert_element_type_p)
-
-
 def _note_splat(eqn: Eqn, splats: dict[Var, Any]) -> None:
-    if eqn.primitive not in _SPLAT_PRESERVING:
+    """A primitive that only copies elements turns a splat into a splat."""
+    if not eqn.primitive.copies_elements:
         return
     value = _splat_value(eqn.invars[0], splats)
     if value is not None:
@@ -346,16 +328,15 @@ def _cast_to_output(x: Atom, eqn: Eqn) -> RuleResult:
     return new_eqns
 
 
-def _rewrite(closed: ClosedJaxpr, rules: dict[Primitive, Rule]) -> ClosedJaxpr:
-    """Walk the equations in order, applying ``rules[eqn.primitive]`` to each."""
+def _rewrite(closed: ClosedJaxpr, rule: Rule) -> ClosedJaxpr:
+    """Walk the equations in order, applying ``rule`` to each."""
     splats = _constant_splats(closed)
     producers: dict[Var, Eqn] = {}
     renaming: dict[Var, Atom] = {}
     eqns: list[Eqn] = []
     for eqn in closed.jaxpr.eqns:
         invars = [_rename(a, renaming) for a in eqn.invars]
-        rule = rules.get(eqn.primitive)
-        result = rule(eqn, invars, producers, splats) if rule is not None else None
+        result = rule(eqn, invars, producers, splats)
         if result is not None and not _acceptable(result, eqn):
             result = None
         if type(result) in (Var, Literal):
@@ -370,10 +351,24 @@ def _rewrite(closed: ClosedJaxpr, rules: dict[Primitive, Rule]) -> ClosedJaxpr:
     return _rebuild(closed, eqns, renaming)
 
 
+def _identity(eqn: Eqn, invars: list[Atom], splats: dict[Var, Any], zeros_only: bool,
+              max_equations: int | None) -> RuleResult:
+    """``x op e`` and ``e op x`` for an identity element ``e`` of the primitive (a splat of
+    it): the other operand, as it is, or broadcast to the output's shape or converted to its
+    dtype (in at most ``max_equations`` equations)."""
+    for position, number in eqn.primitive.identity_elements.items():
+        if zeros_only and number != 0:
+            continue
+        if _is_splat_of(invars[position], splats, number):
+            result = _cast_to_output(invars[1 - position], eqn)
+            if result is not None and (max_equations is None or type(result) is not list
+                                       or len(result) <= max_equations):
+                return result
+    return None
+
+
 # ----------------------------------------------------------------------------------------------
 # Removal of trivial operations.
-
-simplify_rules: dict[Primitive, Rule] = {}
 
 
 def simplify(closed: ClosedJaxpr) -> ClosedJaxpr:
@@ -392,24 +387,22 @@ def simplify(closed: ClosedJaxpr) -> ClosedJaxpr:
     ``x + 0 -> x`` turns ``-0.0 + 0.0 = 0.0`` into ``-0.0``; every other rewrite here is exact.
     ``stop_gradient`` is kept: it is the identity on values, but a jaxpr may be evaluated under
     ``grad`` again (``eval_jaxpr`` binds every equation), and there it matters."""
-    return _rewrite(closed, simplify_rules)
+    return _rewrite(closed, _simplify_equation)
 
 
-def _identity_if(*pairs: tuple[int, int]) -> Rule:
-    """A rule for ``x op c`` and ``c op x``: when operand ``position`` is a splat of
-    ``number`` the output is the other operand, as it is, or broadcast to the output's shape
-    or converted to its dtype (one equation at most: a view or a cast is cheaper than the
-    arithmetic); ``pairs`` lists the (position, number) to look for."""
-
-    def rule(eqn, invars, producers, splats):
-        for position, number in pairs:
-            if _is_splat_of(invars[position], splats, number):
-                result = _cast_to_output(invars[1 - position], eqn)
-                if result is not None and (type(result) is not list or len(result) == 1):
-                    return result
-        return None
-
-    return rule
+def _simplify_equation(eqn, invars, producers, splats) -> RuleResult:
+    """The generic rewrites (scalar operands, identity elements), then the primitive's own."""
+    primitive = eqn.primitive
+    operands = _scalar_operands(eqn, invars, splats) if primitive.elementwise else invars
+    result = _identity(eqn, operands, splats, zeros_only=False, max_equations=1)
+    if result is None:
+        own_rule = simplify_rules.get(primitive)
+        result = own_rule(eqn, operands, producers) if own_rule is not None else None
+    if result is not None and _acceptable(result, eqn):
+        return result
+    if any(a is not b for a, b in zip(operands, invars)):
+        return [_with_invars(eqn, operands)]
+    return None
 
 
 def _scalar_operands(eqn: Eqn, invars: list[Atom], splats: dict[Var, Any]) -> list[Atom]:
@@ -431,83 +424,8 @@ def _scalar_operands(eqn: Eqn, invars: list[Atom], splats: dict[Var, Any]) -> li
     return invars
 
 
-def _elementwise_rule(rule: Rule | None) -> Rule:
-    """``rule`` applied after ``_scalar_operands``."""
-
-    def elementwise_rule(eqn, invars, producers, splats):
-        scalar_invars = _scalar_operands(eqn, invars, splats)
-        result = rule(eqn, scalar_invars, producers, splats) if rule is not None else None
-        if result is not None and _acceptable(result, eqn):
-            return result
-        if any(a is not b for a, b in zip(scalar_invars, invars)):
-            return [_with_invars(eqn, scalar_invars)]
-        return None
-
-    return elementwise_rule
-
-
-simplify_rules[mul_p] = _identity_if((1, 1), (0, 1))
-simplify_rules[add_p] = _identity_if((1, 0), (0, 0))
-simplify_rules[sub_p] = _identity_if((1, 0))
-simplify_rules[div_p] = _identity_if((1, 1))
-simplify_rules[integer_pow_p] = lambda eqn, invars, producers, splats: (
-    invars[0] if eqn.params["y"] == 1 else None)
-
-
-def _simplify_neg(eqn, invars, producers, splats):
-    inner = producers.get(invars[0])
-    if inner is not None and inner.primitive is neg_p:
-        return inner.invars[0]  # -(-x) = x
-    return None
-
-
-def _simplify_reshape(eqn, invars, producers, splats):
-    (x,) = invars
-    new_sizes = eqn.params["new_sizes"]
-    inner = producers.get(x)
-    if inner is not None and inner.primitive is reshape_p:
-        x = inner.invars[0]  # reshape(reshape(x)) = reshape(x): only the final shape matters
-    if x.aval.shape == tuple(new_sizes):
-        return x
-    if x is invars[0]:
-        return None
-    return [Eqn(reshape_p, [x], list(eqn.outvars), dict(eqn.params))]
-
-
-def _simplify_transpose(eqn, invars, producers, splats):
-    (x,) = invars
-    permutation = tuple(eqn.params["permutation"])
-    inner = producers.get(x)
-    if inner is not None and inner.primitive is transpose_p:
-        # Output axis i is the inner result's axis permutation[i], which is x's axis
-        # inner_permutation[permutation[i]].
-        inner_permutation = tuple(inner.params["permutation"])
-        permutation = tuple(inner_permutation[p] for p in permutation)
-        x = inner.invars[0]
-    if permutation == tuple(range(len(permutation))):
-        return x
-    if x is invars[0]:
-        return None
-    return [Eqn(transpose_p, [x], list(eqn.outvars), {"permutation": permutation})]
-
-
-simplify_rules[neg_p] = _simplify_neg
-simplify_rules[reshape_p] = _simplify_reshape
-simplify_rules[transpose_p] = _simplify_transpose
-# The output is the input whenever the avals agree (same dtype, same shape, no axes summed):
-# the driver checks exactly that before renaming.
-simplify_rules[convert_element_type_p] = lambda eqn, invars, producers, splats: invars[0]
-simplify_rules[broadcast_to_p] = lambda eqn, invars, producers, splats: invars[0]
-simplify_rules[reduce_sum_p] = lambda eqn, invars, producers, splats: (
-    invars[0] if tuple(eqn.params["axes"]) == () else None)
-for _elementwise in ELEMENTWISE_PRIMITIVES:
-    simplify_rules[_elementwise] = _elementwise_rule(simplify_rules.get(_elementwise))
-
-
 # ----------------------------------------------------------------------------------------------
 # Symbolic zeros.
-
-zero_rules: dict[Primitive, Rule] = {}
 
 
 def propagate_zeros(closed: ClosedJaxpr) -> ClosedJaxpr:
@@ -515,9 +433,9 @@ def propagate_zeros(closed: ClosedJaxpr) -> ClosedJaxpr:
     of those, and every result this pass turns into a zero) through the program:
     ``x + 0 -> x``, ``x - 0 -> x``, ``0 - x -> -x``, ``0 * x -> 0``, ``-0 -> 0``,
     ``0 ** n -> 0`` (n > 0); the sum, reshape, transpose, broadcast, conversion, slice or
-    cumulative sum of a zero is a zero, and so are a ``dot_general`` with a zero operand, a
-    ``select`` between zeros and a concatenation of zeros. A zero of a non-scalar type is written
-    ``broadcast_to(0, shape)``, which costs no memory.
+    cumulative sum of a zero is a zero (any linear map of zeros), and so are a ``dot_general``
+    with a zero operand, a ``select`` between zeros and a concatenation of zeros. A zero of a
+    non-scalar type is written ``broadcast_to(0, shape)``, which costs no memory.
 
     Where ``x + 0`` broadcasts ``x`` or promotes its dtype, ``x`` is converted and broadcast
     instead, which is exact.
@@ -527,7 +445,32 @@ def propagate_zeros(closed: ClosedJaxpr) -> ClosedJaxpr:
     ``+0`` (IEEE would give ``-0.0`` for ``-1.0 * 0.0``). For cotangents this
     is the right answer (a path that carries no derivative contributes nothing), and it is the
     answer ``grad`` itself gives when it skips unused paths."""
-    return _rewrite(closed, zero_rules)
+    return _rewrite(closed, _zero_equation)
+
+
+def _zero_equation(eqn, invars, producers, splats) -> RuleResult:
+    """The primitive's own zero rule, then: zeros through a linear map (or a zero factor of a
+    multilinear one) give a zero, and a zero identity element gives the other operand."""
+    primitive = eqn.primitive
+    if primitive is broadcast_to_p and type(invars[0]) is Literal:
+        return None  # (already the canonical zero, or a broadcast scalar)
+
+    def is_zero(atom: Atom) -> bool:
+        return _is_splat_of(atom, splats, 0)
+
+    own_rule = zero_rules.get(primitive)
+    if own_rule is not None:
+        result = own_rule(eqn, invars, is_zero)
+        if result is ZERO:
+            return _zero_of(eqn)
+        if result is not None:
+            return result
+    linear = primitive.linear_operands(len(invars))
+    if linear and all(is_zero(invars[i]) for i in linear):
+        return _zero_of(eqn)
+    if primitive.multilinear and any(is_zero(a) for a in invars):
+        return _zero_of(eqn)
+    return _identity(eqn, invars, splats, zeros_only=True, max_equations=None)
 
 
 def _zero_of(eqn: Eqn) -> RuleResult:
@@ -539,86 +482,6 @@ def _zero_of(eqn: Eqn) -> RuleResult:
         return None
     zero = _scalar_literal(0, ShapedArray((), out.aval.dtype))
     return [Eqn(broadcast_to_p, [zero], [out], {"shape": out.aval.shape})]
-
-
-def _zero_add(eqn, invars, producers, splats):
-    x, y = invars
-    x_zero, y_zero = _is_splat_of(x, splats, 0), _is_splat_of(y, splats, 0)
-    if x_zero and y_zero:
-        return _zero_of(eqn)
-    if y_zero:
-        return _cast_to_output(x, eqn)
-    if x_zero:
-        return _cast_to_output(y, eqn)
-    return None
-
-
-def _zero_sub(eqn, invars, producers, splats):
-    x, y = invars
-    x_zero, y_zero = _is_splat_of(x, splats, 0), _is_splat_of(y, splats, 0)
-    if x_zero and y_zero:
-        return _zero_of(eqn)
-    if y_zero:
-        return _cast_to_output(x, eqn)
-    if x_zero and y.aval == eqn.outvars[0].aval:
-        return [Eqn(neg_p, [y], list(eqn.outvars), {})]
-    return None
-
-
-def _zero_if_any_zero(eqn, invars, producers, splats):
-    """Products (``mul``, ``dot_general``): a zero factor makes the result zero."""
-    if any(_is_splat_of(a, splats, 0) for a in invars):
-        return _zero_of(eqn)
-    return None
-
-
-def _zero_if_first_zero(eqn, invars, producers, splats):
-    """Linear in the first operand (the others are index arrays, or there are none)."""
-    if _is_splat_of(invars[0], splats, 0):
-        return _zero_of(eqn)
-    return None
-
-
-def _zero_if_all_zero(eqn, invars, producers, splats):
-    if all(_is_splat_of(a, splats, 0) for a in invars):
-        return _zero_of(eqn)
-    return None
-
-
-def _zero_integer_pow(eqn, invars, producers, splats):
-    if eqn.params["y"] > 0 and _is_splat_of(invars[0], splats, 0):
-        return _zero_of(eqn)
-    return None
-
-
-def _zero_select(eqn, invars, producers, splats):
-    _, x, y = invars
-    if _is_splat_of(x, splats, 0) and _is_splat_of(y, splats, 0):
-        return _zero_of(eqn)
-    return None
-
-
-zero_rules[add_p] = _zero_add
-zero_rules[sub_p] = _zero_sub
-zero_rules[mul_p] = _zero_if_any_zero
-zero_rules[dot_general_p] = _zero_if_any_zero
-zero_rules[integer_pow_p] = _zero_integer_pow
-zero_rules[select_p] = _zero_select
-zero_rules[concatenate_p] = _zero_if_all_zero
-for _linear in (neg_p, reduce_sum_p, reshape_p, transpose_p, convert_element_type_p,
-                cumsum_p, getitem_p):
-    zero_rules[_linear] = _zero_if_first_zero
-
-
-def _zero_broadcast(eqn, invars, producers, splats):
-    """``broadcast_to`` of a zero array is a zero; of a literal 0, it already is the
-    canonical zero and stays as it is."""
-    if type(invars[0]) is Literal:
-        return None
-    return _zero_if_first_zero(eqn, invars, producers, splats)
-
-
-zero_rules[broadcast_to_p] = _zero_broadcast
 
 
 # ----------------------------------------------------------------------------------------------

@@ -14,7 +14,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from funcad import tree_util
-from funcad.ad import float0, vjp
+from funcad.ad import vjp
+from funcad.jvp import jvp
+from funcad.rules import float0
 
 _DEFAULT_EPS = {np.dtype(np.float64): 1e-5, np.dtype(np.float32): 1e-2,
                 np.dtype(np.float16): 1e-1}
@@ -121,8 +123,6 @@ def check_jvp(f: Callable[..., Any], args: Sequence[Any], *, eps: float | None =
               rng: np.random.Generator | None = None, label: str = "") -> None:
     """Forward mode against central differences along one random input direction v: the
     whole output tangent is compared elementwise."""
-    from funcad.jvp import jvp
-
     rng = rng if rng is not None else np.random.default_rng(0)
     flat, in_tree = tree_util.tree_flatten(tuple(args))
     flat = [np.asarray(x) for x in flat]
@@ -160,8 +160,6 @@ def check_dot_product(f: Callable[..., Any], args: Sequence[Any], *, atol: float
                       rtol: float | None = None,
                       rng: np.random.Generator | None = None) -> None:
     """The transpose test: for random u, v, <u, jvp(f, x)(v)> == <vjp(f, x)(u), v>."""
-    from funcad.jvp import jvp
-
     rng = rng if rng is not None else np.random.default_rng(0)
     flat, in_tree = tree_util.tree_flatten(tuple(args))
     flat = [np.asarray(x) for x in flat]
@@ -185,8 +183,6 @@ def check_dot_product(f: Callable[..., Any], args: Sequence[Any], *, atol: float
 
 
 def _check_fwd(f, args, order, eps, atol, rtol, rng, level=1) -> None:
-    from funcad.jvp import jvp
-
     check_jvp(f, args, eps=eps, atol=atol, rtol=rtol, rng=rng,
               label=f" (fwd, derivative of order {level})")
     if order > 1:

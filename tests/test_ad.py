@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import funcad
 import funcad.numpy as fnp
-from funcad import ad, core, grad, tree_util, value_and_grad, vjp
+from funcad import ad, core, grad, rules, tree_util, value_and_grad, vjp
 from funcad.core import Tracer
 
 finite_floats = st.floats(min_value=-3.0, max_value=3.0, allow_nan=False, allow_infinity=False)
@@ -433,7 +433,7 @@ def _tagged_sin_impl(x):
 
 tagged_sin_p.def_impl(_tagged_sin_impl)
 tagged_sin_p.def_abstract_eval(lambda x: core.ShapedArray(x.shape, x.dtype))
-ad.defvjp(tagged_sin_p, lambda g, ans, x: g * fnp.cos(x))
+rules.defvjp(tagged_sin_p, lambda g, ans, x: g * fnp.cos(x))
 
 probe_p = core.Primitive("test_probe")
 probe_p.def_impl(lambda x: x)
@@ -446,7 +446,7 @@ def _probe_rule(g, ans, x):
     return g
 
 
-ad.defvjp(probe_p, _probe_rule)
+rules.defvjp(probe_p, _probe_rule)
 
 
 def probed_chain(x):

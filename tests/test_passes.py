@@ -18,7 +18,7 @@ import funcad
 import funcad.numpy as fnp
 from funcad import passes
 from funcad.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Primitive, ShapedArray, Var
-from funcad.primitives.structural import (
+from funcad.primitives.shape import (
     broadcast_to_p,
     convert_element_type_p,
     reduce_sum_p,

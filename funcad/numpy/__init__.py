@@ -21,7 +21,9 @@ import numpy as np
 from funcad.core import Tracer, dtype_of, get_aval, is_python_scalar, shape_of
 from funcad.numpy._array import Array, returns_array, with_at
 from funcad.primitives import elementwise as ew
-from funcad.primitives import structural as st
+from funcad.primitives import indexing as ix
+from funcad.primitives import reductions as red
+from funcad.primitives import shape as sh
 from funcad.primitives.linalg import dot_general
 
 # Dtypes and constants re-exported for convenience (fnp.float32, fnp.pi, ...).
@@ -86,7 +88,7 @@ def astype(x: Any, dtype: Any, copy: bool = True) -> Any:
     x = _arr(x)
     if dtype_of(x) == dtype and not isinstance(x, (int, float, complex, bool)):
         return x
-    return st.convert_element_type(x, dtype)
+    return sh.convert_element_type(x, dtype)
 
 
 def _ndim(x: Any) -> int:
@@ -168,7 +170,7 @@ def _as_ufunc_computes(ufunc: np.ufunc, *args: Any) -> list[Any]:
     args = [_arr(a) for a in args]
     dtype = ew.ufunc_result_dtype(ufunc, tuple(get_aval(a) for a in args))
     return [a if dtype_of(a) == dtype and not is_python_scalar(a)
-            else st.convert_element_type(a, dtype) for a in args]
+            else sh.convert_element_type(a, dtype) for a in args]
 
 
 def fabs(x: Any) -> Any:
@@ -184,7 +186,7 @@ def positive(x: Any) -> Any:
 def square(x: Any) -> Any:
     x = _arr(x)
     if dtype_of(x) == np.bool_:
-        x = st.convert_element_type(x, np.int8)  # numpy.square's loop for booleans
+        x = sh.convert_element_type(x, np.int8)  # numpy.square's loop for booleans
     return ew.integer_pow(x, 2)
 
 
@@ -395,7 +397,7 @@ def _axes(axis: Any, ndim: int, name: str) -> tuple[int, ...]:
 
 def _keep(out: Any, x_shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Any:
     if keepdims:
-        return st.reshape(out, tuple(1 if i in axes else n for i, n in enumerate(x_shape)))
+        return sh.reshape(out, tuple(1 if i in axes else n for i, n in enumerate(x_shape)))
     return out
 
 
@@ -415,7 +417,7 @@ def sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: 
         a = ew.select(_arr(where), a, 0)
     x_shape = shape_of(a)
     axes = _axes(axis, len(x_shape), "sum")
-    result = _keep(st.reduce_sum(a, axes), x_shape, axes, keepdims)
+    result = _keep(sh.reduce_sum(a, axes), x_shape, axes, keepdims)
     return result if initial is None else add(result, initial)
 
 
@@ -429,7 +431,7 @@ def prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
         a = ew.select(_arr(where), a, 1)
     x_shape = shape_of(a)
     axes = _axes(axis, len(x_shape), "prod")
-    result = _keep(st.reduce_prod(a, axes), x_shape, axes, keepdims)
+    result = _keep(red.reduce_prod(a, axes), x_shape, axes, keepdims)
     return result if initial is None else multiply(result, initial)
 
 
@@ -461,8 +463,8 @@ def _chooser(reduce: Any, name: str) -> Any:
     return fn
 
 
-max = _chooser(st.reduce_max, "max")
-min = _chooser(st.reduce_min, "min")
+max = _chooser(red.reduce_max, "max")
+min = _chooser(red.reduce_min, "min")
 amax, amin = max, min
 
 
@@ -521,20 +523,20 @@ def _arg_chooser(primitive: Any, name: str) -> Any:
     return fn
 
 
-argmax = _arg_chooser(st.argmax_p, "argmax")
-argmin = _arg_chooser(st.argmin_p, "argmin")
+argmax = _arg_chooser(red.argmax_p, "argmax")
+argmin = _arg_chooser(red.argmin_p, "argmin")
 
 
 def all(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Any:
     a = _arr(a)
     axes = _axes(axis, _ndim(a), "all")
-    return _keep(st.reduce_and_p.bind(a, axes=axes), shape_of(a), axes, keepdims)
+    return _keep(red.reduce_and_p.bind(a, axes=axes), shape_of(a), axes, keepdims)
 
 
 def any(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Any:
     a = _arr(a)
     axes = _axes(axis, _ndim(a), "any")
-    return _keep(st.reduce_or_p.bind(a, axes=axes), shape_of(a), axes, keepdims)
+    return _keep(red.reduce_or_p.bind(a, axes=axes), shape_of(a), axes, keepdims)
 
 
 def cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
@@ -545,7 +547,7 @@ def cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
     if axis is None:
         a, axis = ravel(a), 0
     (ax,) = _axes(axis, _ndim(a), "cumsum")
-    return st.cumsum(a, ax)
+    return red.cumsum(a, ax)
 
 
 def count_nonzero(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -574,7 +576,7 @@ def reshape(a: Any, shape: Any = None, order: str = "C", *, newshape: Any = None
         shape[shape.index(-1)] = size_ // known
     if int(np.prod(shape, dtype=np.int64)) != size_:
         raise ValueError(f"cannot reshape array of size {size_} into shape {tuple(shape)}")
-    return st.reshape(a, shape)
+    return sh.reshape(a, shape)
 
 
 def ravel(a: Any, order: str = "C") -> Any:
@@ -589,7 +591,7 @@ def transpose(a: Any, axes: Any = None) -> Any:
     axes = _axes(tuple(axes), n, "transpose")
     if len(axes) != n:
         raise ValueError(f"transpose: axes {axes} don't match an array of {n} dimensions")
-    return st.transpose(a, axes)
+    return sh.transpose(a, axes)
 
 
 def matrix_transpose(x: Any) -> Any:
@@ -603,7 +605,7 @@ def swapaxes(a: Any, axis1: int, axis2: int) -> Any:
     (i,), (j,) = _axes(axis1, n, "swapaxes"), _axes(axis2, n, "swapaxes")
     perm = list(range(n))
     perm[i], perm[j] = perm[j], perm[i]
-    return st.transpose(a, perm)
+    return sh.transpose(a, perm)
 
 
 def moveaxis(a: Any, source: Any, destination: Any) -> Any:
@@ -616,7 +618,7 @@ def moveaxis(a: Any, source: Any, destination: Any) -> Any:
     order = [i for i in range(n) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
-    return st.transpose(a, order)
+    return sh.transpose(a, order)
 
 
 def expand_dims(a: Any, axis: Any) -> Any:
@@ -627,7 +629,7 @@ def expand_dims(a: Any, axis: Any) -> Any:
     axes = _axes(axes, out_ndim, "expand_dims")
     it = iter(x_shape)
     new_shape = [1 if i in axes else next(it) for i in range(out_ndim)]
-    return st.reshape(a, new_shape)
+    return sh.reshape(a, new_shape)
 
 
 def squeeze(a: Any, axis: Any = None) -> Any:
@@ -641,13 +643,13 @@ def squeeze(a: Any, axis: Any = None) -> Any:
             if x_shape[i] != 1:
                 raise ValueError(f"squeeze: cannot select an axis to squeeze out which has "
                                  f"size not equal to one (axis {i} has size {x_shape[i]})")
-    return st.reshape(a, [n for i, n in enumerate(x_shape) if i not in axes])
+    return sh.reshape(a, [n for i, n in enumerate(x_shape) if i not in axes])
 
 
 def broadcast_to(array: Any, shape: Any) -> Any:
     if isinstance(shape, (int, np.integer)):
         shape = (shape,)
-    return st.broadcast_to(_arr(array), tuple(shape))
+    return sh.broadcast_to(_arr(array), tuple(shape))
 
 
 def broadcast_arrays(*args: Any) -> list[Any]:
@@ -683,7 +685,7 @@ def concatenate(arrays: Sequence[Any], axis: Any = 0, dtype: Any = None) -> Any:
         arrays = [astype(a, dtype) for a in arrays]
     if len(arrays) == 1:
         return arrays[0]
-    return st.concatenate(arrays, ax)
+    return ix.concatenate(arrays, ax)
 
 
 def stack(arrays: Sequence[Any], axis: int = 0, dtype: Any = None) -> Any:
@@ -697,7 +699,7 @@ def stack(arrays: Sequence[Any], axis: int = 0, dtype: Any = None) -> Any:
     expanded = [expand_dims(a, ax) for a in arrays]
     if dtype is not None:
         expanded = [astype(a, dtype) for a in expanded]
-    return expanded[0] if len(expanded) == 1 else st.concatenate(expanded, ax)
+    return expanded[0] if len(expanded) == 1 else ix.concatenate(expanded, ax)
 
 
 def hstack(tup: Sequence[Any]) -> Any:
@@ -725,17 +727,17 @@ def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
         bounds = [0] + [int(i) for i in indices_or_sections] + [n]
     pieces = []
     for start, stop in zip(bounds[:-1], bounds[1:]):
-        index = (st.Slice(None, None, None),) * ax + (st.Slice(start, stop, None),)
-        pieces.append(st.getitem(ary, index))
+        index = (ix.Slice(None, None, None),) * ax + (ix.Slice(start, stop, None),)
+        pieces.append(ix.getitem(ary, index))
     return pieces
 
 
 def flip(m: Any, axis: Any = None) -> Any:
     m = _arr(m)
     axes = _axes(axis, _ndim(m), "flip")
-    index = tuple(st.Slice(None, None, -1) if i in axes else st.Slice(None, None, None)
+    index = tuple(ix.Slice(None, None, -1) if i in axes else ix.Slice(None, None, None)
                   for i in range(_ndim(m)))
-    return st.getitem(m, index)
+    return ix.getitem(m, index)
 
 
 def tile(a: Any, reps: Any) -> Any:
@@ -797,7 +799,7 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     n = _ndim(a)
     (i,), (j,) = _axes(axis1, n, "diagonal"), _axes(axis2, n, "diagonal")
     rest = [k for k in range(n) if k not in (i, j)]
-    moved = st.transpose(a, rest + [i, j])
+    moved = sh.transpose(a, rest + [i, j])
     rows, cols = shape_of(moved)[-2:]
     start_r, start_c = (0, offset) if offset >= 0 else (-offset, 0)
     length = builtins.max(0, builtins.min(rows - start_r, cols - start_c))
@@ -820,7 +822,7 @@ def diag(v: Any, k: int = 0) -> Any:
     rows = np.arange(shape_of(v)[0]) + builtins.max(0, -k)
     cols = np.arange(shape_of(v)[0]) + builtins.max(0, k)
     out = zeros((n, n), dtype_of(v))
-    return st.index_update(out, v, (st.ArrayIndex(0), st.ArrayIndex(1)), "set", rows, cols)
+    return ix.index_update(out, v, (ix.ArrayIndex(0), ix.ArrayIndex(1)), "set", rows, cols)
 
 
 def triu(m: Any, k: int = 0) -> Any:
@@ -997,7 +999,7 @@ def _normalize_index(index: Any) -> tuple[tuple, list[Any]]:
         if item is None or item is Ellipsis:
             indexer.append(item)
         elif isinstance(item, slice):
-            indexer.append(st.Slice(*(None if v is None else operator.index(v)
+            indexer.append(ix.Slice(*(None if v is None else operator.index(v)
                                       for v in (item.start, item.stop, item.step))))
         elif isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_)):
             indexer.append(int(item))
@@ -1015,10 +1017,10 @@ def _normalize_index(index: Any) -> tuple[tuple, list[Any]]:
                     raise IndexError("funcad does not support a 0-d boolean index (x[True]); "
                                      "use x[None] or where()")
                 for part in np.nonzero(value):
-                    indexer.append(st.ArrayIndex(len(arrays)))
+                    indexer.append(ix.ArrayIndex(len(arrays)))
                     arrays.append(part)
             elif kind in "iu":
-                indexer.append(st.ArrayIndex(len(arrays)))
+                indexer.append(ix.ArrayIndex(len(arrays)))
                 arrays.append(arr)
             else:
                 raise IndexError(
@@ -1029,7 +1031,7 @@ def _normalize_index(index: Any) -> tuple[tuple, list[Any]]:
 
 def _getitem(x: Any, index: Any) -> Any:
     indexer, arrays = _normalize_index(index)
-    return st.getitem(_arr(x), indexer, *arrays)
+    return ix.getitem(_arr(x), indexer, *arrays)
 
 
 class _IndexUpdateRef:
@@ -1043,7 +1045,7 @@ class _IndexUpdateRef:
 
     def _update(self, values: Any, mode: str) -> Any:
         indexer, arrays = _normalize_index(self.index)
-        return with_at(st.index_update(self.array, _arr(values), indexer, mode, *arrays))
+        return with_at(ix.index_update(self.array, _arr(values), indexer, mode, *arrays))
 
     def get(self) -> Any:
         return _getitem(self.array, self.index)

@@ -10,7 +10,9 @@ from typing import Any
 import numpy as np
 
 from funcad.core import dtype_of, shape_of
-from funcad.primitives import structural as st
+from funcad.primitives import indexing as ix
+from funcad.primitives import reductions as red
+from funcad.primitives import shape as sh
 from funcad.primitives.linalg import dot_general
 
 
@@ -60,11 +62,11 @@ def _take_diagonals(x: Any, labels: str) -> tuple[Any, str]:
         first = labels.index(label)
         second = labels.index(label, first + 1)
         rest = [i for i in range(len(labels)) if i not in (first, second)]
-        x = st.transpose(x, rest + [first, second])
+        x = sh.transpose(x, rest + [first, second])
         n = shape_of(x)[-1]
         rows = np.arange(n)
-        indexer = (Ellipsis, st.ArrayIndex(0), st.ArrayIndex(1))
-        x = st.getitem(x, indexer, rows, rows)
+        indexer = (Ellipsis, ix.ArrayIndex(0), ix.ArrayIndex(1))
+        x = ix.getitem(x, indexer, rows, rows)
         labels = "".join(labels[i] for i in rest) + label
     return x, labels
 
@@ -76,13 +78,13 @@ def _drop_broadcast_axes(x: Any, labels: str, sizes: dict[str, int]) -> tuple[An
     keep = [i for i, c in enumerate(labels) if x_shape[i] != 1 or sizes[c] == 1]
     if len(keep) == len(labels):
         return x, labels
-    return st.reshape(x, [x_shape[i] for i in keep]), "".join(labels[i] for i in keep)
+    return sh.reshape(x, [x_shape[i] for i in keep]), "".join(labels[i] for i in keep)
 
 
 def _sum_unneeded(x: Any, labels: str, needed: set[str]) -> tuple[Any, str]:
     axes = tuple(i for i, c in enumerate(labels) if c not in needed)
     if axes:
-        x = st.reduce_sum(x, axes)
+        x = sh.reduce_sum(x, axes)
         labels = "".join(c for c in labels if c in needed)
     return x, labels
 
@@ -133,4 +135,4 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = None, precision: Any
         pairs[0] = _sum_unneeded(*pairs[0], needed_except(0))
     x, labels = pairs[0]
     x, labels = _sum_unneeded(x, labels, set(output))
-    return astype(st.transpose(x, [labels.index(c) for c in output]), dtype)
+    return astype(sh.transpose(x, [labels.index(c) for c in output]), dtype)

@@ -2,7 +2,8 @@
 
 Each primitive is defined in one place: its implementation (the ufunc itself), its shape and
 dtype rule (broadcast shapes; the ufunc's own dtype resolution, so results match NumPy
-exactly), and its VJP rule, written with funcad operations so it can be differentiated again.
+exactly), its VJP rule, written with funcad operations so it can be differentiated again, and
+its properties. The JVP and batching rules of the whole family are derived at the end.
 ``g`` is the cotangent of the output, ``ans`` the output's value.
 """
 
@@ -14,9 +15,25 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from funcad.ad import defnondiff, defvjp, unbroadcast
-from funcad.batching import move_batch_axis
-from funcad.core import Primitive, ShapedArray, dtype_of, shape_of
+from funcad.core import Eqn, Primitive, ShapedArray, dtype_of, shape_of
+from funcad.primitives.shape import (
+    broadcast_to,
+    convert_element_type,
+    move_batch_axis,
+    reshape,
+    unbroadcast,
+)
+from funcad.rules import (
+    ZERO,
+    batching_rules,
+    defjvp,
+    defnondiff,
+    defvjp,
+    nondifferentiable,
+    simplify_rules,
+    vjp_rules,
+    zero_rules,
+)
 
 # ----------------------------------------------------------------------------------------------
 # Shape and dtype rules shared by all ufunc primitives.
@@ -61,6 +78,9 @@ ELEMENTWISE_PRIMITIVES: list[Primitive] = []
 def ufunc_primitive(name: str, ufunc: np.ufunc) -> Primitive:
     primitive = Primitive(name)
     primitive.def_impl(ufunc)
+    primitive.ufunc = ufunc
+    primitive.elementwise = True
+    primitive.output_buffer = "fresh"
     ELEMENTWISE_PRIMITIVES.append(primitive)
 
     def abstract_eval(*avals: ShapedArray) -> ShapedArray:
@@ -129,6 +149,19 @@ _PYTHON_SCALAR_TYPES = (bool, int, float, complex)
 add_p.def_impl(_operator_impl(operator.add, np.add))
 sub_p.def_impl(_operator_impl(operator.sub, np.subtract))
 mul_p.def_impl(_operator_impl(operator.mul, np.multiply))
+# Generated code writes them as Python operators, for the same reason.
+add_p.expression = lambda sources, params, avals: f"{sources[0]} + {sources[1]}"
+sub_p.expression = lambda sources, params, avals: f"{sources[0]} - {sources[1]}"
+mul_p.expression = lambda sources, params, avals: f"{sources[0]} * {sources[1]}"
+neg_p.expression = lambda sources, params, avals: f"-{sources[0]}"
+# Algebra the IR passes use: x + 0 = x, x * 1 = x, ...; zeros through linear maps stay zero.
+add_p.identity_elements = {1: 0, 0: 0}  # (tried in this order)
+sub_p.identity_elements = {1: 0}
+mul_p.identity_elements = {1: 1, 0: 1}
+div_p.identity_elements = {1: 1}
+neg_p.linear_in = (0,)
+add_p.linear_in = sub_p.linear_in = (0, 1)
+mul_p.multilinear = True
 
 # Piecewise-constant results: no derivative (zero almost everywhere), not recorded by grad.
 sign_p = ufunc_primitive("sign", np.sign)
@@ -260,6 +293,9 @@ defvjp(logaddexp_p, lambda g, ans, x, y: unbroadcast(x, mul(g, exp(sub(x, ans)))
 
 select_p = Primitive("select")
 select_p.def_impl(np.where)
+select_p.elementwise = True
+select_p.output_buffer = "fresh"
+select_p.linear_in = (1, 2)  # (for a fixed predicate)
 
 
 @select_p.def_abstract_eval
@@ -277,6 +313,7 @@ defvjp(select_p, None,
        lambda g, ans, cond, x, y: unbroadcast(y, select(cond, 0, g)))
 
 integer_pow_p = Primitive("integer_pow")
+integer_pow_p.elementwise = True
 
 
 @integer_pow_p.def_impl
@@ -307,6 +344,16 @@ def _integer_pow_vjp(g: Any, ans: Any, x: Any, *, y: int) -> Any:
 
 defvjp(integer_pow_p, _integer_pow_vjp)
 
+
+def _integer_pow_expression(sources, params, avals):
+    """x * x and x * x * x: faster than a power on NumPy scalars, and as exact."""
+    if params["y"] in (2, 3) and avals[0].dtype.kind in "fc":
+        return " * ".join([sources[0]] * params["y"])
+    return None
+
+
+integer_pow_p.expression = _integer_pow_expression
+
 ELEMENTWISE_UNARY: dict[str, Callable[[Any], Any]] = {
     name: globals()[name] for name in (
         "neg sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh exp exp2 log log2 "
@@ -330,9 +377,6 @@ ELEMENTWISE_PRIMITIVES.extend([select_p, integer_pow_p])
 
 def _jvp_from_vjp(arg_rule: Callable[..., Any], i: int) -> Callable[..., Any]:
     def jvp_rule(tangent: Any, ans: Any, *args: Any, **params: Any) -> Any:
-        broadcast_to = _structural.broadcast_to
-        convert_element_type = _structural.convert_element_type
-
         # Also promote the argument and its tangent to the output's dtype (as NumPy promotes
         # the operand): otherwise the VJP rule's ``unbroadcast`` would round the tangent of a
         # float32 operand of a float64 result to float32.
@@ -353,8 +397,6 @@ def _jvp_from_vjp(arg_rule: Callable[..., Any], i: int) -> Callable[..., Any]:
 
 def _elementwise_batching_rule(primitive: Primitive) -> Callable[..., Any]:
     def rule(values: Sequence[Any], batch_axes: Sequence[int | None], **params: Any) -> Any:
-        reshape = _structural.reshape
-
         rank = 0  # the rank of one example's output
         size = 0
         for value, axis in zip(values, batch_axes):
@@ -380,20 +422,39 @@ def _elementwise_batching_rule(primitive: Primitive) -> Callable[..., Any]:
 
 
 def _register_forward_and_batching() -> None:
-    from funcad.ad import nondifferentiable, vjp_rules
-    from funcad.batching import batching_rules
-    from funcad.jvp import defjvp
-
     for primitive in ELEMENTWISE_PRIMITIVES:
         batching_rules[primitive] = _elementwise_batching_rule(primitive)
         if primitive in nondifferentiable:
             continue
-        rules = vjp_rules[primitive]
+        rules = vjp_rules[primitive].argument_rules
         defjvp(primitive, *(None if r is None else _jvp_from_vjp(r, i)
                             for i, r in enumerate(rules)))
 
 
 _register_forward_and_batching()
 
-# (imported last: structural builds on this module; the rules above use it only when called)
-from funcad.primitives import structural as _structural  # noqa: E402
+# ----------------------------------------------------------------------------------------------
+# IR rewrites of the family's own (funcad.passes derives the rest from the properties above).
+
+
+def _simplify_neg(eqn, invars, producers):
+    inner = producers.get(invars[0])
+    if inner is not None and inner.primitive is neg_p:
+        return inner.invars[0]  # -(-x) = x
+    return None
+
+
+def _zero_minus(eqn, invars, is_zero):
+    """0 - x = -x."""
+    x, y = invars
+    if is_zero(x) and not is_zero(y) and y.aval == eqn.outvars[0].aval:
+        return [Eqn(neg_p, [y], list(eqn.outvars), {})]
+    return None
+
+
+simplify_rules[neg_p] = _simplify_neg
+simplify_rules[integer_pow_p] = lambda eqn, invars, producers: (
+    invars[0] if eqn.params["y"] == 1 else None)
+zero_rules[sub_p] = _zero_minus
+zero_rules[integer_pow_p] = lambda eqn, invars, is_zero: (
+    ZERO if eqn.params["y"] > 0 and is_zero(invars[0]) else None)

@@ -1,5 +1,7 @@
 """dot_general: every tensor contraction (matmul, dot, tensordot, einsum) is one of these.
 
+Implementation, shape/dtype rule, VJP, JVP (it is bilinear) and batching rule in one place.
+
 ``dimension_numbers = ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))`` names the
 axes summed over and the axes paired elementwise. The output's axes are, in order: the batch
 axes, the remaining ("free") axes of lhs, the free axes of rhs. This is JAX's convention.
@@ -12,10 +14,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from funcad.ad import defvjp, unbroadcast
-from funcad.core import dtype_of, shape_of, Primitive, ShapedArray
+from funcad.core import Primitive, ShapedArray, shape_of
 from funcad.primitives.elementwise import ufunc_result_dtype
-from funcad.primitives.structural import transpose
+from funcad.primitives.shape import batch_size_of, move_batch_axis, transpose, unbroadcast
+from funcad.rules import batching_rules, defjvp, defvjp
 
 DimensionNumbers = tuple[tuple[tuple[int, ...], tuple[int, ...]], tuple[tuple[int, ...], ...]]
 
@@ -26,6 +28,8 @@ def _free_axes(ndim: int, contract: Sequence[int], batch: Sequence[int]) -> list
 
 
 dot_general_p = Primitive("dot_general")
+dot_general_p.output_buffer = "fresh"
+dot_general_p.multilinear = True
 
 
 @dot_general_p.def_impl
@@ -130,9 +134,6 @@ defvjp(dot_general_p, _dot_general_vjp_lhs, _dot_general_vjp_rhs)
 # ----------------------------------------------------------------------------------------------
 # Forward mode (bilinear: one term per argument) and batching (the batch axis becomes one more
 # batch dimension of the contraction, or a free axis when only one operand is batched).
-
-from funcad.batching import batch_size_of, batching_rules, move_batch_axis  # noqa: E402
-from funcad.jvp import defjvp  # noqa: E402
 
 defjvp(dot_general_p,
        lambda t, ans, x, y, *, dimension_numbers: dot_general(t, y, dimension_numbers),

@@ -7,10 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from funcad.ad import defnondiff
 from funcad.core import Primitive, ShapedArray
+from funcad.primitives.shape import batch_axes_to_front
+from funcad.rules import batching_rules, defnondiff
 
 argsort_p = Primitive("argsort")
+argsort_p.output_buffer = "fresh"
 argsort_p.def_impl(lambda x, *, axis, descending: (
     np.flip(np.argsort(np.flip(x, axis), axis=axis, kind="stable"), axis) * -1
     + (np.shape(x)[axis] - 1) if descending else np.argsort(x, axis=axis, kind="stable")))
@@ -23,16 +25,8 @@ def argsort(x: Any, axis: int = -1, descending: bool = False) -> Any:
 
 
 def _batch_argsort(values, batch_axes, *, axis, descending):
-    from funcad.batching import batch_size_of, move_batch_axis
-
-    x = move_batch_axis(values[0], batch_axes[0], 0, batch_size_of(values, batch_axes))
+    (x,) = batch_axes_to_front(values, batch_axes)
     return argsort(x, axis + 1, descending), 0
 
 
-def _register() -> None:
-    from funcad.batching import batching_rules
-
-    batching_rules[argsort_p] = _batch_argsort
-
-
-_register()
+batching_rules[argsort_p] = _batch_argsort

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import funcad.numpy as fnp
-from funcad.primitives.structural import stop_gradient
+from funcad.primitives.shape import stop_gradient
 
 
 def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,

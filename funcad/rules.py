@@ -1,0 +1,205 @@
+"""The rule tables: what each transformation knows about each primitive.
+
+Every transformation is an interpreter that looks a primitive up in its own table. The tables
+live here, below the primitives, so that a primitive's module can register all of its rules in
+one visit, and the interpreters above can read them without either side importing the other.
+
+One signature per table:
+
+``vjp_rules[p](cotangent, ans, args, params, wanted) -> list``
+    The cotangent of each argument (``None`` for a zero), given the output's cotangent
+    (a list of them for a multiple-results primitive), the output ``ans`` and the inputs.
+    ``wanted[i]`` is ``None`` for an argument that needs no cotangent: the rule may skip it.
+    ``defvjp`` builds one from per-argument rules that read like a table of derivatives.
+
+``jvp_rules[p](tangents, ans, args, params) -> tangent``
+    The output's tangent (a list for a multiple-results primitive) from the inputs' tangents,
+    ``None`` where an input's tangent is zero (at least one is not). ``defjvp`` builds one
+    from per-argument contributions, which add; ``deflinear`` for primitives that are linear.
+
+``batching_rules[p](values, batch_axes, **params) -> (out, out_batch_axis)``
+    The result for a whole batch at once; ``batch_axes[i]`` is ``None`` for an argument that
+    is the same for every example, and the rule may answer ``None`` for an output that is.
+
+``simplify_rules[p](eqn, invars, producers)`` and ``zero_rules[p](eqn, invars, is_zero)``
+    The primitive's own IR rewrites for ``funcad.passes``, besides the generic ones the
+    passes derive from its properties (see ``core.Primitive``): None to keep the equation,
+    an atom that is the output, a list of equations computing it, or (zero rules) ``ZERO``.
+    ``producers`` maps a variable to the equation that made it; ``is_zero(atom)`` tells
+    whether an atom is known to hold only zeros.
+
+Rules are written with funcad's own primitives, never raw NumPy, so that the rule of one
+transformation is itself traced by any enclosing one (``grad(grad(f))``, ``jit(grad(f))``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from funcad.core import Primitive, ShapedArray, Tracer, escaped_tracer_error, get_aval
+from funcad.errors import DerivativeDropError
+
+VJPRule = Callable[[Any, Any, Sequence[Any], dict, Sequence[Any]], Sequence[Any]]
+JVPRule = Callable[[Sequence[Any], Any, Sequence[Any], dict], Any]
+BatchingRule = Callable[..., tuple[Any, Any]]
+
+vjp_rules: dict[Primitive, VJPRule] = {}
+jvp_rules: dict[Primitive, JVPRule] = {}
+batching_rules: dict[Primitive, BatchingRule] = {}
+simplify_rules: dict[Primitive, Callable[..., Any]] = {}
+zero_rules: dict[Primitive, Callable[..., Any]] = {}
+
+ZERO = "zero"
+"""What a zero rule returns for "the output is zero" (the passes write the zero)."""
+
+nondifferentiable: set[Primitive] = set()
+"""Primitives whose outputs are piecewise constant (comparisons, ``floor``, ``argmax``...):
+they carry no derivative, so the differentiating interpreters do not even record them."""
+
+# ----------------------------------------------------------------------------------------------
+# What can be differentiated.
+
+float0 = np.dtype([("float0", np.void, 0)])
+"""The dtype of the (empty) cotangent or tangent of an integer or boolean value, as in JAX."""
+
+def is_differentiable(value: Any) -> bool:
+    """Whether a value (array, NumPy scalar or tracer) has a floating or complex dtype, and so
+    a derivative. Python scalars have none here: inputs are converted before they are asked."""
+    dtype = getattr(value, "dtype", None)
+    return dtype is not None and dtype.kind in "fc"
+
+
+# ----------------------------------------------------------------------------------------------
+# Registering rules.
+
+
+def defvjp(primitive: Primitive, *argument_rules: Callable[..., Any] | None) -> None:
+    """Register ``argument_rules[i](cotangent, ans, *args, **params)``: the cotangent of
+    argument i given the output's cotangent. ``None`` marks an argument with no derivative
+    (an integer index, a boolean predicate). Only the rules of wanted arguments are called."""
+    rules = tuple(argument_rules)
+    if len(rules) == 1:
+        (only,) = rules
+
+        def vjp_rule(cotangent, ans, args, params, wanted):
+            return (only(cotangent, ans, *args, **params),)
+    elif len(rules) == 2:  # (the binary operators: the hot path of eager gradients)
+        first, second = rules
+
+        def vjp_rule(cotangent, ans, args, params, wanted):
+            return (None if wanted[0] is None or first is None
+                    else first(cotangent, ans, *args, **params),
+                    None if wanted[1] is None or second is None
+                    else second(cotangent, ans, *args, **params))
+    else:
+        def vjp_rule(cotangent, ans, args, params, wanted):
+            return [None if want is None or rule is None
+                    else rule(cotangent, ans, *args, **params)
+                    for rule, want in zip(rules, wanted)]
+
+    vjp_rule.argument_rules = rules  # (so forward mode can derive JVPs from them)
+    vjp_rules[primitive] = vjp_rule
+
+
+def defvjp_all(primitive: Primitive, rule: VJPRule) -> None:
+    """Register a rule computing the cotangents of all arguments at once (variadic
+    primitives, multiple results, or arguments whose cotangents share work)."""
+    vjp_rules[primitive] = rule
+
+
+def defjvp(primitive: Primitive, *argument_rules: Callable[..., Any] | None) -> None:
+    """Register ``argument_rules[i](tangent, ans, *args, **params)``: argument i's
+    contribution to the output tangent. Derivatives are linear in the tangents, so the
+    contributions of several arguments add. ``None``: the argument has no derivative."""
+    rules = tuple(argument_rules)
+
+    def jvp_rule(tangents, ans, args, params):
+        total = None
+        for tangent, rule in zip(tangents, rules):
+            if tangent is None or rule is None:
+                continue
+            term = rule(tangent, ans, *args, **params)
+            total = term if total is None else total + term
+        return total
+
+    jvp_rules[primitive] = jvp_rule
+
+
+def defjvp_all(primitive: Primitive, rule: JVPRule) -> None:
+    """Register a rule computing the output tangent from all input tangents at once."""
+    jvp_rules[primitive] = rule
+
+
+def deflinear(primitive: Primitive, *linear_args: int) -> None:
+    """The primitive is linear in the arguments ``linear_args`` (all of them when none are
+    named) and takes the others as fixed operands, such as index arrays. Its tangent is the
+    primitive applied to the tangents (zeros for linear arguments that have none); the
+    property ``primitive.linear_in`` also tells the IR passes that zeros map to zero."""
+    primitive.linear_in = linear_args or ...
+
+    def jvp_rule(tangents, ans, args, params):
+        linear = linear_args or range(len(args))
+        operands = list(args)
+        for i in linear:
+            tangent = tangents[i]
+            operands[i] = tangent if tangent is not None else zeros_constant(args[i])
+        return primitive.bind(*operands, **params)
+
+    jvp_rules[primitive] = jvp_rule
+
+
+def defnondiff(*primitives: Primitive) -> None:
+    """Declare primitives whose outputs are piecewise constant (no derivative)."""
+    nondifferentiable.update(primitives)
+
+
+def zeros_constant(like: Any) -> np.ndarray:
+    """A zero with the shape and dtype of ``like``, as a constant (a broadcast NumPy scalar:
+    no memory, and no equation under an enclosing trace)."""
+    aval = get_aval(like)
+    return np.broadcast_to(np.zeros((), aval.dtype), aval.shape)
+
+
+# ----------------------------------------------------------------------------------------------
+# The tracers of the differentiating interpreters (reverse and forward mode) share how they
+# stand for their primal value and how they convert to Python values.
+
+_DROPS_DERIVATIVE = frozenset(
+    ["float()", "complex()", "numpy.asarray() (__array__)", "item()", "tolist()"]
+)
+
+
+class DifferentiationTracer(Tracer):
+    """A value under differentiation, standing for its ``primal`` value (a value of the parent
+    trace). Python conversions: bool/int/index are piecewise constant, so their derivative
+    really is zero and control flow on the concrete primal is fine; float/complex/asarray/item
+    would silently drop a derivative, so they raise DerivativeDropError."""
+
+    __slots__ = ("primal",)
+
+    @property
+    def aval(self) -> ShapedArray:
+        aval = get_aval(self.primal)
+        return ShapedArray(aval.shape, aval.dtype) if aval.weak_type else aval
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        shape = getattr(self.primal, "shape", None)
+        return shape if shape is not None else np.shape(self.primal)
+
+    @property
+    def dtype(self) -> np.dtype:
+        dtype = getattr(self.primal, "dtype", None)
+        return dtype if dtype is not None else get_aval(self.primal).dtype
+
+    def concrete_value(self, operation: str) -> Any:
+        if not self._trace.alive:
+            raise escaped_tracer_error(self)
+        if operation in _DROPS_DERIVATIVE:
+            raise DerivativeDropError(operation, self.aval.str_short(), self._trace.name)
+        primal = self.primal
+        if isinstance(primal, Tracer):
+            return primal.concrete_value(operation)
+        return primal
