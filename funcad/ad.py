@@ -173,12 +173,19 @@ def backward_pass(
             if all(g is None for g in gs):
                 continue
             g = [_zeros_like_value(a) if g is None else g for g, a in zip(gs, ans)]
-        # The rule skips the arguments whose node is None (constants to this trace).
-        for node, cotangent in zip(in_nodes, rule(g, ans, args, params, in_nodes)):
-            if node is None or cotangent is None:
-                continue
-            previous = cotangents.get(node)
-            cotangents[node] = cotangent if previous is None else previous + cotangent
+        if type(rule) is tuple:  # one rule per argument: call only those needed
+            for node, argument_rule in zip(in_nodes, rule):
+                if node is None or argument_rule is None:
+                    continue
+                cotangent = argument_rule(g, ans, *args, **params)
+                previous = cotangents.get(node)
+                cotangents[node] = cotangent if previous is None else previous + cotangent
+        else:  # one rule for all arguments; it skips those whose node is None
+            for node, cotangent in zip(in_nodes, rule(g, ans, args, params, in_nodes)):
+                if node is None or cotangent is None:
+                    continue
+                previous = cotangents.get(node)
+                cotangents[node] = cotangent if previous is None else previous + cotangent
     return [cotangents.get(i) for i in range(num_inputs)]
 
 

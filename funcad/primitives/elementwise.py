@@ -426,7 +426,7 @@ def _register_forward_and_batching() -> None:
         batching_rules[primitive] = _elementwise_batching_rule(primitive)
         if primitive in nondifferentiable:
             continue
-        rules = vjp_rules[primitive].argument_rules
+        rules = vjp_rules[primitive]
         defjvp(primitive, *(None if r is None else _jvp_from_vjp(r, i)
                             for i, r in enumerate(rules)))
 
