@@ -21,6 +21,13 @@ Implementation notes:
 * ``tree_flatten`` sits on the hot path of every ``grad`` call, so node types
   are looked up by exact ``type(x)`` in a cache dict, and the common case of a
   single container of leaves reuses a cached ``PyTreeDef``.
+* Key paths (``tree_flatten_with_path``, ``keystr``, the ``...Key`` classes)
+  name positions in a tree the way JAX does: ``SequenceKey`` for tuple and
+  list children, ``DictKey`` for dict children, ``GetAttrKey`` for namedtuple
+  and dataclass fields, ``FlattenedIndexKey`` for nodes registered without
+  keys.  ``_child_keys`` is the single statement of that rule; structure
+  errors print their paths with it too.  The path functions have their own
+  loop, so ``tree_flatten`` pays nothing for them.
 """
 
 from __future__ import annotations
@@ -33,15 +40,27 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar
 
 __all__ = [
+    "DictKey",
+    "FlattenedIndexKey",
+    "GetAttrKey",
+    "KeyEntry",
+    "KeyPath",
     "PyTreeDef",
+    "SequenceKey",
     "all_leaves",
+    "keystr",
     "register_dataclass",
     "register_pytree_node",
     "register_pytree_node_class",
+    "register_pytree_with_keys",
+    "register_pytree_with_keys_class",
     "tree_all",
     "tree_flatten",
+    "tree_flatten_with_path",
     "tree_leaves",
+    "tree_leaves_with_path",
     "tree_map",
+    "tree_map_with_path",
     "tree_reduce",
     "tree_structure",
     "tree_transpose",
@@ -86,8 +105,10 @@ _BUILTIN_KINDS: dict[type, int] = {
 
 # type -> (flatten_func, unflatten_func) for user-registered node types.
 _custom: dict[type, tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]] = {}
-# type -> child names, used only to print readable paths in error messages.
-_custom_child_names: dict[type, tuple[str, ...]] = {}
+# type -> flatten_with_keys for node types registered with keys.
+_custom_with_keys: dict[type, Callable[[Any], tuple[Iterable[tuple[Any, Any]], Any]]] = {}
+# Dataclass type -> the keys of its children, which depend on the type alone.
+_field_keys: dict[type, tuple[GetAttrKey, ...]] = {}
 # Exact type -> node kind.  Filled lazily; one dict lookup per visited object.
 _kind_cache: dict[type, int] = dict(_BUILTIN_KINDS)
 
@@ -127,6 +148,229 @@ def _sorted_keys(d: dict) -> tuple:
             raise TypeError(
                 f"pytree dict keys must be sortable to define a child order; got keys {list(d)!r}"
             ) from None
+
+
+# ---------------------------------------------------------------------------
+# Key paths
+# ---------------------------------------------------------------------------
+
+# A key path names one position in a tree: the tuple of the keys of the
+# children passed through on the way from the root.  funcad produces the four
+# key classes below; nodes registered with keys may use any hashable objects.
+KeyEntry = Any
+KeyPath = tuple[KeyEntry, ...]
+
+
+class _Key:
+    """Shared behaviour of the key classes: one immutable value, compared by class.
+
+    Equality and hashing are by value within one key class, so ``SequenceKey(0)``
+    and ``FlattenedIndexKey(0)`` differ (they mean different things).
+    """
+
+    __slots__ = ()
+    __match_args__: tuple[str, ...] = ()
+    _salt = ""  # the class name, mixed into hashes
+
+    def _value(self) -> Any:
+        return getattr(self, self.__match_args__[0])
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, type(self)):
+            return NotImplemented
+        return self._value() == other._value()
+
+    def __hash__(self) -> int:
+        return hash((self._salt, self._value()))
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (self._value(),))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.__match_args__[0]}={self._value()!r})"
+
+
+class SequenceKey(_Key):
+    """The key of a tuple or list child: its index.  Prints as ``[0]``."""
+
+    __slots__ = ("idx",)
+    __match_args__ = ("idx",)
+    _salt = "SequenceKey"
+    idx: int
+
+    def __init__(self, idx: int) -> None:
+        object.__setattr__(self, "idx", operator.index(idx))
+
+    def __str__(self) -> str:
+        return f"[{self.idx}]"
+
+
+class DictKey(_Key):
+    """The key of a dict child (``dict``, ``OrderedDict``, ``defaultdict``).
+
+    Prints as ``['a']``: the key's repr in brackets, as code would index it.
+    """
+
+    __slots__ = ("key",)
+    __match_args__ = ("key",)
+    _salt = "DictKey"
+    key: Hashable
+
+    def __init__(self, key: Hashable) -> None:
+        object.__setattr__(self, "key", key)
+
+    def __str__(self) -> str:
+        return f"[{self.key!r}]"
+
+
+class GetAttrKey(_Key):
+    """The key of an attribute child (namedtuple fields, dataclass fields).
+
+    Prints as ``.name``.
+    """
+
+    __slots__ = ("name",)
+    __match_args__ = ("name",)
+    _salt = "GetAttrKey"
+    name: str
+
+    def __init__(self, name: str) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"GetAttrKey: name must be a str, got {name!r}")
+        object.__setattr__(self, "name", name)
+
+    def __str__(self) -> str:
+        return f".{self.name}"
+
+    def __repr__(self) -> str:
+        return f"GetAttrKey(name='{self.name}')"
+
+
+class FlattenedIndexKey(_Key):
+    """The key of a child of a node registered without keys: its position among
+    the children its flatten function returns.  Prints as ``[<flat index 0>]``,
+    which cannot be mistaken for an index into the node itself.
+    """
+
+    __slots__ = ("key",)
+    __match_args__ = ("key",)
+    _salt = "FlattenedIndexKey"
+    key: int
+
+    def __init__(self, key: int) -> None:
+        object.__setattr__(self, "key", operator.index(key))
+
+    def __str__(self) -> str:
+        return f"[<flat index {self.key}>]"
+
+
+_KEY_CLASSES = (SequenceKey, DictKey, GetAttrKey, FlattenedIndexKey)
+
+
+def keystr(keys: KeyPath, *, simple: bool = False, separator: str = "") -> str:
+    """Readable form of a key path: ``['params'][0].w`` by default.
+
+    ``simple=True`` prints each key's bare value (``params``, ``0``, ``w``),
+    shorter but ambiguous (an index and a dict key ``0`` look alike); with
+    ``separator='/'`` that gives ``params/0/w``.  Keys of other types print
+    with ``str``.
+    """
+    if simple:
+        return separator.join(
+            str(k._value()) if isinstance(k, _KEY_CLASSES) else str(k) for k in keys
+        )
+    return separator.join(map(str, keys))
+
+
+_ABSENT = object()  # "the node's value is not known", for _child_keys
+
+
+def _flatten_custom_with_keys(t: type, x: Any) -> tuple[list[Any], list[Any], Any]:
+    """``(keys, children, aux_data)`` of a custom node.
+
+    Nodes registered without keys get ``FlattenedIndexKey`` positions.
+    """
+    with_keys = _custom_with_keys.get(t)
+    if with_keys is None:
+        children, aux = _custom[t][0](x)
+        children = list(children)
+        return [FlattenedIndexKey(j) for j in range(len(children))], children, aux
+    out = with_keys(x)
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise ValueError(
+            f"flatten_with_keys for {t.__name__} must return a (key_child_pairs, aux_data) "
+            f"tuple, got {out!r}"
+        )
+    keys: list[Any] = []
+    children: list[Any] = []
+    for pair in out[0]:
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise ValueError(
+                f"flatten_with_keys for {t.__name__} must give (key, child) pairs, got {pair!r}"
+            )
+        keys.append(pair[0])
+        children.append(pair[1])
+    return keys, children, out[1]
+
+
+def _child_keys(entry: tuple, x: Any = _ABSENT) -> tuple[list[Any], Any]:
+    """Keys of the children of the node ``entry`` and, given its value ``x``, the
+    children themselves (else ``None``).
+
+    This is the one place that says which key each node kind gives its children.
+    Without ``x``, nodes registered with keys (other than dataclasses, whose
+    keys depend on the type alone) fall back to ``FlattenedIndexKey``.
+    """
+    kind, typ, aux, n = entry
+    known = x is not _ABSENT
+    if kind == _TUPLE or kind == _LIST:
+        return [SequenceKey(j) for j in range(n)], (x if known else None)
+    if kind == _NAMEDTUPLE:
+        return [GetAttrKey(f) for f in typ._fields], (x if known else None)
+    if kind == _DICT or kind == _ORDEREDDICT or kind == _DEFAULTDICT:
+        names = aux[1] if kind == _DEFAULTDICT else aux
+        return [DictKey(k) for k in names], ([x[k] for k in names] if known else None)
+    if kind == _NONE or kind == _LEAF:
+        return [], ([] if known else None)
+    if known:
+        keys, children, _ = _flatten_custom_with_keys(typ, x)
+        return keys, children
+    fields = _field_keys.get(typ)
+    if fields is not None:
+        return list(fields), None
+    return [FlattenedIndexKey(j) for j in range(n)], None
+
+
+def _key_path(nodes: tuple, target: int, tree: Any = _ABSENT) -> KeyPath:
+    """Key path of the pre-order entry ``target`` of ``nodes``.
+
+    ``tree``, when given, is a value whose structure matches ``nodes`` at least
+    on the way to ``target``; it supplies the keys of nodes registered with keys.
+    """
+    # Per open node: [entry, its child keys, its children or None, next child index].
+    frames: list[list[Any]] = []
+    for i, entry in enumerate(nodes):
+        while frames and frames[-1][3] >= frames[-1][0][3]:
+            frames.pop()
+        if frames:
+            top = frames[-1]
+            j = top[3]
+            top[3] = j + 1
+            x = top[2][j] if top[2] is not None else _ABSENT
+        else:
+            x = tree
+        if i == target:
+            return tuple(frame[1][frame[3] - 1] for frame in frames)
+        if entry[3]:
+            keys, children = _child_keys(entry, x)
+            frames.append([entry, keys, children, 0])
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 # ---------------------------------------------------------------------------
@@ -264,32 +508,32 @@ class PyTreeDef:
             t = type(x)
             if kind == _TUPLE or kind == _LIST or kind == _NAMEDTUPLE:
                 if t is not typ or len(x) != n:
-                    raise _mismatch(self, idx, x)
+                    raise _mismatch(self, idx, x, tree)
                 extend(reversed(x))
             elif kind == _DICT or kind == _DEFAULTDICT:
                 if t is not typ:
-                    raise _mismatch(self, idx, x)
+                    raise _mismatch(self, idx, x, tree)
                 keys = aux if kind == _DICT else aux[1]
                 if len(x) != n or _sorted_keys(x) != keys:
-                    raise _mismatch(self, idx, x)
+                    raise _mismatch(self, idx, x, tree)
                 extend([x[key] for key in reversed(keys)])
             elif kind == _NONE:
                 if x is not None:
-                    raise _mismatch(self, idx, x)
+                    raise _mismatch(self, idx, x, tree)
             elif kind == _ORDEREDDICT:
                 if t is not typ or tuple(x) != aux:
-                    raise _mismatch(self, idx, x)
+                    raise _mismatch(self, idx, x, tree)
                 extend([x[key] for key in reversed(aux)])
             else:
                 if t is not typ:
-                    raise _mismatch(self, idx, x)
+                    raise _mismatch(self, idx, x, tree)
                 children, x_aux = _custom[t][0](x)
                 children = list(children)
                 if len(children) != n:
-                    raise _mismatch(self, idx, x)
+                    raise _mismatch(self, idx, x, tree)
                 if x_aux != aux:
                     raise _mismatch(
-                        self, idx, x, f"node data differs: expected {aux!r}, got {x_aux!r}"
+                        self, idx, x, tree, f"node data differs: expected {aux!r}, got {x_aux!r}"
                     )
                 children.reverse()
                 extend(children)
@@ -402,36 +646,9 @@ class _StructureMismatch(ValueError):
         self.detail = detail
 
 
-def _child_key(entry: tuple, j: int) -> str:
-    kind, typ, aux, _ = entry
-    if kind == _TUPLE or kind == _LIST:
-        return f"[{j}]"
-    if kind == _NAMEDTUPLE:
-        return f".{typ._fields[j]}"
-    if kind == _DICT or kind == _ORDEREDDICT:
-        return f"[{aux[j]!r}]"
-    if kind == _DEFAULTDICT:
-        return f"[{aux[1][j]!r}]"
-    names = _custom_child_names.get(typ)
-    return f".{names[j]}" if names is not None and j < len(names) else f"[{j}]"
-
-
-def _path_to(nodes: tuple, target: int) -> str:
-    """Key path (like ``[0]['a'].x``) of the pre-order entry ``target``."""
-    frames: list[list[Any]] = []  # [entry, next child index, key path so far]
-    for i, entry in enumerate(nodes):
-        while frames and frames[-1][1] >= frames[-1][0][3]:
-            frames.pop()
-        path = ""
-        if frames:
-            top = frames[-1]
-            path = top[2] + _child_key(top[0], top[1])
-            top[1] += 1
-        if i == target:
-            return path
-        if entry[3]:
-            frames.append([entry, 0, path])
-    raise AssertionError("unreachable")  # pragma: no cover
+def _path_to(nodes: tuple, target: int, tree: Any = _ABSENT) -> str:
+    """Readable key path (like ``[0]['a'].x``) of the pre-order entry ``target``."""
+    return keystr(_key_path(nodes, target, tree))
 
 
 def _describe_expected(entry: tuple) -> str:
@@ -463,12 +680,13 @@ def _describe_value(x: Any) -> str:
 
 
 def _mismatch(
-    treedef: PyTreeDef, idx: int, x: Any, detail: str | None = None
+    treedef: PyTreeDef, idx: int, x: Any, tree: Any, detail: str | None = None
 ) -> _StructureMismatch:
+    """The error for subtree ``x`` of ``tree`` not matching entry ``idx`` of ``treedef``."""
     entry = treedef._nodes[idx]
     if detail is None:
         detail = f"expected {_describe_expected(entry)}, got {_describe_value(x)}"
-    path = _path_to(treedef._nodes, idx) or "<root>"
+    path = _path_to(treedef._nodes, idx, tree) or "<root>"
     return _StructureMismatch(
         f"tree structure mismatch at {path}: {detail} (expected structure {treedef!r})",
         path,
@@ -616,13 +834,120 @@ def tree_map(
         try:
             columns.append(treedef.flatten_up_to(other))
         except _StructureMismatch as e:
-            raise ValueError(
-                f"tree_map: argument {i} does not have the tree structure of argument 0 "
-                f"(at {e.path}: {e.detail}).\n"
-                f"  argument 0: {treedef!r}\n"
-                f"  argument {i}: {tree_structure(other, is_leaf)!r}"
-            ) from None
+            other_def = tree_structure(other, is_leaf)
+            raise _argument_mismatch("tree_map", i, e, treedef, other_def) from None
     return treedef.unflatten([f(*xs) for xs in zip(*columns)])
+
+
+def _argument_mismatch(
+    name: str, i: int, e: _StructureMismatch, first: PyTreeDef, other: PyTreeDef
+) -> ValueError:
+    """The error for extra tree argument ``i`` of a map not matching argument 0."""
+    return ValueError(
+        f"{name}: argument {i} does not have the tree structure of argument 0 "
+        f"(at {e.path}: {e.detail}).\n"
+        f"  argument 0: {first!r}\n"
+        f"  argument {i}: {other!r}"
+    )
+
+
+def tree_flatten_with_path(
+    tree: PyTree, is_leaf: Callable[..., bool] | None = None, is_leaf_takes_path: bool = False
+) -> tuple[list[tuple[KeyPath, Any]], PyTreeDef]:
+    """Like ``tree_flatten``, but pair each leaf with its key path.
+
+    Returns ``([(key_path, leaf), ...], treedef)`` with the leaves and treedef
+    ``tree_flatten`` gives.  With ``is_leaf_takes_path=True``, ``is_leaf`` is
+    called as ``is_leaf(key_path, x)``, so the descent can stop by position.
+    A separate loop from ``tree_flatten``, so that one stays as fast as it is.
+    """
+    kinds = _kind_cache
+    pairs: list[tuple[KeyPath, Any]] = []
+    nodes: list[tuple] = []
+    add_pair = pairs.append
+    add_node = nodes.append
+    path: list[Any] = []  # keys from the root to the node being visited
+    stack: list[tuple[Any, int, Any]] = [(tree, 0, None)]  # (subtree, depth, its key)
+    pop = stack.pop
+    while stack:
+        x, depth, key = pop()
+        if depth:
+            del path[depth - 1 :]
+            path.append(key)
+        if is_leaf is not None and (is_leaf(tuple(path), x) if is_leaf_takes_path else is_leaf(x)):
+            add_pair((tuple(path), x))
+            add_node(_LEAF_ENTRY)
+            continue
+        t = type(x)
+        try:
+            kind = kinds[t]
+        except KeyError:
+            kind = _resolve_kind(t)
+        if kind == _LEAF:
+            add_pair((tuple(path), x))
+            add_node(_LEAF_ENTRY)
+            continue
+        if kind == _TUPLE or kind == _LIST or kind == _NAMEDTUPLE:
+            entry = (kind, t, None, len(x))
+        elif kind == _DICT:
+            keys = _sorted_keys(x)
+            entry = (kind, t, keys, len(keys))
+        elif kind == _NONE:
+            entry = _NONE_ENTRY
+        elif kind == _ORDEREDDICT:
+            keys = tuple(x)
+            entry = (kind, t, keys, len(keys))
+        elif kind == _DEFAULTDICT:
+            keys = _sorted_keys(x)
+            entry = (kind, t, (x.default_factory, keys), len(keys))
+        else:
+            child_keys, children, aux = _flatten_custom_with_keys(t, x)
+            add_node((kind, t, aux, len(children)))
+            below = depth + 1
+            stack.extend(
+                [(children[j], below, child_keys[j]) for j in range(len(children) - 1, -1, -1)]
+            )
+            continue
+        add_node(entry)
+        child_keys, children = _child_keys(entry, x)
+        below = depth + 1
+        stack.extend(
+            [(children[j], below, child_keys[j]) for j in range(len(child_keys) - 1, -1, -1)]
+        )
+    return pairs, _make_treedef(tuple(nodes), len(pairs))
+
+
+def tree_leaves_with_path(
+    tree: PyTree, is_leaf: Callable[..., bool] | None = None, is_leaf_takes_path: bool = False
+) -> list[tuple[KeyPath, Any]]:
+    """``(key_path, leaf)`` for every leaf of ``tree``, in flatten order."""
+    return tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)[0]
+
+
+def tree_map_with_path(
+    f: Callable[..., Any],
+    tree: PyTree,
+    *rest: PyTree,
+    is_leaf: Callable[..., bool] | None = None,
+    is_leaf_takes_path: bool = False,
+) -> PyTree:
+    """Like ``tree_map``, but ``f`` also receives each leaf's key path first:
+    ``f(key_path, leaf, *rest_leaves)``.
+
+    The extra trees follow ``tree_map``'s rule: ``tree``'s structure, or deeper
+    subtrees at its leaf positions.
+    """
+    pairs, treedef = tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)
+    if not rest:
+        return treedef.unflatten([f(p, x) for p, x in pairs])
+    columns = []
+    for i, other in enumerate(rest, 1):
+        try:
+            columns.append(treedef.flatten_up_to(other))
+        except _StructureMismatch as e:
+            other_def = tree_flatten_with_path(other, is_leaf, is_leaf_takes_path)[1]
+            raise _argument_mismatch("tree_map_with_path", i, e, treedef, other_def) from None
+    return treedef.unflatten([f(p, x, *xs) for (p, x), xs in zip(pairs, zip(*columns))])
 
 
 _NO_INITIALIZER = object()
@@ -718,12 +1043,17 @@ def register_pytree_node(
     nodetype: type,
     flatten_func: Callable[[Any], tuple[Iterable[Any], Hashable]],
     unflatten_func: Callable[[Any, Iterable[Any]], Any],
+    flatten_with_keys_func: Callable[[Any], tuple[Iterable[tuple[Any, Any]], Hashable]]
+    | None = None,
 ) -> None:
     """Make instances of exactly ``nodetype`` pytree nodes.
 
     ``flatten_func(x) -> (children, aux_data)``; ``aux_data`` must be hashable
     and comparable, since it becomes part of the ``PyTreeDef``.
     ``unflatten_func(aux_data, children) -> x`` rebuilds the node.
+    ``flatten_with_keys_func``, if given, is ``flatten_func`` with each child
+    paired with its key (see ``register_pytree_with_keys``); without it the
+    key-path functions name the children ``FlattenedIndexKey(i)``.
     Registering the same type twice raises ``ValueError``.
     """
     if not isinstance(nodetype, type):
@@ -735,7 +1065,11 @@ def register_pytree_node(
         )
     if not callable(flatten_func) or not callable(unflatten_func):
         raise TypeError("register_pytree_node: flatten_func and unflatten_func must be callable")
+    if flatten_with_keys_func is not None and not callable(flatten_with_keys_func):
+        raise TypeError("register_pytree_node: flatten_with_keys_func must be callable")
     _custom[nodetype] = (flatten_func, unflatten_func)
+    if flatten_with_keys_func is not None:
+        _custom_with_keys[nodetype] = flatten_with_keys_func
     _kind_cache[nodetype] = _CUSTOM
 
 
@@ -743,6 +1077,40 @@ def register_pytree_node_class(cls: TypeT) -> TypeT:
     """Class decorator: register ``cls`` using its ``tree_flatten`` method and
     ``tree_unflatten`` classmethod (the JAX convention)."""
     register_pytree_node(cls, operator.methodcaller("tree_flatten"), cls.tree_unflatten)
+    return cls
+
+
+def register_pytree_with_keys(
+    nodetype: type,
+    flatten_with_keys: Callable[[Any], tuple[Iterable[tuple[Any, Any]], Hashable]],
+    unflatten_func: Callable[[Any, Iterable[Any]], Any],
+    flatten_func: Callable[[Any], tuple[Iterable[Any], Hashable]] | None = None,
+) -> None:
+    """Register ``nodetype`` with named children, so key paths say what they are.
+
+    ``flatten_with_keys(x) -> ([(key, child), ...], aux_data)``; the keys show
+    up in ``tree_flatten_with_path`` and friends.  ``flatten_func``, if given,
+    must return the same children in the same order and the same aux data; it
+    only saves building the keys in ``tree_flatten`` (which otherwise drops
+    them from ``flatten_with_keys``'s answer).
+    """
+    if flatten_func is None:
+
+        def flatten_func(x: Any) -> tuple[list[Any], Any]:
+            pairs, aux = flatten_with_keys(x)
+            return [child for _, child in pairs], aux
+
+    register_pytree_node(nodetype, flatten_func, unflatten_func, flatten_with_keys)
+
+
+def register_pytree_with_keys_class(cls: TypeT) -> TypeT:
+    """Class decorator: register ``cls`` using its ``tree_flatten_with_keys``
+    method and ``tree_unflatten`` classmethod, and its ``tree_flatten`` method
+    too if it has one."""
+    flatten_func = operator.methodcaller("tree_flatten") if hasattr(cls, "tree_flatten") else None
+    register_pytree_with_keys(
+        cls, operator.methodcaller("tree_flatten_with_keys"), cls.tree_unflatten, flatten_func
+    )
     return cls
 
 
@@ -798,16 +1166,22 @@ def register_dataclass(
             f"must together name exactly the init fields {init_names} of {nodetype.__name__}"
         )
 
+    keys = tuple(GetAttrKey(n) for n in data)
+
     def flatten(x: Any) -> tuple[list[Any], tuple]:
         return [getattr(x, n) for n in data], tuple(getattr(x, n) for n in meta)
+
+    def flatten_with_keys(x: Any) -> tuple[list[tuple[GetAttrKey, Any]], tuple]:
+        children = [(k, getattr(x, n)) for k, n in zip(keys, data)]
+        return children, tuple(getattr(x, n) for n in meta)
 
     def unflatten(aux: tuple, children: Iterable[Any]) -> Any:
         kwargs = dict(zip(meta, aux))
         kwargs.update(zip(data, children))
         return nodetype(**kwargs)
 
-    register_pytree_node(nodetype, flatten, unflatten)
-    _custom_child_names[nodetype] = data
+    register_pytree_node(nodetype, flatten, unflatten, flatten_with_keys)
+    _field_keys[nodetype] = keys
     return nodetype
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import pickle
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 import pytest
@@ -14,15 +14,26 @@ from hypothesis import strategies as st
 
 from funcad import tree_util as tu
 from funcad.tree_util import (
+    DictKey,
+    FlattenedIndexKey,
+    GetAttrKey,
+    KeyPath,
     PyTreeDef,
+    SequenceKey,
     all_leaves,
+    keystr,
     register_dataclass,
     register_pytree_node,
     register_pytree_node_class,
+    register_pytree_with_keys,
+    register_pytree_with_keys_class,
     tree_all,
     tree_flatten,
+    tree_flatten_with_path,
     tree_leaves,
+    tree_leaves_with_path,
     tree_map,
+    tree_map_with_path,
     tree_reduce,
     tree_structure,
     tree_transpose,
@@ -734,6 +745,466 @@ def test_broadcast_prefix_not_a_prefix(prefix: Any, full: Any) -> None:
 
 
 # ---------------------------------------------------------------------------
+# Key paths
+# ---------------------------------------------------------------------------
+
+
+KEYS = [SequenceKey(1), DictKey("a"), GetAttrKey("x"), FlattenedIndexKey(1)]
+
+
+def copy_of(key: Any) -> Any:
+    """A new key equal in value, built from the key's one public field."""
+    field = type(key).__match_args__[0]
+    return type(key)(getattr(key, field))
+
+
+@pytest.mark.parametrize(
+    "key, text, representation",
+    [
+        (SequenceKey(1), "[1]", "SequenceKey(idx=1)"),
+        (DictKey("a"), "['a']", "DictKey(key='a')"),
+        (DictKey(1), "[1]", "DictKey(key=1)"),
+        (DictKey(None), "[None]", "DictKey(key=None)"),
+        (DictKey((1, "b")), "[(1, 'b')]", "DictKey(key=(1, 'b'))"),
+        (GetAttrKey("x"), ".x", "GetAttrKey(name='x')"),
+        (FlattenedIndexKey(1), "[<flat index 1>]", "FlattenedIndexKey(key=1)"),
+    ],
+)
+def test_key_str_and_repr(key: Any, text: str, representation: str) -> None:
+    assert str(key) == text
+    assert repr(key) == representation
+
+
+def test_key_fields() -> None:
+    assert SequenceKey(idx=2).idx == 2
+    assert DictKey(key="k").key == "k"
+    assert GetAttrKey(name="n").name == "n"
+    assert FlattenedIndexKey(key=3).key == 3
+    index = SequenceKey(np.int64(4))
+    assert index.idx == 4 and type(index.idx) is int
+
+
+def test_key_equality_and_hash() -> None:
+    for key in KEYS:
+        twin = copy_of(key)
+        assert key == twin
+        assert (key != twin) is False
+        assert hash(key) == hash(twin)
+    assert SequenceKey(1) != SequenceKey(2)
+    assert DictKey("a") != DictKey("b")
+    assert GetAttrKey("x") != GetAttrKey("y")
+    # Different key classes never compare equal, even with equal values.
+    assert SequenceKey(1) != FlattenedIndexKey(1)
+    assert hash(SequenceKey(1)) != hash(FlattenedIndexKey(1))
+    assert DictKey("x") != GetAttrKey("x")
+    assert SequenceKey(1) != 1 and DictKey("a") != "a"
+    # Dict keys compare like the keys they hold.
+    assert DictKey(1) == DictKey(1.0)
+    assert len({*KEYS, *map(copy_of, KEYS)}) == len(KEYS)
+
+
+def test_keys_are_frozen() -> None:
+    for key in KEYS:
+        field = type(key).__match_args__[0]
+        with pytest.raises(AttributeError):
+            setattr(key, field, 5)
+        with pytest.raises(AttributeError):
+            key.other = 5  # type: ignore[attr-defined]
+        with pytest.raises(AttributeError):
+            delattr(key, field)
+
+
+def test_key_constructors_check_types() -> None:
+    with pytest.raises(TypeError):
+        SequenceKey("a")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        SequenceKey(1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        GetAttrKey(1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        FlattenedIndexKey(1.5)  # type: ignore[arg-type]
+
+
+def test_keys_pickle_and_match() -> None:
+    for key in KEYS:
+        again = pickle.loads(pickle.dumps(key))
+        assert again == key and type(again) is type(key)
+    found = []
+    for key in KEYS:
+        match key:
+            case SequenceKey(idx=i):
+                found.append(("seq", i))
+            case DictKey(key=k):
+                found.append(("dict", k))
+            case GetAttrKey(name):
+                found.append(("attr", name))
+            case FlattenedIndexKey(i):
+                found.append(("flat", i))
+    assert found == [("seq", 1), ("dict", "a"), ("attr", "x"), ("flat", 1)]
+
+
+def test_flatten_with_path_jax_examples() -> None:
+    pairs, treedef = tree_flatten_with_path([1, {"x": 3}])
+    assert pairs == [((SequenceKey(0),), 1), ((SequenceKey(1), DictKey("x")), 3)]
+    assert repr(treedef) == "PyTreeDef([*, {'x': *}])"
+    assert tree_leaves_with_path([1, {"x": 3}]) == pairs
+    assert tree_map_with_path(lambda path, x: x + path[0].idx, [1, 2, 3]) == [1, 3, 5]
+
+
+def paths(tree: Any, **kw: Any) -> list[str]:
+    return [keystr(p) for p, _ in tree_flatten_with_path(tree, **kw)[0]]
+
+
+@pytest.mark.parametrize(
+    "tree, expected",
+    [
+        (5, [""]),
+        ((1, [2, 3]), ["[0]", "[1][0]", "[1][1]"]),
+        ({"b": 1, "a": {"d": 2, "c": 3}}, ["['a']['c']", "['a']['d']", "['b']"]),
+        ({2: "x", 1: "y"}, ["[1]", "[2]"]),
+        (collections.OrderedDict([("q", 1), ("b", 2)]), ["['q']", "['b']"]),
+        (collections.defaultdict(list, {"y": 1, "x": 2}), ["['x']", "['y']"]),
+        (Point(1, (2,)), [".x", ".y[0]"]),
+        ([None, 1, (None,)], ["[1]"]),
+        ({"e": (), "f": {}, "g": 1}, ["['g']"]),
+        (Params(w=1, b=[2], name="s"), [".w", ".b[0]"]),
+        (FrozenState(step=1, value=(2, 3)), [".value[0]", ".value[1]"]),
+        (Box((1, 2), "a"), ["[<flat index 0>][0]", "[<flat index 0>][1]"]),
+        (Pair(1, 2), ["[<flat index 0>]", "[<flat index 1>]"]),
+    ],
+)
+def test_keys_of_each_node_kind(tree: Any, expected: list[str]) -> None:
+    assert paths(tree) == expected
+
+
+def test_key_objects_of_each_node_kind() -> None:
+    tree = {
+        "t": (1,),
+        "o": collections.OrderedDict(z=2),
+        "p": Point(3, None),
+        "box": Box(4, "a"),
+        "dc": Params(5, 6),
+    }
+    got = [p for p, _ in tree_flatten_with_path(tree)[0]]
+    assert got == [
+        (DictKey("box"), FlattenedIndexKey(0)),
+        (DictKey("dc"), GetAttrKey("w")),
+        (DictKey("dc"), GetAttrKey("b")),
+        (DictKey("o"), DictKey("z")),
+        (DictKey("p"), GetAttrKey("x")),
+        (DictKey("t"), SequenceKey(0)),
+    ]
+
+
+def test_flatten_with_path_matches_flatten() -> None:
+    tree = {"a": [1, Point(2, {"k": 3})], "b": Box((4, None), "q"), "c": Params(5, [6])}
+    pairs, treedef = tree_flatten_with_path(tree)
+    leaves, expected = tree_flatten(tree)
+    assert [x for _, x in pairs] == leaves
+    assert treedef == expected and hash(treedef) == hash(expected)
+    assert same(tree_unflatten(treedef, [x for _, x in pairs]), tree)
+    assert tree_flatten_with_path(None) == ([], tree_structure(None))
+
+
+def test_flatten_with_path_is_leaf() -> None:
+    tree = ((1, 2), [3, {4: 4, 5: 5}])
+    got = tree_flatten_with_path(tree, is_leaf=lambda x: isinstance(x, list))[0]
+    assert got == [
+        ((SequenceKey(0), SequenceKey(0)), 1),
+        ((SequenceKey(0), SequenceKey(1)), 2),
+        ((SequenceKey(1),), [3, {4: 4, 5: 5}]),
+    ]
+    # None is offered to is_leaf too, and then kept as a leaf.
+    assert tree_leaves_with_path([None, 1], is_leaf=lambda x: x is None) == [
+        ((SequenceKey(0),), None),
+        ((SequenceKey(1),), 1),
+    ]
+    assert tree_leaves_with_path({"a": 1}, is_leaf=lambda x: True) == [((), {"a": 1})]
+
+
+def test_flatten_with_path_is_leaf_takes_path() -> None:
+    seen: list[KeyPath] = []
+
+    def deep_enough(path: KeyPath, x: Any) -> bool:
+        seen.append(path)
+        return len(path) >= 2
+
+    tree = ((1, 2), [3, {4: 4, 5: 5}])
+    got = tree_flatten_with_path(tree, is_leaf=deep_enough, is_leaf_takes_path=True)[0]
+    assert got == [
+        ((SequenceKey(0), SequenceKey(0)), 1),
+        ((SequenceKey(0), SequenceKey(1)), 2),
+        ((SequenceKey(1), SequenceKey(0)), 3),
+        ((SequenceKey(1), SequenceKey(1)), {4: 4, 5: 5}),
+    ]
+    assert seen[0] == ()
+    out = tree_map_with_path(
+        lambda path, *xs: (path[0].idx, *xs),
+        ((1, 2), [3, 4, 5]),
+        (([3], 0), ([0], 7, [5, 6])),
+        is_leaf=lambda _, x: isinstance(x, list),
+        is_leaf_takes_path=True,
+    )
+    assert out == (((0, 1, [3]), (0, 2, 0)), (1, [3, 4, 5], ([0], 7, [5, 6])))
+
+
+def test_tree_map_with_path() -> None:
+    tree = [{i: i for i in range(10)}]
+    zeros = tree_map_with_path(lambda path, x: x - path[1].key + path[0].idx, tree)
+    assert zeros == [{i: 0 for i in range(10)}]
+    named = tree_map_with_path(lambda path, x: keystr(path), {"a": (1, None), "b": Params(1, 2)})
+    assert named == {"a": ("['a'][0]", None), "b": Params("['b'].w", "['b'].b")}
+
+
+def test_tree_map_with_path_several_trees() -> None:
+    out = tree_map_with_path(
+        lambda path, a, b, c: (keystr(path), a + b + c),
+        {"x": 1, "y": (2, 3)},
+        {"x": 10, "y": (20, 30)},
+        {"x": 100, "y": (200, 300)},
+    )
+    assert out == {"x": ("['x']", 111), "y": (("['y'][0]", 222), ("['y'][1]", 333))}
+    # Like tree_map, later trees may hold whole subtrees at the first tree's leaves.
+    deeper = tree_map_with_path(lambda path, a, b: (path, a, b), (0, 1), ((1, 2), [3]))
+    assert deeper == (((SequenceKey(0),), 0, (1, 2)), ((SequenceKey(1),), 1, [3]))
+
+
+def test_tree_map_with_path_mismatch() -> None:
+    with pytest.raises(ValueError) as info:
+        tree_map_with_path(lambda p, a, b: a, {"w": (1, 2)}, {"w": [1, 2]})
+    msg = str(info.value)
+    assert msg.startswith("tree_map_with_path: argument 1 does not have the tree structure")
+    assert "['w']" in msg
+    assert "PyTreeDef({'w': (*, *)})" in msg and "PyTreeDef({'w': [*, *]})" in msg
+    # The second structure is computed with the same path-taking is_leaf.
+    with pytest.raises(ValueError, match=r"argument 1: PyTreeDef\(\[\(\*, \*\)\]\)"):
+        tree_map_with_path(
+            lambda p, a, b: a,
+            [[1, 2]],
+            [(2, 3)],
+            is_leaf=lambda p, x: len(p) == 2,
+            is_leaf_takes_path=True,
+        )
+
+
+@pytest.mark.parametrize(
+    "keys, plain, simple",
+    [
+        ((), "", ""),
+        ((DictKey("foo"), DictKey("bar"), SequenceKey(0)), "['foo']['bar'][0]", "foo/bar/0"),
+        ((SequenceKey(0), GetAttrKey("bar"), DictKey("cin")), "[0].bar['cin']", "0/bar/cin"),
+        ((DictKey(1), FlattenedIndexKey(2)), "[1][<flat index 2>]", "1/2"),
+        ((DictKey("a"), "x", 3), "['a']x3", "a/x/3"),
+    ],
+)
+def test_keystr(keys: KeyPath, plain: str, simple: str) -> None:
+    assert keystr(keys) == plain
+    assert keystr(keys, simple=True, separator="/") == simple
+    assert keystr(keys, simple=True) == simple.replace("/", "")
+    assert keystr(keys, separator=" ") == " ".join(str(k) for k in keys)
+    with pytest.raises(TypeError):
+        keystr(keys, True)  # type: ignore[misc]
+
+
+def test_keystr_jax_example() -> None:
+    params = {"foo": {"bar": {"baz": 1, "bat": [2, 3]}}}
+    leaves = tree_leaves_with_path(params)
+    assert [keystr(p) for p, _ in leaves] == [
+        "['foo']['bar']['bat'][0]",
+        "['foo']['bar']['bat'][1]",
+        "['foo']['bar']['baz']",
+    ]
+    assert [keystr(p, simple=True, separator="/") for p, _ in leaves] == [
+        "foo/bar/bat/0",
+        "foo/bar/bat/1",
+        "foo/bar/baz",
+    ]
+
+
+class Labelled:
+    """A node registered with keys; counts flatten calls to see which one is used."""
+
+    calls: ClassVar[collections.Counter] = collections.Counter()
+
+    def __init__(self, a: Any, b: Any, tag: str) -> None:
+        self.a, self.b, self.tag = a, b, tag
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Labelled) and (self.a, self.b, self.tag) == (
+            other.a,
+            other.b,
+            other.tag,
+        )
+
+
+def _labelled_with_keys(x: Labelled) -> tuple:
+    Labelled.calls["with_keys"] += 1
+    return [(GetAttrKey("a"), x.a), (DictKey("bee"), x.b)], x.tag
+
+
+register_pytree_with_keys(Labelled, _labelled_with_keys, lambda tag, ch: Labelled(*ch, tag))
+
+
+def test_register_pytree_with_keys_round_trip() -> None:
+    tree = [Labelled(1, (2, [3]), "t")]
+    pairs, treedef = tree_flatten_with_path(tree)
+    assert pairs == [
+        ((SequenceKey(0), GetAttrKey("a")), 1),
+        ((SequenceKey(0), DictKey("bee"), SequenceKey(0)), 2),
+        ((SequenceKey(0), DictKey("bee"), SequenceKey(1), SequenceKey(0)), 3),
+    ]
+    assert [keystr(p) for p, _ in pairs] == ["[0].a", "[0]['bee'][0]", "[0]['bee'][1][0]"]
+    assert repr(treedef) == "PyTreeDef([CustomNode(Labelled['t'], [*, (*, [*])])])"
+    assert treedef == tree_structure(tree)
+    assert tree_unflatten(treedef, [x for _, x in pairs]) == tree
+    # Without a flatten_func, tree_flatten uses flatten_with_keys and drops the keys.
+    before = Labelled.calls["with_keys"]
+    assert tree_leaves(tree) == [1, 2, 3]
+    assert Labelled.calls["with_keys"] == before + 1
+    assert tree_map(lambda x: x * 2, tree) == [Labelled(2, (4, [6]), "t")]
+    with pytest.raises(ValueError, match="Duplicate"):
+        register_pytree_with_keys(Labelled, _labelled_with_keys, lambda tag, ch: None)
+
+
+def test_register_pytree_with_keys_uses_flatten_func() -> None:
+    class Fast:
+        def __init__(self, v: Any) -> None:
+            self.v = v
+
+    used = []
+
+    def with_keys(x: Fast) -> tuple:
+        used.append("with_keys")
+        return [(GetAttrKey("v"), x.v)], None
+
+    def plain(x: Fast) -> tuple:
+        used.append("plain")
+        return [x.v], None
+
+    register_pytree_with_keys(Fast, with_keys, lambda _, ch: Fast(ch[0]), plain)
+    assert tree_leaves(Fast(1)) == [1] and used == ["plain"]
+    assert tree_leaves_with_path(Fast(1)) == [((GetAttrKey("v"),), 1)]
+    assert used == ["plain", "with_keys"]
+
+
+def test_register_pytree_with_keys_class() -> None:
+    @register_pytree_with_keys_class
+    class Special:
+        def __init__(self, x: Any, y: Any) -> None:
+            self.x, self.y = x, y
+
+        def tree_flatten_with_keys(self) -> tuple:
+            return ((GetAttrKey("x"), self.x), (GetAttrKey("y"), self.y)), None
+
+        @classmethod
+        def tree_unflatten(cls, aux: Any, children: Any) -> Special:
+            return cls(*children)
+
+    assert paths(Special(1, [2])) == [".x", ".y[0]"]
+    out = tree_map(lambda v: v + 1, Special(1, [2]))
+    assert isinstance(out, Special) and out.x == 2 and out.y == [3]
+
+    @register_pytree_with_keys_class
+    class WithBoth(Special):
+        def tree_flatten(self) -> tuple:
+            return (self.y, self.x), None  # deliberately different, to see it is used
+
+    assert tree_leaves(WithBoth(1, 2)) == [2, 1]
+    assert tree_leaves_with_path(WithBoth(1, 2)) == [
+        ((GetAttrKey("x"),), 1),
+        ((GetAttrKey("y"),), 2),
+    ]
+
+
+def test_register_pytree_node_with_keys_argument() -> None:
+    class Cell:
+        def __init__(self, v: Any) -> None:
+            self.v = v
+
+    register_pytree_node(
+        Cell,
+        lambda c: ((c.v,), None),
+        lambda _, ch: Cell(ch[0]),
+        lambda c: (((DictKey("value"), c.v),), None),
+    )
+    assert paths([Cell((1, 2))]) == ["[0]['value'][0]", "[0]['value'][1]"]
+    with pytest.raises(TypeError):
+        register_pytree_node(type("Other", (), {}), lambda c: ((), None), lambda a, c: None, 3)
+
+
+def test_malformed_flatten_with_keys() -> None:
+    class Bad:
+        pass
+
+    register_pytree_with_keys(Bad, lambda b: b.answer, lambda _, ch: Bad())
+    bad = Bad()
+    bad.answer = ([1, 2], None)  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match=r"\(key, child\) pairs"):
+        tree_flatten_with_path(bad)
+    bad.answer = [[(SequenceKey(0), 1)], None]  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="key_child_pairs, aux_data"):
+        tree_flatten_with_path(bad)
+
+
+def test_mismatch_paths_use_node_keys() -> None:
+    # Structure errors name positions with the same keys as tree_flatten_with_path.
+    with pytest.raises(ValueError, match=r"at \[0\]\['bee'\]: expected a tuple"):
+        tree_map(lambda a, b: a, [Labelled(1, (2, 3), "t")], [Labelled(1, [2, 3], "t")])
+    with pytest.raises(ValueError, match=r"at \[0\]\[<flat index 0>\]: expected a tuple"):
+        tree_map(lambda a, b: a, [Box((1, 2), "a")], [Box([1, 2], "a")])
+    with pytest.raises(ValueError, match=r"at \['p'\]\.y\[1\]: expected None"):
+        tree_map(lambda a, b: a, {"p": Point(1, (2, None))}, {"p": Point(1, (2, 3))})
+    with pytest.raises(ValueError, match=r"at <root>: expected a list"):
+        tree_map(lambda a, b: a, [1], (1,))
+
+
+def test_deep_key_paths_are_not_recursive() -> None:
+    depth = 5000
+    tree: Any = 1
+    for i in range(depth):
+        tree = [tree] if i % 2 else {"k": tree}
+    [(path, leaf)], treedef = tree_flatten_with_path(tree)
+    assert leaf == 1 and len(path) == depth
+    assert treedef == tree_structure(tree)
+    assert path[0] == SequenceKey(0) and path[-1] == DictKey("k")
+    assert keystr(path).startswith("[0]['k'][0]['k']")
+    doubled = tree_map_with_path(lambda p, x, y: (len(p), x + y), tree, tree)
+    assert tree_leaves(doubled, is_leaf=lambda x: type(x) is tuple) == [(depth, 2)]
+    assert (
+        tree_leaves_with_path(
+            tree, is_leaf=lambda p, x: len(p) == depth // 2, is_leaf_takes_path=True
+        )[0][0]
+        == path[: depth // 2]
+    )
+    wrong = tree_map(lambda x: (x,), tree)  # a tuple where a leaf was: still a prefix
+    assert tree_leaves(tree_map_with_path(lambda p, x, y: y, tree, wrong)) == [1]
+    broken: Any = ("not", "a", "dict")
+    for i in range(1, depth):
+        broken = [broken] if i % 2 else {"k": broken}
+    with pytest.raises(ValueError, match=r"at (\[0\]\['k'\]){2499}\[0\]: expected a dict"):
+        tree_map_with_path(lambda p, x, y: x, tree, broken)
+
+
+def test_new_names_are_exported() -> None:
+    for name in (
+        "SequenceKey",
+        "DictKey",
+        "GetAttrKey",
+        "FlattenedIndexKey",
+        "KeyEntry",
+        "KeyPath",
+        "keystr",
+        "tree_flatten_with_path",
+        "tree_leaves_with_path",
+        "tree_map_with_path",
+        "register_pytree_with_keys",
+        "register_pytree_with_keys_class",
+    ):
+        assert name in tu.__all__ and hasattr(tu, name)
+    assert all(hasattr(tu, name) for name in tu.__all__)
+
+
+# ---------------------------------------------------------------------------
 # Property tests
 # ---------------------------------------------------------------------------
 
@@ -825,3 +1296,54 @@ def test_property_broadcast_prefix(tree: Any) -> None:
     assert len(out) == len(leaves) and all(a is b for a, b in zip(out, leaves))
     assert tu.broadcast_prefix(0, tree) == [0] * len(leaves)
     assert tu.broadcast_prefix(None, tree) == [None] * len(leaves)
+
+
+def follow(tree: Any, path: KeyPath) -> Any:
+    """Walk ``path`` down from ``tree`` the way each key says to."""
+    x = tree
+    for key in path:
+        match key:
+            case SequenceKey(idx=i):
+                x = x[i]
+            case DictKey(key=k):
+                x = x[k]
+            case GetAttrKey(name=name):
+                x = getattr(x, name)
+            case FlattenedIndexKey(key=i):
+                assert type(x) is Box and i == 0  # the only node here without keys
+                x = x.value
+            case _:
+                raise AssertionError(f"unexpected key {key!r}")
+    return x
+
+
+@given(trees)
+def test_property_key_paths(tree: Any) -> None:
+    pairs, treedef = tree_flatten_with_path(tree)
+    leaves = tree_leaves(tree)
+    assert len(pairs) == len(leaves)
+    assert all(x is leaf for (_, x), leaf in zip(pairs, leaves))
+    assert treedef == tree_structure(tree)
+    key_paths = [p for p, _ in pairs]
+    assert len(set(key_paths)) == len(key_paths)
+    assert len({keystr(p) for p in key_paths}) == len(key_paths)
+    assert all(follow(tree, p) is x for p, x in pairs)
+    tagged = tree_map_with_path(lambda p, x: Tag(p), tree)
+    assert tree_structure(tagged) == treedef
+    assert [t.value for t in tree_leaves(tagged)] == key_paths
+    assert same(tree_unflatten(treedef, [x for _, x in pairs]), tree)
+
+
+@given(trees)
+def test_property_key_paths_with_is_leaf(tree: Any) -> None:
+    def is_list(x: Any) -> bool:
+        return isinstance(x, list)
+
+    pairs, treedef = tree_flatten_with_path(tree, is_leaf=is_list)
+    leaves, expected = tree_flatten(tree, is_leaf=is_list)
+    assert treedef == expected
+    assert len(pairs) == len(leaves) and all(x is y for (_, x), y in zip(pairs, leaves))
+    assert all(follow(tree, p) is x for p, x in pairs)
+    # A path-taking is_leaf that stops at depth 2 keeps every path at most that long.
+    shallow = tree_leaves_with_path(tree, is_leaf=lambda p, x: len(p) >= 2, is_leaf_takes_path=True)
+    assert all(len(p) <= 2 and follow(tree, p) is x for p, x in shallow)
