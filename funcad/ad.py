@@ -43,6 +43,12 @@ from funcad.rules import (
     vjp_rules,
 )
 
+__all__ = [
+    "VJPTracer", "VJPTrace", "backward_pass", "check_real_inputs", "normalize_argnums", "vjp",
+    "value_and_grad", "grad",
+]
+
+
 # ----------------------------------------------------------------------------------------------
 # The forward pass: record a tape.
 

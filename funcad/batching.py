@@ -16,11 +16,11 @@ import numpy as np
 
 from funcad import tree_util
 from funcad.core import (
+    CURRENT_TRACE,
     Primitive,
     ShapedArray,
     Trace,
     Tracer,
-    _current_trace,
     current_trace,
     dtype_of,
     escaped_tracer_error,
@@ -30,6 +30,11 @@ from funcad.core import (
 from funcad.errors import ConcretizationTypeError
 from funcad.primitives.shape import move_batch_axis
 from funcad.rules import batching_rules
+
+__all__ = [
+    "BatchTracer", "BatchTrace", "vmap",
+]
+
 
 
 class BatchTracer(Tracer):
@@ -94,11 +99,11 @@ class BatchTrace(Trace):
         if rule is None:
             raise NotImplementedError(
                 f"Batching rule for primitive {primitive.name!r} is not implemented yet.")
-        token = _current_trace.set(parent)  # the rule computes with the parent's values
+        token = CURRENT_TRACE.set(parent)  # the rule computes with the parent's values
         try:
             out, out_axis = rule(values, axes, **params)
         finally:
-            _current_trace.reset(token)
+            CURRENT_TRACE.reset(token)
         if primitive.multiple_results:
             return [o if a is None else BatchTracer(self, o, a) for o, a in zip(out, out_axis)]
         return out if out_axis is None else BatchTracer(self, out, out_axis)
@@ -121,12 +126,7 @@ def _normalize_axis(axis: Any, ndim: int, what: str) -> int | None:
 
 def _leaf_paths(tree: Any, root: str) -> list[str]:
     """Readable key paths of the leaves of ``tree`` (``args[1]['w']``), for error messages."""
-    try:
-        nodes = tree_util.tree_structure(tree)._nodes
-        return [root + tree_util._path_to(nodes, i) for i, entry in enumerate(nodes)
-                if entry[0] == tree_util._LEAF]
-    except (AttributeError, IndexError, AssertionError):  # pragma: no cover (best effort)
-        return [f"{root} leaf {i}" for i in range(len(tree_util.tree_leaves(tree)))]
+    return [root + tree_util.keystr(path) for path, _ in tree_util.tree_leaves_with_path(tree)]
 
 
 def _flat_axes(axes_spec: Any, tree: Any, what: str) -> list[Any]:

@@ -19,6 +19,11 @@ import numpy as np
 
 from funcad.core import ClosedJaxpr, Jaxpr, Literal, Var
 
+__all__ = [
+    "Compiled", "compile_jaxpr",
+]
+
+
 class Compiled:
     """A compiled IR: ``fn(*consts_and_args) -> list of outputs`` and its source text."""
 

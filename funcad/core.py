@@ -27,6 +27,14 @@ import numpy as np
 
 from funcad.errors import ConcretizationTypeError, UnexpectedTracerError
 
+__all__ = [
+    "ShapedArray", "short_dtype_name", "get_aval", "is_python_scalar", "Primitive", "Trace",
+    "EvalTrace", "EVAL_TRACE", "CURRENT_TRACE", "current_trace", "set_current_trace",
+    "escaped_tracer_error", "Tracer", "Var", "Literal", "Eqn", "Jaxpr", "ClosedJaxpr",
+    "eval_jaxpr", "pp_jaxpr", "shape_of", "dtype_of",
+]
+
+
 # ----------------------------------------------------------------------------------------------
 # Abstract values: what is known of an array while tracing (its shape and dtype).
 
@@ -173,7 +181,7 @@ class Primitive:
 
     def bind(self, *args: Any, **params: Any) -> Any:
         """Apply the primitive under whatever interpreter is current."""
-        return _current_trace.get().process(self, args, params)
+        return CURRENT_TRACE.get().process(self, args, params)
 
     def __repr__(self) -> str:
         return self.name
@@ -221,13 +229,15 @@ class EvalTrace(Trace):
 
 
 EVAL_TRACE = EvalTrace(None)
-_current_trace: contextvars.ContextVar[Trace] = contextvars.ContextVar(
+CURRENT_TRACE: contextvars.ContextVar[Trace] = contextvars.ContextVar(
     "funcad_current_trace", default=EVAL_TRACE
 )
+"""The interpreter in charge. ``set_current_trace`` is the readable way to change it; an
+interpreter's per-operation path calls ``CURRENT_TRACE.set``/``.reset`` itself (cheaper)."""
 
 
 def current_trace() -> Trace:
-    return _current_trace.get()
+    return CURRENT_TRACE.get()
 
 
 class set_current_trace:
@@ -239,11 +249,11 @@ class set_current_trace:
         self.trace = trace
 
     def __enter__(self) -> Trace:
-        self.token = _current_trace.set(self.trace)
+        self.token = CURRENT_TRACE.set(self.trace)
         return self.trace
 
     def __exit__(self, *exc: Any) -> None:
-        _current_trace.reset(self.token)
+        CURRENT_TRACE.reset(self.token)
 
 
 def escaped_tracer_error(tracer: Tracer, primitive: Primitive | None = None) -> Exception:

@@ -7,6 +7,12 @@ ValueError), so ``except TypeError`` keeps working.
 
 from __future__ import annotations
 
+__all__ = [
+    "FuncadError", "ConcretizationTypeError", "DerivativeDropError", "UnexpectedTracerError",
+    "NotImplementedForTracerError",
+]
+
+
 
 class FuncadError(Exception):
     """Base class of every error funcad raises on purpose."""

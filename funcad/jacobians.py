@@ -22,6 +22,11 @@ from funcad.jvp import jvp
 from funcad.primitives.indexing import Slice, getitem
 from funcad.primitives.shape import reshape, transpose
 
+__all__ = [
+    "jacfwd", "jacrev", "hessian", "hvp",
+]
+
+
 
 def _size(shape: Sequence[int]) -> int:
     return math.prod(shape)

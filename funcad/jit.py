@@ -45,6 +45,11 @@ from funcad.passes import optimize
 from funcad.rules import batching_rules, defjvp_all, defvjp_all, float0
 from funcad.tracing import JaxprTrace
 
+__all__ = [
+    "config", "jit_call_p", "Lowered", "Jitted", "jit",
+]
+
+
 logger = logging.getLogger("funcad.jit")
 
 

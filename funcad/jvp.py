@@ -20,12 +20,12 @@ import numpy as np
 
 from funcad import tree_util
 from funcad.core import (
+    CURRENT_TRACE,
     EVAL_TRACE,
     Primitive,
     ShapedArray,
     Trace,
     Tracer,
-    _current_trace,
     current_trace,
     dtype_of,
     escaped_tracer_error,
@@ -43,6 +43,11 @@ from funcad.rules import (
     nondifferentiable,
 )
 from funcad.tracing import JaxprTrace
+
+__all__ = [
+    "JVPTracer", "JVPTrace", "instantiate_tangent", "jvp", "linearize",
+]
+
 
 
 class JVPTracer(DifferentiationTracer):
@@ -96,7 +101,7 @@ class JVPTrace(Trace):
             raise NotImplementedError(
                 f"Forward-mode differentiation rule for primitive {primitive.name!r} is not "
                 f"implemented yet.")
-        token = _current_trace.set(parent)  # tangents are values of the parent trace
+        token = CURRENT_TRACE.set(parent)  # tangents are values of the parent trace
         try:
             tangent_out = rule(tangents, out, primals, params)
             if primitive.multiple_results:
@@ -104,7 +109,7 @@ class JVPTrace(Trace):
             else:
                 tangent_out = _fit(tangent_out, out)
         finally:
-            _current_trace.reset(token)
+            CURRENT_TRACE.reset(token)
         return _wrap(self, primitive, out, tangent_out)
 
 

@@ -48,6 +48,13 @@ from funcad.core import ClosedJaxpr, Eqn, Jaxpr, Literal, ShapedArray, Tracer, V
 from funcad.primitives.shape import broadcast_to_p, convert_element_type_p
 from funcad.rules import ZERO, simplify_rules, zero_rules
 
+__all__ = [
+    "dead_code_elimination", "common_subexpression_elimination", "FOLD_MAX_GROWTH",
+    "FOLD_MAX_SIZE", "fold_constants", "simplify", "propagate_zeros", "PASSES", "MAX_ROUNDS",
+    "optimize",
+]
+
+
 Atom = Var | Literal
 
 # ----------------------------------------------------------------------------------------------

@@ -46,6 +46,14 @@ import numpy as np
 from funcad.core import Primitive, ShapedArray, Tracer, escaped_tracer_error, get_aval
 from funcad.errors import DerivativeDropError
 
+__all__ = [
+    "VJPRule", "JVPRule", "BatchingRule", "vjp_rules", "jvp_rules", "batching_rules",
+    "simplify_rules", "zero_rules", "ZERO", "nondifferentiable", "float0", "INEXACT_DTYPES",
+    "is_differentiable", "defvjp", "defvjp_all", "defjvp", "defjvp_all", "deflinear",
+    "defnondiff", "zeros_constant", "DifferentiationTracer",
+]
+
+
 VJPRule = Callable[[Any, Any, Sequence[Any], dict, Sequence[Any]], Sequence[Any]]
 JVPRule = Callable[[Sequence[Any], Any, Sequence[Any], dict], Any]
 BatchingRule = Callable[..., tuple[Any, Any]]

@@ -18,6 +18,11 @@ from funcad.ad import vjp
 from funcad.jvp import jvp
 from funcad.rules import float0
 
+__all__ = [
+    "check_vjp", "check_grads", "check_jvp", "check_dot_product",
+]
+
+
 _DEFAULT_EPS = {np.dtype(np.float64): 1e-5, np.dtype(np.float32): 1e-2,
                 np.dtype(np.float16): 1e-1}
 _DEFAULT_TOL = {np.dtype(np.float64): 1e-5, np.dtype(np.float32): 5e-2,

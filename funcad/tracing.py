@@ -30,6 +30,11 @@ from funcad.core import (
     set_current_trace,
 )
 
+__all__ = [
+    "ShapeDtypeStruct", "JaxprTracer", "JaxprTrace", "trace_to_jaxpr", "make_jaxpr",
+]
+
+
 
 class ShapeDtypeStruct:
     """A stand-in argument that has only a shape and a dtype (for ``make_jaxpr``)."""

@@ -35,6 +35,24 @@ from funcad.rules import (
     zero_rules,
 )
 
+__all__ = [
+    "broadcast_shapes", "ufunc_result_dtype", "ELEMENTWISE_PRIMITIVES", "ufunc_primitive",
+    "neg_p", "sin_p", "cos_p", "tan_p", "asin_p", "acos_p", "atan_p", "sinh_p", "cosh_p",
+    "tanh_p", "asinh_p", "acosh_p", "atanh_p", "exp_p", "exp2_p", "log_p", "log2_p", "log10_p",
+    "log1p_p", "expm1_p", "sqrt_p", "cbrt_p", "abs_p", "add_p", "sub_p", "mul_p", "div_p",
+    "pow_p", "max_p", "min_p", "atan2_p", "rem_p", "logaddexp_p", "sign_p", "floor_p",
+    "ceil_p", "round_p", "floor_divide_p", "eq_p", "ne_p", "lt_p", "le_p", "gt_p", "ge_p",
+    "not_p", "and_p", "or_p", "xor_p", "bitwise_not_p", "bitwise_and_p", "bitwise_or_p",
+    "bitwise_xor_p", "isnan_p", "isinf_p", "isfinite_p", "neg", "sin", "cos", "tan", "asin",
+    "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "exp", "exp2", "log",
+    "log2", "log10", "log1p", "expm1", "sqrt", "cbrt", "abs", "add", "sub", "mul", "div",
+    "pow", "max", "min", "atan2", "rem", "logaddexp", "sign", "floor", "ceil", "round",
+    "floor_divide", "eq", "ne", "lt", "le", "gt", "ge", "logical_not", "logical_and",
+    "logical_or", "logical_xor", "isnan", "isinf", "isfinite", "LOG2", "LOG10", "select_p",
+    "select", "integer_pow_p", "integer_pow", "ELEMENTWISE_UNARY",
+]
+
+
 # ----------------------------------------------------------------------------------------------
 # Shape and dtype rules shared by all ufunc primitives.
 

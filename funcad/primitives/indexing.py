@@ -31,6 +31,12 @@ from funcad.primitives.shape import (
 )
 from funcad.rules import batching_rules, deflinear, defjvp_all, defvjp_all
 
+__all__ = [
+    "Slice", "ArrayIndex", "build_index", "getitem_p", "getitem", "index_update_p",
+    "index_update", "concatenate_p", "concatenate",
+]
+
+
 # ----------------------------------------------------------------------------------------------
 # Index descriptions.
 

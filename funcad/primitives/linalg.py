@@ -19,6 +19,11 @@ from funcad.primitives.elementwise import ufunc_result_dtype
 from funcad.primitives.shape import batch_size_of, move_batch_axis, transpose, unbroadcast
 from funcad.rules import batching_rules, defjvp, defvjp
 
+__all__ = [
+    "dot_general_p", "dot_general",
+]
+
+
 DimensionNumbers = tuple[tuple[tuple[int, ...], tuple[int, ...]], tuple[tuple[int, ...], ...]]
 
 

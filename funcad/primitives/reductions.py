@@ -25,6 +25,12 @@ from funcad.primitives.shape import (
 )
 from funcad.rules import batching_rules, deflinear, defjvp, defnondiff, defvjp
 
+__all__ = [
+    "reduce_max_p", "reduce_min_p", "reduce_prod_p", "reduce_and_p", "reduce_or_p",
+    "reduce_max", "reduce_min", "reduce_prod", "argmax_p", "argmin_p", "cumsum_p", "cumsum",
+]
+
+
 reduce_max_p = reduction_primitive("reduce_max", np.max)
 reduce_min_p = reduction_primitive("reduce_min", np.min)
 reduce_prod_p = reduction_primitive("reduce_prod", np.prod)

@@ -21,6 +21,15 @@ import numpy as np
 from funcad.core import Eqn, Primitive, ShapedArray, dtype_of, shape_of
 from funcad.rules import batching_rules, deflinear, defnondiff, defvjp, simplify_rules
 
+__all__ = [
+    "convert_element_type_p", "convert_element_type", "stop_gradient_p", "stop_gradient",
+    "reshape_p", "reshape", "transpose_p", "transpose", "broadcast_to_p", "broadcast_to",
+    "zeros", "zeros_like_shape", "reduction_dtype", "reduction_primitive", "reduce_sum_p",
+    "reduce_sum", "expand_reduced", "unbroadcast", "move_batch_axis", "batch_size_of",
+    "batch_axes_to_front",
+]
+
+
 # ----------------------------------------------------------------------------------------------
 # convert_element_type
 

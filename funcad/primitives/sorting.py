@@ -11,6 +11,11 @@ from funcad.core import Primitive, ShapedArray
 from funcad.primitives.shape import batch_axes_to_front
 from funcad.rules import batching_rules, defnondiff
 
+__all__ = [
+    "argsort_p", "argsort",
+]
+
+
 argsort_p = Primitive("argsort")
 argsort_p.output_buffer = "fresh"
 argsort_p.def_impl(lambda x, *, axis, descending: (
