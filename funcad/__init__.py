@@ -4,23 +4,28 @@
 walks that record in reverse, summing adjoints. See docs/architecture.md for the design.
 """
 
-from funcad import tree_util  # noqa: F401
-from funcad import lax  # noqa: F401
-from funcad import numpy  # noqa: F401  (also installs the array API on tracers)
-from funcad import scipy  # noqa: F401
-from funcad.ad import grad, value_and_grad, vjp  # noqa: F401
-from funcad.batching import vmap  # noqa: F401
-from funcad.jacobians import hessian, hvp, jacfwd, jacrev  # noqa: F401
-from funcad.jvp import jvp, linearize  # noqa: F401
-from funcad.jit import config, jit  # noqa: F401
-from funcad.core import ClosedJaxpr, Jaxpr, eval_jaxpr  # noqa: F401
-from funcad.errors import (  # noqa: F401
-    ConcretizationTypeError, DerivativeDropError, FuncadError, NotImplementedForTracerError,
+from funcad import (
+    lax,
+    numpy,
+    scipy,
+    tree_util,
+)
+from funcad.ad import grad, value_and_grad, vjp
+from funcad.batching import vmap
+from funcad.core import ClosedJaxpr, Jaxpr, eval_jaxpr
+from funcad.errors import (
+    ConcretizationTypeError,
+    DerivativeDropError,
+    FuncadError,
+    NotImplementedForTracerError,
     UnexpectedTracerError,
 )
+from funcad.jacobians import hessian, hvp, jacfwd, jacrev
+from funcad.jit import config, jit
+from funcad.jvp import jvp, linearize
 from funcad.primitives.shape import stop_gradient as _stop_gradient
-from funcad.rules import float0  # noqa: F401
-from funcad.tracing import ShapeDtypeStruct, make_jaxpr  # noqa: F401
+from funcad.rules import float0
+from funcad.tracing import ShapeDtypeStruct, make_jaxpr
 
 __version__ = "0.1.0"
 
@@ -35,4 +40,6 @@ __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap", "jacfwd", "jacrev", "hessian",
     "hvp", "jit", "config", "make_jaxpr", "stop_gradient", "eval_jaxpr",
     "ShapeDtypeStruct", "Jaxpr", "ClosedJaxpr", "float0", "tree_util", "numpy", "lax", "scipy",
+    "FuncadError", "ConcretizationTypeError", "DerivativeDropError",
+    "NotImplementedForTracerError", "UnexpectedTracerError",
 ]

@@ -19,8 +19,8 @@ variables. Higher-order primitives carry sub-IRs in their params, and the printe
 from __future__ import annotations
 
 import contextvars
-import math
 import itertools
+import math
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np

@@ -242,7 +242,7 @@ def _evaluate(eqn: Eqn, invars: list[Atom], known: dict[Var, Any]) -> list[Any] 
     values = [a.value if type(a) is Literal else known[a] for a in invars]
     try:
         out = eqn.primitive.impl(*values, **eqn.params)
-    except Exception:  # noqa: BLE001 - leave the error to run time (the equation may be dead)
+    except Exception:
         return None
     outs = list(out) if eqn.primitive.multiple_results else [out]
     results = []

@@ -9,7 +9,6 @@ its properties. The JVP and batching rules of the whole family are derived at th
 
 from __future__ import annotations
 
-import builtins
 import operator
 from typing import Any, Callable, Sequence
 

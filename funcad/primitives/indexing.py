@@ -29,7 +29,7 @@ from funcad.primitives.shape import (
     zeros,
     zeros_like_shape,
 )
-from funcad.rules import batching_rules, deflinear, defjvp_all, defvjp_all
+from funcad.rules import batching_rules, defjvp_all, deflinear, defvjp_all
 
 __all__ = [
     "Slice", "ArrayIndex", "build_index", "getitem_p", "getitem", "index_update_p",

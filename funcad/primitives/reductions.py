@@ -23,7 +23,7 @@ from funcad.primitives.shape import (
     reshape,
     transpose,
 )
-from funcad.rules import batching_rules, deflinear, defjvp, defnondiff, defvjp
+from funcad.rules import batching_rules, defjvp, deflinear, defnondiff, defvjp
 
 __all__ = [
     "reduce_max_p", "reduce_min_p", "reduce_prod_p", "reduce_and_p", "reduce_or_p",
