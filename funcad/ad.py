@@ -37,9 +37,12 @@ from funcad.core import (
 )
 from funcad.rules import (
     DifferentiationTracer,
+    as_primal,
     float0,
     is_differentiable,
     nondifferentiable,
+    primals_of,
+    split_aux,
     vjp_rules,
 )
 
@@ -198,16 +201,6 @@ def backward_pass(
 # ----------------------------------------------------------------------------------------------
 # The user-facing transformations.
 
-def _as_primal(leaf: Any) -> Any:
-    if isinstance(leaf, (Tracer, np.ndarray, np.generic)):
-        if isinstance(leaf, Tracer) and not leaf._trace.alive:
-            raise escaped_tracer_error(leaf)
-        return leaf
-    if type(leaf) is float:
-        return np.float64(leaf)  # NumPy scalars compute faster than 0-d arrays
-    return np.asarray(leaf)
-
-
 def _check_output_leaf(value: Any, trace: VJPTrace) -> tuple[Any, int | None]:
     """Split an output leaf into (primal value, tape node or None)."""
     if isinstance(value, VJPTracer) and value._trace is trace:
@@ -217,19 +210,12 @@ def _check_output_leaf(value: Any, trace: VJPTrace) -> tuple[Any, int | None]:
     return value, None
 
 
-def _strip_tracers(tree: Any, trace: VJPTrace) -> Any:
-    """Replace this trace's tracers in ``tree`` (e.g. auxiliary outputs) by their primals."""
-    return tree_util.tree_map(
-        lambda x: x.primal if isinstance(x, VJPTracer) and x._trace is trace else x, tree
-    )
-
-
 def _run_forward(fun, args, diff_argnums, name, has_aux, check_real):
     """Run ``fun`` on VJPTracers for the leaves of ``args[diff_argnums]``.
     Returns (trace, primal output tree, out nodes, out tree, aux, flat diff leaves, in_tree)."""
     diff_args = [args[i] for i in diff_argnums]
     flat, in_tree = tree_util.tree_flatten(diff_args)
-    flat = [_as_primal(leaf) for leaf in flat]
+    flat = [as_primal(leaf) for leaf in flat]
     if check_real:
         check_real_inputs(flat, in_tree, diff_argnums, name)
     trace = VJPTrace(current_trace(), name)
@@ -241,13 +227,8 @@ def _run_forward(fun, args, diff_argnums, name, has_aux, check_real):
         with set_current_trace(trace):
             result = fun(*traced_args)
         if has_aux:
-            if not (isinstance(result, (tuple, list)) and len(result) == 2):
-                raise TypeError(
-                    f"{name} with has_aux=True expects the function to return a pair "
-                    f"(output, auxiliary_data), but it returned {type(result).__name__}."
-                )
-            out, aux = result
-            aux = _strip_tracers(aux, trace)
+            out, aux = split_aux(result, name)
+            aux = primals_of(aux, trace)
         else:
             out, aux = result, None
         out_flat, out_tree = tree_util.tree_flatten(out)

@@ -35,15 +35,13 @@ from funcad.core import (
     Primitive,
     ShapedArray,
     Tracer,
-    current_trace,
     eval_jaxpr,
     get_aval,
-    set_current_trace,
 )
 from funcad.jvp import instantiate_tangent, jvp
 from funcad.passes import optimize
 from funcad.rules import batching_rules, defjvp_all, defvjp_all, float0
-from funcad.tracing import JaxprTrace
+from funcad.tracing import trace_to_jaxpr
 
 __all__ = [
     "config", "jit_call_p", "Lowered", "Jitted", "jit",
@@ -317,14 +315,7 @@ class Jitted:
             out_tree_box.append(out_tree)
             return out_flat
 
-        trace = JaxprTrace(current_trace())
-        in_tracers = [trace.new_input(aval) for aval in in_avals]
-        try:
-            with set_current_trace(trace):
-                outs = flat_fun(*in_tracers)
-            closed = trace.build([t.var for t in in_tracers], outs)
-        finally:
-            trace.finish()
+        closed, _ = trace_to_jaxpr(flat_fun, in_avals)
         return closed, out_tree_box[0]
 
     # -- calling -------------------------------------------------------------------------------

@@ -37,10 +37,13 @@ from funcad.core import (
 from funcad.primitives.shape import broadcast_to, convert_element_type
 from funcad.rules import (
     DifferentiationTracer,
+    as_primal,
     float0,
     is_differentiable,
     jvp_rules,
     nondifferentiable,
+    primals_of,
+    split_aux,
 )
 from funcad.tracing import JaxprTrace
 
@@ -181,16 +184,6 @@ def _check_tangents(primals_flat: list[Any], tangents_flat: list[Any], primal_tr
     return checked
 
 
-def _as_value(x: Any) -> Any:
-    if isinstance(x, (Tracer, np.ndarray, np.generic)):
-        if isinstance(x, Tracer) and not x._trace.alive:
-            raise escaped_tracer_error(x)
-        return x
-    if type(x) is float:
-        return np.float64(x)
-    return np.asarray(x)
-
-
 def instantiate_tangent(tangent: Any, primal: Any) -> Any:
     """An explicit tangent for ``primal``: zeros for a symbolic zero (None), float0 zeros for
     an integer or boolean primal, else the tangent itself."""
@@ -214,7 +207,7 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
             f"jvp(f, (x,), (v,)) for a single argument.")
     primals_flat, primal_tree = tree_util.tree_flatten(tuple(primals))
     tangents_flat, tangent_tree = tree_util.tree_flatten(tuple(tangents))
-    primals_flat = [_as_value(p) for p in primals_flat]
+    primals_flat = [as_primal(p) for p in primals_flat]
     tangents_flat = _check_tangents(primals_flat, tangents_flat, primal_tree, tangent_tree)
     trace = JVPTrace(current_trace(), "jvp")
     tracers = [JVPTracer(trace, p, t) if is_differentiable(p) else p
@@ -223,11 +216,8 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
         with set_current_trace(trace):
             result = fun(*tree_util.tree_unflatten(primal_tree, tracers))
         if has_aux:
-            if not (isinstance(result, (tuple, list)) and len(result) == 2):
-                raise TypeError("jvp with has_aux=True expects the function to return a pair "
-                                "(output, auxiliary_data).")
-            out, aux = result
-            aux = tree_util.tree_map(lambda x: _primal_of(x, trace), aux)
+            out, aux = split_aux(result, "jvp")
+            aux = primals_of(aux, trace)
         else:
             out, aux = result, None
         out_flat, out_tree = tree_util.tree_flatten(out)
@@ -239,10 +229,6 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
     result_pair = (tree_util.tree_unflatten(out_tree, primals_out),
                    tree_util.tree_unflatten(out_tree, tangents_out))
     return result_pair + (aux,) if has_aux else result_pair
-
-
-def _primal_of(x: Any, trace: JVPTrace) -> Any:
-    return x.primal if isinstance(x, JVPTracer) and x._trace is trace else x
 
 
 def _split(value: Any, trace: JVPTrace) -> tuple[Any, Any]:
@@ -257,7 +243,7 @@ def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[...
     """``(out, f_jvp)``: ``fun(*primals)`` and its linear map ``f_jvp(*tangents)``. The primal
     computation runs once, here; ``f_jvp`` replays only the recorded linear equations."""
     primals_flat, primal_tree = tree_util.tree_flatten(tuple(primals))
-    primals_flat = [_as_value(p) for p in primals_flat]
+    primals_flat = [as_primal(p) for p in primals_flat]
     staging = JaxprTrace(current_trace(), fold_constants=True)
     tangent_inputs = [staging.new_input(ShapedArray(shape_of(p), dtype_of(p)))
                       for p in primals_flat]

@@ -45,12 +45,14 @@ import numpy as np
 
 from funcad.core import Primitive, ShapedArray, Tracer, escaped_tracer_error, get_aval
 from funcad.errors import DerivativeDropError
+from funcad.tree_util import tree_map
 
 __all__ = [
     "VJPRule", "JVPRule", "BatchingRule", "vjp_rules", "jvp_rules", "batching_rules",
     "simplify_rules", "zero_rules", "ZERO", "nondifferentiable", "float0", "INEXACT_DTYPES",
     "is_differentiable", "defvjp", "defvjp_all", "defjvp", "defjvp_all", "deflinear",
-    "defnondiff", "zeros_constant", "DifferentiationTracer",
+    "defnondiff", "zeros_constant", "DifferentiationTracer", "as_primal", "split_aux",
+    "primals_of",
 ]
 
 
@@ -199,3 +201,34 @@ class DifferentiationTracer(Tracer):
         if isinstance(primal, Tracer):
             return primal.concrete_value(operation)
         return primal
+
+
+def as_primal(leaf: Any) -> Any:
+    """An input leaf as a value to differentiate at: tracers and NumPy values as they are
+    (a tracer of a finished transformation refused), a Python float as a NumPy scalar (which
+    computes faster than a 0-d array), anything else through ``np.asarray``."""
+    if isinstance(leaf, (Tracer, np.ndarray, np.generic)):
+        if isinstance(leaf, Tracer) and not leaf._trace.alive:
+            raise escaped_tracer_error(leaf)
+        return leaf
+    if type(leaf) is float:
+        return np.float64(leaf)
+    return np.asarray(leaf)
+
+
+def split_aux(result: Any, name: str) -> tuple[Any, Any]:
+    """``(output, aux)`` from the result of a function differentiated with has_aux=True."""
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise TypeError(
+            f"{name} with has_aux=True expects the function to return a pair "
+            f"(output, auxiliary_data), but it returned {type(result).__name__}."
+        )
+    return result[0], result[1]
+
+
+def primals_of(tree: Any, trace: Any) -> Any:
+    """``tree`` (auxiliary outputs) with the tracers of ``trace`` replaced by their primals."""
+    def primal(x: Any) -> Any:
+        return x.primal if isinstance(x, DifferentiationTracer) and x._trace is trace else x
+
+    return tree_map(primal, tree)
