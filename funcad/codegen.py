@@ -4,9 +4,9 @@ Each equation becomes one assignment. What to write is asked of the primitive, n
 up by its name: a primitive with an ``expression`` is written as that Python expression
 (``a * b``: on arrays the same ufunc call, on NumPy scalars several times faster), one with a
 ``ufunc`` calls the ufunc itself, one with a ``lowering`` calls what that gives, and
-everything else calls the primitive's implementation with its params bound in advance. The source is compiled once
-with ``compile``/``exec`` and kept next to the function, so a user can read (and step
-through) exactly what runs.
+everything else calls the primitive's implementation with its params bound in advance. The
+source is compiled once with ``compile``/``exec`` and kept next to the function, so a user can
+read (and step through) exactly what runs.
 """
 
 from __future__ import annotations

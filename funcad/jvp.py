@@ -132,7 +132,8 @@ def _fit(tangent: Any, primal: Any) -> Any:
 def _wrap(trace: JVPTrace, primitive: Primitive, out: Any, tangent: Any) -> Any:
     if primitive.multiple_results:
         tangents = tangent if tangent is not None else [None] * len(out)
-        return [JVPTracer(trace, o, t) if is_differentiable(o) else o for o, t in zip(out, tangents)]
+        return [JVPTracer(trace, o, t) if is_differentiable(o) else o
+                for o, t in zip(out, tangents)]
     return JVPTracer(trace, out, tangent) if is_differentiable(out) else out
 
 

@@ -204,8 +204,8 @@ isnan_p = ufunc_primitive("isnan", np.isnan)
 isinf_p = ufunc_primitive("isinf", np.isinf)
 isfinite_p = ufunc_primitive("isfinite", np.isfinite)
 defnondiff(sign_p, floor_p, ceil_p, round_p, floor_divide_p, eq_p, ne_p, lt_p, le_p, gt_p,
-           ge_p, not_p, and_p, or_p, xor_p, bitwise_not_p, bitwise_and_p, bitwise_or_p, bitwise_xor_p,
-           isnan_p, isinf_p, isfinite_p)
+           ge_p, not_p, and_p, or_p, xor_p, bitwise_not_p, bitwise_and_p, bitwise_or_p,
+           bitwise_xor_p, isnan_p, isinf_p, isfinite_p)
 
 # The binders, named like the operations (lax-style): ``sin(x)`` is ``sin_p.bind(x)``.
 neg, sin, cos, tan = neg_p.bind, sin_p.bind, cos_p.bind, tan_p.bind
