@@ -1,42 +1,49 @@
-"""Run every benchmark script in this folder (``bench_*.py``), one after the other, each in
-its own Python process, passing the command-line arguments through (``--quick``, ...).
+"""Run every benchmark family, each in a fresh process, with the same options; the keys of
+``--only`` go to the families that have them (``nox -s bench`` runs this).
 
-    python benchmarks/run_all.py            # full runs
-    python benchmarks/run_all.py --quick    # smoke runs
+    python benchmarks/run_all.py --quick
+    python benchmarks/run_all.py --only a,e,ja --libs numpy,funcad,jax
 """
 
 from __future__ import annotations
 
-import glob
+import argparse
 import os
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+import harness  # first: it pins BLAS to one thread before NumPy loads
 
+import bench_grad
+import bench_jit
+import bench_vmap_hessian
 
-def scripts() -> list[str]:
-    return sorted(glob.glob(os.path.join(HERE, "bench_*.py")))
+FAMILIES = {"bench_grad.py": bench_grad.FAMILY, "bench_vmap_hessian.py": bench_vmap_hessian.FAMILY,
+            "bench_jit.py": bench_jit.FAMILY}
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if any(a in ("-h", "--help") for a in args):
-        print(__doc__.strip())
-        print("\nscripts: " + ", ".join(os.path.basename(s) for s in scripts()))
-        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="comma-separated cases of any family")
+    args, rest = parser.parse_known_args(argv)
+    only = args.only.split(",") if args.only else None
+    known = {key for family in FAMILIES.values() for key in family.names()}
+    if only and set(only) - known:
+        parser.error(f"unknown case(s) {sorted(set(only) - known)}")
     failed = []
-    for script in scripts():
-        name = os.path.basename(script)
-        print(f"=== {name} {' '.join(args)}".rstrip(), flush=True)
-        rc = subprocess.call([sys.executable, script, *args])
-        if rc != 0:
-            failed.append(f"{name} (exit {rc})")
+    for script, family in FAMILIES.items():
+        keys = [key for key in family.names() if only is None or key in only]
+        if not keys:
+            continue
+        print(f"=== {script}", flush=True)
+        command = [sys.executable, os.path.join(harness.HERE, script), *rest]
+        code = subprocess.call(command + (["--only", ",".join(keys)] if only else []))
+        if code:
+            failed.append(f"{script} (exit {code})")
         print(flush=True)
     if failed:
         print("failed: " + ", ".join(failed), file=sys.stderr)
-        return 1
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
