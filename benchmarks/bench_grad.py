@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import harness  # first: it pins BLAS to one thread before NumPy loads
 
+# isort: split
 import itertools
 import math
 import sys

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import harness  # first: it pins BLAS to one thread before NumPy loads
 
+# isort: split
 import contextlib
 import functools
 import gc

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import harness  # first: it pins BLAS to one thread before NumPy loads
 
+# isort: split
 import functools
 import math
 import sys

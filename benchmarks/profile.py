@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import harness  # first: it pins BLAS to one thread and moves this folder behind the stdlib
 
+# isort: split
 import argparse
 import cProfile
 import gc

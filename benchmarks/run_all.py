@@ -7,12 +7,13 @@
 
 from __future__ import annotations
 
+import harness  # first: it pins BLAS to one thread before NumPy loads
+
+# isort: split
 import argparse
 import os
 import subprocess
 import sys
-
-import harness  # first: it pins BLAS to one thread before NumPy loads
 
 import bench_grad
 import bench_jit
