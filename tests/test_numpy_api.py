@@ -22,6 +22,7 @@ from hypothesis.extra import numpy as hnp
 import funcad
 import funcad.numpy as fnp
 from funcad import tree_util
+from funcad.numpy import _tracer_methods
 from funcad.scipy import special
 
 FLOATS = [np.dtype(np.float64), np.dtype(np.float32)]
@@ -585,3 +586,29 @@ def test_unsupported_numpy_function_names_itself():
         funcad.make_jaxpr(lambda t: np.fft.fft(t))(np.ones(4))
     with pytest.raises(funcad.NotImplementedForTracerError, match=r"numpy\.sin\.at"):
         funcad.grad(lambda t: np.sin.at(t, [0]))(np.ones(4))
+
+
+# ----------------------------------------------------------------------------------------------
+# The public namespaces hold their API and nothing else.
+
+
+@pytest.mark.parametrize("module", [fnp, fnp.linalg, funcad.scipy, special],
+                         ids=lambda module: module.__name__)
+def test_public_namespace_holds_only_the_api(module):
+    """``__all__`` is the API: every name in it exists, and every public attribute is in it
+    or is a submodule of the package, so no import or helper of the implementation leaks."""
+    assert len(set(module.__all__)) == len(module.__all__)
+    assert [name for name in module.__all__ if not hasattr(module, name)] == []
+    leaked = [name for name in dir(module) if not name.startswith("_")
+              and name not in module.__all__
+              and getattr(getattr(module, name), "__name__", None) != f"{module.__name__}.{name}"]
+    assert leaked == []
+
+
+def test_numpy_dispatch_reaches_only_the_api():
+    """The NumPy functions a tracer answers for are funcad.numpy's (and its linalg's) API."""
+    api = {id(getattr(fnp, name)) for name in fnp.__all__}
+    api |= {id(getattr(fnp.linalg, name)) for name in fnp.linalg.__all__}
+    dispatched = _tracer_methods._FUNCTIONS
+    assert np.sum in dispatched and np.linalg.norm in dispatched
+    assert [ours for ours in dispatched.values() if id(ours) not in api] == []

@@ -10,10 +10,12 @@ from typing import Any
 import numpy as np
 
 from funcad.core import dtype_of, shape_of
-from funcad.primitives import indexing as ix
-from funcad.primitives import reductions as red
-from funcad.primitives import shape as sh
+from funcad.numpy._conversion import as_operand, astype
+from funcad.primitives.indexing import ArrayIndex, getitem
 from funcad.primitives.linalg import dot_general
+from funcad.primitives.shape import reduce_sum, reshape, transpose
+
+__all__ = ["einsum"]
 
 
 def _parse(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]:
@@ -62,11 +64,11 @@ def _take_diagonals(x: Any, labels: str) -> tuple[Any, str]:
         first = labels.index(label)
         second = labels.index(label, first + 1)
         rest = [i for i in range(len(labels)) if i not in (first, second)]
-        x = sh.transpose(x, rest + [first, second])
+        x = transpose(x, rest + [first, second])
         n = shape_of(x)[-1]
         rows = np.arange(n)
-        indexer = (Ellipsis, ix.ArrayIndex(0), ix.ArrayIndex(1))
-        x = ix.getitem(x, indexer, rows, rows)
+        indexer = (Ellipsis, ArrayIndex(0), ArrayIndex(1))
+        x = getitem(x, indexer, rows, rows)
         labels = "".join(labels[i] for i in rest) + label
     return x, labels
 
@@ -78,13 +80,13 @@ def _drop_broadcast_axes(x: Any, labels: str, sizes: dict[str, int]) -> tuple[An
     keep = [i for i, c in enumerate(labels) if x_shape[i] != 1 or sizes[c] == 1]
     if len(keep) == len(labels):
         return x, labels
-    return sh.reshape(x, [x_shape[i] for i in keep]), "".join(labels[i] for i in keep)
+    return reshape(x, [x_shape[i] for i in keep]), "".join(labels[i] for i in keep)
 
 
 def _sum_unneeded(x: Any, labels: str, needed: set[str]) -> tuple[Any, str]:
     axes = tuple(i for i, c in enumerate(labels) if c not in needed)
     if axes:
-        x = sh.reduce_sum(x, axes)
+        x = reduce_sum(x, axes)
         labels = "".join(c for c in labels if c in needed)
     return x, labels
 
@@ -93,9 +95,7 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = None, precision: Any
            dtype: Any = None) -> Any:
     """Einstein summation, differentiable, any number of operands (contracted left to right).
     Supports repeated labels (diagonals), ``...`` and the implicit output form."""
-    from funcad.numpy import _arr, astype
-
-    ops = [_arr(x) for x in operands]
+    ops = [as_operand(x) for x in operands]
     # Like NumPy, compute in the operands' common dtype (no partial products in float32 when
     # a float64 comes later) and return that dtype (sums of int32 stay int32).
     dtype = np.result_type(*(dtype_of(x) for x in ops)) if dtype is None else np.dtype(dtype)
@@ -135,4 +135,4 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = None, precision: Any
         pairs[0] = _sum_unneeded(*pairs[0], needed_except(0))
     x, labels = pairs[0]
     x, labels = _sum_unneeded(x, labels, set(output))
-    return astype(sh.transpose(x, [labels.index(c) for c in output]), dtype)
+    return astype(transpose(x, [labels.index(c) for c in output]), dtype)

@@ -5,6 +5,10 @@ here, once, when funcad.numpy is imported. ``__array_ufunc__`` and ``__array_fun
 route ``np.sin(tracer)``, ``np.sum(tracer)`` and ``ndarray * tracer`` to funcad.numpy, so
 plain NumPy code differentiates unchanged; anything funcad does not implement raises
 NotImplementedForTracerError instead of silently dropping the derivative.
+
+Operators, methods and ufunc dispatch are installed on import. NumPy's other functions are
+registered by ``register_numpy_functions``, which funcad.numpy calls with its namespace once
+its ``__all__`` exists, so that only its API can answer for a NumPy function.
 """
 
 from __future__ import annotations
@@ -13,86 +17,95 @@ from typing import Any
 
 import numpy as np
 
-import funcad.numpy as fnp
 from funcad.core import Tracer
 from funcad.errors import NotImplementedForTracerError
-from funcad.primitives import elementwise as ew
+from funcad.numpy import _conversion, _indexing, _products, _reductions, _shapes, linalg
+from funcad.numpy import _elementwise as ufuncs
+from funcad.numpy._array import IndexUpdateHelper
+from funcad.numpy._conversion import ARRAY_LIKE, as_operand
+from funcad.numpy._indexing import getitem
+from funcad.numpy._products import matmul
+from funcad.primitives import elementwise
+
+__all__ = ["register_numpy_functions"]
 
 
 def _swap(fn: Any) -> Any:
     return lambda self, other: fn(other, self)
 
 
-def _pow(x: Any, y: Any) -> Any:
-    return fnp.power(x, y)
-
-
-def _matmul(x: Any, y: Any) -> Any:
-    return fnp.matmul(x, y)
-
-
-_ARRAY_LIKE = fnp._ARRAY_LIKE
-_arr = fnp._arr
-
-
 def _operator(binder: Any) -> tuple[Any, Any]:
     """``x op y`` and ``y op x`` straight to the primitive (operators are the hot path)."""
 
     def op(self: Any, other: Any) -> Any:
-        return binder(self, other if isinstance(other, _ARRAY_LIKE) else _arr(other))
+        return binder(self, other if isinstance(other, ARRAY_LIKE) else as_operand(other))
 
     def reflected(self: Any, other: Any) -> Any:
-        return binder(other if isinstance(other, _ARRAY_LIKE) else _arr(other), self)
+        return binder(other if isinstance(other, ARRAY_LIKE) else as_operand(other), self)
 
     return op, reflected
 
 
 def _install_operators() -> None:
-    direct = {"add": ew.add, "sub": ew.sub, "mul": ew.mul, "truediv": ew.div,
-              "floordiv": ew.floor_divide, "mod": ew.rem, "and": ew.bitwise_and_p.bind,
-              "or": ew.bitwise_or_p.bind, "xor": ew.bitwise_xor_p.bind}
+    direct = {"add": elementwise.add, "sub": elementwise.sub, "mul": elementwise.mul,
+              "truediv": elementwise.div, "floordiv": elementwise.floor_divide,
+              "mod": elementwise.rem, "and": elementwise.bitwise_and_p.bind,
+              "or": elementwise.bitwise_or_p.bind, "xor": elementwise.bitwise_xor_p.bind}
     for name, binder in direct.items():
         op, reflected = _operator(binder)
         setattr(Tracer, f"__{name}__", op)
         setattr(Tracer, f"__r{name}__", reflected)
-    for name, fn in (("pow", _pow), ("matmul", _matmul)):
-        setattr(Tracer, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
+    for name, fn in (("pow", ufuncs.power), ("matmul", matmul)):
+        setattr(Tracer, f"__{name}__", fn)
         setattr(Tracer, f"__r{name}__", _swap(fn))
-    comparisons = {"eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge}
+    comparisons = {"eq": elementwise.eq, "ne": elementwise.ne, "lt": elementwise.lt,
+                   "le": elementwise.le, "gt": elementwise.gt, "ge": elementwise.ge}
     for name, binder in comparisons.items():
         setattr(Tracer, f"__{name}__", _operator(binder)[0])
-    Tracer.__neg__ = lambda self: ew.neg(self)
+    Tracer.__neg__ = lambda self: elementwise.neg(self)
     Tracer.__pos__ = lambda self: self
-    Tracer.__abs__ = lambda self: ew.abs(self)
-    Tracer.__invert__ = lambda self: ew.bitwise_not_p.bind(self)
-    Tracer.__round__ = lambda self, ndigits=None: fnp.round(self, ndigits or 0)
+    Tracer.__abs__ = lambda self: elementwise.abs(self)
+    Tracer.__invert__ = lambda self: elementwise.bitwise_not_p.bind(self)
+    Tracer.__round__ = lambda self, ndigits=None: ufuncs.round(self, ndigits or 0)
+
+
+# The methods that are funcad.numpy's functions as they are, by the module defining them.
+_METHODS = (
+    (_reductions, ("sum", "mean", "max", "min", "prod", "std", "var", "argmax", "argmin",
+                   "all", "any", "cumsum")),
+    (_shapes, ("squeeze", "ravel", "swapaxes", "repeat", "diagonal", "trace")),
+    (ufuncs, ("clip", "round")),
+    (_products, ("dot",)),
+    (_indexing, ("take", "nonzero")),
+    (_conversion, ("astype",)),
+)
 
 
 def _install_methods() -> None:
-    Tracer.__getitem__ = lambda self, index: fnp._getitem(self, index)
-    Tracer.T = property(lambda self: fnp.transpose(self))
-    Tracer.mT = property(lambda self: fnp.matrix_transpose(self))
-    Tracer.at = property(lambda self: fnp._IndexUpdateHelper(self))
+    Tracer.__getitem__ = getitem
+    Tracer.T = property(_shapes.transpose)
+    Tracer.mT = property(_shapes.matrix_transpose)
+    Tracer.at = property(IndexUpdateHelper)
     Tracer.real = property(lambda self: self)
 
     def reshape(self: Any, *shape: Any, order: str = "C") -> Any:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = tuple(shape[0])
-        return fnp.reshape(self, shape, order)
+        return _shapes.reshape(self, shape, order)
 
     def transpose(self: Any, *axes: Any) -> Any:
         if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
             axes = axes[0]
-        return fnp.transpose(self, axes or None)
+        return _shapes.transpose(self, axes or None)
 
     Tracer.reshape = reshape
     Tracer.transpose = transpose
-    for name in ("sum", "mean", "max", "min", "prod", "std", "var", "argmax", "argmin",
-                 "all", "any", "cumsum", "squeeze", "ravel", "swapaxes", "clip", "round",
-                 "dot", "take", "repeat", "diagonal", "trace", "nonzero", "astype"):
-        setattr(Tracer, name, getattr(fnp, name))
-    Tracer.flatten = lambda self: fnp.ravel(self)
+    for module, names in _METHODS:
+        for name in names:
+            setattr(Tracer, name, getattr(module, name))
+    Tracer.flatten = lambda self: _shapes.ravel(self)
     Tracer.copy = lambda self: self
+
     def conj(self: Any) -> Any:
         if self.dtype.kind == "c":
             raise NotImplementedForTracerError("conjugate of a complex traced value")
@@ -107,32 +120,34 @@ def _install_methods() -> None:
 # NumPy dispatch.
 
 _UFUNCS = {
-    np.add: fnp.add, np.subtract: fnp.subtract, np.multiply: fnp.multiply,
-    np.divide: fnp.divide, np.true_divide: fnp.divide, np.power: fnp.power,
-    np.float_power: fnp.float_power, np.negative: fnp.negative, np.positive: fnp.positive,
-    np.maximum: fnp.maximum, np.minimum: fnp.minimum, np.fmax: fnp.maximum,
-    np.fmin: fnp.minimum, np.floor_divide: fnp.floor_divide, np.remainder: fnp.remainder,
-    np.arctan2: fnp.arctan2, np.hypot: fnp.hypot, np.logaddexp: fnp.logaddexp,
-    np.logaddexp2: fnp.logaddexp2, np.equal: fnp.equal, np.not_equal: fnp.not_equal,
-    np.less: fnp.less, np.less_equal: fnp.less_equal, np.greater: fnp.greater,
-    np.greater_equal: fnp.greater_equal, np.logical_and: fnp.logical_and,
-    np.logical_or: fnp.logical_or, np.logical_xor: fnp.logical_xor,
-    np.logical_not: fnp.logical_not, np.sin: fnp.sin, np.cos: fnp.cos, np.tan: fnp.tan,
-    np.arcsin: fnp.arcsin, np.arccos: fnp.arccos, np.arctan: fnp.arctan, np.sinh: fnp.sinh,
-    np.cosh: fnp.cosh, np.tanh: fnp.tanh, np.arcsinh: fnp.arcsinh, np.arccosh: fnp.arccosh,
-    np.arctanh: fnp.arctanh, np.exp: fnp.exp, np.exp2: fnp.exp2, np.log: fnp.log,
-    np.log2: fnp.log2, np.log10: fnp.log10, np.log1p: fnp.log1p, np.expm1: fnp.expm1,
-    np.sqrt: fnp.sqrt, np.cbrt: fnp.cbrt, np.square: fnp.square, np.reciprocal: fnp.reciprocal,
-    np.absolute: fnp.absolute, np.fabs: fnp.absolute, np.sign: fnp.sign, np.floor: fnp.floor,
-    np.ceil: fnp.ceil, np.rint: fnp.rint, np.isnan: fnp.isnan, np.isinf: fnp.isinf,
-    np.isfinite: fnp.isfinite, np.deg2rad: fnp.deg2rad, np.rad2deg: fnp.rad2deg,
-    np.radians: fnp.deg2rad, np.degrees: fnp.rad2deg, np.matmul: fnp.matmul,
-    np.bitwise_and: fnp.bitwise_and, np.bitwise_or: fnp.bitwise_or,
-    np.bitwise_xor: fnp.bitwise_xor, np.invert: fnp.invert,
+    np.add: ufuncs.add, np.subtract: ufuncs.subtract, np.multiply: ufuncs.multiply,
+    np.divide: ufuncs.divide, np.true_divide: ufuncs.divide, np.power: ufuncs.power,
+    np.float_power: ufuncs.float_power, np.negative: ufuncs.negative, np.positive: ufuncs.positive,
+    np.maximum: ufuncs.maximum, np.minimum: ufuncs.minimum, np.fmax: ufuncs.maximum,
+    np.fmin: ufuncs.minimum, np.floor_divide: ufuncs.floor_divide, np.remainder: ufuncs.remainder,
+    np.arctan2: ufuncs.arctan2, np.hypot: ufuncs.hypot, np.logaddexp: ufuncs.logaddexp,
+    np.logaddexp2: ufuncs.logaddexp2, np.equal: ufuncs.equal, np.not_equal: ufuncs.not_equal,
+    np.less: ufuncs.less, np.less_equal: ufuncs.less_equal, np.greater: ufuncs.greater,
+    np.greater_equal: ufuncs.greater_equal, np.logical_and: ufuncs.logical_and,
+    np.logical_or: ufuncs.logical_or, np.logical_xor: ufuncs.logical_xor,
+    np.logical_not: ufuncs.logical_not, np.sin: ufuncs.sin, np.cos: ufuncs.cos, np.tan: ufuncs.tan,
+    np.arcsin: ufuncs.arcsin, np.arccos: ufuncs.arccos, np.arctan: ufuncs.arctan,
+    np.sinh: ufuncs.sinh, np.cosh: ufuncs.cosh, np.tanh: ufuncs.tanh, np.arcsinh: ufuncs.arcsinh,
+    np.arccosh: ufuncs.arccosh, np.arctanh: ufuncs.arctanh, np.exp: ufuncs.exp,
+    np.exp2: ufuncs.exp2, np.log: ufuncs.log, np.log2: ufuncs.log2, np.log10: ufuncs.log10,
+    np.log1p: ufuncs.log1p, np.expm1: ufuncs.expm1, np.sqrt: ufuncs.sqrt, np.cbrt: ufuncs.cbrt,
+    np.square: ufuncs.square, np.reciprocal: ufuncs.reciprocal, np.absolute: ufuncs.absolute,
+    np.fabs: ufuncs.absolute, np.sign: ufuncs.sign, np.floor: ufuncs.floor, np.ceil: ufuncs.ceil,
+    np.rint: ufuncs.rint, np.isnan: ufuncs.isnan, np.isinf: ufuncs.isinf,
+    np.isfinite: ufuncs.isfinite, np.deg2rad: ufuncs.deg2rad, np.rad2deg: ufuncs.rad2deg,
+    np.radians: ufuncs.deg2rad, np.degrees: ufuncs.rad2deg, np.matmul: matmul,
+    np.bitwise_and: ufuncs.bitwise_and, np.bitwise_or: ufuncs.bitwise_or,
+    np.bitwise_xor: ufuncs.bitwise_xor, np.invert: ufuncs.invert,
 }
 
-_REDUCE_METHODS = {np.add: fnp.sum, np.multiply: fnp.prod, np.maximum: fnp.max,
-                   np.minimum: fnp.min, np.logical_and: fnp.all, np.logical_or: fnp.any}
+_REDUCE_METHODS = {np.add: _reductions.sum, np.multiply: _reductions.prod,
+                   np.maximum: _reductions.max, np.minimum: _reductions.min,
+                   np.logical_and: _reductions.all, np.logical_or: _reductions.any}
 
 
 def _array_ufunc(self: Any, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -149,7 +164,7 @@ def _array_ufunc(self: Any, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs
         if fn is not None:
             return fn(*inputs, **kwargs)
     elif method == "accumulate" and ufunc is np.add:
-        return fnp.cumsum(*inputs, **kwargs)
+        return _reductions.cumsum(*inputs, **kwargs)
     suffix = "" if method == "__call__" else f".{method}"
     raise NotImplementedForTracerError(f"numpy.{ufunc.__name__}{suffix}")
 
@@ -157,18 +172,17 @@ def _array_ufunc(self: Any, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs
 _FUNCTIONS: dict[Any, Any] = {}
 
 
-def _register_functions() -> None:
-    for name in dir(fnp):
-        if name.startswith("_"):
-            continue
-        ours = getattr(fnp, name)
+def register_numpy_functions(namespace: dict[str, Any]) -> None:
+    """Route NumPy's functions to funcad.numpy's for ``__array_function__``: each name in
+    ``namespace["__all__"]`` (funcad.numpy's API, so nothing imported into it by the way) for
+    which NumPy has a different function, and numpy.linalg's to funcad.numpy.linalg's."""
+    for name in namespace["__all__"]:
+        ours = namespace[name]
         theirs = getattr(np, name, None)
         if callable(ours) and theirs is not None and theirs is not ours and callable(theirs):
             _FUNCTIONS[theirs] = ours
-    from funcad.numpy import linalg as fnp_linalg
-
-    for name in fnp_linalg.__all__:
-        _FUNCTIONS[getattr(np.linalg, name)] = getattr(fnp_linalg, name)
+    for name in linalg.__all__:
+        _FUNCTIONS[getattr(np.linalg, name)] = getattr(linalg, name)
 
 
 def _array_function(self: Any, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
@@ -184,6 +198,5 @@ def _array_function(self: Any, func: Any, types: Any, args: Any, kwargs: Any) ->
 
 _install_operators()
 _install_methods()
-_register_functions()
 Tracer.__array_ufunc__ = _array_ufunc
 Tracer.__array_function__ = _array_function

@@ -1,3 +1,5 @@
 """funcad.scipy: SciPy functions built from funcad's primitives."""
 
-from funcad.scipy import special  # noqa: F401
+from funcad.scipy import special
+
+__all__ = ["special"]

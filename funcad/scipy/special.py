@@ -1,53 +1,5 @@
 """funcad.scipy.special: logsumexp, softmax and friends, differentiable."""
 
-from __future__ import annotations
+from funcad.scipy._special import expit, log_softmax, logit, logsumexp, softmax, xlogy
 
-from typing import Any
-
-import funcad.numpy as fnp
-from funcad.primitives.shape import stop_gradient
-
-
-def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
-              return_sign: bool = False) -> Any:
-    """log(sum(b * exp(a))) without overflow: the max is subtracted first. The max is taken
-    through stop_gradient (it cancels out exactly), so the gradient is the softmax."""
-    a = fnp._arr(a)
-    shift = stop_gradient(fnp.max(a, axis=axis, keepdims=True))
-    shift = fnp.where(fnp.isfinite(shift), shift, 0)
-    terms = fnp.exp(fnp.subtract(a, shift))
-    if b is not None:
-        terms = fnp.multiply(b, terms)
-    total = fnp.sum(terms, axis=axis, keepdims=keepdims)
-    shift_out = shift if keepdims else fnp.squeeze(shift, axis=axis)
-    if return_sign:
-        sign = fnp.sign(total)
-        return fnp.add(fnp.log(fnp.abs(total)), shift_out), sign
-    return fnp.add(fnp.log(total), shift_out)
-
-
-def softmax(x: Any, axis: Any = None) -> Any:
-    x = fnp._arr(x)
-    unnormalized = fnp.exp(fnp.subtract(x, stop_gradient(fnp.max(x, axis=axis, keepdims=True))))
-    return fnp.divide(unnormalized, fnp.sum(unnormalized, axis=axis, keepdims=True))
-
-
-def log_softmax(x: Any, axis: Any = None) -> Any:
-    return fnp.subtract(x, logsumexp(x, axis=axis, keepdims=True))
-
-
-def expit(x: Any) -> Any:
-    """The logistic sigmoid 1 / (1 + exp(-x)), computed as (1 + tanh(x/2)) / 2 (no overflow)."""
-    return fnp.multiply(fnp.add(fnp.tanh(fnp.multiply(x, 0.5)), 1), 0.5)
-
-
-def logit(p: Any) -> Any:
-    return fnp.log(fnp.divide(p, fnp.subtract(1, p)))
-
-
-def xlogy(x: Any, y: Any) -> Any:
-    """x * log(y), 0 where x == 0 (with a safe log there, so gradients stay finite)."""
-    x, y = fnp._arr(x), fnp._arr(y)
-    zero = fnp.equal(x, 0)
-    safe_y = fnp.where(zero, 1, y)
-    return fnp.where(zero, 0, fnp.multiply(x, fnp.log(safe_y)))
+__all__ = ["logsumexp", "softmax", "log_softmax", "expit", "logit", "xlogy"]

@@ -1,0 +1,189 @@
+"""Reductions: sums, products, extrema, statistics, logical reductions, ``argmax`` and
+``cumsum``, with NumPy's ``axis``, ``keepdims``, ``dtype``, ``initial`` and ``where``.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+from funcad.core import Tracer, dtype_of, shape_of
+from funcad.numpy._conversion import (
+    as_operand,
+    astype,
+    keep_reduced_dims,
+    ndim_of,
+    normalize_axes,
+    reject_out,
+)
+from funcad.numpy._elementwise import (
+    add,
+    divide,
+    maximum,
+    minimum,
+    multiply,
+    not_equal,
+    sqrt,
+    square,
+    subtract,
+)
+from funcad.numpy._shapes import broadcast_to, expand_dims, ravel, reshape
+from funcad.primitives import reductions
+from funcad.primitives.elementwise import select
+from funcad.primitives.shape import reduce_sum
+
+__all__ = [
+    "sum", "prod", "max", "min", "amax", "amin", "mean", "var", "std", "argmax", "argmin",
+    "all", "any", "cumsum", "count_nonzero",
+]
+
+
+def sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
+        initial: Any = None, where: Any = None) -> Any:
+    reject_out(out, "sum")
+    a = as_operand(a)
+    if dtype is not None:
+        a = astype(a, dtype)
+    if where is not None:
+        a = select(as_operand(where), a, 0)
+    x_shape = shape_of(a)
+    axes = normalize_axes(axis, len(x_shape), "sum")
+    result = keep_reduced_dims(reduce_sum(a, axes), x_shape, axes, keepdims)
+    return result if initial is None else add(result, initial)
+
+
+def prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
+         initial: Any = None, where: Any = None) -> Any:
+    reject_out(out, "prod")
+    a = as_operand(a)
+    if dtype is not None:
+        a = astype(a, dtype)
+    if where is not None:
+        a = select(as_operand(where), a, 1)
+    x_shape = shape_of(a)
+    axes = normalize_axes(axis, len(x_shape), "prod")
+    result = keep_reduced_dims(reductions.reduce_prod(a, axes), x_shape, axes, keepdims)
+    return result if initial is None else multiply(result, initial)
+
+
+def _chooser(reduce: Any, name: str) -> Any:
+    def fn(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False,
+           initial: Any = None, where: Any = None) -> Any:
+        reject_out(out, name)
+        if where is not None:
+            raise NotImplementedError(f"funcad.numpy.{name}: where= is not supported yet")
+        a = as_operand(a)
+        x_shape = shape_of(a)
+        axes = normalize_axes(axis, len(x_shape), name)
+        if initial is not None and not isinstance(initial, Tracer):
+            initial = np.array(initial, dtype_of(a))  # NumPy casts it to the array's dtype
+        if builtins.any(x_shape[i] == 0 for i in axes):
+            if initial is None:
+                raise ValueError(f"zero-size array to reduction operation {name} which has no "
+                                 f"identity (pass initial=)")
+            kept = tuple(1 if i in axes else n for i, n in enumerate(x_shape) if keepdims or
+                         i not in axes)
+            return broadcast_to(initial, kept)
+        result = keep_reduced_dims(reduce(a, axes), x_shape, axes, keepdims)
+        if initial is not None:
+            result = (maximum if name == "max" else minimum)(result, initial)
+        return result
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"The {name}imum over ``axis``; its gradient is split evenly between ties."
+    return fn
+
+
+max = _chooser(reductions.reduce_max, "max")
+min = _chooser(reductions.reduce_min, "min")
+amax, amin = max, min
+
+
+def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
+         keepdims: bool = False, where: Any = None) -> Any:
+    reject_out(out, "mean")
+    a = as_operand(a)
+    if dtype is None and dtype_of(a).kind in "biu":
+        dtype = np.float64
+    x_shape = shape_of(a)
+    axes = normalize_axes(axis, len(x_shape), "mean")
+    if where is not None:
+        mask = broadcast_to(as_operand(where), x_shape)
+        total = sum(a, axis, dtype, keepdims=keepdims, where=mask)
+        return divide(total, sum(astype(mask, total.dtype if dtype is None else dtype), axis,
+                                 keepdims=keepdims))
+    count = int(np.prod([x_shape[i] for i in axes], dtype=np.int64))
+    return divide(sum(a, axis, dtype, keepdims=keepdims), count)
+
+
+def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
+        keepdims: bool = False, *, correction: Any = None) -> Any:
+    reject_out(out, "var")
+    if correction is not None:
+        ddof = correction
+    a = as_operand(a)
+    if dtype is None and dtype_of(a).kind in "biu":
+        dtype = np.float64
+    if dtype is not None:
+        a = astype(a, dtype)
+    x_shape = shape_of(a)
+    axes = normalize_axes(axis, len(x_shape), "var")
+    centered = subtract(a, mean(a, axis, keepdims=True))
+    count = int(np.prod([x_shape[i] for i in axes], dtype=np.int64))
+    return divide(sum(square(centered), axis, keepdims=keepdims), builtins.max(count - ddof, 0))
+
+
+def std(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
+        keepdims: bool = False, *, correction: Any = None) -> Any:
+    return sqrt(var(a, axis, dtype, out, ddof, keepdims, correction=correction))
+
+
+def _arg_chooser(primitive: Any, name: str) -> Any:
+    def fn(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool = False) -> Any:
+        reject_out(out, name)
+        a = as_operand(a)
+        if axis is None:
+            result = primitive.bind(ravel(a), axis=0)
+            return reshape(result, (1,) * ndim_of(a)) if keepdims else result
+        (ax,) = normalize_axes(axis, ndim_of(a), name)
+        result = primitive.bind(a, axis=ax)
+        return expand_dims(result, ax) if keepdims else result
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Index of the {name[3:]}imum (an integer array; no derivative)."
+    return fn
+
+
+argmax = _arg_chooser(reductions.argmax_p, "argmax")
+argmin = _arg_chooser(reductions.argmin_p, "argmin")
+
+
+def all(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Any:
+    a = as_operand(a)
+    axes = normalize_axes(axis, ndim_of(a), "all")
+    result = reductions.reduce_and_p.bind(a, axes=axes)
+    return keep_reduced_dims(result, shape_of(a), axes, keepdims)
+
+
+def any(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Any:
+    a = as_operand(a)
+    axes = normalize_axes(axis, ndim_of(a), "any")
+    result = reductions.reduce_or_p.bind(a, axes=axes)
+    return keep_reduced_dims(result, shape_of(a), axes, keepdims)
+
+
+def cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+    reject_out(out, "cumsum")
+    a = as_operand(a)
+    if dtype is not None:
+        a = astype(a, dtype)
+    if axis is None:
+        a, axis = ravel(a), 0
+    (ax,) = normalize_axes(axis, ndim_of(a), "cumsum")
+    return reductions.cumsum(a, ax)
+
+
+def count_nonzero(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    return sum(not_equal(a, 0), axis=axis, keepdims=keepdims)
