@@ -18,12 +18,12 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "funcad"
 
 # Bottom to top. A module is on the floor of its longest matching prefix.
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
-    ("leaves", ("funcad.errors", "funcad.tree_util")),
+    ("leaves", ("funcad.errors", "funcad._tree_util", "funcad.tree_util")),
     ("core", ("funcad.core",)),
     ("rule tables", ("funcad.rules",)),
     ("primitives", ("funcad.primitives",)),
     ("interpreters", ("funcad.tracing", "funcad.ad", "funcad.jvp", "funcad.batching")),
-    ("built on transformations", ("funcad.jacobians", "funcad.test_util")),
+    ("built on transformations", ("funcad.jacobians", "funcad._test_util", "funcad.test_util")),
     ("staging", ("funcad.passes", "funcad.codegen", "funcad.jit")),
     ("the user's API", ("funcad.numpy", "funcad.scipy", "funcad.lax", "funcad.__init__",
                         "funcad.__main__")),
