@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import keyword
+import math
 from typing import Any, Callable
 
 import numpy as np
@@ -92,8 +93,8 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
     def atom(a: Var | Literal) -> str:
         if type(a) is Literal:
             value = a.value
-            if type(value) in (int, float, bool):
-                return repr(value)
+            if type(value) in (int, bool) or (type(value) is float and math.isfinite(value)):
+                return repr(value)  # (inf and nan have no literal: they go in the namespace)
             key = f"k{len(namespace)}"
             namespace[key] = value
             return key

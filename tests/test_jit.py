@@ -765,3 +765,13 @@ def test_twenty_thousand_step_chain():
     np.testing.assert_allclose(again[0], value_and_grad(chain)(0.4)[0], rtol=1e-12)
     assert compiled.trace_count == 1
     assert compile_seconds < 60.0  # (the target is < 10 s: see the printed time)
+
+
+def test_non_finite_python_constants_compile():
+    """inf and nan have no Python literal: generated code must not write them as names."""
+    for constant in (float("nan"), float("inf"), -float("inf")):
+        jitted = funcad.jit(lambda t, c=constant: t + c)
+        np.testing.assert_array_equal(jitted(1.0), 1.0 + constant)
+        np.testing.assert_array_equal(jitted(np.ones(3)), np.ones(3) + constant)
+    x, y = np.array([1.0, np.inf]), np.array([np.nan, 2.0])
+    np.testing.assert_array_equal(funcad.jit(fnp.hypot)(x, y), np.hypot(x, y))
