@@ -113,15 +113,18 @@ class BatchTrace(Trace):
 # vmap.
 
 
-def _normalize_axis(axis: Any, ndim: int, what: str) -> int | None:
+def _normalize_axis(axis: Any, ndim: int, what: str | Callable[[], str]) -> int | None:
+    """``axis`` in range(ndim), or an error naming ``what`` (a callable that makes the text,
+    so that the key path of a leaf is only worked out when there is an error to report)."""
     if axis is None:
         return None
+    if isinstance(axis, (int, np.integer)) and -ndim <= axis < ndim:
+        return int(axis) % ndim
+    what = what() if callable(what) else what
     if not isinstance(axis, (int, np.integer)):
         raise TypeError(f"vmap: {what} must be an int or None, got {axis!r}.")
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"vmap: {what} is {axis}, out of range for an array of rank {ndim} "
-                         f"(valid: {-ndim} to {ndim - 1}).")
-    return int(axis) % ndim
+    raise ValueError(f"vmap: {what} is {axis}, out of range for an array of rank {ndim} "
+                     f"(valid: {-ndim} to {ndim - 1}).")
 
 
 def _leaf_paths(tree: Any, root: str) -> list[str]:
@@ -232,8 +235,9 @@ def _place_output(value: Any, axis: Any, trace: BatchTrace, size: int, index: in
                 f"{value.shape} per example), but that output varies across the batch of size "
                 f"{size}; use an int out_axes for it (or return something unbatched).")
         ndim = len(shape_of(value.value))
-        target = _normalize_axis(axis, ndim, f"out_axes for {_leaf_paths(out, 'output')[index]}"
-                                             f" (shape {value.shape} per example)")
+        target = _normalize_axis(axis, ndim, lambda: f"out_axes for "
+                                 f"{_leaf_paths(out, 'output')[index]} (shape {value.shape} "
+                                 f"per example)")
         return move_batch_axis(value.value, value.batch_axis, target, size)
     if isinstance(value, Tracer) and not value._trace.alive:
         raise escaped_tracer_error(value)
@@ -242,6 +246,7 @@ def _place_output(value: Any, axis: Any, trace: BatchTrace, size: int, index: in
     if isinstance(value, (int, float, complex, bool, list, tuple)):
         value = np.asarray(value)
     ndim = len(shape_of(value)) + 1
-    target = _normalize_axis(axis, ndim, f"out_axes for {_leaf_paths(out, 'output')[index]} "
-                                         f"(shape {tuple(shape_of(value))} per example)")
+    target = _normalize_axis(axis, ndim, lambda: f"out_axes for "
+                             f"{_leaf_paths(out, 'output')[index]} (shape "
+                             f"{tuple(shape_of(value))} per example)")
     return move_batch_axis(value, None, target, size)
