@@ -40,6 +40,7 @@ from funcad.rules import (
     as_primal,
     float0,
     is_differentiable,
+    is_differentiable_dtype,
     nondifferentiable,
     primals_of,
     split_aux,
@@ -331,7 +332,7 @@ def _check_cotangent(cotangent: Any, out_tree: Any, out_avals: list[ShapedArray]
         dtype_ok = ct_aval.dtype == aval.dtype or (
             ct_aval.weak_type and np.can_cast(ct_aval.dtype, aval.dtype, "same_kind")
         )
-        if aval.dtype.kind not in "fc":  # integer/bool outputs: float0 (or their own dtype)
+        if not is_differentiable_dtype(aval.dtype):  # integer/bool outputs: float0 or own dtype
             dtype_ok = dtype_ok or ct_aval.dtype == float0
         if not (shape_ok and dtype_ok):
             raise ValueError(

@@ -21,6 +21,7 @@ from funcad.core import dtype_of, shape_of
 from funcad.jvp import jvp
 from funcad.primitives.indexing import Slice, getitem
 from funcad.primitives.shape import reshape, transpose
+from funcad.rules import is_differentiable_dtype
 
 __all__ = [
     "jacfwd", "jacrev", "hessian", "hvp",
@@ -134,7 +135,7 @@ def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
         out, f_vjp = result[0], result[1]
         out_flat, out_tree = tree_util.tree_flatten(out)
         for o in out_flat:
-            if dtype_of(o).kind not in "fc":
+            if not is_differentiable_dtype(dtype_of(o)):
                 raise TypeError(f"jacrev requires floating-point outputs, got an output of "
                                 f"dtype {dtype_of(o).name}.")
         out_shapes = [tuple(shape_of(o)) for o in out_flat]

@@ -40,6 +40,7 @@ from funcad.rules import (
     as_primal,
     float0,
     is_differentiable,
+    is_differentiable_dtype,
     jvp_rules,
     nondifferentiable,
     primals_of,
@@ -189,7 +190,7 @@ def instantiate_tangent(tangent: Any, primal: Any) -> Any:
     """An explicit tangent for ``primal``: zeros for a symbolic zero (None), float0 zeros for
     an integer or boolean primal, else the tangent itself."""
     dtype = dtype_of(primal)  # (a Python float output is float64: its zero tangent too)
-    if dtype.kind not in "fc":
+    if not is_differentiable_dtype(dtype):
         return np.zeros(shape_of(primal), float0)
     if tangent is None:
         return np.zeros(shape_of(primal), dtype)

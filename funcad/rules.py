@@ -50,9 +50,9 @@ from funcad.tree_util import tree_map
 __all__ = [
     "VJPRule", "JVPRule", "BatchingRule", "vjp_rules", "jvp_rules", "batching_rules",
     "simplify_rules", "zero_rules", "ZERO", "nondifferentiable", "float0", "INEXACT_DTYPES",
-    "is_differentiable", "defvjp", "defvjp_all", "defjvp", "defjvp_all", "deflinear",
-    "defnondiff", "zeros_constant", "DifferentiationTracer", "as_primal", "split_aux",
-    "primals_of",
+    "is_differentiable_dtype", "is_differentiable", "defvjp", "defvjp_all", "defjvp",
+    "defjvp_all", "deflinear", "defnondiff", "zeros_constant", "DifferentiationTracer",
+    "as_primal", "split_aux", "primals_of",
 ]
 
 
@@ -82,6 +82,11 @@ float0 = np.dtype([("float0", np.void, 0)])
 INEXACT_DTYPES = frozenset(np.dtype(t) for t in (np.float16, np.float32, np.float64,
                                                   np.longdouble, np.complex64, np.complex128,
                                                   np.clongdouble))
+
+
+def is_differentiable_dtype(dtype: Any) -> bool:
+    """Whether values of this dtype have a derivative (floating and complex dtypes do)."""
+    return dtype in INEXACT_DTYPES
 
 
 def is_differentiable(value: Any) -> bool:

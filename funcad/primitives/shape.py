@@ -19,7 +19,14 @@ from typing import Any, Sequence
 import numpy as np
 
 from funcad.core import Eqn, Primitive, ShapedArray, dtype_of, shape_of
-from funcad.rules import batching_rules, deflinear, defnondiff, defvjp, simplify_rules
+from funcad.rules import (
+    batching_rules,
+    deflinear,
+    defnondiff,
+    defvjp,
+    is_differentiable_dtype,
+    simplify_rules,
+)
 
 __all__ = [
     "convert_element_type_p", "convert_element_type", "stop_gradient_p", "stop_gradient",
@@ -55,7 +62,7 @@ def convert_element_type(x: Any, new_dtype: Any) -> Any:
 def _convert_vjp(cotangent: Any, ans: Any, x: Any, *, new_dtype: np.dtype) -> Any:
     """The cotangent goes back in the input's dtype (None for integer inputs: no derivative)."""
     dtype = dtype_of(x)
-    if dtype.kind not in "fc":
+    if not is_differentiable_dtype(dtype):
         return None
     return convert_element_type(cotangent, dtype)
 
