@@ -18,12 +18,14 @@ outer transformation: that is all ``grad(grad(f))`` needs.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from funcad import tree_util
 from funcad.core import (
+    CURRENT_TRACE,
     EVAL_TRACE,
     Primitive,
     ShapedArray,
@@ -37,6 +39,7 @@ from funcad.core import (
 )
 from funcad.rules import (
     DifferentiationTracer,
+    VJPWithResiduals,
     as_primal,
     float0,
     is_differentiable,
@@ -111,13 +114,17 @@ class VJPTrace(Trace):
                 else:
                     foreign = True
         parent = self.parent
+        if in_nodes is None:  # no input depends on ours: a constant to this trace
+            if parent is EVAL_TRACE and not foreign:
+                return primitive.impl(*primals, **params)
+            return parent.process(primitive, primals, params)
+        rule = vjp_rules.get(primitive)
+        if type(rule) is VJPWithResiduals:
+            return self._record_with_residuals(primitive, rule, primals, in_nodes, params)
         if parent is EVAL_TRACE and not foreign:
             out = primitive.impl(*primals, **params)
         else:
             out = parent.process(primitive, primals, params)
-        if in_nodes is None:
-            return out  # no input depends on ours: a constant to this trace
-        rule = vjp_rules.get(primitive)
         if rule is None:
             if primitive in nondifferentiable:
                 return out
@@ -140,6 +147,29 @@ class VJPTrace(Trace):
         self.num_nodes += 1
         self.tape.append((node, 1, rule, in_nodes, primals, params, out))
         return VJPTracer(self, out, node)
+
+    def _record_with_residuals(self, primitive, rule, primals, in_nodes, params):
+        """Run the primitive's forward rule (under the parent trace), keep its residuals for
+        the backward rule, and record one tape entry that holds them."""
+        token = CURRENT_TRACE.set(self.parent)
+        try:
+            out, residuals = rule.forward(primals, params)
+        finally:
+            CURRENT_TRACE.reset(token)
+        backward = functools.partial(rule.backward, residuals)
+        node = self.num_nodes
+        entry_args = (node, 1, backward, tuple(in_nodes), tuple(primals), params, out)
+        if not primitive.multiple_results:
+            if not is_differentiable(out):
+                return out
+            self.num_nodes += 1
+            self.tape.append(entry_args)
+            return VJPTracer(self, out, node)
+        out = list(out)
+        self.num_nodes += len(out)
+        self.tape.append((node, len(out)) + entry_args[2:])
+        return [VJPTracer(self, o, node + i) if is_differentiable(o) else o
+                for i, o in enumerate(out)]
 
 
 # ----------------------------------------------------------------------------------------------

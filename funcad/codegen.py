@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import keyword
 import math
+import weakref
 from typing import Any, Callable
 
 import numpy as np
@@ -21,7 +22,7 @@ import numpy as np
 from funcad.core import ClosedJaxpr, Jaxpr, Literal, Var
 
 __all__ = [
-    "Compiled", "compile_jaxpr",
+    "Compiled", "compile_jaxpr", "compiled_for",
 ]
 
 
@@ -40,6 +41,21 @@ class Compiled:
 
     def __repr__(self) -> str:
         return f"<compiled {len(self.closed.jaxpr.eqns)} equations>"
+
+
+# The compiled function of each IR, while something holds it (a jitted function's cache
+# entry, the generated code of an enclosing IR, a loop that is running). Weak, so that
+# dropping a jitted function frees its IR and constants.
+_compiled_by_jaxpr: weakref.WeakValueDictionary[int, Compiled] = weakref.WeakValueDictionary()
+
+
+def compiled_for(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
+    """The compiled function of ``closed``: compiled once, while anything holds the result."""
+    compiled = _compiled_by_jaxpr.get(id(closed))
+    if compiled is None or compiled.closed is not closed:
+        compiled = compile_jaxpr(closed, name)
+        _compiled_by_jaxpr[id(closed)] = compiled
+    return compiled
 
 
 def _fresh(value: Any) -> Any:

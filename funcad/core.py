@@ -143,12 +143,15 @@ class Primitive:
     ``lowering``
         ``lowering(params) -> callable`` for generated code, when calling ``impl`` with the
         params bound is not what it wants (``jit_call`` calls its IR's compiled function).
+    ``effectful``
+        It has a side effect (printing): the passes never remove it, merge two of them, or
+        run it ahead of time.
     """
 
     __slots__ = ("name", "multiple_results", "impl", "abstract_eval", "elementwise", "ufunc",
                  "expression",
                  "output_buffer", "linear_in", "multilinear", "identity_elements",
-                 "copies_elements", "lowering")
+                 "copies_elements", "lowering", "effectful")
 
     def __init__(self, name: str, multiple_results: bool = False):
         self.name = name
@@ -164,6 +167,7 @@ class Primitive:
         self.identity_elements: dict[int, Any] = {}
         self.copies_elements = False
         self.lowering: Callable[[dict], Callable[..., Any]] | None = None
+        self.effectful = False
 
     def def_impl(self, impl: Callable[..., Any]) -> Callable[..., Any]:
         self.impl = impl

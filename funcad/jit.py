@@ -20,7 +20,6 @@ import gc
 import inspect
 import logging
 import os
-import weakref
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -28,7 +27,7 @@ import numpy as np
 from funcad import tree_util
 from funcad.ad import vjp
 from funcad.batching import vmap
-from funcad.codegen import Compiled, compile_jaxpr
+from funcad.codegen import Compiled, compiled_for
 from funcad.core import (
     ClosedJaxpr,
     Jaxpr,
@@ -66,25 +65,16 @@ config = _Config()
 
 jit_call_p = Primitive("jit_call", multiple_results=True)
 jit_call_p.output_buffer = "fresh"  # (compiled code returns arrays of its own: see codegen)
-# The compiled function of each IR, while something holds it: a jitted function's cache entry,
-# the generated code of an enclosing IR, or (for IRs only ever run by ``eval_jaxpr``) the few
-# most recently run. Weak, so that dropping a jitted function frees its IR and constants.
-_compiled_by_jaxpr: weakref.WeakValueDictionary[int, Compiled] = weakref.WeakValueDictionary()
+# The IRs only ever run by ``eval_jaxpr`` (not held by a jitted function's cache entry or by
+# an enclosing IR's generated code) keep their compiled code while they are among the few most
+# recently run.
 _recently_run: collections.OrderedDict[int, Compiled] = collections.OrderedDict()
 _RECENTLY_RUN_SIZE = 32
 
 
-def _compiled_for(closed: ClosedJaxpr, name: str) -> Compiled:
-    compiled = _compiled_by_jaxpr.get(id(closed))
-    if compiled is None or compiled.closed is not closed:
-        compiled = compile_jaxpr(closed, name)
-        _compiled_by_jaxpr[id(closed)] = compiled
-    return compiled
-
-
 @jit_call_p.def_impl
 def _jit_call_impl(*args: Any, jaxpr: ClosedJaxpr, name: str) -> list[Any]:
-    compiled = _compiled_for(jaxpr, name)
+    compiled = compiled_for(jaxpr, name)
     _recently_run[id(jaxpr)] = compiled
     _recently_run.move_to_end(id(jaxpr))
     if len(_recently_run) > _RECENTLY_RUN_SIZE:
@@ -93,7 +83,7 @@ def _jit_call_impl(*args: Any, jaxpr: ClosedJaxpr, name: str) -> list[Any]:
 
 
 # Generated code calls a nested IR's compiled function directly (and so keeps it alive).
-jit_call_p.lowering = lambda params: _compiled_for(params["jaxpr"], params["name"])
+jit_call_p.lowering = lambda params: compiled_for(params["jaxpr"], params["name"])
 
 
 jit_call_p.def_abstract_eval(lambda *avals, jaxpr, name: list(jaxpr.out_avals))
@@ -289,7 +279,7 @@ class Jitted:
         closed, out_tree = self._trace_ir(flat, in_tree, static_nums, args, kwargs)
         closed, lifted = _lift_tracer_consts(closed)
         optimized = optimize(closed)
-        compiled = _compiled_for(optimized, getattr(self.fun, "__name__", "jitted"))
+        compiled = compiled_for(optimized, getattr(self.fun, "__name__", "jitted"))
         return _Entry(optimized, compiled, out_tree, lifted), closed
 
     def _trace_ir(self, flat, in_tree, static_nums, args, kwargs) -> tuple[ClosedJaxpr, Any]:

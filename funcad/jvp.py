@@ -37,6 +37,7 @@ from funcad.core import (
 from funcad.primitives.shape import broadcast_to, convert_element_type
 from funcad.rules import (
     DifferentiationTracer,
+    JVPWithPrimal,
     as_primal,
     float0,
     is_differentiable,
@@ -92,6 +93,15 @@ class JVPTrace(Trace):
                 else:
                     foreign = True
         parent = self.parent
+        rule = jvp_rules.get(primitive) if tangents is not None else None
+        if type(rule) is JVPWithPrimal and any(t is not None for t in tangents):
+            token = CURRENT_TRACE.set(parent)
+            try:
+                out, tangent_out = rule.rule(primals, tangents, params)
+                tangent_out = _fit_outputs(primitive, tangent_out, out)
+            finally:
+                CURRENT_TRACE.reset(token)
+            return _wrap(self, primitive, out, tangent_out)
         if parent is EVAL_TRACE and not foreign:
             out = primitive.impl(*primals, **params)
         else:
@@ -100,21 +110,22 @@ class JVPTrace(Trace):
             return out
         if all(t is None for t in tangents):
             return _wrap(self, primitive, out, None)
-        rule = jvp_rules.get(primitive)
         if rule is None:
             raise NotImplementedError(
                 f"Forward-mode differentiation rule for primitive {primitive.name!r} is not "
                 f"implemented yet.")
         token = CURRENT_TRACE.set(parent)  # tangents are values of the parent trace
         try:
-            tangent_out = rule(tangents, out, primals, params)
-            if primitive.multiple_results:
-                tangent_out = [_fit(t, o) for t, o in zip(tangent_out, out)]
-            else:
-                tangent_out = _fit(tangent_out, out)
+            tangent_out = _fit_outputs(primitive, rule(tangents, out, primals, params), out)
         finally:
             CURRENT_TRACE.reset(token)
         return _wrap(self, primitive, out, tangent_out)
+
+
+def _fit_outputs(primitive: Primitive, tangent: Any, out: Any) -> Any:
+    if primitive.multiple_results:
+        return [_fit(t, o) for t, o in zip(tangent, out)]
+    return _fit(tangent, out)
 
 
 def _fit(tangent: Any, primal: Any) -> Any:

@@ -100,13 +100,14 @@ def _is_concrete(value: Any) -> bool:
 
 def dead_code_elimination(closed: ClosedJaxpr) -> ClosedJaxpr:
     """Drop equations none of whose outputs reach the jaxpr's outputs, and constants nobody
-    reads. Every funcad primitive is pure (no side effects), so an equation whose results are
-    unused can go. One backward sweep: an equation is live if it feeds a live variable."""
+    reads. Primitives are pure except the ``effectful`` ones (printing), which always stay, so
+    an equation whose results are unused can go. One backward sweep: an equation is live if it
+    feeds a live variable or has an effect."""
     jaxpr = closed.jaxpr
     live: set[Var] = {v for v in jaxpr.outvars if type(v) is Var}
     kept: list[Eqn] = []
     for eqn in reversed(jaxpr.eqns):
-        if any(v in live for v in eqn.outvars):
+        if eqn.primitive.effectful or any(v in live for v in eqn.outvars):
             kept.append(_with_invars(eqn, list(eqn.invars)))
             live.update(a for a in eqn.invars if type(a) is Var)
     kept.reverse()
@@ -170,7 +171,7 @@ def common_subexpression_elimination(closed: ClosedJaxpr) -> ClosedJaxpr:
         invars = [_rename(a, renaming) for a in eqn.invars]
         params_key = tuple(sorted((name, _param_key(v)) for name, v in eqn.params.items()))
         key = (eqn.primitive, params_key, tuple(_atom_key(a) for a in invars))
-        first_outvars = seen.get(key)
+        first_outvars = None if eqn.primitive.effectful else seen.get(key)
         if first_outvars is not None and all(
             a.aval == b.aval for a, b in zip(first_outvars, eqn.outvars)
         ):
@@ -212,9 +213,9 @@ def fold_constants(closed: ClosedJaxpr) -> ClosedJaxpr:
     for eqn in jaxpr.eqns:
         invars = [_rename(a, renaming) for a in eqn.invars]
         results = None
-        if all(type(a) is Literal or a in known for a in invars) and not _grows_too_much(
-            invars, eqn.outvars
-        ):
+        foldable = not eqn.primitive.effectful and all(
+            type(a) is Literal or a in known for a in invars)
+        if foldable and not _grows_too_much(invars, eqn.outvars):
             results = _evaluate(eqn, invars, known)
         if results is None:
             eqns.append(_with_invars(eqn, invars))

@@ -16,11 +16,19 @@ One signature per table:
     multiple-results primitive. This is the one table with two forms: the backward pass calls
     a per-argument rule directly, with no wrapper around it, because eager ``grad`` spends
     its time in that loop (a wrapper costs 5% on a chain of scalar operations).
+    A higher-order primitive whose backward pass needs values from inside its own forward
+    computation (the carries of a loop, the residuals of a ``custom_vjp``) registers a
+    ``VJPWithResiduals(forward, backward)`` instead: reverse mode then runs
+    ``forward(args, params) -> (outputs, residuals)`` in place of the primitive, and later
+    ``backward(residuals, cotangent, ans, args, params, wanted) -> list``.
 
 ``jvp_rules[p](tangents, ans, args, params) -> tangent``
     The output's tangent (a list for a multiple-results primitive) from the inputs' tangents,
     ``None`` where an input's tangent is zero (at least one is not). ``defjvp`` builds one
     from per-argument contributions, which add; ``deflinear`` for primitives that are linear.
+    A higher-order primitive that computes its output and tangent together (a loop run once
+    for both) registers ``JVPWithPrimal(rule)``, ``rule(primals, tangents, params) ->
+    (output, tangent)``, which forward mode calls in place of the primitive.
 
 ``batching_rules[p](values, batch_axes, **params) -> (out, out_batch_axis)``
     The result for a whole batch at once; ``batch_axes[i]`` is ``None`` for an argument that
@@ -39,7 +47,7 @@ transformation is itself traced by any enclosing one (``grad(grad(f))``, ``jit(g
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -48,6 +56,7 @@ from funcad.errors import DerivativeDropError
 from funcad.tree_util import tree_map
 
 __all__ = [
+    "VJPWithResiduals", "JVPWithPrimal",
     "VJPRule", "JVPRule", "BatchingRule", "vjp_rules", "jvp_rules", "batching_rules",
     "simplify_rules", "zero_rules", "ZERO", "nondifferentiable", "float0", "INEXACT_DTYPES",
     "is_differentiable_dtype", "is_differentiable", "defvjp", "defvjp_all", "defjvp",
@@ -97,6 +106,19 @@ def is_differentiable(value: Any) -> bool:
 
 # ----------------------------------------------------------------------------------------------
 # Registering rules.
+
+
+class VJPWithResiduals(NamedTuple):
+    """The reverse-mode rule of a primitive that keeps residuals from its forward pass."""
+
+    forward: Callable[[Sequence[Any], dict], tuple[Any, Any]]
+    backward: Callable[..., Sequence[Any]]
+
+
+class JVPWithPrimal(NamedTuple):
+    """The forward-mode rule of a primitive that computes its output and tangent at once."""
+
+    rule: Callable[[Sequence[Any], Sequence[Any], dict], tuple[Any, Any]]
 
 
 def defvjp(primitive: Primitive, *argument_rules: Callable[..., Any] | None) -> None:
