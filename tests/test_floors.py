@@ -25,6 +25,8 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("interpreters", ("funcad.tracing", "funcad.ad", "funcad.jvp", "funcad.batching")),
     ("built on transformations", ("funcad.jacobians", "funcad._test_util", "funcad.test_util")),
     ("staging", ("funcad.passes", "funcad.codegen", "funcad.jit")),
+    ("higher-order primitives", ("funcad.control_flow", "funcad.custom_derivatives",
+                                 "funcad.checkpoint", "funcad.debugging")),
     ("the user's API", ("funcad.numpy", "funcad.scipy", "funcad.lax", "funcad.__init__",
                         "funcad.__main__")),
 ]
