@@ -31,7 +31,7 @@ __all__ = [
     "ShapedArray", "short_dtype_name", "get_aval", "is_python_scalar", "Primitive", "Trace",
     "EvalTrace", "EVAL_TRACE", "CURRENT_TRACE", "current_trace", "set_current_trace",
     "escaped_tracer_error", "Tracer", "Var", "Literal", "Eqn", "Jaxpr", "ClosedJaxpr",
-    "eval_jaxpr", "pp_jaxpr", "shape_of", "dtype_of",
+    "lift_tracer_consts", "eval_jaxpr", "pp_jaxpr", "shape_of", "dtype_of",
 ]
 
 
@@ -433,7 +433,7 @@ class Jaxpr:
 class ClosedJaxpr:
     """A Jaxpr together with the values of its constants."""
 
-    __slots__ = ("jaxpr", "consts")
+    __slots__ = ("jaxpr", "consts", "__weakref__")
 
     def __init__(self, jaxpr: Jaxpr, consts: list[Any]):
         self.jaxpr = jaxpr
@@ -458,6 +458,26 @@ class ClosedJaxpr:
         return pp_jaxpr(self.jaxpr)
 
     __repr__ = __str__
+
+
+def lift_tracer_consts(closed: ClosedJaxpr) -> tuple[ClosedJaxpr, list[Any]]:
+    """Constants that are tracers of enclosing transformations become leading inputs, so that
+    a staged call of the IR passes them as operands, where those transformations see them.
+    Returns the new IR and the lifted tracers (its first inputs)."""
+    jaxpr = closed.jaxpr
+    lifted_vars, lifted_values, kept_vars, kept_values = [], [], [], []
+    for var, value in zip(jaxpr.constvars, closed.consts):
+        if isinstance(value, Tracer):
+            lifted_vars.append(var)
+            lifted_values.append(value)
+        else:
+            kept_vars.append(var)
+            kept_values.append(value)
+    if not lifted_vars:
+        return closed, []
+    new = Jaxpr(kept_vars, lifted_vars + list(jaxpr.invars), list(jaxpr.outvars),
+                list(jaxpr.eqns))
+    return ClosedJaxpr(new, kept_values), lifted_values
 
 
 def eval_jaxpr(jaxpr: Jaxpr | ClosedJaxpr, consts: Sequence[Any], *args: Any) -> list[Any]:
@@ -524,6 +544,9 @@ class _Namer:
 
 
 def _pp_param(value: Any, indent: int) -> str:
+    if isinstance(value, tuple) and value and all(
+            isinstance(v, (Jaxpr, ClosedJaxpr)) for v in value):
+        return "(" + "".join(_pp_param(v, indent) for v in value) + "\n" + " " * indent + ")"
     if isinstance(value, ClosedJaxpr):
         value = value.jaxpr
     if isinstance(value, Jaxpr):

@@ -30,12 +30,12 @@ from funcad.batching import vmap
 from funcad.codegen import Compiled, compiled_for
 from funcad.core import (
     ClosedJaxpr,
-    Jaxpr,
     Primitive,
     ShapedArray,
     Tracer,
     eval_jaxpr,
     get_aval,
+    lift_tracer_consts,
 )
 from funcad.jvp import instantiate_tangent, jvp
 from funcad.passes import optimize
@@ -277,7 +277,7 @@ class Jitted:
             logger.warning("funcad.jit: tracing %s (%s)", getattr(self.fun, "__name__", "fun"),
                            _explain(self._last_key, key))
         closed, out_tree = self._trace_ir(flat, in_tree, static_nums, args, kwargs)
-        closed, lifted = _lift_tracer_consts(closed)
+        closed, lifted = lift_tracer_consts(closed)
         optimized = optimize(closed)
         compiled = compiled_for(optimized, getattr(self.fun, "__name__", "jitted"))
         return _Entry(optimized, compiled, out_tree, lifted), closed
@@ -341,7 +341,7 @@ class Jitted:
         entry, _, traced = self._entry(args, kwargs)
         if traced is None:  # (cached by a call: entries do not keep the IR as traced)
             _, flat, in_tree, static_nums = self._signature(args, kwargs)
-            traced = _lift_tracer_consts(
+            traced = lift_tracer_consts(
                 self._trace_ir(flat, in_tree, static_nums, args, kwargs)[0])[0]
         return Lowered(traced, entry.closed, entry.compiled.source, entry.compiled)
 
@@ -380,24 +380,6 @@ def _infer_static(fun: Callable[..., Any], argnums: tuple, argnames: tuple
         if p.name in argnames and p.kind is p.POSITIONAL_OR_KEYWORD and k not in nums:
             nums.append(k)
     return tuple(nums), tuple(names), n
-
-
-def _lift_tracer_consts(closed: ClosedJaxpr) -> tuple[ClosedJaxpr, list[Any]]:
-    """Constants that are tracers of enclosing transformations become leading inputs."""
-    jaxpr = closed.jaxpr
-    lifted_vars, lifted_values, kept_vars, kept_values = [], [], [], []
-    for var, value in zip(jaxpr.constvars, closed.consts):
-        if isinstance(value, Tracer):
-            lifted_vars.append(var)
-            lifted_values.append(value)
-        else:
-            kept_vars.append(var)
-            kept_values.append(value)
-    if not lifted_vars:
-        return closed, []
-    new = Jaxpr(kept_vars, lifted_vars + list(jaxpr.invars), list(jaxpr.outvars),
-                list(jaxpr.eqns))
-    return ClosedJaxpr(new, kept_values), lifted_values
 
 
 def _explain(old: Any, new: Any) -> str:
