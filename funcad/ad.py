@@ -250,7 +250,15 @@ def _run_forward(fun, args, diff_argnums, name, has_aux, check_real):
     if check_real:
         check_real_inputs(flat, in_tree, diff_argnums, name)
     trace = VJPTrace(current_trace(), name)
-    tracers = [trace.new_tracer(p) if is_differentiable(p) else p for p in flat]
+    # Input leaf i is tape node i (a leaf with no derivative leaves its node unused), so that
+    # the backward pass's cotangent of node i is that of leaf i.
+    tracers = []
+    for leaf in flat:
+        if is_differentiable(leaf):
+            tracers.append(trace.new_tracer(leaf))
+        else:
+            trace.num_nodes += 1
+            tracers.append(leaf)
     traced_args = list(args)
     for i, sub in zip(diff_argnums, tree_util.tree_unflatten(in_tree, tracers)):
         traced_args[i] = sub

@@ -564,3 +564,13 @@ def test_numpy_functions_dispatch_inside_grad():
         grad(lambda t: np.sum(np.exp(t) / np.maximum(t, 0.3)))(x),
         np.exp(x) / np.maximum(x, 0.3) - np.exp(x) / x**2 * (x > 0.3),
     )
+
+
+def test_vjp_with_an_integer_argument_before_a_float_one():
+    """Input leaf i is tape node i even when an earlier leaf has no derivative."""
+    _, f_vjp = vjp(lambda i, x, y: x * 2.0 + y * i, 3, 5.0, np.float64(7.0))
+    cotangent_i, cotangent_x, cotangent_y = f_vjp(1.0)
+    assert cotangent_i.dtype == funcad.float0
+    assert cotangent_x == 2.0 and cotangent_y == 3.0
+    g = grad(lambda d: d["x"] * d["y"], argnums=0)
+    assert g({"x": 3.0, "y": 2.0}) == {"x": 2.0, "y": 3.0}
