@@ -30,7 +30,9 @@ class ConcretizationTypeError(FuncadError, TypeError):
             "  - if the value is only used to choose a Python branch, make it a static "
             "argument (static_argnums / static_argnames) so it is a plain Python value;\n"
             "  - to choose between values without Python control flow, use "
-            "funcad.numpy.where(cond, a, b) (or funcad.lax.cond once available);\n"
+            "funcad.numpy.where(cond, a, b) or funcad.lax.cond(pred, true_fun, false_fun, "
+            "*operands); for a loop on a traced value, funcad.lax.while_loop, fori_loop or "
+            "scan;\n"
             "  - to call a math function, use the funcad.numpy version (fnp.sin, not math.sin)."
         )
         super().__init__(
