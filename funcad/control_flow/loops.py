@@ -45,6 +45,7 @@ from funcad.core import (
     Tracer,
     current_trace,
     dtype_of,
+    get_aval,
     shape_of,
 )
 from funcad.errors import ConcretizationTypeError
@@ -474,9 +475,17 @@ def _trace_carry_function(name: str, fun: Callable[..., Any], carry: Any,
     ``carry_of_output``); the new carry must have the carry's structure, shapes and dtypes.
     A carry leaf that was a Python scalar takes the dtype the body gives it (JAX's weak
     types). Returns (traced, carry as used)."""
-    for _ in range(2):
-        flat_carry, carry_tree = tree_util.tree_flatten(carry)
-        traced = trace_function(lambda *a: fun(*a), (*before, carry, *after))
+    flat_carry, carry_tree = tree_util.tree_flatten(carry)
+    weak = [type(leaf) in (bool, int, float, complex) for leaf in flat_carry]
+    for attempt in range(2):
+        # A first trace types Python-scalar leaves weakly (NumPy's rule: 0 + f32 is f32), to
+        # learn the dtype the body gives them; the loop itself then carries that dtype.
+        in_avals = None
+        if attempt == 0 and any(weak):
+            args_flat = tree_util.tree_leaves((*before, carry, *after))
+            in_avals = [get_aval(x) if type(x) in (bool, int, float, complex) else aval_of(x)
+                        for x in args_flat]
+        traced = trace_function(lambda *a: fun(*a), (*before, carry, *after), in_avals)
         out = tree_util.tree_unflatten(traced.out_tree, list(traced.jaxpr.out_avals))
         try:
             new_carry = carry_of_output(out)
@@ -487,15 +496,10 @@ def _trace_carry_function(name: str, fun: Callable[..., Any], carry: Any,
             raise TypeError(
                 f"{name}: {output_name} must return a carry with the structure of its input "
                 f"carry, {carry_tree}, but it returned {new_tree}.")
-        promote = {}
-        for k, (leaf, aval) in enumerate(zip(flat_carry, new_flat)):
-            leaf_aval = aval_of(leaf)
-            if leaf_aval.dtype != aval.dtype and type(leaf) in (bool, int, float, complex):
-                promote[k] = aval.dtype
-        if not promote:
+        if in_avals is None:
             break
-        flat_carry = [np.asarray(leaf, promote[k])[()] if k in promote else leaf
-                      for k, leaf in enumerate(flat_carry)]
+        flat_carry = [np.asarray(leaf, aval.dtype)[()] if w else leaf
+                      for leaf, aval, w in zip(flat_carry, new_flat, weak)]
         carry = tree_util.tree_unflatten(carry_tree, flat_carry)
     paths = _leaf_paths(carry, "carry")
     for path, leaf, aval in zip(paths, tree_util.tree_leaves(carry), new_flat):
