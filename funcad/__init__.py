@@ -12,7 +12,9 @@ from funcad import (
 )
 from funcad.ad import grad, value_and_grad, vjp
 from funcad.batching import vmap
+from funcad.checkpoint import checkpoint, checkpoint_policies, remat
 from funcad.core import ClosedJaxpr, Jaxpr, eval_jaxpr
+from funcad.custom_derivatives import custom_jvp, custom_vjp
 from funcad.errors import (
     ConcretizationTypeError,
     DerivativeDropError,
@@ -38,7 +40,8 @@ def stop_gradient(x):
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap", "jacfwd", "jacrev", "hessian",
-    "hvp", "jit", "config", "make_jaxpr", "stop_gradient", "eval_jaxpr",
+    "hvp", "jit", "config", "custom_vjp", "custom_jvp",
+    "checkpoint", "remat", "checkpoint_policies", "make_jaxpr", "stop_gradient", "eval_jaxpr",
     "ShapeDtypeStruct", "Jaxpr", "ClosedJaxpr", "float0", "tree_util", "numpy", "lax", "scipy",
     "FuncadError", "ConcretizationTypeError", "DerivativeDropError",
     "NotImplementedForTracerError", "UnexpectedTracerError",

@@ -51,7 +51,8 @@ from funcad.rules import (
 )
 
 __all__ = [
-    "VJPTracer", "VJPTrace", "backward_pass", "check_real_inputs", "normalize_argnums", "vjp",
+    "VJPTracer", "VJPTrace", "backward_pass", "check_real_inputs", "normalize_argnums",
+    "vjp_single_use", "vjp",
     "value_and_grad", "grad",
 ]
 
@@ -331,6 +332,17 @@ def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[
     """Evaluate ``fun(*primals)`` and return ``(out, f_vjp)`` (and ``aux`` with has_aux), where
     ``f_vjp(cotangent)`` maps a cotangent shaped like ``out`` to a tuple with one cotangent per
     primal. ``f_vjp`` may be called many times."""
+    return _vjp(fun, primals, has_aux, single_use=False)
+
+
+def vjp_single_use(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Any]:
+    """``vjp`` whose ``f_vjp`` may be called once, and frees each intermediate as soon as the
+    backward pass is done with it (what ``grad`` does): for rules that recompute a forward
+    pass only to pull one cotangent back through it (``checkpoint``)."""
+    return _vjp(fun, primals, False, single_use=True)
+
+
+def _vjp(fun, primals, has_aux, single_use):
     argnums = tuple(range(len(primals)))
     trace, out_primals, out_nodes, out_tree, aux, flat_in, in_tree = _run_forward(
         fun, primals, argnums, "vjp", has_aux, check_real=False
@@ -341,7 +353,9 @@ def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[
 
     def f_vjp(cotangent: Any) -> tuple[Any, ...]:
         ct_flat = _check_cotangent(cotangent, out_tree, out_avals)
-        in_cts = backward_pass(tape, out_nodes, ct_flat, num_inputs, consume=False)
+        if single_use and not tape and trace.num_nodes > num_inputs:
+            raise RuntimeError("this VJP function can be called only once")
+        in_cts = backward_pass(tape, out_nodes, ct_flat, num_inputs, consume=single_use)
         in_cts = [_finalize_cotangent(ct, x) for ct, x in zip(in_cts, flat_in)]
         return tuple(tree_util.tree_unflatten(in_tree, in_cts))
 
