@@ -40,6 +40,7 @@ from funcad.control_flow._subjaxprs import (
 from funcad.core import Primitive, ShapedArray, get_aval, shape_of
 from funcad.primitives.shape import batch_size_of, move_batch_axis, reduce_sum
 from funcad.rules import (
+    DifferentiationTracer,
     JVPWithPrimal,
     VJPWithResiduals,
     batching_rules,
@@ -242,6 +243,8 @@ class custom_vjp:
         nd = self.nondiff_argnums
         fun = self.fun
         traced = trace_function(lambda *d: fun(*_merge(nondiff, d, nd)), tuple(diff))
+        if any(isinstance(c, DifferentiationTracer) for c in traced.consts):
+            raise _closure_error("custom_vjp")
         out_tree = traced.out_tree
         out_avals = list(traced.jaxpr.out_avals)
         out_paths = _paths(tree_util.tree_unflatten(out_tree, out_avals), "output")
@@ -456,6 +459,8 @@ class custom_jvp:
         nd = self.nondiff_argnums
         fun, user_jvp = self.fun, self.jvp
         traced = trace_function(lambda *d: fun(*_merge(nondiff, d, nd)), tuple(diff))
+        if any(isinstance(c, DifferentiationTracer) for c in traced.consts):
+            raise _closure_error("custom_jvp")
         out_tree = traced.out_tree
         out_avals = list(traced.jaxpr.out_avals)
         out_paths = _paths(tree_util.tree_unflatten(out_tree, out_avals), "output")
