@@ -5,6 +5,7 @@ walks that record in reverse, summing adjoints. See docs/architecture.md for the
 """
 
 from funcad import (
+    debug,
     lax,
     numpy,
     scipy,
@@ -13,7 +14,7 @@ from funcad import (
 from funcad.ad import grad, value_and_grad, vjp
 from funcad.batching import vmap
 from funcad.checkpoint import checkpoint, checkpoint_policies, remat
-from funcad.core import ClosedJaxpr, Jaxpr, eval_jaxpr
+from funcad.core import ClosedJaxpr, Jaxpr, config, eval_jaxpr
 from funcad.custom_derivatives import custom_jvp, custom_vjp
 from funcad.errors import (
     ConcretizationTypeError,
@@ -23,7 +24,7 @@ from funcad.errors import (
     UnexpectedTracerError,
 )
 from funcad.jacobians import hessian, hvp, jacfwd, jacrev
-from funcad.jit import config, jit
+from funcad.jit import jit
 from funcad.jvp import jvp, linearize
 from funcad.primitives.shape import stop_gradient as _stop_gradient
 from funcad.rules import float0
@@ -40,8 +41,8 @@ def stop_gradient(x):
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap", "jacfwd", "jacrev", "hessian",
-    "hvp", "jit", "config", "custom_vjp", "custom_jvp",
-    "checkpoint", "remat", "checkpoint_policies", "make_jaxpr", "stop_gradient", "eval_jaxpr",
+    "hvp", "jit", "config", "custom_vjp", "custom_jvp", "checkpoint", "remat",
+    "checkpoint_policies", "debug", "make_jaxpr", "stop_gradient", "eval_jaxpr",
     "ShapeDtypeStruct", "Jaxpr", "ClosedJaxpr", "float0", "tree_util", "numpy", "lax", "scipy",
     "FuncadError", "ConcretizationTypeError", "DerivativeDropError",
     "NotImplementedForTracerError", "UnexpectedTracerError",

@@ -25,6 +25,7 @@ import numpy as np
 
 from funcad import tree_util
 from funcad.core import (
+    CURRENT_PASS,
     CURRENT_TRACE,
     EVAL_TRACE,
     Primitive,
@@ -192,6 +193,14 @@ def backward_pass(
     """Propagate output cotangents back through ``tape``; return one cotangent (or None for
     "no dependence") per input node 0..num_inputs-1. With ``consume`` the tape is emptied as
     it goes, releasing each intermediate as soon as it is no longer needed."""
+    token = CURRENT_PASS.set("backward pass")
+    try:
+        return _backward_pass(tape, out_nodes, out_cotangents, num_inputs, consume)
+    finally:
+        CURRENT_PASS.reset(token)
+
+
+def _backward_pass(tape, out_nodes, out_cotangents, num_inputs, consume):
     cotangents: dict[int, Any] = {}
     for node, ct in zip(out_nodes, out_cotangents):
         if node is not None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextvars
 import itertools
 import math
+import os
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -28,6 +29,7 @@ import numpy as np
 from funcad.errors import ConcretizationTypeError, UnexpectedTracerError
 
 __all__ = [
+    "Config", "config", "ALL_PRIMITIVES", "CURRENT_PASS", "contains_nan",
     "ShapedArray", "short_dtype_name", "get_aval", "is_python_scalar", "Primitive", "Trace",
     "EvalTrace", "EVAL_TRACE", "CURRENT_TRACE", "current_trace", "set_current_trace",
     "escaped_tracer_error", "Tracer", "Var", "Literal", "Eqn", "Jaxpr", "ClosedJaxpr",
@@ -106,6 +108,75 @@ def is_python_scalar(x: Any) -> bool:
 
 
 # ----------------------------------------------------------------------------------------------
+# Configuration.
+
+
+class Config:
+    """``funcad.config``: switches that change how funcad runs, not what it computes.
+
+    ``log_retraces`` (env ``FUNCAD_LOG_RETRACES=1``): log each trace of a jitted function, with
+    what changed in its signature. ``debug_nans`` (env ``FUNCAD_DEBUG_NANS=1``): raise
+    ``FloatingPointError`` at the first primitive whose output holds a NaN, naming it and the
+    pass (forward or backward); a jitted function whose output holds a NaN is run again
+    without ``jit`` to find that primitive. Checking costs time only while it is on."""
+
+    def __init__(self) -> None:
+        self.log_retraces = _env_flag("FUNCAD_LOG_RETRACES")
+        self._debug_nans = False
+
+    @property
+    def debug_nans(self) -> bool:
+        return self._debug_nans
+
+    @debug_nans.setter
+    def debug_nans(self, enabled: bool) -> None:
+        enabled = bool(enabled)
+        if enabled != self._debug_nans:
+            self._debug_nans = enabled
+            for primitive in ALL_PRIMITIVES:
+                primitive.impl = _plain(primitive.impl)
+                if enabled:
+                    primitive.impl = _checking_nans(primitive, primitive.impl)
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0")
+
+
+ALL_PRIMITIVES: list[Primitive] = []
+"""Every primitive made (so that ``debug_nans`` can check all of their outputs)."""
+
+CURRENT_PASS: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "funcad_current_pass", default="forward pass")
+"""Which pass is computing: the backward pass of reverse mode sets it (for error messages)."""
+
+
+def contains_nan(value: Any) -> bool:
+    dtype = getattr(value, "dtype", None)
+    if dtype is None or isinstance(value, Tracer):
+        return False
+    return dtype.kind in "fc" and bool(np.isnan(value).any())
+
+
+def _checking_nans(primitive: Primitive, impl: Callable[..., Any]) -> Callable[..., Any]:
+    def impl_checking_nans(*args: Any, **params: Any) -> Any:
+        out = impl(*args, **params)
+        outs = out if primitive.multiple_results else (out,)
+        if any(contains_nan(o) for o in outs):
+            raise FloatingPointError(
+                f"invalid value (nan) encountered in primitive {primitive.name!r} during the "
+                f"{CURRENT_PASS.get()} (funcad.config.debug_nans is on).")
+        return out
+
+    impl_checking_nans.plain_impl = impl
+    return impl_checking_nans
+
+
+def _plain(impl: Callable[..., Any]) -> Callable[..., Any]:
+    return getattr(impl, "plain_impl", impl)
+
+
+# ----------------------------------------------------------------------------------------------
 # Primitives and bind.
 
 
@@ -168,9 +239,10 @@ class Primitive:
         self.copies_elements = False
         self.lowering: Callable[[dict], Callable[..., Any]] | None = None
         self.effectful = False
+        ALL_PRIMITIVES.append(self)
 
     def def_impl(self, impl: Callable[..., Any]) -> Callable[..., Any]:
-        self.impl = impl
+        self.impl = _checking_nans(self, impl) if config.debug_nans else impl
         return impl
 
     def def_abstract_eval(self, rule: Callable[..., Any]) -> Callable[..., Any]:
@@ -233,6 +305,8 @@ class EvalTrace(Trace):
 
 
 EVAL_TRACE = EvalTrace(None)
+config = Config()
+config.debug_nans = _env_flag("FUNCAD_DEBUG_NANS")
 CURRENT_TRACE: contextvars.ContextVar[Trace] = contextvars.ContextVar(
     "funcad_current_trace", default=EVAL_TRACE
 )

@@ -19,7 +19,6 @@ import functools
 import gc
 import inspect
 import logging
-import os
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -29,13 +28,17 @@ from funcad.ad import vjp
 from funcad.batching import vmap
 from funcad.codegen import Compiled, compiled_for
 from funcad.core import (
+    EVAL_TRACE,
     ClosedJaxpr,
     Primitive,
     ShapedArray,
     Tracer,
+    config,
+    contains_nan,
     eval_jaxpr,
     get_aval,
     lift_tracer_consts,
+    set_current_trace,
 )
 from funcad.jvp import instantiate_tangent, jvp
 from funcad.passes import optimize
@@ -43,22 +46,13 @@ from funcad.rules import batching_rules, defjvp_all, defvjp_all, float0
 from funcad.tracing import trace_to_jaxpr
 
 __all__ = [
-    "config", "jit_call_p", "Lowered", "Jitted", "jit",
+    "jit_call_p", "Lowered", "Jitted", "jit",
 ]
 
 
 logger = logging.getLogger("funcad.jit")
 
 
-class _Config:
-    """``funcad.config.log_retraces = True`` (or env FUNCAD_LOG_RETRACES=1) logs each trace of
-    a jitted function with the reason (what changed in the signature)."""
-
-    def __init__(self) -> None:
-        self.log_retraces = os.environ.get("FUNCAD_LOG_RETRACES", "") not in ("", "0")
-
-
-config = _Config()
 
 # ----------------------------------------------------------------------------------------------
 # The staged-call primitive.
@@ -79,7 +73,11 @@ def _jit_call_impl(*args: Any, jaxpr: ClosedJaxpr, name: str) -> list[Any]:
     _recently_run.move_to_end(id(jaxpr))
     if len(_recently_run) > _RECENTLY_RUN_SIZE:
         _recently_run.popitem(last=False)
-    return compiled(*args)
+    outs = compiled(*args)
+    if config.debug_nans and any(contains_nan(o) for o in outs):
+        with set_current_trace(EVAL_TRACE):  # (primitive by primitive, to find the NaN)
+            eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *args)
+    return outs
 
 
 # Generated code calls a nested IR's compiled function directly (and so keeps it alive).
@@ -333,7 +331,18 @@ class Jitted:
             for i, out in enumerate(outs):
                 if type(out) in _PYTHON_SCALARS:  # arithmetic on weak Python scalar inputs
                     outs[i] = np.asarray(out, entry.closed.out_avals[i].dtype)[()]
+            if config.debug_nans and any(contains_nan(o) for o in outs):
+                self._find_nan(args, kwargs)
         return tree_util.tree_unflatten(entry.out_tree, outs)
+
+    def _find_nan(self, args: tuple, kwargs: dict) -> None:
+        """An output holds a NaN: run the function again without jit, so that the primitive
+        that made it raises (as JAX's debug_nans does)."""
+        self.fun(*args, **kwargs)
+        raise FloatingPointError(
+            f"invalid value (nan) in the output of the jitted function "
+            f"{getattr(self.fun, '__name__', 'fun')}, which the run without jit did not "
+            f"reproduce (funcad.config.debug_nans is on).")
 
     def lower(self, *args: Any, **kwargs: Any) -> Lowered:
         """Trace (without running; cached as a call would be) and return the IR as traced,

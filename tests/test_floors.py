@@ -27,7 +27,8 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("staging", ("funcad.passes", "funcad.codegen", "funcad.jit")),
     ("higher-order primitives", ("funcad.control_flow", "funcad.custom_derivatives",
                                  "funcad.checkpoint", "funcad.debugging")),
-    ("the user's API", ("funcad.numpy", "funcad.scipy", "funcad.lax", "funcad.__init__",
+    ("the user's API", ("funcad.numpy", "funcad.scipy", "funcad.lax", "funcad.debug",
+                        "funcad.extend", "funcad.__init__",
                         "funcad.__main__")),
 ]
 

@@ -29,6 +29,8 @@ from funcad.core import (
     ShapedArray,
     Tracer,
     Var,
+    config,
+    contains_nan,
     eval_jaxpr,
     get_aval,
     lift_tracer_consts,
@@ -148,6 +150,8 @@ def run_compiled(compiled: Any, out_avals: Sequence[ShapedArray], args: Sequence
     for i, out in enumerate(outs):
         if type(out) in (bool, int, float, complex):
             outs[i] = np.asarray(out, out_avals[i].dtype)[()]
+    if config.debug_nans and any(contains_nan(o) for o in outs):
+        run_eagerly(compiled.closed, *args)  # (primitive by primitive, to find the NaN)
     return outs
 
 
