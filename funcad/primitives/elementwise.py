@@ -48,7 +48,8 @@ __all__ = [
     "pow", "max", "min", "atan2", "rem", "logaddexp", "sign", "floor", "ceil", "round",
     "floor_divide", "eq", "ne", "lt", "le", "gt", "ge", "logical_not", "logical_and",
     "logical_or", "logical_xor", "isnan", "isinf", "isfinite", "LOG2", "LOG10", "select_p",
-    "select", "integer_pow_p", "integer_pow", "ELEMENTWISE_UNARY",
+    "select", "integer_pow_p", "integer_pow", "ELEMENTWISE_UNARY", "absorbing_mul_p",
+    "absorbing_div_p", "absorbing_mul", "absorbing_div",
 ]
 
 
@@ -226,30 +227,107 @@ isnan, isinf, isfinite = isnan_p.bind, isinf_p.bind, isfinite_p.bind
 LOG2 = float(np.log(2.0))
 LOG10 = float(np.log(10.0))
 
+# ----------------------------------------------------------------------------------------------
+# Zero cotangents absorb singular derivatives.
+#
+# A function whose derivative can be inf or nan (log at 0, sqrt below 0, x / 0...) multiplies
+# the cotangent by it with ``absorbing_mul`` or ``absorbing_div`` instead of ``mul``/``div``:
+# where the cotangent is exactly zero (the branch ``where`` did not take) the result is an
+# exact zero, whatever the derivative; everywhere else it is the plain product. A zero
+# factor absorbs as symbolic zeros do in funcad.passes. They are primitives, so eager code
+# pays one NumPy pass looking for a nan, not a mask per rule, and their own rules absorb the
+# zero cotangents of the next order. For that, the derivative given to them must come from
+# primitives with such rules, or from finite operands.
+# Functions with finite derivatives (sin, tanh, exp, mul, add...) keep the plain product.
+
+absorbing_mul_p = ufunc_primitive("absorbing_mul", np.multiply)
+absorbing_div_p = ufunc_primitive("absorbing_div", np.true_divide)
+
+
+def _absorbing_impl(operation: Callable[[Any, Any], Any], y_absorbs: bool) -> Callable:
+    """``operation(x, y)``, with 0 where it is nan and x (or, if ``y_absorbs``, y) is 0. A
+    squared norm is nan exactly when an element is (inf squared is inf), and is cheaper than
+    a mask: the mask is only built when there is a nan to replace."""
+
+    def impl(x: Any, y: Any) -> Any:
+        out = operation(x, y)
+        if isinstance(out, np.ndarray):
+            norm = np.vdot(out, out)
+            if norm == norm:
+                return out
+            zero = np.equal(x, 0)
+            if y_absorbs:
+                zero = np.logical_or(zero, np.equal(y, 0))
+            return np.where(np.logical_and(zero, np.isnan(out)), 0, out)
+        if out == out or (x != 0 and not (y_absorbs and y == 0)):
+            return out
+        return out.dtype.type(0)
+
+    return impl
+
+
+absorbing_mul_p.def_impl(_absorbing_impl(_operator_impl(operator.mul, np.multiply), True))
+absorbing_div_p.def_impl(_absorbing_impl(np.true_divide, False))
+absorbing_mul_p.ufunc = absorbing_div_p.ufunc = None  # (generated code calls the impl)
+absorbing_mul_p.multilinear = True  # (for the IR passes)
+absorbing_mul_p.identity_elements = {1: 1, 0: 1}
+absorbing_div_p.linear_in = (0,)
+absorbing_div_p.identity_elements = {1: 1}
+absorbing_mul, absorbing_div = absorbing_mul_p.bind, absorbing_div_p.bind
+
+
+# d(x y)/dx = y, d(x y)/dy = x; d(x / y)/dx = 1 / y, d(x / y)/dy = -ans / y. Where a result
+# was absorbed, the derivative through the zero operand is taken as 0: the other operand is
+# replaced before it is used (a derivative through the other one is already 0 there).
+
+
+def _kept(x: Any, y: Any) -> Any:
+    """Where x y is not absorbed by a zero x."""
+    return logical_or(ne(x, 0), isfinite(y))
+
+
+def _kept_quotient(x: Any, y: Any) -> Any:
+    """Where x / y is not absorbed by a zero x (nan compares false)."""
+    return logical_or(ne(x, 0), logical_or(gt(y, 0), lt(y, 0)))
+
+
+defvjp(absorbing_mul_p,
+       lambda g, ans, x, y: unbroadcast(x, absorbing_mul(g, select(_kept(x, y), y, 0))),
+       lambda g, ans, x, y: unbroadcast(y, absorbing_mul(g, select(_kept(y, x), x, 0))))
+defvjp(absorbing_div_p,
+       lambda g, ans, x, y: unbroadcast(
+           x, absorbing_div(g, select(_kept_quotient(x, y), y, np.inf))),
+       lambda g, ans, x, y: unbroadcast(
+           y, neg(absorbing_mul(g, absorbing_div(ans, y)))))
+
+
 # d(-x) = -dx; trigonometric and hyperbolic functions as in a table of derivatives.
 defvjp(neg_p, lambda g, ans, x: neg(g))
 defvjp(sin_p, lambda g, ans, x: mul(g, cos(x)))
 defvjp(cos_p, lambda g, ans, x: neg(mul(g, sin(x))))
 defvjp(tan_p, lambda g, ans, x: mul(g, add(1, integer_pow(ans, 2))))  # 1 + tan^2
-defvjp(asin_p, lambda g, ans, x: div(g, sqrt(sub(1, integer_pow(x, 2)))))
-defvjp(acos_p, lambda g, ans, x: neg(div(g, sqrt(sub(1, integer_pow(x, 2))))))
+# 1 / sqrt(1 - x^2): infinite at |x| = 1, nan beyond.
+defvjp(asin_p, lambda g, ans, x: absorbing_div(g, sqrt(sub(1, integer_pow(x, 2)))))
+defvjp(acos_p, lambda g, ans, x: neg(absorbing_div(g, sqrt(sub(1, integer_pow(x, 2))))))
 defvjp(atan_p, lambda g, ans, x: div(g, add(1, integer_pow(x, 2))))
 defvjp(sinh_p, lambda g, ans, x: mul(g, cosh(x)))
 defvjp(cosh_p, lambda g, ans, x: mul(g, sinh(x)))
 defvjp(tanh_p, lambda g, ans, x: mul(g, sub(1, integer_pow(ans, 2))))  # 1 - tanh^2
 defvjp(asinh_p, lambda g, ans, x: div(g, sqrt(add(integer_pow(x, 2), 1))))
-defvjp(acosh_p, lambda g, ans, x: div(g, sqrt(sub(integer_pow(x, 2), 1))))
-defvjp(atanh_p, lambda g, ans, x: div(g, sub(1, integer_pow(x, 2))))
-# Exponentials and logarithms.
+# 1 / sqrt(x^2 - 1) (infinite at x = 1, nan below) and 1 / (1 - x^2) (infinite at |x| = 1).
+defvjp(acosh_p, lambda g, ans, x: absorbing_div(g, sqrt(sub(integer_pow(x, 2), 1))))
+defvjp(atanh_p, lambda g, ans, x: absorbing_div(g, sub(1, integer_pow(x, 2))))
+# Exponentials, and logarithms (1 / x, infinite at 0).
 defvjp(exp_p, lambda g, ans, x: mul(g, ans))
 defvjp(exp2_p, lambda g, ans, x: mul(g, mul(ans, LOG2)))
-defvjp(log_p, lambda g, ans, x: div(g, x))
-defvjp(log2_p, lambda g, ans, x: div(g, mul(x, LOG2)))
-defvjp(log10_p, lambda g, ans, x: div(g, mul(x, LOG10)))
-defvjp(log1p_p, lambda g, ans, x: div(g, add(x, 1)))
+defvjp(log_p, lambda g, ans, x: absorbing_div(g, x))
+defvjp(log2_p, lambda g, ans, x: absorbing_div(g, mul(x, LOG2)))
+defvjp(log10_p, lambda g, ans, x: absorbing_div(g, mul(x, LOG10)))
+defvjp(log1p_p, lambda g, ans, x: absorbing_div(g, add(x, 1)))
 defvjp(expm1_p, lambda g, ans, x: mul(g, add(ans, 1)))
-defvjp(sqrt_p, lambda g, ans, x: div(g, mul(ans, 2)))  # 1 / (2 sqrt x)
-defvjp(cbrt_p, lambda g, ans, x: div(g, mul(integer_pow(ans, 2), 3)))  # 1 / (3 cbrt(x)^2)
+# 1 / (2 sqrt x): infinite at 0, nan below; 1 / (3 cbrt(x)^2): infinite at 0.
+defvjp(sqrt_p, lambda g, ans, x: absorbing_div(g, mul(ans, 2)))
+defvjp(cbrt_p, lambda g, ans, x: absorbing_div(g, mul(integer_pow(ans, 2), 3)))
 # |x|' = 1 for x >= 0 (JAX's convention at 0), -1 below.
 defvjp(abs_p, lambda g, ans, x: select(ge(x, 0), g, neg(g)))
 
@@ -259,27 +337,42 @@ defvjp(sub_p, lambda g, ans, x, y: unbroadcast(x, g),
        lambda g, ans, x, y: unbroadcast(y, neg(g)))
 defvjp(mul_p, lambda g, ans, x, y: unbroadcast(x, mul(g, y)),
        lambda g, ans, x, y: unbroadcast(y, mul(g, x)))
-defvjp(div_p, lambda g, ans, x, y: unbroadcast(x, div(g, y)),
-       lambda g, ans, x, y: unbroadcast(y, neg(mul(g, div(ans, y)))))  # -x / y^2
+
+
+def _div_vjp_numerator(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    """d(x / y)/dx = 1 / y, infinite at y == 0 (a nonzero Python number needs no care)."""
+    if isinstance(y, (int, float)) and y != 0:
+        return unbroadcast(x, div(g, y))
+    return unbroadcast(x, absorbing_div(g, y))
+
+
+# d(x / y)/dy = -x / y^2 = -ans / y, infinite (or nan) at y == 0.
+defvjp(div_p, _div_vjp_numerator,
+       lambda g, ans, x, y: unbroadcast(y, neg(absorbing_mul(g, div(ans, y)))))
 
 
 def _pow_vjp_base(g: Any, ans: Any, x: Any, y: Any) -> Any:
     """d(x^y)/dx = y x^(y-1), taken as 0 at x == y == 0 (so 0^0 has derivative 0, not nan).
     Only that one point is special-cased, and through its input (the "double where"): a
     select on the output at every y == 0 would cut the y-derivative of this rule there
-    (d/dy (y x^(y-1)) = 1/x at y = 0), and a nan from 0^-1 would leak through the select."""
+    (d/dy (y x^(y-1)) = 1/x at y = 0), and a nan from 0^-1 would leak through the select.
+    Elsewhere x^(y-1) is infinite at x == 0 for y < 1 and nan at x < 0 for a fractional y:
+    it is the factor that absorbs (``g y`` is finite), unless y is a whole number >= 1."""
     if isinstance(y, (int, float)):
         if y == 0:
             return unbroadcast(x, mul(g, 0))
-        return unbroadcast(x, mul(g, mul(y, pow(x, y - 1))))
+        if y >= 1 and float(y).is_integer():
+            return unbroadcast(x, mul(g, mul(y, pow(x, y - 1))))
+        return unbroadcast(x, absorbing_mul(mul(g, y), pow(x, y - 1)))
     safe_x = select(logical_and(eq(x, 0), eq(y, 0)), 1, x)
-    return unbroadcast(x, mul(g, mul(y, pow(safe_x, sub(y, 1)))))
+    return unbroadcast(x, absorbing_mul(mul(g, y), pow(safe_x, sub(y, 1))))
 
 
 def _pow_vjp_exponent(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    """d(x^y)/dy = x^y log x, taken as 0 where x == 0."""
+    """d(x^y)/dy = x^y log x, taken as 0 where x == 0. Both factors can be singular (x^y
+    infinite at x == 0 for y < 0, log x nan below 0), so each absorbs in turn."""
     safe_x = select(eq(x, 0), 1, x)
-    return unbroadcast(y, mul(g, mul(ans, log(safe_x))))
+    return unbroadcast(y, absorbing_mul(absorbing_mul(g, ans), log(safe_x)))
 
 
 defvjp(pow_p, _pow_vjp_base, _pow_vjp_exponent)
@@ -294,16 +387,19 @@ defvjp(max_p, lambda g, ans, x, y: unbroadcast(x, _balanced_eq(x, ans, y, g)),
        lambda g, ans, x, y: unbroadcast(y, _balanced_eq(y, ans, x, g)))
 defvjp(min_p, lambda g, ans, x, y: unbroadcast(x, _balanced_eq(x, ans, y, g)),
        lambda g, ans, x, y: unbroadcast(y, _balanced_eq(y, ans, x, g)))
-# atan2(y, x): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2). The first argument is y.
+# atan2(y, x): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2), nan at the origin. The first
+# argument is y.
 defvjp(atan2_p,
-       lambda g, ans, y, x: unbroadcast(y, mul(g, div(x, add(integer_pow(x, 2), mul(y, y))))),
-       lambda g, ans, y, x: unbroadcast(x, neg(mul(g, div(y, add(integer_pow(x, 2), mul(y, y)))))))
-# x mod y = x - floor(x / y) y.
+       lambda g, ans, y, x: unbroadcast(
+           y, absorbing_mul(g, div(x, add(integer_pow(x, 2), mul(y, y))))),
+       lambda g, ans, y, x: unbroadcast(
+           x, neg(absorbing_mul(g, div(y, add(integer_pow(x, 2), mul(y, y)))))))
+# x mod y = x - floor(x / y) y: d/dy = -floor(x / y), infinite or nan at y == 0.
 defvjp(rem_p, lambda g, ans, x, y: unbroadcast(x, g),
-       lambda g, ans, x, y: unbroadcast(y, neg(mul(g, floor_divide(x, y)))))
-# log(e^x + e^y): d/dx = e^(x - ans).
-defvjp(logaddexp_p, lambda g, ans, x, y: unbroadcast(x, mul(g, exp(sub(x, ans)))),
-       lambda g, ans, x, y: unbroadcast(y, mul(g, exp(sub(y, ans)))))
+       lambda g, ans, x, y: unbroadcast(y, neg(absorbing_mul(g, floor_divide(x, y)))))
+# log(e^x + e^y): d/dx = e^(x - ans), nan where x and ans are the same infinity.
+defvjp(logaddexp_p, lambda g, ans, x, y: unbroadcast(x, absorbing_mul(g, exp(sub(x, ans)))),
+       lambda g, ans, x, y: unbroadcast(y, absorbing_mul(g, exp(sub(y, ans)))))
 
 # ----------------------------------------------------------------------------------------------
 # select (NumPy's where) and integer_pow.
@@ -351,11 +447,13 @@ def integer_pow(x: Any, y: int) -> Any:
 
 
 def _integer_pow_vjp(g: Any, ans: Any, x: Any, *, y: int) -> Any:
-    """d(x^y) = y x^(y-1)."""
+    """d(x^y) = y x^(y-1), infinite at x == 0 for y < 0."""
     if y == 0:
         return mul(g, 0)
     if y == 1:
         return g
+    if y < 0:
+        return absorbing_mul(g, mul(y, integer_pow(x, y - 1)))
     return mul(g, mul(y, x if y == 2 else integer_pow(x, y - 1)))
 
 

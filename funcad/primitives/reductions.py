@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from funcad.core import Primitive, ShapedArray, dtype_of, shape_of
-from funcad.primitives.elementwise import div, eq, mul, select
+from funcad.primitives.elementwise import absorbing_div, div, eq, mul, select
 from funcad.primitives.shape import (
     batch_axes_to_front,
     broadcast_to,
@@ -57,10 +57,11 @@ def _chosen_locations(x: Any, ans: Any, axes: tuple[int, ...]) -> Any:
 
 
 def _reduce_chooser_vjp(g: Any, ans: Any, x: Any, *, axes: tuple[int, ...]) -> Any:
-    """max/min: the cotangent goes to the chosen element, split evenly between ties."""
+    """max/min: the cotangent goes to the chosen element, split evenly between ties. A slice
+    with a nan has no chosen element (count 0): a zero cotangent still gives zeros there."""
     location = _chosen_locations(x, ans, axes)
     counts = reduce_sum(location, axes)
-    return mul(expand_reduced(div(g, counts), shape_of(x), axes), location)
+    return mul(expand_reduced(absorbing_div(g, counts), shape_of(x), axes), location)
 
 
 def _reduce_chooser_jvp(t: Any, ans: Any, x: Any, *, axes: tuple[int, ...]) -> Any:
