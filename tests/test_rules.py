@@ -212,13 +212,15 @@ def test_abs_at_zero_is_one():
 
 
 def test_where_nan_trap_and_double_where():
-    """The unselected branch still takes part in the backward pass: its cotangent is zero,
-    but zero times sqrt'(-1) = nan is nan. Making the branch's *input* safe (the double
-    where) keeps the gradient finite. This test documents the trap: if it starts giving 0
-    for the single where, update the docstring of funcad.numpy.where."""
+    """The unselected branch still takes part in the backward pass with a zero cotangent;
+    sqrt's rule makes zero times sqrt'(-1) an exact zero, so the single where is safe. The
+    double where (making the branch's *input* safe), which other libraries need, works too.
+    A user's own product still follows IEEE: 0 * inf in their code's derivative is nan."""
     with np.errstate(invalid="ignore", divide="ignore"):
         single = funcad.grad(lambda x: fnp.where(x > 0, fnp.sqrt(x), 0.0))(-1.0)
-    assert np.isnan(single)
+        own_product = funcad.grad(lambda x: fnp.where(x < 0, x, fnp.exp(x) * 0.0))(1000.0)
+    assert single == 0.0
+    assert np.isnan(own_product)
 
     def double(x):
         safe = fnp.where(x > 0, x, 1.0)

@@ -238,10 +238,12 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     """where(cond, x, y): x where cond holds, else y. With only ``cond``, the indices where it
     holds (needs concrete values, like numpy.nonzero).
 
-    Gradients flow only to the selected branch, but a branch that produces inf/nan (like
-    ``sqrt(x)`` at x < 0) still poisons them through the zero it is multiplied by. Make the
-    unselected input safe first, the "double where": ``where(x > 0, sqrt(where(x > 0, x, 1)),
-    0)``."""
+    Gradients flow only to the selected branch: the branch not taken gets a zero cotangent,
+    and the derivative rules of functions with singularities (``sqrt``, ``log``, division,
+    ``arcsin``...) turn zero times an infinite or NaN derivative into an exact zero, so
+    ``where(x > 0, sqrt(x), 0)`` has gradient 0 at x < 0. A product the user writes follows
+    IEEE arithmetic (``0 * inf`` is nan); there, make the unselected input safe first, the
+    "double where": ``where(x > 0, f(where(x > 0, x, 1)), 0)``."""
     if x is None and y is None:
         return nonzero(condition)
     if x is None or y is None:
