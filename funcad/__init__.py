@@ -6,6 +6,7 @@ walks that record in reverse, summing adjoints. See docs/architecture.md for the
 
 from funcad import (
     debug,
+    extend,
     lax,
     numpy,
     scipy,
@@ -42,7 +43,7 @@ def stop_gradient(x):
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap", "jacfwd", "jacrev", "hessian",
     "hvp", "jit", "config", "custom_vjp", "custom_jvp", "checkpoint", "remat",
-    "checkpoint_policies", "debug", "make_jaxpr", "stop_gradient", "eval_jaxpr",
+    "checkpoint_policies", "debug", "extend", "make_jaxpr", "stop_gradient", "eval_jaxpr",
     "ShapeDtypeStruct", "Jaxpr", "ClosedJaxpr", "float0", "tree_util", "numpy", "lax", "scipy",
     "FuncadError", "ConcretizationTypeError", "DerivativeDropError",
     "NotImplementedForTracerError", "UnexpectedTracerError",

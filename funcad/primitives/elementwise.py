@@ -36,6 +36,7 @@ from funcad.rules import (
 
 __all__ = [
     "broadcast_shapes", "ufunc_result_dtype", "ELEMENTWISE_PRIMITIVES", "ufunc_primitive",
+    "elementwise_batching_rule", "jvp_from_elementwise_vjp",
     "neg_p", "sin_p", "cos_p", "tan_p", "asin_p", "acos_p", "atan_p", "sinh_p", "cosh_p",
     "tanh_p", "asinh_p", "acosh_p", "atanh_p", "exp_p", "exp2_p", "log_p", "log2_p", "log10_p",
     "log1p_p", "expm1_p", "sqrt_p", "cbrt_p", "abs_p", "add_p", "sub_p", "mul_p", "div_p",
@@ -490,7 +491,9 @@ ELEMENTWISE_UNARY: dict[str, Callable[[Any], Any]] = {
 ELEMENTWISE_PRIMITIVES.extend([select_p, integer_pow_p])
 
 
-def _jvp_from_vjp(arg_rule: Callable[..., Any], i: int) -> Callable[..., Any]:
+def jvp_from_elementwise_vjp(arg_rule: Callable[..., Any], i: int) -> Callable[..., Any]:
+    """Argument i's JVP rule from its VJP rule (an elementwise Jacobian is diagonal)."""
+
     def jvp_rule(tangent: Any, ans: Any, *args: Any, **params: Any) -> Any:
         # Also promote the argument and its tangent to the output's dtype (as NumPy promotes
         # the operand): otherwise the VJP rule's ``unbroadcast`` would round the tangent of a
@@ -510,7 +513,10 @@ def _jvp_from_vjp(arg_rule: Callable[..., Any], i: int) -> Callable[..., Any]:
     return jvp_rule
 
 
-def _elementwise_batching_rule(primitive: Primitive) -> Callable[..., Any]:
+def elementwise_batching_rule(primitive: Primitive) -> Callable[..., Any]:
+    """The batching rule of a primitive that broadcasts its operands NumPy-style and works
+    element by element: batch axes to the front, operands brought to the output's rank."""
+
     def rule(values: Sequence[Any], batch_axes: Sequence[int | None], **params: Any) -> Any:
         rank = 0  # the rank of one example's output
         size = 0
@@ -538,11 +544,11 @@ def _elementwise_batching_rule(primitive: Primitive) -> Callable[..., Any]:
 
 def _register_forward_and_batching() -> None:
     for primitive in ELEMENTWISE_PRIMITIVES:
-        batching_rules[primitive] = _elementwise_batching_rule(primitive)
+        batching_rules[primitive] = elementwise_batching_rule(primitive)
         if primitive in nondifferentiable:
             continue
         rules = vjp_rules[primitive]
-        defjvp(primitive, *(None if r is None else _jvp_from_vjp(r, i)
+        defjvp(primitive, *(None if r is None else jvp_from_elementwise_vjp(r, i)
                             for i, r in enumerate(rules)))
 
 
