@@ -56,7 +56,7 @@ class DerivativeDropError(FuncadError, TypeError):
         )
 
 
-class UnexpectedTracerError(FuncadError):
+class UnexpectedTracerError(FuncadError, TypeError):
     """A tracer was used outside the transformation that created it (a leaked tracer)."""
 
 

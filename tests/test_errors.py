@@ -364,6 +364,7 @@ def test_error_hierarchy():
     assert issubclass(funcad.ConcretizationTypeError, TypeError)
     assert issubclass(funcad.DerivativeDropError, TypeError)
     assert issubclass(funcad.NotImplementedForTracerError, TypeError)
+    assert issubclass(funcad.UnexpectedTracerError, TypeError)  # (as JAX's is)
     for cls in (funcad.ConcretizationTypeError, funcad.DerivativeDropError,
                 funcad.NotImplementedForTracerError, funcad.UnexpectedTracerError):
         assert issubclass(cls, funcad.FuncadError)
