@@ -155,7 +155,7 @@ class VJPTrace(Trace):
         the backward rule, and record one tape entry that holds them."""
         token = CURRENT_TRACE.set(self.parent)
         try:
-            out, residuals = rule.forward(primals, params)
+            out, residuals = rule.forward(primals, params, in_nodes)
         finally:
             CURRENT_TRACE.reset(token)
         backward = functools.partial(rule.backward, residuals)

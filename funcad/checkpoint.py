@@ -70,7 +70,7 @@ checkpoint_p.def_abstract_eval(lambda *avals, jaxpr, policy, prevent_cse: [
     strong_aval(a) for a in jaxpr.out_avals])
 
 
-def _checkpoint_forward(primals, params):
+def _checkpoint_forward(primals, params, wanted):
     jaxpr = params["jaxpr"]
     if params["policy"].saves_everything:
         outs, pullback = vjp(lambda *xs: run(jaxpr, *xs), *primals)

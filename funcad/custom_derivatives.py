@@ -138,7 +138,7 @@ custom_vjp_call_p.def_abstract_eval(lambda *avals, fun, fwd, bwd, num_consts: [
     strong_aval(a) for a in fun.out_avals])
 
 
-def _custom_vjp_forward(primals, params):
+def _custom_vjp_forward(primals, params, wanted):
     outs, residuals = params["fwd"](*primals[params["num_consts"]:])
     return outs, residuals
 

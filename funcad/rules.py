@@ -19,8 +19,9 @@ One signature per table:
     A higher-order primitive whose backward pass needs values from inside its own forward
     computation (the carries of a loop, the residuals of a ``custom_vjp``) registers a
     ``VJPWithResiduals(forward, backward)`` instead: reverse mode then runs
-    ``forward(args, params) -> (outputs, residuals)`` in place of the primitive, and later
-    ``backward(residuals, cotangent, ans, args, params, wanted) -> list``.
+    ``forward(args, params, wanted) -> (outputs, residuals)`` in place of the primitive, and
+    later ``backward(residuals, cotangent, ans, args, params, wanted) -> list`` (``wanted``
+    as above: the forward pass may keep only what the wanted cotangents need).
 
 ``jvp_rules[p](tangents, ans, args, params) -> tangent``
     The output's tangent (a list for a multiple-results primitive) from the inputs' tangents,
@@ -111,7 +112,7 @@ def is_differentiable(value: Any) -> bool:
 class VJPWithResiduals(NamedTuple):
     """The reverse-mode rule of a primitive that keeps residuals from its forward pass."""
 
-    forward: Callable[[Sequence[Any], dict], tuple[Any, Any]]
+    forward: Callable[[Sequence[Any], dict, Sequence[Any]], tuple[Any, Any]]
     backward: Callable[..., Sequence[Any]]
 
 

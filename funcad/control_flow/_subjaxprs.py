@@ -37,6 +37,7 @@ from funcad.core import (
     set_current_trace,
 )
 from funcad.jvp import jvp
+from funcad.passes import optimize
 from funcad.rules import float0, is_differentiable_dtype
 from funcad.tracing import trace_to_jaxpr
 
@@ -171,6 +172,7 @@ def derived(source: ClosedJaxpr, key: Any, fun: Callable[..., list[Any]],
         closed, _ = trace_to_jaxpr(fun, list(in_avals))
         if any(isinstance(c, Tracer) for c in closed.consts):  # pragma: no cover
             raise AssertionError("a derived sub-IR closed over a tracer")
+        closed = optimize(closed)  # (it runs once per step of a loop: make it lean)
         cache[key] = closed
     return closed
 

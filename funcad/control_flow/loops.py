@@ -17,7 +17,8 @@ to ``fori_loop`` with static bounds, or ``scan``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+import weakref
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -40,9 +41,12 @@ from funcad.control_flow._subjaxprs import (
 )
 from funcad.core import (
     EVAL_TRACE,
+    ClosedJaxpr,
+    Jaxpr,
     Primitive,
     ShapedArray,
     Tracer,
+    Var,
     current_trace,
     dtype_of,
     get_aval,
@@ -141,64 +145,138 @@ def _scan_abstract_eval(*avals, body, num_consts, num_carry, length, reverse):
                                for a in outs[num_carry:]]
 
 
-def _with_carries_out(body: ClosedJaxprLike, num_consts: int, num_carry: int):
-    """The body, also returning its input carry (stacked by the scan: the residuals)."""
-    def fun(*args):
-        return run(body, *args) + list(args[num_consts:num_consts + num_carry])
+class ScanVJP(NamedTuple):
+    """How reverse mode splits a scan body's VJP between the forward and the backward scan.
 
-    return derived(body, ("with carries", num_consts, num_carry), fun, body.in_avals)
+    The body's VJP, traced once, holds the body's forward computation and the cotangent
+    computation. Equations that read no cotangent can run in the forward scan instead: their
+    values that the cotangent computation reads are the residuals, stacked by the forward
+    scan (``forward``: the body, also returning them), so the backward scan (``backward``)
+    recomputes nothing. ``backward`` takes the consts, the carry inputs it reads
+    (``carry_residuals``, stacked too), the x inputs it reads (``x_residuals``, the scan's own
+    xs), the residual values, the full carry cotangent and the y cotangent."""
+
+    forward: Any
+    backward: Any
+    carry_residuals: tuple[int, ...]
+    x_residuals: tuple[int, ...]
+    num_values: int
 
 
-ClosedJaxprLike = Any
+def scan_vjp(body: Any, nc: int, ncarry: int, mask: Sequence[bool]) -> ScanVJP:
+    """The split VJP of ``body`` for the wanted (``mask``) consts, carries and xs."""
+    key = ("scan vjp", nc, ncarry, tuple(mask))
+    cache = _split_cache.setdefault(body, {})
+    if key in cache:
+        return cache[key]
+    pullback = vjp_jaxpr(body, mask)
+    jaxpr = pullback.jaxpr
+    n_in = len(body.in_avals)
+    inputs = list(jaxpr.invars[:n_in])
+    known = set(jaxpr.constvars) | set(inputs)
+    known_eqns, unknown_eqns = [], []
+    for eqn in jaxpr.eqns:
+        if eqn.primitive.effectful:
+            continue  # (a print in the body runs in the forward scan, once)
+        if all(type(a) is not Var or a in known for a in eqn.invars):
+            known_eqns.append(eqn)
+            known.update(eqn.outvars)
+        else:
+            unknown_eqns.append(eqn)
+    needed: dict[Var, None] = {}
+    for atom in [a for e in unknown_eqns for a in e.invars] + list(jaxpr.outvars):
+        if type(atom) is Var and atom in known and atom not in jaxpr.constvars:
+            needed[atom] = None
+    const_vars, carry_vars, x_vars = _split(inputs, nc, ncarry)
+    carry_residuals = tuple(i for i, v in enumerate(carry_vars) if v in needed)
+    x_residuals = tuple(i for i, v in enumerate(x_vars) if v in needed)
+    values = [v for v in needed if v not in set(inputs)]
+    known_part = ClosedJaxpr(Jaxpr(list(jaxpr.constvars), inputs, values, known_eqns),
+                             list(pullback.consts))
+
+    def forward_fun(*args):
+        return (run(body, *args) + [args[nc + i] for i in carry_residuals]
+                + run(known_part, *args))
+
+    forward = derived(body, key + ("forward",), forward_fun, body.in_avals)
+    backward = ClosedJaxpr(Jaxpr(
+        list(jaxpr.constvars), const_vars + [carry_vars[i] for i in carry_residuals]
+        + [x_vars[i] for i in x_residuals] + values + list(jaxpr.invars[n_in:]),
+        list(jaxpr.outvars), unknown_eqns), list(pullback.consts))
+    cache[key] = ScanVJP(forward, backward, carry_residuals, x_residuals, len(values))
+    return cache[key]
 
 
-def _scan_vjp_forward(primals, params):
-    body, nc, ncarry = params["body"], params["num_consts"], params["num_carry"]
-    augmented = _with_carries_out(body, nc, ncarry)
-    outs = scan_p.bind(*primals, **dict(params, body=augmented))
-    num_outs = len(body.out_avals)
-    return outs[:num_outs], outs[num_outs:]
+def _recomputing_vjp(body: Any, nc: int, ncarry: int, mask: Sequence[bool]) -> ScanVJP:
+    """A backward scan that recomputes each step from its carry (for ``while_loop``, whose
+    forward pass runs the plain loop): every carry is a residual, nothing else."""
+    pullback = vjp_jaxpr(body, mask)
+    return ScanVJP(None, pullback, tuple(range(ncarry)), (), 0)
 
 
-def _scan_backward(stacked_carries, cotangents, ans, args, params, wanted):
-    """A reverse scan over the body's VJP, from the stacked carries of the forward pass."""
-    body, nc, ncarry = params["body"], params["num_consts"], params["num_carry"]
-    length, reverse = params["length"], params["reverse"]
-    consts, init, xs = _split(args, nc, ncarry)
-    wanted_consts, wanted_init, wanted_xs = _split(wanted, nc, ncarry)
-    in_avals = body.in_avals
-    const_avals, carry_avals, x_avals = _split(in_avals, nc, ncarry)
-    y_avals = [strong_aval(a) for a in body.out_avals[ncarry:]]
+_split_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _masks(body, nc, ncarry, wanted):
+    const_avals, carry_avals, x_avals = _split(body.in_avals, nc, ncarry)
+    wanted_consts, _, wanted_xs = _split(wanted, nc, ncarry)
     const_mask = [w is not None and is_differentiable_dtype(a.dtype)
                   for w, a in zip(wanted_consts, const_avals)]
     carry_mask = list(differentiable_mask(carry_avals))
     x_mask = [w is not None and is_differentiable_dtype(a.dtype)
               for w, a in zip(wanted_xs, x_avals)]
+    return const_mask, carry_mask, x_mask
+
+
+def _scan_vjp_forward(primals, params, wanted):
+    """The forward scan, also stacking the residuals the backward scan will read."""
+    body, nc, ncarry = params["body"], params["num_consts"], params["num_carry"]
+    const_mask, carry_mask, x_mask = _masks(body, nc, ncarry, wanted)
+    split = scan_vjp(body, nc, ncarry, const_mask + carry_mask + x_mask)
+    outs = scan_p.bind(*primals, **dict(params, body=split.forward))
+    num_outs = len(body.out_avals)
+    return outs[:num_outs], (split, outs[num_outs:])
+
+
+def _scan_backward(residuals, cotangents, ans, args, params, wanted):
+    """A reverse scan over the backward part of the body's VJP."""
+    split, stacked = residuals
+    body, nc, ncarry = params["body"], params["num_consts"], params["num_carry"]
+    length, reverse = params["length"], params["reverse"]
+    consts, init, xs = _split(args, nc, ncarry)
+    const_mask, carry_mask, x_mask = _masks(body, nc, ncarry, wanted)
     if not any(const_mask) and not any(carry_mask) and not any(x_mask):
         return [None] * len(args)
-    pullback = vjp_jaxpr(body, const_mask + carry_mask + x_mask)
+    const_avals, carry_avals, x_avals = _split(body.in_avals, nc, ncarry)
+    y_avals = [strong_aval(a) for a in body.out_avals[ncarry:]]
     n_acc, n_ct = sum(const_mask), sum(carry_mask)
     acc_avals = [a for a, m in zip(const_avals, const_mask) if m]
     ct_carry_avals = [a for a, m in zip(carry_avals, carry_mask) if m]
+    stacked_avals = [ShapedArray(tuple(shape_of(s))[1:], dtype_of(s)) for s in stacked]
+    res_x_avals = [x_avals[i] for i in split.x_residuals]
+    n_stacked, n_res_x = len(stacked), len(split.x_residuals)
 
     def backward_step(*step_args):
-        step_consts, acc, ct_carry, carry, x, ct_y = _split(
-            step_args, nc, n_acc, n_ct, ncarry, len(x_avals))
+        step_consts, acc, ct_carry, stacked_slices, res_x, ct_y = _split(
+            step_args, nc, n_acc, n_ct, n_stacked, n_res_x)
         given = iter(ct_carry)
         full_ct_carry = [next(given) if m else np.zeros(a.shape, a.dtype)
                          for m, a in zip(carry_mask, carry_avals)]
-        cts = run(pullback, *step_consts, *carry, *x, *full_ct_carry, *ct_y)
+        carry_slices, values = _split(stacked_slices, len(split.carry_residuals))
+        cts = run(split.backward, *step_consts, *carry_slices, *res_x, *values, *full_ct_carry,
+                  *ct_y)
         ct_consts, ct_carry_in, ct_x = _split(cts, n_acc, n_ct)
         return [add(a, c) for a, c in zip(acc, ct_consts)] + ct_carry_in + ct_x
 
-    step_avals = (list(const_avals) + acc_avals + ct_carry_avals + list(carry_avals)
-                  + list(x_avals) + y_avals)
-    key = ("scan backward", nc, ncarry, tuple(const_mask), tuple(x_mask))
+    step_avals = (list(const_avals) + acc_avals + ct_carry_avals + stacked_avals + res_x_avals
+                  + y_avals)
+    key = ("scan backward", id(split), nc, ncarry, tuple(const_mask), tuple(x_mask))
     backward_body = derived(body, key, backward_step, step_avals)
     ct_carry_out, ct_ys = _split(cotangents, ncarry)
     acc_init = [zeros_constant(c) for c, m in zip(consts, const_mask) if m]
     ct_carry = [c for c, m in zip(ct_carry_out, carry_mask) if m]
-    outs = scan_p.bind(*consts, *acc_init, *ct_carry, *stacked_carries, *xs, *ct_ys,
+    outs = scan_p.bind(*consts, *acc_init, *ct_carry, *stacked,
+                       *[xs[i] for i in split.x_residuals], *ct_ys,
                        body=backward_body, num_consts=nc, num_carry=n_acc + n_ct,
                        length=length, reverse=not reverse)
     acc, ct_init, ct_xs = _split(outs, n_acc, n_ct)
@@ -340,7 +418,7 @@ def _concrete_bool(value: Any) -> bool:
     return bool(value)
 
 
-def _while_vjp_forward(primals, params):
+def _while_vjp_forward(primals, params, wanted):
     """Run the loop once, keeping every carry: the trip count is then known."""
     cond, body = params["cond"], params["body"]
     cond_consts, body_consts, carry = _split(primals, params["cond_nconsts"],
@@ -363,6 +441,14 @@ def _while_vjp_forward(primals, params):
     return carry, (stacked, len(history))
 
 
+def _while_scan_split(params, wanted):
+    nc_cond, nc_body = params["cond_nconsts"], params["body_nconsts"]
+    body = params["body"]
+    ncarry = len(body.out_avals)
+    const_mask, carry_mask, _ = _masks(body, nc_body, ncarry, wanted[nc_cond:])
+    return _recomputing_vjp(body, nc_body, ncarry, const_mask + carry_mask)
+
+
 def _stack_traced(slices: list[Any], aval: ShapedArray) -> Any:
     if not slices:
         return np.zeros((0,) + aval.shape, aval.dtype)
@@ -371,12 +457,13 @@ def _stack_traced(slices: list[Any], aval: ShapedArray) -> Any:
 
 def _while_backward(residuals, cotangents, ans, args, params, wanted):
     stacked, trip_count = residuals
+    split = _while_scan_split(params, wanted)
     nc_cond, nc_body = params["cond_nconsts"], params["body_nconsts"]
     scan_params = dict(body=params["body"], num_consts=nc_body,
                        num_carry=len(params["body"].out_avals), length=trip_count,
                        reverse=False)
-    cts = _scan_backward(stacked, list(cotangents), ans, args[nc_cond:], scan_params,
-                         wanted[nc_cond:])
+    cts = _scan_backward((split, stacked), list(cotangents), ans, args[nc_cond:],
+                         scan_params, wanted[nc_cond:])
     return [None] * nc_cond + cts
 
 
