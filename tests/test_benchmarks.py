@@ -29,7 +29,7 @@ def options_for(family: object, case: str) -> object:
 
 
 @pytest.mark.parametrize("module, case", [("bench_grad", "a"), ("bench_vmap_hessian", "f"),
-                                          ("bench_jit", "ja")])
+                                          ("bench_jit", "ja"), ("bench_control_flow", "ra")])
 def test_cheapest_case_is_checked_and_timed(module: str, case: str) -> None:
     family = importlib.import_module(module).FAMILY
     cells = harness.run(family, options_for(family, case))[case]
@@ -56,3 +56,10 @@ def test_script_prints_a_table() -> None:
     out = subprocess.run([sys.executable, str(script), *SMOKE, "--only", "a"],
                          capture_output=True, text=True, timeout=60, check=True).stdout
     assert "| (a) scalar 2*sin(x**3)**2" in out and "Allocator:" in out
+
+
+def test_checkpoint_memory_section_runs(capsys: pytest.CaptureFixture) -> None:
+    family = importlib.import_module("bench_control_flow").FAMILY
+    harness.run(family, options_for(family, "ck"))
+    out = capsys.readouterr().out
+    assert "(ck) grad of a 10-layer tanh MLP" in out and "checkpointed blocks of 5" in out
