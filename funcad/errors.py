@@ -25,8 +25,9 @@ class ConcretizationTypeError(FuncadError, TypeError):
     number is not known while tracing (under ``make_jaxpr`` and, later, ``jit``).
     """
 
-    def __init__(self, operation: str, aval_str: str, how: str = ""):
-        fixes = (
+    def __init__(self, operation: str, aval_str: str, how: str = "",
+                 fixes: str | None = None):
+        fixes = fixes or (
             "  - if the value is only used to choose a Python branch, make it a static "
             "argument (static_argnums / static_argnames) so it is a plain Python value;\n"
             "  - to choose between values without Python control flow, use "

@@ -294,3 +294,75 @@ def test_scan_lengths_that_disagree():
     with pytest.raises(ValueError, match="nothing to scan over"):
         lax.scan(lambda c, x: (c, None), 0.0)
     assert lax.scan(lambda c, x: (c + 1.0, c), 0.0, length=3)[1].tolist() == [0.0, 1.0, 2.0]
+
+
+# ----------------------------------------------------------------------------------------------
+# Control flow inside control flow, and with the other higher-order primitives.
+
+
+def test_nested_control_flow_and_custom_rules():
+    def cond_in_scan(x):
+        def step(c, v):
+            c = lax.cond(v > 0, lambda a: a * v, lambda a: a - v, c)
+            return c, c ** 2
+
+        c, ys = lax.scan(step, 1.0, x)
+        return c + fnp.sum(ys)
+
+    x = np.array([0.5, -0.3, 1.2, -0.7])
+    check_grads(cond_in_scan, (x,), order=2, modes=("fwd", "rev"))
+    np.testing.assert_allclose(jit(grad(cond_in_scan))(x), grad(cond_in_scan)(x))
+    np.testing.assert_allclose(vmap(grad(cond_in_scan))(np.stack([x, -x]))[1],
+                               grad(cond_in_scan)(-x))
+
+    @funcad.custom_vjp
+    def square(v):
+        return v * v
+
+    square.defvjp(lambda v: (v * v, v), lambda v, g: (2 * v * g,))
+
+    def repeated(v):
+        return lax.scan(lambda c, _: (square(c), None), v, None, length=3)[0]
+
+    assert jit(grad(repeated))(1.1) == pytest.approx(8 * 1.1 ** 7)
+    np.testing.assert_allclose(vmap(grad(repeated))(np.array([1.1, 0.9])),
+                               8 * np.array([1.1, 0.9]) ** 7)
+    remat = lambda v: lax.scan(  # noqa: E731
+        lambda c, _: (funcad.checkpoint(lambda z: fnp.sin(z) * 2)(c), None), v, None,
+        length=4)[0]
+    check_grads(remat, (0.4,), order=2, modes=("fwd", "rev"))
+
+
+def test_loops_under_forward_mode_and_batching():
+    batched_bounds = vmap(lambda n, x: lax.fori_loop(0, n, lambda i, v: v * 2.0, x))
+    np.testing.assert_allclose(batched_bounds(np.array([1, 2, 3]), np.ones(3)), [2, 4, 8])
+    picked = jit(vmap(lambda p, x: lax.cond(p, lambda a: a + 1, lambda a: a * 10, x)))
+    np.testing.assert_allclose(picked(np.array([True, False]), np.ones(2)), [2.0, 10.0])
+
+    def tanh_chain(w):
+        return lax.scan(lambda c, x: (fnp.tanh(c * w + x), None), 0.3, np.arange(3.0))[0]
+
+    second = (grad(tanh_chain)(0.7 + 1e-5) - grad(tanh_chain)(0.7 - 1e-5)) / 2e-5
+    assert funcad.hessian(tanh_chain)(0.7) == pytest.approx(second, rel=1e-6)
+    _, f_jvp = funcad.linearize(
+        lambda x: lax.while_loop(lambda v: v < 10.0, lambda v: v * 2.0, x), 1.5)
+    assert f_jvp(1.0) == 8.0
+
+
+def test_while_loop_inside_a_differentiated_scan_says_what_to_do():
+    def f(x):
+        def step(c, _):
+            c = lax.while_loop(lambda v: v[0] < 3, lambda v: (v[0] + 1, fnp.sin(v[1])), (0, c))
+            return c[1], c[1]
+
+        return lax.scan(step, x, None, length=3)[1].sum()
+
+    assert f(0.5) == pytest.approx(sum(_iterate_sin(0.5, 3 * k) for k in (1, 2, 3)))
+    with pytest.raises(TypeError, match="fori_loop with static"):
+        grad(f)(0.5)
+
+
+def _iterate_sin(x, n):
+    for _ in range(n):
+        x = np.sin(x)
+    return x

@@ -400,11 +400,10 @@ while_p.def_abstract_eval(lambda *avals, cond, body, cond_nconsts, body_nconsts:
     strong_aval(a) for a in body.out_avals])
 
 _UNKNOWN_TRIP_COUNT = (
-    "Reverse-mode differentiation of funcad.lax.while_loop needs the number of iterations, "
-    "which is not known while tracing (under jit, vmap or make_jaxpr the loop's values are "
-    "abstract). Differentiate it outside jit/vmap, or write the loop with "
-    "funcad.lax.fori_loop with static (Python int) bounds or funcad.lax.scan with a length, "
-    "which reverse mode can always go through.")
+    "  - differentiate the while_loop where its values are concrete (outside jit and vmap, "
+    "and not inside a scan, cond or while body that is itself being differentiated);\n"
+    "  - or write the loop with funcad.lax.fori_loop with static (Python int) bounds, or "
+    "funcad.lax.scan with a length: reverse mode goes through those everywhere.")
 
 
 def _concrete_bool(value: Any) -> bool:
@@ -413,8 +412,10 @@ def _concrete_bool(value: Any) -> bool:
             value = value.concrete_value("the condition of a while_loop")
         except ConcretizationTypeError:
             raise ConcretizationTypeError(
-                "the condition of a while_loop under reverse-mode differentiation",
-                value.aval.str_short(), f". {_UNKNOWN_TRIP_COUNT}") from None
+                "the condition of a while_loop being differentiated in reverse mode",
+                value.aval.str_short(),
+                " (reverse mode needs the number of iterations, which is not known while "
+                "tracing)", fixes=_UNKNOWN_TRIP_COUNT) from None
     return bool(value)
 
 
