@@ -14,13 +14,17 @@ The passes:
 * ``simplify``: remove trivial operations (``x * 1``, ``x + 0``, reshapes to the same shape,
   transposes that cancel, ...).
 * ``propagate_zeros``: symbolic zeros: ``x + 0 -> x``, ``0 * x -> 0``, ``sum(0) -> 0``, ...
-* ``optimize``: all of the above, repeated until the IR stops shrinking.
+* ``optimize``: all of the above in one forward sweep (each equation through simplification,
+  zeros, folding and CSE in turn, the next one reading its result) and one backward sweep
+  (DCE), so its time grows linearly with the length of the program.
 
 Rules of the game, shared by every pass:
 
 * The input is never mutated: passes build new ``Eqn``, ``Jaxpr`` and ``ClosedJaxpr``
   objects. ``Var`` objects (immutable in practice) are shared between input and output, so
-  every variable keeps its aval.
+  every variable keeps its aval, and so are an equation's params dict and lists of operands
+  and outputs when they stay the same (nobody writes to them, and a long program is not
+  copied twice).
 * A variable is only ever replaced by an atom of *exactly* the same aval (shape, dtype and
   weak type): a replacement of another dtype would change NumPy's type promotion downstream,
   and one of another shape its broadcasting. Outputs of the IR may become inputs of the IR or
@@ -39,6 +43,7 @@ properties (``core.Primitive``: ``identity_elements``, ``linear_in``, ``multilin
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -51,36 +56,25 @@ from funcad.rules import ZERO, simplify_rules, zero_rules
 __all__ = [
     "dead_code_elimination", "common_subexpression_elimination", "FOLD_MAX_GROWTH",
     "FOLD_MAX_SIZE", "fold_constants", "simplify", "propagate_zeros", "PASSES", "MAX_ROUNDS",
-    "optimize",
+    "MAX_REWRITE_DEPTH", "optimize",
 ]
 
 
 Atom = Var | Literal
 
 # ----------------------------------------------------------------------------------------------
-# Helpers: renaming variables and rebuilding a jaxpr.
+# Helpers.
 
 
 def _rename(atom: Atom, renaming: dict[Var, Atom]) -> Atom:
     """The atom that now stands for ``atom`` (renamings are resolved when they are made, so
-    one lookup suffices)."""
-    return renaming.get(atom, atom) if type(atom) is Var else atom
+    one lookup suffices; a literal is never renamed)."""
+    return renaming.get(atom, atom)
 
 
 def _with_invars(eqn: Eqn, invars: list[Atom]) -> Eqn:
     """A copy of ``eqn`` reading ``invars`` (same primitive, params and output variables)."""
     return Eqn(eqn.primitive, invars, list(eqn.outvars), dict(eqn.params))
-
-
-def _rebuild(closed: ClosedJaxpr, eqns: list[Eqn], renaming: dict[Var, Atom],
-             constvars: list[Var] | None = None, consts: list[Any] | None = None) -> ClosedJaxpr:
-    """A new ClosedJaxpr with ``eqns``, the same inputs, outputs renamed through ``renaming``
-    and (by default) the same constants."""
-    jaxpr = closed.jaxpr
-    if constvars is None:
-        constvars, consts = list(jaxpr.constvars), list(closed.consts)
-    outvars = [_rename(v, renaming) for v in jaxpr.outvars]
-    return ClosedJaxpr(Jaxpr(list(constvars), list(jaxpr.invars), outvars, eqns), list(consts))
 
 
 def _scalar_literal(value: Any, aval: ShapedArray) -> Literal:
@@ -103,20 +97,28 @@ def dead_code_elimination(closed: ClosedJaxpr) -> ClosedJaxpr:
     reads. Primitives are pure except the ``effectful`` ones (printing), which always stay, so
     an equation whose results are unused can go. One backward sweep: an equation is live if it
     feeds a live variable or has an effect."""
+    return _without_dead_code(closed, copy=True)
+
+
+def _without_dead_code(closed: ClosedJaxpr, copy: bool) -> ClosedJaxpr:
+    """``dead_code_elimination``; with ``copy=False`` the kept equations are the input's own
+    objects (for ``optimize``, whose sweep has just made them)."""
     jaxpr = closed.jaxpr
     live: set[Var] = {v for v in jaxpr.outvars if type(v) is Var}
     kept: list[Eqn] = []
     for eqn in reversed(jaxpr.eqns):
-        if eqn.primitive.effectful or any(v in live for v in eqn.outvars):
-            kept.append(_with_invars(eqn, list(eqn.invars)))
-            live.update(a for a in eqn.invars if type(a) is Var)
+        outvars = eqn.outvars
+        if (outvars[0] in live if len(outvars) == 1 else any(v in live for v in outvars)) \
+                or eqn.primitive.effectful:
+            kept.append(_with_invars(eqn, list(eqn.invars)) if copy else eqn)
+            live.update(eqn.invars)  # (literals too: harmless, and cheaper than a filter)
     kept.reverse()
     constvars, consts = [], []
     for var, value in zip(jaxpr.constvars, closed.consts):
         if var in live:
             constvars.append(var)
             consts.append(value)
-    return _rebuild(closed, kept, {}, constvars, consts)
+    return ClosedJaxpr(Jaxpr(constvars, list(jaxpr.invars), list(jaxpr.outvars), kept), consts)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -133,19 +135,27 @@ def _param_key(value: Any) -> Any:
     return (type(value), value)
 
 
+def _params_key(params: dict) -> tuple:
+    return tuple(sorted((name, _param_key(v)) for name, v in params.items()))
+
+
+_DOUBLE = struct.Struct("=d")
+_FLOAT64 = np.dtype(np.float64)
+
+
 def _literal_key(literal: Literal) -> tuple:
     """Literals are the same when dtype, weak type and value (bit pattern, so ``0.0`` and
     ``-0.0`` differ and ``nan`` equals itself) are."""
     aval = literal.aval
-    try:
-        bits = np.asarray(literal.value).astype(aval.dtype).tobytes()
-    except (OverflowError, TypeError, ValueError):
-        bits = (type(literal.value), repr(literal.value))
+    value = literal.value
+    if aval.dtype is _FLOAT64 and type(value) in (float, np.float64):
+        bits = _DOUBLE.pack(value)  # (the bytes NumPy's float64 holds, without an array)
+    else:
+        try:
+            bits = np.asarray(value).astype(aval.dtype).tobytes()
+        except (OverflowError, TypeError, ValueError):
+            bits = (type(value), repr(value))
     return ("literal", aval.dtype, aval.weak_type, bits)
-
-
-def _atom_key(atom: Atom) -> Any:
-    return _literal_key(atom) if type(atom) is Literal else atom
 
 
 def common_subexpression_elimination(closed: ClosedJaxpr) -> ClosedJaxpr:
@@ -153,34 +163,7 @@ def common_subexpression_elimination(closed: ClosedJaxpr) -> ClosedJaxpr:
     same primitive, equal params and the same inputs (the same variables, or equal literals)
     is dropped and its outputs are renamed to the first one's. Sound because primitives are
     pure. Constants holding the very same object are merged as well."""
-    jaxpr = closed.jaxpr
-    renaming: dict[Var, Atom] = {}
-    constvars, consts = [], []
-    const_by_id: dict[int, Var] = {}
-    for var, value in zip(jaxpr.constvars, closed.consts):
-        first = const_by_id.get(id(value))
-        if first is None:
-            const_by_id[id(value)] = var
-            constvars.append(var)
-            consts.append(value)
-        else:
-            renaming[var] = first
-    seen: dict[tuple, list[Var]] = {}
-    eqns: list[Eqn] = []
-    for eqn in jaxpr.eqns:
-        invars = [_rename(a, renaming) for a in eqn.invars]
-        params_key = tuple(sorted((name, _param_key(v)) for name, v in eqn.params.items()))
-        key = (eqn.primitive, params_key, tuple(_atom_key(a) for a in invars))
-        first_outvars = None if eqn.primitive.effectful else seen.get(key)
-        if first_outvars is not None and all(
-            a.aval == b.aval for a, b in zip(first_outvars, eqn.outvars)
-        ):
-            for var, first in zip(eqn.outvars, first_outvars):
-                renaming[var] = first
-            continue
-        seen[key] = eqn.outvars
-        eqns.append(_with_invars(eqn, invars))
-    return _rebuild(closed, eqns, renaming, constvars, consts)
+    return _sweep(closed, merging=True)[0]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -202,32 +185,7 @@ def fold_constants(closed: ClosedJaxpr) -> ClosedJaxpr:
     a live one fails again at run time, where the error belongs), or whose result does not
     have the shape and dtype the IR promises, or that reads a tracer of an enclosing
     transformation."""
-    jaxpr = closed.jaxpr
-    known: dict[Var, Any] = {}
-    for var, value in zip(jaxpr.constvars, closed.consts):
-        if _is_concrete(value):
-            known[var] = value
-    constvars, consts = list(jaxpr.constvars), list(closed.consts)
-    renaming: dict[Var, Atom] = {}
-    eqns: list[Eqn] = []
-    for eqn in jaxpr.eqns:
-        invars = [_rename(a, renaming) for a in eqn.invars]
-        results = None
-        foldable = not eqn.primitive.effectful and all(
-            type(a) is Literal or a in known for a in invars)
-        if foldable and not _grows_too_much(invars, eqn.outvars):
-            results = _evaluate(eqn, invars, known)
-        if results is None:
-            eqns.append(_with_invars(eqn, invars))
-            continue
-        for var, value in zip(eqn.outvars, results):
-            if var.aval.shape == ():
-                renaming[var] = _scalar_literal(value, var.aval)
-            else:
-                known[var] = value
-                constvars.append(var)
-                consts.append(value)
-    return _rebuild(closed, eqns, renaming, constvars, consts)
+    return _sweep(closed, folding=True)[0]
 
 
 def _grows_too_much(invars: list[Atom], outvars: list[Var]) -> bool:
@@ -262,15 +220,23 @@ def _evaluate(eqn: Eqn, invars: list[Atom], known: dict[Var, Any]) -> list[Any] 
 # ``broadcast_to`` of a literal), and they are what ``simplify`` and ``propagate_zeros`` need.
 
 
+def _splat_of_array(value: Any) -> Any:
+    """The value every element of a constant holds, or None."""
+    if not _is_concrete(value) or value.size == 0 or value.dtype.kind not in "biufc":
+        return None
+    flat = np.ravel(value)
+    first = flat[0]
+    if flat[-1] == first and np.all(flat == first):
+        return first
+    return None
+
+
 def _constant_splats(closed: ClosedJaxpr) -> dict[Var, Any]:
     """Constants whose elements are all equal, mapped to that value."""
     splats: dict[Var, Any] = {}
     for var, value in zip(closed.jaxpr.constvars, closed.consts):
-        if not _is_concrete(value) or value.size == 0 or value.dtype.kind not in "biufc":
-            continue
-        flat = np.ravel(value)
-        first = flat[0]
-        if flat[-1] == first and np.all(flat == first):
+        first = _splat_of_array(value)
+        if first is not None:
             splats[var] = first
     return splats
 
@@ -280,6 +246,10 @@ def _splat_value(atom: Atom, splats: dict[Var, Any]) -> Any:
     if type(atom) is Literal:
         return atom.value
     return splats.get(atom)
+
+
+def _splat_values(invars: list[Atom], splats: dict[Var, Any]) -> list[Any]:
+    return [a.value if type(a) is Literal else splats.get(a) for a in invars]
 
 
 def _is_splat_of(atom: Atom, splats: dict[Var, Any], number: int) -> bool:
@@ -298,14 +268,14 @@ def _note_splat(eqn: Eqn, splats: dict[Var, Any]) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
-# The rewriting driver shared by ``simplify`` and ``propagate_zeros``.
+# The rewrite rules of ``simplify`` and ``propagate_zeros``.
 #
 # A rule sees one equation (its inputs already renamed) and returns None (keep it), an atom
 # (the output *is* that value: rename it, if the avals agree exactly), or a list of
 # equations that compute the output instead (ending with one that defines the same outvar).
 
 RuleResult = Var | Literal | list | None
-Rule = Callable[[Eqn, list, dict, dict], RuleResult]
+Rule = Callable[..., RuleResult]
 
 
 def _acceptable(result: RuleResult, eqn: Eqn) -> bool:
@@ -336,38 +306,17 @@ def _cast_to_output(x: Atom, eqn: Eqn) -> RuleResult:
     return new_eqns
 
 
-def _rewrite(closed: ClosedJaxpr, rule: Rule) -> ClosedJaxpr:
-    """Walk the equations in order, applying ``rule`` to each."""
-    splats = _constant_splats(closed)
-    producers: dict[Var, Eqn] = {}
-    renaming: dict[Var, Atom] = {}
-    eqns: list[Eqn] = []
-    for eqn in closed.jaxpr.eqns:
-        invars = [_rename(a, renaming) for a in eqn.invars]
-        result = rule(eqn, invars, producers, splats)
-        if result is not None and not _acceptable(result, eqn):
-            result = None
-        if type(result) in (Var, Literal):
-            renaming[eqn.outvars[0]] = result
-            continue
-        new_eqns = result if result is not None else [_with_invars(eqn, invars)]
-        for new_eqn in new_eqns:
-            eqns.append(new_eqn)
-            for var in new_eqn.outvars:
-                producers[var] = new_eqn
-            _note_splat(new_eqn, splats)
-    return _rebuild(closed, eqns, renaming)
-
-
-def _identity(eqn: Eqn, invars: list[Atom], splats: dict[Var, Any], zeros_only: bool,
+def _identity(eqn: Eqn, invars: list[Atom], values: list[Any], zeros_only: bool,
               max_equations: int | None) -> RuleResult:
     """``x op e`` and ``e op x`` for an identity element ``e`` of the primitive (a splat of
     it): the other operand, as it is, or broadcast to the output's shape or converted to its
-    dtype (in at most ``max_equations`` equations)."""
+    dtype (in at most ``max_equations`` equations). ``values`` holds what every element of
+    each operand holds (None: unknown)."""
     for position, number in eqn.primitive.identity_elements.items():
         if zeros_only and number != 0:
             continue
-        if _is_splat_of(invars[position], splats, number):
+        value = values[position]
+        if value is not None and bool(value == number):
             result = _cast_to_output(invars[1 - position], eqn)
             if result is not None and (max_equations is None or type(result) is not list
                                        or len(result) <= max_equations):
@@ -395,20 +344,32 @@ def simplify(closed: ClosedJaxpr) -> ClosedJaxpr:
     ``x + 0 -> x`` turns ``-0.0 + 0.0 = 0.0`` into ``-0.0``; every other rewrite here is exact.
     ``stop_gradient`` is kept: it is the identity on values, but a jaxpr may be evaluated under
     ``grad`` again (``eval_jaxpr`` binds every equation), and there it matters."""
-    return _rewrite(closed, _simplify_equation)
+    return _sweep(closed, simplifying=True)[0]
 
 
-def _simplify_equation(eqn, invars, producers, splats) -> RuleResult:
-    """The generic rewrites (scalar operands, identity elements), then the primitive's own."""
+def _simplify_equation(eqn, invars, producers, splats, values) -> RuleResult:
+    """The generic rewrites (scalar operands, identity elements), then the primitive's own.
+    ``values``: the operands' splat values, or None when none is known (then only the
+    primitive's own rule may apply)."""
     primitive = eqn.primitive
-    operands = _scalar_operands(eqn, invars, splats) if primitive.elementwise else invars
-    result = _identity(eqn, operands, splats, zeros_only=False, max_equations=1)
+    operands = invars
+    result = None
+    if values is not None:
+        if primitive.elementwise:
+            for a, value in zip(invars, values):
+                if value is not None and type(a) is Var and a.aval.shape != ():
+                    operands = _scalar_operands(eqn, invars, splats)
+                    if operands is not invars:
+                        values = _splat_values(operands, splats)
+                    break
+        if primitive.identity_elements:
+            result = _identity(eqn, operands, values, zeros_only=False, max_equations=1)
     if result is None:
         own_rule = simplify_rules.get(primitive)
         result = own_rule(eqn, operands, producers) if own_rule is not None else None
     if result is not None and _acceptable(result, eqn):
         return result
-    if any(a is not b for a, b in zip(operands, invars)):
+    if operands is not invars:
         return [_with_invars(eqn, operands)]
     return None
 
@@ -417,19 +378,21 @@ def _scalar_operands(eqn: Eqn, invars: list[Atom], splats: dict[Var, Any]) -> li
     """Operands of an elementwise equation that hold one value repeated and do not set the
     output's shape, replaced by a scalar literal of their dtype (a strong NumPy scalar
     promotes exactly as an array of its dtype does): ``ones((256, 10)) * 2.0 * g`` needs no
-    array of twos."""
+    array of twos. The list itself when there are none."""
     out_shape = eqn.outvars[0].aval.shape
-    invars = list(invars)
+    replaced = invars
     for i, atom in enumerate(invars):
-        if type(atom) is not Var or atom.aval.weak_type or atom.aval.shape == ():
+        if type(atom) is not Var or atom.aval.shape == () or atom.aval.weak_type:
             continue
         value = splats.get(atom)
         if value is None:
             continue
-        others = [a.aval.shape for j, a in enumerate(invars) if j != i]
+        others = [a.aval.shape for j, a in enumerate(replaced) if j != i]
         if np.broadcast_shapes(*others) == out_shape:
-            invars[i] = _scalar_literal(value, ShapedArray((), atom.aval.dtype))
-    return invars
+            if replaced is invars:
+                replaced = list(invars)
+            replaced[i] = _scalar_literal(value, ShapedArray((), atom.aval.dtype))
+    return replaced
 
 
 # ----------------------------------------------------------------------------------------------
@@ -453,19 +416,16 @@ def propagate_zeros(closed: ClosedJaxpr) -> ClosedJaxpr:
     ``+0`` (IEEE would give ``-0.0`` for ``-1.0 * 0.0``). For cotangents this
     is the right answer (a path that carries no derivative contributes nothing), and it is the
     answer ``grad`` itself gives when it skips unused paths."""
-    return _rewrite(closed, _zero_equation)
+    return _sweep(closed, zeros=True)[0]
 
 
-def _zero_equation(eqn, invars, producers, splats) -> RuleResult:
+def _zero_equation(eqn, invars, values, is_zero) -> RuleResult:
     """The primitive's own zero rule, then: zeros through a linear map (or a zero factor of a
-    multilinear one) give a zero, and a zero identity element gives the other operand."""
+    multilinear one) give a zero, and a zero identity element gives the other operand.
+    ``values``: the operands' splat values, or None when none is known."""
     primitive = eqn.primitive
     if primitive is broadcast_to_p and type(invars[0]) is Literal:
         return None  # (already the canonical zero, or a broadcast scalar)
-
-    def is_zero(atom: Atom) -> bool:
-        return _is_splat_of(atom, splats, 0)
-
     own_rule = zero_rules.get(primitive)
     if own_rule is not None:
         result = own_rule(eqn, invars, is_zero)
@@ -473,12 +433,19 @@ def _zero_equation(eqn, invars, producers, splats) -> RuleResult:
             return _zero_of(eqn)
         if result is not None:
             return result
-    linear = primitive.linear_operands(len(invars))
-    if linear and all(is_zero(invars[i]) for i in linear):
-        return _zero_of(eqn)
-    if primitive.multilinear and any(is_zero(a) for a in invars):
-        return _zero_of(eqn)
-    return _identity(eqn, invars, splats, zeros_only=True, max_equations=None)
+    if values is None:
+        return None
+    if primitive.linear_in is not None:
+        linear = primitive.linear_operands(len(invars))
+        if linear and all(values[i] is not None and bool(values[i] == 0) for i in linear):
+            return _zero_of(eqn)
+    if primitive.multilinear:
+        for value in values:
+            if value is not None and bool(value == 0):
+                return _zero_of(eqn)
+    if primitive.identity_elements:
+        return _identity(eqn, invars, values, zeros_only=True, max_equations=None)
+    return None
 
 
 def _zero_of(eqn: Eqn) -> RuleResult:
@@ -493,29 +460,173 @@ def _zero_of(eqn: Eqn) -> RuleResult:
 
 
 # ----------------------------------------------------------------------------------------------
+# The forward sweep: every pass but DCE, alone or all together.
+
+MAX_REWRITE_DEPTH = 4  # how many times ``optimize`` rewrites the rewrite of one equation
+
+
+def _sweep(closed: ClosedJaxpr, simplifying: bool = False, zeros: bool = False,
+           folding: bool = False, merging: bool = False, again: bool = False
+           ) -> tuple[ClosedJaxpr, bool]:
+    """Walk the equations once, in order, through the chosen stages: simplification, zero
+    propagation, folding and CSE, in that order, each seeing every earlier equation's final
+    form. With ``again``, the equations a rule writes go through all the stages themselves
+    (``0 - x`` becomes ``-x``, which may cancel a negation before it), up to
+    ``MAX_REWRITE_DEPTH`` deep. Returns the new IR, and whether another sweep would find
+    nothing (False only when that depth was reached)."""
+    jaxpr = closed.jaxpr
+    renaming: dict[Var, Atom] = {}
+    rename = renaming.get
+    constvars, consts = list(jaxpr.constvars), list(closed.consts)
+    const_by_id: dict[int, Var] = {}
+    if merging:  # constants holding the very same object are one constant
+        constvars, consts = [], []
+        for var, value in zip(jaxpr.constvars, closed.consts):
+            first = const_by_id.get(id(value))
+            if first is None:
+                const_by_id[id(value)] = var
+                constvars.append(var)
+                consts.append(value)
+            else:
+                renaming[var] = first
+    rewriting = simplifying or zeros
+    splats = _constant_splats(closed) if rewriting else {}
+    known: dict[Var, Any] = {}
+    if folding:
+        known = {var: value for var, value in zip(constvars, consts) if _is_concrete(value)}
+    producers: dict[Var, Eqn] = {}
+    seen: dict[tuple, list[Var]] = {}
+    eqns: list[Eqn] = []
+    settled = True
+
+    def is_zero(atom: Atom) -> bool:
+        return _is_splat_of(atom, splats, 0)
+
+    def append(eqn: Eqn) -> None:
+        eqns.append(eqn)
+        if rewriting:
+            for var in eqn.outvars:
+                producers[var] = eqn
+            if eqn.primitive.copies_elements:
+                _note_splat(eqn, splats)
+
+    def rewrite(eqn: Eqn, result: RuleResult, depth: int) -> None:
+        nonlocal settled
+        if type(result) is not list:
+            renaming[eqn.outvars[0]] = result
+        elif again and depth < MAX_REWRITE_DEPTH:
+            for new in result:
+                emit(new, [rename(a, a) for a in new.invars], depth + 1)
+        else:
+            settled = settled and not again
+            for new in result:
+                append(new)
+
+    def fold(eqn: Eqn, results: list[Any]) -> None:
+        for var, value in zip(eqn.outvars, results):
+            if var.aval.shape == ():
+                renaming[var] = _scalar_literal(value, var.aval)
+                continue
+            first = const_by_id.get(id(value)) if merging else None
+            if first is not None and first.aval == var.aval:
+                renaming[var] = first  # (an impl that returned its input)
+                continue
+            known[var] = value
+            constvars.append(var)
+            consts.append(value)
+            if merging:
+                const_by_id[id(value)] = var
+            if rewriting:
+                splat = _splat_of_array(value)
+                if splat is not None:
+                    splats[var] = splat
+
+    def emit(eqn: Eqn, invars: list[Atom], depth: int) -> None:
+        primitive = eqn.primitive
+        literals = splat_operands = False
+        foldable = folding and not primitive.effectful  # (all operands known now)
+        for a in invars:
+            if type(a) is Literal:
+                literals = True
+                continue
+            if foldable and a not in known:
+                foldable = False
+            if rewriting and a in splats:
+                splat_operands = True
+        if rewriting:
+            # (what each operand holds, if that is known of any)
+            values = _splat_values(invars, splats) if literals or splat_operands else None
+            if simplifying and (values is not None or primitive in simplify_rules):
+                result = _simplify_equation(eqn, invars, producers, splats, values)
+                if result is not None:
+                    return rewrite(eqn, result, depth)
+            if zeros and (values is not None or primitive in zero_rules):
+                result = _zero_equation(eqn, invars, values, is_zero)
+                if result is not None and _acceptable(result, eqn):
+                    return rewrite(eqn, result, depth)
+        if foldable and not _grows_too_much(invars, eqn.outvars):
+            results = _evaluate(eqn, invars, known)
+            if results is not None:
+                return fold(eqn, results)
+        params = eqn.params
+        if merging and not primitive.effectful:
+            params_key = _params_key(params) if params else ()
+            if literals:  # (equal literals are different objects)
+                key = (primitive, params_key,
+                       *[_literal_key(a) if type(a) is Literal else a for a in invars])
+            else:
+                key = (primitive, params_key, *invars)
+            first = seen.get(key)
+            if first is not None and all(a.aval == b.aval for a, b in zip(first, eqn.outvars)):
+                for var, first_var in zip(eqn.outvars, first):
+                    renaming[var] = first_var
+                return None
+            seen[key] = eqn.outvars
+        # (the lists of operands and outputs and the params are shared, never written to)
+        new = Eqn(primitive, invars, eqn.outvars, params)
+        eqns.append(new)
+        if rewriting:
+            for var in new.outvars:
+                producers[var] = new
+            if primitive.copies_elements:
+                _note_splat(new, splats)
+        return None
+
+    renamed = renaming.__contains__
+    for eqn in jaxpr.eqns:
+        invars = eqn.invars
+        if any(map(renamed, invars)):
+            invars = list(map(rename, invars, invars))
+        emit(eqn, invars, 0)
+    outvars = [rename(v, v) for v in jaxpr.outvars]
+    return ClosedJaxpr(Jaxpr(constvars, list(jaxpr.invars), outvars, eqns), consts), settled
+
+
+# ----------------------------------------------------------------------------------------------
 # All together.
 
 PASSES = (simplify, propagate_zeros, fold_constants, common_subexpression_elimination,
-          dead_code_elimination)  # in the order ``optimize`` runs them
+          dead_code_elimination)  # the order of the stages in each of ``optimize``'s rounds
 MAX_ROUNDS = 10
 
 
 def optimize(closed: ClosedJaxpr, max_rounds: int = MAX_ROUNDS) -> ClosedJaxpr:
-    """Run ``simplify``, ``propagate_zeros``, ``fold_constants``, CSE and DCE, in that order,
-    again and again while the number of equations shrinks (at most ``max_rounds`` times):
-    one pass's output is the next one's opportunity (a folded constant may be a ``1`` to
-    simplify away, a removed multiply may leave a duplicate for CSE). The result never has
+    """The five passes in rounds of two sweeps: one forward, in which each equation goes
+    through ``simplify``, ``propagate_zeros``, ``fold_constants`` and CSE in turn and the
+    next equation already reads the result (a folded constant may be a ``1`` to simplify
+    away, a removed multiply may leave a duplicate for CSE), then DCE backward. One round is
+    a fixed point, unless a chain of rewrites went deeper than ``MAX_REWRITE_DEPTH``: then
+    another round goes on from there (at most ``max_rounds`` in all). The result never has
     more equations than the input: a round that would add some is discarded (so when no
     round helps, the input itself is returned)."""
     best = closed
     for _ in range(max_rounds):
-        candidate = best
-        for optimisation_pass in PASSES:
-            candidate = optimisation_pass(candidate)
+        swept, settled = _sweep(best, simplifying=True, zeros=True, folding=True, merging=True,
+                                again=True)
+        candidate = _without_dead_code(swept, copy=False)
         if len(candidate.eqns) > len(best.eqns):
             break
-        shrank = len(candidate.eqns) < len(best.eqns)
         best = candidate
-        if not shrank:
+        if settled:
             break
     return best

@@ -34,6 +34,8 @@ __all__ = [
     "ShapeDtypeStruct", "JaxprTracer", "JaxprTrace", "trace_to_jaxpr", "make_jaxpr",
 ]
 
+# The types of Python scalars: weak, as in NumPy (NEP 50), so ``f32 * 2.0`` stays f32.
+_PYTHON_SCALAR_AVALS = {kind: get_aval(kind()) for kind in (bool, int, float, complex)}
 
 
 class ShapeDtypeStruct:
@@ -62,7 +64,12 @@ class JaxprTracer(Tracer):
 
 
 class JaxprTrace(Trace):
-    """Records every primitive applied to its tracers as an equation."""
+    """Records every primitive applied to its tracers as an equation.
+
+    Staging a long program (``jit(grad(f))`` of a 100,000-step loop) runs this once per
+    operation, so it keeps the per-operation work small: the output type of each distinct
+    (primitive, input types, params) is worked out once (``abstract_eval`` is a function of
+    those alone), and Python scalars get their literal's type from a table."""
 
     name = "make_jaxpr"
 
@@ -73,6 +80,9 @@ class JaxprTrace(Trace):
         self.constvars: list[Var] = []
         self.consts: list[Any] = []
         self._const_var_by_id: dict[int, Var] = {}
+        # (primitive, ids of the input avals, params) -> (output aval(s), the input avals)
+        self._out_avals: dict[tuple, tuple] = {}
+        self._avals: dict[ShapedArray, ShapedArray] = {}  # one object per distinct type
 
     def new_input(self, aval: ShapedArray) -> JaxprTracer:
         return JaxprTracer(self, Var(aval))
@@ -82,11 +92,14 @@ class JaxprTrace(Trace):
         or a constant variable for arrays and tracers of outer transformations."""
         if isinstance(value, JaxprTracer) and value._trace is self:
             return value.var
+        aval = _PYTHON_SCALAR_AVALS.get(type(value))
+        if aval is not None:
+            return Literal(value, aval)
         if isinstance(value, Tracer):
             if not value._trace.alive:
                 raise escaped_tracer_error(value)
         elif np.ndim(value) == 0:
-            return Literal(value, get_aval(value))
+            return Literal(value, self._interned(get_aval(value)))
         var = self._const_var_by_id.get(id(value))
         if var is None:
             aval = get_aval(value)
@@ -96,19 +109,52 @@ class JaxprTrace(Trace):
             self.consts.append(value)
         return var
 
+    def _interned(self, aval: ShapedArray) -> ShapedArray:
+        return self._avals.setdefault(aval, aval)
+
     def process(self, primitive: Primitive, args: Sequence[Any], params: dict) -> Any:
         if self.fold_constants and not any(
             isinstance(arg, JaxprTracer) and arg._trace is self for arg in args
         ):
             return self.parent.process(primitive, args, params)  # computed now, not staged
-        invars = [self.to_atom(arg) for arg in args]
-        out_aval = primitive.abstract_eval(*[atom.aval for atom in invars], **params)
+        invars = []
+        for arg in args:
+            invars.append(arg.var if type(arg) is JaxprTracer and arg._trace is self
+                          else self.to_atom(arg))
+        # (primitive, ids of the input avals, params)
+        if len(invars) == 2:
+            key: tuple = (primitive, id(invars[0].aval), id(invars[1].aval))
+        elif len(invars) == 1:
+            key = (primitive, id(invars[0].aval))
+        else:
+            key = (primitive, *[id(atom.aval) for atom in invars])
+        if params:
+            key += tuple([(name, type(value), value) for name, value in params.items()])
+        try:
+            out_aval = self._out_avals[key][0]
+        except KeyError:
+            out_aval = self._abstract_eval(primitive, invars, params, key)
+        except TypeError:  # (an unhashable param)
+            out_aval = primitive.abstract_eval(*[a.aval for a in invars], **params)
         if primitive.multiple_results:
             outs = [JaxprTracer(self, Var(aval)) for aval in out_aval]
             self.eqns.append(Eqn(primitive, invars, [t.var for t in outs], params))
             return outs
         out = JaxprTracer(self, Var(out_aval))
         self.eqns.append(Eqn(primitive, invars, [out.var], params))
+        return out
+
+    def _abstract_eval(self, primitive: Primitive, invars: list, params: dict,
+                       key: tuple) -> Any:
+        """``primitive.abstract_eval``, remembered under ``key``: it is a function of the
+        input types and params alone."""
+        in_avals = [a.aval for a in invars]
+        out = primitive.abstract_eval(*in_avals, **params)
+        if primitive.multiple_results:
+            out = [self._interned(aval) for aval in out]
+        else:
+            out = self._interned(out)
+        self._out_avals[key] = (out, in_avals)  # (holding the avals: their ids stay theirs)
         return out
 
     def build(self, invars: list[Var], outs: Sequence[Any]) -> ClosedJaxpr:

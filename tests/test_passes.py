@@ -499,6 +499,91 @@ def test_optimize_is_a_fixed_point_and_respects_max_rounds():
 
 
 # ----------------------------------------------------------------------------------------------
+# Long programs: ``optimize`` is one forward sweep and one backward sweep, and leaves exactly
+# the equations the earlier pass-by-pass rounds left (counts taken from those rounds).
+
+
+def scalar_chain(steps):
+    def f(x):
+        for _ in range(steps):
+            x = x * 1.0001 + fnp.sin(x) * 1e-4
+        return x
+
+    return f
+
+
+def vector_chain(steps):
+    def f(x):
+        for _ in range(steps):
+            x = fnp.sin(x) * 1.01 + 0.1
+        return fnp.sum(x)
+
+    return f
+
+
+WEIGHTS = np.linspace(0.5, 1.5, 6).reshape(2, 3)
+
+
+def matrix_chain(steps):
+    """Transposes that cancel, a ``* 1.0`` and a ``0.0 *`` in every step."""
+    def f(x):
+        for _ in range(steps):
+            x = fnp.tanh(fnp.transpose(fnp.transpose(x) * 1.0) * WEIGHTS + 0.0 * x)
+        return fnp.sum(x * x)
+
+    return f
+
+
+# name: (IR of n steps, an input, equations traced, equations left by optimize)
+LONG_PROGRAMS = {
+    "grad of a scalar chain": (
+        lambda n: funcad.make_jaxpr(funcad.grad(scalar_chain(n)))(0.3), 0.3,
+        lambda n: 9 * n, lambda n: 9 * n - 6),  # (the last step's forward pass, two seeds)
+    "value_and_grad of a scalar chain": (
+        lambda n: funcad.make_jaxpr(funcad.value_and_grad(scalar_chain(n)))(0.3), 0.3,
+        lambda n: 9 * n, lambda n: 9 * n - 2),
+    "grad of a vector chain": (
+        lambda n: funcad.make_jaxpr(funcad.grad(vector_chain(n)))(np.ones(5)),
+        np.linspace(-1.0, 1.0, 5), lambda n: 6 * n + 3, lambda n: 6 * n - 4),
+    "grad of a matrix chain": (
+        lambda n: funcad.make_jaxpr(funcad.grad(matrix_chain(n)))(np.ones((2, 3))),
+        np.linspace(-1.0, 1.0, 6).reshape(2, 3), lambda n: 16 * n + 7, lambda n: 6 * n + 1),
+}
+
+
+@pytest.mark.parametrize("steps", [1, 2, 10, 3000])
+@pytest.mark.parametrize("name", list(LONG_PROGRAMS))
+def test_optimize_leaves_long_programs_as_the_rounds_did(name, steps):
+    trace, x, traced, optimised = LONG_PROGRAMS[name]
+    closed = trace(steps)
+    assert len(closed.eqns) == traced(steps)
+    result = passes.optimize(closed)
+    assert len(result.eqns) == optimised(steps)
+    assert names(passes.optimize(result)) == names(result)  # one round is a fixed point
+    assert_same_results(closed, result, x, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", list(LONG_PROGRAMS))
+def test_rounds_finish_what_a_shallow_sweep_leaves(name, monkeypatch):
+    """With no rewrite of a rewrite inside a sweep, optimize needs more rounds, and gets to
+    the same IR."""
+    trace, x, _, optimised = LONG_PROGRAMS[name]
+    closed = trace(10)
+    monkeypatch.setattr(passes, "MAX_REWRITE_DEPTH", 0)
+    result = passes.optimize(closed)
+    assert len(result.eqns) == optimised(10)
+    assert_same_results(closed, result, x, rtol=1e-12)
+
+
+def test_a_rewrite_is_rewritten_in_the_same_sweep():
+    """``0 - (-x)``: the zero rule writes ``-(-x)``, which simplification removes at once."""
+    closed = funcad.make_jaxpr(lambda x: 0.0 - (-x))(np.ones(3))
+    assert names(closed) == ["neg", "sub"]
+    assert names(passes.optimize(closed, max_rounds=1)) == []
+    assert_same_results(closed, passes.optimize(closed), np.arange(3.0))
+
+
+# ----------------------------------------------------------------------------------------------
 # Property tests: random programs built from funcad.numpy operations.
 
 MATRIX = np.linspace(-0.5, 0.5, 16).reshape(4, 4)
@@ -574,3 +659,12 @@ def test_optimize_preserves_values_of_random_programs(program):
 def test_optimize_preserves_gradients_of_random_programs(program):
     f, x = program
     check_optimize(funcad.make_jaxpr(funcad.grad(lambda x: fnp.sum(f(x))))(x), x)
+
+
+@given(programs())
+def test_optimize_reaches_a_fixed_point_in_one_call(program):
+    f, x = program
+    for closed in (funcad.make_jaxpr(f)(x),
+                   funcad.make_jaxpr(funcad.grad(lambda x: fnp.sum(f(x))))(x)):
+        once = passes.optimize(closed)
+        assert names(passes.optimize(once)) == names(once)
