@@ -97,6 +97,9 @@ def _liveness(jaxpr: Jaxpr) -> tuple[list[list[Var]], set[Var], set[Var]]:
 
 # Scalars read once are written into the expression that reads them, up to this depth.
 MAX_NESTING = 8
+# Dead scalars (a few bytes each) are deleted this many at a time: a ``del`` statement costs
+# the compiler as much as an assignment, and one per equation made up a third of the source.
+SCALARS_PER_DEL = 32
 
 # Python's operator precedences, for parentheses where they are needed and only there (the
 # parser takes twice as long on a statement with them all).
@@ -183,9 +186,10 @@ def _template(text: str, count: int) -> tuple[int, list[int], list[int]]:
 
 def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
     """Generate, compile and return the Python function for ``closed``. Variables are deleted
-    after their last use (so memory is released as in the eager backward pass), and an
-    elementwise operation writes into the buffer of an input that dies with it when that
-    buffer is its own (not a view) and has the output's shape and dtype.
+    after their last use (so memory is released as in the eager backward pass): arrays at
+    once, scalars that share no array's memory ``SCALARS_PER_DEL`` at a time. An elementwise
+    operation writes into the buffer of an input that dies with it when that buffer is its
+    own (not a view) and has the output's shape and dtype.
 
     A scalar computed from scalars by an expression or a ufunc, and read by exactly one later
     equation, gets no variable: it is written where it is read (``v4 = a0 * 1.0001 +
@@ -212,6 +216,7 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
     deferred: dict[Var, tuple[str, int, int, list[Var]]] = {}
     held: dict[Var, int] = {}
     dead: set[Var] = set()  # past their last use, but held
+    dead_scalars: list[str] = []  # deleted together, SCALARS_PER_DEL at a time
     lines = [""]  # (the def line, written last: its name must not shadow a global)
     # (primitive, ids of the operands' avals) -> the expression on placeholders, its shape
     templates: dict[tuple, tuple] = {}
@@ -243,7 +248,7 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
         namespace[key] = value
         return key
 
-    def release(reading: list[Var], dels: list[str]) -> None:
+    def release(reading: list[Var]) -> None:
         """An expression reading these variables has been written: delete the dead ones."""
         for v in reading:
             count = held[v] - 1
@@ -253,19 +258,21 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
             del held[v]
             if v in dead:
                 dead.discard(v)
-                dels.append(names[v])
+                dead_scalars.append(names[v])  # (only scalars are ever held)
 
     def write(statement: str, dels: list[str]) -> None:
         lines.append(statement)
         if dels:
             lines.append(f"    del {', '.join(dels)}")
+        if len(dead_scalars) >= SCALARS_PER_DEL:
+            lines.append(f"    del {', '.join(dead_scalars)}")
+            dead_scalars.clear()
 
     def write_out(var: Var) -> None:
         """Give a deferred scalar its variable after all (an expression reads it twice)."""
         text, _, _, reading = deferred.pop(var)
-        dels: list[str] = []
-        release(reading, dels)
-        write(f"    {new_name(var)} = {text}", dels)
+        release(reading)
+        write(f"    {new_name(var)} = {text}", [])
 
     params_in = [new_name(v, "c") for v in jaxpr.constvars] + [new_name(v, "a") for v in
                                                                 jaxpr.invars]
@@ -425,12 +432,12 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
                 held[v] = held.get(v, 0) + 1
             deferred[out] = (expr, precedence, depth + 1, reading + inner)
         elif inner:
-            release(inner, dels)
+            release(inner)
         for v in dying:
             if v in held:
                 dead.add(v)
             elif v is not reuse and v in names:
-                dels.append(names[v])
+                (dead_scalars if v in isolated else dels).append(names[v])
         if defer:
             continue
         if prim.multiple_results:
@@ -438,9 +445,7 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
                                                                   else "")
         else:
             target = names[out] = f"v{len(names)}"
-        lines.append(f"    {target} = {expr}")
-        if dels:
-            lines.append(f"    del {', '.join(dels)}")
+        write(f"    {target} = {expr}", dels)
     assert not deferred and not held  # (each was read by a later equation)
     # Outputs are the caller's own arrays: copy those that are (views of) arguments or
     # constants, that share a buffer with an earlier output, or that may be read-only.

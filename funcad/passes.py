@@ -499,6 +499,14 @@ def _sweep(closed: ClosedJaxpr, simplifying: bool = False, zeros: bool = False,
     eqns: list[Eqn] = []
     settled = True
 
+    literal_keys: dict[Literal, tuple] = {}
+
+    def literal_key(literal: Literal) -> tuple:
+        key = literal_keys.get(literal)
+        if key is None:
+            key = literal_keys[literal] = _literal_key(literal)
+        return key
+
     def is_zero(atom: Atom) -> bool:
         return _is_splat_of(atom, splats, 0)
 
@@ -571,9 +579,9 @@ def _sweep(closed: ClosedJaxpr, simplifying: bool = False, zeros: bool = False,
         params = eqn.params
         if merging and not primitive.effectful:
             params_key = _params_key(params) if params else ()
-            if literals:  # (equal literals are different objects)
+            if literals:  # (equal literals may be different objects)
                 key = (primitive, params_key,
-                       *[_literal_key(a) if type(a) is Literal else a for a in invars])
+                       *[literal_key(a) if type(a) is Literal else a for a in invars])
             else:
                 key = (primitive, params_key, *invars)
             first = seen.get(key)

@@ -69,7 +69,8 @@ class JaxprTrace(Trace):
     Staging a long program (``jit(grad(f))`` of a 100,000-step loop) runs this once per
     operation, so it keeps the per-operation work small: the output type of each distinct
     (primitive, input types, params) is worked out once (``abstract_eval`` is a function of
-    those alone), and Python scalars get their literal's type from a table."""
+    those alone), and a Python number becomes one literal, shared by the equations that
+    read it."""
 
     name = "make_jaxpr"
 
@@ -83,6 +84,8 @@ class JaxprTrace(Trace):
         # (primitive, ids of the input avals, params) -> (output aval(s), the input avals)
         self._out_avals: dict[tuple, tuple] = {}
         self._avals: dict[ShapedArray, ShapedArray] = {}  # one object per distinct type
+        # One literal per Python number: a loop's constants are in many equations.
+        self._literals: dict[tuple, Literal] = {}
 
     def new_input(self, aval: ShapedArray) -> JaxprTracer:
         return JaxprTracer(self, Var(aval))
@@ -92,9 +95,16 @@ class JaxprTrace(Trace):
         or a constant variable for arrays and tracers of outer transformations."""
         if isinstance(value, JaxprTracer) and value._trace is self:
             return value.var
-        aval = _PYTHON_SCALAR_AVALS.get(type(value))
+        kind = type(value)
+        aval = _PYTHON_SCALAR_AVALS.get(kind)
         if aval is not None:
-            return Literal(value, aval)
+            if kind is complex or not value:  # (0.0 == -0.0, 1 + 0j == 1 - 0j: not shared)
+                return Literal(value, aval)
+            key = (kind, value)  # (nan is never found again: a literal of its own each time)
+            literal = self._literals.get(key)
+            if literal is None:
+                literal = self._literals[key] = Literal(value, aval)
+            return literal
         if isinstance(value, Tracer):
             if not value._trace.alive:
                 raise escaped_tracer_error(value)
