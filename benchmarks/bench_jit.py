@@ -8,8 +8,10 @@ bench_vmap_hessian.py.
   (jd) the 20,000-step scalar chain: the replay; the first call (trace and compile) is printed
   (je) jit(vmap(grad)) per-example gradients of the logistic loss
   jf:  peak memory (tracemalloc) of one MLP gradient
+  jg:  the first call of jit(grad) on a 25,000-step scalar chain against one eager grad call,
+       and how it grows at 10,000, 25,000 and 100,000 steps
 
-    python benchmarks/bench_jit.py                      # about 2 minutes
+    python benchmarks/bench_jit.py                      # about 3 minutes
     python benchmarks/bench_jit.py --quick --only ja,je --libs numpy,funcad,jax
 """
 
@@ -22,6 +24,7 @@ import contextlib
 import functools
 import gc
 import math
+import statistics
 import subprocess
 import sys
 import time
@@ -158,10 +161,59 @@ def memory(options: Any) -> None:
                                                for peak in peaks.values()]])
 
 
+FIRST_CALL_STEPS = (10_000, 25_000, 100_000)  # (jg) is the middle one; --quick: a tenth
+FIRST_CALL_ROUNDS = (3, 3, 2)
+
+
+def long_chain(lib: Any, steps: int) -> Any:
+    def f(x: Any) -> Any:
+        for _ in range(steps):
+            x = x * 1.0001 + lib.np.sin(x) * 1e-4
+        return x
+
+    return f
+
+
+def first_call(options: Any) -> None:
+    """What compiling costs: the first call of jit(grad) (trace, optimise, generate and
+    compile the code, run it once) next to one eager grad call of the same chain, in the same
+    process, at several lengths. Rounds of one eager call then one first call of a new
+    jit(grad); the medians over the rounds."""
+    funcad = harness.library("funcad")
+    shorter = 10 if options.quick else 1
+    rows = []
+    for steps, rounds in zip(FIRST_CALL_STEPS, FIRST_CALL_ROUNDS):
+        f = long_chain(funcad, steps // shorter)
+        eager, first = [], []
+        for _ in range(rounds):
+            gc.collect()
+            start = time.perf_counter()
+            want = funcad.grad(f)(0.3)
+            eager.append(time.perf_counter() - start)
+            gc.collect()
+            start = time.perf_counter()
+            got = funcad.jit(funcad.grad(f))(0.3)
+            first.append(time.perf_counter() - start)
+            harness.compare(f"(jg) at {steps // shorter} steps", got, want)
+        equations = 9 * (steps // shorter)
+        rows.append([f"{'(jg) ' if steps == FIRST_CALL_STEPS[1] else ''}"
+                     f"{steps // shorter:,} steps ({equations:,} equations)",
+                     harness.fmt_time(statistics.median(eager)),
+                     harness.fmt_time(statistics.median(first)),
+                     harness.fmt_ratio(statistics.median(j / e for j, e in zip(first, eager))),
+                     harness.fmt_time(statistics.median(first) / equations)])
+    print("First call of jit(grad) of the scalar chain x = x * 1.0001 + sin(x) * 1e-4 (the "
+          "IR as traced has 9 equations per step), medians of "
+          f"{'/'.join(map(str, FIRST_CALL_ROUNDS))} rounds:")
+    harness.markdown(["chain", "funcad grad, one call", "jit(grad), first call",
+                      "ratio", "first call per equation"], rows)
+
+
 NOTE = ("Cells time the calls after the first. (je) is jit(vmap(grad)) for funcad and JAX, "
         "vmap(grad) eager for funcad eager and PyTorch. jax.jit has no (jd) cell: XLA "
         "does not finish compiling the 20,000-step chain's gradient (see docs/performance.md).")
-FAMILY = harness.Family("Compiled gradients", COLUMNS, CASES, {"jf": memory}, NOTE)
+FAMILY = harness.Family("Compiled gradients", COLUMNS, CASES,
+                        {"jf": memory, "jg": first_call}, NOTE)
 
 if __name__ == "__main__":
     sys.exit(harness.main(FAMILY))

@@ -409,7 +409,7 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
         dying = deaths[index]
         if out not in read or len(outvars) > 1:
             dying = dying + [v for v in outvars if v not in read]
-        for v in dying:
+        for v in dying if owned else ():  # (no buffer of ours yet: nothing to untrack)
             buffers = bases.get(v)
             if buffers is None:  # (its own buffer only)
                 if v in owned:
