@@ -283,7 +283,7 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
         prim = eqn.primitive
         invars = eqn.invars
         outvars = eqn.outvars
-        out = outvars[0]
+        out = outvars[0] if outvars else None  # (an effect may have no output: a print)
         ufunc = prim.ufunc
         reuse = None
         if ufunc is not None and not eqn.params and out.aval.shape != ():
@@ -439,6 +439,9 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
             elif v is not reuse and v in names:
                 (dead_scalars if v in isolated else dels).append(names[v])
         if defer:
+            continue
+        if not outvars:
+            write(f"    {expr}", dels)
             continue
         if prim.multiple_results:
             target = ", ".join([new_name(v) for v in outvars]) + ("," if len(outvars) == 1

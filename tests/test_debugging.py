@@ -70,3 +70,14 @@ def test_debug_nans_is_off_by_default_and_switches_off():
         funcad.config.debug_nans = True
         funcad.config.debug_nans = False
         assert np.isnan(fnp.log(-1.0))
+
+
+def test_debug_print_under_jit_prints_on_every_call(capsys):
+    f = jit(_printing)
+    f(1.0)
+    f(2.0)
+    jit(grad(_printing))(3.0)
+    jit(vmap(_printing))(np.array([4.0, 5.0]))
+    assert capsys.readouterr().out.splitlines() == [
+        "x=1.0 twice=2.0", "x=2.0 twice=4.0", "x=3.0 twice=6.0", "x=4.0 twice=8.0",
+        "x=5.0 twice=10.0"]
