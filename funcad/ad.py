@@ -38,6 +38,7 @@ from funcad.core import (
     set_current_trace,
     shape_of,
 )
+from funcad.errors import raise_if_assignment
 from funcad.rules import (
     DifferentiationTracer,
     VJPWithResiduals,
@@ -274,7 +275,11 @@ def _run_forward(fun, args, diff_argnums, name, has_aux, check_real):
         traced_args[i] = sub
     try:
         with set_current_trace(trace):
-            result = fun(*traced_args)
+            try:
+                result = fun(*traced_args)
+            except ValueError as error:
+                raise_if_assignment(error, name)
+                raise
         if has_aux:
             out, aux = split_aux(result, name)
             aux = primals_of(aux, trace)

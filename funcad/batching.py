@@ -27,7 +27,7 @@ from funcad.core import (
     set_current_trace,
     shape_of,
 )
-from funcad.errors import ConcretizationTypeError
+from funcad.errors import ConcretizationTypeError, raise_if_assignment
 from funcad.primitives.shape import move_batch_axis
 from funcad.rules import batching_rules
 
@@ -211,7 +211,11 @@ def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
         tracers = [x if a is None else BatchTracer(trace, x, a) for x, a in zip(flat, normalized)]
         try:
             with set_current_trace(trace):
-                out = fun(*tree_util.tree_unflatten(in_tree, tracers))
+                try:
+                    out = fun(*tree_util.tree_unflatten(in_tree, tracers))
+                except ValueError as error:
+                    raise_if_assignment(error, "vmap")
+                    raise
             out_flat, out_tree = tree_util.tree_flatten(out)
             out_spec = _flat_axes(out_axes, out, "out_axes")
             results = []

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 __all__ = [
     "FuncadError", "ConcretizationTypeError", "DerivativeDropError", "UnexpectedTracerError",
-    "NotImplementedForTracerError",
+    "NotImplementedForTracerError", "TracerArrayAssignmentError", "raise_if_assignment",
 ]
 
 
 
 class FuncadError(Exception):
     """Base class of every error funcad raises on purpose."""
+
+
+_ARRAY_STORE_HINT = (
+    " If it came from storing the value into a NumPy array (buf[i:j] = x), build the array "
+    "functionally instead: funcad.numpy.stack([...]), or buf = "
+    "funcad.numpy.asarray(buf).at[i:j].set(x)."
+)
+
+
+def _store_hint(operation: str) -> str:
+    return _ARRAY_STORE_HINT if "__array__" in operation else ""
 
 
 class ConcretizationTypeError(FuncadError, TypeError):
@@ -39,7 +50,8 @@ class ConcretizationTypeError(FuncadError, TypeError):
         super().__init__(
             f"Abstract tracer value encountered where a concrete value is expected: "
             f"{operation} was called on a traced array {aval_str}{how}. Its value is not "
-            f"known while tracing, so it cannot become a Python value.\nWays out:\n{fixes}"
+            f"known while tracing, so it cannot become a Python value.{_store_hint(operation)}"
+            f"\nWays out:\n{fixes}"
         )
 
 
@@ -53,7 +65,7 @@ class DerivativeDropError(FuncadError, TypeError):
             f"differentiating; the result would silently drop its derivative. Use funcad.numpy "
             f"functions instead (fnp.sin rather than math.sin, fnp.asarray rather than "
             f"np.asarray), or call funcad.stop_gradient(x) first if dropping the derivative is "
-            f"intended."
+            f"intended.{_store_hint(operation)}"
         )
 
 
@@ -71,3 +83,26 @@ class NotImplementedForTracerError(FuncadError, TypeError):
             f"or apply it to funcad.stop_gradient(x) under differentiation if no derivative is "
             f"needed."
         )
+
+
+class TracerArrayAssignmentError(FuncadError, ValueError):
+    """A traced value was stored into a NumPy array (``buf[i] = x``)."""
+
+
+_NUMPY_SEQUENCE_ERROR = "setting an array element with a sequence"
+
+
+def raise_if_assignment(error: ValueError, transformation: str) -> None:
+    """Explain NumPy's terse complaint about ``buf[i] = tracer`` (a NumPy array cannot hold a
+    traced value, and NumPy sees the tracer as a sequence) with the functional fixes; return
+    for any other ValueError, which the caller re-raises unchanged."""
+    if not str(error).startswith(_NUMPY_SEQUENCE_ERROR):
+        return
+    raise TracerArrayAssignmentError(
+        f"NumPy raised {str(error)!r} while funcad traced the function under "
+        f"{transformation}. This usually means a traced value was assigned into a NumPy array "
+        f"(buf[i] = x): a NumPy array holds numbers, not traced values, so the derivative "
+        f"would be lost. Build the array functionally instead: funcad.numpy.stack([...]) or "
+        f"funcad.numpy.array([...]) of the values, or "
+        f"buf = funcad.numpy.asarray(buf).at[i].set(x)."
+    ) from error

@@ -34,6 +34,7 @@ from funcad.core import (
     set_current_trace,
     shape_of,
 )
+from funcad.errors import raise_if_assignment
 from funcad.primitives.shape import broadcast_to, convert_element_type
 from funcad.rules import (
     DifferentiationTracer,
@@ -227,7 +228,11 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
                for p, t in zip(primals_flat, tangents_flat)]
     try:
         with set_current_trace(trace):
-            result = fun(*tree_util.tree_unflatten(primal_tree, tracers))
+            try:
+                result = fun(*tree_util.tree_unflatten(primal_tree, tracers))
+            except ValueError as error:
+                raise_if_assignment(error, "jvp")
+                raise
         if has_aux:
             out, aux = split_aux(result, "jvp")
             aux = primals_of(aux, trace)
@@ -265,7 +270,11 @@ def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[...
                for p, t in zip(primals_flat, tangent_inputs)]
     try:
         with set_current_trace(trace):
-            out = fun(*tree_util.tree_unflatten(primal_tree, tracers))
+            try:
+                out = fun(*tree_util.tree_unflatten(primal_tree, tracers))
+            except ValueError as error:
+                raise_if_assignment(error, "linearize")
+                raise
         out_flat, out_tree = tree_util.tree_flatten(out)
         pairs = [_split(o, trace) for o in out_flat]
         with set_current_trace(staging):

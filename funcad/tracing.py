@@ -29,6 +29,7 @@ from funcad.core import (
     get_aval,
     set_current_trace,
 )
+from funcad.errors import raise_if_assignment
 
 __all__ = [
     "ShapeDtypeStruct", "JaxprTracer", "JaxprTrace", "trace_to_jaxpr", "make_jaxpr",
@@ -194,7 +195,11 @@ def trace_to_jaxpr(
     in_tracers = [trace.new_input(aval) for aval in in_avals]
     try:
         with set_current_trace(trace):
-            outs = fun(*in_tracers)
+            try:
+                outs = fun(*in_tracers)
+            except ValueError as error:
+                raise_if_assignment(error, "jit or make_jaxpr")
+                raise
         closed = trace.build([t.var for t in in_tracers], outs)
     finally:
         trace.finish()

@@ -148,6 +148,46 @@ def test_setitem_on_tracer_points_to_at():
         make_jaxpr(f)(np.ones(3))
 
 
+def _store_element(x):
+    buf = np.zeros(3)
+    buf[0] = x  # NumPy sees the tracer as a sequence
+    return fnp.sum(buf)
+
+
+def _store_slice(x):
+    buf = np.zeros(3)
+    buf[:2] = x  # NumPy asks the tracer for an array
+    return fnp.sum(buf)
+
+
+@pytest.mark.parametrize("transform", [
+    grad, funcad.jit, lambda f: funcad.vmap(f), lambda f: (lambda x: funcad.jvp(f, (x,), (x,))),
+    lambda f: (lambda x: funcad.linearize(f, x)),
+], ids=["grad", "jit", "vmap", "jvp", "linearize"])
+def test_storing_a_tracer_into_a_numpy_array_explains_the_fix(transform):
+    x = np.ones(2) if transform is not grad else 1.0
+    with pytest.raises(funcad.errors.TracerArrayAssignmentError) as info:
+        transform(_store_element)(x)
+    message = str(info.value)
+    assert "buf[i] = x" in message and "fnp.stack" not in message
+    assert "funcad.numpy.stack" in message and ".at[i].set(x)" in message
+    assert isinstance(info.value, ValueError)  # what NumPy raised, explained
+
+
+def test_storing_a_tracer_into_a_numpy_slice_explains_the_fix():
+    for transform, kind in [(grad, TypeError), (funcad.jit, TypeError)]:
+        with pytest.raises(kind, match=re.escape("buf[i:j] = x")):
+            transform(_store_slice)(np.ones(2) if transform is grad else np.ones(2))
+
+
+def test_other_value_errors_pass_through_unchanged():
+    def f(x):
+        raise ValueError("setting the answer to 42")
+
+    with pytest.raises(ValueError, match="^setting the answer to 42$"):
+        grad(f)(1.0)
+
+
 def test_at_updates_values():
     x = np.arange(4.0)
     np.testing.assert_array_equal(fnp.at(x)[1].set(9.0), [0.0, 9.0, 2.0, 3.0])
