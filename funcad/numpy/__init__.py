@@ -206,7 +206,15 @@ from funcad.numpy._shapes import (
     triu,
     vstack,
 )
-from funcad.numpy._sorting import argsort, sort
+from funcad.numpy._sorting import (
+    argpartition,
+    argsort,
+    lexsort,
+    partition,
+    searchsorted,
+    sort,
+    sort_complex,
+)
 
 __all__ = [
     # Elementwise functions
@@ -233,7 +241,7 @@ __all__ = [
     # Indexing
     "argwhere", "nonzero", "take", "take_along_axis",
     # Sorting
-    "argsort", "sort",
+    "argpartition", "argsort", "lexsort", "partition", "searchsorted", "sort", "sort_complex",
     # Creation
     "arange", "array", "asarray", "empty", "empty_like", "eye", "full", "full_like",
     "geomspace", "identity", "linspace", "logspace", "meshgrid", "ones", "ones_like", "tri",
