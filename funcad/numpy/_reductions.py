@@ -31,7 +31,7 @@ from funcad.numpy._elementwise import (
 )
 from funcad.numpy._shapes import broadcast_to, expand_dims, ravel, reshape
 from funcad.primitives import reductions
-from funcad.primitives.elementwise import select
+from funcad.primitives.elementwise import conj, mul, real, select
 from funcad.primitives.shape import reduce_sum
 
 __all__ = [
@@ -68,15 +68,26 @@ def prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
     return result if initial is None else multiply(result, initial)
 
 
+def _extreme_value(dtype: np.dtype, name: str) -> Any:
+    """The value no element beats for ``name`` ("max" or "min"): masked-out elements become it."""
+    if dtype.kind == "b":
+        return name == "min"
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return info.min if name == "max" else info.max
+    return -np.inf if name == "max" else np.inf
+
+
 def _chooser(reduce: Any, name: str) -> Any:
     def fn(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False,
            initial: Any = None, where: Any = None) -> Any:
         reject_out(out, name)
-        if where is not None:
-            raise NotImplementedError(f"funcad.numpy.{name}: where= is not supported yet")
         a = as_operand(a)
         x_shape = shape_of(a)
         axes = normalize_axes(axis, len(x_shape), name)
+        if where is not None and initial is None:
+            raise ValueError(f"reduction operation {name} does not have an identity, so to use "
+                             f"a where mask one has to specify 'initial'")
         if initial is not None and not isinstance(initial, Tracer):
             initial = np.array(initial, dtype_of(a))  # NumPy casts it to the array's dtype
         if builtins.any(x_shape[i] == 0 for i in axes):
@@ -86,13 +97,18 @@ def _chooser(reduce: Any, name: str) -> Any:
             kept = tuple(1 if i in axes else n for i, n in enumerate(x_shape) if keepdims or
                          i not in axes)
             return broadcast_to(initial, kept)
+        if where is not None:
+            mask = broadcast_to(as_operand(where), x_shape)
+            fill = np.array(_extreme_value(dtype_of(a), name), dtype_of(a))
+            a = select(mask, a, fill)
         result = keep_reduced_dims(reduce(a, axes), x_shape, axes, keepdims)
         if initial is not None:
             result = (maximum if name == "max" else minimum)(result, initial)
         return result
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"The {name}imum over ``axis``; its gradient is split evenly between ties."
+    fn.__doc__ = (f"The {name}imum over ``axis`` (of the elements ``where`` selects, and "
+                  f"``initial``); its gradient is split evenly between ties.")
     return fn
 
 
@@ -118,10 +134,25 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
     return divide(sum(a, axis, dtype, keepdims=keepdims), count)
 
 
-def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
-        keepdims: bool = False, *, correction: Any = None) -> Any:
+_mean = mean
+
+
+def _squared_magnitude(x: Any) -> Any:
+    if dtype_of(x).kind == "c":
+        return real(mul(x, conj(x)))
+    return square(x)
+
+
+def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0,
+        keepdims: bool = False, *, where: Any = None, mean: Any = None,
+        correction: Any = None) -> Any:
+    """The variance, ``sum(|a - mean|**2) / (count - ddof)`` over the elements ``where``
+    selects (``correction`` is the array API's name for ``ddof``; ``mean`` a precomputed
+    mean with ``keepdims=True``)."""
     reject_out(out, "var")
     if correction is not None:
+        if ddof != 0:
+            raise ValueError("var: ddof and correction can't be provided simultaneously")
         ddof = correction
     a = as_operand(a)
     if dtype is None and dtype_of(a).kind in "biu":
@@ -130,14 +161,26 @@ def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int 
         a = astype(a, dtype)
     x_shape = shape_of(a)
     axes = normalize_axes(axis, len(x_shape), "var")
-    centered = subtract(a, mean(a, axis, keepdims=True))
-    count = int(np.prod([x_shape[i] for i in axes], dtype=np.int64))
-    return divide(sum(square(centered), axis, keepdims=keepdims), builtins.max(count - ddof, 0))
+    if where is None:
+        center = _mean(a, axis, keepdims=True) if mean is None else mean
+        centered = subtract(a, center)
+        count = int(np.prod([x_shape[i] for i in axes], dtype=np.int64))
+        return divide(sum(_squared_magnitude(centered), axis, keepdims=keepdims),
+                      builtins.max(count - ddof, 0))
+    mask = broadcast_to(as_operand(where), x_shape)
+    center = _mean(a, axis, keepdims=True, where=mask) if mean is None else mean
+    centered = select(mask, subtract(a, center), 0)
+    total = sum(_squared_magnitude(centered), axis, keepdims=keepdims)
+    count = sum(astype(mask, total.dtype), axis, keepdims=keepdims)
+    return divide(total, maximum(subtract(count, ddof), 0))
 
 
-def std(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
-        keepdims: bool = False, *, correction: Any = None) -> Any:
-    return sqrt(var(a, axis, dtype, out, ddof, keepdims, correction=correction))
+def std(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0,
+        keepdims: bool = False, *, where: Any = None, mean: Any = None,
+        correction: Any = None) -> Any:
+    """The square root of ``var`` (same arguments)."""
+    return sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
+                    correction=correction))
 
 
 def _arg_chooser(primitive: Any, name: str) -> Any:
@@ -160,18 +203,26 @@ argmax = _arg_chooser(reductions.argmax_p, "argmax")
 argmin = _arg_chooser(reductions.argmin_p, "argmin")
 
 
-def all(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Any:
-    a = as_operand(a)
-    axes = normalize_axes(axis, ndim_of(a), "all")
-    result = reductions.reduce_and_p.bind(a, axes=axes)
-    return keep_reduced_dims(result, shape_of(a), axes, keepdims)
+def _logical_reduction(primitive: Any, name: str, neutral: bool) -> Any:
+    def fn(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, *,
+           where: Any = None) -> Any:
+        reject_out(out, name)
+        a = as_operand(a)
+        x_shape = shape_of(a)
+        axes = normalize_axes(axis, len(x_shape), name)
+        if where is not None:
+            a = select(broadcast_to(as_operand(where), x_shape), astype(a, np.bool_), neutral)
+        result = primitive.bind(a, axes=axes)
+        return keep_reduced_dims(result, x_shape, axes, keepdims)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"Whether {name} elements (of those ``where`` selects) are true, over "
+                  f"``axis``; a bool array with no derivative.")
+    return fn
 
 
-def any(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Any:
-    a = as_operand(a)
-    axes = normalize_axes(axis, ndim_of(a), "any")
-    result = reductions.reduce_or_p.bind(a, axes=axes)
-    return keep_reduced_dims(result, shape_of(a), axes, keepdims)
+all = _logical_reduction(reductions.reduce_and_p, "all", True)
+any = _logical_reduction(reductions.reduce_or_p, "any", False)
 
 
 def cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
@@ -185,5 +236,8 @@ def cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
     return reductions.cumsum(a, ax)
 
 
-def count_nonzero(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    return sum(not_equal(a, 0), axis=axis, keepdims=keepdims)
+def count_nonzero(a: Any, axis: Any = None, *, keepdims: bool = False) -> Any:
+    """The number of nonzero elements over ``axis`` (an integer array, no derivative)."""
+    a = as_operand(a)
+    axes = normalize_axes(axis, ndim_of(a), "count_nonzero")
+    return astype(sum(not_equal(a, 0), axes, keepdims=keepdims), np.intp)
