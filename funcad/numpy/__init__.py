@@ -49,7 +49,7 @@ from numpy import (
     uint64,
 )
 
-from funcad.numpy import _tracer_methods, linalg
+from funcad.numpy import _tracer_methods, fft, linalg
 from funcad.numpy._array import Array, at
 from funcad.numpy._conversion import astype, result_type
 from funcad.numpy._creation import (
@@ -71,6 +71,17 @@ from funcad.numpy._creation import (
     tri,
     zeros,
     zeros_like,
+)
+from funcad.numpy._complex import (
+    angle,
+    conj,
+    conjugate,
+    imag,
+    iscomplex,
+    iscomplexobj,
+    isreal,
+    isrealobj,
+    real,
 )
 from funcad.numpy._einsum import einsum
 from funcad.numpy._elementwise import (
@@ -176,6 +187,18 @@ from funcad.numpy._reductions import (
     sum,
     var,
 )
+from funcad.numpy._setops import (
+    intersect1d,
+    isin,
+    setdiff1d,
+    setxor1d,
+    union1d,
+    unique,
+    unique_all,
+    unique_counts,
+    unique_inverse,
+    unique_values,
+)
 from funcad.numpy._shapes import (
     atleast_1d,
     atleast_2d,
@@ -242,10 +265,16 @@ __all__ = [
     "argwhere", "nonzero", "take", "take_along_axis",
     # Sorting
     "argpartition", "argsort", "lexsort", "partition", "searchsorted", "sort", "sort_complex",
+    # Sets
+    "intersect1d", "isin", "setdiff1d", "setxor1d", "union1d", "unique", "unique_all",
+    "unique_counts", "unique_inverse", "unique_values",
     # Creation
     "arange", "array", "asarray", "empty", "empty_like", "eye", "full", "full_like",
     "geomspace", "identity", "linspace", "logspace", "meshgrid", "ones", "ones_like", "tri",
     "zeros", "zeros_like",
+    # Complex numbers
+    "angle", "conj", "conjugate", "imag", "iscomplex", "iscomplexobj", "isreal", "isrealobj",
+    "real",
     # Dtypes
     "astype", "result_type",
     # The array type and its .at updates
@@ -256,7 +285,7 @@ __all__ = [
     "int8", "integer", "issubdtype", "nan", "ndarray", "newaxis", "pi", "uint16", "uint32",
     "uint64", "uint8",
     # Submodules
-    "linalg",
+    "linalg", "fft",
 ]
 
 _tracer_methods.register_numpy_functions(globals())
