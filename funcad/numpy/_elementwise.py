@@ -14,7 +14,7 @@ import numpy as np
 from funcad.core import dtype_of, get_aval, is_python_scalar
 from funcad.numpy._conversion import ARRAY_LIKE, as_operand, astype
 from funcad.numpy._indexing import nonzero
-from funcad.primitives import elementwise
+from funcad.primitives import elementwise, numeric
 from funcad.primitives.elementwise import LOG2
 from funcad.primitives.shape import convert_element_type
 
@@ -29,7 +29,10 @@ __all__ = [
     "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and",
     "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "invert",
     "bitwise_not", "sinc", "deg2rad", "rad2deg", "radians", "degrees", "where", "clip",
-    "nan_to_num",
+    "nan_to_num", "acosh", "asinh", "atanh", "pow", "copysign", "divmod", "fmod", "frexp",
+    "ldexp", "modf", "gcd", "lcm", "heaviside", "i0", "nextafter", "spacing", "signbit",
+    "trunc", "fix", "isneginf", "isposinf", "left_shift", "right_shift", "bitwise_left_shift",
+    "bitwise_right_shift", "bitwise_invert", "bitwise_count",
 ]
 
 
@@ -94,7 +97,11 @@ def fabs(x: Any) -> Any:
 
 
 def positive(x: Any) -> Any:
+    """+x, a copy (booleans refused, as numpy.positive does)."""
     x = as_operand(x)
+    if dtype_of(x) == np.bool_:
+        raise TypeError("positive: the argument x has dtype bool, for which numpy.positive "
+                        "has no loop; use x itself, or x.astype(int).")
     return astype(x, dtype_of(x))  # (a Python scalar becomes a strong NumPy scalar)
 
 
@@ -160,15 +167,17 @@ logical_xor = _binary(elementwise.logical_xor, "logical_xor")
 
 
 def fmax(x: Any, y: Any) -> Any:
-    """Elementwise maximum ignoring nan (nan only where both are nan), as numpy.fmax."""
-    x, y = as_operand(x), as_operand(y)
-    return where(isnan(x), y, where(isnan(y), x, maximum(x, y)))
+    """Elementwise maximum ignoring nan (nan only where both are nan), as numpy.fmax. At a
+    tie the derivative goes to y, as in JAX."""
+    x, y = _as_ufunc_computes(np.fmax, x, y)
+    return where(logical_or(greater(x, y), isnan(y)), x, y)
 
 
 def fmin(x: Any, y: Any) -> Any:
-    """Elementwise minimum ignoring nan (nan only where both are nan), as numpy.fmin."""
-    x, y = as_operand(x), as_operand(y)
-    return where(isnan(x), y, where(isnan(y), x, minimum(x, y)))
+    """Elementwise minimum ignoring nan (nan only where both are nan), as numpy.fmin. At a
+    tie the derivative goes to y, as in JAX."""
+    x, y = _as_ufunc_computes(np.fmin, x, y)
+    return where(logical_or(less(x, y), isnan(y)), x, y)
 
 
 def bitwise_and(x: Any, y: Any) -> Any:
@@ -201,7 +210,9 @@ def power(x: Any, y: Any) -> Any:
 
 
 def float_power(x: Any, y: Any) -> Any:
-    return power(astype(as_operand(x), np.float64), y)
+    """x ** y computed in float64 (complex128 for complex operands), as numpy.float_power."""
+    x, y = _as_ufunc_computes(np.float_power, x, y)
+    return elementwise.pow(x, y)
 
 
 def hypot(x: Any, y: Any) -> Any:
@@ -216,11 +227,17 @@ def logaddexp2(x: Any, y: Any) -> Any:
 
 
 def sinc(x: Any) -> Any:
-    """sin(pi x) / (pi x), 1 at 0 (the 0 branch is made safe, so derivatives stay finite)."""
+    """sin(pi x) / (pi x), 1 at 0. Near 0 it is its Taylor polynomial 1 - u^2/6 + u^4/120
+    (u = pi x, exact to rounding there), so its derivatives of every order are right at 0."""
     x = as_operand(x)
-    is_zero = equal(x, 0)
-    safe = where(is_zero, 1.0, x)
-    return where(is_zero, 1.0, divide(sin(multiply(np.pi, safe)), multiply(np.pi, safe)))
+    if dtype_of(x).kind in "biu":
+        x = astype(x, np.float64)  # (as numpy.sinc, which multiplies by pi first)
+    u = multiply(x, np.pi)
+    u2 = square(u)
+    near_zero = less(absolute(u), 1e-3)
+    safe = where(near_zero, 1.0, u)
+    taylor = add(1.0, multiply(u2, add(-1 / 6, multiply(u2, 1 / 120))))
+    return where(near_zero, taylor, divide(sin(safe), safe))
 
 
 def deg2rad(x: Any) -> Any:
@@ -267,11 +284,138 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, *, min: Any = None,
     return out
 
 
-def nan_to_num(x: Any, nan: float = 0.0, posinf: Any = None, neginf: Any = None) -> Any:
+def nan_to_num(x: Any, copy: bool = True, nan: Any = 0.0, posinf: Any = None,
+               neginf: Any = None) -> Any:
+    """nan, +inf and -inf replaced (by 0 and the dtype's largest and smallest finite values
+    unless given); integer and boolean arrays are returned unchanged, with their dtype."""
     x = as_operand(x)
-    info = np.finfo(dtype_of(x)) if dtype_of(x).kind == "f" else None
-    posinf = posinf if posinf is not None else (info.max if info else 0)
-    neginf = neginf if neginf is not None else (info.min if info else 0)
-    x = where(isnan(x), nan, x)
-    x = where(equal(x, np.inf), posinf, x)
-    return where(equal(x, -np.inf), neginf, x)
+    dtype = dtype_of(x)
+    if dtype.kind not in "fc":
+        return astype(x, dtype)
+    if dtype.kind == "c":
+        raise NotImplementedError("nan_to_num: complex arguments are not supported yet")
+    info = np.finfo(dtype)
+    posinf = info.max if posinf is None else posinf
+    neginf = info.min if neginf is None else neginf
+    out = where(isnan(x), astype(nan, dtype), x)
+    out = where(equal(x, np.inf), astype(posinf, dtype), out)
+    return where(equal(x, -np.inf), astype(neginf, dtype), out)
+
+
+acosh, asinh, atanh = arccosh, arcsinh, arctanh
+pow = power
+
+
+def fmod(x: Any, y: Any) -> Any:
+    """C's remainder x - trunc(x / y) y, with the sign of x (numpy.fmod); d/dy = -trunc(x/y)."""
+    return numeric.fmod(as_operand(x), as_operand(y))
+
+
+def divmod(x: Any, y: Any) -> tuple[Any, Any]:
+    """(x // y, x mod y), as numpy.divmod."""
+    return floor_divide(x, y), remainder(x, y)
+
+
+def trunc(x: Any) -> Any:
+    """Round toward zero (integers keep their dtype). Derivative zero."""
+    return numeric.trunc(as_operand(x))
+
+
+fix = trunc
+
+
+def signbit(x: Any) -> Any:
+    """Whether the sign bit is set (true for -0.0 and negative nan)."""
+    return numeric.signbit(as_operand(x))
+
+
+def copysign(x: Any, y: Any) -> Any:
+    """|x| with the sign of y. d/dx is +-1, d/dy is 0."""
+    x, y = _as_ufunc_computes(np.copysign, x, y)
+    return where(not_equal(signbit(x), signbit(y)), negative(x), x)
+
+
+def isposinf(x: Any) -> Any:
+    x = as_operand(x)
+    _refuse_complex(x, "isposinf")
+    return logical_and(isinf(x), logical_not(signbit(x)))
+
+
+def isneginf(x: Any) -> Any:
+    x = as_operand(x)
+    _refuse_complex(x, "isneginf")
+    return logical_and(isinf(x), signbit(x))
+
+
+def _refuse_complex(x: Any, name: str) -> None:
+    if dtype_of(x).kind == "c":
+        raise TypeError(f"{name}: the argument x has dtype {dtype_of(x).name}; it is not "
+                        f"supported for complex values because it would be ambiguous.")
+
+
+def nextafter(x: Any, y: Any) -> Any:
+    """The next floating-point value after x towards y. d/dx = 1, d/dy = 0."""
+    return numeric.nextafter(as_operand(x), as_operand(y))
+
+
+def spacing(x: Any) -> Any:
+    """The distance from x to the next larger-magnitude float (derivative zero)."""
+    return numeric.spacing(as_operand(x))
+
+
+def ldexp(x: Any, n: Any) -> Any:
+    """x * 2**n, exactly (n an integer array or scalar)."""
+    return numeric.ldexp(as_operand(x), as_operand(n))
+
+
+def frexp(x: Any) -> tuple[Any, Any]:
+    """(mantissa, exponent) with x = mantissa * 2**exponent and 0.5 <= |mantissa| < 1
+    (the mantissa is ldexp(x, -exponent), so its derivative is 2**-exponent)."""
+    x = _as_ufunc_computes(np.fabs, x)[0]
+    exponent = numeric.frexp_exponent(x)
+    return numeric.ldexp(x, negative(exponent)), exponent
+
+
+def modf(x: Any) -> tuple[Any, Any]:
+    """(fractional part, integral part), both with the sign of x (numpy.modf)."""
+    x = _as_ufunc_computes(np.fabs, x)[0]
+    integral = numeric.trunc(x)
+    fractional = where(isinf(x), 0.0, subtract(x, integral))
+    return copysign(fractional, x), integral
+
+
+def gcd(x: Any, y: Any) -> Any:
+    return numeric.gcd(as_operand(x), as_operand(y))
+
+
+def lcm(x: Any, y: Any) -> Any:
+    return numeric.lcm(as_operand(x), as_operand(y))
+
+
+def heaviside(x1: Any, x2: Any) -> Any:
+    """0 where x1 < 0, 1 where x1 > 0, x2 where x1 == 0 (nan where x1 is nan); the
+    derivative flows to x2 where x1 == 0."""
+    x1, x2 = _as_ufunc_computes(np.heaviside, x1, x2)
+    steps = where(less(x1, 0), 0.0, where(greater(x1, 0), 1.0, x2))
+    return where(isnan(x1), x1, steps)
+
+
+def i0(x: Any) -> Any:
+    """The modified Bessel function of the first kind of order 0 (its derivative is I1)."""
+    return numeric.i0(as_operand(x))
+
+
+def left_shift(x: Any, y: Any) -> Any:
+    return numeric.left_shift(as_operand(x), as_operand(y))
+
+
+def right_shift(x: Any, y: Any) -> Any:
+    return numeric.right_shift(as_operand(x), as_operand(y))
+
+
+def bitwise_count(x: Any) -> Any:
+    """The number of 1 bits in |x| (uint8), as numpy.bitwise_count."""
+    return numeric.bitwise_count(as_operand(x))
+
+
+bitwise_left_shift, bitwise_right_shift, bitwise_invert = left_shift, right_shift, invert
