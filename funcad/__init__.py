@@ -24,7 +24,7 @@ from funcad.errors import (
     NotImplementedForTracerError,
     UnexpectedTracerError,
 )
-from funcad.jacobians import hessian, hvp, jacfwd, jacrev
+from funcad.jacobians import hessian, hvp, jacfwd, jacobian, jacrev
 from funcad.jit import jit
 from funcad.jvp import jvp, linearize
 from funcad.primitives.shape import stop_gradient as _stop_gradient
@@ -42,7 +42,7 @@ def stop_gradient(x):
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap", "jacfwd", "jacrev", "hessian",
-    "hvp", "jit", "config", "custom_vjp", "custom_jvp", "checkpoint", "remat",
+    "hvp", "jacobian", "jit", "config", "custom_vjp", "custom_jvp", "checkpoint", "remat",
     "checkpoint_policies", "debug", "extend", "make_jaxpr", "stop_gradient", "eval_jaxpr",
     "ShapeDtypeStruct", "Jaxpr", "ClosedJaxpr", "float0", "tree_util", "numpy", "lax", "scipy",
     "FuncadError", "ConcretizationTypeError", "DerivativeDropError",

@@ -53,8 +53,8 @@ from funcad.rules import (
 )
 
 __all__ = [
-    "VJPTracer", "VJPTrace", "backward_pass", "check_real_inputs", "normalize_argnums",
-    "vjp_single_use", "vjp",
+    "VJPTracer", "VJPTrace", "backward_pass", "check_input_dtypes", "normalize_argnums",
+    "check_output_dtype", "vjp_single_use", "vjp",
     "value_and_grad", "grad",
 ]
 
@@ -252,14 +252,15 @@ def _check_output_leaf(value: Any, trace: VJPTrace) -> tuple[Any, int | None]:
     return value, None
 
 
-def _run_forward(fun, args, diff_argnums, name, has_aux, check_real):
-    """Run ``fun`` on VJPTracers for the leaves of ``args[diff_argnums]``.
+def _run_forward(fun, args, diff_argnums, name, has_aux, check=None):
+    """Run ``fun`` on VJPTracers for the leaves of ``args[diff_argnums]``; ``check`` is None
+    or ``(holomorphic, allow_int)`` for ``check_input_dtypes``.
     Returns (trace, primal output tree, out nodes, out tree, aux, flat diff leaves, in_tree)."""
     diff_args = [args[i] for i in diff_argnums]
     flat, in_tree = tree_util.tree_flatten(diff_args)
     flat = [as_primal(leaf) for leaf in flat]
-    if check_real:
-        check_real_inputs(flat, in_tree, diff_argnums, name)
+    if check is not None:
+        check_input_dtypes(flat, in_tree, diff_argnums, name, *check)
     trace = VJPTrace(current_trace(), name)
     # Input leaf i is tape node i (a leaf with no derivative leaves its node unused), so that
     # the backward pass's cotangent of node i is that of leaf i.
@@ -294,19 +295,56 @@ def _run_forward(fun, args, diff_argnums, name, has_aux, check_real):
     return trace, out_primals, out_nodes, out_tree, aux, flat, in_tree
 
 
-def check_real_inputs(flat, in_tree, argnums, name) -> None:
+def check_input_dtypes(flat, in_tree, argnums, name, holomorphic=False, allow_int=False,
+                       complex_ok=True) -> None:
+    """Refuse inputs that ``name`` cannot differentiate, as JAX does: with ``holomorphic``
+    every input must be complex; otherwise floating (or complex, where ``complex_ok``),
+    or integer/bool with ``allow_int`` (their cotangents are float0 zeros)."""
     for i, leaf in enumerate(flat):
         dtype = getattr(leaf, "dtype", None)
-        if dtype is None or dtype.kind != "f":
-            leaf_arg = _leaf_argnums(in_tree, argnums)
-            kind = "complex" if dtype is not None and dtype.kind == "c" else "integer or boolean"
+        kind = dtype.kind if dtype is not None else "O"
+        if (kind == "f" and not holomorphic) or (kind == "c" and (holomorphic or complex_ok)):
+            continue
+        where = f"argument {_leaf_argnums(in_tree, argnums)[i]} (leaf {i} of the " \
+                f"differentiated arguments)"
+        dtype_name = dtype.name if dtype is not None else type(leaf).__name__
+        if holomorphic:
+            raise TypeError(f"{name} with holomorphic=True requires inputs with complex dtype, "
+                            f"but got {dtype_name} for {where}.")
+        if kind == "c":
             raise TypeError(
-                f"{name} requires real floating-point inputs, but argument {leaf_arg[i]} "
-                f"(leaf {i} of the differentiated arguments) has dtype "
-                f"{dtype.name if dtype is not None else type(leaf).__name__}: {kind} inputs "
-                f"have no gradient. Pass a float (1.0 rather than 1, or x.astype(float)), or "
-                f"leave this argument out of argnums."
-            )
+                f"{name} requires real-valued inputs (input dtype that is a sub-dtype of "
+                f"np.floating), but got {dtype_name} for {where}. For holomorphic "
+                f"differentiation, pass holomorphic=True. For differentiation of "
+                f"non-holomorphic functions involving complex inputs, use funcad.jvp directly.")
+        if kind in "biu" and allow_int:
+            continue
+        raise TypeError(
+            f"{name} requires real- or complex-valued inputs (input dtype that is a sub-dtype "
+            f"of np.inexact), but {where} has dtype {dtype_name}: integer and boolean inputs "
+            f"have no gradient. Pass floating-point values (1.0 rather than 1, or "
+            f"x.astype(float)), leave this argument out of argnums, or set allow_int=True "
+            f"(float0 zeros)."
+        )
+
+
+def check_output_dtype(dtype: np.dtype, name: str, holomorphic: bool) -> None:
+    """Refuse an output ``name`` cannot differentiate (JAX's rules and messages)."""
+    if holomorphic:
+        if dtype.kind != "c":
+            raise TypeError(f"{name} with holomorphic=True requires outputs with complex "
+                            f"dtype, but got {dtype.name}.")
+    elif dtype.kind == "c":
+        raise TypeError(
+            f"{name} requires real-valued outputs (output dtype that is a sub-dtype of "
+            f"np.floating), but got {dtype.name}. For holomorphic differentiation, pass "
+            f"holomorphic=True. For differentiation of non-holomorphic functions involving "
+            f"complex outputs, use funcad.vjp directly.")
+    elif dtype.kind != "f":
+        raise TypeError(
+            f"{name} requires real-valued outputs (output dtype that is a sub-dtype of "
+            f"np.floating), but got {dtype.name}. Compute floating-point outputs "
+            f"(e.g. .astype(float)), or use funcad.vjp for integer outputs.")
 
 
 def _leaf_argnums(in_tree: tree_util.PyTreeDef, argnums: Sequence[int]) -> list[int]:
@@ -359,7 +397,7 @@ def vjp_single_use(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Any]:
 def _vjp(fun, primals, has_aux, single_use):
     argnums = tuple(range(len(primals)))
     trace, out_primals, out_nodes, out_tree, aux, flat_in, in_tree = _run_forward(
-        fun, primals, argnums, "vjp", has_aux, check_real=False
+        fun, primals, argnums, "vjp", has_aux
     )
     out_avals = [_cotangent_aval(p) for p in out_primals]
     tape = trace.tape
@@ -423,24 +461,33 @@ def _finalize_cotangent(ct: Any, primal: Any) -> Any:
 
 
 def value_and_grad(
-    fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False
+    fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+    holomorphic: bool = False, allow_int: bool = False,
 ) -> Callable[..., Any]:
     """``value_and_grad(f)(*args)`` returns ``(f(*args), gradient)``; with ``has_aux``,
     ``((value, aux), gradient)``. The gradient has the structure of ``args[argnums]`` (a tuple
-    of them when argnums is a tuple)."""
-    return _make_grad(fun, argnums, has_aux, with_value=True, name="value_and_grad")
+    of them when argnums is a tuple). ``holomorphic`` and ``allow_int`` as for ``grad``."""
+    return _make_grad(fun, argnums, has_aux, with_value=True, name="value_and_grad",
+                      holomorphic=holomorphic, allow_int=allow_int)
 
 
 def grad(
-    fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False
+    fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+    holomorphic: bool = False, allow_int: bool = False,
 ) -> Callable[..., Any]:
     """``grad(f)(*args)``: the gradient of the scalar function ``f`` with respect to
     ``args[argnums]``, with the same structure (a tuple of them when argnums is a tuple).
-    With ``has_aux``, ``f`` returns ``(value, aux)`` and ``(gradient, aux)`` is returned."""
-    return _make_grad(fun, argnums, has_aux, with_value=False, name="grad")
+    With ``has_aux``, ``f`` returns ``(value, aux)`` and ``(gradient, aux)`` is returned.
+
+    A real output may depend on complex inputs: their gradient is JAX's, the transpose of
+    the derivative with no conjugation (``grad(lambda z: abs(z) ** 2)(z) == 2 conj(z)``).
+    With ``holomorphic=True`` inputs and output are complex and the result is f'(z).
+    ``allow_int=True`` gives integer and boolean inputs float0 zeros instead of an error."""
+    return _make_grad(fun, argnums, has_aux, with_value=False, name="grad",
+                      holomorphic=holomorphic, allow_int=allow_int)
 
 
-def _make_grad(fun, argnums, has_aux, with_value, name):
+def _make_grad(fun, argnums, has_aux, with_value, name, holomorphic=False, allow_int=False):
     if not callable(fun):
         raise TypeError(f"{name} expects a callable as its first argument, got {fun!r}.")
     single = isinstance(argnums, (int, np.integer))
@@ -449,9 +496,9 @@ def _make_grad(fun, argnums, has_aux, with_value, name):
         nums = normalize_argnums(argnums, len(args), name)
         target = (lambda *a: fun(*a, **kwargs)) if kwargs else fun
         trace, out_primals, out_nodes, out_tree, aux, flat_in, in_tree = _run_forward(
-            target, args, nums, name, has_aux, check_real=True
+            target, args, nums, name, has_aux, (holomorphic, allow_int)
         )
-        value = _check_scalar_output(out_primals, out_tree, name, has_aux)
+        value = _check_scalar_output(out_primals, out_tree, name, has_aux, holomorphic)
         seed = value.dtype.type(1)  # d value / d value (a NumPy scalar: cheapest)
         in_cts = backward_pass(trace.tape, out_nodes, [seed], len(flat_in), consume=True)
         in_cts = [_finalize_cotangent(ct, x) for ct, x in zip(in_cts, flat_in)]
@@ -466,7 +513,7 @@ def _make_grad(fun, argnums, has_aux, with_value, name):
     return grad_f
 
 
-def _check_scalar_output(out_primals, out_tree, name, has_aux) -> Any:
+def _check_scalar_output(out_primals, out_tree, name, has_aux, holomorphic) -> Any:
     if out_tree.num_leaves != 1 or not tree_util.treedef_is_leaf(out_tree):
         hint = "" if has_aux else " If it also returns auxiliary data, use has_aux=True."
         raise TypeError(
@@ -484,9 +531,5 @@ def _check_scalar_output(out_primals, out_tree, name, has_aux) -> Any:
             f"of shape {aval.shape}. For non-scalar outputs use funcad.vjp (or funcad.jacrev), "
             f"or reduce the output (e.g. .sum())."
         )
-    if aval.dtype.kind != "f":
-        raise TypeError(
-            f"{name} requires a real floating-point output, but the function returned dtype "
-            f"{aval.dtype.name}. Compute the output in floating point (e.g. .astype(float))."
-        )
+    check_output_dtype(aval.dtype, name, holomorphic)
     return value

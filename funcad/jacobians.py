@@ -15,16 +15,15 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from funcad import tree_util
-from funcad.ad import check_real_inputs, grad, normalize_argnums, vjp
+from funcad.ad import check_input_dtypes, check_output_dtype, grad, normalize_argnums, vjp
 from funcad.batching import vmap
 from funcad.core import dtype_of, shape_of
 from funcad.jvp import jvp
 from funcad.primitives.indexing import Slice, getitem
 from funcad.primitives.shape import reshape, transpose
-from funcad.rules import is_differentiable_dtype
 
 __all__ = [
-    "jacfwd", "jacrev", "hessian", "hvp",
+    "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
 ]
 
 
@@ -70,13 +69,13 @@ def _split_jacobian(stacked: Any, out_shape: tuple[int, ...], in_shapes: list[tu
     return pieces
 
 
-def _split_args(fun, argnums, args, name):
+def _split_args(fun, argnums, args, name, holomorphic, allow_int=False, complex_ok=True):
     nums = normalize_argnums(argnums, len(args), name)
     diff = [args[i] for i in nums]
     flat, in_tree = tree_util.tree_flatten(diff)
     flat = [x if hasattr(x, "dtype") else np.asarray(x, dtype=float if isinstance(
         x, float) else None) for x in flat]
-    check_real_inputs(flat, in_tree, nums, name)
+    check_input_dtypes(flat, in_tree, nums, name, holomorphic, allow_int, complex_ok)
 
     def flat_fun(*leaves: Any) -> Any:
         full = list(args)
@@ -97,12 +96,15 @@ def _assemble(per_out: list[list[Any]], out_tree: Any, in_tree: Any, single: boo
 
 
 def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
-           has_aux: bool = False) -> Callable[..., Any]:
-    """The Jacobian of ``fun`` by forward mode (efficient when inputs are few)."""
+           has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
+    """The Jacobian of ``fun`` by forward mode (efficient when inputs are few). Inputs are
+    real (outputs may be complex); with ``holomorphic=True`` both are complex and the
+    Jacobian is the complex derivative."""
     single = isinstance(argnums, (int, np.integer))
 
     def jac_fun(*args: Any) -> Any:
-        nums, flat, in_tree, flat_fun = _split_args(fun, argnums, args, "jacfwd")
+        nums, flat, in_tree, flat_fun = _split_args(fun, argnums, args, "jacfwd", holomorphic,
+                                                    complex_ok=False)
         in_shapes = [tuple(shape_of(x)) for x in flat]
         basis = _basis(in_shapes, [dtype_of(x) for x in flat])
 
@@ -114,6 +116,9 @@ def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
         else:
             out, tangents_out = vmap(pushforward, out_axes=(None, 0))(*basis)
         out_flat, out_tree = tree_util.tree_flatten(out)
+        if holomorphic:
+            for o in out_flat:
+                check_output_dtype(dtype_of(o), "jacfwd", True)
         t_flat = tree_util.tree_leaves(tangents_out)
         per_out = [_split_jacobian(t, tuple(shape_of(o)), in_shapes, stack_axis_first=True)
                    for t, o in zip(t_flat, out_flat)]
@@ -124,20 +129,23 @@ def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
 
 
 def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
-           has_aux: bool = False) -> Callable[..., Any]:
-    """The Jacobian of ``fun`` by reverse mode (efficient when outputs are few)."""
+           has_aux: bool = False, holomorphic: bool = False,
+           allow_int: bool = False) -> Callable[..., Any]:
+    """The Jacobian of ``fun`` by reverse mode (efficient when outputs are few). Outputs are
+    real (inputs may be complex: JAX's gradients); with ``holomorphic=True`` both are complex
+    and the Jacobian is the complex derivative. ``allow_int``: float0 blocks for integer
+    inputs."""
     single = isinstance(argnums, (int, np.integer))
 
     def jac_fun(*args: Any) -> Any:
-        nums, flat, in_tree, flat_fun = _split_args(fun, argnums, args, "jacrev")
+        nums, flat, in_tree, flat_fun = _split_args(fun, argnums, args, "jacrev", holomorphic,
+                                                    allow_int)
         in_shapes = [tuple(shape_of(x)) for x in flat]
         result = vjp(flat_fun, *flat, has_aux=has_aux)
         out, f_vjp = result[0], result[1]
         out_flat, out_tree = tree_util.tree_flatten(out)
         for o in out_flat:
-            if not is_differentiable_dtype(dtype_of(o)):
-                raise TypeError(f"jacrev requires floating-point outputs, got an output of "
-                                f"dtype {dtype_of(o).name}.")
+            check_output_dtype(dtype_of(o), "jacrev", holomorphic)
         out_shapes = [tuple(shape_of(o)) for o in out_flat]
         basis = _basis(out_shapes, [dtype_of(o) for o in out_flat])
 
@@ -176,10 +184,18 @@ def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
     return jac_fun
 
 
+def jacobian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
+             has_aux: bool = False, holomorphic: bool = False,
+             allow_int: bool = False) -> Callable[..., Any]:
+    """The Jacobian of ``fun``: ``jacrev``, as in JAX."""
+    return jacrev(fun, argnums, has_aux=has_aux, holomorphic=holomorphic, allow_int=allow_int)
+
+
 def hessian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
-            has_aux: bool = False) -> Callable[..., Any]:
+            has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
     """The Hessian of a scalar function: ``jacfwd(jacrev(fun))`` (forward over reverse)."""
-    return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
+    return jacfwd(jacrev(fun, argnums, has_aux=has_aux, holomorphic=holomorphic), argnums,
+                  has_aux=has_aux, holomorphic=holomorphic)
 
 
 def hvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> Any:

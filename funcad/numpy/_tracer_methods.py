@@ -19,7 +19,15 @@ import numpy as np
 
 from funcad.core import Tracer
 from funcad.errors import NotImplementedForTracerError
-from funcad.numpy import _conversion, _indexing, _products, _reductions, _shapes, linalg
+from funcad.numpy import (
+    _complex,
+    _conversion,
+    _indexing,
+    _products,
+    _reductions,
+    _shapes,
+    linalg,
+)
 from funcad.numpy import _elementwise as ufuncs
 from funcad.numpy._array import IndexUpdateHelper
 from funcad.numpy._conversion import ARRAY_LIKE, as_operand
@@ -86,7 +94,8 @@ def _install_methods() -> None:
     Tracer.T = property(_shapes.transpose)
     Tracer.mT = property(_shapes.matrix_transpose)
     Tracer.at = property(IndexUpdateHelper)
-    Tracer.real = property(lambda self: self)
+    Tracer.real = property(_complex.real)
+    Tracer.imag = property(_complex.imag)
 
     def reshape(self: Any, *shape: Any, order: str = "C") -> Any:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
@@ -105,13 +114,7 @@ def _install_methods() -> None:
             setattr(Tracer, name, getattr(module, name))
     Tracer.flatten = lambda self: _shapes.ravel(self)
     Tracer.copy = lambda self: self
-
-    def conj(self: Any) -> Any:
-        if self.dtype.kind == "c":
-            raise NotImplementedForTracerError("conjugate of a complex traced value")
-        return self
-
-    Tracer.conj = Tracer.conjugate = conj
+    Tracer.conj = Tracer.conjugate = _complex.conjugate
     Tracer.item = lambda self: self.concrete_value("item()").item()
     Tracer.tolist = lambda self: np.asarray(self.concrete_value("tolist()")).tolist()
 
@@ -143,6 +146,7 @@ _UFUNCS = {
     np.radians: ufuncs.deg2rad, np.degrees: ufuncs.rad2deg, np.matmul: matmul,
     np.bitwise_and: ufuncs.bitwise_and, np.bitwise_or: ufuncs.bitwise_or,
     np.bitwise_xor: ufuncs.bitwise_xor, np.invert: ufuncs.invert,
+    np.conjugate: _complex.conjugate,
 }
 
 _REDUCE_METHODS = {np.add: _reductions.sum, np.multiply: _reductions.prod,

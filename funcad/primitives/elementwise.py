@@ -26,8 +26,10 @@ from funcad.rules import (
     ZERO,
     batching_rules,
     defjvp,
+    deflinear,
     defnondiff,
     defvjp,
+    jvp_rules,
     nondifferentiable,
     simplify_rules,
     vjp_rules,
@@ -51,6 +53,8 @@ __all__ = [
     "logical_or", "logical_xor", "isnan", "isinf", "isfinite", "LOG2", "LOG10", "select_p",
     "select", "integer_pow_p", "integer_pow", "ELEMENTWISE_UNARY", "absorbing_mul_p",
     "absorbing_div_p", "absorbing_mul", "absorbing_div",
+    "real_p", "imag_p", "conj_p", "complex_p", "real", "imag", "conj", "complex",
+    "real_dtype", "complex_dtype",
 ]
 
 
@@ -329,8 +333,21 @@ defvjp(expm1_p, lambda g, ans, x: mul(g, add(ans, 1)))
 # 1 / (2 sqrt x): infinite at 0, nan below; 1 / (3 cbrt(x)^2): infinite at 0.
 defvjp(sqrt_p, lambda g, ans, x: absorbing_div(g, mul(ans, 2)))
 defvjp(cbrt_p, lambda g, ans, x: absorbing_div(g, mul(integer_pow(ans, 2), 3)))
-# |x|' = 1 for x >= 0 (JAX's convention at 0), -1 below.
-defvjp(abs_p, lambda g, ans, x: select(ge(x, 0), g, neg(g)))
+# |x|' = 1 for x >= 0 (JAX's convention at 0), -1 below. For complex z, d|z| = Re(conj(z) dz)
+# / |z| (0 at z == 0), whose transpose sends g to g conj(z) / |z|.
+
+
+def _abs_vjp(g: Any, ans: Any, x: Any) -> Any:
+    if dtype_of(x).kind == "c":
+        return mul(g, _conj_over_abs(x, ans))
+    return select(ge(x, 0), g, neg(g))
+
+
+def _conj_over_abs(x: Any, ans: Any) -> Any:
+    return div(conj(x), select(eq(ans, 0), 1, ans))
+
+
+defvjp(abs_p, _abs_vjp)
 
 # Binary arithmetic; ``unbroadcast`` sums a broadcast operand's cotangent back to its shape.
 defvjp(add_p, lambda g, ans, x, y: unbroadcast(x, g), lambda g, ans, x, y: unbroadcast(y, g))
@@ -553,6 +570,108 @@ def _register_forward_and_batching() -> None:
 
 
 _register_forward_and_batching()
+
+# ----------------------------------------------------------------------------------------------
+# Complex numbers: the parts, the conjugate, and a complex from its parts.
+#
+# A complex cotangent ``g`` pairs with a tangent ``t`` as Re(g t), with no conjugation (JAX's
+# convention): the VJP of a holomorphic f is then g f'(z), the same rule as for real inputs,
+# and only the functions that are not holomorphic (real, imag, conj, abs...) need their own.
+# Those four are linear, so their JVPs are themselves, and their VJPs the transposes under that
+# pairing: real -> complex(g, 0), imag -> complex(0, -g), conj -> conj(g), and complex(x, y)
+# -> (real(g), -imag(g)).
+
+_REAL_DTYPE = {np.dtype(np.complex64): np.dtype(np.float32),
+               np.dtype(np.complex128): np.dtype(np.float64),
+               np.dtype(np.clongdouble): np.dtype(np.longdouble)}
+_COMPLEX_DTYPE = {np.dtype(np.float16): np.dtype(np.complex64),
+                  np.dtype(np.float32): np.dtype(np.complex64),
+                  np.dtype(np.float64): np.dtype(np.complex128),
+                  np.dtype(np.longdouble): np.dtype(np.clongdouble)}
+
+
+def real_dtype(dtype: Any) -> np.dtype:
+    """The dtype of the real and imaginary parts (a real dtype is its own)."""
+    dtype = np.dtype(dtype)
+    return _REAL_DTYPE.get(dtype, dtype)
+
+
+def complex_dtype(dtype: Any) -> np.dtype:
+    """The complex dtype with parts of this dtype (integers and bools: complex128)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "c":
+        return dtype
+    return _COMPLEX_DTYPE.get(dtype, np.dtype(np.complex128))
+
+
+def _part_primitive(name: str, numpy_fn: Callable[[Any], Any]) -> Primitive:
+    primitive = Primitive(name)
+    primitive.def_impl(numpy_fn)
+    primitive.elementwise = True
+
+    def abstract_eval(x: ShapedArray) -> ShapedArray:
+        if x.dtype.kind != "c":
+            raise TypeError(f"{name} requires a complex operand, got dtype {x.dtype.name} "
+                            f"(funcad.numpy.{name} takes real arrays too).")
+        return ShapedArray(x.shape, _REAL_DTYPE[x.dtype])
+
+    primitive.def_abstract_eval(abstract_eval)
+    batching_rules[primitive] = elementwise_batching_rule(primitive)
+    deflinear(primitive)
+    return primitive
+
+
+def _complex_impl(x: Any, y: Any) -> Any:
+    shape = np.broadcast_shapes(np.shape(x), np.shape(y))
+    out = np.empty(shape, complex_dtype(np.result_type(x, y)))
+    out.real = x  # (not x + 1j * y, which turns an infinite y into a nan real part)
+    out.imag = y
+    return out if shape else out[()]
+
+
+def _complex_abstract_eval(x: ShapedArray, y: ShapedArray) -> ShapedArray:
+    parts = ufunc_result_dtype(np.add, (x, y))
+    if parts.kind == "c":
+        raise TypeError(f"complex requires real operands, got dtypes {x.dtype.name} and "
+                        f"{y.dtype.name}.")
+    return ShapedArray(broadcast_shapes(x.shape, y.shape), complex_dtype(parts))
+
+
+_abs_real_jvp = jvp_rules[abs_p]
+
+
+def _abs_jvp(tangents: Any, ans: Any, args: Any, params: dict) -> Any:
+    if dtype_of(args[0]).kind == "c":
+        return real(mul(tangents[0], _conj_over_abs(args[0], ans)))
+    return _abs_real_jvp(tangents, ans, args, params)
+
+
+jvp_rules[abs_p] = _abs_jvp
+
+real_p = _part_primitive("real", np.real)
+imag_p = _part_primitive("imag", np.imag)
+real, imag = real_p.bind, imag_p.bind
+
+conj_p = ufunc_primitive("conj", np.conjugate)  # (registered after the family's loop)
+batching_rules[conj_p] = elementwise_batching_rule(conj_p)
+deflinear(conj_p)
+conj = conj_p.bind
+
+complex_p = Primitive("complex")
+complex_p.def_impl(_complex_impl)
+complex_p.def_abstract_eval(_complex_abstract_eval)
+complex_p.elementwise = True
+complex_p.output_buffer = "fresh"
+batching_rules[complex_p] = elementwise_batching_rule(complex_p)
+deflinear(complex_p)
+complex = complex_p.bind
+"""complex(x, y): x + i y from real parts (broadcasting), exact for infinite parts."""
+
+defvjp(real_p, lambda g, ans, x: convert_element_type(g, dtype_of(x)))
+defvjp(imag_p, lambda g, ans, x: complex(0.0, neg(g)))
+defvjp(conj_p, lambda g, ans, x: conj(g))
+defvjp(complex_p, lambda g, ans, x, y: unbroadcast(x, real(g)),
+       lambda g, ans, x, y: unbroadcast(y, neg(imag(g))))
 
 # ----------------------------------------------------------------------------------------------
 # IR rewrites of the family's own (funcad.passes derives the rest from the properties above).

@@ -47,7 +47,12 @@ convert_element_type_p.copies_elements = True
 
 @convert_element_type_p.def_impl
 def _convert_impl(x: Any, *, new_dtype: np.dtype) -> Any:
+    if new_dtype.kind != "c" and getattr(x, "dtype", None) in _COMPLEX_DTYPES:
+        x = np.real(x)  # complex to real keeps the real part (as JAX does), with no warning
     return np.asarray(x).astype(new_dtype, copy=False) if np.ndim(x) else new_dtype.type(x)
+
+
+_COMPLEX_DTYPES = frozenset(np.dtype(t) for t in (np.complex64, np.complex128, np.clongdouble))
 
 
 @convert_element_type_p.def_abstract_eval
@@ -60,7 +65,9 @@ def convert_element_type(x: Any, new_dtype: Any) -> Any:
 
 
 def _convert_vjp(cotangent: Any, ans: Any, x: Any, *, new_dtype: np.dtype) -> Any:
-    """The cotangent goes back in the input's dtype (None for integer inputs: no derivative)."""
+    """The cotangent goes back in the input's dtype (None for integer inputs: no derivative).
+    Between real and complex that is the transpose too: real to complex is x + 0i, whose
+    transpose keeps the real part of the cotangent, and complex to real the other way round."""
     dtype = dtype_of(x)
     if not is_differentiable_dtype(dtype):
         return None
