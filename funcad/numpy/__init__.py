@@ -256,6 +256,7 @@ from funcad.numpy._shapes import (
     triu,
     vstack,
 )
+from funcad.numpy._signal import convolve, correlate, interp, unwrap
 from funcad.numpy._sorting import (
     argpartition,
     argsort,
@@ -264,6 +265,37 @@ from funcad.numpy._sorting import (
     searchsorted,
     sort,
     sort_complex,
+)
+from funcad.numpy._statistics import (
+    average,
+    bincount,
+    corrcoef,
+    cov,
+    diff,
+    digitize,
+    ediff1d,
+    gradient,
+    histogram,
+    histogram2d,
+    histogram_bin_edges,
+    histogramdd,
+    median,
+    nanargmax,
+    nanargmin,
+    nanmax,
+    nanmean,
+    nanmedian,
+    nanmin,
+    nanpercentile,
+    nanprod,
+    nanquantile,
+    nanstd,
+    nansum,
+    nanvar,
+    percentile,
+    ptp,
+    quantile,
+    trapezoid,
 )
 
 __all__ = [
@@ -281,6 +313,11 @@ __all__ = [
     # Reductions
     "all", "amax", "amin", "any", "argmax", "argmin", "count_nonzero", "cumsum", "max", "mean",
     "min", "prod", "std", "sum", "var",
+    # Statistics
+    "average", "bincount", "corrcoef", "cov", "diff", "digitize", "ediff1d", "gradient",
+    "histogram", "histogram2d", "histogram_bin_edges", "histogramdd", "median", "nanargmax",
+    "nanargmin", "nanmax", "nanmean", "nanmedian", "nanmin", "nanpercentile", "nanprod",
+    "nanquantile", "nanstd", "nansum", "nanvar", "percentile", "ptp", "quantile", "trapezoid",
     # Shapes and layout
     "atleast_1d", "atleast_2d", "broadcast_arrays", "broadcast_to", "concatenate", "diag",
     "diagonal", "expand_dims", "flip", "hstack", "matrix_transpose", "moveaxis", "ndim",
@@ -295,6 +332,8 @@ __all__ = [
     # Sets
     "intersect1d", "isin", "setdiff1d", "setxor1d", "union1d", "unique", "unique_all",
     "unique_counts", "unique_inverse", "unique_values",
+    # Signal
+    "convolve", "correlate", "interp", "unwrap",
     # Creation
     "arange", "array", "asarray", "empty", "empty_like", "eye", "full", "full_like",
     "geomspace", "identity", "linspace", "logspace", "meshgrid", "ones", "ones_like", "tri",
