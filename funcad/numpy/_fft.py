@@ -78,12 +78,18 @@ def _fft_core(name: str, fft_type: str, a: Any, s: Sequence[int] | None,
         raise ValueError(f'funcad.numpy.fft.{name}: invalid norm value {norm!r}; should be '
                          f'"backward", "ortho" or "forward".')
     x = _operand(name, a, fft_type)
-    # NumPy computes float16 in float32 but gives real results back as float16.
-    out_dtype = np.dtype(np.float16) if (
-        fft_type == "IRFFT" and dtype_of(as_operand(a)) == np.float16) else None
+    # NumPy computes float16 in float32, and gives a real float16 input's 1-D inverse back as
+    # float16 (over more axes, its complex intermediate makes it float32).
+    keep_float16 = fft_type == "IRFFT" and dtype_of(as_operand(a)) == np.float16
     ndim = ndim_of(x)
     if s is not None:
-        s = tuple(operator.index(n) for n in s)
+        try:
+            s = tuple(operator.index(n) for n in s)
+        except TypeError as error:
+            if any(isinstance(n, Tracer) for n in s):
+                raise  # (the concretization error, naming the ways out)
+            raise TypeError(f"funcad.numpy.fft.{name}: n/s must be integers, got {s!r} "
+                            f"({error})") from None
         if any(n <= 0 for n in s):
             raise ValueError(f"funcad.numpy.fft.{name}: invalid number of FFT data points "
                              f"{s} in n/s (each must be positive)")
@@ -130,8 +136,8 @@ def _fft_core(name: str, fft_type: str, a: Any, s: Sequence[int] | None,
         factor = factor * size if fft_type == "IRFFT" else factor / size
     if factor != 1.0:
         out = mul(out, factor)
-    if out_dtype is not None:
-        out = astype(out, out_dtype)
+    if keep_float16 and d == 1:
+        out = astype(out, np.float16)
     return moveaxis(out, trailing, axes) if axes != trailing else out
 
 
