@@ -26,6 +26,7 @@ from funcad.numpy import (
     _products,
     _reductions,
     _shapes,
+    fft,
     linalg,
 )
 from funcad.numpy import _elementwise as ufuncs
@@ -187,6 +188,8 @@ def register_numpy_functions(namespace: dict[str, Any]) -> None:
             _FUNCTIONS[theirs] = ours
     for name in linalg.__all__:
         _FUNCTIONS[getattr(np.linalg, name)] = getattr(linalg, name)
+    for name in fft.__all__:
+        _FUNCTIONS[getattr(np.fft, name)] = getattr(fft, name)
 
 
 def _array_function(self: Any, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
