@@ -13,19 +13,55 @@ from typing import Any, Callable
 
 import numpy as np
 
-from funcad.core import Tracer
-from funcad.numpy._conversion import as_operand
-from funcad.numpy._elementwise import negative, reciprocal
-from funcad.numpy._indexing import getitem, normalize_index
-from funcad.primitives.indexing import index_update
+from funcad.core import Tracer, dtype_of, shape_of
+from funcad.numpy._conversion import as_operand, astype
+from funcad.numpy._elementwise import (
+    equal,
+    greater,
+    maximum,
+    minimum,
+    negative,
+    power,
+    reciprocal,
+    true_divide,
+    where,
+)
+from funcad.numpy._indexing import (
+    crop_axes,
+    gather,
+    getitem,
+    index_with_mode,
+    normalize_index,
+    pad_axes,
+)
+from funcad.primitives import indexing
+from funcad.primitives.indexing import build_index, index_update
+from funcad.primitives.reductions import reduce_max, reduce_min
+from funcad.primitives.shape import broadcast_to, reshape
 
 __all__ = [
     "Array", "with_at", "returns_array", "IndexUpdateRef", "IndexUpdateHelper", "at",
+    "ones_like_array",
 ]
 
 
+_SCATTER_MODES = (None, "promise_in_bounds", "clip", "drop", "fill")
+
+
+def _check_update_args(mode: Any, wrap_negative_indices: bool) -> Any:
+    if mode not in _SCATTER_MODES:
+        raise ValueError(f"x.at[...]: mode must be one of {_SCATTER_MODES[1:]}, got {mode!r}")
+    if not wrap_negative_indices:
+        raise NotImplementedError("x.at[...]: wrap_negative_indices=False is not supported")
+    return "drop" if mode == "fill" else mode
+
+
 class IndexUpdateRef:
-    """``x.at[index]``: functional updates returning a new array."""
+    """``x.at[index]``: functional updates returning a new array. ``mode`` says what
+    out-of-bounds indices do, as in JAX: ``"drop"`` ignores them (``"fill"`` for ``get``
+    reads ``fill_value``), ``"clip"`` clamps them; by default they are refused as NumPy
+    refuses them. ``indices_are_sorted`` and ``unique_indices`` are hints, accepted and
+    not needed."""
 
     __slots__ = ("array", "index")
 
@@ -33,30 +69,154 @@ class IndexUpdateRef:
         self.array = array
         self.index = index
 
-    def _update(self, values: Any, mode: str) -> Any:
+    def _prepared(self, mode: Any) -> tuple[Any, tuple, list[Any], tuple[int, ...]]:
+        """The (padded) operand, indexer, index arrays and padded axes for ``mode``."""
+        x = as_operand(self.array)
         indexer, arrays = normalize_index(self.index)
-        return with_at(index_update(self.array, as_operand(values), indexer, mode, *arrays))
+        indexer, arrays, padded = index_with_mode(shape_of(x), indexer, arrays, mode)
+        if padded:
+            x = pad_axes(x, padded, np.zeros((), dtype_of(x)))
+        return x, indexer, arrays, padded
 
-    def get(self) -> Any:
-        return getitem(self.array, self.index)
+    def _update(self, values: Any, kind: str, mode: Any = None) -> Any:
+        x, indexer, arrays, padded = self._prepared(mode)
+        values = astype(as_operand(values), dtype_of(x))
+        return with_at(crop_axes(index_update(x, values, indexer, kind, *arrays), padded))
 
-    def set(self, values: Any) -> Any:
-        return self._update(values, "set")
+    def get(self, *, indices_are_sorted: bool = False, unique_indices: bool = False,
+            mode: Any = None, fill_value: Any = None,
+            wrap_negative_indices: bool = True) -> Any:
+        if mode not in _SCATTER_MODES:
+            raise ValueError(f"x.at[...].get: mode must be one of {_SCATTER_MODES[1:]}, got "
+                             f"{mode!r}")
+        _check_update_args(None, wrap_negative_indices)
+        indexer, arrays = normalize_index(self.index)
+        return gather(as_operand(self.array), indexer, arrays,
+                      "fill" if mode == "drop" else mode, fill_value)
 
-    def add(self, values: Any) -> Any:
-        return self._update(values, "add")
+    def set(self, values: Any, *, indices_are_sorted: bool = False,
+            unique_indices: bool = False, mode: Any = None,
+            wrap_negative_indices: bool = True) -> Any:
+        return self._update(values, "set", _check_update_args(mode, wrap_negative_indices))
 
-    def subtract(self, values: Any) -> Any:
-        return self._update(negative(values), "add")
+    def add(self, values: Any, *, indices_are_sorted: bool = False,
+            unique_indices: bool = False, mode: Any = None,
+            wrap_negative_indices: bool = True) -> Any:
+        return self._update(values, "add", _check_update_args(mode, wrap_negative_indices))
 
-    def multiply(self, values: Any) -> Any:
-        return self._update(values, "multiply")
+    def subtract(self, values: Any, *, indices_are_sorted: bool = False,
+                 unique_indices: bool = False, mode: Any = None,
+                 wrap_negative_indices: bool = True) -> Any:
+        return self._update(negative(values), "add",
+                            _check_update_args(mode, wrap_negative_indices))
 
-    def divide(self, values: Any) -> Any:
-        return self._update(reciprocal(values), "multiply")
+    def multiply(self, values: Any, *, indices_are_sorted: bool = False,
+                 unique_indices: bool = False, mode: Any = None,
+                 wrap_negative_indices: bool = True) -> Any:
+        return self._update(values, "multiply",
+                            _check_update_args(mode, wrap_negative_indices))
+
+    mul = multiply
+
+    def divide(self, values: Any, *, indices_are_sorted: bool = False,
+               unique_indices: bool = False, mode: Any = None,
+               wrap_negative_indices: bool = True) -> Any:
+        """``x[idx] /= values``; an integer array keeps its dtype (the quotient truncated,
+        as JAX does)."""
+        mode = _check_update_args(mode, wrap_negative_indices)
+        x = as_operand(self.array)
+        if dtype_of(x).kind in "fc":
+            return self._update(reciprocal(astype(as_operand(values), dtype_of(x))),
+                                "multiply", mode)
+        divisors = IndexUpdateRef(ones_like_array(x), self.index)._update(
+            values, "multiply", mode)
+        return with_at(astype(true_divide(x, divisors), dtype_of(x)))
+
+    div = divide
+
+    def power(self, values: Any, *, indices_are_sorted: bool = False,
+              unique_indices: bool = False, mode: Any = None,
+              wrap_negative_indices: bool = True) -> Any:
+        """``x[idx] **= values`` (repeated indices multiply their exponents, as in JAX)."""
+        mode = _check_update_args(mode, wrap_negative_indices)
+        x = as_operand(self.array)
+        exponents = IndexUpdateRef(ones_like_array(x), self.index)._update(
+            values, "multiply", mode)
+        return with_at(astype(power(x, exponents), dtype_of(x)))
+
+    def min(self, values: Any, *, indices_are_sorted: bool = False,
+            unique_indices: bool = False, mode: Any = None,
+            wrap_negative_indices: bool = True) -> Any:
+        """``x[idx] = minimum(x[idx], values)``, every value at a repeated index counted."""
+        return self._extremum(values, minimum, reduce_min,
+                              _check_update_args(mode, wrap_negative_indices))
+
+    def max(self, values: Any, *, indices_are_sorted: bool = False,
+            unique_indices: bool = False, mode: Any = None,
+            wrap_negative_indices: bool = True) -> Any:
+        """``x[idx] = maximum(x[idx], values)``, every value at a repeated index counted."""
+        return self._extremum(values, maximum, reduce_max,
+                              _check_update_args(mode, wrap_negative_indices))
+
+    def _extremum(self, values: Any, combine: Callable[..., Any], reduce: Callable[..., Any],
+                  mode: Any) -> Any:
+        x, indexer, arrays, padded = self._prepared(mode)
+        current = indexing.getitem(x, indexer, *arrays)
+        target = shape_of(current)
+        values = astype(as_operand(values), dtype_of(x))
+        if len(shape_of(values)) > len(target):  # extra leading 1-sized axes
+            values = reshape(values, target)
+        values = broadcast_to(values, target)
+        if arrays and _may_repeat(shape_of(x), indexer, arrays):
+            # Each update becomes the extremum over all the updates at its position (an
+            # (m, m) table of "same position"), so that every write agrees.
+            m = int(np.prod(target, dtype=np.int64))
+            size = int(np.prod(shape_of(x), dtype=np.int64))
+            ids = np.arange(size).reshape(shape_of(x))
+            positions = reshape(indexing.getitem(ids, indexer, *arrays), (m,))
+            same = equal(reshape(positions, (m, 1)), reshape(positions, (1, m)))
+            row = broadcast_to(reshape(values, (1, m)), (m, m))
+            column = broadcast_to(reshape(values, (m, 1)), (m, m))
+            values = reshape(reduce(where(same, row, column), (1,)), target)
+        updated = index_update(x, combine(current, values), indexer, "set", *arrays)
+        return with_at(crop_axes(updated, padded))
+
+    def apply(self, func: Callable[[Any], Any], *, indices_are_sorted: bool = False,
+              unique_indices: bool = False, mode: Any = None,
+              wrap_negative_indices: bool = True) -> Any:
+        """``func`` applied at the indexed elements, once per occurrence of an index."""
+        x, indexer, arrays, padded = self._prepared(
+            _check_update_args(mode, wrap_negative_indices))
+        if not arrays or not _may_repeat(shape_of(x), indexer, arrays):
+            current = indexing.getitem(x, indexer, *arrays)
+            out = index_update(x, astype(func(current), dtype_of(x)), indexer, "set", *arrays)
+            return with_at(crop_axes(out, padded))
+        counts = index_update(np.zeros(shape_of(x), np.intp), np.ones((), np.intp), indexer,
+                              "add", *arrays)
+        if isinstance(counts, Tracer):
+            rounds = int(np.prod(shape_of(indexing.getitem(x, indexer, *arrays)),
+                                 dtype=np.int64))
+        else:
+            rounds = int(counts.max(initial=0))
+        for j in range(rounds):
+            x = where(greater(counts, j), astype(func(x), dtype_of(x)), x)
+        return with_at(crop_axes(x, padded))
 
     def __repr__(self) -> str:
         return f"IndexUpdateRef({self.array!r}, {self.index!r})"
+
+
+def _may_repeat(x_shape: tuple[int, ...], indexer: tuple, arrays: list[Any]) -> bool:
+    """Whether an advanced index may name a position twice (True if the arrays are traced)."""
+    if any(isinstance(a, Tracer) for a in arrays):
+        return True
+    ids = np.arange(int(np.prod(x_shape, dtype=np.int64))).reshape(x_shape)
+    positions = ids[build_index(indexer, arrays)]
+    return np.unique(positions).size != positions.size
+
+
+def ones_like_array(x: Any) -> np.ndarray:
+    return np.ones(shape_of(x), dtype_of(x))
 
 
 class IndexUpdateHelper:
