@@ -316,9 +316,9 @@ def test_tracer_used_from_another_thread():
 @pytest.mark.parametrize("transform", [grad, make_jaxpr], ids=["grad", "make_jaxpr"])
 def test_unimplemented_numpy_function(transform):
     with pytest.raises(funcad.NotImplementedForTracerError) as info:
-        transform(lambda x: np.fft.fft(x).real.sum())(np.ones(4))
+        transform(lambda x: np.lib.stride_tricks.sliding_window_view(x, 2).sum())(np.ones(4))
     message = str(info.value)
-    assert "numpy.fft.fft" in message
+    assert "numpy.sliding_window_view" in message
     assert "not differentiable by funcad yet" in message
     assert isinstance(info.value, TypeError)
 
