@@ -5,6 +5,10 @@ direction u, and compares a directional derivative of f from central differences
 ``<u, (f(x + eps v) - f(x - eps v)) / 2 eps>``, with the same number from reverse mode,
 ``<vjp(f, x)(u), v>``. Second order applies the same check to the function
 ``x -> vjp(f, x)(u)``.
+
+Complex values are pairs of reals: directions perturb the real and imaginary parts at once,
+and ``<a, b>`` is Re(sum(a * b)), with no conjugation, the pairing under which funcad's (and
+JAX's) VJPs are the transposes of the JVPs.
 """
 
 from __future__ import annotations
@@ -34,7 +38,9 @@ def _inexact(x: Any) -> bool:
 
 
 def _lowest_precision(leaves: Sequence[Any]) -> np.dtype:
-    dtypes = [np.result_type(x) for x in leaves if _inexact(x)]
+    """The real dtype of the least precise inexact leaf (complex64 counts as float32)."""
+    dtypes = [np.result_type(np.finfo(np.result_type(x)).dtype)
+              for x in leaves if _inexact(x)]
     return min(dtypes, key=lambda d: d.itemsize) if dtypes else np.dtype(np.float64)
 
 
@@ -42,7 +48,13 @@ def _random_like(rng: np.random.Generator, x: Any) -> Any:
     x = np.asarray(x)
     if not _inexact(x):
         return np.zeros(x.shape, x.dtype)
+    if x.dtype.kind == "c":
+        return (rng.standard_normal(x.shape) + 1j * rng.standard_normal(x.shape)).astype(x.dtype)
     return rng.standard_normal(x.shape).astype(x.dtype)
+
+
+def _widest(x: np.ndarray) -> np.ndarray:
+    return x.astype(np.complex128 if x.dtype.kind == "c" else np.float64)
 
 
 def _inner(xs: Sequence[Any], ys: Sequence[Any]) -> float:
@@ -50,7 +62,7 @@ def _inner(xs: Sequence[Any], ys: Sequence[Any]) -> float:
     for x, y in zip(xs, ys):
         x, y = np.asarray(x), np.asarray(y)
         if _inexact(x) and _inexact(y):
-            total += float(np.sum(x.astype(np.float64) * y.astype(np.float64)))
+            total += float(np.real(np.sum(_widest(x) * _widest(y))))
     return total
 
 
@@ -84,7 +96,7 @@ def check_vjp(f: Callable[..., Any], args: Sequence[Any], *, eps: float | None =
     u = [_random_like(rng, o) for o in out_flat]
     plus = flat_f(_axpy(eps, v, flat))
     minus = flat_f(_axpy(-eps, v, flat))
-    numeric = [(np.asarray(p, np.float64) - np.asarray(m, np.float64)) / (2 * eps)
+    numeric = [(_widest(p) - _widest(m)) / (2 * eps)
                if _inexact(p) else np.zeros(np.shape(p)) for p, m in zip(plus, minus)]
     numeric_dir = _inner(u, numeric)
     cotangents = tree_util.tree_leaves(f_vjp(tree_util.tree_unflatten(out_tree, u)))
@@ -150,8 +162,8 @@ def check_jvp(f: Callable[..., Any], args: Sequence[Any], *, eps: float | None =
     for i, (t, p, m) in enumerate(zip(tree_util.tree_leaves(tangent_out), plus, minus)):
         if not _inexact(p):
             continue
-        numeric = (np.asarray(p, np.float64) - np.asarray(m, np.float64)) / (2 * eps)
-        t = np.asarray(t, np.float64)
+        numeric = (_widest(p) - _widest(m)) / (2 * eps)
+        t = _widest(np.asarray(t))
         if not np.allclose(t, numeric, atol=atol, rtol=rtol):
             worst = np.max(np.abs(t - numeric)) if t.size else 0.0
             raise AssertionError(

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from funcad.core import shape_of
+from funcad.numpy._complex import conjugate
 from funcad.numpy._conversion import as_operand, ndim_of, normalize_axes
 from funcad.numpy._elementwise import multiply
 from funcad.numpy._shapes import broadcast_to, ravel, reshape
@@ -63,7 +64,8 @@ def dot(a: Any, b: Any) -> Any:
 
 
 def vdot(a: Any, b: Any) -> Any:
-    return dot(ravel(a), ravel(b))
+    """The dot product of the flattened arrays, conjugating the first (as numpy.vdot)."""
+    return dot(ravel(conjugate(a)), ravel(b))
 
 
 def inner(a: Any, b: Any) -> Any:

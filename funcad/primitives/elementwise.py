@@ -388,7 +388,10 @@ def _pow_vjp_base(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 def _pow_vjp_exponent(g: Any, ans: Any, x: Any, y: Any) -> Any:
     """d(x^y)/dy = x^y log x, taken as 0 where x == 0. Both factors can be singular (x^y
-    infinite at x == 0 for y < 0, log x nan below 0), so each absorbs in turn."""
+    infinite at x == 0 for y < 0, log x nan below 0), so each absorbs in turn. A real base
+    of a complex power takes its logarithm as a complex number (log -2 = log 2 + i pi)."""
+    if dtype_of(x) != dtype_of(ans) and dtype_of(ans).kind == "c":
+        x = convert_element_type(x, dtype_of(ans))
     safe_x = select(eq(x, 0), 1, x)
     return unbroadcast(y, absorbing_mul(absorbing_mul(g, ans), log(safe_x)))
 
