@@ -83,6 +83,33 @@ from funcad.numpy._creation import (
     zeros,
     zeros_like,
 )
+from funcad.numpy._dtypes import (
+    ComplexWarning,
+    allclose,
+    array_equal,
+    array_equiv,
+    bool,
+    can_cast,
+    cdouble,
+    character,
+    complex_,
+    complexfloating,
+    csingle,
+    double,
+    flexible,
+    float_,
+    generic,
+    int_,
+    isclose,
+    isdtype,
+    number,
+    object_,
+    promote_types,
+    signedinteger,
+    single,
+    uint,
+    unsignedinteger,
+)
 from funcad.numpy._einsum import einsum
 from funcad.numpy._elementwise import (
     abs,
@@ -196,6 +223,19 @@ from funcad.numpy._elementwise import (
     where,
 )
 from funcad.numpy._indexing import argwhere, nonzero, take, take_along_axis
+from funcad.numpy._polynomial import (
+    poly,
+    polyadd,
+    polyder,
+    polydiv,
+    polyfit,
+    polyint,
+    polymul,
+    polysub,
+    polyval,
+    roots,
+    trim_zeros,
+)
 from funcad.numpy._products import dot, inner, kron, matmul, outer, tensordot, vdot
 from funcad.numpy._reductions import (
     all,
@@ -297,6 +337,31 @@ from funcad.numpy._statistics import (
     quantile,
     trapezoid,
 )
+from funcad.numpy._utilities import (
+    apply_along_axis,
+    apply_over_axes,
+    array_repr,
+    array_str,
+    broadcast_shapes,
+    einsum_path,
+    errstate,
+    from_dlpack,
+    frompyfunc,
+    get_printoptions,
+    geterr,
+    isscalar,
+    iterable,
+    load,
+    packbits,
+    printoptions,
+    save,
+    savez,
+    set_printoptions,
+    seterr,
+    ufunc,
+    unpackbits,
+    vectorize,
+)
 
 __all__ = [
     # Elementwise functions
@@ -332,6 +397,9 @@ __all__ = [
     # Sets
     "intersect1d", "isin", "setdiff1d", "setxor1d", "union1d", "unique", "unique_all",
     "unique_counts", "unique_inverse", "unique_values",
+    # Polynomials
+    "poly", "polyadd", "polyder", "polydiv", "polyfit", "polyint", "polymul", "polysub",
+    "polyval", "roots", "trim_zeros",
     # Signal
     "convolve", "correlate", "interp", "unwrap",
     # Creation
@@ -357,6 +425,16 @@ __all__ = [
     "lcm", "heaviside", "i0", "nextafter", "spacing", "signbit", "trunc", "fix", "isneginf",
     "isposinf", "left_shift", "right_shift", "bitwise_left_shift", "bitwise_right_shift",
     "bitwise_invert", "bitwise_count",
+    # Dtypes: names, introspection and whole-array comparisons
+    "bool", "int_", "uint", "float_", "double", "single", "cdouble", "csingle", "complex_",
+    "number", "generic", "signedinteger", "unsignedinteger", "character", "flexible", "object_",
+    "complexfloating", "ComplexWarning", "can_cast", "promote_types", "isdtype", "isclose",
+    "allclose", "array_equal", "array_equiv",
+    # Utilities
+    "seterr", "geterr", "errstate", "set_printoptions", "get_printoptions", "printoptions",
+    "iterable", "isscalar", "array_repr", "array_str", "broadcast_shapes", "apply_along_axis",
+    "apply_over_axes", "vectorize", "ufunc", "frompyfunc", "from_dlpack", "load", "save", "savez",
+    "packbits", "unpackbits", "einsum_path",
 ]
 
 _tracer_methods.register_numpy_functions(globals())
