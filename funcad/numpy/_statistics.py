@@ -601,8 +601,9 @@ def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: Any = None) ->
             inner = add(add(multiply(w_before, part(slice(None, -2))),
                             multiply(w_here, part(slice(1, -1)))),
                         multiply(w_after, part(slice(2, None))))
-        out.append(concatenate([first, inner, last], axis=ax) if n > 2
-                   else concatenate([first, last], axis=ax))
+        pieces = [first, inner, last] if n > 2 else [first, last]
+        # (NumPy writes into an array of f's dtype, whatever the spacing's.)
+        out.append(astype(concatenate(pieces, axis=ax), dtype_of(f)))
     return out[0] if len(out) == 1 else out
 
 
