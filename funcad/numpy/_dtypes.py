@@ -1,0 +1,143 @@
+"""Dtypes and comparisons of whole arrays: NumPy's dtype names, introspection
+(``can_cast``, ``promote_types``, ``isdtype``) taking arrays and tracers as well as dtypes,
+and ``isclose``, ``allclose``, ``array_equal``, ``array_equiv`` built from elementwise
+primitives (so they stage under ``jit`` and batch under ``vmap``; their results are
+booleans, with no derivative).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy import (
+    bool_,
+    character,
+    complex64,
+    complex128,
+    complexfloating,
+    flexible,
+    float64,
+    generic,
+    int64,
+    number,
+    object_,
+    signedinteger,
+    uint64,
+    unsignedinteger,
+)
+from numpy.exceptions import ComplexWarning
+
+from funcad.core import Tracer, dtype_of, shape_of
+from funcad.numpy._conversion import as_operand, astype
+from funcad.numpy._elementwise import (
+    absolute,
+    equal,
+    isfinite,
+    isinf,
+    isnan,
+    less_equal,
+    logical_and,
+    logical_or,
+    multiply,
+    subtract,
+    where,
+)
+from funcad.numpy._reductions import all
+from funcad.numpy._shapes import broadcast_to
+
+__all__ = [
+    "bool", "int_", "uint", "float_", "double", "single", "cdouble", "csingle", "complex_",
+    "number", "generic", "signedinteger", "unsignedinteger", "character", "flexible",
+    "object_", "complexfloating", "ComplexWarning",
+    "can_cast", "promote_types", "isdtype",
+    "isclose", "allclose", "array_equal", "array_equiv",
+]
+
+# NumPy's names for its dtypes, as jax.numpy has them (with 64-bit defaults, as NumPy's).
+bool = bool_
+int_ = int64
+uint = uint64
+float_ = double = float64
+single = np.float32
+cdouble = complex_ = complex128
+csingle = complex64
+
+
+def _as_dtype(x: Any) -> Any:
+    """A dtype (or dtype-like, or scalar type) from an array, a tracer, or a dtype-like."""
+    if isinstance(x, (Tracer, np.ndarray, np.generic)):
+        return dtype_of(x)
+    if isinstance(x, (list, tuple)):
+        return np.asarray(x).dtype
+    return x
+
+
+def can_cast(from_: Any, to: Any, casting: str = "safe") -> Any:
+    """Whether ``from_`` (a dtype, an array or a tracer) casts to ``to`` under ``casting``.
+    Python scalars are refused, as NumPy 2 refuses them."""
+    if isinstance(from_, (int, float, complex)) and not isinstance(from_, np.generic):
+        raise TypeError("can_cast: the argument from_ is a Python scalar; it does not have a "
+                        "dtype of its own (give a dtype or an array; see result_type)")
+    return np.can_cast(_as_dtype(from_), to, casting=casting)
+
+
+def promote_types(type1: Any, type2: Any) -> np.dtype:
+    return np.promote_types(_as_dtype(type1), _as_dtype(type2))
+
+
+def isdtype(dtype: Any, kind: Any) -> Any:
+    """The array API's dtype-kind test (``'real floating'``, ``'integral'``, a dtype or a
+    tuple of them)."""
+    return np.isdtype(np.dtype(_as_dtype(dtype)), kind)
+
+
+def _inexact_pair(a: Any, b: Any) -> tuple[Any, Any]:
+    """Both operands in their common inexact dtype (integers and booleans compared as floats,
+    as NumPy's isclose does)."""
+    a, b = as_operand(a), as_operand(b)
+    dtype = np.result_type(dtype_of(a), dtype_of(b))
+    if dtype.kind not in "fc":
+        dtype = np.result_type(dtype, np.float64)
+    return astype(a, dtype), astype(b, dtype)
+
+
+def isclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08,
+            equal_nan: Any = False) -> Any:
+    """|a - b| <= atol + rtol |b| elementwise (not symmetric, as NumPy's); infinities are
+    close only to themselves; nan is close to nan only with ``equal_nan``."""
+    a, b = _inexact_pair(a, b)
+    finite = logical_and(isfinite(a), isfinite(b))
+    a_finite, b_finite = where(finite, a, 0), where(finite, b, 0)  # (no inf - inf)
+    near = less_equal(absolute(subtract(a_finite, b_finite)),
+                      absolute(atol) + multiply(absolute(rtol), absolute(b_finite)))
+    out = where(finite, near, logical_and(equal(a, b), logical_or(isinf(a), isinf(b))))
+    if equal_nan:
+        out = logical_or(out, logical_and(isnan(a), isnan(b)))
+    return out
+
+
+def allclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08,
+             equal_nan: Any = False) -> Any:
+    return all(isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def array_equal(a1: Any, a2: Any, equal_nan: Any = False) -> Any:
+    """Same shape and the same elements (nan equal to nan with ``equal_nan``)."""
+    a1, a2 = as_operand(a1), as_operand(a2)
+    if tuple(shape_of(a1)) != tuple(shape_of(a2)):
+        return np.bool_(False)
+    same = equal(a1, a2)
+    if equal_nan and (dtype_of(a1).kind in "fc" or dtype_of(a2).kind in "fc"):
+        same = logical_or(same, logical_and(isnan(a1), isnan(a2)))
+    return all(same)
+
+
+def array_equiv(a1: Any, a2: Any) -> Any:
+    """The same elements once broadcast together (False when they do not broadcast)."""
+    a1, a2 = as_operand(a1), as_operand(a2)
+    try:
+        shape = np.broadcast_shapes(tuple(shape_of(a1)), tuple(shape_of(a2)))
+    except ValueError:
+        return np.bool_(False)
+    return all(equal(broadcast_to(a1, shape), broadcast_to(a2, shape)))

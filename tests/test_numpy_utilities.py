@@ -1,0 +1,318 @@
+"""funcad.numpy's dtypes and whole-array comparisons, its non-numeric utilities (vectorize,
+apply_along_axis, ufunc, bit packing, files, printing) and the products and norms.
+
+Values are compared with NumPy (and JAX where the semantics are JAX's: isscalar, vectorize,
+ufunc); differentiable functions are checked to second order in both modes, and under vmap
+and jit.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import strategies as S
+from hypothesis import given
+from hypothesis import strategies as st
+
+import funcad
+import funcad.numpy as fnp
+from funcad.errors import ConcretizationTypeError
+from funcad.test_util import check_grads
+
+RNG = np.random.default_rng(0)
+
+# ----------------------------------------------------------------------------------------------
+# Dtype names and introspection.
+
+
+def test_dtype_names_are_numpys():
+    assert fnp.bool is np.bool_ and fnp.int_ is np.int64 and fnp.uint is np.uint64
+    assert fnp.float_ is np.float64 and fnp.double is np.float64 and fnp.single is np.float32
+    assert fnp.cdouble is np.complex128 and fnp.complex_ is np.complex128
+    assert fnp.csingle is np.complex64
+    for name in ("number", "generic", "signedinteger", "unsignedinteger", "character",
+                 "flexible", "object_", "complexfloating"):
+        assert getattr(fnp, name) is getattr(np, name)
+    assert issubclass(fnp.ComplexWarning, RuntimeWarning)
+
+
+def test_introspection_takes_dtypes_arrays_and_tracers():
+    assert fnp.can_cast(np.int8, np.float32) and not fnp.can_cast(np.float64, np.float32)
+    assert fnp.can_cast(np.float64, np.float32, casting="same_kind")
+    assert not fnp.can_cast(np.ones(2), np.float32)
+    with pytest.raises(TypeError, match="from_"):
+        fnp.can_cast(1.0, np.float32)
+    assert fnp.promote_types("int8", "uint8") == np.int16
+    assert fnp.promote_types(np.ones(2, np.float32), np.int64) == np.float64
+    assert fnp.isdtype(np.float32, "real floating") and not fnp.isdtype(np.int8, "bool")
+    assert fnp.isdtype(np.ones(2, np.int8), ("integral", np.float16))
+
+    def traced(x):
+        assert fnp.isdtype(x, "real floating") and fnp.can_cast(x, np.float64)
+        assert fnp.issubdtype(x.dtype, np.floating) and fnp.finfo(x).bits == 32
+        assert fnp.promote_types(x, np.int8) == np.float32
+        return x
+
+    funcad.jit(traced)(np.ones(2, np.float32))
+
+
+# ----------------------------------------------------------------------------------------------
+# isclose, allclose, array_equal, array_equiv.
+
+CLOSE_CASES = [
+    (np.array([1.0, 2.0, np.inf, -np.inf, np.nan, np.inf]),
+     np.array([1.0 + 1e-9, 2.1, np.inf, np.inf, np.nan, 1e308])),
+    (np.array([1, 2, 3], np.int8), np.array([1, 2, 4], np.int8)),
+    (np.array([1e10, 1e-8]), np.array([1.00001e10, 1e-9])),
+    (np.array([True, False]), np.array([1.0, 0.0])),
+    (np.array([1 + 1j, np.nan + 0j]), np.array([1 + 1.0000001j, np.nan + 0j])),
+    (np.float32(1.0), 1.0 + 1e-7),
+    (np.zeros((2, 0)), np.zeros((1, 0))),
+]
+
+
+@pytest.mark.parametrize("equal_nan", [False, True])
+@pytest.mark.parametrize("tolerances", [{}, {"rtol": 0.1}, {"atol": 0.5, "rtol": 0.0}])
+@pytest.mark.parametrize("case", range(len(CLOSE_CASES)))
+def test_isclose_and_allclose_match_numpy(case, tolerances, equal_nan):
+    a, b = CLOSE_CASES[case]
+    expected = np.isclose(a, b, equal_nan=equal_nan, **tolerances)
+    out = fnp.isclose(a, b, equal_nan=equal_nan, **tolerances)
+    assert np.asarray(out).dtype == np.bool_
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(
+        funcad.jit(lambda x, y: fnp.isclose(x, y, equal_nan=equal_nan, **tolerances))(a, b),
+        expected)
+    assert bool(fnp.allclose(a, b, equal_nan=equal_nan, **tolerances)) == np.allclose(
+        a, b, equal_nan=equal_nan, **tolerances)
+
+
+def test_isclose_under_vmap_and_grad():
+    xs, ys = RNG.normal(size=(4, 3)), RNG.normal(size=(4, 3))
+    ys[0] = xs[0]
+    np.testing.assert_array_equal(funcad.vmap(fnp.isclose)(xs, ys), np.isclose(xs, ys))
+    np.testing.assert_array_equal(funcad.vmap(fnp.allclose)(xs, ys),
+                                  [np.allclose(x, y) for x, y in zip(xs, ys)])
+    g = funcad.grad(lambda x: fnp.sum(fnp.where(fnp.isclose(x, 1.0), 0.0, x ** 2)))(
+        np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(g, [0.0, 4.0])
+
+
+@pytest.mark.parametrize("a, b", [
+    (np.array([1.0, np.nan]), np.array([1.0, np.nan])),
+    (np.array([1, 2]), np.array([1, 2])),
+    (np.array([1, 2]), np.array([1, 3])),
+    (np.ones(2), np.ones(3)),
+    (np.ones((1, 2)), np.ones(2)),
+    (np.array([1 + 1j, np.nan]), np.array([1 + 1j, np.nan])),
+    (np.zeros((0, 2)), np.zeros((0, 2))),
+])
+def test_array_equal_and_equiv_match_numpy(a, b):
+    for equal_nan in (False, True):
+        assert bool(fnp.array_equal(a, b, equal_nan=equal_nan)) == np.array_equal(
+            a, b, equal_nan=equal_nan)
+    assert bool(fnp.array_equiv(a, b)) == np.array_equiv(a, b)
+    assert bool(funcad.jit(fnp.array_equiv)(a, b)) == np.array_equiv(a, b)
+    assert bool(fnp.array_equiv(np.ones((3, 2)), np.ones(3))) is False
+
+
+# ----------------------------------------------------------------------------------------------
+# Predicates, text forms, options.
+
+
+def test_isscalar_and_iterable_follow_jax():
+    for value, expected in [(1, True), (1.5, True), (np.float32(1), True),
+                            (np.array(1.0), True), (np.ones(2), False), ([1], False),
+                            ("a", False)]:
+        assert fnp.isscalar(value) is expected, value
+    funcad.jit(lambda x: (fnp.isscalar(x) or None) and x)(2.0)
+    assert funcad.vmap(lambda x: x * fnp.isscalar(x))(np.ones(3)).tolist() == [1, 1, 1]
+    assert fnp.iterable([1]) and fnp.iterable(np.ones(2)) and not fnp.iterable(1.0)
+    funcad.jit(lambda x: x if fnp.iterable(x) and not fnp.iterable(x[0]) else None)(np.ones(2))
+
+
+def test_text_forms_and_options():
+    x = np.array([1.5, 2.0])
+    assert fnp.array_repr(x) == np.array_repr(x) and fnp.array_str(x) == np.array_str(x)
+    assert fnp.array_str(x, precision=1) == np.array_str(x, precision=1)
+    text = []
+    funcad.jit(lambda v: text.append(fnp.array_repr(v)) or v)(x)
+    assert "f64[2]" in text[0]
+    with fnp.printoptions(precision=2):
+        assert fnp.get_printoptions()["precision"] == 2
+    old = fnp.seterr(all="ignore")
+    assert fnp.geterr()["divide"] == "ignore"
+    fnp.seterr(**old)
+    with fnp.errstate(divide="ignore"):
+        fnp.divide(1.0, np.zeros(1))
+    assert fnp.set_printoptions is np.set_printoptions
+
+
+def test_broadcast_shapes():
+    assert fnp.broadcast_shapes((2, 1), (3,)) == (2, 3)
+    assert fnp.broadcast_shapes(3, (2, 1)) == (2, 3) and fnp.broadcast_shapes() == ()
+    with pytest.raises(ValueError, match="broadcast"):
+        fnp.broadcast_shapes((2,), (3,))
+
+
+# ----------------------------------------------------------------------------------------------
+# apply_along_axis, apply_over_axes, vectorize.
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+@pytest.mark.parametrize("func", ["sum", "cumsum", "outer", "scalar"])
+def test_apply_along_axis_matches_numpy(func, axis):
+    fns = {"sum": (fnp.sum, np.sum), "cumsum": (fnp.cumsum, np.cumsum),
+           "outer": (lambda v: fnp.outer(v, v), lambda v: np.outer(v, v)),
+           "scalar": (lambda v: v[0] * v[-1], lambda v: v[0] * v[-1])}
+    ours, theirs = fns[func]
+    x = RNG.normal(size=(2, 3, 4))
+    expected = np.apply_along_axis(theirs, axis, x)
+    np.testing.assert_allclose(fnp.apply_along_axis(ours, axis, x), expected, rtol=1e-14)
+    np.testing.assert_allclose(funcad.jit(lambda a: fnp.apply_along_axis(ours, axis, a))(x),
+                               expected, rtol=1e-14)
+    check_grads(lambda a: fnp.apply_along_axis(ours, axis, a), (x,), order=2,
+                modes=("rev", "fwd"))
+
+
+def test_apply_over_axes_matches_numpy():
+    x = RNG.normal(size=(2, 3, 4))
+    for axes in (0, [0, 2], (1, -1)):
+        np.testing.assert_allclose(fnp.apply_over_axes(fnp.sum, x, axes),
+                                   np.apply_over_axes(np.sum, x, axes), rtol=1e-14)
+    check_grads(lambda a: fnp.apply_over_axes(fnp.sum, a, [0, 2]), (x,), order=2)
+    with pytest.raises(ValueError):
+        fnp.apply_over_axes(lambda a, ax: fnp.sum(a), x, [0])
+
+
+def test_vectorize_without_signature_broadcasts_scalars():
+    def f(a, b, *, scale=1.0):
+        assert fnp.ndim(a) == 0 and fnp.ndim(b) == 0
+        return fnp.where(a > b, a * scale, b) ** 2
+
+    vf = fnp.vectorize(f, excluded={"scale"})
+    x, y = RNG.normal(size=(3, 1)), RNG.normal(size=(4,))
+    expected = np.vectorize(lambda a, b: (a * 2.0 if a > b else b) ** 2)(x, y)
+    np.testing.assert_allclose(vf(x, y, scale=2.0), expected, rtol=1e-14)
+    np.testing.assert_allclose(funcad.jit(lambda a, b: vf(a, b, scale=2.0))(x, y), expected)
+    check_grads(lambda a, b: vf(a, b, scale=2.0), (x, y), order=2, modes=("rev", "fwd"))
+    assert fnp.vectorize(lambda a: a + 1)(1.0) == 2.0
+
+
+def test_vectorize_with_signature_and_excluded_positions():
+    def f(a, b, power):
+        assert fnp.shape(a) == (3,) and fnp.shape(b) == (3, 2)
+        return fnp.dot(a, b) ** power, fnp.sum(a)
+
+    vf = fnp.vectorize(f, signature="(n),(n,m)->(m),()", excluded={2})
+    a, b = RNG.normal(size=(4, 3)), RNG.normal(size=(5, 1, 3, 2))
+    out, total = vf(a, b, 2)
+    assert out.shape == (5, 4, 2) and total.shape == (5, 4)
+    np.testing.assert_allclose(out, np.einsum("in,kinm->kim", a, np.broadcast_to(
+        b, (5, 4, 3, 2))) ** 2, rtol=1e-13)
+    check_grads(lambda x, y: vf(x, y, 2)[0], (a, b), order=2, modes=("rev", "fwd"))
+    with pytest.raises(ValueError, match="inconsistent"):
+        vf(a, RNG.normal(size=(4, 2)), 2)
+    with pytest.raises(ValueError, match="signature"):
+        fnp.vectorize(f, signature="(n)->")
+    with pytest.raises(TypeError, match="inputs"):
+        fnp.vectorize(lambda x: x, signature="(n),(n)->()")(a)
+
+
+# ----------------------------------------------------------------------------------------------
+# ufunc and frompyfunc.
+
+
+def test_ufunc_call_outer_reduce_accumulate_at():
+    add = fnp.frompyfunc(lambda a, b: a + b, nin=2, nout=1, identity=0)
+    smooth_max = fnp.ufunc(lambda a, b: fnp.logaddexp(a, b), 2, 1, name="smooth_max")
+    x, y = RNG.normal(size=(3, 4)), RNG.normal(size=(4,))
+    np.testing.assert_allclose(add(x, y), x + y)
+    np.testing.assert_allclose(add.outer(y, y), np.add.outer(y, y))
+    for axis in (0, 1, None, (0, 1)):
+        np.testing.assert_allclose(add.reduce(x, axis=axis), np.add.reduce(x, axis=axis),
+                                   rtol=1e-14)
+    np.testing.assert_allclose(add.reduce(x, axis=1, keepdims=True, initial=1.0),
+                               np.add.reduce(x, axis=1, keepdims=True, initial=1.0))
+    np.testing.assert_allclose(add.reduce(np.zeros((0, 2))), np.zeros(2))
+    np.testing.assert_allclose(add.accumulate(x, axis=1), np.add.accumulate(x, axis=1))
+    np.testing.assert_allclose(smooth_max.reduce(x, axis=0), np.logaddexp.reduce(x, axis=0))
+    idx = np.array([0, 2, 0])
+    expected = y.copy()
+    np.add.at(expected, idx, np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(add.at(y, idx, np.array([1.0, 2.0, 3.0]), inplace=False),
+                               expected)
+    with pytest.raises(NotImplementedError, match="inplace=False"):
+        add.at(y, idx, 1.0)
+    with pytest.raises(ValueError, match="identity"):
+        smooth_max.reduce(np.zeros((0,)))
+    with pytest.raises(TypeError, match="out="):
+        add(x, y, out=x)
+    check_grads(lambda a: smooth_max.reduce(a, axis=1), (x,), order=2, modes=("rev", "fwd"))
+    check_grads(lambda a: smooth_max.accumulate(a, axis=0), (x,), order=2)
+    np.testing.assert_allclose(funcad.jit(lambda a: smooth_max.reduce(a, axis=1))(x),
+                               np.logaddexp.reduce(x, axis=1))
+    np.testing.assert_allclose(funcad.vmap(lambda a: smooth_max.reduce(a))(x),
+                               np.logaddexp.reduce(x, axis=1))
+
+
+# ----------------------------------------------------------------------------------------------
+# Bits, files, dlpack, einsum_path.
+
+
+@pytest.mark.parametrize("bitorder", ["big", "little"])
+@pytest.mark.parametrize("axis", [None, 0, 1, -1])
+def test_packbits_unpackbits_match_numpy(axis, bitorder):
+    bits = RNG.integers(0, 2, size=(3, 11)).astype(np.bool_)
+    packed = fnp.packbits(bits, axis=axis, bitorder=bitorder)
+    expected = np.packbits(bits, axis=axis, bitorder=bitorder)
+    assert packed.dtype == np.uint8
+    np.testing.assert_array_equal(packed, expected)
+    np.testing.assert_array_equal(funcad.jit(
+        lambda b: fnp.packbits(b, axis=axis, bitorder=bitorder))(bits), expected)
+    for count in (None, 3, 40, -2):
+        if axis is None or count is None or count <= expected.shape[axis] * 8:
+            np.testing.assert_array_equal(
+                fnp.unpackbits(expected, axis=axis, count=count, bitorder=bitorder),
+                np.unpackbits(expected, axis=axis, count=count, bitorder=bitorder))
+    np.testing.assert_array_equal(funcad.vmap(fnp.packbits)(bits.astype(np.int32)),
+                                  np.stack([np.packbits(b) for b in bits]))
+    with pytest.raises(TypeError, match="uint8"):
+        fnp.unpackbits(np.ones(2, np.int32))
+    with pytest.raises(TypeError, match="integer or boolean"):
+        fnp.packbits(np.ones(2))
+
+
+def test_save_load_savez_and_dlpack():
+    x = RNG.normal(size=(2, 3))
+    buffer = io.BytesIO()
+    fnp.save(buffer, x)
+    buffer.seek(0)
+    loaded = fnp.load(buffer)
+    np.testing.assert_array_equal(loaded, x)
+    assert isinstance(loaded, fnp.Array)
+    buffer = io.BytesIO()
+    fnp.savez(buffer, x, y=x * 2)
+    buffer.seek(0)
+    with fnp.load(buffer) as archive:
+        np.testing.assert_array_equal(archive["y"], x * 2)
+    np.testing.assert_array_equal(fnp.from_dlpack(x), x)
+    with pytest.raises(ConcretizationTypeError, match="save"):
+        funcad.jit(lambda v: fnp.save(io.BytesIO(), v) or v)(x)
+
+
+def test_einsum_path_matches_numpy():
+    a, b, c = RNG.normal(size=(2, 3)), RNG.normal(size=(3, 4)), RNG.normal(size=(4, 5))
+    path, text = fnp.einsum_path("ij,jk,kl->il", a, b, c, optimize="greedy")
+    assert path == np.einsum_path("ij,jk,kl->il", a, b, c, optimize="greedy")[0]
+    assert isinstance(text, str)
+    funcad.jit(lambda x: fnp.einsum_path("ij,jk->ik", x, b)[0] and x)(a)
+
+
+@given(data=st.data())
+def test_vectorized_function_agrees_with_a_loop(data):
+    x = data.draw(S.arrays(S.shapes(min_dims=1, max_dims=2)), label="x")
+    vf = fnp.vectorize(lambda v: fnp.sin(v) * v)
+    np.testing.assert_allclose(vf(x), np.sin(x) * x, rtol=1e-14)
