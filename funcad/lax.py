@@ -1,32 +1,923 @@
-"""funcad.lax: the primitives themselves, one function each, and control flow (like jax.lax).
+"""funcad.lax: the primitives themselves and jax.lax's operations, with jax.lax's signatures
+and semantics (like jax.lax), and control flow.
 
-funcad.numpy is built from these. They do no argument conversion and follow the primitive's
-exact semantics; reach for them when writing new rules or reading an IR.
+funcad.numpy is built from the primitives. The functions here do no NumPy-style argument
+conversion; where jax.lax's semantics differ from NumPy's they follow jax.lax (``div`` and
+``rem`` truncate toward zero as C does, ``round`` rounds halves away from zero, ``clamp``
+has no derivative at its bounds, cumulative reductions default to ``axis=0``), while dtypes
+follow NumPy's rules as everywhere in funcad. Elementwise functions broadcast NumPy-style.
+A name jax.lax has and funcad.lax does not yet raises AttributeError saying so.
 """
 
+import builtins as _builtins
+
+import numpy as _np
+
 from funcad.control_flow import cond, fori_loop, map, scan, select_n, switch, while_loop
+from funcad.core import Tracer as _Tracer, dtype_of as _dtype_of, get_aval as _get_aval
+from funcad.core import shape_of as _shape_of
+from funcad.numpy._array import Array as _Array
 from funcad.primitives.elementwise import (
-    abs, acos, acosh, add, asin, asinh, atan, atan2, atanh, cbrt, ceil, cos, cosh, div, eq,
-    exp, exp2, expm1, floor, floor_divide, ge, gt, integer_pow, isfinite, isinf, isnan, le,
-    log, log1p, log2, log10, logaddexp, logical_and, logical_not, logical_or, logical_xor, lt,
-    max, min, mul, ne, neg, pow, rem, round, select, sign, sin, sinh, sqrt, sub, tan, tanh,
+    abs, acos, acosh, add, asin, asinh, atan, atan2, atanh, cbrt, ceil, complex, conj, cos,
+    cosh, eq, exp, exp2, expm1, floor, floor_divide, ge, gt, imag, integer_pow, isfinite, isinf,
+    isnan, le, log, log1p, log2, log10, logaddexp, logical_and, logical_not, logical_or,
+    logical_xor, lt, max, min, mul, ne, neg, pow, real, select, sign, sin, sinh, sqrt, sub, tan,
+    tanh,
 )
-from funcad.primitives.indexing import concatenate, getitem, index_update
-from funcad.primitives.linalg import dot_general
-from funcad.primitives.reductions import cumsum, reduce_max, reduce_min, reduce_prod
+from funcad.primitives.elementwise import bitwise_and_p as _bitwise_and_p
+from funcad.primitives.elementwise import bitwise_not_p as _bitwise_not_p
+from funcad.primitives.elementwise import bitwise_or_p as _bitwise_or_p
+from funcad.primitives.elementwise import bitwise_xor_p as _bitwise_xor_p
+from funcad.primitives.elementwise import div as _true_divide, rem as _remainder
+from funcad.primitives.elementwise import round as _round_half_even
+from funcad.primitives.elementwise import ufunc_result_dtype as _ufunc_result_dtype
+from funcad.primitives.indexing import ArrayIndex as _ArrayIndex, Slice as _Slice
+from funcad.primitives.indexing import concatenate as _concatenate, getitem, index_update
+from funcad.primitives.lax_ops import (
+    bitcast_convert_type, digamma, erf, erf_inv, erfc, lgamma, polygamma,
+)
+from funcad.primitives.lax_ops import pad as _pad
+from funcad.primitives.linalg import dot_general as _dot_general
+from funcad.primitives.numeric import bitwise_count as _bitwise_count, fmod as _fmod
+from funcad.primitives.numeric import left_shift as _left_shift, nextafter
+from funcad.primitives.numeric import right_shift as _right_shift, trunc as _trunc
+from funcad.primitives.reductions import (
+    argmax_p as _argmax_p, argmin_p as _argmin_p, reduce_and_p as _reduce_and_p,
+    reduce_or_p as _reduce_or_p,
+)
+from funcad.primitives.reductions import cumlogsumexp as _cumlogsumexp, cummax as _cummax
+from funcad.primitives.reductions import cummin as _cummin, cumprod as _cumprod
+from funcad.primitives.reductions import cumsum as _cumsum
+from funcad.primitives.reductions import reduce_max, reduce_min, reduce_prod
 from funcad.primitives.shape import (
-    broadcast_to, convert_element_type, reduce_sum, reshape, stop_gradient, transpose,
+    broadcast_to, convert_element_type, reduce_sum, transpose,
 )
+from funcad.primitives.shape import reshape as _reshape, stop_gradient as _stop_gradient
+from funcad.primitives.sorting import argsort as _argsort
+from funcad.tree_util import tree_map as _tree_map
 
 __all__ = [
+    # Elementwise
     "abs", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil",
     "cos", "cosh", "div", "eq", "exp", "exp2", "expm1", "floor", "floor_divide", "ge", "gt",
-    "integer_pow", "isfinite", "isinf", "isnan", "le", "log", "log1p", "log2", "log10",
-    "logaddexp", "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "max", "min",
-    "mul", "ne", "neg", "pow", "rem", "round", "select", "sign", "sin", "sinh", "sqrt", "sub",
-    "tan", "tanh",
-    "concatenate", "getitem", "index_update", "dot_general", "cumsum", "reduce_max",
-    "reduce_min", "reduce_prod", "broadcast_to", "convert_element_type", "reduce_sum",
-    "reshape", "stop_gradient", "transpose",
+    "integer_pow", "isfinite", "isinf", "isnan", "is_finite", "le", "log", "log1p", "log2",
+    "log10", "logaddexp", "logical_and", "logical_not", "logical_or", "logical_xor", "lt",
+    "max", "min", "mul", "ne", "neg", "pow", "rem", "round", "select", "sign", "sin", "sinh",
+    "sqrt", "sub", "tan", "tanh", "clamp", "square", "rsqrt", "reciprocal", "logistic", "erf",
+    "erfc", "erf_inv", "lgamma", "digamma", "polygamma", "nextafter", "real", "imag", "conj",
+    "complex",
+    # Bits
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "population_count", "clz",
+    "shift_left", "shift_right_logical", "shift_right_arithmetic", "bitcast_convert_type",
+    # Types and constants
+    "convert_element_type", "iota", "broadcasted_iota", "full", "full_like",
+    "zeros_like_array", "stop_gradient",
+    # Shapes
+    "reshape", "transpose", "broadcast_to", "broadcast", "broadcast_in_dim",
+    "broadcast_to_rank", "broadcast_shapes", "squeeze", "expand_dims", "collapse", "rev",
+    "pad", "concatenate", "split", "tile",
+    # Slicing and indexing
+    "getitem", "index_update", "slice", "slice_in_dim", "index_in_dim", "dynamic_slice",
+    "dynamic_slice_in_dim", "dynamic_index_in_dim", "dynamic_update_slice",
+    "dynamic_update_slice_in_dim", "dynamic_update_index_in_dim",
+    # Products
+    "dot_general", "dot", "batch_matmul",
+    # Reductions
+    "reduce", "reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_and",
+    "reduce_or", "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp",
+    # Sorting
+    "sort", "sort_key_val", "top_k",
+    # Control flow
     "cond", "switch", "select_n", "scan", "while_loop", "fori_loop", "map",
 ]
+
+
+def _normalize_axis(axis, ndim, name):
+    if not -ndim <= axis < _builtins.max(ndim, 1) or (ndim == 0 and axis != 0):
+        raise ValueError(f"{name}: axis {axis} is out of bounds for an operand of rank {ndim}")
+    return axis % ndim if ndim else 0
+
+
+def _normalize_dims(dims, ndim, name, argument="dimensions"):
+    dims = tuple(int(d) for d in dims)
+    for d in dims:
+        if not -ndim <= d < ndim:
+            raise ValueError(f"{name}: {argument} {dims} out of range for an operand of rank "
+                             f"{ndim}")
+    dims = tuple(d % ndim for d in dims)
+    if len(set(dims)) != len(dims):
+        raise ValueError(f"{name}: {argument} {dims} repeat an axis")
+    return dims
+
+
+def _as_array(value):
+    """A constant result as funcad.numpy's array type (so ``.at`` works on it)."""
+    return _np.asarray(value).view(_Array)
+
+
+# ----------------------------------------------------------------------------------------------
+# Elementwise arithmetic with C's (and XLA's) semantics.
+
+
+def div(x, y):
+    """x / y; on integers the quotient is truncated toward zero, as in C."""
+    dtype = _ufunc_result_dtype(_np.floor_divide, (_get_aval(x), _get_aval(y)))
+    if dtype.kind not in "iu":
+        return _true_divide(x, y)
+    quotient = floor_divide(x, y)
+    if dtype.kind == "u":
+        return quotient
+    # The floor and the truncation differ by one where the signs differ and y does not
+    # divide x.
+    inexact = logical_and(ne(_remainder(x, y), 0), ne(lt(x, 0), lt(y, 0)))
+    return add(quotient, convert_element_type(inexact, dtype))
+
+
+def rem(x, y):
+    """C's fmod: the remainder of the division truncated toward zero, with x's sign
+    (differentiable in both: d/dy = -trunc(x / y))."""
+    return _fmod(x, y)
+
+
+def round(x, rounding_method=0):
+    """Rounds to the nearest integer: halves away from zero (``rounding_method`` 0, lax's
+    default) or to even (1). No derivative (piecewise constant)."""
+    method = int(getattr(rounding_method, "value", rounding_method))
+    if method == 1:
+        return _round_half_even(x)
+    if method != 0:
+        raise ValueError(f"round: rounding_method must be 0 (AWAY_FROM_ZERO) or 1 "
+                         f"(TO_NEAREST_EVEN), got {rounding_method!r}")
+    if _dtype_of(x).kind not in "f":
+        return _round_half_even(x)
+    whole = _trunc(x)  # exact: x - trunc(x) is computed without rounding
+    return add(whole, select(ge(abs(sub(x, whole)), 0.5), sign(x), 0))
+
+
+def is_finite(x):
+    return isfinite(x)
+
+
+def clamp(min, x, max):
+    """x limited to [min, max]. As in JAX, the derivative reaches x strictly inside the
+    interval, ``min`` where x is below it and ``max`` where x is above (none at a bound)."""
+    inside = logical_and(gt(x, min), lt(x, max))
+    held = select(inside, x, _stop_gradient(x))
+    low = select(gt(min, x), min, held)
+    return select(lt(max, low), max, low)
+
+
+def square(x):
+    return integer_pow(x, 2)
+
+
+def rsqrt(x):
+    return _true_divide(1, sqrt(x))
+
+
+def reciprocal(x):
+    return _true_divide(1, x)
+
+
+def logistic(x):
+    """1 / (1 + exp(-x)), from exp(-|x|) (never overflows, full relative precision)."""
+    e = exp(neg(abs(x)))
+    return _true_divide(select(ge(x, 0), 1, e), add(1, e))
+
+
+# ----------------------------------------------------------------------------------------------
+# Bits.
+
+
+def bitwise_and(x, y):
+    return _bitwise_and_p.bind(x, y)
+
+
+def bitwise_or(x, y):
+    return _bitwise_or_p.bind(x, y)
+
+
+def bitwise_xor(x, y):
+    return _bitwise_xor_p.bind(x, y)
+
+
+def bitwise_not(x):
+    return _bitwise_not_p.bind(x)
+
+
+def _integer_dtype(x, name):
+    dtype = _dtype_of(x)
+    if dtype.kind not in "iu":
+        raise TypeError(f"{name} requires an integer operand, got {dtype.name}")
+    return dtype
+
+
+def population_count(x):
+    """The number of set bits of each element (of its two's complement), in x's dtype."""
+    dtype = _integer_dtype(x, "population_count")
+    return convert_element_type(_bitwise_count(_unsigned(x, dtype)), dtype)
+
+
+def clz(x):
+    """The number of leading zero bits: the width minus the bit length, which is the bit
+    count of x with every bit below its highest set bit also set."""
+    dtype = _integer_dtype(x, "clz")
+    width = dtype.itemsize * 8
+    bits = _unsigned(x, dtype)
+    step = 1
+    while step < width:
+        bits = bitwise_or(bits, _right_shift(bits, step))
+        step *= 2
+    return convert_element_type(sub(width, convert_element_type(_bitwise_count(bits), dtype)),
+                                dtype)
+
+
+def _unsigned(x, dtype):
+    return bitcast_convert_type(x, _np.dtype(f"u{dtype.itemsize}")) if dtype.kind == "i" \
+        else x
+
+
+def _shift_out_of_range(y, width):
+    return logical_or(lt(y, 0), ge(y, width))
+
+
+def shift_left(x, y):
+    """x << y; 0 where y is negative or at least the bit width (as in XLA)."""
+    dtype = _integer_dtype(x, "shift_left")
+    width = dtype.itemsize * 8
+    out = _shift_out_of_range(y, width)
+    return select(out, convert_element_type(0, dtype),
+                  _left_shift(x, select(out, 0, y)))
+
+
+def shift_right_logical(x, y):
+    """x >> y filling with zeros (x's bits read as unsigned); 0 for y out of range."""
+    dtype = _integer_dtype(x, "shift_right_logical")
+    width = dtype.itemsize * 8
+    out = _shift_out_of_range(y, width)
+    unsigned = _unsigned(x, dtype)
+    amount = convert_element_type(select(out, 0, y), _dtype_of(unsigned))
+    shifted = _right_shift(unsigned, amount)
+    if dtype.kind == "i":
+        shifted = bitcast_convert_type(shifted, dtype)
+    return select(out, convert_element_type(0, dtype), shifted)
+
+
+def shift_right_arithmetic(x, y):
+    """x >> y filling with the sign bit (x's bits read as signed); a shift out of range
+    fills every bit with it."""
+    dtype = _integer_dtype(x, "shift_right_arithmetic")
+    width = dtype.itemsize * 8
+    signed = bitcast_convert_type(x, _np.dtype(f"i{dtype.itemsize}")) if dtype.kind == "u" \
+        else x
+    amount = select(_shift_out_of_range(y, width), width - 1, y)
+    if dtype.kind == "u":
+        amount = convert_element_type(amount, _dtype_of(signed))
+    shifted = _right_shift(signed, amount)
+    return bitcast_convert_type(shifted, dtype) if dtype.kind == "u" else shifted
+
+
+# ----------------------------------------------------------------------------------------------
+# Types and constants.
+
+
+def iota(dtype, size):
+    """0, 1, ..., size - 1 (a constant)."""
+    return _as_array(_np.arange(int(size), dtype=dtype))
+
+
+def broadcasted_iota(dtype, shape, dimension):
+    """The index along ``dimension`` at each position of an array of ``shape``."""
+    shape = tuple(int(n) for n in shape)
+    dimension = _normalize_axis(int(dimension), len(shape), "broadcasted_iota")
+    line = _np.arange(shape[dimension], dtype=dtype).reshape(
+        tuple(n if i == dimension else 1 for i, n in enumerate(shape)))
+    return _as_array(_np.array(_np.broadcast_to(line, shape)))
+
+
+def full(shape, fill_value, dtype=None):
+    shape = tuple(int(n) for n in shape)
+    if _shape_of(fill_value) != ():
+        raise TypeError(f"full must be called with a scalar fill_value, got fill_value.shape "
+                        f"{_shape_of(fill_value)}")
+    if isinstance(fill_value, _Tracer):
+        if dtype is not None and _np.dtype(dtype) != fill_value.dtype:
+            fill_value = convert_element_type(fill_value, dtype)
+        return broadcast_to(fill_value, shape)
+    return _as_array(_np.full(shape, fill_value, dtype=dtype))
+
+
+def full_like(x, fill_value, dtype=None, shape=None):
+    return full(_shape_of(x) if shape is None else shape, fill_value,
+                _dtype_of(x) if dtype is None else dtype)
+
+
+def zeros_like_array(x):
+    return full_like(x, 0)
+
+
+def stop_gradient(x):
+    """The value, with no derivative flowing back through it (on every leaf of a pytree)."""
+    return _tree_map(_stop_gradient, x)
+
+
+# ----------------------------------------------------------------------------------------------
+# Shapes.
+
+
+def reshape(operand, new_sizes, dimensions=None):
+    """operand reshaped to ``new_sizes``, after transposing it to ``dimensions`` if given."""
+    if dimensions is not None:
+        dimensions = tuple(int(d) for d in dimensions)
+        if sorted(dimensions) != list(range(len(_shape_of(operand)))):
+            raise ValueError(f"reshape: dimensions {dimensions} must be a permutation of the "
+                             f"operand's axes, for shape {_shape_of(operand)}")
+        operand = transpose(operand, dimensions)
+    return _reshape(operand, new_sizes)
+
+
+def broadcast_in_dim(operand, shape, broadcast_dimensions):
+    """operand's axis i becomes axis broadcast_dimensions[i] of an array of ``shape`` (sizes
+    equal, or 1 and stretched)."""
+    shape = tuple(int(n) for n in shape)
+    dims = tuple(int(d) for d in broadcast_dimensions)
+    operand_shape = _shape_of(operand)
+    if len(dims) != len(operand_shape):
+        raise TypeError(f"broadcast_in_dim broadcast_dimensions must have length equal to "
+                        f"operand ndim; got broadcast_dimensions {dims} for operand ndim "
+                        f"{len(operand_shape)}.")
+    if any(not 0 <= d < len(shape) for d in dims) or list(dims) != sorted(set(dims)):
+        raise TypeError(f"broadcast_in_dim broadcast_dimensions must be strictly increasing "
+                        f"axes of the result (rank {len(shape)}); got {dims}")
+    if any(n not in (1, shape[d]) for n, d in zip(operand_shape, dims)):
+        raise TypeError(f"broadcast_in_dim operand dimension sizes must either be 1, or be "
+                        f"equal to their corresponding dimensions in the target broadcast "
+                        f"shape; got operand of shape {operand_shape}, target broadcast shape "
+                        f"{shape}, broadcast_dimensions {dims}")
+    expanded = [1] * len(shape)
+    for n, d in zip(operand_shape, dims):
+        expanded[d] = n
+    return broadcast_to(_reshape(operand, expanded), shape)
+
+
+def broadcast(operand, sizes):
+    """New leading axes of the given sizes."""
+    sizes = tuple(int(n) for n in sizes)
+    ndim = len(_shape_of(operand))
+    return broadcast_in_dim(operand, sizes + tuple(_shape_of(operand)),
+                            tuple(range(len(sizes), len(sizes) + ndim)))
+
+
+def broadcast_to_rank(x, rank):
+    """x with leading axes of size 1 added up to ``rank``."""
+    shape = tuple(_shape_of(x))
+    if len(shape) >= rank:
+        return x
+    return _reshape(x, (1,) * (rank - len(shape)) + shape)
+
+
+def broadcast_shapes(*shapes):
+    return tuple(_np.broadcast_shapes(*(tuple(s) for s in shapes)))
+
+
+def squeeze(array, dimensions):
+    shape = _shape_of(array)
+    dims = _normalize_dims(dimensions, len(shape), "squeeze")
+    if any(shape[d] != 1 for d in dims):
+        raise ValueError(f"cannot select an axis to squeeze out which has size not equal to "
+                         f"one, got shape={shape} and dimensions={tuple(dimensions)}")
+    return _reshape(array, [n for i, n in enumerate(shape) if i not in dims])
+
+
+def expand_dims(array, dimensions):
+    """New axes of size 1 at ``dimensions`` (positions in the result)."""
+    shape = list(_shape_of(array))
+    dims = _normalize_dims(dimensions, len(shape) + len(tuple(dimensions)), "expand_dims")
+    for d in sorted(dims):
+        shape.insert(d, 1)
+    return _reshape(array, shape)
+
+
+def collapse(operand, start_dimension, stop_dimension=None):
+    """Axes start_dimension to stop_dimension - 1 merged into one."""
+    shape = tuple(_shape_of(operand))
+    ndim = len(shape)
+    start = start_dimension % ndim if start_dimension < 0 else start_dimension
+    stop = ndim if stop_dimension is None else (
+        stop_dimension % ndim if stop_dimension < 0 else stop_dimension)
+    if not 0 <= start <= stop <= ndim:
+        raise ValueError(f"collapse: invalid dimensions ({start_dimension}, {stop_dimension}) "
+                         f"for an operand of shape {shape}")
+    merged = int(_np.prod(shape[start:stop], dtype=_np.int64))
+    return _reshape(operand, shape[:start] + (merged,) + shape[stop:])
+
+
+def rev(operand, dimensions):
+    """operand reversed along ``dimensions``."""
+    ndim = len(_shape_of(operand))
+    dims = tuple(int(d) for d in dimensions)
+    if any(not 0 <= d < ndim for d in dims):
+        raise TypeError(f"rev dimensions must all be less than operand ndim, got dimensions "
+                        f"{dims} for operand ndim {ndim}.")
+    if not dims:
+        return operand
+    full_slice, backwards = _Slice(None, None, None), _Slice(None, None, -1)
+    return getitem(operand, tuple(backwards if i in dims else full_slice for i in range(ndim)))
+
+
+def pad(operand, padding_value, padding_config):
+    """``padding_config`` holds (low, high, interior) per axis: ``low``/``high`` elements of
+    ``padding_value`` before/after, ``interior`` between neighbours; negative low/high crop."""
+    return _pad(operand, padding_value, padding_config)
+
+
+def concatenate(operands, dimension):
+    operands = list(operands)
+    if not operands:
+        raise ValueError("concatenate: need at least one operand")
+    ndim = len(_shape_of(operands[0]))
+    return _concatenate(operands, _normalize_axis(int(dimension), ndim, "concatenate"))
+
+
+def split(operand, sizes, axis=0):
+    """operand cut along ``axis`` into pieces of the given sizes."""
+    shape = _shape_of(operand)
+    axis = _normalize_axis(int(axis), len(shape), "split")
+    sizes = [int(n) for n in sizes]
+    if any(n < 0 for n in sizes) or _builtins.sum(sizes) != shape[axis]:
+        raise ValueError(f"split: sizes must be nonnegative and sum to the size of axis "
+                         f"{axis}, {shape[axis]}; got {sizes}")
+    pieces, start = [], 0
+    for n in sizes:
+        pieces.append(slice_in_dim(operand, start, start + n, axis=axis))
+        start += n
+    return pieces
+
+
+def tile(operand, reps):
+    shape = tuple(_shape_of(operand))
+    reps = tuple(int(r) for r in reps)
+    if len(reps) != len(shape):
+        raise TypeError(f"reps length must be equal to the ndim of x, got len(reps)="
+                        f"{len(reps)} and x.ndim={len(shape)}.")
+    interleaved = tuple(v for pair in zip(reps, shape) for v in pair)
+    tiled = broadcast_in_dim(operand, interleaved, tuple(range(1, 2 * len(shape), 2)))
+    return _reshape(tiled, tuple(r * n for r, n in zip(reps, shape)))
+
+
+# ----------------------------------------------------------------------------------------------
+# Slicing. Static slices are views (getitem with slices); dynamic ones, whose start indices
+# are traced, gather with index arrays, and their updates scatter: both have their rules.
+
+
+def slice(operand, start_indices, limit_indices, strides=None):
+    shape = _shape_of(operand)
+    starts = tuple(int(i) for i in start_indices)
+    limits = tuple(int(i) for i in limit_indices)
+    strides = (1,) * len(shape) if strides is None else tuple(int(s) for s in strides)
+    if not len(starts) == len(limits) == len(strides) == len(shape):
+        raise TypeError(f"slice start_indices, limit_indices and strides must have length "
+                        f"equal to the operand's rank {len(shape)}; got {starts}, {limits}, "
+                        f"{strides}")
+    for n, start, limit, stride in zip(shape, starts, limits, strides):
+        if not 0 <= start <= limit <= n or stride < 1:
+            raise TypeError(f"slice: need 0 <= start_indices <= limit_indices <= shape and "
+                            f"positive strides; got start_indices {starts}, limit_indices "
+                            f"{limits}, strides {strides} for an operand of shape {shape}")
+    return getitem(operand, tuple(_Slice(start, limit, None if stride == 1 else stride)
+                                  for start, limit, stride in zip(starts, limits, strides)))
+
+
+def slice_in_dim(operand, start_index, limit_index, stride=1, axis=0):
+    shape = _shape_of(operand)
+    axis = _normalize_axis(int(axis), len(shape), "slice_in_dim")
+    n = shape[axis]
+    start = 0 if start_index is None else int(start_index)
+    limit = n if limit_index is None else int(limit_index)
+    start, limit = (start + n if start < 0 else start), (limit + n if limit < 0 else limit)
+    starts, limits, strides = [0] * len(shape), list(shape), [1] * len(shape)
+    starts[axis], limits[axis], strides[axis] = start, limit, int(stride)
+    return slice(operand, starts, limits, strides)
+
+
+def index_in_dim(operand, index, axis=0, keepdims=True):
+    shape = _shape_of(operand)
+    axis = _normalize_axis(int(axis), len(shape), "index_in_dim")
+    index = int(index)
+    if not -shape[axis] <= index < shape[axis]:
+        raise IndexError(f"index {index} is out of bounds for axis {axis} with size "
+                         f"{shape[axis]}")
+    index %= shape[axis]
+    result = slice_in_dim(operand, index, index + 1, axis=axis)
+    return result if keepdims else squeeze(result, (axis,))
+
+
+def _start_list(start_indices, ndim, name):
+    if isinstance(start_indices, (list, tuple)):
+        starts = list(start_indices)
+    elif _shape_of(start_indices) == (ndim,):
+        starts = [getitem(start_indices, (i,)) for i in range(ndim)] \
+            if isinstance(start_indices, _Tracer) else list(_np.asarray(start_indices))
+    else:
+        starts = None
+    if starts is None or len(starts) != ndim:
+        raise ValueError(f"{name}: the number of start indices must match the operand's "
+                         f"rank {ndim}, got {start_indices!r}")
+    return starts
+
+
+def _negative_flags(allow_negative_indices, ndim):
+    if isinstance(allow_negative_indices, bool):
+        return [allow_negative_indices] * ndim
+    return [bool(flag) for flag in allow_negative_indices]
+
+
+def _dynamic_index(operand_shape, starts, sizes, allow_negative_indices, name):
+    """The indexer and index arrays selecting the block of ``sizes`` at ``starts`` (each
+    start wrapped if negative and allowed, then clamped so the block fits, as in XLA)."""
+    flags = _negative_flags(allow_negative_indices, len(operand_shape))
+    if not any(isinstance(s, _Tracer) for s in starts):
+        indexer = []
+        for s, n, size, flag in zip(starts, operand_shape, sizes, flags):
+            s = int(s)
+            if flag and s < 0:
+                s += n
+            s = _builtins.min(_builtins.max(s, 0), n - size)
+            indexer.append(_Slice(s, s + size, None))
+        return tuple(indexer), []
+    arrays = []
+    ndim = len(operand_shape)
+    for axis, (s, n, size, flag) in enumerate(zip(starts, operand_shape, sizes, flags)):
+        if isinstance(s, _Tracer) and s.dtype.kind not in "iu":
+            raise TypeError(f"{name}: start indices must be integers, got {s.dtype.name}")
+        s = convert_element_type(s, _np.intp) if isinstance(s, _Tracer) else _np.intp(s)
+        if flag:
+            s = select(lt(s, 0), add(s, n), s)
+        s = max(min(s, n - size), 0)
+        line = _np.arange(size).reshape(tuple(size if i == axis else 1 for i in range(ndim)))
+        arrays.append(add(s, line))
+    return tuple(_ArrayIndex(i) for i in range(ndim)), arrays
+
+
+def dynamic_slice(operand, start_indices, slice_sizes, *, allow_negative_indices=True):
+    """The block of ``slice_sizes`` at ``start_indices`` (which may be traced). Out-of-range
+    starts are clamped so the block fits, as in XLA; negative ones count from the end."""
+    shape = _shape_of(operand)
+    starts = _start_list(start_indices, len(shape), "dynamic_slice")
+    sizes = tuple(int(n) for n in slice_sizes)
+    if len(sizes) != len(shape):
+        raise TypeError(f"dynamic_slice slice_sizes must have the same length as the "
+                        f"operand's rank {len(shape)}, got {sizes}")
+    if any(not 0 <= size <= n for size, n in zip(sizes, shape)):
+        raise TypeError(f"slice slice_sizes must be less than or equal to operand shape and "
+                        f"nonnegative, got slice_sizes {sizes} for operand shape {shape}.")
+    if not shape:
+        return operand
+    indexer, arrays = _dynamic_index(shape, starts, sizes, allow_negative_indices,
+                                     "dynamic_slice")
+    return getitem(operand, indexer, *arrays)
+
+
+def dynamic_update_slice(operand, update, start_indices, *, allow_negative_indices=True):
+    """operand with the block at ``start_indices`` replaced by ``update`` (starts clamped so
+    it fits)."""
+    shape, update_shape = _shape_of(operand), _shape_of(update)
+    if _dtype_of(update) != _dtype_of(operand):
+        raise TypeError(f"lax.dynamic_update_slice requires arguments to have the same "
+                        f"dtypes, got {_dtype_of(operand).name}, {_dtype_of(update).name}.")
+    if len(update_shape) != len(shape):
+        raise TypeError(f"dynamic_update_slice update must have the operand's rank "
+                        f"{len(shape)}, got update shape {update_shape}")
+    if any(u > n for u, n in zip(update_shape, shape)):
+        raise TypeError(f"dynamic_update_slice update shape must be smaller than operand "
+                        f"shape, got update shape {update_shape} for operand shape {shape}.")
+    starts = _start_list(start_indices, len(shape), "dynamic_update_slice")
+    if not shape:
+        return update
+    indexer, arrays = _dynamic_index(shape, starts, update_shape, allow_negative_indices,
+                                     "dynamic_update_slice")
+    return index_update(operand, update, indexer, "set", *arrays)
+
+
+def dynamic_slice_in_dim(operand, start_index, slice_size, axis=0, *,
+                         allow_negative_indices=True):
+    shape = _shape_of(operand)
+    axis = _normalize_axis(int(axis), len(shape), "dynamic_slice_in_dim")
+    starts = [0] * len(shape)
+    starts[axis] = start_index
+    sizes = list(shape)
+    sizes[axis] = int(slice_size)
+    return dynamic_slice(operand, starts, sizes, allow_negative_indices=allow_negative_indices)
+
+
+def dynamic_index_in_dim(operand, index, axis=0, keepdims=True, *,
+                         allow_negative_indices=True):
+    result = dynamic_slice_in_dim(operand, index, 1, axis,
+                                  allow_negative_indices=allow_negative_indices)
+    if keepdims:
+        return result
+    return squeeze(result, (_normalize_axis(int(axis), len(_shape_of(operand)),
+                                            "dynamic_index_in_dim"),))
+
+
+def dynamic_update_slice_in_dim(operand, update, start_index, axis, *,
+                                allow_negative_indices=True):
+    shape = _shape_of(operand)
+    axis = _normalize_axis(int(axis), len(shape), "dynamic_update_slice_in_dim")
+    starts = [0] * len(shape)
+    starts[axis] = start_index
+    return dynamic_update_slice(operand, update, starts,
+                                allow_negative_indices=allow_negative_indices)
+
+
+def dynamic_update_index_in_dim(operand, update, index, axis, *, allow_negative_indices=True):
+    shape = _shape_of(operand)
+    axis = _normalize_axis(int(axis), len(shape), "dynamic_update_index_in_dim")
+    if len(_shape_of(update)) == len(shape) - 1:
+        update = expand_dims(update, (axis,))
+    return dynamic_update_slice_in_dim(operand, update, index, axis,
+                                       allow_negative_indices=allow_negative_indices)
+
+
+# ----------------------------------------------------------------------------------------------
+# Products.
+
+
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
+    """Contraction over ``((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))``. On the
+    CPU every ``precision`` computes the same; ``preferred_element_type`` is the result's
+    dtype (the operands are converted to it first)."""
+    if preferred_element_type is not None:
+        lhs = convert_element_type(lhs, preferred_element_type)
+        rhs = convert_element_type(rhs, preferred_element_type)
+    return _dot_general(lhs, rhs, dimension_numbers)
+
+
+def dot(lhs, rhs, *, dimension_numbers=None, precision=None, preferred_element_type=None):
+    """vector-vector, matrix-vector or matrix-matrix product (or ``dot_general`` with
+    ``dimension_numbers``)."""
+    if dimension_numbers is None:
+        lhs_shape, rhs_shape = _shape_of(lhs), _shape_of(rhs)
+        if len(lhs_shape) not in (1, 2) or len(rhs_shape) not in (1, 2):
+            raise ValueError(f"dot: dimension_numbers must be specified when not performing "
+                             f"simple un-batched matrix-matrix, matrix-vector, or vector-vector "
+                             f"products; got lhs_shape={lhs_shape} rhs_shape={rhs_shape}")
+        if lhs_shape[-1] != rhs_shape[0]:
+            raise TypeError(f"dot: incompatible shapes for a product: {lhs_shape} and "
+                            f"{rhs_shape}")
+        dimension_numbers = (((len(lhs_shape) - 1,), (0,)), ((), ()))
+    return dot_general(lhs, rhs, dimension_numbers, precision, preferred_element_type)
+
+
+def batch_matmul(lhs, rhs, precision=None):
+    """Matrix products over the leading (batch) axes, which must agree."""
+    lhs_shape, rhs_shape = _shape_of(lhs), _shape_of(rhs)
+    if len(lhs_shape) != len(rhs_shape) or len(lhs_shape) < 2 or \
+            lhs_shape[:-2] != rhs_shape[:-2]:
+        raise ValueError(f"batch_matmul needs operands of equal rank >= 2 and equal batch "
+                         f"axes, got shapes {lhs_shape} and {rhs_shape}")
+    ndim = len(lhs_shape)
+    batch = tuple(range(ndim - 2))
+    return _dot_general(lhs, rhs, (((ndim - 1,), (ndim - 2,)), (batch, batch)))
+
+
+# ----------------------------------------------------------------------------------------------
+# Reductions.
+
+
+def reduce_and(operand, axes):
+    return _reduce_and_p.bind(operand, axes=tuple(axes))
+
+
+def reduce_or(operand, axes):
+    return _reduce_or_p.bind(operand, axes=tuple(axes))
+
+
+def _identity_test(kind):
+    """Whether an initial value leaves the reduction unchanged (then it is not applied)."""
+    def test(value, dtype):
+        value = _np.asarray(value)
+        if kind == "add":
+            return value == 0
+        if kind == "mul":
+            return value == 1
+        if kind == "and":
+            return bool(value)
+        if kind == "or":
+            return not bool(value)
+        lowest = kind == "max"
+        if dtype.kind == "f":
+            return value == (-_np.inf if lowest else _np.inf)
+        if dtype.kind in "iu":
+            info = _np.iinfo(dtype)
+            return value == (info.min if lowest else info.max)
+        return value == (not lowest) if dtype.kind == "b" else False
+
+    return test
+
+
+def _reduce_computations():
+    table = {}
+    for kind, reducer, numpy_reduce, combiners in (
+            ("add", reduce_sum, _np.sum, (add, _np.add)),
+            ("mul", reduce_prod, _np.prod, (mul, _np.multiply)),
+            ("max", reduce_max, _np.max, (max, _np.maximum)),
+            ("min", reduce_min, _np.min, (min, _np.minimum)),
+            ("and", reduce_and, _np.all,
+             (bitwise_and, logical_and, _np.logical_and, _np.bitwise_and)),
+            ("or", reduce_or, _np.any, (bitwise_or, logical_or, _np.logical_or, _np.bitwise_or))):
+        for combiner in combiners:
+            table[combiner] = (reducer, combiner, _identity_test(kind), numpy_reduce)
+    return table
+
+
+_REDUCE_COMPUTATIONS = _reduce_computations()
+
+
+def reduce(operands, init_values, computation, dimensions):
+    """Reduces over ``dimensions`` with ``computation``, which must be one funcad knows:
+    lax.add, mul, max, min, bitwise_and/or (or logical_and/or, or their NumPy ufuncs),
+    mapped to the reduce_* primitives. ``init_values`` is combined with the result (once)
+    unless it is the computation's identity."""
+    if isinstance(operands, (list, tuple)):
+        if len(operands) != 1 or not isinstance(init_values, (list, tuple)) or \
+                len(init_values) != 1:
+            raise NotImplementedError("funcad.lax.reduce: several operands (a variadic "
+                                      "reduce) are not implemented yet")
+        return (reduce(operands[0], init_values[0], computation, dimensions),)
+    entry = _REDUCE_COMPUTATIONS.get(computation)
+    if entry is None:
+        raise TypeError(f"funcad.lax.reduce: the computation {computation!r} is not one "
+                        f"funcad recognises; use funcad.lax.add, mul, max, min, bitwise_and, "
+                        f"bitwise_or (or the reduce_* functions), or write the reduction with "
+                        f"funcad.lax.scan")
+    reducer, combiner, is_identity, numpy_reduce = entry
+    shape = _shape_of(operands)
+    dims = _normalize_dims(dimensions, len(shape), "reduce")
+    dtype = _dtype_of(operands)
+    if any(shape[d] == 0 for d in dims):
+        kept = tuple(n for i, n in enumerate(shape) if i not in dims)
+        result_dtype = _np.asarray(numpy_reduce(_np.ones((1,), dtype))).dtype
+        return broadcast_to(convert_element_type(init_values, result_dtype), kept)
+    result = reducer(operands, dims)
+    if not isinstance(init_values, _Tracer) and is_identity(init_values, dtype):
+        return result
+    return combiner(init_values, result)
+
+
+def argmax(operand, axis, index_dtype):
+    """The index of the first maximum along ``axis``, in ``index_dtype``."""
+    return _arg_reduction(_argmax_p, operand, axis, index_dtype, "argmax")
+
+
+def argmin(operand, axis, index_dtype):
+    """The index of the first minimum along ``axis``, in ``index_dtype``."""
+    return _arg_reduction(_argmin_p, operand, axis, index_dtype, "argmin")
+
+
+def _arg_reduction(primitive, operand, axis, index_dtype, name):
+    shape = _shape_of(operand)
+    if not 0 <= int(axis) < len(shape):
+        raise ValueError(f"Invalid axis {axis} for operand shape {shape}")
+    index_dtype = _np.dtype(index_dtype)
+    if index_dtype.kind not in "iu":
+        raise TypeError(f"{name}: index_dtype must be an integer type, got {index_dtype}")
+    if shape[int(axis)] == 0:
+        raise ValueError(f"{name}: the reduced axis {axis} of shape {shape} is empty")
+    return convert_element_type(primitive.bind(operand, axis=int(axis)), index_dtype)
+
+
+def _cumulative(primitive_fn, name):
+    def fn(operand, axis=0, reverse=False):
+        ndim = len(_shape_of(operand))
+        if not -ndim <= axis < ndim:
+            raise ValueError(f"axis {axis} is out of bounds for array of shape "
+                             f"{_shape_of(operand)}")
+        return primitive_fn(operand, axis % ndim, bool(reverse))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"The running {name[3:]} along ``axis`` (from the end if ``reverse``), "
+                  f"differentiable.")
+    return fn
+
+
+cumsum = _cumulative(_cumsum, "cumsum")
+cumprod = _cumulative(_cumprod, "cumprod")
+cummax = _cumulative(_cummax, "cummax")
+cummin = _cumulative(_cummin, "cummin")
+cumlogsumexp = _cumulative(_cumlogsumexp, "cumlogsumexp")
+
+
+# ----------------------------------------------------------------------------------------------
+# Sorting: argsort (stable) and a gather; the gradient goes back to each element's place.
+
+
+def _take_along(x, indices, axis):
+    shape = _shape_of(indices)
+    arrays = [indices if i == axis else
+              _np.arange(n).reshape(tuple(n if j == i else 1 for j in range(len(shape))))
+              for i, n in enumerate(shape)]
+    return getitem(x, tuple(_ArrayIndex(i) for i in range(len(shape))), *arrays)
+
+
+def sort(operand, dimension=-1, is_stable=True, num_keys=1):
+    """Sorts along ``dimension`` (stably). A sequence of operands is sorted together, by
+    the first ``num_keys`` of them (the first the most significant); returns a tuple."""
+    single = not isinstance(operand, (list, tuple))
+    operands = [operand] if single else list(operand)
+    if not 1 <= num_keys <= len(operands):
+        raise ValueError(f"sort: num_keys must be between 1 and the number of operands "
+                         f"{len(operands)}, got {num_keys}")
+    shape = _shape_of(operands[0])
+    if any(_shape_of(x) != shape for x in operands):
+        raise TypeError(f"sort: all operands must have the same shape, got "
+                        f"{[_shape_of(x) for x in operands]}")
+    if not shape:
+        raise ValueError("sort: the operand must have at least one axis")
+    axis = _normalize_axis(int(dimension), len(shape), "sort")
+    order = _argsort(operands[num_keys - 1], axis)
+    for key in operands[num_keys - 2::-1] if num_keys > 1 else ():
+        order = _take_along(order, _argsort(_take_along(key, order, axis), axis), axis)
+    results = tuple(_take_along(x, order, axis) for x in operands)
+    return results[0] if single else results
+
+
+def sort_key_val(keys, values, dimension=-1, is_stable=True):
+    """``keys`` sorted, and ``values`` in the same order."""
+    return sort((keys, values), dimension, is_stable, 1)
+
+
+def top_k(operand, k, *, axis=-1):
+    """The k largest elements along ``axis``, largest first (ties: the lower index first),
+    and their indices (int32, as in JAX)."""
+    shape = _shape_of(operand)
+    if not shape:
+        raise ValueError("top_k: the operand must have at least one axis")
+    axis = _normalize_axis(int(axis), len(shape), "top_k")
+    if int(k) != k or not 0 <= k <= shape[axis]:
+        raise ValueError(f"k argument to top_k must be no larger than size along axis; got "
+                         f"k={k} with shape={list(shape)} and axis={axis}")
+    order = _argsort(operand, axis, True)
+    indices = slice_in_dim(order, 0, int(k), axis=axis)
+    return _take_along(operand, indices, axis), convert_element_type(indices, _np.int32)
+
+
+# ----------------------------------------------------------------------------------------------
+# jax.lax's names that funcad.lax does not implement yet: asking for one says so.
+
+_JAX_LAX_NAMES = frozenset("""
+AccuracyMode ConvDimensionNumbers ConvGeneralDilatedDimensionNumbers DotAlgorithm
+DotAlgorithmPreset DotDimensionNumbers FftType GatherDimensionNumbers GatherScatterMode
+Precision PrecisionLike RaggedDotDimensionNumbers RandomAlgorithm RoundingMethod
+ScatterDimensionNumbers Tolerance abs abs_p acos acos_p acosh acosh_p add add_p after_all
+after_all_p all_gather all_gather_p all_to_all all_to_all_p and_p approx_max_k approx_min_k
+approx_top_k_p argmax argmax_p argmin argmin_p asin asin_p asinh asinh_p associative_scan
+atan atan2 atan2_p atan_p atanh atanh_p axis_index axis_index_p axis_size batch_matmul
+bessel_i0e bessel_i0e_p bessel_i1e bessel_i1e_p betainc bitcast_convert_type
+bitcast_convert_type_p bitwise_and bitwise_not bitwise_or bitwise_xor broadcast
+broadcast_in_dim broadcast_in_dim_p broadcast_like broadcast_shapes broadcast_to_rank
+broadcasted_iota cbrt cbrt_p ceil ceil_p clamp clamp_p clz clz_p collapse complex complex_p
+composite concatenate concatenate_p cond cond_p conj conj_p conv conv_dimension_numbers
+conv_general_dilated conv_general_dilated_local conv_general_dilated_p
+conv_general_dilated_patches conv_general_permutations conv_general_shape_tuple
+conv_shape_tuple conv_transpose conv_transpose_shape_tuple conv_with_general_padding
+convert_element_type convert_element_type_p copy_p cos cos_p cosh cosh_p create_token
+create_token_p cumlogsumexp cumlogsumexp_p cummax cummax_p cummin cummin_p cumprod cumprod_p
+cumsum cumsum_p custom_linear_solve custom_root dce_sink dce_sink_p device_put_p digamma
+digamma_p div div_p dot dot_general dot_general_p dtype dynamic_index_in_dim dynamic_slice
+dynamic_slice_in_dim dynamic_slice_p dynamic_update_index_in_dim dynamic_update_slice
+dynamic_update_slice_in_dim dynamic_update_slice_p empty eq eq_p eq_to_p erf erf_inv
+erf_inv_p erf_p erfc erfc_p exp exp2 exp2_p exp_p expand_dims expm1 expm1_p fft fft_p floor
+floor_p fori_loop full full_like gather gather_p ge ge_p gt gt_p igamma igamma_grad_a
+igamma_grad_a_p igamma_p igammac igammac_p imag imag_p index_in_dim index_take integer_pow
+integer_pow_p iota iota_p is_finite is_finite_p le le_p le_to_p lgamma lgamma_p linalg
+linear_solve_p log log1p log1p_p log_p logistic logistic_p lt lt_p lt_to_p map max max_p min
+min_p mul mul_p mulhi mulhi_p ne ne_p neg neg_p nextafter nextafter_p not_p
+optimization_barrier optimization_barrier_p or_p pad pad_p padtype_to_pads pbroadcast pcast
+platform_dependent pmax pmax_p pmean pmin pmin_p polygamma polygamma_p population_count
+population_count_p pow pow_p ppermute ppermute_p precv psend pshuffle psum psum_p
+psum_scatter pswapaxes ragged_all_to_all ragged_all_to_all_p ragged_dot ragged_dot_general
+random_gamma_grad real real_p reciprocal reduce reduce_and reduce_and_p reduce_max
+reduce_max_p reduce_min reduce_min_p reduce_or reduce_or_p reduce_p reduce_precision
+reduce_precision_p reduce_prod reduce_prod_p reduce_sum reduce_sum_p reduce_window
+reduce_window_max_p reduce_window_min_p reduce_window_p reduce_window_shape_tuple
+reduce_window_sum_p reduce_xor reduce_xor_p regularized_incomplete_beta_p rem rem_p reshape
+reshape_p rev rev_p rng_bit_generator rng_bit_generator_p rng_uniform rng_uniform_p round
+round_p rsqrt rsqrt_p scaled_dot scan scan_p scatter scatter_add scatter_add_p scatter_apply
+scatter_max scatter_max_p scatter_min scatter_min_p scatter_mul scatter_mul_p scatter_p
+scatter_sub scatter_sub_p select select_and_gather_add_p select_and_scatter_add_p
+select_and_scatter_p select_n select_n_p shape_as_value sharding_constraint_p shift_left
+shift_left_p shift_right_arithmetic shift_right_arithmetic_p shift_right_logical
+shift_right_logical_p sign sign_p sin sin_p sinh sinh_p slice slice_in_dim slice_p sort
+sort_key_val sort_p split split_p sqrt sqrt_p square square_p squeeze squeeze_p stack
+stack_p stage stage_p stop_gradient stop_gradient_p sub sub_p switch tan tan_p tanh tanh_p
+tile tile_p top_k top_k_p transpose transpose_p unstack unstack_p while_loop while_p
+with_sharding_constraint xor_p zeta zeta_p
+""".split())
+
+
+def __getattr__(name):
+    if name in _JAX_LAX_NAMES:
+        raise AttributeError(f"funcad.lax does not implement {name} yet (jax.lax.{name} has no "
+                             f"funcad counterpart)")
+    raise AttributeError(f"module 'funcad.lax' has no attribute {name!r}")

@@ -1,9 +1,14 @@
-"""pad: lax's padding, with low, high and interior padding per axis; negative low/high
-padding crops. It is a primitive because interior padding has no exact composition of the
-shape primitives, and because its transpose (a strided crop) is again a pad and a reshape, so
-every rule stays inside this family. The cumulative reductions shift arrays with it.
+"""lax's operations that no composition of other primitives computes exactly:
 
-Implementation, shape/dtype rule, VJP, JVP (linear) and batching rule in one place.
+* ``pad``, with low, high and interior padding per axis (negative low/high padding crops).
+  Its transpose (a strided crop) is again a pad and a reshape, so every rule stays inside
+  this family; the cumulative reductions shift arrays with it.
+* ``bitcast_convert_type``: the same bytes read as another dtype (no derivative).
+* the special functions ``erf``, ``erfc``, ``erf_inv``, ``lgamma``, ``digamma`` and
+  ``polygamma``, computed by SciPy. SciPy is optional (the ``funcad[scipy]`` extra): without
+  it these primitives exist but raise ImportError when used.
+
+Each primitive: implementation, shape/dtype rule, VJP, JVP and batching rule in one place.
 """
 
 from __future__ import annotations
@@ -13,7 +18,17 @@ from typing import Any, Sequence
 import numpy as np
 
 from funcad.core import Primitive, ShapedArray, Tracer, dtype_of, shape_of
-from funcad.primitives.elementwise import select
+from funcad.primitives.elementwise import (
+    absorbing_mul,
+    elementwise_batching_rule,
+    exp,
+    integer_pow,
+    jvp_from_elementwise_vjp,
+    mul,
+    neg,
+    select,
+    ufunc_result_dtype,
+)
 from funcad.primitives.shape import (
     batch_size_of,
     convert_element_type,
@@ -22,9 +37,18 @@ from funcad.primitives.shape import (
     reshape,
     zeros,
 )
-from funcad.rules import batching_rules, deflinear, defvjp
+from funcad.rules import batching_rules, defjvp, deflinear, defnondiff, defvjp, vjp_rules
 
-__all__ = ["pad_p", "pad", "padded_shape", "shift"]
+try:  # SciPy is optional: only the special functions need it.
+    import scipy.special as _scipy_special
+except ImportError:  # pragma: no cover (the test environment has SciPy)
+    _scipy_special = None
+
+__all__ = [
+    "pad_p", "pad", "padded_shape", "shift", "bitcast_convert_type_p", "bitcast_convert_type",
+    "erf_p", "erfc_p", "erf_inv_p", "lgamma_p", "digamma_p", "polygamma_p", "erf", "erfc",
+    "erf_inv", "lgamma", "digamma", "polygamma", "require_scipy",
+]
 
 
 def padded_shape(shape: Sequence[int], config: Sequence[tuple[int, int, int]]) -> tuple:
@@ -130,3 +154,118 @@ def _batch_pad(values, batch_axes, *, config):
 
 
 batching_rules[pad_p] = _batch_pad
+
+
+# ----------------------------------------------------------------------------------------------
+# bitcast_convert_type: a wider dtype's element splits into a new last axis of narrower ones;
+# narrower elements along a last axis of the right length join into one wider element.
+
+
+def _bitcast_shape(shape: tuple[int, ...], old: np.dtype, new: np.dtype) -> tuple[int, ...]:
+    if old.itemsize == new.itemsize:
+        return shape
+    if old.itemsize > new.itemsize:
+        return shape + (old.itemsize // new.itemsize,)
+    ratio = new.itemsize // old.itemsize
+    if not shape or shape[-1] != ratio:
+        raise TypeError(f"bitcast_convert_type from {old.name} to {new.name} needs a last axis "
+                        f"of length {ratio}, got an operand of shape {shape}")
+    return shape[:-1]
+
+
+def _bitcast_impl(x: Any, *, new_dtype: np.dtype) -> Any:
+    shape = _bitcast_shape(np.shape(x), np.result_type(x), new_dtype)
+    x = np.ascontiguousarray(x)  # (which makes a 0-d array 1-d)
+    return np.reshape(x.reshape(x.shape or (1,)).view(new_dtype), shape)
+
+
+bitcast_convert_type_p = Primitive("bitcast_convert_type")
+bitcast_convert_type_p.output_buffer = "fresh"
+bitcast_convert_type_p.def_impl(_bitcast_impl)
+bitcast_convert_type_p.def_abstract_eval(lambda x, *, new_dtype: ShapedArray(
+    _bitcast_shape(x.shape, x.dtype, new_dtype), new_dtype))
+defnondiff(bitcast_convert_type_p)
+
+
+def bitcast_convert_type(x: Any, new_dtype: Any) -> Any:
+    return bitcast_convert_type_p.bind(x, new_dtype=np.dtype(new_dtype))
+
+
+def _batch_bitcast(values, batch_axes, *, new_dtype):
+    (x,) = values
+    x = move_batch_axis(x, batch_axes[0], 0, shape_of(x)[batch_axes[0]])
+    return bitcast_convert_type_p.bind(x, new_dtype=new_dtype), 0
+
+
+batching_rules[bitcast_convert_type_p] = _batch_bitcast
+
+# ----------------------------------------------------------------------------------------------
+# Special functions (SciPy's ufuncs), elementwise, with NumPy's dtype rule through the ufunc.
+
+
+def require_scipy(name: str) -> Any:
+    """scipy.special, or an ImportError naming the extra that installs it."""
+    if _scipy_special is None:
+        raise ImportError(f"{name} needs SciPy, which is not installed: install funcad with "
+                          f"its scipy extra, pip install 'funcad[scipy]'")
+    return _scipy_special
+
+
+def _special_primitive(name: str, scipy_name: str) -> Primitive:
+    primitive = Primitive(name)
+    primitive.elementwise = True
+    primitive.output_buffer = "fresh"
+
+    def ufunc() -> Any:
+        return getattr(require_scipy(f"funcad.lax.{name}"), scipy_name)
+
+    def impl(x: Any, **params: Any) -> Any:
+        if params:
+            return np.asarray(ufunc()(params["n"], x)).astype(
+                ufunc_result_dtype(_scipy_special.psi, (_aval(x),)), copy=False)
+        return ufunc()(x)
+
+    def abstract_eval(x: ShapedArray, **params: Any) -> ShapedArray:
+        dtype_ufunc = require_scipy(f"funcad.lax.{name}").psi if params else ufunc()
+        return ShapedArray(x.shape, ufunc_result_dtype(dtype_ufunc, (x,)))
+
+    primitive.def_impl(impl)
+    primitive.def_abstract_eval(abstract_eval)
+    batching_rules[primitive] = elementwise_batching_rule(primitive)
+    return primitive
+
+
+def _aval(x: Any) -> ShapedArray:
+    return ShapedArray(np.shape(x), np.result_type(x))
+
+
+erf_p = _special_primitive("erf", "erf")
+erfc_p = _special_primitive("erfc", "erfc")
+erf_inv_p = _special_primitive("erf_inv", "erfinv")
+lgamma_p = _special_primitive("lgamma", "gammaln")
+digamma_p = _special_primitive("digamma", "psi")
+polygamma_p = _special_primitive("polygamma", "polygamma")
+erf, erfc, erf_inv = erf_p.bind, erfc_p.bind, erf_inv_p.bind
+lgamma, digamma = lgamma_p.bind, digamma_p.bind
+
+
+def polygamma(n: int, x: Any) -> Any:
+    """The n-th derivative of digamma, for a fixed integer order n >= 0."""
+    if int(n) != n or n < 0:
+        raise ValueError(f"polygamma: the order n must be a nonnegative integer, got {n!r}")
+    return polygamma_p.bind(x, n=int(n))
+
+
+_TWO_OVER_SQRT_PI = float(2 / np.sqrt(np.pi))
+# erf' = 2/sqrt(pi) exp(-x^2); erf_inv' = sqrt(pi)/2 exp(erf_inv(x)^2), infinite at |x| = 1;
+# lgamma' = digamma, digamma' = polygamma(1), polygamma(n)' = polygamma(n + 1): poles at
+# the nonpositive integers.
+defvjp(erf_p, lambda g, ans, x: mul(g, mul(_TWO_OVER_SQRT_PI, exp(neg(integer_pow(x, 2))))))
+defvjp(erfc_p, lambda g, ans, x: mul(g, mul(-_TWO_OVER_SQRT_PI, exp(neg(integer_pow(x, 2))))))
+defvjp(erf_inv_p, lambda g, ans, x: absorbing_mul(
+    g, mul(1 / _TWO_OVER_SQRT_PI, exp(integer_pow(ans, 2)))))
+defvjp(lgamma_p, lambda g, ans, x: absorbing_mul(g, digamma(x)))
+defvjp(digamma_p, lambda g, ans, x: absorbing_mul(g, polygamma(1, x)))
+defvjp(polygamma_p, lambda g, ans, x, *, n: absorbing_mul(g, polygamma(n + 1, x)))
+for _special in (erf_p, erfc_p, erf_inv_p, lgamma_p, digamma_p, polygamma_p):
+    defjvp(_special, jvp_from_elementwise_vjp(vjp_rules[_special][0], 0))
