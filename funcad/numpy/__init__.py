@@ -83,6 +83,13 @@ from funcad.numpy._creation import (
     zeros,
     zeros_like,
 )
+from funcad.numpy._cumulative import (
+    cumprod,
+    cumulative_prod,
+    cumulative_sum,
+    nancumprod,
+    nancumsum,
+)
 from funcad.numpy._dtypes import (
     ComplexWarning,
     allclose,
@@ -378,6 +385,8 @@ __all__ = [
     # Reductions
     "all", "amax", "amin", "any", "argmax", "argmin", "count_nonzero", "cumsum", "max", "mean",
     "min", "prod", "std", "sum", "var",
+    # Cumulative reductions
+    "cumprod", "cumulative_prod", "cumulative_sum", "nancumprod", "nancumsum",
     # Statistics
     "average", "bincount", "corrcoef", "cov", "diff", "digitize", "ediff1d", "gradient",
     "histogram", "histogram2d", "histogram_bin_edges", "histogramdd", "median", "nanargmax",
