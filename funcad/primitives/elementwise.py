@@ -609,15 +609,22 @@ def complex_dtype(dtype: Any) -> np.dtype:
 
 def _part_primitive(name: str, numpy_fn: Callable[[Any], Any]) -> Primitive:
     primitive = Primitive(name)
-    primitive.def_impl(numpy_fn)
     primitive.elementwise = True
 
-    def abstract_eval(x: ShapedArray) -> ShapedArray:
-        if x.dtype.kind != "c":
-            raise TypeError(f"{name} requires a complex operand, got dtype {x.dtype.name} "
+    def check(dtype: np.dtype) -> None:
+        if dtype.kind != "c":
+            raise TypeError(f"{name} requires a complex operand, got dtype {dtype.name} "
                             f"(funcad.numpy.{name} takes real arrays too).")
+
+    def impl(x: Any) -> Any:
+        check(dtype_of(x))
+        return numpy_fn(x)
+
+    def abstract_eval(x: ShapedArray) -> ShapedArray:
+        check(x.dtype)
         return ShapedArray(x.shape, _REAL_DTYPE[x.dtype])
 
+    primitive.def_impl(impl)
     primitive.def_abstract_eval(abstract_eval)
     batching_rules[primitive] = elementwise_batching_rule(primitive)
     deflinear(primitive)
@@ -626,7 +633,11 @@ def _part_primitive(name: str, numpy_fn: Callable[[Any], Any]) -> Primitive:
 
 def _complex_impl(x: Any, y: Any) -> Any:
     shape = np.broadcast_shapes(np.shape(x), np.shape(y))
-    out = np.empty(shape, complex_dtype(np.result_type(x, y)))
+    parts = np.result_type(x, y)
+    if parts.kind == "c":
+        raise TypeError(f"complex requires real operands, got dtypes {dtype_of(x).name} and "
+                        f"{dtype_of(y).name}.")
+    out = np.empty(shape, complex_dtype(parts))
     out.real = x  # (not x + 1j * y, which turns an infinite y into a nan real part)
     out.imag = y
     return out if shape else out[()]
