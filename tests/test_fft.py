@@ -123,6 +123,8 @@ def test_size_zero_batch_and_empty_axes():
     # No axes to transform: the input cast to the transform's dtype, as in JAX.
     y = _real((2, 3))
     assert_same(F.fftn(y, axes=()), y.astype(np.complex128))
+    check_grads(lambda x: fnp.real(F.fftn(x)) * x, (np.float64(1.5),), order=2,
+                modes=("rev", "fwd"))
 
 
 @pytest.mark.parametrize("n", [1, 4, 5])
@@ -239,20 +241,26 @@ def test_grad_of_a_complex_input_matches_jax():
     np.testing.assert_allclose(funcad.grad(loss)(C2), expected, atol=1e-10)
 
 
-def test_primitive_is_its_own_transpose_up_to_reflection():
-    """<L x, c> = <x, L^T c> for the real bilinear pairing, every transform type."""
-    for fft_type, in_shape, lengths in [("FFT", (3, 4), (4,)), ("IFFT", (2, 3, 5), (3, 5)),
-                                        ("RFFT", (2, 6), (6,)), ("RFFT", (3, 4, 5), (4, 5)),
-                                        ("IRFFT", (2, 4), (6,)), ("IRFFT", (3, 4, 3), (4, 5)),
-                                        ("IRFFT", (2, 3), (5,))]:
-        x = _real(in_shape) if fft_type == "RFFT" else _complex(in_shape)
-        y, vjp = funcad.vjp(lambda x: fft_primitive(x, fft_type, lengths), x)
-        c = _real(y.shape) if fft_type == "IRFFT" else _complex(y.shape)
-        (x_bar,) = vjp(c)
-        assert x_bar.dtype == x.dtype
-        np.testing.assert_allclose(np.real(np.sum(y * c)), np.real(np.sum(x * x_bar)))
-        _, tangent = funcad.jvp(lambda x: fft_primitive(x, fft_type, lengths), (x,), (x,))
-        np.testing.assert_allclose(tangent, y)
+@given(fft_type=st.sampled_from(["FFT", "IFFT", "RFFT", "IRFFT"]),
+       batch=S.shapes(min_dims=0, max_dims=2, min_side=0, max_side=3),
+       lengths=st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple))
+def test_primitive_transposes_and_tangents(fft_type, batch, lengths):
+    """<L x, c> = <x, L^T c> for the real bilinear pairing (JAX's convention), and the
+    tangent of the linear map is the map itself."""
+    in_shape = batch + lengths
+    if fft_type == "IRFFT":
+        in_shape = in_shape[:-1] + (lengths[-1] // 2 + 1,)
+    x = _real(in_shape) if fft_type == "RFFT" else _complex(in_shape)
+    y, vjp = funcad.vjp(lambda x: fft_primitive(x, fft_type, lengths), x)
+    assert_same(y, getattr(np.fft, fft_type.lower() + "n")(x, s=lengths,
+                                                          axes=range(-len(lengths), 0)))
+    c = _real(y.shape) if fft_type == "IRFFT" else _complex(y.shape)
+    (x_bar,) = vjp(c)
+    assert x_bar.dtype == x.dtype and x_bar.shape == x.shape
+    np.testing.assert_allclose(np.real(np.sum(y * c)), np.real(np.sum(x * x_bar)),
+                               atol=1e-9)
+    _, tangent = funcad.jvp(lambda x: fft_primitive(x, fft_type, lengths), (x,), (x,))
+    assert_same(tangent, y)
 
 
 def _jax_cotangent(y, k):
