@@ -9,6 +9,7 @@ and jit.
 from __future__ import annotations
 
 import io
+import warnings
 
 import numpy as np
 import pytest
@@ -316,3 +317,178 @@ def test_vectorized_function_agrees_with_a_loop(data):
     x = data.draw(S.arrays(S.shapes(min_dims=1, max_dims=2)), label="x")
     vf = fnp.vectorize(lambda v: fnp.sin(v) * v)
     np.testing.assert_allclose(vf(x), np.sin(x) * x, rtol=1e-14)
+
+
+# ----------------------------------------------------------------------------------------------
+# Products.
+
+CROSS_CASES = [
+    ((3,), (3,), {}), ((4, 3), (3,), {}), ((2, 1, 3), (5, 3), {}), ((3, 4), (4, 3),
+                                                                     {"axisa": 0}),
+    ((3, 2), (2, 3), {"axisa": 0, "axisb": 1, "axisc": 0}), ((2, 3, 4), (2, 3, 4), {"axis": 1}),
+    ((2,), (3,), {}), ((4, 3), (4, 2), {}), ((2,), (2,), {}), ((5, 2), (2,), {}),
+]
+
+
+@pytest.mark.parametrize("case", range(len(CROSS_CASES)))
+def test_cross_matches_numpy_and_differentiates(case):
+    a_shape, b_shape, kwargs = CROSS_CASES[case]
+    a, b = RNG.normal(size=a_shape), RNG.normal(size=b_shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # (NumPy's, for 2-vectors)
+        expected = np.cross(a, b, **kwargs)
+    out = fnp.cross(a, b, **kwargs)
+    assert out.shape == expected.shape
+    np.testing.assert_allclose(out, expected, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(funcad.jit(lambda x, y: fnp.cross(x, y, **kwargs))(a, b),
+                               expected, rtol=1e-14, atol=1e-15)
+    check_grads(lambda x, y: fnp.cross(x, y, **kwargs), (a, b), order=2, modes=("rev", "fwd"))
+
+
+def test_cross_refuses_bad_dimensions():
+    with pytest.raises(ValueError, match="dimension must be 2 or 3"):
+        fnp.cross(np.ones(4), np.ones(3))
+
+
+@pytest.mark.parametrize("shapes", [((3,), (3,)), ((2, 3), (3,)), ((4, 1, 3), (2, 3)),
+                                    ((2, 0), (2, 0))])
+def test_vecdot_matvec_vecmat_match_numpy(shapes):
+    x_shape, y_shape = shapes
+    x, y = RNG.normal(size=x_shape), RNG.normal(size=y_shape)
+    np.testing.assert_allclose(fnp.vecdot(x, y), np.vecdot(x, y), rtol=1e-14)
+    z = RNG.normal(size=x_shape) + 1j * RNG.normal(size=x_shape)
+    np.testing.assert_allclose(fnp.vecdot(z, y + 1j), np.vecdot(z, y + 1j), rtol=1e-14)
+    assert fnp.vecdot(x.astype(np.int32), y.astype(np.int32)).dtype == np.vecdot(
+        x.astype(np.int32), y.astype(np.int32)).dtype
+    m = RNG.normal(size=(2, 5) + y_shape[-1:])
+    np.testing.assert_allclose(fnp.matvec(m, y), np.matvec(m, y), rtol=1e-14)
+    mt = RNG.normal(size=(2,) + x_shape[-1:] + (4,))
+    np.testing.assert_allclose(fnp.vecmat(z, mt), np.vecmat(z, mt), rtol=1e-14)
+    if x.size:
+        check_grads(fnp.vecdot, (x, y), order=2, modes=("rev", "fwd"))
+        check_grads(fnp.matvec, (m, y), order=2, modes=("rev", "fwd"))
+        check_grads(fnp.vecmat, (x, mt), order=2, modes=("rev", "fwd"))
+    np.testing.assert_allclose(fnp.vecdot(x, x, axis=0), np.vecdot(x, x, axis=0), rtol=1e-14)
+    with pytest.raises(ValueError):
+        fnp.vecdot(np.ones(3), np.ones(4))
+
+
+TENSORDOT_CASES = [
+    ((2, 3, 4), (3, 4, 5), 2), ((2, 3, 4), (4, 5), 1), ((2, 3), (4,), 0),
+    ((2, 3, 4), (3, 2), (1, 0)), ((2, 3, 4), (3, 4, 5), ([1, 2], [0, 1])),
+    ((2, 3, 4), (4, 3), ((2, 1), (0, 1))), ((2, 3, 4), (3, 5), np.array([[1], [0]])),
+    ((2, 3, 4), (5, 4), [[-1], [1]]), ((0, 3), (3, 2), 1),
+]
+
+
+@pytest.mark.parametrize("case", range(len(TENSORDOT_CASES)))
+def test_tensordot_axes_forms_match_numpy(case):
+    a_shape, b_shape, axes = TENSORDOT_CASES[case]
+    a, b = RNG.normal(size=a_shape), RNG.normal(size=b_shape)
+    expected = np.tensordot(a, b, axes)
+    np.testing.assert_allclose(fnp.tensordot(a, b, axes), expected, rtol=1e-13)
+    np.testing.assert_allclose(funcad.jit(lambda x, y: fnp.tensordot(x, y, axes))(a, b),
+                               expected, rtol=1e-13)
+    check_grads(lambda x, y: fnp.tensordot(x, y, axes), (a, b), order=2, modes=("rev", "fwd"))
+
+
+def test_tensordot_refuses_mismatches():
+    with pytest.raises(ValueError, match="shape-mismatch"):
+        fnp.tensordot(np.ones((2, 3)), np.ones((2, 3)), 1)
+    with pytest.raises(ValueError, match="as many"):
+        fnp.tensordot(np.ones((2, 3)), np.ones((2, 3)), ([0, 1], [0]))
+    with pytest.raises(ValueError, match="axes=3"):
+        fnp.tensordot(np.ones((2, 3)), np.ones((2, 3)), 3)
+
+
+def test_inner_outer_kron_vdot_match_numpy():
+    a, b = RNG.normal(size=(2, 3)), RNG.normal(size=(4, 3))
+    z = a + 1j * a[::-1]
+    for ours, theirs, args in [(fnp.inner, np.inner, (a, b)), (fnp.outer, np.outer, (a, b)),
+                               (fnp.kron, np.kron, (a, b)), (fnp.vdot, np.vdot, (z, a + 2j)),
+                               (fnp.kron, np.kron, (a[0], b)), (fnp.inner, np.inner, (2.0, b))]:
+        np.testing.assert_allclose(ours(*args), theirs(*args), rtol=1e-14)
+    for f in (fnp.inner, fnp.outer, fnp.kron):
+        check_grads(f, (a, b), order=2, modes=("rev", "fwd"))
+
+
+@pytest.mark.parametrize("optimize", ["auto", "greedy", "optimal", True, False,
+                                      [(1, 2), (0, 1)], ["einsum_path", (0, 2), (0, 1)],
+                                      [(0, 1, 2)]])
+def test_einsum_optimize_values(optimize):
+    a, b, c = RNG.normal(size=(2, 3)), RNG.normal(size=(3, 4)), RNG.normal(size=(4, 2))
+    expected = np.einsum("ij,jk,kl->il", a, b, c)
+    f = lambda x, y, z: fnp.einsum("ij,jk,kl->il", x, y, z, optimize=optimize)  # noqa: E731
+    np.testing.assert_allclose(f(a, b, c), expected, rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(funcad.jit(f)(a, b, c), expected, rtol=1e-13, atol=1e-14)
+    check_grads(f, (a, b, c), order=2, modes=("rev", "fwd"))
+    g = lambda x, y: fnp.einsum("ii,ij->j", x, y, optimize=optimize  # noqa: E731
+                                if not isinstance(optimize, list) else [(0, 1)])
+    sq = RNG.normal(size=(3, 3))
+    np.testing.assert_allclose(g(sq, b), np.einsum("ii,ij->j", sq, b), rtol=1e-13, atol=1e-14)
+
+
+def test_einsum_refuses_bad_optimize_and_out():
+    with pytest.raises(ValueError, match="optimize"):
+        fnp.einsum("ij,jk", np.ones((2, 2)), np.ones((2, 2)), optimize="bogus")
+    with pytest.raises(ValueError, match="path"):
+        fnp.einsum("ij,jk,kl", *[np.ones((2, 2))] * 3, optimize=[(0, 5)])
+    with pytest.raises(TypeError, match="out="):
+        fnp.einsum("ij", np.ones((2, 2)), out=np.ones((2, 2)))
+
+
+# ----------------------------------------------------------------------------------------------
+# linalg: norms and matrix powers.
+
+
+@pytest.mark.parametrize("ord", [None, "fro", 1, -1, np.inf, -np.inf])
+@pytest.mark.parametrize("axis", [None, (0, 1), (1, 0), (2, 0)])
+def test_matrix_norms_match_numpy(ord, axis):
+    x = RNG.normal(size=(3, 4)) if axis in (None, (0, 1), (1, 0)) else RNG.normal(size=(3, 2, 4))
+    for keepdims in (False, True):
+        np.testing.assert_allclose(fnp.linalg.norm(x, ord, axis, keepdims),
+                                   np.linalg.norm(x, ord, axis, keepdims), rtol=1e-14)
+    z = x + 1j * x[::-1]
+    np.testing.assert_allclose(fnp.linalg.norm(z, ord, axis), np.linalg.norm(z, ord, axis),
+                               rtol=1e-14)
+    check_grads(lambda v: fnp.linalg.norm(v, ord, axis), (x,), order=2, modes=("rev", "fwd"))
+
+
+@pytest.mark.parametrize("ord", [None, 0, 1, 2, 3, 0.5, np.inf, -np.inf, -1])
+def test_vector_norms_match_numpy(ord):
+    x = RNG.normal(size=(3, 4))
+    z = x + 1j * x[::-1]
+    for v in (x, z, x.astype(np.int32)):
+        np.testing.assert_allclose(fnp.linalg.norm(v, ord, axis=1), np.linalg.norm(
+            v, ord, axis=1), rtol=1e-13)
+    if ord != 0:
+        check_grads(lambda v: fnp.linalg.norm(v, ord, axis=0), (x,), order=2,
+                    modes=("rev", "fwd"))
+
+
+def test_matrix_norms_needing_singular_values_say_so():
+    for ord in (2, -2, "nuc"):
+        with pytest.raises(NotImplementedError, match="singular values"):
+            fnp.linalg.norm(np.ones((2, 2)), ord)
+    with pytest.raises(ValueError, match="invalid norm order"):
+        fnp.linalg.norm(np.ones((2, 2)), 3)
+
+
+@pytest.mark.parametrize("n", [-3, -1, 0, 1, 2, 5])
+def test_matrix_power_matches_numpy_including_negative_powers(n):
+    a = RNG.normal(size=(2, 3, 3)) + 3 * np.eye(3)
+    np.testing.assert_allclose(fnp.linalg.matrix_power(a, n), np.linalg.matrix_power(a, n),
+                               rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(funcad.jit(lambda m: fnp.linalg.matrix_power(m, n))(a),
+                               np.linalg.matrix_power(a, n), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(funcad.vmap(lambda m: fnp.linalg.matrix_power(m, n))(a),
+                               np.linalg.matrix_power(a, n), rtol=1e-12, atol=1e-14)
+    check_grads(lambda m: fnp.linalg.matrix_power(m, n), (a,), order=2, modes=("rev", "fwd"))
+    permutation = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])  # (pivoting)
+    np.testing.assert_allclose(fnp.linalg.matrix_power(permutation, -1), permutation.T,
+                               atol=1e-15)
+    assert fnp.linalg.matrix_power(np.eye(2, dtype=np.int64), 3).dtype == np.int64
+    with pytest.raises(TypeError, match="integer"):
+        fnp.linalg.matrix_power(a, 1.5)
+    with pytest.raises(ValueError, match="square"):
+        fnp.linalg.matrix_power(np.ones((2, 3)), 2)

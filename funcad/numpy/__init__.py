@@ -67,19 +67,35 @@ from funcad.numpy._creation import (
     arange,
     array,
     asarray,
+    copy,
+    diag_indices,
+    diag_indices_from,
+    diagflat,
     empty,
     empty_like,
     eye,
+    fill_diagonal,
+    frombuffer,
+    fromfunction,
+    fromiter,
+    fromstring,
     full,
     full_like,
     geomspace,
     identity,
+    indices,
     linspace,
     logspace,
+    mask_indices,
     meshgrid,
     ones,
     ones_like,
     tri,
+    tril_indices,
+    tril_indices_from,
+    triu_indices,
+    triu_indices_from,
+    vander,
     zeros,
     zeros_like,
 )
@@ -229,7 +245,24 @@ from funcad.numpy._elementwise import (
     trunc,
     where,
 )
-from funcad.numpy._indexing import argwhere, nonzero, take, take_along_axis
+from funcad.numpy._index_tricks import c_, index_exp, ix_, mgrid, ogrid, r_, s_
+from funcad.numpy._indexing import (
+    argwhere,
+    choose,
+    compress,
+    extract,
+    flatnonzero,
+    nonzero,
+    piecewise,
+    place,
+    put,
+    put_along_axis,
+    ravel_multi_index,
+    select,
+    take,
+    take_along_axis,
+    unravel_index,
+)
 from funcad.numpy._polynomial import (
     poly,
     polyadd,
@@ -243,7 +276,19 @@ from funcad.numpy._polynomial import (
     roots,
     trim_zeros,
 )
-from funcad.numpy._products import dot, inner, kron, matmul, outer, tensordot, vdot
+from funcad.numpy._products import (
+    cross,
+    dot,
+    inner,
+    kron,
+    matmul,
+    matvec,
+    outer,
+    tensordot,
+    vdot,
+    vecdot,
+    vecmat,
+)
 from funcad.numpy._reductions import (
     all,
     amax,
@@ -274,22 +319,41 @@ from funcad.numpy._setops import (
     unique_values,
 )
 from funcad.numpy._shapes import (
+    append,
+    array_split,
     atleast_1d,
     atleast_2d,
+    atleast_3d,
+    block,
     broadcast_arrays,
     broadcast_to,
+    column_stack,
+    concat,
     concatenate,
+    delete,
     diag,
     diagonal,
+    dsplit,
+    dstack,
     expand_dims,
     flip,
+    fliplr,
+    flipud,
+    hsplit,
     hstack,
+    insert,
     matrix_transpose,
     moveaxis,
     ndim,
+    pad,
+    permute_dims,
     ravel,
     repeat,
     reshape,
+    resize,
+    roll,
+    rollaxis,
+    rot90,
     shape,
     size,
     split,
@@ -301,6 +365,8 @@ from funcad.numpy._shapes import (
     transpose,
     tril,
     triu,
+    unstack,
+    vsplit,
     vstack,
 )
 from funcad.numpy._signal import convolve, correlate, interp, unwrap
@@ -369,6 +435,7 @@ from funcad.numpy._utilities import (
     unpackbits,
     vectorize,
 )
+from funcad.numpy._windows import bartlett, blackman, hamming, hanning, kaiser
 
 __all__ = [
     # Elementwise functions
@@ -397,10 +464,18 @@ __all__ = [
     "diagonal", "expand_dims", "flip", "hstack", "matrix_transpose", "moveaxis", "ndim",
     "ravel", "repeat", "reshape", "shape", "size", "split", "squeeze", "stack", "swapaxes",
     "tile", "trace", "transpose", "tril", "triu", "vstack",
+    "append", "array_split", "atleast_3d", "block", "column_stack", "concat", "delete",
+    "dsplit", "dstack", "fliplr", "flipud", "hsplit", "insert", "pad", "permute_dims",
+    "resize", "roll", "rollaxis", "rot90", "unstack", "vsplit",
     # Products
     "dot", "inner", "kron", "matmul", "outer", "tensordot", "vdot", "einsum",
+    "cross", "vecdot", "matvec", "vecmat",
     # Indexing
     "argwhere", "nonzero", "take", "take_along_axis",
+    "choose", "compress", "extract", "flatnonzero", "piecewise", "place", "put",
+    "put_along_axis", "ravel_multi_index", "select", "unravel_index",
+    # Index tricks
+    "c_", "index_exp", "ix_", "mgrid", "ogrid", "r_", "s_",
     # Sorting
     "argpartition", "argsort", "lexsort", "partition", "searchsorted", "sort", "sort_complex",
     # Sets
@@ -415,6 +490,11 @@ __all__ = [
     "arange", "array", "asarray", "empty", "empty_like", "eye", "full", "full_like",
     "geomspace", "identity", "linspace", "logspace", "meshgrid", "ones", "ones_like", "tri",
     "zeros", "zeros_like",
+    "copy", "diag_indices", "diag_indices_from", "diagflat", "fill_diagonal", "frombuffer",
+    "fromfunction", "fromiter", "fromstring", "indices", "mask_indices", "tril_indices",
+    "tril_indices_from", "triu_indices", "triu_indices_from", "vander",
+    # Window functions
+    "bartlett", "blackman", "hamming", "hanning", "kaiser",
     # Complex numbers
     "angle", "conj", "conjugate", "imag", "iscomplex", "iscomplexobj", "isreal", "isrealobj",
     "real",

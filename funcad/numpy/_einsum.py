@@ -91,10 +91,60 @@ def _sum_unneeded(x: Any, labels: str, needed: set[str]) -> tuple[Any, str]:
     return x, labels
 
 
-def einsum(subscripts: str, *operands: Any, optimize: Any = None, precision: Any = None,
+# optimize= values JAX accepts (opt_einsum's strategies), besides True/False and a path.
+_STRATEGIES = frozenset({"auto", "auto-hq", "greedy", "optimal", "dp", "branch-all",
+                         "branch-2", "branch-1", "random-greedy", "random-greedy-128", "eager"})
+
+
+def _contraction_path(subscripts: str, ops: list[Any], optimize: Any) -> list[tuple[int, ...]]:
+    """The order of pairwise contractions: NumPy's einsum_path for a strategy (from shapes
+    only), the path given, or left to right for ``optimize=False``."""
+    n = len(ops)
+    if isinstance(optimize, (list, tuple)):
+        path = list(optimize)
+        if path and path[0] == "einsum_path":  # (NumPy's einsum_path output form)
+            path = path[1:]
+        steps = []
+        remaining = n
+        for step in path:
+            step = tuple(int(i) for i in step)
+            if not step or any(i < 0 or i >= remaining for i in step) or len(set(step)) != \
+                    len(step):
+                raise ValueError(f"einsum: optimize path step {step} does not index the "
+                                 f"{remaining} operands left")
+            steps.append(step)
+            remaining -= len(step) - 1
+        if remaining != 1:
+            raise ValueError(f"einsum: the optimize path leaves {remaining} operands, not 1")
+        return steps
+    if optimize is True:
+        strategy = "greedy"
+    elif isinstance(optimize, str) and optimize in _STRATEGIES:
+        strategy = "optimal" if optimize in ("optimal", "dp", "branch-all") else "greedy"
+    elif optimize is False or optimize is None:
+        strategy = None
+    else:
+        raise ValueError(f"einsum: the argument optimize must be True, False, a contraction "
+                         f"path or one of {sorted(_STRATEGIES)}, got {optimize!r}")
+    if strategy is None or n <= 2:
+        return [(0, 1)] * (n - 1)
+    dummies = [np.broadcast_to(np.zeros((), dtype_of(x)), tuple(shape_of(x))) for x in ops]
+    path = np.einsum_path(subscripts, *dummies, optimize=strategy)[0]
+    return [tuple(step) for step in path[1:]]
+
+
+def einsum(subscripts: str, *operands: Any, out: Any = None, optimize: Any = "auto",
+           precision: Any = None, preferred_element_type: Any = None,
            dtype: Any = None) -> Any:
-    """Einstein summation, differentiable, any number of operands (contracted left to right).
-    Supports repeated labels (diagonals), ``...`` and the implicit output form."""
+    """Einstein summation, differentiable, any number of operands, contracted pairwise in
+    the order ``optimize`` chooses (JAX's values: ``'auto'``, ``'greedy'``, ``'optimal'``...,
+    True, False for left to right, or an explicit path as einsum_path gives). Supports
+    repeated labels (diagonals), ``...`` and the implicit output form."""
+    if out is not None:
+        raise TypeError("einsum: the out= argument is not supported (funcad arrays are "
+                        "immutable; use the return value).")
+    if preferred_element_type is not None:
+        dtype = preferred_element_type if dtype is None else dtype
     ops = [as_operand(x) for x in operands]
     # Like NumPy, compute in the operands' common dtype (no partial products in float32 when
     # a float64 comes later) and return that dtype (sums of int32 stay int32).
@@ -108,6 +158,7 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = None, precision: Any
                 raise ValueError(f"einsum: label {label!r} has sizes {sizes[label]} and {n}")
             if n != 1:
                 sizes[label] = n
+    path = _contraction_path(subscripts, ops, optimize)
     pairs = [_drop_broadcast_axes(*_take_diagonals(x, term), sizes)
              for x, term in zip(ops, inputs)]
 
@@ -119,20 +170,24 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = None, precision: Any
         return others
 
     pairs = [_sum_unneeded(x, term, needed_except(k)) for k, (x, term) in enumerate(pairs)]
-    while len(pairs) > 1:
-        (a, la), (b, lb) = pairs[0], pairs[1]
-        later = set(output).union(*(set(t) for _, t in pairs[2:]))
-        shared = [c for c in la if c in lb]
-        batch = [c for c in shared if c in later]
-        contract = [c for c in shared if c not in later]
-        out = dot_general(a, b, ((tuple(la.index(c) for c in contract),
-                                  tuple(lb.index(c) for c in contract)),
-                                 (tuple(la.index(c) for c in batch),
-                                  tuple(lb.index(c) for c in batch))))
-        labels = "".join(batch) + "".join(c for c in la if c not in lb) + "".join(
-            c for c in lb if c not in la)
-        pairs = [(out, labels)] + pairs[2:]
-        pairs[0] = _sum_unneeded(*pairs[0], needed_except(0))
+    for step in path:
+        chosen = [pairs[i] for i in step]
+        pairs = [p for i, p in enumerate(pairs) if i not in step]
+        later = set(output).union(*(set(t) for _, t in pairs))
+        a, la = chosen[0]
+        for k, (b, lb) in enumerate(chosen[1:], 2):
+            rest = later.union(*(set(t) for _, t in chosen[k:]))
+            shared = [c for c in la if c in lb]
+            batch = [c for c in shared if c in rest]
+            contract = [c for c in shared if c not in rest]
+            a = dot_general(a, b, ((tuple(la.index(c) for c in contract),
+                                    tuple(lb.index(c) for c in contract)),
+                                   (tuple(la.index(c) for c in batch),
+                                    tuple(lb.index(c) for c in batch))))
+            la = "".join(batch) + "".join(c for c in la if c not in lb) + "".join(
+                c for c in lb if c not in la)
+        pairs.append((a, la))
+        pairs[-1] = _sum_unneeded(*pairs[-1], needed_except(len(pairs) - 1))
     x, labels = pairs[0]
     x, labels = _sum_unneeded(x, labels, set(output))
     return astype(transpose(x, [labels.index(c) for c in output]), dtype)

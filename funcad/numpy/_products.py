@@ -1,5 +1,6 @@
-"""Products: matmul, dot, inner, outer, tensordot, kron. All of them are ``dot_general`` (or
-an elementwise product) plus reshapes and broadcasts, so none needs a derivative rule.
+"""Products: matmul, dot, vdot, inner, outer, tensordot, kron, cross, vecdot, matvec,
+vecmat. All of them are ``dot_general`` (or elementwise products) plus reshapes and
+broadcasts, so none needs a derivative rule.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import numpy as np
 from funcad.core import shape_of
 from funcad.numpy._complex import conjugate
 from funcad.numpy._conversion import as_operand, ndim_of, normalize_axes
-from funcad.numpy._elementwise import multiply
-from funcad.numpy._shapes import broadcast_to, ravel, reshape
+from funcad.numpy._elementwise import multiply, subtract
+from funcad.numpy._shapes import broadcast_to, moveaxis, ravel, reshape, stack
 from funcad.primitives.linalg import dot_general
 
-__all__ = ["matmul", "dot", "vdot", "inner", "outer", "tensordot", "kron"]
+__all__ = ["matmul", "dot", "vdot", "inner", "outer", "tensordot", "kron", "cross", "vecdot",
+           "matvec", "vecmat"]
 
 
 def matmul(a: Any, b: Any) -> Any:
@@ -81,17 +83,33 @@ def outer(a: Any, b: Any) -> Any:
 
 
 def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
+    """Sum over the last ``axes`` axes of a and the first of b (an int), or over the axes
+    paired in ``axes = (a_axes, b_axes)`` (ints or sequences of the same length)."""
     a, b = as_operand(a), as_operand(b)
     if isinstance(axes, (int, np.integer)):
         n = int(axes)
+        if n < 0 or n > min(ndim_of(a), ndim_of(b)):
+            raise ValueError(f"tensordot: the argument axes={n} must be between 0 and the "
+                             f"smaller number of dimensions ({ndim_of(a)}, {ndim_of(b)})")
         a_axes = tuple(range(ndim_of(a) - n, ndim_of(a)))
         b_axes = tuple(range(n))
     else:
-        a_axes, b_axes = axes
+        try:
+            a_axes, b_axes = axes
+        except (TypeError, ValueError):
+            raise TypeError(f"tensordot: the argument axes must be an int or a pair of "
+                            f"axis sequences, got {axes!r}") from None
         a_axes = (a_axes,) if isinstance(a_axes, (int, np.integer)) else tuple(a_axes)
         b_axes = (b_axes,) if isinstance(b_axes, (int, np.integer)) else tuple(b_axes)
+        if len(a_axes) != len(b_axes):
+            raise ValueError(f"tensordot: the argument axes pairs {len(a_axes)} axes of a "
+                             f"with {len(b_axes)} axes of b; they must be as many")
         a_axes = normalize_axes(a_axes, ndim_of(a), "tensordot")
         b_axes = normalize_axes(b_axes, ndim_of(b), "tensordot")
+    for i, j in zip(a_axes, b_axes):
+        if shape_of(a)[i] != shape_of(b)[j]:
+            raise ValueError(f"tensordot: shape-mismatch for sum: axis {i} of a has size "
+                             f"{shape_of(a)[i]}, axis {j} of b has size {shape_of(b)[j]}")
     return dot_general(a, b, ((a_axes, b_axes), ((), ())))
 
 
@@ -106,3 +124,75 @@ def kron(a: Any, b: Any) -> Any:
     inter_b = tuple(v for s in sb for v in (1, s))
     out = multiply(reshape(a, inter_a), reshape(b, inter_b))
     return reshape(out, tuple(x * y for x, y in zip(sa, sb)))
+
+
+def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1,
+          axis: int | None = None) -> Any:
+    """The cross product of 2- or 3-element vectors along ``axisa``/``axisb`` (``axis``
+    sets all three), broadcasting the other axes; two 2-element vectors give the z
+    component only, as in NumPy."""
+    a, b = as_operand(a), as_operand(b)
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    (axisa,) = normalize_axes(axisa, ndim_of(a), "cross (axisa)")
+    (axisb,) = normalize_axes(axisb, ndim_of(b), "cross (axisb)")
+    a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
+    na, nb = shape_of(a)[-1], shape_of(b)[-1]
+    if na not in (2, 3) or nb not in (2, 3):
+        raise ValueError("cross: incompatible dimensions for cross product (dimension must "
+                         "be 2 or 3)")
+    a0, a1 = a[..., 0], a[..., 1]
+    b0, b1 = b[..., 0], b[..., 1]
+    z = subtract(multiply(a0, b1), multiply(a1, b0))
+    if na == 2 and nb == 2:
+        return z
+    if na == 3 and nb == 3:
+        a2, b2 = a[..., 2], b[..., 2]
+        x = subtract(multiply(a1, b2), multiply(a2, b1))
+        y = subtract(multiply(a2, b0), multiply(a0, b2))
+    elif na == 3:  # b's third component is 0
+        a2 = a[..., 2]
+        x, y = multiply(multiply(a2, b1), -1), multiply(a2, b0)
+    else:
+        b2 = b[..., 2]
+        x, y = multiply(a1, b2), multiply(multiply(a0, b2), -1)
+    x, y, z = (broadcast_to(c, np.broadcast_shapes(shape_of(x), shape_of(y), shape_of(z)))
+               for c in (x, y, z))
+    out = stack([x, y, z], axis=-1)
+    (axisc,) = normalize_axes(axisc, ndim_of(out), "cross (axisc)")
+    return moveaxis(out, -1, axisc)
+
+
+def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+    """sum(conj(x1) * x2) along ``axis``, broadcasting the other axes (numpy.vecdot)."""
+    x1, x2 = as_operand(x1), as_operand(x2)
+    if ndim_of(x1) == 0 or ndim_of(x2) == 0:
+        raise ValueError("vecdot: the arguments x1 and x2 must have at least one dimension")
+    (a1,) = normalize_axes(axis, ndim_of(x1), "vecdot")
+    (a2,) = normalize_axes(axis, ndim_of(x2), "vecdot")
+    x1, x2 = moveaxis(x1, a1, -1), moveaxis(x2, a2, -1)
+    if shape_of(x1)[-1] != shape_of(x2)[-1]:
+        raise ValueError(f"vecdot: the vectors have {shape_of(x1)[-1]} and "
+                         f"{shape_of(x2)[-1]} elements along axis {axis}; they must match")
+    batch = np.broadcast_shapes(shape_of(x1)[:-1], shape_of(x2)[:-1])
+    x1 = broadcast_to(conjugate(x1), batch + shape_of(x1)[-1:])
+    x2 = broadcast_to(x2, batch + shape_of(x2)[-1:])
+    nb = len(batch)
+    return dot_general(x1, x2, (((nb,), (nb,)), (tuple(range(nb)), tuple(range(nb)))))
+
+
+def matvec(x1: Any, x2: Any, /) -> Any:
+    """The matrix-vector product x1 (..., m, n) times x2 (..., n) -> (..., m), broadcasting."""
+    x1, x2 = as_operand(x1), as_operand(x2)
+    if ndim_of(x1) < 2 or ndim_of(x2) < 1:
+        raise ValueError("matvec: x1 must have at least 2 dimensions and x2 at least 1")
+    return matmul(x1, reshape(x2, shape_of(x2) + (1,)))[..., 0]
+
+
+def vecmat(x1: Any, x2: Any, /) -> Any:
+    """The vector-matrix product conj(x1) (..., n) times x2 (..., n, m) -> (..., m)."""
+    x1, x2 = as_operand(x1), as_operand(x2)
+    if ndim_of(x1) < 1 or ndim_of(x2) < 2:
+        raise ValueError("vecmat: x1 must have at least 1 dimension and x2 at least 2")
+    x1 = conjugate(x1)
+    return matmul(reshape(x1, shape_of(x1)[:-1] + (1,) + shape_of(x1)[-1:]), x2)[..., 0, :]
