@@ -263,6 +263,18 @@ def test_primitive_transposes_and_tangents(fft_type, batch, lengths):
     assert_same(tangent, y)
 
 
+@pytest.mark.parametrize("name", ONE_D + N_D)
+def test_single_precision_stays_single(name):
+    x = _real((3, 4)).astype(np.float32)
+    if name not in REAL_INPUT:
+        x = (x + 1j * x[::-1]).astype(np.complex64)
+    y, vjp = funcad.vjp(lambda a: getattr(F, name)(a), x)
+    assert y.dtype == numpy_fft(name, x).dtype
+    (x_bar,) = vjp(np.ones(y.shape, y.dtype))
+    assert x_bar.dtype == x.dtype
+    assert funcad.jvp(lambda a: getattr(F, name)(a), (x,), (x,))[1].dtype == y.dtype
+
+
 def _jax_cotangent(y, k):
     r = np.cos(np.arange(y.size) * 0.7 + k).reshape(y.shape)
     if np.iscomplexobj(y):

@@ -150,8 +150,8 @@ def _fft_vjp(g: Any, ans: Any, x: Any, *, fft_type: str, fft_lengths: tuple[int,
     if fft_type in ("FFT", "IFFT"):
         return fft(g, fft_type, fft_lengths)
     if fft_type == "RFFT":
-        inverse_weights = 1 / half_spectrum_weights(n, real_dtype_for(dtype_of(g)))
-        return mul(reflect(fft(mul(g, inverse_weights), "IRFFT", fft_lengths), d), size)
+        scale = size / half_spectrum_weights(n, real_dtype_for(dtype_of(g)))
+        return reflect(fft(mul(g, scale), "IRFFT", fft_lengths), d)
     weights = half_spectrum_weights(n, real_dtype_for(dtype_of(g))) / size
     return mul(fft(reflect(g, d), "RFFT", fft_lengths), weights)
 
