@@ -411,6 +411,7 @@ def test_numpy_dispatch_on_tracers():
     (lambda: F.fftn(_complex((3, 4)), axes=(0, 2)), IndexError),
     (lambda: F.fftn(_complex((3, 4)), axes=(0, 0)), ValueError),
     (lambda: F.fft(_complex((3, 4)), axis=(0, 1)), ValueError),
+    (lambda: F.rfft(_real((3, 4)), axis=None), TypeError),
     (lambda: F.fft2(np.ones((2, 2, 2)), axes=(0, 1, 2)), ValueError),
     (lambda: F.rfft(_complex((4,))), TypeError),
     (lambda: F.ihfft(_complex((4,))), TypeError),

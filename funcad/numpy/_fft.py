@@ -77,10 +77,10 @@ def _fft_core(name: str, fft_type: str, a: Any, s: Sequence[int] | None,
     if norm not in _NORMS:
         raise ValueError(f'funcad.numpy.fft.{name}: invalid norm value {norm!r}; should be '
                          f'"backward", "ortho" or "forward".')
-    x = _operand(name, a, fft_type)
     # NumPy computes float16 in float32, and gives a real float16 input's 1-D inverse back as
     # float16 (over more axes, its complex intermediate makes it float32).
     keep_float16 = fft_type == "IRFFT" and dtype_of(as_operand(a)) == np.float16
+    x = _operand(name, a, fft_type)
     ndim = ndim_of(x)
     if s is not None:
         try:
@@ -102,8 +102,7 @@ def _fft_core(name: str, fft_type: str, a: Any, s: Sequence[int] | None,
     if axes is None:
         axes = tuple(range(ndim)) if s is None else tuple(range(ndim - len(s), ndim))
     else:
-        raw = tuple(axes)
-        axes = normalize_axes(raw, ndim, f"funcad.numpy.fft.{name}")
+        axes = normalize_axes(tuple(axes), ndim, f"funcad.numpy.fft.{name}")
     if not axes:
         if fft_type in ("RFFT", "IRFFT"):
             raise ValueError(f"funcad.numpy.fft.{name}: needs at least one axis to transform")
@@ -145,6 +144,8 @@ def _one_axis(name: str, axis: Any) -> list[Any]:
     if isinstance(axis, (list, tuple)):
         raise ValueError(f"funcad.numpy.fft.{name} does not support multiple axes; use "
                          f"funcad.numpy.fft.{name}n. Got axis={axis!r}.")
+    if axis is None:
+        raise TypeError(f"funcad.numpy.fft.{name}: axis must be an int, got None")
     return [axis]
 
 
