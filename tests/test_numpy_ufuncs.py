@@ -93,8 +93,6 @@ def _assert_same(ours, theirs):
 def test_unary_values_and_dtypes_match_numpy(name, dtype):
     x = SAMPLES[dtype]
     theirs, error = _numpy_or_error(UNARY_VS_NUMPY[name], x)
-    if name == "nan_to_num" and dtype == "complex128":
-        return _assert_raises_or_matches(name, x, theirs)
     if error is not None:
         with pytest.raises(error):
             getattr(fnp, name)(x)
@@ -109,15 +107,6 @@ def test_unary_values_and_dtypes_match_numpy(name, dtype):
         return
     _assert_same(ours, theirs)
     _assert_same(staged, theirs)
-
-
-def _assert_raises_or_matches(name, x, theirs):
-    try:
-        ours = getattr(fnp, name)(x)
-    except NotImplementedError as error:
-        assert "complex" in str(error)
-        return
-    _assert_same(ours, theirs)
 
 
 @pytest.mark.parametrize("dtype", sorted(SAMPLES))
@@ -192,6 +181,26 @@ def test_nan_to_num_keeps_integer_dtypes_and_takes_replacements():
         _assert_same(fnp.nan_to_num(y, **kwargs), np.nan_to_num(y, **kwargs))
     g = funcad.grad(lambda v: fnp.sum(fnp.nan_to_num(v * 2.0)))(np.array([1.0, np.inf]))
     np.testing.assert_array_equal(g, [2.0, 0.0])
+
+
+def test_nan_to_num_of_complex_treats_the_parts_separately():
+    z = np.array([complex(np.nan, np.inf), complex(-np.inf, 1), 1 + 2j], np.complex64)
+    _assert_same(fnp.nan_to_num(z), np.nan_to_num(z))
+    _assert_same(fnp.nan_to_num(z, nan=1.0, posinf=2.0), np.nan_to_num(z, nan=1.0, posinf=2.0))
+    _assert_same(funcad.jit(fnp.nan_to_num)(z), np.nan_to_num(z))
+
+
+def test_where_with_one_argument_is_nonzero():
+    x = np.array([[0, 1], [2, 0]])
+    for ours, theirs in zip(fnp.where(x), np.where(x)):
+        np.testing.assert_array_equal(ours, theirs)
+    with pytest.raises(funcad.errors.ConcretizationTypeError, match="size="):
+        funcad.jit(lambda v: fnp.where(v))(x)
+    staged = funcad.jit(lambda v: fnp.where(v, size=3, fill_value=-1))(x)
+    np.testing.assert_array_equal(staged[0], [0, 1, -1])
+    np.testing.assert_array_equal(staged[1], [1, 0, -1])
+    with pytest.raises(ValueError, match="both"):
+        fnp.where(x, 1)
 
 
 def test_positive_refuses_booleans():

@@ -251,9 +251,10 @@ def rad2deg(x: Any) -> Any:
 radians, degrees = deg2rad, rad2deg
 
 
-def where(condition: Any, x: Any = None, y: Any = None) -> Any:
+def where(condition: Any, x: Any = None, y: Any = None, /, *, size: Any = None,
+          fill_value: Any = None) -> Any:
     """where(cond, x, y): x where cond holds, else y. With only ``cond``, the indices where it
-    holds (needs concrete values, like numpy.nonzero).
+    holds (as nonzero: concrete values, or ``size=`` and ``fill_value=`` under jit).
 
     Gradients flow only to the selected branch: the branch not taken gets a zero cotangent,
     and the derivative rules of functions with singularities (``sqrt``, ``log``, division,
@@ -262,9 +263,11 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     IEEE arithmetic (``0 * inf`` is nan); there, make the unselected input safe first, the
     "double where": ``where(x > 0, f(where(x > 0, x, 1)), 0)``."""
     if x is None and y is None:
-        return nonzero(condition)
+        return nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
         raise ValueError("where: give both x and y, or neither")
+    if size is not None or fill_value is not None:
+        raise ValueError("where: size= and fill_value= apply only to the one-argument form")
     condition = as_operand(condition)
     if dtype_of(condition) != np.bool_:
         condition = not_equal(condition, 0)
@@ -292,8 +295,10 @@ def nan_to_num(x: Any, copy: bool = True, nan: Any = 0.0, posinf: Any = None,
     dtype = dtype_of(x)
     if dtype.kind not in "fc":
         return astype(x, dtype)
-    if dtype.kind == "c":
-        raise NotImplementedError("nan_to_num: complex arguments are not supported yet")
+    if dtype.kind == "c":  # the real and imaginary parts separately, as NumPy
+        parts = (nan_to_num(part, nan=nan, posinf=posinf, neginf=neginf)
+                 for part in (elementwise.real(x), elementwise.imag(x)))
+        return elementwise.complex(*parts)
     info = np.finfo(dtype)
     posinf = info.max if posinf is None else posinf
     neginf = info.min if neginf is None else neginf
