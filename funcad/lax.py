@@ -151,7 +151,7 @@ def round(x, rounding_method=0):
     if _dtype_of(x).kind not in "f":
         return _round_half_even(x)
     whole = _trunc(x)  # exact: x - trunc(x) is computed without rounding
-    return add(whole, select(ge(abs(sub(x, whole)), 0.5), sign(x), 0))
+    return select(ge(abs(sub(x, whole)), 0.5), add(whole, sign(x)), whole)
 
 
 def is_finite(x):

@@ -72,26 +72,32 @@ pad_p = Primitive("pad")
 pad_p.def_impl(_pad_impl)
 
 
-@pad_p.def_abstract_eval
-def _pad_abstract_eval(x: ShapedArray, value: ShapedArray, *, config: tuple) -> ShapedArray:
-    if value.shape != ():
-        raise TypeError(f"pad: padding_value must be a scalar, got shape {value.shape}")
-    if len(config) != len(x.shape):
+def _check_pad(x_shape: tuple[int, ...], value_shape: tuple[int, ...], config: tuple) -> tuple:
+    """The output shape, after the checks jax.lax.pad makes."""
+    if value_shape != ():
+        raise TypeError(f"pad: padding_value must be a scalar, got shape {value_shape}")
+    if len(config) != len(x_shape):
         raise ValueError(f"pad: padding_config has {len(config)} entries for an operand of "
-                         f"rank {len(x.shape)}; expected one (low, high, interior) per axis")
+                         f"rank {len(x_shape)}; expected one (low, high, interior) per axis")
     if any(interior < 0 for _, _, interior in config):
         raise ValueError(f"pad: interior padding must be nonnegative, got {config}")
-    shape = padded_shape(x.shape, config)
+    shape = padded_shape(x_shape, config)
     if any(n < 0 for n in shape):
         raise ValueError(f"pad: padding_config {config} gives the negative shape {shape} for "
-                         f"an operand of shape {x.shape}")
-    return ShapedArray(shape, x.dtype)
+                         f"an operand of shape {x_shape}")
+    return shape
+
+
+@pad_p.def_abstract_eval
+def _pad_abstract_eval(x: ShapedArray, value: ShapedArray, *, config: tuple) -> ShapedArray:
+    return ShapedArray(_check_pad(x.shape, value.shape, config), x.dtype)
 
 
 def pad(x: Any, padding_value: Any, config: Sequence[Sequence[int]]) -> Any:
     """x with ``lo`` and ``hi`` elements of ``padding_value`` around each axis and
     ``interior`` between neighbours; negative ``lo``/``hi`` remove elements."""
     config = tuple((int(lo), int(hi), int(interior)) for lo, hi, interior in config)
+    _check_pad(shape_of(x), shape_of(padding_value), config)  # (eager binds skip the aval)
     dtype = dtype_of(x)
     if isinstance(padding_value, Tracer):
         if padding_value.dtype != dtype:

@@ -1,0 +1,756 @@
+"""funcad.lax against jax.lax's semantics, and the cumulative reductions of funcad.numpy.
+
+Expected values are NumPy references or literals recorded from jax.lax (x64 enabled), so the
+tests need no JAX. Derivatives are checked with check_grads (reverse and forward, second
+order) on shapes drawn by Hypothesis; vmap against a Python loop; jit against eager; and the
+errors jax.lax raises, with their types.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.special
+import strategies as S
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import Domain
+
+import funcad
+import funcad.lax as lax
+import funcad.numpy as fnp
+from funcad.primitives import lax_ops
+from funcad.test_util import check_grads
+
+MODES = ("rev", "fwd")
+
+
+def assert_same(actual, expected, dtype=None):
+    """Same shape, (NaN-aware) values and, if given, dtype."""
+    actual = np.asarray(actual)
+    expected = np.asarray(expected)
+    assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-300, equal_nan=True)
+    if dtype is not None:
+        assert actual.dtype == np.dtype(dtype), (actual.dtype, dtype)
+
+
+# ----------------------------------------------------------------------------------------------
+# Values: arithmetic with C's semantics, and jax.lax's own conventions.
+
+
+def test_div_truncates_integers_and_divides_floats():
+    x = np.array([-7, 7, -8, 8, 0, 5], np.int32)
+    y = np.array([2, 2, -3, -3, 3, -5], np.int32)
+    assert_same(lax.div(x, y), [-3, 3, 2, -2, 0, -1], np.int32)
+    assert_same(lax.div(np.uint8(7), np.uint8(2)), 3, np.uint8)
+    assert_same(lax.div(-7.0, 2.0), -3.5)
+
+
+def test_rem_is_c_fmod_with_the_dividends_sign():
+    x = np.array([-7, 7, -8, 8, 0, 5], np.int32)
+    y = np.array([2, 2, -3, -3, 3, -5], np.int32)
+    assert_same(lax.rem(x, y), np.fmod(x, y), np.int32)
+    assert_same(lax.rem(x, y), [-1, 1, -2, 2, 0, 0])
+    assert_same(lax.rem(-7.5, 2.0), -1.5)
+    # d/dx fmod(x, y) = 1, d/dy = -trunc(x / y) (jax.lax: (1, -3) and (1, 3)).
+    grad = funcad.grad(lax.rem, argnums=(0, 1))
+    assert grad(7.5, 2.0) == (1.0, -3.0)
+    assert grad(-7.5, 2.0) == (1.0, 3.0)
+
+
+def test_round_halves_away_from_zero_by_default():
+    x = np.array([0.5, 1.5, -0.5, 2.5, -2.5, 0.49999999999999994, 3.7, -3.2])
+    assert_same(lax.round(x), [1, 2, -1, 3, -3, 0, 4, -3])
+    assert_same(lax.round(x, 1), [0, 2, -0.0, 2, -2, 0, 4, -3])
+    assert np.signbit(lax.round(-0.25))  # (as XLA: -0.0)
+    assert funcad.grad(lambda v: lax.round(v * 3.0))(0.2) == 0.0
+    with pytest.raises(ValueError, match="rounding_method"):
+        lax.round(x, 2)
+
+
+def test_clamp_values_and_jax_gradient_at_the_bounds():
+    x = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
+    assert_same(lax.clamp(-0.5, x, 0.5), np.clip(x, -0.5, 0.5))
+    grad = funcad.grad(lambda lo, v, hi: lax.clamp(lo, v, hi), argnums=(0, 1, 2))
+    # jax.lax.clamp: x's derivative strictly inside, min's below, max's above, none at a bound.
+    assert grad(0.0, 0.5, 1.0) == (0.0, 1.0, 0.0)
+    assert grad(0.0, -1.0, 1.0) == (1.0, 0.0, 0.0)
+    assert grad(0.0, 2.0, 1.0) == (0.0, 0.0, 1.0)
+    assert grad(0.0, 0.0, 1.0) == (0.0, 0.0, 0.0)
+    assert grad(0.0, 1.0, 1.0) == (0.0, 0.0, 0.0)
+
+
+def test_elementwise_conveniences():
+    x = np.array([-40.0, 0.0, 3.0])
+    assert_same(lax.logistic(x), [4.24835425529159e-18, 0.5, 0.9525741268224334])
+    assert lax.logistic(np.float32(-3.0)).dtype == np.float32
+    assert_same(lax.rsqrt(np.array([4.0, 0.25])), [0.5, 2.0])
+    assert_same(lax.square(np.array([3, -2], np.int32)), [9, 4], np.int32)
+    assert_same(lax.reciprocal(np.array([4.0, -0.5])), [0.25, -2.0])
+    assert_same(lax.is_finite(np.array([1.0, np.inf, np.nan])), [True, False, False])
+    assert_same(lax.nextafter(1.0, 2.0), np.nextafter(1.0, 2.0))
+    z = np.array([1 + 2j, -3j])
+    assert_same(lax.real(z), [1, 0])
+    assert_same(lax.imag(z), [2, -3])
+    assert_same(lax.conj(z), [1 - 2j, 3j])
+    assert_same(lax.complex(np.array([1.0]), np.array([2.0])), [1 + 2j])
+
+
+def test_special_functions_match_jax():
+    x = np.array([0.5, -1.25, 2.0])
+    assert_same(lax.erf(x), [0.5204998778130465, -0.9229001282564582, 0.9953222650189527])
+    assert_same(lax.erfc(x), [0.4795001221869535, 1.9229001282564582, 0.004677734981047267])
+    assert_same(lax.lgamma(x), [0.5723649429247004, 1.3664317612369745, 0.0])
+    assert_same(lax.digamma(x), [-1.9635100260214255, 3.7141391202135288, 0.42278433509846747])
+    assert_same(lax.erf_inv(np.array([0.5, -0.25, 0.0])),
+                [0.47693627620446977, -0.22531205501217808, 0.0])
+    assert_same(lax.polygamma(1, np.array([0.5, 2.0])), [4.93480220054468, 0.6449340668482265])
+    assert lax.erf(np.float32(0.5)).dtype == np.float32
+    assert lax.erf(np.array([1, 2], np.int32)).dtype == scipy.special.erf(np.int32(1)).dtype
+    with pytest.raises(ValueError, match="nonnegative integer"):
+        lax.polygamma(-1, 2.0)
+
+
+def test_special_functions_without_scipy_name_the_extra(monkeypatch):
+    monkeypatch.setattr(lax_ops, "_scipy_special", None)
+    with pytest.raises(ImportError, match=r"funcad\[scipy\]"):
+        lax.erf(np.array([0.5]))
+    with pytest.raises(ImportError, match=r"funcad\.lax\.lgamma"):
+        funcad.jit(lax.lgamma)(np.array([0.5]))
+
+
+def test_bit_operations_match_jax():
+    x = np.array([0, 1, -1, 255, -128, 2 ** 30], np.int32)
+    shifts = np.array([0, 1, 31, 32, 40, -1], np.int32)
+    assert_same(lax.clz(x), [32, 31, 0, 24, 0, 1], np.int32)
+    assert_same(lax.population_count(x), [0, 1, 32, 8, 25, 1], np.int32)
+    assert_same(lax.shift_left(x, shifts), [0, 2, -2147483648, 0, 0, 0], np.int32)
+    assert_same(lax.shift_right_logical(x, shifts), [0, 0, 1, 0, 0, 0], np.int32)
+    assert_same(lax.shift_right_arithmetic(x, shifts), [0, 0, -1, 0, -1, 0], np.int32)
+    u = x.astype(np.uint8)
+    u_shifts = np.array([0, 1, 7, 8, 9, 3], np.uint8)
+    assert_same(lax.clz(u), [8, 7, 0, 0, 0, 8], np.uint8)
+    assert_same(lax.shift_right_arithmetic(u, u_shifts), [0, 0, 255, 255, 255, 0], np.uint8)
+    assert_same(lax.shift_right_logical(u, u_shifts), [0, 0, 1, 0, 0, 0], np.uint8)
+    assert_same(lax.bitwise_and(np.int8(12), np.int8(10)), 8)
+    assert_same(lax.bitwise_or(np.int8(12), np.int8(10)), 14)
+    assert_same(lax.bitwise_xor(np.int8(12), np.int8(10)), 6)
+    assert_same(lax.bitwise_not(np.array([True, False])), [False, True])
+    with pytest.raises(TypeError, match="integer"):
+        lax.clz(np.array([1.0]))
+
+
+def test_bitcast_convert_type():
+    assert_same(lax.bitcast_convert_type(np.float32(1.0), np.int32), 1065353216, np.int32)
+    x = np.array([1.5, -2.0])
+    halves = lax.bitcast_convert_type(x, np.int32)
+    assert halves.shape == (2, 2)
+    assert_same(lax.bitcast_convert_type(halves, np.float64), x, np.float64)
+    with pytest.raises(TypeError, match="last axis"):
+        lax.bitcast_convert_type(np.ones(3, np.int32), np.float64)
+    assert_same(funcad.vmap(lambda v: lax.bitcast_convert_type(v, np.int32))(x), halves)
+
+
+def test_constants():
+    assert_same(lax.iota(np.float32, 4), [0, 1, 2, 3], np.float32)
+    assert_same(lax.broadcasted_iota(np.int32, (2, 3), 1), [[0, 1, 2], [0, 1, 2]], np.int32)
+    assert_same(lax.full((2, 3), 1.5), np.full((2, 3), 1.5), np.float64)
+    assert_same(lax.full_like(np.ones(2, np.float32), 2), [2, 2], np.float32)
+    assert_same(lax.zeros_like_array(np.ones((2,), np.int8)), [0, 0], np.int8)
+    assert isinstance(lax.full((2,), 1.0), fnp.Array)
+    with pytest.raises(TypeError, match="scalar fill_value"):
+        lax.full((2,), np.ones(2))
+    # A traced fill value broadcasts (and is differentiable).
+    assert funcad.grad(lambda v: fnp.sum(lax.full((2, 3), v)))(1.0) == 6.0
+    out = funcad.grad(lambda v: lax.stop_gradient({"a": v * 2.0})["a"] + v)(1.0)
+    assert out == 1.0
+
+
+# ----------------------------------------------------------------------------------------------
+# Shapes and slicing.
+
+
+def test_shapes_match_jax():
+    x = np.arange(6.0).reshape(2, 3)
+    z = np.arange(120.0).reshape(2, 3, 4, 5)
+    assert_same(lax.broadcast_in_dim(np.arange(3.0), (2, 3, 4), (1,)),
+                np.broadcast_to(np.arange(3.0)[None, :, None], (2, 3, 4)))
+    assert_same(lax.broadcast(x, (2,)), np.broadcast_to(x, (2, 2, 3)))
+    assert_same(lax.broadcast_to_rank(x, 4), x[None, None])
+    assert lax.broadcast_shapes((2, 1), (3,)) == (2, 3)
+    assert_same(lax.reshape(x, (3, 2), (1, 0)), x.T.reshape(3, 2))
+    assert_same(lax.squeeze(x[None, :, None], (0, -2)), x)
+    assert lax.expand_dims(x, (0, -1)).shape == (1, 2, 3, 1)
+    assert lax.collapse(z, 1, 3).shape == (2, 12, 5)
+    assert lax.collapse(z, 1).shape == (2, 60)
+    assert lax.collapse(z, -2).shape == (2, 3, 20)
+    assert_same(lax.rev(z, (0, 2)), z[::-1, :, ::-1])
+    assert_same(lax.tile(x, (2, 3)), np.tile(x, (2, 3)))
+    parts = lax.split(x, [1, 2], 1)
+    assert_same(parts[0], x[:, :1])
+    assert_same(parts[1], x[:, 1:])
+    assert_same(lax.concatenate([x, x], -1), np.concatenate([x, x], 1))
+
+
+def test_pad_matches_jax():
+    assert_same(lax.pad(np.arange(1.0, 4.0), -1.0, [(2, -1, 2)]),
+                [-1, -1, 1, -1, -1, 2, -1, -1])
+    assert_same(lax.pad(np.arange(6.0).reshape(2, 3), 0.0, [(-1, 1, 1), (1, -2, 0)]),
+                [[0, 0], [0, 3], [0, 0]])
+    assert lax.pad(np.ones((0, 2)), 0.0, [(1, 1, 3), (0, 0, 0)]).shape == (2, 2)
+    assert lax.pad(np.ones(3, np.float32), 0.0, [(1, 0, 0)]).dtype == np.float32
+
+
+def test_slicing_matches_jax():
+    z = np.arange(120.0).reshape(2, 3, 4, 5)
+    assert_same(lax.slice(z, (0, 1, 0, 2), (2, 3, 4, 5), (1, 2, 3, 1)), z[0:2, 1:3:2, 0:4:3, 2:5])
+    assert_same(lax.slice_in_dim(z, -3, None, 2, 1), z[:, 0::2])
+    assert_same(lax.index_in_dim(z, -1, 2, False), z[:, :, -1])
+    assert_same(lax.index_in_dim(z, 1, 0), z[1:2])
+    x = np.arange(5)
+    # Negative starts count from the end; then the block is clamped to fit (XLA).
+    assert_same(lax.dynamic_slice(x, (-2,), (2,)), [3, 4])
+    assert_same(lax.dynamic_slice(x, (4,), (3,)), [2, 3, 4])
+    assert_same(lax.dynamic_slice(x, (-9,), (2,)), [0, 1])
+    assert_same(lax.dynamic_slice(x, (-2,), (2,), allow_negative_indices=False), [0, 1])
+    assert_same(lax.dynamic_update_slice(x, np.array([9, 9]), (4,)), [0, 1, 2, 9, 9])
+    m = np.arange(12.0).reshape(3, 4)
+    assert_same(lax.dynamic_slice_in_dim(m, 1, 2, 1), m[:, 1:3])
+    assert_same(lax.dynamic_index_in_dim(m, -1, 1, False), m[:, -1])
+    assert_same(lax.dynamic_index_in_dim(m, 1), m[1:2])
+    expected = m.copy()
+    expected[:, 2] = 0
+    assert_same(lax.dynamic_update_index_in_dim(m, np.zeros(3), 2, 1), expected)
+    expected = m.copy()
+    expected[:, 2:] = -1
+    assert_same(lax.dynamic_update_slice_in_dim(m, -np.ones((3, 2)), 3, 1), expected)
+    assert_same(lax.dynamic_slice(np.float64(3.0), (), ()), 3.0)
+
+
+@pytest.mark.parametrize("starts", [(1, 2), (-1, 3), (5, -9), (0, 0), (2, 1)])
+def test_dynamic_slices_with_traced_starts(starts):
+    """Under jit the starts are traced: the gather and scatter give the same blocks."""
+    m = np.arange(12.0).reshape(3, 4)
+    update = -np.ones((2, 2))
+    expected = lax.dynamic_slice(m, starts, (2, 2))
+    assert_same(funcad.jit(lambda v, i, j: lax.dynamic_slice(v, (i, j), (2, 2)))(m, *starts),
+                expected)
+    assert_same(funcad.jit(lambda v, s: lax.dynamic_slice(v, s, (2, 2)))(m, np.array(starts)),
+                expected)
+    assert_same(
+        funcad.jit(lambda v, i, j: lax.dynamic_update_slice(v, update, (i, j)))(m, *starts),
+        lax.dynamic_update_slice(m, update, starts))
+
+
+# ----------------------------------------------------------------------------------------------
+# Products, reductions, sorting.
+
+
+def test_products():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((2, 3)), rng.standard_normal((3, 4))
+    assert_same(lax.dot(x, y), x @ y)
+    assert_same(lax.dot(x[0], x[1]), x[0] @ x[1])
+    assert_same(lax.dot(x, y[:, 0]), x @ y[:, 0])
+    b = rng.standard_normal((2, 3, 4))
+    assert_same(lax.batch_matmul(b, b.transpose(0, 2, 1)), b @ b.transpose(0, 2, 1))
+    out = lax.dot_general(x, x, (((1,), (1,)), ((), ())), preferred_element_type=np.float32)
+    assert out.dtype == np.float32
+    assert_same(lax.dot(b, y.T, dimension_numbers=(((2,), (0,)), ((), ()))), b @ y.T)
+    with pytest.raises(ValueError, match="dimension_numbers must be specified"):
+        lax.dot(b, y.T)
+
+
+def test_reduce_maps_known_computations_to_the_primitives():
+    x = np.arange(1.0, 7.0).reshape(2, 3)
+    assert_same(lax.reduce(x, 0.0, lax.add, (1,)), [6, 15])
+    assert_same(lax.reduce(x, 5.0, lax.add, (1,)), [11, 20])  # (jax.lax: the init once)
+    assert_same(lax.reduce(x, 1.0, lax.mul, (0,)), [4, 10, 18])
+    assert_same(lax.reduce(x, -np.inf, lax.max, (0, 1)), 6)
+    assert_same(lax.reduce(x, np.inf, np.minimum, (0,)), [1, 2, 3])
+    assert_same(lax.reduce(np.ones((0, 3)), 2.0, lax.add, (0,)), [2, 2, 2])
+    assert_same(lax.reduce(x > 2, True, lax.bitwise_and, (1,)), [False, True])
+    assert_same(lax.reduce((x,), (0.0,), lax.add, (0,))[0], [5, 7, 9])
+    i = np.array([3, 1, 2], np.int32)
+    assert_same(lax.reduce(i, np.iinfo(np.int32).min, lax.max, (0,)), 3, np.int32)
+    assert_same(lax.reduce_and(x > 0, (0, 1)), True)
+    assert_same(lax.reduce_or(x > 5, (1,)), [False, True])
+
+
+def test_arg_reductions():
+    x = np.array([[1.0, np.nan, 3.0], [2.0, 5.0, 5.0]])
+    assert_same(lax.argmax(x, 1, np.int32), [1, 1], np.int32)
+    assert_same(lax.argmin(x, 0, np.int64), [0, 0, 0], np.int64)  # (a NaN is chosen)
+    assert_same(lax.argmax(x, 0, np.int32), [1, 0, 1])
+    with pytest.raises(ValueError, match="Invalid axis"):
+        lax.argmax(x, 2, np.int32)
+    with pytest.raises(TypeError, match="index_dtype"):
+        lax.argmax(x, 0, np.float32)
+
+
+def test_cumulative_values_match_jax():
+    assert_same(lax.cumlogsumexp(np.array([0.0, 1.0, -2.0]), reverse=True),
+                [1.3490122167681864, 1.048587351573742, -2.0])
+    assert_same(lax.cummax(np.array([1.0, 3.0, 2.0, 5.0]), reverse=True), [5, 5, 5, 5])
+    assert_same(lax.cummin(np.array([3.0, 1.0, 2.0])), [3, 1, 1])
+    assert_same(lax.cumprod(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=1), [[1, 2], [3, 12]])
+    assert_same(lax.cumsum(np.array([[1, 2], [3, 4]], np.int32)), [[1, 2], [4, 6]])
+    assert_same(lax.cumsum(np.arange(4.0), reverse=True), [6, 6, 5, 3])
+    assert_same(funcad.grad(lambda v: fnp.sum(lax.cummax(v)))(np.array([1.0, 3.0, 2.0, 5.0])),
+                [1, 2, 0, 1])
+    assert_same(funcad.grad(lambda v: fnp.sum(lax.cumlogsumexp(v)))(np.array([0.0, 1.0, -2.0])),
+                [1.5284378817124142, 1.4364430913282462, 0.035119026959339716])
+    # Wide ranges neither overflow nor underflow; -inf entries get a zero gradient (jax: nan).
+    assert_same(funcad.grad(lambda v: fnp.sum(lax.cumlogsumexp(v)))(
+        np.array([-1000.0, 0.0, 1000.0])), [1, 1, 1])
+    assert_same(funcad.grad(lambda v: fnp.sum(lax.cumlogsumexp(v)))(
+        np.array([-np.inf, -np.inf, 0.5, -1.0])), [0, 0, 1.8175744761936437, 0.18242552380635635])
+
+
+def test_sort_and_top_k_match_jax():
+    keys = np.array([1, 0, 1, 0, 1])
+    second = np.array([3, 2, 1, 0, 0])
+    values = np.arange(5.0)
+    out = lax.sort((keys, second, values), num_keys=2)
+    assert_same(out[0], [0, 0, 1, 1, 1])
+    assert_same(out[1], [0, 2, 0, 1, 3])
+    assert_same(out[2], [3, 1, 4, 2, 0])
+    assert_same(lax.sort(np.array([0.0, np.nan, -1.0])), [-1, 0, np.nan])
+    k, v = lax.sort_key_val(np.array([2.0, 1.0, 3.0]), np.array([20, 10, 30]))
+    assert_same(k, [1, 2, 3])
+    assert_same(v, [10, 20, 30])
+    t = np.array([[1.0, 3.0, 3.0, 2.0], [4.0, 4.0, 4.0, 0.0]])
+    top, index = lax.top_k(t, 3)
+    assert_same(top, [[3, 3, 2], [4, 4, 4]])
+    assert_same(index, [[1, 2, 3], [0, 1, 2]], np.int32)
+    top, index = lax.top_k(t, 1, axis=0)
+    assert_same(index, [[1, 1, 1, 0]])
+
+
+def test_names_jax_lax_has_raise_not_implemented_yet():
+    with pytest.raises(AttributeError, match="funcad.lax does not implement gather yet"):
+        lax.gather  # noqa: B018
+    with pytest.raises(AttributeError, match="does not implement conv_general_dilated"):
+        lax.conv_general_dilated  # noqa: B018
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_thing'") as info:
+        lax.no_such_thing  # noqa: B018
+    assert "implement" not in str(info.value)
+    assert not hasattr(lax, "scatter_add")
+    assert hasattr(lax, "dynamic_update_slice")
+
+
+# ----------------------------------------------------------------------------------------------
+# Errors, with jax.lax's exception types.
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: lax.dynamic_slice(np.ones(5), (1,), (6,)), TypeError, "slice_sizes"),
+    (lambda: lax.dynamic_slice(np.ones(5), (1, 2), (2,)), ValueError, "start indices"),
+    (lambda: lax.dynamic_slice(np.ones(5), (1,), (2, 2)), TypeError, "slice_sizes"),
+    (lambda: lax.dynamic_update_slice(np.ones(5), np.ones(6), (0,)), TypeError, "smaller"),
+    (lambda: lax.dynamic_update_slice(np.ones(5), np.ones(2, np.int32), (0,)), TypeError,
+     "same dtypes"),
+    (lambda: lax.squeeze(np.ones((2, 3)), (0,)), ValueError, "size not equal to one"),
+    (lambda: lax.slice(np.ones(5), (3,), (2,)), TypeError, "start_indices"),
+    (lambda: lax.pad(np.ones(3), 0.0, [(1, 1, -1)]), ValueError, "interior"),
+    (lambda: lax.pad(np.ones(3), 0.0, [(-3, -1, 0)]), ValueError, "negative shape"),
+    (lambda: lax.pad(np.ones(3), 0.0, [(1, 1, 0), (0, 0, 0)]), ValueError, "rank"),
+    (lambda: lax.pad(np.ones(3), np.ones(2), [(1, 1, 0)]), TypeError, "scalar"),
+    (lambda: lax.broadcast_in_dim(np.ones(3), (2, 4), (1,)), TypeError, "dimension sizes"),
+    (lambda: lax.broadcast_in_dim(np.ones(3), (3, 4), (0, 1)), TypeError, "length"),
+    (lambda: lax.cumsum(np.ones(3), 1), ValueError, "out of bounds"),
+    (lambda: lax.rev(np.ones(3), (1,)), TypeError, "rev dimensions"),
+    (lambda: lax.index_in_dim(np.ones(3), 5), IndexError, "out of bounds"),
+    (lambda: lax.top_k(np.ones(3), 5), ValueError, "top_k"),
+    (lambda: lax.reduce(np.ones(3), 0.0, lambda a, b: a * b + 1, (0,)), TypeError,
+     "not one funcad recognises"),
+    (lambda: lax.reduce((np.ones(3), np.ones(3)), (0.0, 0.0), lax.add, (0,)),
+     NotImplementedError, "variadic"),
+    (lambda: lax.sort((np.ones(3), np.ones(2))), TypeError, "same shape"),
+    (lambda: lax.sort(np.ones(3), num_keys=2), ValueError, "num_keys"),
+    (lambda: lax.split(np.ones(4), [1, 2]), ValueError, "sum"),
+    (lambda: lax.tile(np.ones((2, 3)), (2,)), TypeError, "reps"),
+    (lambda: lax.dot(np.ones((2, 3)), np.ones((2, 3))), TypeError, "incompatible"),
+    (lambda: lax.reshape(np.ones((2, 3)), (6,), (0, 0)), ValueError, "permutation"),
+])
+def test_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+# ----------------------------------------------------------------------------------------------
+# Derivatives: check_grads to second order, reverse and forward, on drawn shapes.
+
+AWAY = Domain(0.3, 2.0)  # positive, away from 0
+
+
+def _shape(data, **kwargs):
+    return data.draw(S.shapes(**kwargs))
+
+
+def _array(data, shape, domain=S.DEFAULT_DOMAIN):
+    return data.draw(S.arrays(shape, domain))
+
+
+def _pad_case(data):
+    shape = _shape(data, min_dims=1, min_side=0)
+    config = []
+    for n in shape:
+        interior = data.draw(st.integers(0, 2))
+        dilated = n + max(n - 1, 0) * interior
+        lo = data.draw(st.integers(-dilated, 2))
+        hi = data.draw(st.integers(-(dilated + lo), 2)) if dilated + lo >= 0 else 0
+        if dilated + lo < 0:
+            lo = -dilated
+        config.append((lo, hi, interior))
+    return (lambda x, v: lax.pad(x, v, config)), (_array(data, shape), np.float64(0.7))
+
+
+def _slice_case(data):
+    shape = _shape(data, min_dims=1)
+    starts = [data.draw(st.integers(0, n)) for n in shape]
+    limits = [data.draw(st.integers(s, n)) for s, n in zip(starts, shape)]
+    strides = [data.draw(st.integers(1, 3)) for _ in shape]
+    return (lambda x: lax.slice(x, starts, limits, strides)), (_array(data, shape),)
+
+
+def _dynamic_slice_case(data):
+    shape = _shape(data, min_dims=1)
+    sizes = [data.draw(st.integers(0, n)) for n in shape]
+    starts = [data.draw(st.integers(-n - 1, n + 1)) for n in shape]
+    return (lambda x: lax.dynamic_slice(x, starts, sizes)), (_array(data, shape),)
+
+
+def _dynamic_update_case(data):
+    shape = _shape(data, min_dims=1)
+    sizes = tuple(data.draw(st.integers(0, n)) for n in shape)
+    starts = [data.draw(st.integers(-n - 1, n + 1)) for n in shape]
+    return ((lambda x, u: lax.dynamic_update_slice(x, u, starts)),
+            (_array(data, shape), _array(data, sizes)))
+
+
+def _broadcast_in_dim_case(data):
+    shape = _shape(data)
+    target, dims = [], []
+    for n in shape:
+        if data.draw(st.booleans()):
+            target.append(data.draw(st.integers(1, 3)))
+        dims.append(len(target))
+        target.append(n if n != 1 or data.draw(st.booleans()) else 3)
+    target.append(2)
+    return (lambda x: lax.broadcast_in_dim(x, target, dims)), (_array(data, shape),)
+
+
+def _cumulative_case(name):
+    def case(data):
+        shape = _shape(data, min_dims=1)
+        axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+        reverse = data.draw(st.booleans())
+        fn = getattr(lax, name)
+        if name in ("cummax", "cummin"):
+            (x,) = data.draw(S.distinct_arrays((shape,)))
+        else:
+            x = _array(data, shape, Domain(-1.5, 1.5))
+        return (lambda v: fn(v, axis, reverse)), (x,)
+
+    return case
+
+
+def _reduce_case(data):
+    shape = _shape(data, min_dims=1)
+    dims = data.draw(st.sets(st.integers(0, len(shape) - 1), min_size=1))
+    op, init = data.draw(st.sampled_from([(lax.add, 0.0), (lax.add, 1.5), (lax.mul, 1.0),
+                                          (lax.max, -np.inf)]))
+    (x,) = data.draw(S.distinct_arrays((shape,)))
+    return (lambda v: lax.reduce(v, init, op, tuple(dims))), (x,)
+
+
+def _sort_case(data):
+    shape = _shape(data, min_dims=1)
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    x, y = data.draw(S.distinct_arrays((shape, shape)))
+    return (lambda a, b: lax.sort((a, b), axis, num_keys=1)), (x, y)
+
+
+def _top_k_case(data):
+    shape = _shape(data, min_dims=1)
+    k = data.draw(st.integers(0, shape[-1]))
+    (x,) = data.draw(S.distinct_arrays((shape,)))
+    return (lambda a: lax.top_k(a, k)[0]), (x,)
+
+
+def _unary_case(fn, domain=S.DEFAULT_DOMAIN):
+    def case(data):
+        return fn, (_array(data, _shape(data), domain),)
+
+    return case
+
+
+def _rem_case(data):
+    """x = +-(q y + r) with 0.1 <= r <= 0.9 < y: away from fmod's jumps."""
+    shape = _shape(data)
+    y = _array(data, shape, Domain(1.0, 2.0))
+    r = _array(data, shape, Domain(0.1, 0.9))
+    q = data.draw(st.sampled_from([0.0, 1.0, 2.0]))
+    sign = data.draw(st.sampled_from([-1.0, 1.0]))
+    return lax.rem, (sign * (q * y + r), y)
+
+
+def _clamp_case(data):
+    shape = _shape(data)
+    (x,) = data.draw(S.distinct_arrays((shape,)))
+    return (lambda lo, v, hi: lax.clamp(lo, v, hi)), (
+        np.full(shape, -0.51), x, np.full(shape, 0.52))
+
+
+GRAD_CASES = {
+    "logistic": _unary_case(lax.logistic),
+    "rsqrt": _unary_case(lax.rsqrt, AWAY),
+    "reciprocal": _unary_case(lax.reciprocal, Domain(-2.0, 2.0, away=0.3)),
+    "square": _unary_case(lax.square),
+    "erf": _unary_case(lax.erf),
+    "erfc": _unary_case(lax.erfc),
+    "erf_inv": _unary_case(lax.erf_inv, Domain(-0.8, 0.8)),
+    "lgamma": _unary_case(lax.lgamma, AWAY),
+    "digamma": _unary_case(lax.digamma, AWAY),
+    "polygamma": _unary_case(lambda x: lax.polygamma(1, x), AWAY),
+    "rem": _rem_case,
+    "clamp": _clamp_case,
+    "pad": _pad_case,
+    "slice": _slice_case,
+    "dynamic_slice": _dynamic_slice_case,
+    "dynamic_update_slice": _dynamic_update_case,
+    "broadcast_in_dim": _broadcast_in_dim_case,
+    "rev": lambda data: (lambda s: ((lambda x: lax.rev(x, tuple(range(0, len(s), 2)))),
+                                    (_array(data, s),)))(_shape(data)),
+    "tile": lambda data: (lambda s: ((lambda x: lax.tile(x, (2,) * len(s))),
+                                     (_array(data, s),)))(_shape(data)),
+    "cumsum": _cumulative_case("cumsum"),
+    "cumprod": _cumulative_case("cumprod"),
+    "cummax": _cumulative_case("cummax"),
+    "cummin": _cumulative_case("cummin"),
+    "cumlogsumexp": _cumulative_case("cumlogsumexp"),
+    "reduce": _reduce_case,
+    "sort": _sort_case,
+    "top_k": _top_k_case,
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRAD_CASES))
+@settings(max_examples=8)
+@given(data=st.data())
+def test_derivatives(name, data):
+    f, args = GRAD_CASES[name](data)
+    check_grads(f, args, order=2, modes=MODES)
+
+
+def test_derivatives_of_products():
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((2, 3)), rng.standard_normal((3, 4))
+    check_grads(lax.dot, (x, y), order=2, modes=MODES)
+    b = rng.standard_normal((2, 3, 4))
+    check_grads(lax.batch_matmul, (b, b.transpose(0, 2, 1) + 1), order=2, modes=MODES)
+    check_grads(lambda p, q: lax.dot_general(p, q, (((1,), (0,)), ((), ()))), (x, y),
+                order=2, modes=MODES)
+
+
+# ----------------------------------------------------------------------------------------------
+# reduce_prod and cumprod: exact gradients with zeros, O(n) memory.
+
+
+def _others_product(x, axes):
+    expected = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        others = x.copy()
+        others[i] = 1.0
+        same = tuple(slice(None) if d in axes else i[d] for d in range(x.ndim))
+        expected[i] = np.prod(others[same])
+    return expected
+
+
+def _prod_hessian(x):
+    """d^2 prod(x) / dx_i dx_j: the product of all but x_i and x_j (0 on the diagonal)."""
+    n = x.size
+    h = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                h[i, j] = np.prod(np.delete(x, [i, j]))
+    return h
+
+
+@pytest.mark.parametrize("x", [np.array([2.0, 0.0, 3.0, 4.0]), np.array([0.0, 5.0, 0.0, 3.0]),
+                               np.array([0.0, 0.0, 0.0]), np.array([1.5]),
+                               np.array([2.0, -1.0, 0.5, 3.0])])
+def test_prod_gradient_and_hessian_exact_with_zeros(x):
+    assert_same(funcad.grad(lambda v: fnp.prod(v))(x), _others_product(x, (0,)))
+    assert_same(funcad.hessian(lambda v: fnp.prod(v))(x), _prod_hessian(x))
+    assert_same(funcad.jacfwd(funcad.grad(lambda v: fnp.prod(v)))(x), _prod_hessian(x))
+
+
+def test_prod_gradient_over_axes_with_zeros():
+    x = np.array([[[1.0, 0.0], [2.0, 3.0]], [[0.0, 0.0], [4.0, 5.0]], [[1.5, 2.0], [0.5, 0.0]]])
+    for axes in [(0,), (1, 2), (0, 2), (0, 1, 2)]:
+        g = funcad.grad(lambda v: fnp.sum(fnp.sin(fnp.prod(v, axis=axes))))(x)
+        cos = np.expand_dims(np.cos(np.prod(x, axis=axes)), axes)
+        assert_same(g, cos * _others_product(x, axes))
+
+
+def test_prod_gradient_is_linear_in_memory():
+    """No (n, n) intermediate: every value in the staged gradient has O(n) elements."""
+    n = 256
+    jaxpr = funcad.make_jaxpr(funcad.grad(lambda v: fnp.prod(v)))(np.ones(n))
+    sizes = [int(np.prod(v.aval.shape)) for eqn in jaxpr.jaxpr.eqns for v in eqn.outvars]
+    assert max(sizes) <= n + 1
+    hessian = funcad.make_jaxpr(funcad.hessian(lambda v: fnp.prod(v)))(np.ones(16))
+    assert hessian is not None
+
+
+def test_cumprod_derivatives_with_zeros_match_jax():
+    x = np.array([2.0, 0.0, 3.0, 0.0, 5.0])
+    # jax.jacrev(jax.lax.cumprod)(x)
+    expected = np.array([[1, 0, 0, 0, 0], [0, 2, 0, 0, 0], [0, 6, 0, 0, 0],
+                         [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]], float)
+    assert_same(funcad.jacrev(lambda v: lax.cumprod(v))(x), expected)
+    assert_same(funcad.jacfwd(lambda v: lax.cumprod(v))(x), expected)
+    hessian = funcad.hessian(lambda v: fnp.sum(lax.cumprod(v)))(x)
+    expected = sum(np.pad(_prod_hessian(x[:k]), (0, 5 - k)) for k in range(1, 6))
+    assert_same(hessian, expected)
+    assert expected[1, 3] == 2 * 3 + 2 * 3 * 5
+
+
+# ----------------------------------------------------------------------------------------------
+# vmap and jit agreement.
+
+VMAP_CASES = {
+    "pad": (lambda x, v: lax.pad(x, v, [(1, -1, 2), (0, 2, 0)]), (0, 0)),
+    "pad, shared value": (lambda x, v: lax.pad(x, v, [(1, -1, 2), (0, 2, 0)]), (0, None)),
+    "dynamic_slice, batched starts": (
+        lambda x, i: lax.dynamic_slice(x, (i, 1), (2, 2)), (0, 0)),
+    "dynamic_slice, shared operand": (
+        lambda x, i: lax.dynamic_slice(x, (i, -1), (2, 3)), (None, 0)),
+    "dynamic_update_slice, batched starts": (
+        lambda x, i: lax.dynamic_update_slice(x, -x[:2, :2], (i, i)), (0, 0)),
+    "cumprod": (lambda x, i: lax.cumprod(x, 1, True), (0, None)),
+    "cumlogsumexp": (lambda x, i: lax.cumlogsumexp(x, 0), (1, None)),
+    "cummax": (lambda x, i: lax.cummax(x, -1), (0, None)),
+    "sort": (lambda x, i: lax.sort((x, -x), 0)[1], (0, None)),
+    "top_k": (lambda x, i: lax.top_k(x, 2), (0, None)),
+    "clamp": (lambda x, i: lax.clamp(-0.5, x, 0.5), (0, None)),
+    "rev": (lambda x, i: lax.rev(x, (0, 1)), (1, None)),
+    "erf": (lambda x, i: lax.erf(x) + lax.lgamma(x + 3.0), (0, None)),
+    "clz": (lambda x, i: lax.clz(i + 5) + lax.population_count(i), (None, 0)),
+    "reduce": (lambda x, i: lax.reduce(x, -np.inf, lax.max, (1,)), (0, None)),
+    "broadcast_in_dim": (lambda x, i: lax.broadcast_in_dim(x, (2, 3, 4, 2), (1, 2)),
+                         (0, None)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VMAP_CASES))
+def test_vmap_agrees_with_a_loop(name):
+    f, in_axes = VMAP_CASES[name]
+    rng = np.random.default_rng(2)
+    xs = rng.standard_normal((5, 3, 4))
+    index = np.array([0, 2, -1, 3, 1], np.int64)
+    xs_in = xs if in_axes[0] in (0, None) else np.moveaxis(xs, 0, in_axes[0])
+    x_unbatched = xs[0]
+    out = funcad.vmap(f, in_axes=in_axes)(x_unbatched if in_axes[0] is None else xs_in,
+                                          index[0] if in_axes[1] is None else index)
+    for k in range(5):
+        expected = f(x_unbatched if in_axes[0] is None else xs[k],
+                     index[0] if in_axes[1] is None else index[k])
+        for o, e in zip(funcad.tree_util.tree_leaves(out), funcad.tree_util.tree_leaves(
+                expected)):
+            assert_same(np.asarray(o)[k], e)
+
+
+def test_vmap_of_pad_with_batched_padding_values():
+    xs = np.arange(6.0).reshape(2, 3)
+    out = funcad.vmap(lambda x, v: lax.pad(x, v, [(1, 1, 1)]))(xs, np.array([-1.0, -2.0]))
+    assert_same(out, [[-1, 0, -1, 1, -1, 2, -1], [-2, 3, -2, 4, -2, 5, -2]])
+
+
+@pytest.mark.parametrize("name", sorted(VMAP_CASES))
+def test_jit_agrees_with_eager(name):
+    f, _ = VMAP_CASES[name]
+    x = np.random.default_rng(3).standard_normal((3, 4))
+    expected = f(x, 2)
+    out = funcad.jit(f)(x, 2)
+    for o, e in zip(funcad.tree_util.tree_leaves(out), funcad.tree_util.tree_leaves(expected)):
+        assert_same(o, e)
+
+
+def test_jit_of_gradients():
+    x = np.array([0.3, -1.2, 2.0, 0.5])
+    for f in (lambda v: fnp.sum(lax.cumprod(v)), lambda v: fnp.prod(v),
+              lambda v: fnp.sum(lax.dynamic_slice(v, (1,), (2,)) ** 2),
+              lambda v: fnp.sum(lax.pad(v, 1.0, [(1, -1, 1)]) ** 2),
+              lambda v: fnp.sum(lax.erf(v) * lax.logistic(v))):
+        assert_same(funcad.jit(funcad.grad(f))(x), funcad.grad(f)(x))
+
+
+def test_dynamic_slice_gradient_with_traced_start():
+    """Under jit(grad) the start index is traced: the gather's gradient scatters back."""
+    x = np.arange(5.0)
+    g = funcad.jit(funcad.grad(lambda v, i: fnp.sum(lax.dynamic_slice(v, (i,), (2,)) ** 2)))
+    assert_same(g(x, 4), [0, 0, 0, 6, 8])  # (start clamped to 3)
+    assert_same(g(x, -4), [0, 2, 4, 0, 0])
+
+
+# ----------------------------------------------------------------------------------------------
+# funcad.numpy's cumulative reductions.
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, a: m.cumprod(a),
+    lambda m, a: m.cumprod(a, axis=-1),
+    lambda m, a: m.cumprod(a, dtype=np.int32),
+    lambda m, a: m.cumprod(a.astype(bool)),
+    lambda m, a: m.cumprod(a.astype(np.uint8), axis=0),
+    lambda m, a: m.cumulative_sum(a, axis=1, include_initial=True),
+    lambda m, a: m.cumulative_prod(a[0], include_initial=True),
+    lambda m, a: m.cumulative_prod(a, axis=0, dtype=np.float32),
+    lambda m, a: m.cumulative_sum(np.float64(3.0)),
+    lambda m, a: m.cumulative_sum(a.astype(bool), axis=0),
+    lambda m, a: m.cumulative_sum(np.ones((2, 0)), axis=1, include_initial=True),
+    lambda m, a: m.nancumsum(a),
+    lambda m, a: m.nancumsum(np.array([[1.0, np.nan], [np.nan, 2.0]]), axis=1),
+    lambda m, a: m.nancumprod(np.array([[1.0, np.nan], [2.0, 3.0]]), axis=0),
+    lambda m, a: m.nancumprod(np.array([np.nan, 2.0], np.float32)),
+])
+def test_numpy_cumulative_values_and_dtypes(call):
+    a = np.arange(1, 7, dtype=np.int32).reshape(2, 3)
+    expected = call(np, a)
+    assert_same(call(fnp, a), expected, expected.dtype)
+
+
+def test_numpy_cumulative_errors():
+    with pytest.raises(ValueError, match="axis"):
+        fnp.cumulative_sum(np.ones((2, 3)))
+    with pytest.raises(np.exceptions.AxisError):
+        fnp.cumprod(np.ones((2, 3)), axis=2)
+    with pytest.raises(TypeError, match="out="):
+        fnp.nancumsum(np.ones(3), out=np.ones(3))
+
+
+@pytest.mark.parametrize("name", ["cumprod", "cumulative_sum", "cumulative_prod", "nancumsum",
+                                  "nancumprod"])
+@settings(max_examples=6)
+@given(data=st.data())
+def test_numpy_cumulative_derivatives(name, data):
+    shape = _shape(data, min_dims=1)
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    x = _array(data, shape, Domain(-1.5, 1.5))
+    fn = getattr(fnp, name)
+    kwargs = {"include_initial": True} if name.startswith("cumulative") else {}
+    check_grads(lambda v: fn(v, axis=axis, **kwargs), (x,), order=2, modes=MODES)
+
+
+def test_nan_cumulative_gradients_are_zero_at_nans():
+    x = np.array([1.0, np.nan, 2.0, 0.0])
+    assert_same(funcad.grad(lambda v: fnp.sum(fnp.nancumprod(v)))(x), [4, 0, 1, 2])
+    assert_same(funcad.grad(lambda v: fnp.sum(fnp.nancumsum(v)))(x), [4, 0, 2, 1])
+    # NumPy's own functions reach funcad's on tracers.
+    assert_same(funcad.grad(lambda v: fnp.sum(np.cumprod(v)))(np.array([1.0, 3.0, 2.0])),
+                [10, 3, 3])
