@@ -76,6 +76,7 @@ from funcad.numpy._creation import (
     eye,
     fill_diagonal,
     frombuffer,
+    fromfile,
     fromfunction,
     fromiter,
     fromstring,
@@ -491,7 +492,7 @@ __all__ = [
     "geomspace", "identity", "linspace", "logspace", "meshgrid", "ones", "ones_like", "tri",
     "zeros", "zeros_like",
     "copy", "diag_indices", "diag_indices_from", "diagflat", "fill_diagonal", "frombuffer",
-    "fromfunction", "fromiter", "fromstring", "indices", "mask_indices", "tril_indices",
+    "fromfile", "fromfunction", "fromiter", "fromstring", "indices", "mask_indices", "tril_indices",
     "tril_indices_from", "triu_indices", "triu_indices_from", "vander",
     # Window functions
     "bartlett", "blackman", "hamming", "hanning", "kaiser",

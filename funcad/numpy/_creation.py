@@ -1,42 +1,89 @@
-"""Creating arrays: ``asarray`` and ``array`` (tracers, and lists holding them, stay
-differentiable), and the constants (``zeros``, ``arange``, ``eye``, ``linspace``...), which are
-plain NumPy arrays viewed as ``Array`` (for ``.at``): they carry no derivative and cost no
-equation under a trace.
+"""Creating arrays: ``asarray`` and ``array`` (tracers, and nested lists holding them, stay
+differentiable), the constants (``zeros``, ``arange``, ``eye``, the index helpers...), which
+are plain NumPy arrays viewed as ``Array`` (for ``.at``): they carry no derivative and cost
+no equation under a trace, and the sequences and grids (``linspace``, ``meshgrid``,
+``vander``...), built from funcad ops when an input is traced, so that their endpoints and
+values can be differentiated.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import operator
+from typing import Any, Callable
 
 import numpy as np
 
 from funcad.core import Tracer, dtype_of, shape_of
 from funcad.numpy._array import returns_array, with_at
-from funcad.numpy._conversion import as_operand, astype, contains_tracer
-from funcad.numpy._shapes import broadcast_to, reshape
+from funcad.numpy._conversion import as_operand, astype, contains_tracer, ndim_of
+from funcad.numpy._elementwise import (
+    absolute,
+    add,
+    exp,
+    floor,
+    log,
+    multiply,
+    power,
+    sign,
+    subtract,
+    true_divide,
+)
+from funcad.numpy._shapes import (
+    broadcast_to,
+    concatenate,
+    diag,
+    expand_dims,
+    flip,
+    moveaxis,
+    ravel,
+    reshape,
+    stack,
+)
+from funcad.primitives import indexing
+from funcad.primitives.indexing import ArrayIndex, Slice, index_update
 
 __all__ = [
-    "asarray", "array", "zeros_like", "ones_like", "full_like", "empty_like", "full", "zeros",
-    "ones", "empty", "eye", "identity", "arange", "linspace", "logspace", "geomspace", "tri",
-    "meshgrid",
+    "asarray", "array", "copy", "zeros_like", "ones_like", "full_like", "empty_like", "full",
+    "zeros", "ones", "empty", "eye", "identity", "arange", "linspace", "logspace",
+    "geomspace", "tri", "meshgrid", "indices", "tril_indices", "triu_indices",
+    "tril_indices_from", "triu_indices_from", "diag_indices", "diag_indices_from",
+    "mask_indices", "diagflat", "fromfunction", "vander", "fill_diagonal", "frombuffer",
+    "fromiter", "fromstring", "fromfile",
 ]
 
 
+def _traced(*values: Any) -> bool:
+    return any(contains_tracer(v) for v in values)
+
+
 def asarray(a: Any, dtype: Any = None, order: Any = None, *, copy: Any = None) -> Any:
-    """Like numpy.asarray; tracers (and lists holding tracers) stay differentiable."""
-    if isinstance(a, Tracer) or (isinstance(a, (list, tuple)) and contains_tracer(a)):
+    """Like numpy.asarray; tracers (and nested lists and tuples holding tracers) stay
+    differentiable."""
+    if _traced(a):
         out = as_operand(a)
         return out if dtype is None else astype(out, dtype)
-    return with_at(np.asarray(a, dtype=dtype))
+    if order is None:
+        return with_at(np.asarray(a, dtype=dtype, copy=copy))
+    return with_at(np.asarray(a, dtype=dtype, order=order, copy=copy))
 
 
-def array(object: Any, dtype: Any = None, copy: bool = True, ndmin: int = 0) -> Any:
-    out = asarray(object, dtype)
-    if not isinstance(out, Tracer):
-        out = with_at(np.array(out, copy=copy, ndmin=ndmin))
-    elif ndmin > out.ndim:
-        out = reshape(out, (1,) * (ndmin - out.ndim) + out.shape)
-    return out
+def array(object: Any, dtype: Any = None, copy: bool = True, order: Any = "K",
+          ndmin: int = 0) -> Any:
+    """Like numpy.array; tracers (and nested lists holding them) stay differentiable, and
+    are never copied (funcad's values are immutable)."""
+    if _traced(object):
+        out = asarray(object, dtype)
+        if ndmin > ndim_of(out):
+            out = reshape(out, (1,) * (ndmin - ndim_of(out)) + tuple(shape_of(out)))
+        return out
+    return with_at(np.array(object, dtype=dtype, copy=copy, order=order, ndmin=ndmin))
+
+
+def copy(a: Any, order: Any = "K") -> Any:
+    """A copy of ``a`` (a tracer is returned as it is: it cannot be modified anyway)."""
+    if _traced(a):
+        return as_operand(a)
+    return with_at(np.array(a, copy=True, order=order))
 
 
 def zeros_like(a: Any, dtype: Any = None, shape: Any = None) -> Any:
@@ -65,7 +112,8 @@ def empty_like(a: Any, dtype: Any = None, shape: Any = None) -> Any:
 
 
 def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
-    if isinstance(fill_value, Tracer):
+    if _traced(fill_value):
+        fill_value = as_operand(fill_value)
         value = fill_value if dtype is None else astype(fill_value, dtype)
         return broadcast_to(value, (shape,) if isinstance(shape, int) else tuple(shape))
     return with_at(np.full(shape, fill_value, dtype))
@@ -77,11 +125,269 @@ empty = returns_array(np.zeros)
 eye = returns_array(np.eye)
 identity = returns_array(np.identity)
 arange = returns_array(np.arange)
-linspace = returns_array(np.linspace)
-logspace = returns_array(np.logspace)
-geomspace = returns_array(np.geomspace)
 tri = returns_array(np.tri)
 
 
-def meshgrid(*xi: Any, **kwargs: Any) -> list[Any]:
-    return [with_at(m) for m in np.meshgrid(*xi, **kwargs)]
+# ----------------------------------------------------------------------------------------------
+# Sequences: NumPy's when the endpoints are concrete, funcad ops when they are traced.
+
+
+def _check_num(num: Any, name: str) -> int:
+    num = operator.index(num)
+    if num < 0:
+        raise ValueError(f"{name}: number of samples, {num}, must be non-negative")
+    return num
+
+
+def _sample_axis(values: Any, axis: int, name: str) -> Any:
+    """Move the samples' leading axis to ``axis`` (of the result's rank)."""
+    n = ndim_of(values)
+    if not -n <= axis < n:
+        raise np.exceptions.AxisError(f"{name}: axis {axis} is out of bounds for an array of "
+                                      f"dimension {n}")
+    return moveaxis(values, 0, axis) if axis % n else values
+
+
+def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True,
+             retstep: bool = False, dtype: Any = None, axis: int = 0) -> Any:
+    """``num`` evenly spaced samples from ``start`` to ``stop``; traced endpoints give
+    ``start + i * step`` (the last sample exactly ``stop``), differentiable in both."""
+    num = _check_num(num, "linspace")
+    if not _traced(start, stop):
+        out = np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
+        return (with_at(out[0]), out[1]) if retstep else with_at(out)
+    start, stop = as_operand(start), as_operand(stop)
+    work = np.result_type(dtype_of(start), dtype_of(stop), float)
+    start, stop = astype(start, work), astype(stop, work)
+    shape = np.broadcast_shapes(shape_of(start), shape_of(stop))
+    start, stop = broadcast_to(start, shape), broadcast_to(stop, shape)
+    div = num - 1 if endpoint else num
+    delta = subtract(stop, start)
+    steps = np.arange(num, dtype=work).reshape((num,) + (1,) * len(shape))
+    if div > 0:
+        step = true_divide(delta, div)
+        samples = add(multiply(steps, step), start)
+        if endpoint and num > 1:
+            samples = concatenate([indexing.getitem(samples, (Slice(None, -1, None),)),
+                                   expand_dims(stop, 0)], 0)
+    else:
+        step = with_at(np.full(shape, np.nan, work))
+        samples = add(multiply(steps, delta), start)
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        if dtype.kind in "iu":
+            samples = floor(samples)
+        samples = astype(samples, dtype)
+    samples = _sample_axis(samples, axis, "linspace")
+    return (samples, step) if retstep else samples
+
+
+def logspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: Any = 10.0,
+             dtype: Any = None, axis: int = 0) -> Any:
+    """``base ** linspace(start, stop)``; ``base`` may be an array (broadcast with the
+    endpoints) and may be traced."""
+    num = _check_num(num, "logspace")
+    if not _traced(start, stop, base):
+        return with_at(np.logspace(start, stop, num, endpoint, base, dtype, axis))
+    exponents = linspace(start, stop, num, endpoint, axis=0)
+    base = as_operand(base)
+    if ndim_of(base):
+        exponents, base = _broadcast_samples(exponents, base)
+    out = _sample_axis(power(base, exponents), axis, "logspace")
+    return out if dtype is None else astype(out, dtype)
+
+
+def _broadcast_samples(samples: Any, other: Any) -> tuple[Any, Any]:
+    """Samples (axis 0 first) and an array broadcast with one sample."""
+    shape = np.broadcast_shapes(tuple(shape_of(samples))[1:], shape_of(other))
+    num = shape_of(samples)[0]
+    return broadcast_to(samples, (num,) + shape), broadcast_to(other, shape)
+
+
+def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype: Any = None,
+              axis: int = 0) -> Any:
+    """``num`` samples evenly spaced on a log scale from ``start`` to ``stop`` (of the same
+    sign; the endpoints are exact)."""
+    num = _check_num(num, "geomspace")
+    if not _traced(start, stop):
+        return with_at(np.geomspace(start, stop, num, endpoint, dtype, axis))
+    start, stop = as_operand(start), as_operand(stop)
+    for name, value in (("start", start), ("stop", stop)):
+        if not isinstance(value, Tracer) and np.any(np.asarray(value) == 0):
+            raise ValueError(f"geomspace: geometric sequence cannot include zero ({name})")
+    if dtype_of(start).kind == "c" or dtype_of(stop).kind == "c":
+        raise NotImplementedError("geomspace: complex traced endpoints are not supported")
+    work = np.result_type(dtype_of(start), dtype_of(stop), float)
+    start, stop = astype(start, work), astype(stop, work)
+    direction = sign(start)
+    samples = linspace(log(absolute(start)), log(absolute(stop)), num, endpoint, axis=0)
+    samples = multiply(exp(samples), direction)
+    if num:
+        first = expand_dims(broadcast_to(start, tuple(shape_of(samples))[1:]), 0)
+        parts = [first, indexing.getitem(samples, (Slice(1, None, None),))]
+        if endpoint and num > 1:
+            last = expand_dims(broadcast_to(stop, tuple(shape_of(samples))[1:]), 0)
+            parts = [first, indexing.getitem(samples, (Slice(1, -1, None),)), last]
+        samples = concatenate(parts, 0)
+    out = _sample_axis(samples, axis, "geomspace")
+    return out if dtype is None else astype(out, dtype)
+
+
+def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False,
+             indexing: str = "xy") -> list[Any]:
+    """Coordinate grids from 1-d coordinate vectors (``indexing="xy"``: the first two
+    axes swapped, as in NumPy), broadcast unless ``sparse``."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError("meshgrid: valid values for `indexing` are 'xy' and 'ij'")
+    vectors = [ravel(as_operand(x)) for x in xi]
+    ndim = len(vectors)
+    lengths = [shape_of(v)[0] for v in vectors]
+    if indexing == "xy" and ndim > 1:
+        lengths[0], lengths[1] = lengths[1], lengths[0]
+    grids = []
+    for i, v in enumerate(vectors):
+        position = i
+        if indexing == "xy" and ndim > 1 and i < 2:
+            position = 1 - i
+        shape = [1] * ndim
+        shape[position] = shape_of(v)[0]
+        g = reshape(v, shape)
+        if not sparse:
+            g = broadcast_to(g, tuple(lengths))
+        grids.append(with_at(np.array(g)) if copy and not isinstance(g, Tracer) else g)
+    return grids
+
+
+# ----------------------------------------------------------------------------------------------
+# Index helpers (static shapes: NumPy's own, viewed as Array)
+
+
+def indices(dimensions: Any, dtype: Any = int, sparse: bool = False) -> Any:
+    out = np.indices(tuple(dimensions), dtype, sparse)
+    return tuple(with_at(g) for g in out) if sparse else with_at(out)
+
+
+def tril_indices(n: int, k: int = 0, m: int | None = None) -> tuple[Any, Any]:
+    return tuple(with_at(i) for i in np.tril_indices(n, k, m))
+
+
+def triu_indices(n: int, k: int = 0, m: int | None = None) -> tuple[Any, Any]:
+    return tuple(with_at(i) for i in np.triu_indices(n, k, m))
+
+
+def _matrix_shape(arr: Any, name: str) -> tuple[int, int]:
+    shape = tuple(shape_of(as_operand(arr)))
+    if len(shape) != 2:
+        raise ValueError(f"{name}: input array must be 2-d, got shape {shape}")
+    return shape
+
+
+def tril_indices_from(arr: Any, k: int = 0) -> tuple[Any, Any]:
+    rows, cols = _matrix_shape(arr, "tril_indices_from")
+    return tril_indices(rows, k, cols)
+
+
+def triu_indices_from(arr: Any, k: int = 0) -> tuple[Any, Any]:
+    rows, cols = _matrix_shape(arr, "triu_indices_from")
+    return triu_indices(rows, k, cols)
+
+
+def diag_indices(n: int, ndim: int = 2) -> tuple[Any, ...]:
+    return tuple(with_at(i) for i in np.diag_indices(n, ndim))
+
+
+def diag_indices_from(arr: Any) -> tuple[Any, ...]:
+    shape = tuple(shape_of(as_operand(arr)))
+    if len(shape) < 2:
+        raise ValueError("diag_indices_from: input array must be at least 2-d")
+    if len(set(shape)) != 1:
+        raise ValueError("diag_indices_from: all dimensions of input must be of equal length")
+    return diag_indices(shape[0], len(shape))
+
+
+def mask_indices(n: int, mask_func: Callable[..., Any], k: int = 0) -> tuple[Any, Any]:
+    """The indices where ``mask_func(ones((n, n)), k)`` is nonzero (``triu``, ``tril``...)."""
+    mask = np.asarray(mask_func(np.ones((n, n), int), k))
+    return tuple(with_at(i) for i in np.nonzero(mask != 0))
+
+
+def diagflat(v: Any, k: int = 0) -> Any:
+    return diag(ravel(as_operand(v)), k)
+
+
+def fromfunction(function: Callable[..., Any], shape: Any, *, dtype: Any = float,
+                 **kwargs: Any) -> Any:
+    """``function`` called once, on the coordinate grids of ``shape``."""
+    grids = indices(tuple(shape), dtype)
+    return function(*grids, **kwargs)
+
+
+def vander(x: Any, N: int | None = None, increasing: bool = False) -> Any:
+    """The Vandermonde matrix: columns of powers of ``x``, made by repeated products (so
+    the derivative is exact at 0)."""
+    x = as_operand(x)
+    if ndim_of(x) != 1:
+        raise ValueError("vander: x must be a one-dimensional array or sequence")
+    n = shape_of(x)[0] if N is None else operator.index(N)
+    if n < 0:
+        raise ValueError("vander: N must be nonnegative")
+    if n == 0:
+        return with_at(np.zeros((shape_of(x)[0], 0), np.result_type(dtype_of(x), int)))
+    columns = [with_at(np.ones(shape_of(x), np.result_type(dtype_of(x), int)))]
+    for _ in range(n - 1):
+        columns.append(multiply(columns[-1], x))
+    out = stack(columns, axis=1)
+    return out if increasing else flip(out, 1)
+
+
+def fill_diagonal(a: Any, val: Any, wrap: bool = False, *, inplace: bool = True) -> Any:
+    """A copy of ``a`` with its main diagonal set to ``val`` (repeated cyclically); JAX's
+    functional form, so ``inplace=False`` is required."""
+    if inplace:
+        raise ValueError("fill_diagonal: funcad arrays are immutable, so fill_diagonal cannot "
+                         "modify its argument in place; pass inplace=False and use the result")
+    a = as_operand(a)
+    shape = tuple(shape_of(a))
+    if len(shape) < 2:
+        raise ValueError("fill_diagonal: array must be at least 2-d")
+    if len(shape) == 2:
+        step = shape[1] + 1
+        end = None if wrap else shape[1] * shape[1]
+    else:
+        if len(set(shape)) != 1:
+            raise ValueError("fill_diagonal: all dimensions of input must be of equal length")
+        step = 1 + int(np.cumprod(shape[:-1]).sum())
+        end = None
+    size = int(np.prod(shape, dtype=np.int64))
+    positions = np.arange(size)[:end:step]
+    val = ravel(astype(as_operand(val), dtype_of(a)))
+    if positions.size == 0 or shape_of(val)[0] == 0:
+        return a
+    if shape_of(val)[0] != positions.size:
+        val = indexing.getitem(val, (ArrayIndex(0),), np.arange(positions.size)
+                               % shape_of(val)[0])
+    flat = index_update(ravel(a), val, (ArrayIndex(0),), "set", positions)
+    return reshape(flat, shape)
+
+
+# ----------------------------------------------------------------------------------------------
+# From bytes, strings and iterables (concrete by nature: NumPy's semantics)
+
+
+def frombuffer(buffer: Any, dtype: Any = float, count: int = -1, offset: int = 0) -> Any:
+    return with_at(np.frombuffer(buffer, dtype, count, offset))
+
+
+def fromiter(iterable: Any, dtype: Any, count: int = -1) -> Any:
+    return with_at(np.fromiter(iterable, dtype, count))
+
+
+def fromstring(string: str, dtype: Any = float, count: int = -1, *, sep: str) -> Any:
+    """Numbers read from text separated by ``sep`` (NumPy's binary mode, sep='', is gone)."""
+    return with_at(np.fromstring(string, dtype, count, sep=sep))
+
+
+
+def fromfile(file: Any, dtype: Any = float, count: int = -1, sep: str = "", offset: int = 0,
+             **kwargs: Any) -> Any:
+    return with_at(np.fromfile(file, dtype, count, sep, offset, **kwargs))

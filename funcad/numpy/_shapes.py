@@ -279,6 +279,7 @@ def repeat(a: Any, repeats: Any, axis: Any = None, *, total_repeat_length: Any =
         raise TypeError(f"repeat: repeats must be integers, got dtype {counts.dtype.name}")
     if np.any(counts < 0):
         raise ValueError("repeat: repeats may not contain negative values")
+    counts = counts.astype(np.intp)
     if counts.ndim == 0 and total_repeat_length is None:
         r = int(counts)
         x_shape = tuple(shape_of(a))
@@ -359,8 +360,9 @@ def atleast_3d(*arys: Any) -> Any:
     return out[0] if len(out) == 1 else out
 
 
-def permute_dims(a: Any, axes: Any = None) -> Any:
-    return transpose(a, axes)
+# NumPy's array-API names are its own functions under another name: the same here, so that
+# NumPy's dispatch finds one funcad function for each.
+permute_dims = transpose
 
 
 def rollaxis(a: Any, axis: int, start: int = 0) -> Any:
@@ -382,8 +384,7 @@ def rollaxis(a: Any, axis: int, start: int = 0) -> Any:
     return shape_primitives.transpose(a, order)
 
 
-def concat(arrays: Sequence[Any], /, *, axis: Any = 0) -> Any:
-    return concatenate(arrays, axis)
+concat = concatenate
 
 
 def column_stack(tup: Sequence[Any]) -> Any:

@@ -1,0 +1,57 @@
+"""Window functions (``bartlett``, ``blackman``, ``hamming``, ``hanning``, ``kaiser``): NumPy's
+values for a static length, viewed as ``Array``; a traced Kaiser ``beta`` is computed with
+funcad's ``i0``, so the window can be differentiated in it.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import numpy as np
+
+from funcad.numpy._array import with_at
+from funcad.numpy._conversion import as_operand, contains_tracer
+from funcad.numpy._elementwise import divide, i0, multiply
+
+__all__ = ["bartlett", "blackman", "hamming", "hanning", "kaiser"]
+
+
+def _length(M: Any, name: str) -> int:
+    try:
+        return operator.index(M)
+    except TypeError:
+        raise TypeError(f"{name}: M must be a static integer, got {M!r}") from None
+
+
+def bartlett(M: int) -> Any:
+    return with_at(np.bartlett(_length(M, "bartlett")))
+
+
+def blackman(M: int) -> Any:
+    return with_at(np.blackman(_length(M, "blackman")))
+
+
+def hamming(M: int) -> Any:
+    return with_at(np.hamming(_length(M, "hamming")))
+
+
+def hanning(M: int) -> Any:
+    return with_at(np.hanning(_length(M, "hanning")))
+
+
+def kaiser(M: int, beta: Any) -> Any:
+    """``i0(beta * sqrt(1 - t**2)) / i0(beta)`` on ``M`` points ``t`` from -1 to 1."""
+    M = _length(M, "kaiser")
+    if not contains_tracer(beta):
+        return with_at(np.kaiser(M, beta))
+    beta = as_operand(beta)
+    if M <= 0:
+        return with_at(np.zeros(0))
+    if M == 1:
+        return with_at(np.ones(1))
+    t = np.linspace(-1.0, 1.0, M)
+    radius = np.sqrt(np.clip(1.0 - t * t, 0.0, None))
+    return divide(i0(multiply(beta, radius)), i0(beta))
+
+
