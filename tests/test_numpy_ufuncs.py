@@ -363,3 +363,38 @@ def test_vmap_and_jit_agree(name):
         g = funcad.jit(funcad.grad(lambda x, y: fnp.sum(fn(x, y))))(xs, ys)
         np.testing.assert_allclose(g, funcad.grad(lambda x, y: fnp.sum(fn(x, y)))(xs, ys),
                                    rtol=1e-13)
+
+
+BROADCAST_VS_NUMPY = {
+    "fmod": np.fmod, "copysign": np.copysign, "nextafter": np.nextafter,
+    "heaviside": np.heaviside, "fmax": np.fmax, "fmin": np.fmin, "ldexp": None,
+    "float_power": np.float_power,
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROADCAST_VS_NUMPY))
+@given(data=st.data())
+def test_binary_values_on_broadcast_and_empty_shapes(name, data):
+    (x_shape, y_shape), _ = data.draw(S.broadcastable_shapes(2, min_side=0), label="shapes")
+    dtype = data.draw(st.sampled_from([np.float32, np.float64]), label="dtype")
+    x = data.draw(S.arrays(x_shape, Domain(-3, 3), dtype), label="x")
+    y = data.draw(S.arrays(y_shape, Domain(-3, 3, away=0.1), dtype), label="y")
+    if name == "ldexp":
+        n = np.round(y * 3).astype(np.int32)
+        expected, ours = np.ldexp(x, n), fnp.ldexp(x, n)
+    else:
+        if name == "float_power":
+            x = np.abs(x) + 0.5
+        expected, ours = BROADCAST_VS_NUMPY[name](x, y), getattr(fnp, name)(x, y)
+    assert ours.shape == expected.shape and ours.dtype == expected.dtype
+    np.testing.assert_allclose(ours, expected, rtol=1e-15 if name == "float_power" else 0)
+
+
+@pytest.mark.parametrize("name", ["fmod", "copysign", "nextafter", "heaviside", "fmax"])
+def test_float32_cotangents_keep_their_dtype(name):
+    x = np.array([1.3, -2.6], np.float32)
+    y = np.array([0.7, 1.9], np.float32)
+    gx, gy = funcad.grad(lambda a, b: fnp.sum(getattr(fnp, name)(a, b)), argnums=(0, 1))(x, y)
+    assert gx.dtype == np.float32 and gy.dtype == np.float32
+    assert funcad.grad(lambda a: fnp.sum(fnp.i0(a)))(x).dtype == np.float32
+    assert funcad.grad(lambda a: fnp.sum(fnp.frexp(a)[0]))(x).dtype == np.float32
