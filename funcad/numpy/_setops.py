@@ -99,6 +99,9 @@ def _size(size: Any, name: str) -> int | None:
 def _compact(mask: Any, size: int | None, name: str) -> tuple[Any, Any, int]:
     """The positions of the true entries of the 1-d ``mask``, in order, padded with
     ``len(mask)`` to ``size`` entries; whether each is real; and the length."""
+    if shape_of(mask)[0] == 0:
+        size = size or 0
+        return np.zeros(size, np.intp), np.zeros(size, bool), size
     counts = cumsum(astype(mask, np.intp))
     if size is None:
         size = _static_count(mask, name)
@@ -278,8 +281,8 @@ def intersect1d(ar1: Any, ar2: Any, assume_unique: bool = False, return_indices:
                            logical_not(first_from_second))
     positions, valid, size = _compact(mask, size, name)
     if total == 0:
-        values = broadcast_to(np.zeros((), dtype_of(aux)), (size,))
-        empty = np.full(size, 0, np.intp)
+        values = np.full(size, 0 if fill_value is None else fill_value, dtype_of(aux))
+        empty = np.zeros(size, np.intp)
         return (values, empty, empty) if return_indices else values
     clipped = minimum(positions, total - 1)
     first = take(group_start, clipped)
@@ -328,7 +331,7 @@ def setdiff1d(ar1: Any, ar2: Any, assume_unique: bool = False, *, size: int | No
 def setxor1d(ar1: Any, ar2: Any, assume_unique: bool = False, *, size: int | None = None,
              fill_value: Any = None) -> Any:
     """The sorted unique values in exactly one of the arrays (with ``size``: padded with
-    ``fill_value``, default the smallest such value)."""
+    ``fill_value``, default the smallest such value, 0 if none)."""
     name = "setxor1d"
     size = _size(size, name)
     aux, perm, from_second, distinct, n1 = _tagged_sort(ar1, ar2)
@@ -340,7 +343,8 @@ def setxor1d(ar1: Any, ar2: Any, assume_unique: bool = False, *, size: int | Non
                        equal(from_second, take(from_second, group_start)))
     values, _, valid = _select_groups(aux, mask, group_start, size, fill_value, name)
     if valid is not None and fill_value is None and size:
-        values = where(valid, values, getitem(values, 0))
+        default = where(any_(mask), getitem(values, 0), np.zeros((), dtype_of(aux)))
+        values = where(valid, values, default)
     return values
 
 

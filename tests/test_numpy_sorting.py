@@ -1,0 +1,426 @@
+"""Sorting and set operations in funcad.numpy, against NumPy (values, dtypes) and JAX (where
+JAX's semantics differ: partition's order, ``size=``/``fill_value=`` padding), with
+derivatives to second order, ``vmap`` against a loop over examples, and ``jit``."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import strategies as S
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import funcad
+import funcad.numpy as fnp
+from funcad import tree_util
+from funcad.test_util import check_grads
+
+jax.config.update("jax_enable_x64", True)
+
+
+def assert_same(actual, expected) -> None:
+    """Same pytree of leaves, each with the same shape, dtype and values (nan included)."""
+    actual_leaves, expected_leaves = tree_util.tree_leaves(actual), tree_util.tree_leaves(
+        expected)
+    assert len(actual_leaves) == len(expected_leaves)
+    for a, e in zip(actual_leaves, expected_leaves):
+        e = np.asarray(e)
+        assert np.shape(a) == e.shape, (np.shape(a), e.shape)
+        assert np.asarray(a).dtype == e.dtype, (np.asarray(a).dtype, e.dtype)
+        np.testing.assert_allclose(np.asarray(a), e, rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+def jax_result(fn, *args, **kwargs):
+    """JAX's result as NumPy arrays, with JAX's int32 index outputs read as intp."""
+    out = fn(*args, **kwargs)
+    return tree_util.tree_map(
+        lambda x: np.asarray(x).astype(np.intp) if np.asarray(x).dtype.kind in "iu"
+        and np.asarray(x).dtype != np.asarray(args[0]).dtype else np.asarray(x), out)
+
+
+def padded(x, size, fill):
+    """``x`` cut or padded with ``fill`` to ``size`` entries (the ``size=`` convention)."""
+    x = np.asarray(x)
+    return np.concatenate([x[:size], np.full(max(size - x.size, 0), fill, x.dtype)])
+
+
+def check_vmap(f, xs, *rest) -> None:
+    """vmap(f) over the first axis of ``xs`` equals the stacked per-example results."""
+    batched = funcad.vmap(lambda x: f(x, *rest))(xs)
+    looped = [f(x, *rest) for x in xs]
+    expected = tree_util.tree_map(lambda *leaves: np.stack(leaves), *looped)
+    assert_same(batched, expected)
+
+
+def check_jit(f, *args) -> None:
+    assert_same(funcad.jit(f)(*args), f(*args))
+
+
+# ----------------------------------------------------------------------------------------------
+# sort, argsort, lexsort
+
+
+@given(st.data())
+def test_sort_and_argsort_match_numpy(data):
+    shape = data.draw(S.shapes(1, 3, 0, 4), label="shape")
+    x = data.draw(hnp.arrays(np.int64, shape, elements=st.integers(-3, 3)), label="x")
+    axis = data.draw(st.sampled_from([None, -1, 0]), label="axis")
+    assert_same(fnp.sort(x, axis=axis), np.sort(x, axis=axis, kind="stable"))
+    assert_same(fnp.argsort(x, axis=axis), np.argsort(x, axis=axis, kind="stable"))
+    assert_same(fnp.argsort(x, axis=axis, descending=True),
+                jax_result(jnp.argsort, x, axis=axis, descending=True))
+    assert_same(fnp.sort(x, axis=axis, descending=True),
+                jax_result(jnp.sort, x, axis=axis, descending=True))
+
+
+def test_sort_refuses_order_and_unknown_kind():
+    with pytest.raises(ValueError, match="order"):
+        fnp.sort(np.arange(3), order="a")
+    with pytest.raises(ValueError, match="kind"):
+        fnp.argsort(np.arange(3), kind="bogo")
+    assert_same(fnp.sort(np.array([2, 1]), kind="quicksort"), np.array([1, 2]))
+    assert fnp.argsort(np.array([2, 1]), dtype=np.int32).dtype == np.int32
+
+
+@given(S.distinct_arrays(((3, 4),)), st.sampled_from([0, 1, -1, None]),
+       st.booleans())
+def test_sort_gradients(arrays, axis, descending):
+    (x,) = arrays
+    check_grads(lambda a: fnp.sort(a, axis=axis, descending=descending), (x,), order=2,
+                modes=("rev", "fwd"))
+
+
+def test_lexsort_matches_numpy():
+    rng = np.random.default_rng(1)
+    keys = rng.integers(0, 3, (3, 10))
+    assert_same(fnp.lexsort(keys), np.lexsort(keys))
+    assert_same(fnp.lexsort([keys[0], keys[1]]), np.lexsort([keys[0], keys[1]]))
+    grid = rng.integers(0, 2, (2, 3, 4))
+    assert_same(fnp.lexsort(grid, axis=0), np.lexsort(grid, axis=0))
+    assert_same(fnp.lexsort(grid, axis=-1), np.lexsort(grid, axis=-1))
+    with pytest.raises(TypeError, match="keys"):
+        fnp.lexsort([])
+    with pytest.raises(ValueError, match="same shape"):
+        fnp.lexsort([np.arange(3), np.arange(4)])
+    check_vmap(lambda k: fnp.lexsort(k), rng.integers(0, 3, (4, 2, 6)))
+    check_jit(lambda k: fnp.lexsort(k), keys)
+
+
+def test_lexsort_orders_differentiable_gathers():
+    primary, secondary = np.array([1.0, 0.0, 1.0, 0.0]), np.array([0.3, 0.1, 0.2, 0.4])
+    order = fnp.lexsort([secondary, primary])
+    check_grads(lambda s: fnp.take(s, fnp.lexsort([s, primary])), (secondary,), order=2,
+                modes=("rev", "fwd"))
+    assert_same(order, np.lexsort([secondary, primary]))
+
+
+# ----------------------------------------------------------------------------------------------
+# partition, argpartition (JAX's order), sort_complex
+
+
+@pytest.mark.parametrize("kth", [0, 2, 4, -1, -3])
+@pytest.mark.parametrize("axis", [0, -1])
+def test_partition_matches_jax_order(kth, axis):
+    rng = np.random.default_rng(kth + 7)
+    x = rng.permutation(20).reshape(5, 4).astype(np.float64) if axis == -1 else \
+        rng.permutation(20).reshape(5, 4).astype(np.float64)
+    if abs(kth) >= x.shape[axis] and kth >= 0:
+        kth = x.shape[axis] - 1
+    assert_same(fnp.partition(x, kth, axis), np.asarray(jnp.partition(x, kth, axis)))
+    assert_same(fnp.argpartition(x, kth, axis),
+                np.asarray(jnp.argpartition(x, kth, axis)).astype(np.intp))
+    # NumPy's promise holds too: the kth element is in its sorted place.
+    assert_same(np.take(fnp.partition(x, kth, axis), kth, axis),
+                np.take(np.sort(x, axis), kth, axis))
+
+
+def test_partition_with_ties_and_integers():
+    x = np.array([3, 1, 3, 2, 1, 1, 0])
+    assert_same(fnp.partition(x, 3), np.asarray(jnp.partition(x, 3)))
+    parts = fnp.argpartition(x, 3)
+    assert sorted(parts.tolist()) == list(range(7))
+    assert_same(np.take(x, parts)[:4], np.sort(x)[:4])
+
+
+def test_partition_gradients_batching_and_errors():
+    x = np.array([[0.5, -1.0, 2.0, 0.1], [1.5, 0.3, -0.7, 0.9]])
+    check_grads(lambda a: fnp.partition(a, 1), (x,), order=2, modes=("rev", "fwd"))
+    check_grads(lambda a: fnp.partition(a, 0, axis=0), (x,), order=2, modes=("rev", "fwd"))
+    check_vmap(lambda a: fnp.partition(a, 2), x)
+    check_vmap(lambda a: fnp.argpartition(a, 1), x)
+    check_jit(lambda a: fnp.partition(a, 2), x)
+    with pytest.raises(ValueError, match="kth"):
+        fnp.partition(x, 4)
+    with pytest.raises(TypeError, match="kth"):
+        fnp.partition(x, [1, 2])
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int64, np.float32, np.float64, np.complex64])
+def test_sort_complex_dtypes(dtype):
+    x = np.array([3, 1, 2, 1], dtype)
+    if np.dtype(dtype).kind == "c":
+        x = x + np.array([0, 2, 0, -1], dtype) * 1j
+    assert_same(fnp.sort_complex(x), np.sort_complex(x))
+
+
+def test_sort_complex_gradient():
+    z = np.array([1.0 + 2.0j, -0.5 + 0.1j, 0.7 - 1.0j])
+    check_grads(fnp.sort_complex, (z,), order=2, modes=("rev", "fwd"))
+    check_grads(fnp.sort_complex, (np.array([0.3, -1.0, 2.0]),), order=2, modes=("rev",))
+
+
+# ----------------------------------------------------------------------------------------------
+# searchsorted
+
+
+@given(st.data())
+def test_searchsorted_matches_numpy(data):
+    a = np.sort(data.draw(hnp.arrays(np.float64, st.integers(0, 6),
+                                     elements=st.sampled_from([0.0, 0.5, 1.0, 2.0])), label="a"))
+    v = data.draw(hnp.arrays(np.float64, S.shapes(0, 2),
+                             elements=st.sampled_from([-1.0, 0.0, 0.5, 1.5, 2.0, 3.0])),
+                  label="v")
+    side = data.draw(st.sampled_from(["left", "right"]), label="side")
+    method = data.draw(st.sampled_from(["scan", "scan_unrolled", "sort", "compare_all"]))
+    assert_same(fnp.searchsorted(a, v, side=side, method=method), np.searchsorted(a, v, side))
+
+
+def test_searchsorted_sorter_batching_jit_and_errors():
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal(6)
+    sorter = np.argsort(a)
+    v = np.array([-0.5, 0.0, 1.0])
+    assert_same(fnp.searchsorted(a, v, sorter=sorter), np.searchsorted(a, v, sorter=sorter))
+    rows = np.sort(rng.standard_normal((4, 5)), axis=1)
+    values = rng.standard_normal((4, 3))
+    check_vmap(lambda r, x: fnp.searchsorted(r, x), rows, values[0])
+    batched = funcad.vmap(fnp.searchsorted)(rows, values)
+    assert_same(batched, np.stack([np.searchsorted(r, x) for r, x in zip(rows, values)]))
+    batched = funcad.vmap(lambda x: fnp.searchsorted(rows[0], x, side="right"))(values)
+    assert_same(batched, np.searchsorted(rows[0], values, side="right"))
+    nested = funcad.vmap(funcad.vmap(fnp.searchsorted, in_axes=(None, 0)))(rows, values[:, :, None])
+    assert_same(nested, np.stack([np.searchsorted(r, x[:, None]) for r, x in zip(rows, values)]))
+    check_jit(lambda x: fnp.searchsorted(rows[1], x), values)
+    # No derivative: the positions are integers, and a gradient through a gather at them is
+    # the gather's.
+    assert_same(funcad.grad(lambda x: fnp.searchsorted(rows[0], x).sum() * 0.0 + x.sum())(v),
+                np.ones(3))
+    with pytest.raises(ValueError, match="side"):
+        fnp.searchsorted(a, v, side="middle")
+    with pytest.raises(ValueError, match="method"):
+        fnp.searchsorted(a, v, method="guess")
+    with pytest.raises(ValueError, match="1-dimensional"):
+        fnp.searchsorted(rows, v)
+
+
+# ----------------------------------------------------------------------------------------------
+# unique and its array-API forms
+
+
+UNIQUE_INPUTS = [
+    np.array([3, 1, 3, 2, 1, 1]),
+    np.array([[1, 2], [1, 2], [0, 5]]),
+    np.array([np.nan, 1.0, np.nan, 2.0, 1.0]),
+    np.array([0.5, -1.0, 0.5]),
+    np.array(3.0),
+    np.zeros(0),
+]
+
+
+@pytest.mark.parametrize("x", UNIQUE_INPUTS, ids=range(len(UNIQUE_INPUTS)))
+@pytest.mark.parametrize("equal_nan", [True, False])
+def test_unique_matches_numpy(x, equal_nan):
+    flags = dict(return_index=True, return_inverse=True, return_counts=True)
+    assert_same(fnp.unique(x, **flags, equal_nan=equal_nan),
+                np.unique(x, **flags, equal_nan=equal_nan))
+    assert_same(fnp.unique(x), np.unique(x))
+    assert_same(fnp.unique(x, return_counts=True), np.unique(x, return_counts=True))
+    for name in ("unique_all", "unique_counts", "unique_inverse"):
+        ours, numpys = getattr(fnp, name)(x), getattr(np, name)(x)
+        assert_same(ours, numpys)
+        assert ours._fields == numpys._fields
+    # NumPy 2.4's unique_values is in hash order; JAX's (and funcad's) is sorted.
+    assert_same(fnp.unique_values(x), jax_result(jnp.unique_values, x))
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_unique_along_an_axis_matches_numpy(axis):
+    x = np.array([[1, 2, 1], [1, 2, 1], [0, 5, 0], [1, 2, 1]])
+    flags = dict(return_index=True, return_inverse=True, return_counts=True)
+    assert_same(fnp.unique(x, axis=axis, **flags), jax_result(jnp.unique, x, axis=axis,
+                                                              **flags))
+    assert_same(fnp.unique(x, axis=axis), np.unique(x, axis=axis))
+    assert_same(fnp.unique(np.zeros((3, 0)), axis=0, return_counts=True),
+                np.unique(np.zeros((3, 0)), axis=0, return_counts=True))
+
+
+@given(st.data())
+def test_unique_random_integers_match_numpy(data):
+    x = data.draw(hnp.arrays(np.int64, S.shapes(0, 2, 0, 5), elements=st.integers(-2, 2)))
+    flags = dict(return_index=True, return_inverse=True, return_counts=True)
+    assert_same(fnp.unique(x, **flags), np.unique(x, **flags))
+    size = data.draw(st.integers(1, 6), label="size")
+    if x.size:
+        values, index, inverse, counts = np.unique(x, **flags)
+        assert_same(fnp.unique(x, size=size, **flags),
+                    (padded(values, size, values[0]), padded(index, size, index[0]), inverse,
+                     padded(counts, size, 0)))
+        assert_same(fnp.unique(x, size=size, fill_value=-9, **flags)[0],
+                    padded(values, size, -9))
+    else:
+        # Every padded output has size entries (JAX's indices and counts have none here).
+        values, index, inverse, counts = fnp.unique(x, size=size, fill_value=-9, **flags)
+        assert_same((values, index, inverse, counts),
+                    (np.full(size, -9), np.zeros(size, np.intp), np.zeros(x.shape, np.intp),
+                     np.zeros(size, np.intp)))
+
+
+@pytest.mark.parametrize("size", [2, 5])
+@pytest.mark.parametrize("fill_value", [None, -9.0])
+def test_unique_with_size_matches_jax(size, fill_value):
+    x = np.array([3.0, 1.0, 3.0, 2.0, 1.0, 1.0])
+    flags = dict(return_index=True, return_inverse=True, return_counts=True)
+    expected = jax_result(jnp.unique, x, size=size, fill_value=fill_value, **flags)
+    assert_same(fnp.unique(x, size=size, fill_value=fill_value, **flags), expected)
+    for name in ("unique_all", "unique_counts", "unique_inverse", "unique_values"):
+        assert_same(getattr(fnp, name)(x, size=size, fill_value=fill_value),
+                    jax_result(getattr(jnp, name), x, size=size, fill_value=fill_value))
+
+
+def test_unique_values_are_differentiable():
+    v = np.array([2.0, 1.0, 2.0, 3.0, 1.0])
+    w = np.arange(1.0, 4.0)
+    # The gradient goes to each value's first occurrence (JAX's with size=; JAX's is zero
+    # without it).
+    expected = np.asarray(jax.grad(lambda v: (jnp.unique(v, size=3) * w).sum())(v))
+    assert_same(funcad.grad(lambda v: (fnp.unique(v) * w).sum())(v), expected)
+    assert_same(funcad.grad(lambda v: (fnp.unique(v, size=3) * w).sum())(v), expected)
+    distinct = np.array([0.3, -1.2, 0.8, 2.0])
+    check_grads(fnp.unique, (distinct,), order=2, modes=("rev", "fwd"))
+    check_grads(lambda a: fnp.unique(a, size=6, fill_value=0.0), (distinct,), order=2,
+                modes=("rev", "fwd"))
+    check_grads(lambda a: fnp.unique(a, axis=0), (distinct.reshape(2, 2),), order=2,
+                modes=("rev", "fwd"))
+
+
+def test_unique_with_size_under_jit_and_vmap():
+    xs = np.array([[3.0, 1.0, 3.0, 2.0], [0.0, 0.0, 0.0, 0.0], [4.0, 3.0, 2.0, 1.0]])
+
+    def f(x):
+        return fnp.unique(x, size=3, fill_value=-1.0, return_index=True,
+                          return_inverse=True, return_counts=True)
+
+    check_vmap(f, xs)
+    check_jit(f, xs[0])
+    check_vmap(lambda x: fnp.unique_all(x, size=4), xs)
+    check_vmap(lambda x: fnp.isin(x, np.array([1.0, 3.0])), xs)
+
+
+def test_unique_without_size_needs_concrete_values():
+    with pytest.raises(funcad.ConcretizationTypeError, match="size="):
+        funcad.jit(fnp.unique)(np.arange(3.0))
+    with pytest.raises(funcad.ConcretizationTypeError, match="size="):
+        funcad.vmap(fnp.unique)(np.ones((2, 3)))
+    with pytest.raises(funcad.ConcretizationTypeError, match="size="):
+        funcad.jit(lambda a: fnp.union1d(a, a))(np.arange(3.0))
+    with pytest.raises(ValueError, match="fill_value"):
+        fnp.unique(np.zeros(0), size=2)
+    with pytest.raises(TypeError, match="size"):
+        funcad.jit(lambda n: fnp.unique(np.arange(3), size=n))(2)
+
+
+# ----------------------------------------------------------------------------------------------
+# union1d, intersect1d, setdiff1d, setxor1d, isin
+
+SET_PAIRS = [
+    (np.array([1, 2, 3, 3]), np.array([3, 2, 7])),
+    (np.array([5, 1, 2, 2, 5]), np.array([2, 5, 5, 0])),
+    (np.array([1, 2]), np.array([3, 7])),
+    (np.array([[1, 2]]), np.array([[2]])),
+    (np.zeros(0), np.array([1.0])),
+    (np.array([0.5, np.nan]), np.array([np.nan, 0.5, 1.5])),
+]
+
+
+@pytest.mark.parametrize("pair", SET_PAIRS, ids=range(len(SET_PAIRS)))
+def test_set_operations_match_numpy(pair):
+    a, b = pair
+    for name in ("union1d", "intersect1d", "setdiff1d", "setxor1d"):
+        if name != "union1d" and np.isnan(np.concatenate([a.ravel(), b.ravel()]).astype(
+                float)).any():
+            continue  # (NumPy keeps every NaN apart in these; see the NaN test below)
+        assert_same(getattr(fnp, name)(a, b), getattr(np, name)(a, b))
+        assert_same(getattr(fnp, name)(b, a), getattr(np, name)(b, a))
+    assert_same(fnp.intersect1d(a, b, return_indices=True),
+                np.intersect1d(a, b, return_indices=True))
+    assert_same(fnp.isin(a, b), np.isin(a, b))
+    assert_same(fnp.isin(a, b, invert=True), np.isin(a, b, invert=True))
+
+
+@given(st.data())
+def test_set_operations_random_integers(data):
+    a = data.draw(hnp.arrays(np.int64, st.integers(0, 6), elements=st.integers(-3, 3)))
+    b = data.draw(hnp.arrays(np.int64, S.shapes(0, 2, 0, 3), elements=st.integers(-3, 3)))
+    for name in ("union1d", "intersect1d", "setdiff1d", "setxor1d"):
+        assert_same(getattr(fnp, name)(a, b), getattr(np, name)(a, b))
+    assert_same(fnp.intersect1d(a, b, return_indices=True),
+                np.intersect1d(a, b, return_indices=True))
+    assert_same(fnp.isin(b, a), np.isin(b, a))
+    size = data.draw(st.integers(1, 7), label="size")
+    for name in ("union1d", "setdiff1d", "setxor1d"):
+        expected = getattr(np, name)(a, b)
+        default = 0 if name == "setdiff1d" or not expected.size else expected[0]
+        if name == "union1d" and not expected.size:
+            with pytest.raises(ValueError, match="fill_value"):
+                fnp.union1d(a, b, size=size)
+            continue
+        assert_same(getattr(fnp, name)(a, b, size=size), padded(expected, size, default))
+        assert_same(getattr(fnp, name)(a, b, size=size, fill_value=9),
+                    padded(expected, size, 9))
+    values, index1, index2 = np.intersect1d(a, b, return_indices=True)
+    assert_same(fnp.intersect1d(a, b, size=size, fill_value=-1, return_indices=True),
+                (padded(values, size, -1), padded(index1, size, a.size),
+                 padded(index2, size, b.size)))
+
+
+def test_intersect1d_with_size_defaults_match_jax():
+    a, b = np.array([1, 2, 3, 3]), np.array([3, 2, 7])
+    assert_same(fnp.intersect1d(a, b, size=4, return_indices=True),
+                jax_result(jnp.intersect1d, a, b, size=4, return_indices=True))
+    a, b = np.array([1, 2]), np.array([3, 7])
+    assert_same(fnp.intersect1d(a, b, size=2, return_indices=True),
+                jax_result(jnp.intersect1d, a, b, size=2, return_indices=True))
+
+
+def test_set_operations_nan():
+    a, b = np.array([0.5, np.nan, 2.0]), np.array([np.nan, 0.5])
+    assert_same(fnp.union1d(a, b), np.union1d(a, b))
+    assert_same(fnp.intersect1d(a, b), np.intersect1d(a, b))
+    assert_same(fnp.isin(a, b), np.isin(a, b))
+
+
+def test_set_operation_gradients_and_transformations():
+    a, b = np.array([0.3, -1.2, 0.8, 2.0]), np.array([2.5, -0.4])
+    for name in ("union1d", "setdiff1d", "setxor1d"):
+        fn = getattr(fnp, name)
+        check_grads(lambda x, y, fn=fn: fn(x, y), (a, b), order=2, modes=("rev", "fwd"))
+        check_grads(lambda x, y, fn=fn: fn(x, y, size=7, fill_value=0.0), (a, b), order=2,
+                    modes=("rev", "fwd"))
+        check_jit(lambda x, y, fn=fn: fn(x, y, size=5), a, b)
+        check_vmap(lambda x, fn=fn: fn(x, b, size=5), np.stack([a, a[::-1] + 1.0]))
+    shared = np.array([0.3, 2.5, 1.0])
+    # Common values are gathered from ar1 (its first occurrence), so the gradient is there
+    # (finite differences cannot check it: a perturbed value leaves the intersection).
+    assert_same(funcad.grad(lambda x: fnp.intersect1d(x, shared).sum())(a),
+                np.array([1.0, 0.0, 0.0, 0.0]))
+    assert_same(funcad.grad(lambda y: fnp.intersect1d(np.array([0.3, 0.3]), y, size=2).sum())(
+        shared), np.zeros(3))
+    ints_a, ints_b = np.array([[1, 2, 3, 3], [5, 5, 1, 0]]), np.array([3, 2, 5])
+    check_vmap(lambda x: fnp.intersect1d(x, ints_b, size=3, return_indices=True), ints_a)
+    check_jit(lambda x: fnp.intersect1d(x, ints_b, size=3, return_indices=True), ints_a[0])
+    check_jit(lambda x: fnp.isin(x, ints_b, invert=True), ints_a)
+    with pytest.raises(ValueError, match="method"):
+        fnp.isin(a, b, method="magic")
