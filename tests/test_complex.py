@@ -592,3 +592,48 @@ def test_check_grads_catches_a_wrong_complex_rule():
             check_grads(fnp.abs, (z,), order=1, modes=("rev",))
     finally:
         vjp_rules[E.abs_p] = saved
+
+
+# ----------------------------------------------------------------------------------------------
+# Control flow, checkpoint and custom rules carry complex values (numbers recorded from JAX).
+
+Z2 = np.array([1 + 0.5j, -0.3 + 2j])
+
+
+def _scan_and_cond(z):
+    def body(c, x):
+        c = fnp.sin(c) * x + fnp.conj(c) * 0.5
+        return c, fnp.abs(c)
+
+    c, ys = lax.scan(body, z[0], z)
+    r = lax.cond(fnp.real(c) > 0, lambda c: fnp.abs(c) ** 2, lambda c: fnp.real(c * c), c)
+    return r + fnp.sum(ys)
+
+
+def _fori(z):
+    return fnp.abs(lax.fori_loop(0, 3, lambda i, c: c * z[0] + fnp.conj(c), z[1]))
+
+
+@pytest.mark.parametrize("f, expected", [
+    (_scan_and_cond, [10.95517314947773 - 2.2811037422774874j,
+                      0.7995544456625232 - 5.200663565108277j]),
+    (_fori, [9.676803603467905 - 6.404289258442323j, -7.246764682565043 - 1.9405216826154306j]),
+], ids=["scan_cond", "fori_loop"])
+def test_control_flow(f, expected):
+    assert_close(funcad.grad(f)(Z2), expected)
+    assert_close(funcad.jit(funcad.grad(f))(Z2), expected)
+    batch = np.stack([Z2, Z2 * 1j])
+    assert_close(funcad.vmap(funcad.grad(f))(batch),
+                 np.stack([funcad.grad(f)(z) for z in batch]))
+
+
+def test_checkpoint_and_custom_vjp():
+    f = funcad.checkpoint(lambda z: fnp.sum(fnp.abs(fnp.exp(z))))
+    assert_close(funcad.grad(f)(Z2), np.exp(Z2.real) + 0j, atol=1e-12)  # |e^z| = e^Re(z)
+
+    @funcad.custom_vjp
+    def double(z):
+        return z * 2
+
+    double.defvjp(lambda z: (z * 2, None), lambda res, g: (g * 2,))
+    assert_close(funcad.grad(lambda z: fnp.sum(fnp.abs(double(z)) ** 2))(Z2), 8 * np.conj(Z2))
