@@ -146,6 +146,16 @@ def test_quantile_gradient_goes_to_the_order_statistics():
     np.testing.assert_allclose(funcad.grad(lambda q: fnp.quantile(x, q))(0.25), 3.0)
 
 
+def test_quantile_of_small_integers_and_booleans():
+    # Interpolated in floats: NumPy's int8 difference 50 - (-100) wraps around (92.4).
+    assert_same(fnp.quantile(np.array([100, -100, 50], np.int8), 0.3), np.float64(-10.0))
+    b = np.array([True, False, True])
+    assert_same(fnp.median(b), np.median(b))
+    assert_same(fnp.quantile(b, 0.4, method="lower"), np.quantile(b, 0.4, method="lower"))
+    with pytest.raises(TypeError):
+        fnp.quantile(b, 0.4)  # NumPy refuses to subtract booleans
+
+
 def test_quantile_nearest_rounds_halves_to_even_as_numpy():
     # (jax.numpy rounds these halves down; funcad follows NumPy's values.)
     q = np.array([0.125, 0.375, 0.625, 0.875])

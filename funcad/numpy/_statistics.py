@@ -149,6 +149,8 @@ def _quantile(a: Any, q: Any, axis: Any, method: str, keepdims: bool, name: str,
         if out_dtype.kind not in "fc":
             raise IndexError(f"{name}: cannot take a quantile of an empty array of integers")
         return with_at(np.full(out_shape, np.nan, out_dtype))
+    if dtype_of(a).kind in "iu" and out_dtype.kind == "f":
+        a = astype(a, out_dtype)  # interpolate in floats: no integer overflow in hi - lo
     x, kept_shape = _reduced_to_last(a, axes)
     values = sort(x, axis=-1)  # NaNs sort last
     nan_mask = isnan(x) if _is_inexact(x) else None
@@ -209,6 +211,9 @@ def median(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = Fa
     """The median over ``axis``: the middle element, or the mean of the two middle ones
     (each gets half the gradient)."""
     reject_out(out, "median")
+    a = as_operand(a)
+    if dtype_of(a) == np.bool_:
+        a = astype(a, np.float64)  # (NumPy averages the middle booleans as numbers)
     return _quantile(a, 0.5, axis, "linear", keepdims, "median", False)
 
 
@@ -232,6 +237,9 @@ def nanmedian(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool =
               keepdims: bool = False) -> Any:
     """``median`` of the non-NaN elements of each slice."""
     reject_out(out, "nanmedian")
+    a = as_operand(a)
+    if dtype_of(a) == np.bool_:
+        a = astype(a, np.float64)
     return _quantile(a, 0.5, axis, "linear", keepdims, "nanmedian", True)
 
 
@@ -766,9 +774,12 @@ def _edges(a: Any, bins: Any, range_: Any, weights: Any, name: str) -> Any:
                 raise ValueError(f"{name}: autodetected range of [{lo}, {hi}] is not finite")
         same = equal(lo, hi)
         lo, hi = where(same, subtract(lo, 0.5), lo), where(same, add(hi, 0.5), hi)
-        steps = np.arange(count, dtype=dtype)
+        # (computed in float64 and rounded once, as NumPy's linspace does)
+        wide = np.result_type(dtype, np.float64)
+        lo, hi = astype(lo, wide), astype(hi, wide)
+        steps = np.arange(count, dtype=wide)
         inner = add(lo, multiply(steps, divide(subtract(hi, lo), count)))
-        return concatenate([astype(inner, dtype), reshape(astype(hi, dtype), (1,))])
+        return astype(concatenate([inner, reshape(hi, (1,))]), dtype)
     edges = as_operand(bins)
     if ndim_of(edges) != 1:
         raise ValueError(f"{name}: `bins` must be 1d, when an array")
