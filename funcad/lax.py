@@ -36,7 +36,7 @@ from funcad.primitives.indexing import concatenate as _concatenate, getitem, ind
 from funcad.primitives.lax_ops import (
     bitcast_convert_type, digamma, erf, erf_inv, erfc, lgamma, polygamma,
 )
-from funcad.primitives.lax_ops import pad as _pad
+from funcad.primitives.lax_ops import bessel_ive as _bessel_ive, pad as _pad
 from funcad.primitives.linalg import dot_general as _dot_general
 from funcad.primitives.numeric import bitwise_count as _bitwise_count, fmod as _fmod
 from funcad.primitives.numeric import left_shift as _left_shift, nextafter
@@ -54,7 +54,8 @@ from funcad.primitives.shape import (
 )
 from funcad.primitives.shape import reshape as _reshape, stop_gradient as _stop_gradient
 from funcad.primitives.sorting import argsort as _argsort
-from funcad.tree_util import tree_map as _tree_map
+from funcad.tree_util import tree_flatten as _tree_flatten, tree_leaves as _tree_leaves
+from funcad.tree_util import tree_map as _tree_map, tree_unflatten as _tree_unflatten
 
 __all__ = [
     # Elementwise
@@ -64,8 +65,8 @@ __all__ = [
     "log10", "logaddexp", "logical_and", "logical_not", "logical_or", "logical_xor", "lt",
     "max", "min", "mul", "ne", "neg", "pow", "rem", "round", "select", "sign", "sin", "sinh",
     "sqrt", "sub", "tan", "tanh", "clamp", "square", "rsqrt", "reciprocal", "logistic", "erf",
-    "erfc", "erf_inv", "lgamma", "digamma", "polygamma", "nextafter", "real", "imag", "conj",
-    "complex",
+    "erfc", "erf_inv", "lgamma", "digamma", "polygamma", "bessel_i0e", "bessel_i1e",
+    "nextafter", "real", "imag", "conj", "complex",
     # Bits
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "population_count", "clz",
     "shift_left", "shift_right_logical", "shift_right_arithmetic", "bitcast_convert_type",
@@ -88,7 +89,7 @@ __all__ = [
     # Sorting
     "sort", "sort_key_val", "top_k",
     # Control flow
-    "cond", "switch", "select_n", "scan", "while_loop", "fori_loop", "map",
+    "associative_scan", "cond", "switch", "select_n", "scan", "while_loop", "fori_loop", "map",
 ]
 
 
@@ -165,6 +166,16 @@ def clamp(min, x, max):
     held = select(inside, x, _stop_gradient(x))
     low = select(gt(min, x), min, held)
     return select(lt(max, low), max, low)
+
+
+def bessel_i0e(x):
+    """exp(-|x|) I_0(x)."""
+    return _bessel_ive(0, x)
+
+
+def bessel_i1e(x):
+    """exp(-|x|) I_1(x)."""
+    return _bessel_ive(1, x)
 
 
 def square(x):
@@ -296,7 +307,8 @@ def broadcasted_iota(dtype, shape, dimension):
 
 
 def full(shape, fill_value, dtype=None):
-    shape = tuple(int(n) for n in shape)
+    shape = (int(shape),) if isinstance(shape, (int, _np.integer)) else \
+        tuple(int(n) for n in shape)
     if _shape_of(fill_value) != ():
         raise TypeError(f"full must be called with a scalar fill_value, got fill_value.shape "
                         f"{_shape_of(fill_value)}")
@@ -860,6 +872,68 @@ def top_k(operand, k, *, axis=-1):
     order = _argsort(operand, axis, True)
     indices = slice_in_dim(order, 0, int(k), axis=axis)
     return _take_along(operand, indices, axis), convert_element_type(indices, _np.int32)
+
+
+# ----------------------------------------------------------------------------------------------
+# associative_scan: the parallel prefix of an associative ``fn``, from slices, concatenations
+# and reshapes (so it is differentiable, batchable and staged like any composition).
+
+
+def _interleave(even, odd, axis):
+    """even[0], odd[0], even[1], odd[1], ... along ``axis`` (even may be one longer)."""
+    n_even, n_odd = _shape_of(even)[axis], _shape_of(odd)[axis]
+    if n_even > n_odd:
+        odd = _concatenate([odd, slice_in_dim(even, 0, 1, axis=axis)], axis)
+    shape = tuple(_shape_of(even))
+    pair_shape = shape[:axis + 1] + (1,) + shape[axis + 1:]
+    pairs = _concatenate([_reshape(even, pair_shape), _reshape(odd, pair_shape)], axis + 1)
+    merged = _reshape(pairs, shape[:axis] + (2 * n_even,) + shape[axis + 1:])
+    return slice_in_dim(merged, 0, n_even + n_odd, axis=axis)
+
+
+def associative_scan(fn, elems, reverse=False, axis=0):
+    """The running ``fn``-combination of ``elems`` (a pytree of arrays of equal length along
+    ``axis``) for an associative ``fn`` of two such pytrees: element i is
+    fn(...fn(fn(e_0, e_1), e_2)..., e_i). Pairs are combined in log2(n) rounds."""
+    leaves, tree = _tree_flatten(elems)
+    if not leaves:
+        raise ValueError("associative_scan: elems must hold at least one array")
+    ndim = len(_shape_of(leaves[0]))
+    axis = _normalize_axis(int(axis), ndim, "associative_scan")
+    n = _shape_of(leaves[0])[axis]
+    if any(_shape_of(leaf)[axis:axis + 1] != (n,) for leaf in leaves):
+        raise ValueError(f"associative_scan: every array of elems needs the same length "
+                         f"along axis {axis}, got shapes {[_shape_of(v) for v in leaves]}")
+    if reverse:
+        leaves = [rev(leaf, (axis,)) for leaf in leaves]
+
+    def combine(a, b):
+        out = _tree_leaves(fn(_tree_unflatten(tree, a), _tree_unflatten(tree, b)))
+        if len(out) != len(a):
+            raise TypeError("associative_scan: fn must return a pytree like its arguments")
+        return out
+
+    def scan_(values):
+        length = _shape_of(values[0])[axis]
+        if length < 2:
+            return values
+        pairs = combine([slice_in_dim(v, 0, length - 1, 2, axis) for v in values],
+                        [slice_in_dim(v, 1, length, 2, axis) for v in values])
+        odd = scan_(pairs)
+        rest = [slice_in_dim(v, 2, length, 2, axis) for v in values]
+        if length % 2 == 0:
+            odd_part = [slice_in_dim(o, 0, _shape_of(o)[axis] - 1, axis=axis) for o in odd]
+        else:
+            odd_part = odd
+        even = combine(odd_part, rest) if _shape_of(rest[0])[axis] else rest
+        even = [_concatenate([slice_in_dim(v, 0, 1, axis=axis), e], axis)
+                for v, e in zip(values, even)]
+        return [_interleave(e, o, axis) for e, o in zip(even, odd)]
+
+    out = scan_(leaves)
+    if reverse:
+        out = [rev(leaf, (axis,)) for leaf in out]
+    return _tree_unflatten(tree, out)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -112,6 +112,16 @@ def test_special_functions_match_jax():
         lax.polygamma(-1, 2.0)
 
 
+def test_scaled_bessel_functions_match_jax():
+    x = np.array([0.0, 1.0, -2.0])
+    assert_same(lax.bessel_i0e(x), [1.0, 0.46575960759364043, 0.30850832255367094])
+    assert_same(lax.bessel_i1e(x), [0.0, 0.2079104153497085, -0.2152692892489376])
+    # jax.grad(jax.lax.bessel_i1e) at 0 and -2.
+    assert funcad.grad(lax.bessel_i1e)(0.0) == pytest.approx(0.5, rel=1e-14)
+    assert funcad.grad(lax.bessel_i1e)(-2.0) == pytest.approx(-0.014395611319735546, rel=1e-12)
+    assert lax.bessel_i0e(np.float32(1.0)).dtype == np.float32
+
+
 def test_special_functions_without_scipy_name_the_extra(monkeypatch):
     monkeypatch.setattr(lax_ops, "_scipy_special", None)
     with pytest.raises(ImportError, match=r"funcad\[scipy\]"):
@@ -328,6 +338,47 @@ def test_sort_and_top_k_match_jax():
     assert_same(index, [[1, 1, 1, 0]])
 
 
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 5, 8, 11])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_associative_scan(n, reverse):
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((3, n))
+    expected = np.cumsum(x[:, ::-1], 1)[:, ::-1] if reverse else np.cumsum(x, 1)
+    assert_same(lax.associative_scan(lax.add, x, reverse, 1), expected)
+
+    def affine(a, b):  # composition of the maps y -> a y + b
+        return a[0] * b[0], a[1] * b[0] + b[1]
+
+    a, b = rng.standard_normal((n, 2)), rng.standard_normal((n, 2))
+    out = lax.associative_scan(affine, (a, b), reverse)
+    y = np.zeros(2)
+    order = range(n - 1, -1, -1) if reverse else range(n)
+    expected = np.zeros((n, 2))
+    for i in order:
+        y = a[i] * y + b[i]
+        expected[i] = y
+    assert_same(out[1], expected)
+    # The same combination tree as jax.lax (visible with a non-associative fn).
+    if n == 5:
+        assert_same(lax.associative_scan(lax.sub, np.arange(1.0, 6.0), reverse),
+                    [-1, 0, -2, 1, 5] if reverse else [1, -1, -4, 0, -5])
+    if n:
+        check_grads(lambda v: lax.associative_scan(lax.mul, v, reverse, 1), (x,), order=2,
+                    modes=MODES)
+        xs = rng.standard_normal((4, n))
+        assert_same(funcad.vmap(lambda v: lax.associative_scan(lax.max, v))(xs),
+                    np.maximum.accumulate(xs, 1))
+        assert_same(funcad.jit(lambda v: lax.associative_scan(lax.max, v))(xs[0]),
+                    np.maximum.accumulate(xs[0]))
+
+
+def test_associative_scan_errors():
+    with pytest.raises(ValueError, match="same length"):
+        lax.associative_scan(lax.add, (np.ones(3), np.ones(2)))
+    with pytest.raises(ValueError, match="at least one"):
+        lax.associative_scan(lax.add, ())
+
+
 def test_names_jax_lax_has_raise_not_implemented_yet():
     with pytest.raises(AttributeError, match="funcad.lax does not implement gather yet"):
         lax.gather  # noqa: B018
@@ -515,6 +566,8 @@ GRAD_CASES = {
     "lgamma": _unary_case(lax.lgamma, AWAY),
     "digamma": _unary_case(lax.digamma, AWAY),
     "polygamma": _unary_case(lambda x: lax.polygamma(1, x), AWAY),
+    "bessel_i0e": _unary_case(lax.bessel_i0e, Domain(-2.0, 2.0, away=0.1)),
+    "bessel_i1e": _unary_case(lax.bessel_i1e, Domain(-2.0, 2.0, away=0.1)),
     "rem": _rem_case,
     "clamp": _clamp_case,
     "pad": _pad_case,

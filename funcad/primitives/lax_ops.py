@@ -4,9 +4,10 @@
   Its transpose (a strided crop) is again a pad and a reshape, so every rule stays inside
   this family; the cumulative reductions shift arrays with it.
 * ``bitcast_convert_type``: the same bytes read as another dtype (no derivative).
-* the special functions ``erf``, ``erfc``, ``erf_inv``, ``lgamma``, ``digamma`` and
-  ``polygamma``, computed by SciPy. SciPy is optional (the ``funcad[scipy]`` extra): without
-  it these primitives exist but raise ImportError when used.
+* the special functions ``erf``, ``erfc``, ``erf_inv``, ``lgamma``, ``digamma``,
+  ``polygamma`` and the scaled Bessel functions ``bessel_ive``, computed by SciPy. SciPy is
+  optional (the ``funcad[scipy]`` extra): without it these primitives exist but raise
+  ImportError when used.
 
 Each primitive: implementation, shape/dtype rule, VJP, JVP and batching rule in one place.
 """
@@ -20,6 +21,7 @@ import numpy as np
 from funcad.core import Primitive, ShapedArray, Tracer, dtype_of, shape_of
 from funcad.primitives.elementwise import (
     absorbing_mul,
+    add,
     elementwise_batching_rule,
     exp,
     integer_pow,
@@ -27,6 +29,8 @@ from funcad.primitives.elementwise import (
     mul,
     neg,
     select,
+    sign,
+    sub,
     ufunc_result_dtype,
 )
 from funcad.primitives.shape import (
@@ -47,7 +51,7 @@ except ImportError:  # pragma: no cover (the test environment has SciPy)
 __all__ = [
     "pad_p", "pad", "padded_shape", "shift", "bitcast_convert_type_p", "bitcast_convert_type",
     "erf_p", "erfc_p", "erf_inv_p", "lgamma_p", "digamma_p", "polygamma_p", "erf", "erfc",
-    "erf_inv", "lgamma", "digamma", "polygamma", "require_scipy",
+    "erf_inv", "lgamma", "digamma", "polygamma", "bessel_ive_p", "bessel_ive", "require_scipy",
 ]
 
 
@@ -217,23 +221,25 @@ def require_scipy(name: str) -> Any:
     return _scipy_special
 
 
-def _special_primitive(name: str, scipy_name: str) -> Primitive:
+def _special_primitive(name: str, scipy_name: str, order: str | None = None,
+                       dtype_name: str | None = None) -> Primitive:
+    """A SciPy ufunc of x; with ``order``, of (params[order], x), its dtype rule then that
+    of the unary ufunc ``dtype_name``."""
     primitive = Primitive(name)
     primitive.elementwise = True
     primitive.output_buffer = "fresh"
 
-    def ufunc() -> Any:
-        return getattr(require_scipy(f"funcad.lax.{name}"), scipy_name)
+    def ufunc(which: str = scipy_name) -> Any:
+        return getattr(require_scipy(f"funcad.lax.{name}"), which)
 
     def impl(x: Any, **params: Any) -> Any:
-        if params:
-            return np.asarray(ufunc()(params["n"], x)).astype(
-                ufunc_result_dtype(_scipy_special.psi, (_aval(x),)), copy=False)
-        return ufunc()(x)
+        if order is None:
+            return ufunc()(x)
+        dtype = ufunc_result_dtype(ufunc(dtype_name), (_aval(x),))
+        return np.asarray(ufunc()(params[order], x)).astype(dtype, copy=False)
 
     def abstract_eval(x: ShapedArray, **params: Any) -> ShapedArray:
-        dtype_ufunc = require_scipy(f"funcad.lax.{name}").psi if params else ufunc()
-        return ShapedArray(x.shape, ufunc_result_dtype(dtype_ufunc, (x,)))
+        return ShapedArray(x.shape, ufunc_result_dtype(ufunc(dtype_name or scipy_name), (x,)))
 
     primitive.def_impl(impl)
     primitive.def_abstract_eval(abstract_eval)
@@ -250,9 +256,17 @@ erfc_p = _special_primitive("erfc", "erfc")
 erf_inv_p = _special_primitive("erf_inv", "erfinv")
 lgamma_p = _special_primitive("lgamma", "gammaln")
 digamma_p = _special_primitive("digamma", "psi")
-polygamma_p = _special_primitive("polygamma", "polygamma")
+polygamma_p = _special_primitive("polygamma", "polygamma", "n", "psi")
+bessel_ive_p = _special_primitive("bessel_ive", "ive", "v", "i0e")
 erf, erfc, erf_inv = erf_p.bind, erfc_p.bind, erf_inv_p.bind
 lgamma, digamma = lgamma_p.bind, digamma_p.bind
+
+
+def bessel_ive(v: int, x: Any) -> Any:
+    """exp(-|x|) I_v(x), the exponentially scaled modified Bessel function of integer order."""
+    if int(v) != v:
+        raise ValueError(f"bessel_ive: the order v must be an integer, got {v!r}")
+    return bessel_ive_p.bind(x, v=abs(int(v)))  # (I_-v = I_v for integer v)
 
 
 def polygamma(n: int, x: Any) -> Any:
@@ -273,5 +287,8 @@ defvjp(erf_inv_p, lambda g, ans, x: absorbing_mul(
 defvjp(lgamma_p, lambda g, ans, x: absorbing_mul(g, digamma(x)))
 defvjp(digamma_p, lambda g, ans, x: absorbing_mul(g, polygamma(1, x)))
 defvjp(polygamma_p, lambda g, ans, x, *, n: absorbing_mul(g, polygamma(n + 1, x)))
-for _special in (erf_p, erfc_p, erf_inv_p, lgamma_p, digamma_p, polygamma_p):
+# d/dx exp(-|x|) I_v(x) = (I_{v-1} + I_{v+1}) / 2 e^-|x| - sign(x) e^-|x| I_v(x).
+defvjp(bessel_ive_p, lambda g, ans, x, *, v: mul(g, sub(
+    mul(0.5, add(bessel_ive(v - 1, x), bessel_ive(v + 1, x))), mul(sign(x), ans))))
+for _special in (erf_p, erfc_p, erf_inv_p, lgamma_p, digamma_p, polygamma_p, bessel_ive_p):
     defjvp(_special, jvp_from_elementwise_vjp(vjp_rules[_special][0], 0))
