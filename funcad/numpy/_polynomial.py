@@ -190,6 +190,8 @@ def polyint(p: Any, m: int = 1, k: Any = None) -> Any:
         constants = [np.float64(0.0)] * m
     else:
         k = as_operand(k)
+        if ndim_of(k) == 1 and shape_of(k)[0] == 1:
+            k = getitem(k, 0)
         if ndim_of(k) == 0:
             constants = [k] * m
         else:
@@ -316,7 +318,7 @@ def polyfit(x: Any, y: Any, deg: int, rcond: float | None = None, full: bool = F
     base = divide(base, multiply(reshape(scale_vector, (order, 1)),
                                  reshape(scale_vector, (1, order))))
     if isinstance(cov, str) and cov == "unscaled":
-        factor = np.ones(shape_of(resids), dtype)
+        factor = np.ones(1, dtype)  # (NumPy's unscaled 2-d covariance has a last axis of 1)
     else:
         if n <= order:
             raise ValueError("polyfit: the number of data points must exceed order to scale "
@@ -366,6 +368,8 @@ def roots(p: Any, *, strip_zeros: bool = True) -> Any:
                       "values: call it outside jit/vmap (for example on the jitted "
                       "function's result).") from None
     value = np.asarray(p)
+    if value.dtype.kind not in "fc":
+        value = value.astype(np.float64)
     if value.ndim != 1:
         raise ValueError(f"roots: input must be a rank-1 array, got shape {value.shape}")
     out_dtype = np.complex64 if value.dtype in (np.float32, np.complex64) else np.complex128
@@ -397,6 +401,9 @@ def trim_zeros(filt: Any, trim: str = "fb", axis: Any = None) -> Any:
     if not isinstance(trim, str):
         raise TypeError(f"trim_zeros: trim must be a string, got {trim!r}")
     mode = trim.lower()
+    if not mode or set(mode) - {"f", "b"}:
+        raise ValueError(f"trim_zeros: unexpected character(s) in trim: {trim!r} (use 'f', "
+                         f"'b' or 'fb')")
     front, back = "f" in mode, "b" in mode
     ndim = ndim_of(filt)
     axes = normalize_axes(axis, ndim, "trim_zeros")

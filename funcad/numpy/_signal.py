@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from funcad.core import dtype_of, shape_of
+from funcad.core import Tracer, dtype_of, shape_of
 from funcad.numpy._conversion import as_operand, astype, ndim_of, normalize_axes
 from funcad.numpy._elementwise import (
     absolute,
@@ -121,10 +121,10 @@ def unwrap(p: Any, discont: Any = None, axis: int = -1, period: Any = 2 * math.p
     if dtype_of(p).kind == "c":
         raise ValueError("unwrap: complex inputs are not supported")
     (ax,) = normalize_axes(axis, ndim_of(p), "unwrap")
-    period_dtype = np.result_type(period)
     if shape_of(p)[ax] == 0:
         return p
     dd = diff_along(p, ax)
+    period_dtype = dtype_of(period) if isinstance(period, Tracer) else np.result_type(period)
     integer = dtype_of(p).kind in "biu" and period_dtype.kind in "biu"
     if integer:
         high, rem = divmod(period, 2)
@@ -138,7 +138,8 @@ def unwrap(p: Any, discont: Any = None, axis: int = -1, period: Any = 2 * math.p
     if ambiguous:
         dd_mod = where(logical_and(equal(dd_mod, low), greater(dd, 0)), high, dd_mod)
     correction = where(less(absolute(dd), discont), 0, subtract(dd_mod, dd))
-    dtype = np.result_type(dtype_of(dd), period_dtype)
+    dtype = np.result_type(dtype_of(dd), dtype_of(period) if isinstance(period, Tracer)
+                           else period)
     head = (slice(None),) * ax
     first = astype(getitem(p, head + (slice(0, 1),)), dtype)
     rest = add(getitem(p, head + (slice(1, None),)), cumsum(correction, axis=ax))
