@@ -199,8 +199,10 @@ def logspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: 
 
 def _broadcast_samples(samples: Any, other: Any) -> tuple[Any, Any]:
     """Samples (axis 0 first) and an array broadcast with one sample."""
-    shape = np.broadcast_shapes(tuple(shape_of(samples))[1:], shape_of(other))
+    one = tuple(shape_of(samples))[1:]
+    shape = np.broadcast_shapes(one, shape_of(other))
     num = shape_of(samples)[0]
+    samples = reshape(samples, (num,) + (1,) * (len(shape) - len(one)) + one)
     return broadcast_to(samples, (num,) + shape), broadcast_to(other, shape)
 
 

@@ -213,7 +213,10 @@ def gather(x: Any, indexer: tuple, arrays: list[Any], mode: str | None,
 
 
 def _flattened(a: Any) -> Any:
-    """``ravel(a)``, from the primitive (the shape functions are built on this module)."""
+    """``ravel(a)``, from the primitive (the shape functions are built on this module); a
+    concrete value stays concrete (NumPy's ravel), even under jit."""
+    if not isinstance(a, Tracer):
+        return np.ravel(a)
     return reshape(a, [int(np.prod(shape_of(a), dtype=np.int64))])
 
 
@@ -498,7 +501,8 @@ def compress(condition: Any, a: Any, axis: Any = None, *, size: Any = None,
         if not isinstance(condition, Tracer) and np.any(np.asarray(condition)[n:]):
             raise IndexError(f"compress: condition has {m} entries (true past {n}) for an "
                              f"axis of size {n}")
-        condition = indexing.getitem(condition, (Slice(0, n, None),))
+        condition = condition[:n] if not isinstance(condition, Tracer) else \
+            indexing.getitem(condition, (Slice(0, n, None),))
         m = n
     head = (Slice(None, None, None),) * ax
     if size is None:
@@ -515,8 +519,10 @@ def compress(condition: Any, a: Any, axis: Any = None, *, size: Any = None,
 def extract(condition: Any, arr: Any, *, size: Any = None, fill_value: Any = 0) -> Any:
     """The elements of ``arr`` where ``condition`` holds, flattened."""
     condition = as_operand(condition)
-    return compress(_flattened(ew.ne(condition, 0) if dtype_of(condition) != np.bool_
-                               else condition),
+    if dtype_of(condition) != np.bool_:
+        condition = ew.ne(condition, 0) if isinstance(condition, Tracer) else \
+            np.not_equal(condition, 0)
+    return compress(_flattened(condition),
                     _flattened(as_operand(arr)), size=size, fill_value=fill_value)
 
 
