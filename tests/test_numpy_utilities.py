@@ -71,11 +71,14 @@ CLOSE_CASES = [
     (np.array([1 + 1j, np.nan + 0j]), np.array([1 + 1.0000001j, np.nan + 0j])),
     (np.float32(1.0), 1.0 + 1e-7),
     (np.zeros((2, 0)), np.zeros((1, 0))),
+    (np.array([np.inf, 1e308, -np.inf, np.nan]), np.array([1e308, np.inf, -np.inf, 1.0])),
 ]
 
 
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")  # (rtol=1e300, NumPy's too)
 @pytest.mark.parametrize("equal_nan", [False, True])
-@pytest.mark.parametrize("tolerances", [{}, {"rtol": 0.1}, {"atol": 0.5, "rtol": 0.0}])
+@pytest.mark.parametrize("tolerances", [{}, {"rtol": 0.1}, {"atol": 0.5, "rtol": 0.0},
+                                        {"rtol": 1e300}])
 @pytest.mark.parametrize("case", range(len(CLOSE_CASES)))
 def test_isclose_and_allclose_match_numpy(case, tolerances, equal_nan):
     a, b = CLOSE_CASES[case]

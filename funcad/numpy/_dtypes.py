@@ -34,7 +34,6 @@ from funcad.numpy._elementwise import (
     absolute,
     equal,
     isfinite,
-    isinf,
     isnan,
     less_equal,
     logical_and,
@@ -104,14 +103,15 @@ def _inexact_pair(a: Any, b: Any) -> tuple[Any, Any]:
 
 def isclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08,
             equal_nan: Any = False) -> Any:
-    """|a - b| <= atol + rtol |b| elementwise (not symmetric, as NumPy's); infinities are
-    close only to themselves; nan is close to nan only with ``equal_nan``."""
+    """|a - b| <= atol + rtol |b| where b is finite, or a == b (so an infinity is close to
+    itself only), elementwise and not symmetric, as NumPy's; nan is close to nan only with
+    ``equal_nan``."""
     a, b = _inexact_pair(a, b)
-    finite = logical_and(isfinite(a), isfinite(b))
-    a_finite, b_finite = where(finite, a, 0), where(finite, b, 0)  # (no inf - inf)
-    near = less_equal(absolute(subtract(a_finite, b_finite)),
-                      absolute(atol) + multiply(absolute(rtol), absolute(b_finite)))
-    out = where(finite, near, logical_and(equal(a, b), logical_or(isinf(a), isinf(b))))
+    b_finite = isfinite(b)
+    safe_b = where(b_finite, b, 0)  # (no inf - inf on the way)
+    near = less_equal(absolute(subtract(a, safe_b)),
+                      absolute(atol) + multiply(absolute(rtol), absolute(safe_b)))
+    out = logical_or(logical_and(near, b_finite), equal(a, b))
     if equal_nan:
         out = logical_or(out, logical_and(isnan(a), isnan(b)))
     return out
