@@ -496,3 +496,29 @@ def test_matrix_power_matches_numpy_including_negative_powers(n):
         fnp.linalg.matrix_power(a, 1.5)
     with pytest.raises(ValueError, match="square"):
         fnp.linalg.matrix_power(np.ones((2, 3)), 2)
+
+
+BATCHED_PRODUCTS = {
+    "cross": lambda a, b: fnp.cross(a, b),
+    "vecdot": lambda a, b: fnp.vecdot(a, b),
+    "matvec": lambda a, b: fnp.matvec(fnp.outer(a, b), b),
+    "vecmat": lambda a, b: fnp.vecmat(a, fnp.outer(a, b)),
+    "tensordot": lambda a, b: fnp.tensordot(a, fnp.outer(a, b), ([0], [0])),
+    "einsum_optimal": lambda a, b: fnp.einsum("i,j,k->ijk", a, b, a, optimize="optimal"),
+    "matrix_power": lambda a, b: fnp.linalg.matrix_power(fnp.outer(a, b) + 3 * np.eye(3), -2),
+    "norm_inf": lambda a, b: fnp.linalg.norm(fnp.outer(a, b), -np.inf),
+    "isclose": lambda a, b: fnp.isclose(a, fnp.round(b, 1), atol=0.1),
+    "packbits": lambda a, b: fnp.packbits(a > b),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BATCHED_PRODUCTS))
+def test_vmap_agrees_with_stacked_examples(name):
+    fn = BATCHED_PRODUCTS[name]
+    xs, ys = RNG.normal(size=(4, 3)), RNG.normal(size=(4, 3))
+    expected = np.stack([fn(x, y) for x, y in zip(xs, ys)])
+    np.testing.assert_allclose(funcad.vmap(fn)(xs, ys), expected, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(funcad.vmap(fn, in_axes=(None, 0))(xs[0], ys),
+                               np.stack([fn(xs[0], y) for y in ys]), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(funcad.jit(funcad.vmap(fn))(xs, ys), expected, rtol=1e-12,
+                               atol=1e-14)
