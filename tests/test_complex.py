@@ -635,3 +635,12 @@ def test_checkpoint_and_custom_vjp():
 
     double.defvjp(lambda z: (z * 2, None), lambda res, g: (g * 2,))
     assert_close(funcad.grad(lambda z: fnp.sum(fnp.abs(double(z)) ** 2))(Z2), 8 * np.conj(Z2))
+
+    @funcad.custom_jvp
+    def sin(z):
+        return fnp.sin(z)
+
+    sin.defjvp(lambda primals, tangents: (fnp.sin(primals[0]), fnp.cos(primals[0]) * tangents[0]))
+    assert_close(funcad.grad(lambda z: fnp.sum(sin(z)), holomorphic=True)(Z2), np.cos(Z2))
+    assert_close(funcad.grad(lambda z: fnp.sum(fnp.abs(sin(z)) ** 2))(Z2),
+                 funcad.grad(lambda z: fnp.sum(fnp.abs(fnp.sin(z)) ** 2))(Z2))
