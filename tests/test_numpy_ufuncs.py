@@ -314,7 +314,8 @@ def test_i1_is_accurate_where_it_is_used():
 
     from funcad.primitives.numeric import i1
 
-    x = np.concatenate([np.linspace(-30, 30, 601), [0.0, 1e-10, 7.999, 8.0, 100.0, 700.0]])
+    x = np.concatenate([np.linspace(-30, 30, 601), [0.0, 1e-10, 7.999, 8.0, 100.0, 700.0,
+                                                  np.inf, -np.inf]])
     np.testing.assert_allclose(i1(x), scipy.special.i1(x), rtol=1e-14, atol=1e-300)
     assert i1(np.float32(2.0)).dtype == np.float32 and i1(np.int8(1)).dtype == np.float64
 

@@ -113,6 +113,7 @@ _I1_COS = np.cos(_I1_NODES)
 _I1_WEIGHTS = np.full(_I1_NODES.shape, 1.0 / (_I1_NODES.size - 1))
 _I1_WEIGHTS[[0, -1]] *= 0.5
 _I1_SERIES = np.arange(40)
+_I1_CHUNK = 2048
 _I1_SERIES_DENOMINATORS = np.cumprod(np.maximum(_I1_SERIES, 1) * (_I1_SERIES + 1.0))
 
 
@@ -121,14 +122,20 @@ def _i1_impl(x: Any) -> Any:
         raise TypeError("i1 is not supported for complex values")
     x = np.asarray(x)
     dtype = np.float64 if x.dtype.kind in "biu" else x.dtype  # (as numpy.i0)
-    a = np.abs(x.astype(np.float64))
-    small = np.minimum(a, 8.0)[..., None] / 2
-    series = (small ** (2 * _I1_SERIES + 1) / _I1_SERIES_DENOMINATORS).sum(axis=-1)
-    large = np.maximum(a, 8.0)[..., None]
+    a = np.abs(x.astype(np.float64)).ravel()
+    out = np.empty_like(a)
+    small = a < 8.0
+    half = a[small][:, None] / 2
+    out[small] = (half ** (2 * _I1_SERIES + 1) / _I1_SERIES_DENOMINATORS).sum(axis=-1)
+    large = np.flatnonzero(~small)
     with np.errstate(over="ignore", invalid="ignore"):
-        integral = (np.exp(large * (_I1_COS - 1.0)) @ (_I1_COS * _I1_WEIGHTS)) * np.exp(
-            large[..., 0])
-        out = np.copysign(np.where(a < 8.0, series, integral), x).astype(dtype)
+        for start in range(0, large.size, _I1_CHUNK):  # (bounded memory: chunk x nodes)
+            chunk = large[start:start + _I1_CHUNK]
+            b = a[chunk][:, None]
+            out[chunk] = (np.exp(b * (_I1_COS - 1.0)) @ (_I1_COS * _I1_WEIGHTS)) * np.exp(
+                b[:, 0])
+    out[np.isinf(a)] = np.inf
+    out = np.copysign(out.reshape(x.shape), x).astype(dtype)
     return out if out.ndim else out[()]
 
 
