@@ -314,9 +314,10 @@ def test_i1_is_accurate_where_it_is_used():
 
     from funcad.primitives.numeric import i1
 
-    x = np.concatenate([np.linspace(-30, 30, 601), [0.0, 1e-10, 7.999, 8.0, 100.0, 700.0,
-                                                  np.inf, -np.inf]])
+    x = np.concatenate([np.linspace(-30, 30, 601), [0.0, 1e-10, 7.999, 8.0, 100.0, 700.0]])
     np.testing.assert_allclose(i1(x), scipy.special.i1(x), rtol=1e-14, atol=1e-300)
+    np.testing.assert_array_equal(i1(np.array([np.inf, -np.inf, np.nan])), [np.inf, -np.inf,
+                                                                           np.nan])
     assert i1(np.float32(2.0)).dtype == np.float32 and i1(np.int8(1)).dtype == np.float64
 
 
