@@ -10,6 +10,8 @@ A name jax.lax has and funcad.lax does not yet raises AttributeError saying so.
 """
 
 import builtins as _builtins
+import itertools as _itertools
+from typing import NamedTuple as _NamedTuple
 
 import numpy as _np
 
@@ -81,8 +83,10 @@ __all__ = [
     "getitem", "index_update", "slice", "slice_in_dim", "index_in_dim", "dynamic_slice",
     "dynamic_slice_in_dim", "dynamic_index_in_dim", "dynamic_update_slice",
     "dynamic_update_slice_in_dim", "dynamic_update_index_in_dim",
-    # Products
-    "dot_general", "dot", "batch_matmul",
+    # Products and convolutions
+    "dot_general", "dot", "batch_matmul", "conv_general_dilated", "conv",
+    "conv_with_general_padding", "conv_transpose", "conv_dimension_numbers",
+    "ConvDimensionNumbers", "padtype_to_pads",
     # Reductions
     "reduce", "reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_and",
     "reduce_or", "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp",
@@ -691,6 +695,243 @@ def batch_matmul(lhs, rhs, precision=None):
     ndim = len(lhs_shape)
     batch = tuple(range(ndim - 2))
     return _dot_general(lhs, rhs, (((ndim - 1,), (ndim - 2,)), (batch, batch)))
+
+
+# ----------------------------------------------------------------------------------------------
+# Convolutions, as compositions: one pad (the input's dilation and padding), one strided
+# slice per kernel position (the windows), and a dot_general with the kernel, grouped by
+# its batch axes. Every derivative and batching rule comes from those primitives.
+
+
+class ConvDimensionNumbers(_NamedTuple):
+    """Where the batch, feature and spatial axes are: ``lhs_spec`` = (batch, feature,
+    spatial...), ``rhs_spec`` = (output feature, input feature, spatial...), ``out_spec``
+    = (batch, feature, spatial...), each an axis of that array."""
+
+    lhs_spec: tuple
+    rhs_spec: tuple
+    out_spec: tuple
+
+
+def _spec_permutations(specs):
+    """Axis permutations from strings such as ('NCHW', 'OIHW', 'NHWC'); spatial axes are
+    matched by letter, in the order of the kernel's string."""
+    pairs = (("N", "C"), ("O", "I"), ("N", "C"))
+    for i, (spec, (a, b)) in enumerate(zip(specs, pairs)):
+        if spec.count(a) != 1 or spec.count(b) != 1:
+            raise TypeError(f"convolution dimension_numbers[{i}] must contain the characters "
+                            f"'{a}' and '{b}' exactly once, got {spec}.")
+        if len(set(spec)) != len(spec):
+            raise TypeError(f"convolution dimension_numbers[{i}] cannot have duplicate "
+                            f"characters, got {spec}.")
+    spatial = [set(spec) - set(pair) for spec, pair in zip(specs, pairs)]
+    if not spatial[0] == spatial[1] == spatial[2]:
+        raise TypeError(f"convolution dimension_numbers elements must each have the same set "
+                        f"of spatial characters, got {tuple(specs)}.")
+    kernel = specs[1]
+    order = [c for c in kernel if c not in "OI"]
+    return ConvDimensionNumbers(*(
+        (spec.index(a), spec.index(b)) + tuple(spec.index(c) for c in order)
+        for spec, (a, b) in zip(specs, pairs)))
+
+
+def conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers):
+    """``dimension_numbers`` (None, three strings, or ConvDimensionNumbers) as
+    ConvDimensionNumbers."""
+    if isinstance(dimension_numbers, ConvDimensionNumbers):
+        return dimension_numbers
+    if len(lhs_shape) != len(rhs_shape):
+        raise TypeError(f"convolution requires lhs and rhs ndim to be equal, got "
+                        f"{len(lhs_shape)} and {len(rhs_shape)}.")
+    if dimension_numbers is None:
+        iota_ = tuple(range(len(lhs_shape)))
+        return ConvDimensionNumbers(iota_, iota_, iota_)
+    if not isinstance(dimension_numbers, (list, tuple)) or len(dimension_numbers) != 3 or \
+            not all(isinstance(spec, str) for spec in dimension_numbers):
+        raise TypeError(f"convolution dimension_numbers must be None, ConvDimensionNumbers "
+                        f"or three strings, got {dimension_numbers!r}")
+    for i, spec in enumerate(dimension_numbers):
+        if len(spec) != len(lhs_shape):
+            raise TypeError(f"convolution dimension_numbers[{i}] must have len equal to the "
+                            f"ndim of lhs and rhs, got {len(spec)} for lhs and rhs shapes "
+                            f"{tuple(lhs_shape)} and {tuple(rhs_shape)}.")
+    return _spec_permutations(tuple(dimension_numbers))
+
+
+def padtype_to_pads(in_shape, window_shape, window_strides, padding):
+    """(low, high) padding per spatial axis for 'VALID', 'SAME' (an odd total puts the extra
+    element at the end) or 'SAME_LOWER' (at the start)."""
+    kind = padding.upper() if isinstance(padding, str) else padding
+    if kind == "VALID":
+        return [(0, 0)] * len(in_shape)
+    if kind not in ("SAME", "SAME_LOWER"):
+        raise RuntimeError(f"Unrecognized padding type: expected 'VALID', 'SAME' or "
+                           f"'SAME_LOWER', got {padding!r}.")
+    pads = []
+    for n, k, stride in zip(in_shape, window_shape, window_strides):
+        out = -(-int(n) // int(stride))
+        total = _builtins.max((out - 1) * int(stride) + int(k) - int(n), 0)
+        low = total // 2 if kind == "SAME" else total - total // 2
+        pads.append((low, total - low))
+    return pads
+
+
+def _spatial_arg(value, count, name):
+    value = (1,) * count if value is None else tuple(int(v) for v in value)
+    if len(value) != count:
+        raise ValueError(f"conv_general_dilated: {name} must have one entry per spatial axis "
+                         f"({count}), got {value}")
+    return value
+
+
+def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
+                         rhs_dilation=None, dimension_numbers=None, feature_group_count=1,
+                         batch_group_count=1, precision=None, preferred_element_type=None):
+    """XLA's convolution (a cross-correlation: the kernel is not flipped), with strides,
+    padding (pairs or 'VALID'/'SAME'/'SAME_LOWER'), input and kernel dilation, layouts and
+    feature or batch groups."""
+    lhs_shape, rhs_shape = tuple(_shape_of(lhs)), tuple(_shape_of(rhs))
+    dn = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
+    count = len(lhs_shape) - 2
+    if count < 0:
+        raise TypeError(f"convolution needs operands of rank >= 2, got shapes {lhs_shape} "
+                        f"and {rhs_shape}")
+    strides = _spatial_arg(window_strides, count, "window_strides")
+    lhs_dilation = _spatial_arg(lhs_dilation, count, "lhs_dilation")
+    rhs_dilation = _spatial_arg(rhs_dilation, count, "rhs_dilation")
+    if any(v < 1 for v in strides + lhs_dilation + rhs_dilation):
+        raise ValueError("conv_general_dilated: strides and dilations must be positive")
+    if preferred_element_type is not None:
+        lhs = convert_element_type(lhs, preferred_element_type)
+        rhs = convert_element_type(rhs, preferred_element_type)
+    x, w = transpose(lhs, dn.lhs_spec), transpose(rhs, dn.rhs_spec)
+    (n, c, *spatial), (o, i, *kernel) = _shape_of(x), _shape_of(w)
+    groups, batch_groups = int(feature_group_count), int(batch_group_count)
+    if groups < 1 or batch_groups < 1 or (groups > 1 and batch_groups > 1):
+        raise ValueError(f"conv_general_dilated: feature_group_count ({groups}) and "
+                         f"batch_group_count ({batch_groups}) must be positive, one of them 1")
+    if c != i * groups or o % groups:
+        raise TypeError(f"conv_general_dilated lhs feature dimension size divided by "
+                        f"feature_group_count must equal the rhs input feature dimension size, "
+                        f"and the rhs output features must be a multiple of it; got lhs "
+                        f"features {c}, rhs (output, input) features ({o}, {i}), "
+                        f"feature_group_count {groups}")
+    if n % batch_groups or o % batch_groups:
+        raise ValueError(f"conv_general_dilated: lhs batch size {n} and rhs output features "
+                         f"{o} must be multiples of batch_group_count {batch_groups}")
+    windows = [(k - 1) * d + 1 for k, d in zip(kernel, rhs_dilation)]
+    if isinstance(padding, str):
+        if any(d != 1 for d in lhs_dilation):
+            raise ValueError("String padding is not implemented for transposed convolution "
+                             "using this op. Please either exactly specify the required "
+                             "padding or use conv_transpose.")
+        padding = padtype_to_pads(spatial, windows, strides, padding)
+    padding = [tuple(int(v) for v in pair) for pair in padding]
+    if len(padding) != count or any(len(pair) != 2 for pair in padding):
+        raise ValueError(f"conv_general_dilated: padding must be a string or one (low, high) "
+                         f"pair per spatial axis ({count}), got {padding}")
+    x = _pad(x, 0, [(0, 0, 0), (0, 0, 0)] + [
+        (low, high, dilation - 1) for (low, high), dilation in zip(padding, lhs_dilation)])
+    padded = _shape_of(x)[2:]
+    out = [_builtins.max((p - window) // stride + 1, 0) if p >= window else 0
+           for p, window, stride in zip(padded, windows, strides)]
+    patches = []
+    for offsets in _itertools.product(*(range(k) for k in kernel)):
+        starts = [0, 0] + [k * d if m else 0 for k, d, m in zip(offsets, rhs_dilation, out)]
+        limits = [n, c] + [start + (m - 1) * stride + 1 if m else 0
+                           for start, m, stride in zip(starts[2:], out, strides)]
+        window_slice = slice(x, starts, limits, (1, 1) + strides)
+        patches.append(_reshape(window_slice, (n, c, 1, *out)))
+    positions = len(patches)
+    if not positions:
+        return transpose(broadcast_to(_np.zeros((), _dtype_of(x)), (n // batch_groups, o,
+                                                                      *out)),
+                         _np.argsort(dn.out_spec))
+    p = patches[0] if positions == 1 else _concatenate(patches, 2)  # (N, C, positions, ...)
+    if batch_groups > 1:
+        p = _reshape(p, (batch_groups, n // batch_groups, c, positions, *out))
+        w = _reshape(w, (batch_groups, o // batch_groups, i, positions))
+        contract = ((2, 3), (2, 3))
+    else:
+        p = _reshape(p, (n, groups, i, positions, *out))
+        w = _reshape(w, (groups, o // groups, i, positions))
+        p = transpose(p, (1, 0) + tuple(range(2, 4 + count)))
+        contract = ((2, 3), (2, 3))
+    result = _dot_general(p, w, (contract, ((0,), (0,))))  # (group, N', out..., O_g)
+    result = transpose(result, (1, 0, count + 2) + tuple(range(2, count + 2)))
+    shape = _shape_of(result)
+    result = _reshape(result, (shape[0], shape[1] * shape[2]) + tuple(shape[3:]))
+    return transpose(result, _np.argsort(dn.out_spec))
+
+
+def conv(lhs, rhs, window_strides, padding, precision=None, preferred_element_type=None):
+    """conv_general_dilated with NCHW/OIHW layouts and no dilation."""
+    return conv_general_dilated(lhs, rhs, window_strides, padding, precision=precision,
+                                preferred_element_type=preferred_element_type)
+
+
+def conv_with_general_padding(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
+                              precision=None, preferred_element_type=None):
+    return conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation,
+                                rhs_dilation, precision=precision,
+                                preferred_element_type=preferred_element_type)
+
+
+def _transpose_padding(window, stride, padding):
+    """(low, high) padding of the stride-dilated input for a transposed convolution whose
+    forward convolution had this (dilated) window and padding ('SAME', 'VALID' or a pair)."""
+    if padding == "SAME":
+        total = window + stride - 2
+        low = window - 1 if stride > window - 1 else -(-total // 2)
+    elif padding == "VALID":
+        total = window + stride - 2 + _builtins.max(window - stride, 0)
+        low = window - 1
+    elif isinstance(padding, (tuple, list)) and len(padding) == 2:
+        low, high = (window - int(p) - 1 for p in padding)
+        total = low + high
+    else:
+        raise ValueError(f"conv_transpose: invalid padding {padding!r}")
+    return low, total - low
+
+
+_TRANSPOSE_LAYOUTS = {2: ("NC", "IO", "NC"), 3: ("NHC", "HIO", "NHC"),
+                      4: ("NHWC", "HWIO", "NHWC"), 5: ("NHWDC", "HWDIO", "NHWDC")}
+
+
+def conv_transpose(lhs, rhs, strides, padding, rhs_dilation=None, dimension_numbers=None,
+                   transpose_kernel=False, precision=None, preferred_element_type=None,
+                   use_consistent_padding=False):
+    """The transposed (fractionally strided) convolution: the input dilated by ``strides``
+    (layouts default to NHWC/HWIO). 'SAME'/'VALID' name the forward convolution's padding;
+    pairs are the transposed convolution's own, unless ``use_consistent_padding`` (then
+    they are the forward one's, as in PyTorch). ``transpose_kernel`` flips the kernel and
+    swaps its feature axes, which makes this the gradient of conv_general_dilated."""
+    lhs_shape, rhs_shape = tuple(_shape_of(lhs)), tuple(_shape_of(rhs))
+    if len(lhs_shape) != len(rhs_shape) or len(lhs_shape) < 2:
+        raise TypeError(f"conv_transpose needs operands of equal rank >= 2, got shapes "
+                        f"{lhs_shape} and {rhs_shape}")
+    if dimension_numbers is None:
+        if len(lhs_shape) not in _TRANSPOSE_LAYOUTS:
+            raise ValueError("No 4+ dimensional dimension_number defaults.")
+        dimension_numbers = _TRANSPOSE_LAYOUTS[len(lhs_shape)]
+    dn = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
+    count = len(lhs_shape) - 2
+    strides = _spatial_arg(strides, count, "strides")
+    rhs_dilation = _spatial_arg(rhs_dilation, count, "rhs_dilation")
+    kernel = [rhs_shape[axis] for axis in dn.rhs_spec[2:]]
+    windows = [(k - 1) * d + 1 for k, d in zip(kernel, rhs_dilation)]
+    if use_consistent_padding or padding in ("SAME", "VALID"):
+        kinds = [padding] * count if isinstance(padding, str) else list(padding)
+        padding = [_transpose_padding(k, s, kind)
+                   for k, s, kind in zip(windows, strides, kinds)]
+    if transpose_kernel:
+        rhs = rev(rhs, tuple(dn.rhs_spec[2:]))
+        order = list(range(len(rhs_shape)))
+        order[dn.rhs_spec[0]], order[dn.rhs_spec[1]] = dn.rhs_spec[1], dn.rhs_spec[0]
+        rhs = transpose(rhs, order)
+    return conv_general_dilated(lhs, rhs, (1,) * count, padding, strides, rhs_dilation, dn,
+                                precision=precision,
+                                preferred_element_type=preferred_element_type)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -254,6 +254,143 @@ def test_dynamic_slices_with_traced_starts(starts):
 
 
 # ----------------------------------------------------------------------------------------------
+# Convolutions, against a direct NumPy loop over output and kernel positions.
+
+
+def _reference_conv(x, w, strides, padding, lhs_dilation, rhs_dilation, groups=1,
+                    batch_groups=1):
+    """XLA's convolution in NC.../OI... layouts, written out directly."""
+    n, c, *spatial = x.shape
+    o, i, *kernel = w.shape
+    dilated = np.zeros((n, c) + tuple((s - 1) * d + 1 for s, d in zip(spatial, lhs_dilation)))
+    dilated[(slice(None), slice(None)) + tuple(slice(None, None, d) for d in lhs_dilation)] = x
+    for axis, (low, high) in enumerate(padding, start=2):
+        widths = [(0, 0)] * dilated.ndim
+        widths[axis] = (max(low, 0), max(high, 0))
+        dilated = np.pad(dilated, widths)
+        crop = [slice(None)] * dilated.ndim
+        crop[axis] = slice(-min(low, 0), dilated.shape[axis] + min(high, 0))
+        dilated = dilated[tuple(crop)]
+    windows = [(k - 1) * d + 1 for k, d in zip(kernel, rhs_dilation)]
+    out_shape = [max((p - wd) // s + 1, 0) if p >= wd else 0
+                 for p, wd, s in zip(dilated.shape[2:], windows, strides)]
+    out = np.zeros((n // batch_groups, o) + tuple(out_shape))
+    per_group, per_batch_group = o // groups, o // batch_groups
+    for index in np.ndindex(*out.shape):
+        b, f, position = index[0], index[1], index[2:]
+        g = f // per_group
+        batch = b + (f // per_batch_group) * (n // batch_groups)
+        total = 0.0
+        for k in np.ndindex(*kernel):
+            at = tuple(p * s + kk * d for p, s, kk, d in zip(position, strides, k, rhs_dilation))
+            total += np.dot(dilated[(batch, slice(g * i, (g + 1) * i)) + at],
+                            w[(f, slice(None)) + k])
+        out[index] = total
+    return out
+
+
+CONV_CASES = [
+    dict(lhs=(2, 3, 7), rhs=(4, 3, 3), strides=(1,), padding="VALID"),
+    dict(lhs=(2, 3, 7), rhs=(4, 3, 3), strides=(2,), padding="SAME"),
+    dict(lhs=(1, 2, 8), rhs=(2, 2, 3), strides=(3,), padding="SAME_LOWER"),
+    dict(lhs=(2, 3, 5, 4), rhs=(2, 3, 3, 2), strides=(2, 1), padding=[(1, 2), (0, -1)],
+         lhs_dilation=(2, 1), rhs_dilation=(1, 2)),
+    dict(lhs=(2, 4, 5, 4), rhs=(6, 2, 3, 2), strides=(1, 1), padding="SAME", groups=2),
+    dict(lhs=(4, 3, 4, 4), rhs=(6, 3, 2, 2), strides=(1, 1), padding="VALID",
+         batch_groups=2),
+    dict(lhs=(2, 3, 2), rhs=(4, 3, 5), strides=(1,), padding="VALID"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(CONV_CASES)))
+def test_conv_general_dilated(case):
+    c = CONV_CASES[case]
+    rng = np.random.default_rng(case)
+    x, w = rng.standard_normal(c["lhs"]), rng.standard_normal(c["rhs"])
+    count = len(c["lhs"]) - 2
+    lhs_dilation = c.get("lhs_dilation", (1,) * count)
+    rhs_dilation = c.get("rhs_dilation", (1,) * count)
+    groups, batch_groups = c.get("groups", 1), c.get("batch_groups", 1)
+
+    def f(a, b):
+        return lax.conv_general_dilated(a, b, c["strides"], c["padding"], lhs_dilation,
+                                        rhs_dilation, feature_group_count=groups,
+                                        batch_group_count=batch_groups)
+
+    padding = c["padding"]
+    if isinstance(padding, str):
+        windows = [(k - 1) * d + 1 for k, d in zip(c["rhs"][2:], rhs_dilation)]
+        padding = lax.padtype_to_pads(c["lhs"][2:], windows, c["strides"], padding)
+    expected = _reference_conv(x, w, c["strides"], padding, lhs_dilation, rhs_dilation,
+                               groups, batch_groups)
+    assert_same(f(x, w), expected)
+    if expected.size:
+        check_grads(f, (x, w), order=2, modes=MODES)
+    xs = rng.standard_normal((2,) + c["lhs"])
+    out = funcad.vmap(f, in_axes=(0, None))(xs, w)
+    for k in range(2):
+        assert_same(out[k], f(xs[k], w))
+    assert_same(funcad.jit(f)(x, w), expected)
+
+
+def test_conv_layouts_and_helpers():
+    rng = np.random.default_rng(7)
+    x, w = rng.standard_normal((2, 3, 5, 4)), rng.standard_normal((4, 3, 3, 2))
+    expected = lax.conv_general_dilated(x, w, (1, 2), "SAME")
+    out = lax.conv_general_dilated(np.transpose(x, (0, 2, 3, 1)), np.transpose(w, (2, 3, 1, 0)),
+                                   (1, 2), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    assert_same(out, np.transpose(expected, (0, 2, 3, 1)))
+    # Spatial axes are matched by letter, in the kernel's order.
+    out = lax.conv_general_dilated(np.transpose(x, (0, 3, 2, 1)), np.transpose(w, (2, 3, 1, 0)),
+                                   (1, 2), "SAME", dimension_numbers=("NWHC", "HWIO", "NCHW"))
+    assert_same(out, expected)
+    assert_same(lax.conv(x, w, (1, 2), "SAME"), expected)
+    assert_same(lax.conv_with_general_padding(x, w, (1, 1), [(1, 1), (0, 0)], (1, 1), (2, 1)),
+                _reference_conv(x, w, (1, 1), [(1, 1), (0, 0)], (1, 1), (2, 1)))
+    assert lax.conv_dimension_numbers((1, 2, 3, 4), (1, 2, 3, 4), ("NHWC", "HWIO", "NHWC")) \
+        == lax.ConvDimensionNumbers((0, 3, 1, 2), (3, 2, 0, 1), (0, 3, 1, 2))
+    assert lax.padtype_to_pads((5, 6), (3, 2), (2, 1), "SAME") == [(1, 1), (0, 1)]
+    assert lax.padtype_to_pads((5, 6), (2, 2), (1, 1), "SAME_LOWER") == [(1, 0), (1, 0)]
+
+
+def test_conv_transpose_matches_jax():
+    x = np.arange(1.0, 9.0).reshape(1, 4, 2)  # NHC
+    w = np.array([[[1.0, 0.0], [0.0, 1.0]], [[2.0, 1.0], [1.0, 0.0]]])  # HIO
+    plain = [[4, 1], [1, 2], [10, 3], [3, 4], [16, 5], [5, 6], [22, 7], [7, 8]]
+    flipped = [[1, 2], [4, 1], [3, 4], [10, 3], [5, 6], [16, 5], [7, 8], [22, 7]]
+    for padding in ("SAME", "VALID"):
+        assert_same(lax.conv_transpose(x, w, (2,), padding), [plain])
+        assert_same(lax.conv_transpose(x, w, (2,), padding, transpose_kernel=True), [flipped])
+    assert_same(lax.conv_transpose(x, w, (2,), [(1, 0)]), [plain[:-1]])
+    assert_same(lax.conv_transpose(x, w, (2,), [(1, 0)], use_consistent_padding=True),
+                [[[1, 2], [10, 3], [3, 4], [16, 5], [5, 6], [22, 7], [7, 8]]])
+    check_grads(lambda a, b: lax.conv_transpose(a, b, (2,), "SAME"), (x, w), order=2,
+                modes=MODES)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: lax.conv_general_dilated(np.ones((1, 2, 5)), np.ones((3, 4, 2)), (1,), "VALID"),
+     TypeError, "feature"),
+    (lambda: lax.conv_general_dilated(np.ones((1, 2, 5)), np.ones((3, 2, 2, 2)), (1,), "VALID"),
+     TypeError, "ndim"),
+    (lambda: lax.conv_general_dilated(np.ones((1, 2, 5)), np.ones((3, 2, 2)), (1, 1), "VALID"),
+     ValueError, "window_strides"),
+    (lambda: lax.conv_general_dilated(np.ones((1, 2, 5)), np.ones((3, 2, 2)), (1,), "FULL"),
+     RuntimeError, "padding"),
+    (lambda: lax.conv_general_dilated(np.ones((1, 2, 5)), np.ones((3, 2, 2)), (1,), "SAME",
+                                      lhs_dilation=(2,)), ValueError, "String padding"),
+    (lambda: lax.conv_general_dilated(np.ones((1, 2, 5, 5)), np.ones((3, 2, 2, 2)), (1, 1),
+                                      "VALID", dimension_numbers=("NCHW", "OIHW", "NCHX")),
+     TypeError, "spatial characters"),
+    (lambda: lax.conv_general_dilated(np.ones((1, 2, 5)), np.ones((3, 2, 2)), (1,), "VALID",
+                                      batch_group_count=2), ValueError, "batch_group_count"),
+])
+def test_conv_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+# ----------------------------------------------------------------------------------------------
 # Products, reductions, sorting.
 
 
@@ -382,8 +519,8 @@ def test_associative_scan_errors():
 def test_names_jax_lax_has_raise_not_implemented_yet():
     with pytest.raises(AttributeError, match="funcad.lax does not implement gather yet"):
         lax.gather  # noqa: B018
-    with pytest.raises(AttributeError, match="does not implement conv_general_dilated"):
-        lax.conv_general_dilated  # noqa: B018
+    with pytest.raises(AttributeError, match="does not implement reduce_window yet"):
+        lax.reduce_window  # noqa: B018
     with pytest.raises(AttributeError, match="has no attribute 'no_such_thing'") as info:
         lax.no_such_thing  # noqa: B018
     assert "implement" not in str(info.value)
