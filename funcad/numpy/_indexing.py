@@ -153,8 +153,24 @@ def index_with_mode(shape: tuple[int, ...], indexer: tuple, arrays: list[Any],
         idx = _int_array(arrays[item.position])
         if n == 0:
             continue
+        if not isinstance(idx, Tracer):
+            # Concrete indices: NumPy's arithmetic, and nothing at all when they are in bounds
+            # (NumPy wraps negative indices itself).
+            concrete = np.asarray(idx)
+            if not concrete.size or (concrete.min() >= -n and concrete.max() < n):
+                continue
+            normalized = np.where(concrete < 0, concrete + n, concrete)
+            if mode == "clip":
+                new_arrays[item.position] = np.clip(normalized, 0, n - 1)
+            elif mode == "wrap":
+                new_arrays[item.position] = concrete % n
+            else:
+                new_arrays[item.position] = np.where(
+                    (normalized >= 0) & (normalized < n), normalized, n)
+                padded.append(axis)
+            continue
         if mode == "clip":
-            idx = ew.min(ew.max(idx, 0), n - 1)
+            idx = ew.min(ew.max(_wrap_negative(idx, n), 0), n - 1)
         elif mode == "wrap":
             idx = ew.rem(ew.add(ew.rem(idx, n), n), n)
         else:
@@ -221,8 +237,14 @@ def _flattened(a: Any) -> Any:
 
 
 def _check_index_dtype(indices: Any, name: str) -> Any:
+    """Integer indices (an empty list, and booleans, become intp, as in NumPy)."""
     indices = as_operand(indices)
-    if dtype_of(indices).kind not in "iu":
+    kind = dtype_of(indices).kind
+    if kind == "b" or (kind == "f" and not isinstance(indices, Tracer)
+                       and np.size(indices) == 0):
+        return convert_element_type(indices, np.intp) if isinstance(indices, Tracer) else \
+            np.asarray(indices, np.intp)
+    if kind not in "iu":
         raise TypeError(f"{name}: indices must be an integer array, got dtype "
                         f"{dtype_of(indices).name}")
     return indices
@@ -258,7 +280,11 @@ def take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str | No
         raise ValueError(f"take: invalid mode {mode!r}; expected 'fill', 'clip', 'wrap' or "
                          f"'raise'")
     if mode == "clip":  # (NumPy's clip does not wrap negative indices first)
-        indices, mode = ew.min(ew.max(indices, 0), max(n - 1, 0)), "promise_in_bounds"
+        if isinstance(indices, Tracer):
+            indices = ew.min(ew.max(indices, 0), max(n - 1, 0))
+        else:
+            indices = np.clip(indices, 0, max(n - 1, 0))
+        mode = "promise_in_bounds"
     indexer = (Slice(None, None, None),) * ax + (ArrayIndex(0),)
     return gather(a, indexer, [indices], mode, fill_value)
 

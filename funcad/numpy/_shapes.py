@@ -298,7 +298,7 @@ def repeat(a: Any, repeats: Any, axis: Any = None, *, total_repeat_length: Any =
         else:
             last = index[-1] if index.size else 0
             index = np.concatenate([index, np.full(length - index.size, last, index.dtype)])
-    return take(a, index, axis=ax, mode="clip")
+    return take(a, index, axis=ax, mode="promise_in_bounds")
 
 
 def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
@@ -593,15 +593,12 @@ def insert(arr: Any, obj: Any, values: Any, axis: Any = None) -> Any:
     values = astype(as_operand(values), dtype_of(arr))
     if axis is None:
         arr, axis = ravel(arr), 0
-    obj = obj if isinstance(obj, slice) else concrete_value(as_operand(obj), "insert")
+    if contains_tracer(obj):
+        obj = concrete_value(as_operand(obj), "insert")
     arr_ids = _labelled(arr)
     value_ids = _labelled(values) + arr_ids.size
     ids = np.insert(arr_ids, obj, value_ids, axis=axis)
-    if value_ids.ndim == 0 or ids.size == 0:
-        pool = concatenate([ravel(arr), ravel(values)], 0)
-    else:
-        pool = concatenate([ravel(arr), ravel(values)], 0)
-    return take(pool, ids, mode="clip")
+    return take(concatenate([ravel(arr), ravel(values)], 0), ids, mode="promise_in_bounds")
 
 
 def delete(arr: Any, obj: Any, axis: Any = None, *, assume_unique_indices: bool = False) -> Any:
@@ -610,9 +607,10 @@ def delete(arr: Any, obj: Any, axis: Any = None, *, assume_unique_indices: bool 
     arr = as_operand(arr)
     if axis is None:
         arr, axis = ravel(arr), 0
-    obj = obj if isinstance(obj, slice) else concrete_value(as_operand(obj), "delete")
+    if contains_tracer(obj):
+        obj = concrete_value(as_operand(obj), "delete")
     ids = np.delete(_labelled(arr), obj, axis=axis)
-    return take(ravel(arr), ids, mode="clip")
+    return take(ravel(arr), ids, mode="promise_in_bounds")
 
 
 def resize(a: Any, new_shape: Any) -> Any:
@@ -625,7 +623,7 @@ def resize(a: Any, new_shape: Any) -> Any:
     size = int(np.prod(shape_of(a), dtype=np.int64))
     if size == 0 or total == 0:
         return with_at(np.zeros(new_shape, dtype_of(a)))
-    return reshape(take(ravel(a), np.arange(total) % size, mode="clip"), new_shape)
+    return reshape(take(ravel(a), np.arange(total) % size, mode="promise_in_bounds"), new_shape)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -804,7 +802,7 @@ def pad(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> An
                                       _fill_block(x, ax, after, last)], ax)
         elif mode == "wrap":
             index = np.arange(-before, n + after) % n
-            x = take(x, index, axis=ax, mode="clip")
+            x = take(x, index, axis=ax, mode="promise_in_bounds")
         elif n == 1 and mode == "reflect":  # NumPy extends a single element as "edge"
             x = indexing.concatenate([_fill_block(x, ax, before, x), x,
                                       _fill_block(x, ax, after, x)], ax)
