@@ -392,3 +392,14 @@ def test_unwrap_gradient_vmap_and_jit():
     check_grads(lambda p: fnp.unwrap(p, axis=0), (phases,), order=2, modes=BOTH)
     check_vmap(fnp.unwrap, phases)
     check_jit(lambda p: fnp.unwrap(p, period=4.0), phases)
+
+
+def test_numpy_functions_dispatch_on_tracers():
+    x = np.array([0.3, -1.0, 2.0])
+    assert_same(funcad.grad(lambda a: np.polyval(a, 2.0))(x), np.array([4.0, 2.0, 1.0]))
+    assert_same(funcad.grad(lambda a: np.convolve(a, a).sum())(x), np.full(3, 2.6))
+    assert_same(funcad.grad(lambda a: np.interp(0.5, np.array([0.0, 1.0]), a[:2]))(x),
+                np.array([0.5, 0.5, 0.0]))
+    assert_same(funcad.grad(lambda a: np.unwrap(a).sum())(x), np.ones(3))
+    assert_same(funcad.jit(lambda a: np.polyfit(np.arange(3.0), a, 1))(x),
+                np.polyfit(np.arange(3.0), x, 1), 1e-10)

@@ -424,3 +424,16 @@ def test_set_operation_gradients_and_transformations():
     check_jit(lambda x: fnp.isin(x, ints_b, invert=True), ints_a)
     with pytest.raises(ValueError, match="method"):
         fnp.isin(a, b, method="magic")
+
+
+def test_numpy_functions_dispatch_on_tracers():
+    x = np.array([0.3, -1.0, 2.0, -1.0])
+    assert_same(funcad.grad(lambda a: np.sort(a)[1] * 2.0)(x), np.array([0.0, 0.0, 0.0, 2.0]))
+    assert_same(funcad.grad(lambda a: np.unique(a).sum())(x), np.array([1.0, 1.0, 1.0, 0.0]))
+    assert_same(funcad.grad(lambda a: np.partition(a, 1)[0])(x), np.array([0.0, 1.0, 0.0, 0.0]))
+    assert_same(funcad.jit(lambda a: np.searchsorted(np.sort(a), 0.0))(x), np.intp(2))
+    assert_same(funcad.jit(lambda a: np.isin(a, a[:1]))(x), np.array([True, False, False,
+                                                                       False]))
+    assert_same(fnp.unique(x, sorted=False), np.unique(x))
+    assert_same(funcad.jit(funcad.grad(lambda a: fnp.unique(a, size=2).sum()))(x),
+                np.array([1.0, 1.0, 0.0, 0.0]))
