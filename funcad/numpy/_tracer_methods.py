@@ -123,32 +123,8 @@ def _install_methods() -> None:
 # ----------------------------------------------------------------------------------------------
 # NumPy dispatch.
 
-_UFUNCS = {
-    np.add: ufuncs.add, np.subtract: ufuncs.subtract, np.multiply: ufuncs.multiply,
-    np.divide: ufuncs.divide, np.true_divide: ufuncs.divide, np.power: ufuncs.power,
-    np.float_power: ufuncs.float_power, np.negative: ufuncs.negative, np.positive: ufuncs.positive,
-    np.maximum: ufuncs.maximum, np.minimum: ufuncs.minimum, np.fmax: ufuncs.maximum,
-    np.fmin: ufuncs.minimum, np.floor_divide: ufuncs.floor_divide, np.remainder: ufuncs.remainder,
-    np.arctan2: ufuncs.arctan2, np.hypot: ufuncs.hypot, np.logaddexp: ufuncs.logaddexp,
-    np.logaddexp2: ufuncs.logaddexp2, np.equal: ufuncs.equal, np.not_equal: ufuncs.not_equal,
-    np.less: ufuncs.less, np.less_equal: ufuncs.less_equal, np.greater: ufuncs.greater,
-    np.greater_equal: ufuncs.greater_equal, np.logical_and: ufuncs.logical_and,
-    np.logical_or: ufuncs.logical_or, np.logical_xor: ufuncs.logical_xor,
-    np.logical_not: ufuncs.logical_not, np.sin: ufuncs.sin, np.cos: ufuncs.cos, np.tan: ufuncs.tan,
-    np.arcsin: ufuncs.arcsin, np.arccos: ufuncs.arccos, np.arctan: ufuncs.arctan,
-    np.sinh: ufuncs.sinh, np.cosh: ufuncs.cosh, np.tanh: ufuncs.tanh, np.arcsinh: ufuncs.arcsinh,
-    np.arccosh: ufuncs.arccosh, np.arctanh: ufuncs.arctanh, np.exp: ufuncs.exp,
-    np.exp2: ufuncs.exp2, np.log: ufuncs.log, np.log2: ufuncs.log2, np.log10: ufuncs.log10,
-    np.log1p: ufuncs.log1p, np.expm1: ufuncs.expm1, np.sqrt: ufuncs.sqrt, np.cbrt: ufuncs.cbrt,
-    np.square: ufuncs.square, np.reciprocal: ufuncs.reciprocal, np.absolute: ufuncs.absolute,
-    np.fabs: ufuncs.absolute, np.sign: ufuncs.sign, np.floor: ufuncs.floor, np.ceil: ufuncs.ceil,
-    np.rint: ufuncs.rint, np.isnan: ufuncs.isnan, np.isinf: ufuncs.isinf,
-    np.isfinite: ufuncs.isfinite, np.deg2rad: ufuncs.deg2rad, np.rad2deg: ufuncs.rad2deg,
-    np.radians: ufuncs.deg2rad, np.degrees: ufuncs.rad2deg, np.matmul: matmul,
-    np.bitwise_and: ufuncs.bitwise_and, np.bitwise_or: ufuncs.bitwise_or,
-    np.bitwise_xor: ufuncs.bitwise_xor, np.invert: ufuncs.invert,
-    np.conjugate: _complex.conjugate,
-}
+# NumPy's ufuncs, each to funcad.numpy's function of the same name (register_numpy_functions).
+_UFUNCS: dict[np.ufunc, Any] = {}
 
 _REDUCE_METHODS = {np.add: _reductions.sum, np.multiply: _reductions.prod,
                    np.maximum: _reductions.max, np.minimum: _reductions.min,
@@ -178,13 +154,16 @@ _FUNCTIONS: dict[Any, Any] = {}
 
 
 def register_numpy_functions(namespace: dict[str, Any]) -> None:
-    """Route NumPy's functions to funcad.numpy's for ``__array_function__``: each name in
-    ``namespace["__all__"]`` (funcad.numpy's API, so nothing imported into it by the way) for
-    which NumPy has a different function, and numpy.linalg's to funcad.numpy.linalg's."""
+    """Route NumPy's functions to funcad.numpy's: for each name in ``namespace["__all__"]``
+    (funcad.numpy's API, so nothing imported into it by the way), NumPy's ufunc of that name
+    for ``__array_ufunc__`` and NumPy's other function of that name for
+    ``__array_function__``; numpy.linalg's and numpy.fft's to funcad.numpy's submodules."""
     for name in namespace["__all__"]:
         ours = namespace[name]
         theirs = getattr(np, name, None)
-        if callable(ours) and theirs is not None and theirs is not ours and callable(theirs):
+        if isinstance(theirs, np.ufunc):
+            _UFUNCS[theirs] = ours
+        elif callable(ours) and theirs is not None and theirs is not ours and callable(theirs):
             _FUNCTIONS[theirs] = ours
     for name in linalg.__all__:
         _FUNCTIONS[getattr(np.linalg, name)] = getattr(linalg, name)
