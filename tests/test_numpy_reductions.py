@@ -615,6 +615,8 @@ def test_histogram_bins_rules_and_errors():
         fnp.histogram(a, 3, range=(1, 0))
     with pytest.raises(ValueError, match="same shape"):
         fnp.histogram(a, 3, weights=np.ones(3))
+    with pytest.raises(TypeError, match="integer, a string, or an array"):
+        fnp.histogram(a, 3.0)
 
 
 @pytest.mark.parametrize("density", [False, True])

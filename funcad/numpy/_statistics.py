@@ -53,6 +53,7 @@ from funcad.numpy._elementwise import (
     where,
 )
 from funcad.numpy._indexing import getitem, take_along_axis
+from funcad.numpy._products import matmul
 from funcad.numpy._reductions import all as all_
 from funcad.numpy._reductions import any as any_
 from funcad.numpy._reductions import argmax, argmin, max, mean, min, prod, sum, var
@@ -460,7 +461,7 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
     centered = subtract(x, center)
     weighted = centered if w is None else multiply(centered, w)
     other = conj(weighted) if dtype.kind == "c" else weighted
-    c = divide(sum(multiply(expand_dims(centered, 1), expand_dims(other, 0)), axis=2), fact)
+    c = divide(matmul(centered, transpose(other, (1, 0))), fact)
     shape = tuple(k for k in shape_of(c) if k != 1)
     return reshape(c, shape)
 
@@ -781,6 +782,8 @@ def _edges(a: Any, bins: Any, range_: Any, weights: Any, name: str) -> Any:
         inner = add(lo, multiply(steps, divide(subtract(hi, lo), count)))
         return astype(concatenate([inner, reshape(hi, (1,))]), dtype)
     edges = as_operand(bins)
+    if ndim_of(edges) == 0:
+        raise TypeError(f"{name}: `bins` must be an integer, a string, or an array")
     if ndim_of(edges) != 1:
         raise ValueError(f"{name}: `bins` must be 1d, when an array")
     if _is_concrete(edges) and np.any(np.diff(np.asarray(edges)) < 0):
