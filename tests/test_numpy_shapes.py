@@ -188,6 +188,11 @@ def test_roll_with_a_traced_shift():
         assert_same(f(np.array(s)), np.roll(x, s, axis=1))
     assert_same(funcad.vmap(lambda s: fnp.roll(x, s))(np.array([1, 4])),
                 np.stack([np.roll(x, 1), np.roll(x, 4)]))
+    g = funcad.jit(lambda s, t: fnp.roll(x, [s, t], (0, 1)))
+    assert_same(g(1, -6), np.roll(x, (1, -6), (0, 1)))
+    assert_same(funcad.jit(lambda s: fnp.roll(x, s, (0, 1)))(np.array([2, 3])),
+                np.roll(x, (2, 3), (0, 1)))
+    check_grads(lambda a: fnp.roll(a, np.int64(2), 1), (x,), order=2, modes=("fwd", "rev"))
 
 
 def test_shape_errors_match_numpy():

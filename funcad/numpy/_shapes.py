@@ -550,11 +550,11 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Any:
     a = as_operand(a)
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), shape_of(a))
-    if isinstance(shift, Tracer):
-        axes = normalize_axes(axis, ndim_of(a), "roll") if not isinstance(axis, int) else \
-            normalize_axes(axis, ndim_of(a), "roll")
+    if contains_tracer(shift):
+        shift = as_operand(shift)
+        axes = normalize_axes(axis, ndim_of(a), "roll")
         out = a
-        shifts = shift if ndim_of(shift) else shape_primitives.broadcast_to(shift, (len(axes),))
+        shifts = shape_primitives.broadcast_to(shift, (len(axes),))
         for k, ax in enumerate(axes):
             n = shape_of(out)[ax]
             if n == 0:
