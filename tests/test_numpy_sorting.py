@@ -156,6 +156,11 @@ def test_partition_gradients_batching_and_errors():
         fnp.partition(x, 4)
     with pytest.raises(TypeError, match="kth"):
         fnp.partition(x, [1, 2])
+    with pytest.raises(ValueError, match="kind"):
+        fnp.partition(x, 1, kind="quickselect")
+    with pytest.raises(ValueError, match="order"):
+        fnp.argpartition(x, 1, order="f")
+    assert_same(fnp.partition(x, 1, kind="introselect"), fnp.partition(x, 1))
 
 
 @pytest.mark.parametrize("dtype", [np.int8, np.int64, np.float32, np.float64, np.complex64])
@@ -424,6 +429,9 @@ def test_set_operation_gradients_and_transformations():
     check_jit(lambda x: fnp.isin(x, ints_b, invert=True), ints_a)
     with pytest.raises(ValueError, match="method"):
         fnp.isin(a, b, method="magic")
+    with pytest.raises(ValueError, match="kind"):
+        fnp.isin(a, b, kind="hash")
+    assert_same(fnp.isin(ints_a, ints_b, kind="sort"), np.isin(ints_a, ints_b, kind="sort"))
 
 
 def test_numpy_functions_dispatch_on_tracers():

@@ -349,9 +349,12 @@ def setxor1d(ar1: Any, ar2: Any, assume_unique: bool = False, *, size: int | Non
 
 
 def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: bool = False,
-         *, method: str = "auto") -> Any:
+         *, method: str = "auto", kind: Any = None) -> Any:
     """Whether each element of ``element`` is in ``test_elements`` (a boolean array of
-    ``element``'s shape): a binary search in the sorted test elements."""
+    ``element``'s shape): a binary search in the sorted test elements, whatever ``method``
+    (JAX's) or ``kind`` (NumPy's) asks for."""
+    if kind not in (None, "sort", "table"):
+        raise ValueError(f"isin: kind must be None, 'sort' or 'table', got {kind!r}")
     if method not in ("auto", "compare_all", "binary_search", "sort"):
         raise ValueError(f"isin: method must be one of 'auto', 'compare_all', "
                          f"'binary_search', 'sort', got {method!r}")

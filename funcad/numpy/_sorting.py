@@ -108,9 +108,19 @@ def _split(x: Any, ax: int, at: int) -> tuple[Any, Any]:
     return getitem(x, head + (slice(None, at),)), getitem(x, head + (slice(at, None),))
 
 
-def argpartition(a: Any, kth: int, axis: int = -1) -> Any:
+def _check_partition_arguments(name: str, kind: Any, order: Any) -> None:
+    if order is not None:
+        raise ValueError(f"funcad.numpy.{name}: the order= argument (field names of "
+                         f"structured arrays) is not supported")
+    if kind != "introselect":
+        raise ValueError(f"{name}: kind must be 'introselect', got {kind!r}")
+
+
+def argpartition(a: Any, kth: int, axis: int = -1, kind: str = "introselect",
+                 order: Any = None) -> Any:
     """Indices partitioning ``a`` at ``kth`` as JAX orders them: the ``kth + 1`` smallest
     in sorted order, then the indices of the rest in increasing index order."""
+    _check_partition_arguments("argpartition", kind, order)
     a = as_operand(a)
     (ax,) = normalize_axes(axis, ndim_of(a), "argpartition")
     k = _kth(kth, shape_of(a)[ax], "argpartition")
@@ -119,10 +129,12 @@ def argpartition(a: Any, kth: int, axis: int = -1) -> Any:
     return concatenate([bottom, rest], ax)
 
 
-def partition(a: Any, kth: int, axis: int = -1) -> Any:
+def partition(a: Any, kth: int, axis: int = -1, kind: str = "introselect",
+              order: Any = None) -> Any:
     """``a`` partitioned at ``kth`` as JAX orders it: the ``kth + 1`` smallest values in
     increasing order, then the others in decreasing order. The gradient goes to each
     value's original place."""
+    _check_partition_arguments("partition", kind, order)
     a = as_operand(a)
     (ax,) = normalize_axes(axis, ndim_of(a), "partition")
     k = _kth(kth, shape_of(a)[ax], "partition")
