@@ -264,8 +264,8 @@ def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False,
 # Index helpers (static shapes: NumPy's own, viewed as Array)
 
 
-def indices(dimensions: Any, dtype: Any = int, sparse: bool = False) -> Any:
-    out = np.indices(tuple(dimensions), dtype, sparse)
+def indices(dimensions: Any, dtype: Any = None, sparse: bool = False) -> Any:
+    out = np.indices(tuple(dimensions), int if dtype is None else dtype, sparse)
     return tuple(with_at(g) for g in out) if sparse else with_at(out)
 
 

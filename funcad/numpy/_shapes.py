@@ -213,16 +213,16 @@ def stack(arrays: Sequence[Any], axis: int = 0, dtype: Any = None) -> Any:
     return expanded[0] if len(expanded) == 1 else indexing.concatenate(expanded, ax)
 
 
-def hstack(tup: Sequence[Any]) -> Any:
+def hstack(tup: Sequence[Any], dtype: Any = None) -> Any:
     arrs = atleast_1d(*tup)
     arrs = [arrs] if not isinstance(arrs, list) else arrs
-    return concatenate(arrs, axis=0 if ndim_of(arrs[0]) == 1 else 1)
+    return concatenate(arrs, axis=0 if ndim_of(arrs[0]) == 1 else 1, dtype=dtype)
 
 
-def vstack(tup: Sequence[Any]) -> Any:
+def vstack(tup: Sequence[Any], dtype: Any = None) -> Any:
     arrs = atleast_2d(*tup)
     arrs = [arrs] if not isinstance(arrs, list) else arrs
-    return concatenate(arrs, axis=0)
+    return concatenate(arrs, axis=0, dtype=dtype)
 
 
 def flip(m: Any, axis: Any = None) -> Any:
