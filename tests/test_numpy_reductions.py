@@ -336,6 +336,16 @@ def test_reductions_refuse_out_and_a_where_without_initial():
         fnp.var(x, ddof=1, correction=1)
 
 
+def test_variance_of_complex_values_and_a_given_mean():
+    z = np.array([[1 + 2j, -0.5j, 3.0], [2 - 1j, 1j, 0.5]])
+    assert_same(fnp.var(z, axis=1), np.var(z, axis=1))
+    assert_same(fnp.std(z), np.std(z))
+    x = np.array([[1.0, 4.0, 3.0], [2.0, -1.0, 0.5]])
+    center = np.mean(x, axis=1, keepdims=True)
+    assert_same(fnp.var(x, axis=1, mean=center), np.var(x, axis=1, mean=center))
+    assert_same(fnp.std(x, axis=1, mean=center, ddof=1), np.std(x, axis=1, mean=center, ddof=1))
+
+
 def test_count_nonzero():
     x = np.array([[0, 1, 2], [0, 0, 3]])
     for kwargs in [{}, {"axis": 0}, {"axis": (0, 1), "keepdims": True}, {"axis": -1}]:
@@ -559,6 +569,10 @@ def test_digitize(right):
         assert_same(traced, np.digitize(x, bins, right))
     with pytest.raises(ValueError, match="monotonically"):
         fnp.digitize(x, np.array([0.0, 2.0, 1.0]))
+    assert_same(fnp.digitize(x, np.array([0.0, 1.0]), right, method="compare_all"),
+                np.digitize(x, np.array([0.0, 1.0]), right))
+    with pytest.raises(ValueError, match="method"):
+        fnp.digitize(x, np.array([0.0, 1.0]), method="bogus")
     assert (funcad.grad(lambda a: fnp.sum(a * fnp.digitize(a, np.array([0.0, 1.0]))))(x)
             == np.digitize(x, [0.0, 1.0])).all()
 

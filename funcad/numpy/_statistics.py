@@ -719,10 +719,11 @@ def _check_monotonic_bins(bins: Any) -> int:
     raise ValueError("bins must be monotonically increasing or decreasing")
 
 
-def digitize(x: Any, bins: Any, right: bool = False) -> Any:
+def digitize(x: Any, bins: Any, right: bool = False, *, method: Any = None) -> Any:
     """The index of the bin of each ``x`` (``bins[i-1] <= x < bins[i]`` for increasing bins,
     the other edge closed with ``right``; decreasing bins count from the other end). No
-    derivative (integer output)."""
+    derivative (integer output). ``method`` is searchsorted's, accepted as jax.numpy does."""
+    method = "scan" if method is None else method
     x, bins = as_operand(x), as_operand(bins)
     if dtype_of(x).kind == "c":
         raise TypeError("digitize: x may not be complex")
@@ -733,10 +734,11 @@ def digitize(x: Any, bins: Any, right: bool = False) -> Any:
     direction = _check_monotonic_bins(bins)
     if n == 0:
         return with_at(np.zeros(shape_of(x), np.intp))
-    increasing = searchsorted(bins, x, side=side) if direction >= 0 else None
+    increasing = searchsorted(bins, x, side=side, method=method) if direction >= 0 else None
     if direction == 1:
         return increasing
-    decreasing = subtract(n, searchsorted(getitem(bins, slice(None, None, -1)), x, side=side))
+    decreasing = subtract(n, searchsorted(getitem(bins, slice(None, None, -1)), x, side=side,
+                                          method=method))
     if direction == -1:
         return astype(decreasing, np.intp)
     up = greater_equal(getitem(bins, -1), getitem(bins, 0))
