@@ -274,6 +274,15 @@ def test_out_of_bounds_modes_follow_jax():
                         inplace=False), np.array([9.0, 1, 2, 3, 8]))
     assert_same(fnp.put(np.arange(5.0), np.array([0, 1, 2]), np.array([9.0, 8.0]),
                         inplace=False), np.array([9.0, 8, 9, 3, 4]))
+    assert_same(fnp.put(np.arange(5.0), np.array([-1]), np.array([9.0]), inplace=False),
+                np.array([0.0, 1, 2, 3, 9]))
+    assert_same(fnp.put(np.arange(5.0), np.array([-1, 7]), np.array([9.0, 8.0]), mode="wrap",
+                        inplace=False), np.array([0.0, 1, 8, 3, 9]))
+    assert_same(fnp.choose(np.array([-1, 3]), [np.arange(2), 10 + np.arange(2),
+                                               20 + np.arange(2)], mode="wrap"),
+                np.array([20, 1]))
+    assert_same(fnp.take(np.arange(6.0).reshape(2, 3), np.array([1, -1]), axis=1, mode="clip"),
+                np.array([[1.0, 0.0], [4.0, 3.0]]))
     assert_same(fnp.choose(np.array([0, 1, 2]), [np.arange(3), 10 + np.arange(3),
                                                  20 + np.arange(3)], mode="clip"),
                 np.array([0, 11, 22]))

@@ -337,7 +337,8 @@ def _refuse_inplace(inplace: bool, name: str) -> None:
 
 def put(a: Any, ind: Any, v: Any, mode: str | None = None, *, inplace: bool = True) -> Any:
     """A copy of ``a`` with its flat positions ``ind`` set to ``v`` (repeated cyclically);
-    out-of-bounds indices are clipped (``mode="clip"``, the default) or wrapped."""
+    out-of-bounds indices are clipped (``mode="clip"``, the default, after negative ones
+    count from the end) or wrapped."""
     _refuse_inplace(inplace, "put")
     a = as_operand(a)
     ind = _flattened(_check_index_dtype(ind, "put"))
@@ -348,8 +349,8 @@ def put(a: Any, ind: Any, v: Any, mode: str | None = None, *, inplace: bool = Tr
         return a
     if mode == "raise":
         _raise_if_out_of_bounds(ind, size, "put")
-    elif mode in (None, "clip"):
-        ind = ew.min(ew.max(ind, 0), size - 1)
+    elif mode in (None, "clip"):  # (negative indices count from the end first, as in JAX)
+        ind = ew.min(ew.max(_wrap_negative(ind, size), 0), size - 1)
     elif mode == "wrap":
         ind = ew.rem(ew.add(ew.rem(ind, size), size), size)
     else:
