@@ -196,6 +196,12 @@ def test_polyfit_errors():
         fnp.polyfit(x, np.ones((x.size, 1, 1)), 1)
     with pytest.raises(ValueError, match="exceed"):
         fnp.polyfit(x[:3], y[:3], 2, cov=True)
+    # A rank-deficient fit warns as NumPy does (funcad's QR solve has no minimum-norm
+    # fallback), and full=True needs concrete values.
+    with pytest.warns(np.exceptions.RankWarning):
+        fnp.polyfit(np.array([1.0, 1.0, 1.0, 2.0]), np.arange(4.0), 2)
+    with pytest.raises(funcad.ConcretizationTypeError, match="full=False"):
+        funcad.jit(lambda b: fnp.polyfit(x, b, 1, full=True))(y)
 
 
 def test_polyfit_gradients_vmap_and_jit():

@@ -17,6 +17,7 @@ under ``jit``. Three need more than that:
 from __future__ import annotations
 
 import operator
+import warnings
 from typing import Any
 
 import numpy as np
@@ -301,11 +302,21 @@ def polyfit(x: Any, y: Any, deg: int, rcond: float | None = None, full: bool = F
         residual = subtract(y, fitted)
         resids = sum_(multiply(conjugate_if_complex(residual), residual), axis=0)
         resids = reshape(resids, (1,)) if ndim_of(y) == 1 else resids
+    r_value = _triangle_values(r)
     if full:
-        r_value = np.array([[0.0 if j < i else _concrete_number(r[i][j]) for j in range(order)]
-                            for i in range(order)])
+        if r_value is None:
+            raise ConcretizationTypeError(
+                "funcad.numpy.polyfit(full=True)", "(its rank and singular values)",
+                fixes="  - the rank and singular values are computed by NumPy from concrete "
+                      "values: use full=False under jit/vmap (the residuals are "
+                      "sum((y - polyval(c, x))**2)).")
+    if r_value is not None:
         s = np.linalg.svd(r_value, compute_uv=False)
         rank = np.int32(np.sum(s > rcond * s[0])) if s.size else np.int32(0)
+        if rank < order and not full:
+            warnings.warn("polyfit may be poorly conditioned (the scaled Vandermonde matrix "
+                          "has rank < deg + 1)", np.exceptions.RankWarning, stacklevel=2)
+    if full:
         if n <= order:
             resids = np.zeros(0, dtype)
         return coefficients, resids, rank, s, np.float64(rcond)
@@ -329,10 +340,14 @@ def polyfit(x: Any, y: Any, deg: int, rcond: float | None = None, full: bool = F
     return coefficients, multiply(reshape(base, (order, order, 1)), factor)
 
 
-def _concrete_number(value: Any) -> Any:
-    if isinstance(value, Tracer):
-        value = _concrete(value, "polyfit(full=True) (its rank and singular values)")
-    return complex(value) if np.iscomplexobj(value) else float(value)
+def _triangle_values(r: list[list[Any]]) -> np.ndarray | None:
+    """The upper triangle ``r`` as a NumPy matrix, or None if its values are abstract."""
+    try:
+        rows = [[0.0 if value is None else _concrete(value, "polyfit") for value in row]
+                for row in r]
+    except ConcretizationTypeError:
+        return None
+    return np.array(rows)
 
 
 def _concrete(value: Any, operation: str) -> np.ndarray:
