@@ -88,8 +88,9 @@ __all__ = [
     "conv_with_general_padding", "conv_transpose", "conv_dimension_numbers",
     "ConvDimensionNumbers", "padtype_to_pads",
     # Reductions
-    "reduce", "reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_and",
-    "reduce_or", "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp",
+    "reduce", "reduce_window", "reduce_sum", "reduce_prod", "reduce_max", "reduce_min",
+    "reduce_and", "reduce_or", "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin",
+    "cumlogsumexp",
     # Sorting
     "sort", "sort_key_val", "top_k",
     # Control flow
@@ -946,27 +947,27 @@ def reduce_or(operand, axes):
     return _reduce_or_p.bind(operand, axes=tuple(axes))
 
 
-def _identity_test(kind):
-    """Whether an initial value leaves the reduction unchanged (then it is not applied)."""
-    def test(value, dtype):
-        value = _np.asarray(value)
-        if kind == "add":
-            return value == 0
-        if kind == "mul":
-            return value == 1
-        if kind == "and":
-            return bool(value)
-        if kind == "or":
-            return not bool(value)
-        lowest = kind == "max"
-        if dtype.kind == "f":
-            return value == (-_np.inf if lowest else _np.inf)
-        if dtype.kind in "iu":
-            info = _np.iinfo(dtype)
-            return value == (info.min if lowest else info.max)
-        return value == (not lowest) if dtype.kind == "b" else False
+def _identity(kind, dtype):
+    """The element that leaves the reduction ``kind`` unchanged, in ``dtype``."""
+    if kind in ("add", "or"):
+        return _np.zeros((), dtype)
+    if kind in ("mul", "and"):
+        return _np.ones((), dtype)
+    lowest = kind == "max"
+    if dtype.kind == "f":
+        return _np.asarray(-_np.inf if lowest else _np.inf, dtype)
+    if dtype.kind in "iu":
+        info = _np.iinfo(dtype)
+        return _np.asarray(info.min if lowest else info.max, dtype)
+    return _np.asarray(not lowest, dtype)
 
-    return test
+
+def _is_identity(kind, value, dtype):
+    """Whether an initial value leaves the reduction unchanged (then it is not applied)."""
+    value = _np.asarray(value)
+    if kind in ("and", "or"):
+        return bool(value) == bool(_identity(kind, dtype))
+    return bool(value == _identity(kind, dtype))
 
 
 def _reduce_computations():
@@ -980,7 +981,7 @@ def _reduce_computations():
              (bitwise_and, logical_and, _np.logical_and, _np.bitwise_and)),
             ("or", reduce_or, _np.any, (bitwise_or, logical_or, _np.logical_or, _np.bitwise_or))):
         for combiner in combiners:
-            table[combiner] = (reducer, combiner, _identity_test(kind), numpy_reduce)
+            table[combiner] = (reducer, combiner, kind, numpy_reduce)
     return table
 
 
@@ -1004,7 +1005,7 @@ def reduce(operands, init_values, computation, dimensions):
                         f"funcad recognises; use funcad.lax.add, mul, max, min, bitwise_and, "
                         f"bitwise_or (or the reduce_* functions), or write the reduction with "
                         f"funcad.lax.scan")
-    reducer, combiner, is_identity, numpy_reduce = entry
+    reducer, combiner, kind, numpy_reduce = entry
     shape = _shape_of(operands)
     dims = _normalize_dims(dimensions, len(shape), "reduce")
     dtype = _dtype_of(operands)
@@ -1013,9 +1014,65 @@ def reduce(operands, init_values, computation, dimensions):
         result_dtype = _np.asarray(numpy_reduce(_np.ones((1,), dtype))).dtype
         return broadcast_to(convert_element_type(init_values, result_dtype), kept)
     result = reducer(operands, dims)
-    if not isinstance(init_values, _Tracer) and is_identity(init_values, dtype):
+    if not isinstance(init_values, _Tracer) and _is_identity(kind, init_values, dtype):
         return result
     return combiner(init_values, result)
+
+
+def reduce_window(operand, init_value, computation, window_dimensions, window_strides=None,
+                  padding="VALID", base_dilation=None, window_dilation=None):
+    """Reduces every window (pooling), with ``computation`` one funcad knows (as in
+    ``reduce``): the operand is padded (and dilated) with the computation's identity, each
+    window position is a strided slice, the slices are reduced together, and
+    ``init_value`` is combined once. Max pooling's gradient goes to each window's maximum."""
+    if isinstance(operand, (list, tuple)):
+        if len(operand) != 1 or not isinstance(init_value, (list, tuple)) or \
+                len(init_value) != 1:
+            raise NotImplementedError("funcad.lax.reduce_window: several operands are not "
+                                      "implemented yet")
+        return (reduce_window(operand[0], init_value[0], computation, window_dimensions,
+                              window_strides, padding, base_dilation, window_dilation),)
+    entry = _REDUCE_COMPUTATIONS.get(computation)
+    if entry is None:
+        raise TypeError(f"funcad.lax.reduce_window: the computation {computation!r} is not "
+                        f"one funcad recognises; use funcad.lax.add, mul, max, min, "
+                        f"bitwise_and or bitwise_or")
+    reducer, combiner, kind, _ = entry
+    shape = tuple(_shape_of(operand))
+    window = tuple(int(k) for k in window_dimensions)
+    count = len(shape)
+    if len(window) != count:
+        raise TypeError(f"reduce_window: window_dimensions {window} must have one entry per "
+                        f"axis of the operand of shape {shape}")
+    strides = _spatial_arg(window_strides, count, "window_strides")
+    base_dilation = _spatial_arg(base_dilation, count, "base_dilation")
+    window_dilation = _spatial_arg(window_dilation, count, "window_dilation")
+    windows = [(k - 1) * d + 1 for k, d in zip(window, window_dilation)]
+    if isinstance(padding, str):
+        padding = padtype_to_pads(shape, windows, strides, padding)
+    padding = [tuple(int(v) for v in pair) for pair in padding]
+    if len(padding) != count:
+        raise ValueError(f"reduce_window: padding must have one (low, high) pair per axis, got "
+                         f"{padding}")
+    dtype = _dtype_of(operand)
+    x = _pad(operand, _identity(kind, dtype), [(low, high, d - 1)
+                                              for (low, high), d in zip(padding, base_dilation)])
+    padded = _shape_of(x)
+    out = [_builtins.max((p - w) // s + 1, 0) if p >= w else 0
+           for p, w, s in zip(padded, windows, strides)]
+    pieces = []
+    for offsets in _itertools.product(*(range(k) for k in window)):
+        starts = [k * d if m else 0 for k, d, m in zip(offsets, window_dilation, out)]
+        limits = [start + (m - 1) * s + 1 if m else 0
+                  for start, m, s in zip(starts, out, strides)]
+        pieces.append(_reshape(slice(x, starts, limits, strides), (1, *out)))
+    if not pieces:
+        return broadcast_to(convert_element_type(init_value, dtype), tuple(out))
+    stacked = pieces[0] if len(pieces) == 1 else _concatenate(pieces, 0)
+    result = reducer(stacked, (0,))
+    if not isinstance(init_value, _Tracer) and _is_identity(kind, init_value, dtype):
+        return result
+    return combiner(init_value, result)
 
 
 def argmax(operand, axis, index_dtype):

@@ -384,6 +384,10 @@ def test_conv_transpose_matches_jax():
      TypeError, "spatial characters"),
     (lambda: lax.conv_general_dilated(np.ones((1, 2, 5)), np.ones((3, 2, 2)), (1,), "VALID",
                                       batch_group_count=2), ValueError, "batch_group_count"),
+    (lambda: lax.reduce_window(np.ones(3), 0.0, lambda a, b: a + b, (2,)), TypeError,
+     "not one funcad recognises"),
+    (lambda: lax.reduce_window(np.ones(3), 0.0, lax.add, (2, 2)), TypeError,
+     "window_dimensions"),
 ])
 def test_conv_errors(call, error, match):
     with pytest.raises(error, match=match):
@@ -423,6 +427,54 @@ def test_reduce_maps_known_computations_to_the_primitives():
     assert_same(lax.reduce(i, np.iinfo(np.int32).min, lax.max, (0,)), 3, np.int32)
     assert_same(lax.reduce_and(x > 0, (0, 1)), True)
     assert_same(lax.reduce_or(x > 5, (1,)), [False, True])
+
+
+def _reference_pool(x, numpy_reduce, window, strides):
+    windows = np.lib.stride_tricks.sliding_window_view(x, window)
+    windows = windows[tuple(slice(None, None, s) for s in strides)]
+    return numpy_reduce(windows, axis=tuple(range(x.ndim, 2 * x.ndim)))
+
+
+def test_reduce_window_matches_jax():
+    x = np.array([1.0, 2.0, 3.0])
+    # The init value is combined once; padding and dilation holes hold the identity.
+    assert_same(lax.reduce_window(x, 10.0, lax.add, (2,), (1,), base_dilation=(2,)),
+                [11, 12, 12, 13])
+    assert_same(lax.reduce_window(x, 10.0, lax.add, (2,), (1,), [(1, 1)]), [11, 13, 15, 13])
+    assert_same(lax.reduce_window(x, 10.0, lax.add, (2,), (1,), window_dilation=(2,)), [14])
+    m = np.arange(12.0).reshape(3, 4)
+    assert_same(lax.reduce_window(m, -np.inf, lax.max, (2, 2), (2, 2), "SAME"), [[5, 7], [9, 11]])
+    # jax.grad of the summed max pool: each window's maximum gets the cotangent.
+    assert_same(funcad.grad(lambda v: fnp.sum(lax.reduce_window(v, -np.inf, lax.max, (2, 2),
+                                                                (2, 2), "SAME")))(m),
+                [[0, 0, 0, 0], [0, 1, 0, 1], [0, 1, 0, 1]])
+    rng = np.random.default_rng(4)
+    z = rng.standard_normal((2, 7, 6))
+    for numpy_reduce, computation, init in ((np.max, lax.max, -np.inf),
+                                            (np.sum, lax.add, 0.0),
+                                            (np.min, np.minimum, np.inf)):
+        assert_same(lax.reduce_window(z, init, computation, (1, 3, 2), (1, 2, 2)),
+                    _reference_pool(z, numpy_reduce, (1, 3, 2), (1, 2, 2)))
+    i = rng.integers(-5, 5, (4, 5)).astype(np.int32)
+    out = lax.reduce_window(i, np.int32(np.iinfo(np.int32).min), lax.max, (2, 2), (1, 1))
+    assert_same(out, _reference_pool(i, np.max, (2, 2), (1, 1)), np.int32)
+
+
+@pytest.mark.parametrize("computation, init", [(lax.add, 0.0), (lax.max, -np.inf),
+                                               (lax.mul, 1.0), (lax.add, 1.5)])
+def test_reduce_window_derivatives_vmap_jit(computation, init):
+    z = np.random.default_rng(5).permutation(40).reshape(2, 5, 4) * 0.05 - 1.0  # (no ties)
+
+    def f(v):
+        return lax.reduce_window(v, init, computation, (1, 3, 2), (1, 2, 1), "SAME",
+                                 window_dilation=(1, 1, 2))
+
+    check_grads(f, (z,), order=2, modes=MODES)
+    zs = np.stack([z, -z, 2 * z])
+    out = funcad.vmap(f)(zs)
+    for k in range(3):
+        assert_same(out[k], f(zs[k]))
+    assert_same(funcad.jit(f)(z), f(z))
 
 
 def test_arg_reductions():
@@ -519,8 +571,8 @@ def test_associative_scan_errors():
 def test_names_jax_lax_has_raise_not_implemented_yet():
     with pytest.raises(AttributeError, match="funcad.lax does not implement gather yet"):
         lax.gather  # noqa: B018
-    with pytest.raises(AttributeError, match="does not implement reduce_window yet"):
-        lax.reduce_window  # noqa: B018
+    with pytest.raises(AttributeError, match="does not implement igamma yet"):
+        lax.igamma  # noqa: B018
     with pytest.raises(AttributeError, match="has no attribute 'no_such_thing'") as info:
         lax.no_such_thing  # noqa: B018
     assert "implement" not in str(info.value)
