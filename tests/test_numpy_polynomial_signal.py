@@ -348,6 +348,10 @@ def test_interp_dtypes_and_errors():
         fnp.interp(0.5, np.zeros(0), np.zeros(0))
     with pytest.raises(ValueError, match="extrapolate"):
         fnp.interp(0.5, XP, FP, left="linear")
+    with pytest.raises(ValueError, match="period"):
+        fnp.interp(0.5, XP, FP, period=0)
+    assert_same(funcad.grad(lambda t: fnp.interp(0.5, XP, FP, period=t))(5.0),
+                np.asarray(jax.grad(lambda t: jnp.interp(0.5, XP, FP, period=t))(5.0)))
 
 
 def test_interp_gradients_in_x_xp_and_fp():

@@ -173,9 +173,8 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
     if period is not None:
         if np.ndim(period) != 0:
             raise ValueError(f"interp: period must be a scalar, got {period!r}")
-        if not isinstance(period, (int, float, np.number)) or period == 0:
-            if not hasattr(period, "shape"):
-                raise ValueError("interp: period must be a non-zero number")
+        if isinstance(period, (int, float, np.number)) and period == 0:
+            raise ValueError("interp: period must be a non-zero value")
         period = absolute(period)
         x, xp = mod(x, period), mod(xp, period)
         order = sorted_order(xp, 0)
@@ -194,9 +193,9 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
     slope = divide(subtract(f1, f0), where(tiny, 1.0, dx))
     f = where(tiny, f0, add(f0, multiply(subtract(x, x0), slope)))
     if period is None:
-        if not (isinstance(left, str)):
+        if not isinstance(left, str):
             f = where(less(x, getitem(xp, 0)), getitem(fp, 0) if left is None else left, f)
-        if not (isinstance(right, str)):
+        if not isinstance(right, str):
             f = where(greater(x, getitem(xp, -1)), getitem(fp, -1) if right is None else right,
                       f)
     return astype(f, out_dtype) if dtype_of(f) != out_dtype else f
