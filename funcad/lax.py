@@ -92,9 +92,10 @@ __all__ = [
     "reduce_and", "reduce_or", "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin",
     "cumlogsumexp",
     # Sorting
-    "sort", "sort_key_val", "top_k",
+    "sort", "sort_key_val", "top_k", "approx_max_k", "approx_min_k",
     # Control flow
-    "associative_scan", "cond", "switch", "select_n", "scan", "while_loop", "fori_loop", "map",
+    "associative_scan", "optimization_barrier", "cond", "switch", "select_n", "scan",
+    "while_loop", "fori_loop", "map",
 ]
 
 
@@ -1160,6 +1161,23 @@ def sort_key_val(keys, values, dimension=-1, is_stable=True):
 def top_k(operand, k, *, axis=-1):
     """The k largest elements along ``axis``, largest first (ties: the lower index first),
     and their indices (int32, as in JAX)."""
+    return _top_k_along(operand, k, axis, True)
+
+
+def approx_max_k(operand, k, reduction_dimension=-1, recall_target=0.95,
+                 reduction_input_size_override=-1, aggregate_to_topk=True):
+    """The k largest along ``reduction_dimension`` and their indices: computed exactly (an
+    exact answer meets every recall target)."""
+    return _top_k_along(operand, k, reduction_dimension, True)
+
+
+def approx_min_k(operand, k, reduction_dimension=-1, recall_target=0.95,
+                 reduction_input_size_override=-1, aggregate_to_topk=True):
+    """The k smallest along ``reduction_dimension`` and their indices (exactly)."""
+    return _top_k_along(operand, k, reduction_dimension, False)
+
+
+def _top_k_along(operand, k, axis, largest):
     shape = _shape_of(operand)
     if not shape:
         raise ValueError("top_k: the operand must have at least one axis")
@@ -1167,9 +1185,14 @@ def top_k(operand, k, *, axis=-1):
     if int(k) != k or not 0 <= k <= shape[axis]:
         raise ValueError(f"k argument to top_k must be no larger than size along axis; got "
                          f"k={k} with shape={list(shape)} and axis={axis}")
-    order = _argsort(operand, axis, True)
+    order = _argsort(operand, axis, largest)
     indices = slice_in_dim(order, 0, int(k), axis=axis)
     return _take_along(operand, indices, axis), convert_element_type(indices, _np.int32)
+
+
+def optimization_barrier(operand):
+    """The operand itself (a pytree): funcad's passes reorder nothing across calls anyway."""
+    return operand
 
 
 # ----------------------------------------------------------------------------------------------

@@ -525,6 +525,15 @@ def test_sort_and_top_k_match_jax():
     assert_same(index, [[1, 2, 3], [0, 1, 2]], np.int32)
     top, index = lax.top_k(t, 1, axis=0)
     assert_same(index, [[1, 1, 1, 0]])
+    x = np.array([[1.0, 5.0, 3.0], [2.0, 0.0, 9.0]])
+    top, index = lax.approx_max_k(x, 2)
+    assert_same(top, [[5, 3], [9, 2]])
+    assert_same(index, [[1, 2], [2, 0]], np.int32)
+    low, index = lax.approx_min_k(x, 2, reduction_dimension=0)
+    assert_same(low, [[1, 0, 3], [2, 5, 9]])
+    assert_same(index, [[0, 1, 0], [1, 0, 1]], np.int32)
+    tree = (1.0, np.ones(2))
+    assert lax.optimization_barrier(tree) is tree
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 5, 8, 11])
