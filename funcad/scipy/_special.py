@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import funcad.numpy as fnp
+from funcad.custom_derivatives import custom_jvp
 from funcad.numpy._conversion import as_operand
 from funcad.primitives.shape import stop_gradient
 
@@ -48,9 +49,28 @@ def logit(p: Any) -> Any:
     return fnp.log(fnp.divide(p, fnp.subtract(1, p)))
 
 
+@custom_jvp
 def xlogy(x: Any, y: Any) -> Any:
-    """x * log(y), 0 where x == 0 (with a safe log there, so gradients stay finite)."""
-    x, y = as_operand(x), as_operand(y)
+    """x * log(y), 0 where x == 0 (also where y == 0). Its derivative in x is log(y)
+    everywhere, x = 0 included (the limit along x), and in y it is x / y, as in SciPy's and
+    JAX's conventions; a safe log keeps the value's own derivatives finite at x == 0."""
+    x, y = _inexact_pair(x, y)
     zero = fnp.equal(x, 0)
     safe_y = fnp.where(zero, 1, y)
     return fnp.where(zero, 0, fnp.multiply(x, fnp.log(safe_y)))
+
+
+@xlogy.defjvp
+def _xlogy_jvp(primals: Any, tangents: Any) -> Any:
+    x, y = _inexact_pair(*primals)
+    x_dot, y_dot = tangents
+    out = xlogy(x, y)
+    tangent = fnp.add(fnp.multiply(x_dot, fnp.log(y)), fnp.multiply(y_dot, fnp.divide(x, y)))
+    return out, fnp.astype(tangent, fnp.result_type(out))
+
+
+def _inexact_pair(x: Any, y: Any) -> tuple[Any, Any]:
+    """x and y promoted to one inexact dtype (integers to float64), as SciPy computes."""
+    x, y = as_operand(x), as_operand(y)
+    dtype = fnp.result_type(x, y, 1.0)
+    return fnp.astype(x, dtype), fnp.astype(y, dtype)
