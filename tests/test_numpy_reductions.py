@@ -123,6 +123,9 @@ def test_median_of_empty_slices_is_nan():
                 numpy_value(lambda a: np.median(a, axis=0), np.zeros((0, 3))))
     assert_same(fnp.median(np.zeros((3, 0)), axis=0), np.median(np.zeros((3, 0)), axis=0))
     assert_same(fnp.median(np.float32(2.0)), np.median(np.float32(2.0)))
+    # quantile of nothing: NaN, as in jax.numpy (NumPy raises an IndexError).
+    assert_same(fnp.quantile(np.zeros((2, 0)), np.array([0.5, 0.9]), axis=1),
+                np.full((2, 2), np.nan))
 
 
 @pytest.mark.parametrize("method", METHODS)
