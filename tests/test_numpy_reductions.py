@@ -149,6 +149,24 @@ def test_quantile_gradient_goes_to_the_order_statistics():
     np.testing.assert_allclose(funcad.grad(lambda q: fnp.quantile(x, q))(0.25), 3.0)
 
 
+def test_quantile_errors():
+    x = np.arange(4.0)
+    with pytest.raises(ValueError, match=r"range \[0, 1\]"):
+        fnp.quantile(x, 1.5)
+    with pytest.raises(ValueError, match=r"range \[0, 100\]"):
+        fnp.nanpercentile(x, np.array([50.0, -1.0]))
+    with pytest.raises(ValueError, match="method"):
+        fnp.quantile(x, 0.5, method="inverted_cdf")
+    with pytest.raises(TypeError, match="real"):
+        fnp.median(x + 1j)
+    with pytest.raises(np.exceptions.AxisError):
+        fnp.median(x, axis=1)
+    with pytest.raises(ValueError, match="repeated"):
+        fnp.quantile(np.ones((2, 2)), 0.5, axis=(0, 0))
+    with pytest.raises(TypeError, match="boolean"):
+        fnp.ptp(x > 1)
+
+
 def test_quantile_of_small_integers_and_booleans():
     # Interpolated in floats: NumPy's int8 difference 50 - (-100) wraps around (92.4).
     assert_same(fnp.quantile(np.array([100, -100, 50], np.int8), 0.3), np.float64(-10.0))
