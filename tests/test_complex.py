@@ -644,3 +644,12 @@ def test_checkpoint_and_custom_vjp():
     assert_close(funcad.grad(lambda z: fnp.sum(sin(z)), holomorphic=True)(Z2), np.cos(Z2))
     assert_close(funcad.grad(lambda z: fnp.sum(fnp.abs(sin(z)) ** 2))(Z2),
                  funcad.grad(lambda z: fnp.sum(fnp.abs(fnp.sin(z)) ** 2))(Z2))
+
+
+def test_astype_from_complex_to_real_warns_as_numpy_does():
+    with pytest.warns(np.exceptions.ComplexWarning, match="imaginary part"):
+        out = fnp.astype(np.array([1 + 2j, 3 - 1j]), np.float64)
+    np.testing.assert_array_equal(out, [1.0, 3.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fnp.astype(fnp.real(np.array([1 + 2j])), np.float64)  # said explicitly: no warning

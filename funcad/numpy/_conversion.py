@@ -8,6 +8,7 @@ of the package can use it.
 from __future__ import annotations
 
 import operator
+import warnings
 from typing import Any
 
 import numpy as np
@@ -104,6 +105,9 @@ def astype(x: Any, dtype: Any, copy: bool = True) -> Any:
     x = as_operand(x)
     if dtype_of(x) == dtype and not isinstance(x, (int, float, complex, bool)):
         return x
+    if dtype_of(x).kind == "c" and dtype.kind != "c":
+        warnings.warn("Casting complex values to real discards the imaginary part (take "
+                      "fnp.real(x) first to say so)", np.exceptions.ComplexWarning, stacklevel=2)
     return convert_element_type(x, dtype)
 
 
