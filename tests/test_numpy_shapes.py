@@ -232,3 +232,19 @@ def test_numpy_dispatch_of_shape_functions_on_tracers():
     x = np.array([0.5, -1.0, 2.0, 1.5])
     check_grads(f, (x,), order=2, modes=("fwd", "rev"))
     np.testing.assert_allclose(funcad.jit(f)(x), f(x))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.float32, np.bool_])
+def test_shape_functions_keep_numpy_dtypes(name, dtype):
+    f, min_dims, _ = CASES[name]
+    shape = (3, 4, 2)[:max(min_dims, 2)]
+    x = (np.arange(int(np.prod(shape))).reshape(shape) * 5 % 7 - 3).astype(dtype)
+    try:
+        expected = f(np, x)
+    except (TypeError, ValueError) as error:  # NumPy refuses (bool arithmetic): so do we
+        with pytest.raises(type(error)):
+            f(fnp, x)
+        return
+    assert_same(f(fnp, x), expected)
+    assert_same(funcad.jit(lambda a: f(fnp, a))(x), expected)
