@@ -18,6 +18,7 @@ from hypothesis.extra import numpy as hnp
 import funcad
 import funcad.numpy as fnp
 from funcad import tree_util
+from funcad.numpy import _signal
 from funcad.test_util import check_grads
 
 jax.config.update("jax_enable_x64", True)
@@ -277,6 +278,17 @@ def test_convolve_and_correlate_match_numpy(mode, dtype):
             rtol = 1e-5 if np.dtype(dtype) == np.float32 else 1e-10
             assert_same(fnp.convolve(a, v, mode), np.convolve(a, v, mode), rtol)
             assert_same(fnp.correlate(a, v, mode), np.correlate(a, v, mode), rtol)
+
+
+def test_long_kernels_go_in_blocks_of_taps(monkeypatch):
+    monkeypatch.setattr(_signal, "_WINDOW_ELEMENTS", 7)
+    rng = np.random.default_rng(8)
+    a, v = rng.standard_normal(6), rng.standard_normal(5)
+    for mode in ("full", "same", "valid"):
+        assert_same(fnp.convolve(a, v, mode), np.convolve(a, v, mode))
+        assert_same(fnp.correlate(v, a, mode), np.correlate(v, a, mode))
+    check_grads(fnp.convolve, (a, v), order=2, modes=BOTH)
+    check_vmap(fnp.convolve, rng.standard_normal((2, 6)), rng.standard_normal((2, 5)))
 
 
 def test_convolve_arguments():

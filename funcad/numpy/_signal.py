@@ -42,6 +42,8 @@ from funcad.primitives.sorting import searchsorted as searchsorted_primitive
 __all__ = ["convolve", "correlate", "interp", "unwrap", "diff_along", "conjugate_if_complex"]
 
 _MODES = ("full", "same", "valid")
+_WINDOW_ELEMENTS = 1 << 22
+"""The most elements one gather of windows holds (longer kernels go in blocks of taps)."""
 
 
 def _signal(x: Any, name: str, which: str) -> Any:
@@ -71,11 +73,16 @@ def _convolve(a: Any, v: Any, mode: str, name: str) -> Any:
     dtype = np.result_type(dtype_of(a), dtype_of(v))
     zeros = np.zeros(m - 1, dtype_of(a))
     padded = concatenate([zeros, a, zeros]) if m > 1 else a
-    # out[t] = sum_k v[k] a[t - k] = sum_k padded[t + m - 1 - k] v[k]
+    # out[t] = sum_k v[k] a[t - k] = sum_k padded[t + m - 1 - k] v[k], over blocks of taps
+    # k small enough that a block's windows hold at most _WINDOW_ELEMENTS elements.
     t = np.arange(start, start + length)[:, None]
-    k = np.arange(m)[None, :]
-    windows = take(padded, t + (m - 1) - k)
-    out = matmul(windows, v)
+    block = max(1, _WINDOW_ELEMENTS // max(length, 1))
+    out = None
+    for k0 in range(0, m, block):
+        k = np.arange(k0, min(k0 + block, m))[None, :]
+        taps = v if k.size == m else getitem(v, slice(k0, k0 + k.size))
+        part = matmul(take(padded, t + (m - 1) - k), taps)
+        out = part if out is None else add(out, part)
     return out if dtype_of(out) == dtype else astype(out, dtype)
 
 
