@@ -396,11 +396,29 @@ def test_at_updates(k, method):
 
     assert_same(f(x, v), expected)
     assert_same(funcad.jit(f)(x, v), expected)
-    if method not in ("min", "max") or len({*np.ravel(np.arange(9).reshape(3, 3)[index])}) \
-            == np.size(target):
-        check_grads(f, (x, v), order=2, modes=("fwd", "rev"))
+    check_grads(f, (x, v), order=2, modes=("fwd", "rev"))
     batched = funcad.vmap(f)(np.stack([x, x + 1]), np.stack([v, v * 2]))
     assert_same(batched[1], f(x + 1, v * 2))
+
+
+def test_at_min_max_with_repeated_traced_indices():
+    x = np.array([0.0, 1.0, 2.0, 3.0])
+    index = np.array([0, 2, 0, 0, 2, 3])
+    v = np.array([-1.0, 5.0, -3.0, 0.5, 4.0, np.nan])
+    for method, ufunc in (("min", np.minimum), ("max", np.maximum)):
+        expected = x.copy()
+        with np.errstate(invalid="ignore"):
+            ufunc.at(expected, index, v)
+        f = funcad.jit(lambda i, b, method=method: getattr(fnp.asarray(x).at[i], method)(b))
+        assert_same(f(index, v), expected)
+        assert_same(getattr(fnp.asarray(x).at[index], method)(v), expected)
+        ints = np.array([0, 1, 2, 3])
+        expected = ints.copy()
+        ufunc.at(expected, index, np.array([-1, 5, -3, 0, 4, 9]))
+        assert_same(funcad.jit(lambda i, method=method: getattr(fnp.asarray(ints).at[i], method)(
+            np.array([-1, 5, -3, 0, 4, 9])))(index), expected)
+        check_grads(lambda a, b, method=method: getattr(fnp.asarray(a).at[index], method)(b),
+                    (x, v[:5].tolist() + [1.5]), order=2, modes=("fwd", "rev"))
 
 
 def test_at_modes_follow_jax():

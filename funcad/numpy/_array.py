@@ -16,7 +16,6 @@ import numpy as np
 from funcad.core import Tracer, dtype_of, shape_of
 from funcad.numpy._conversion import as_operand, astype
 from funcad.numpy._elementwise import (
-    equal,
     greater,
     maximum,
     minimum,
@@ -35,9 +34,9 @@ from funcad.numpy._indexing import (
     pad_axes,
 )
 from funcad.primitives import indexing
-from funcad.primitives.indexing import build_index, index_update
-from funcad.primitives.reductions import reduce_max, reduce_min
+from funcad.primitives.indexing import ArrayIndex, build_index, index_update
 from funcad.primitives.shape import broadcast_to, reshape
+from funcad.primitives.sorting import argsort
 
 __all__ = [
     "Array", "with_at", "returns_array", "IndexUpdateRef", "IndexUpdateHelper", "at",
@@ -148,18 +147,17 @@ class IndexUpdateRef:
             unique_indices: bool = False, mode: Any = None,
             wrap_negative_indices: bool = True) -> Any:
         """``x[idx] = minimum(x[idx], values)``, every value at a repeated index counted."""
-        return self._extremum(values, minimum, reduce_min,
+        return self._extremum(values, minimum,
                               _check_update_args(mode, wrap_negative_indices))
 
     def max(self, values: Any, *, indices_are_sorted: bool = False,
             unique_indices: bool = False, mode: Any = None,
             wrap_negative_indices: bool = True) -> Any:
         """``x[idx] = maximum(x[idx], values)``, every value at a repeated index counted."""
-        return self._extremum(values, maximum, reduce_max,
+        return self._extremum(values, maximum,
                               _check_update_args(mode, wrap_negative_indices))
 
-    def _extremum(self, values: Any, combine: Callable[..., Any], reduce: Callable[..., Any],
-                  mode: Any) -> Any:
+    def _extremum(self, values: Any, combine: Callable[..., Any], mode: Any) -> Any:
         x, indexer, arrays, padded = self._prepared(mode)
         current = indexing.getitem(x, indexer, *arrays)
         target = shape_of(current)
@@ -168,16 +166,29 @@ class IndexUpdateRef:
             values = reshape(values, target)
         values = broadcast_to(values, target)
         if arrays and _may_repeat(shape_of(x), indexer, arrays):
-            # Each update becomes the extremum over all the updates at its position (an
-            # (m, m) table of "same position"), so that every write agrees.
+            # Repeated positions: order the updates by position, and within a position so
+            # that the extremum comes last (two stable argsorts); a "set" keeps the last
+            # write, so each position receives combine(x, its extremum update).
             m = int(np.prod(target, dtype=np.int64))
             size = int(np.prod(shape_of(x), dtype=np.int64))
             ids = np.arange(size).reshape(shape_of(x))
             positions = reshape(indexing.getitem(ids, indexer, *arrays), (m,))
-            same = equal(reshape(positions, (m, 1)), reshape(positions, (1, m)))
-            row = broadcast_to(reshape(values, (1, m)), (m, m))
-            column = broadcast_to(reshape(values, (m, 1)), (m, m))
-            values = reshape(reduce(where(same, row, column), (1,)), target)
+            flat_values = reshape(values, (m,))
+            if combine is maximum:
+                by_value = argsort(flat_values, 0, False)
+            elif dtype_of(x).kind in "fc":  # (NaNs sort last, so they are written last)
+                by_value = argsort(negative(flat_values), 0, False)
+            else:
+                by_value = argsort(flat_values, 0, True)
+            first = (ArrayIndex(0),)
+            by_position = argsort(indexing.getitem(positions, first, by_value), 0, False)
+            order = indexing.getitem(by_value, first, by_position)
+            where_to = indexing.getitem(positions, first, order)
+            flat = reshape(x, (size,))
+            new = combine(indexing.getitem(flat, first, where_to),
+                          indexing.getitem(flat_values, first, order))
+            updated = reshape(index_update(flat, new, first, "set", where_to), shape_of(x))
+            return with_at(crop_axes(updated, padded))
         updated = index_update(x, combine(current, values), indexer, "set", *arrays)
         return with_at(crop_axes(updated, padded))
 
