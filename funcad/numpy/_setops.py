@@ -235,14 +235,22 @@ def union1d(ar1: Any, ar2: Any, *, size: int | None = None, fill_value: Any = No
 def _tagged_sort(ar1: Any, ar2: Any) -> tuple[Any, Any, Any, Any, int]:
     """Both flattened arrays sorted together (stable, so within a group of equal values
     ``ar1``'s elements come first): the sorted values, the permutation, whether each
-    sorted element comes from ``ar2``, where groups of equal values differ, and ``len(ar1)``."""
+    sorted element comes from ``ar2``, where groups of equal values differ, and ``len(ar1)``.
+    """
     a1, a2 = ravel(as_operand(ar1)), ravel(as_operand(ar2))
     n1 = shape_of(a1)[0]
     both = concatenate([a1, a2])
     perm = sorted_order(both, 0)
     aux = take(both, perm)
     from_second = greater_equal(perm, n1)
-    distinct = not_equal(getitem(aux, slice(1, None)), getitem(aux, slice(None, -1)))
+    after, before = getitem(aux, slice(1, None)), getitem(aux, slice(None, -1))
+    distinct = not_equal(after, before)
+    if dtype_of(aux).kind in "fc":
+        # NaNs are one value within each array (NumPy's unique of each), never across them.
+        same_array = equal(getitem(from_second, slice(1, None)),
+                           getitem(from_second, slice(None, -1)))
+        both_nan = logical_and(isnan(after), isnan(before))
+        distinct = logical_and(distinct, logical_not(logical_and(both_nan, same_array)))
     return aux, perm, from_second, distinct, n1
 
 
