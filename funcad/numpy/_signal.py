@@ -1,9 +1,10 @@
 """Signal processing: ``convolve``, ``correlate``, ``interp`` and ``unwrap``.
 
-A 1-d convolution is one gather and one matrix-vector product: the longer signal, padded
-with zeros, is gathered into the (output length, kernel length) matrix of its windows and
-multiplied by the kernel. So it is differentiable in both operands, batches under ``vmap``,
-and keeps NumPy's dtypes (integers stay integers). ``interp`` locates each point with
+A 1-d convolution is a gather and a matrix-vector product: the longer signal, padded with
+zeros, is gathered into the (output length, kernel length) matrix of its windows and
+multiplied by the kernel (a long kernel in blocks of taps, to bound the memory). So it is
+differentiable in both operands, batches under ``vmap``, and keeps NumPy's dtypes (integers
+stay integers). ``interp`` locates each point with
 ``searchsorted`` and interpolates with gathers, so its derivative flows to ``x``, ``xp`` and
 ``fp`` as in JAX.
 """
