@@ -154,10 +154,6 @@ def unwrap(p: Any, discont: Any = None, axis: int = -1, period: Any = 2 * math.p
     return concatenate([first, astype(rest, dtype)], axis=ax)
 
 
-def _inexact(x: Any) -> Any:
-    return x if dtype_of(x).kind in "fc" else astype(x, np.float64)
-
-
 def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
            period: Any = None) -> Any:
     """Piecewise-linear interpolation of the points (``xp``, ``fp``) at ``x``, with NumPy's
