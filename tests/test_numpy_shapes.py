@@ -248,3 +248,11 @@ def test_shape_functions_keep_numpy_dtypes(name, dtype):
         return
     assert_same(f(fnp, x), expected)
     assert_same(funcad.jit(lambda a: f(fnp, a))(x), expected)
+
+
+def test_pad_width_by_axis():
+    x = np.arange(6.0).reshape(2, 3)
+    for width in [{-1: 2}, {0: (1, 2), 1: (0, 3)}, {}]:
+        assert_same(fnp.pad(x, width, mode="symmetric"), np.pad(x, width, mode="symmetric"))
+    with pytest.raises(IndexError):
+        fnp.pad(x, {2: 1})

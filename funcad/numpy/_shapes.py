@@ -747,6 +747,12 @@ def pad(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> An
     returning the padded vector (called on each 1-d slice, as JAX does)."""
     x = as_operand(array)
     ndim = ndim_of(x)
+    if isinstance(pad_width, dict):  # {axis: width or (before, after)}, the others unpadded
+        by_axis = [(0, 0)] * ndim
+        for axis, width in pad_width.items():
+            (ax,) = normalize_axes(axis, ndim, "pad")
+            by_axis[ax] = tuple(_pairs(width, 1, "pad_width")[0])
+        pad_width = by_axis
     widths = _pairs(pad_width, ndim, "pad_width")
     if callable(mode):
         return _pad_with_function(x, widths, mode, kwargs)
