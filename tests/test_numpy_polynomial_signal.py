@@ -347,6 +347,14 @@ def test_interp_matches_numpy(x):
     assert_same(fnp.interp(x, XP, FP + 1j * XP), np.interp(x, XP, FP + 1j * XP))
 
 
+def test_size_zero_points():
+    assert_same(fnp.interp(np.zeros((0, 2)), XP, FP), np.interp(np.zeros((0, 2)), XP, FP))
+    assert_same(fnp.polyval(np.array([1.0, 2.0]), np.zeros((2, 0))),
+                np.polyval(np.array([1.0, 2.0]), np.zeros((2, 0))))
+    assert_same(fnp.unwrap(np.zeros((3, 0))), np.unwrap(np.zeros((3, 0))))
+    check_grads(lambda x, f: fnp.interp(x, XP, f), (np.zeros(0), FP), order=2, modes=BOTH)
+
+
 def test_interp_dtypes_and_errors():
     assert_same(fnp.interp(np.array([0.5], np.float32), XP.astype(np.float32), FP),
                 np.interp(np.array([0.5], np.float32), XP.astype(np.float32), FP))

@@ -85,12 +85,20 @@ def test_sort_refuses_order_and_unknown_kind():
     assert fnp.argsort(np.array([2, 1]), dtype=np.int32).dtype == np.int32
 
 
-@given(S.distinct_arrays(((3, 4),)), st.sampled_from([0, 1, -1, None]),
-       st.booleans())
-def test_sort_gradients(arrays, axis, descending):
-    (x,) = arrays
+@given(st.data())
+def test_sort_gradients(data):
+    shape = data.draw(S.shapes(0, 3, 0, 4), label="shape")
+    (x,) = data.draw(S.distinct_arrays((shape,)), label="x")
+    axes = [None] + list(range(-len(shape), len(shape)))
+    axis = data.draw(st.sampled_from(axes), label="axis")
+    descending = data.draw(st.booleans(), label="descending")
     check_grads(lambda a: fnp.sort(a, axis=axis, descending=descending), (x,), order=2,
                 modes=("rev", "fwd"))
+    if shape and 0 not in shape:
+        length = x.size if axis is None else shape[axis]
+        kth = data.draw(st.integers(0, length - 1), label="kth")
+        check_grads(lambda a: fnp.partition(a, kth, axis=axis), (x,), order=2,
+                    modes=("rev", "fwd"))
 
 
 def test_lexsort_matches_numpy():
@@ -161,6 +169,8 @@ def test_partition_gradients_batching_and_errors():
     with pytest.raises(ValueError, match="order"):
         fnp.argpartition(x, 1, order="f")
     assert_same(fnp.partition(x, 1, kind="introselect"), fnp.partition(x, 1))
+    assert_same(fnp.partition(x, 5, axis=None), fnp.partition(x.ravel(), 5))
+    assert_same(fnp.argpartition(x, 5, axis=None), fnp.argpartition(x.ravel(), 5))
 
 
 @pytest.mark.parametrize("dtype", [np.int8, np.int64, np.float32, np.float64, np.complex64])

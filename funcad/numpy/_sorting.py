@@ -116,12 +116,14 @@ def _check_partition_arguments(name: str, kind: Any, order: Any) -> None:
         raise ValueError(f"{name}: kind must be 'introselect', got {kind!r}")
 
 
-def argpartition(a: Any, kth: int, axis: int = -1, kind: str = "introselect",
+def argpartition(a: Any, kth: int, axis: int | None = -1, kind: str = "introselect",
                  order: Any = None) -> Any:
     """Indices partitioning ``a`` at ``kth`` as JAX orders them: the ``kth + 1`` smallest
     in sorted order, then the indices of the rest in increasing index order."""
     _check_partition_arguments("argpartition", kind, order)
     a = as_operand(a)
+    if axis is None:
+        a, axis = ravel(a), 0
     (ax,) = normalize_axes(axis, ndim_of(a), "argpartition")
     k = _kth(kth, shape_of(a)[ax], "argpartition")
     bottom, rest = _split(argsort_primitive(a, ax, False), ax, k + 1)
@@ -129,13 +131,15 @@ def argpartition(a: Any, kth: int, axis: int = -1, kind: str = "introselect",
     return concatenate([bottom, rest], ax)
 
 
-def partition(a: Any, kth: int, axis: int = -1, kind: str = "introselect",
+def partition(a: Any, kth: int, axis: int | None = -1, kind: str = "introselect",
               order: Any = None) -> Any:
     """``a`` partitioned at ``kth`` as JAX orders it: the ``kth + 1`` smallest values in
     increasing order, then the others in decreasing order. The gradient goes to each
     value's original place."""
     _check_partition_arguments("partition", kind, order)
     a = as_operand(a)
+    if axis is None:
+        a, axis = ravel(a), 0
     (ax,) = normalize_axes(axis, ndim_of(a), "partition")
     k = _kth(kth, shape_of(a)[ax], "partition")
     bottom, rest = _split(argsort_primitive(a, ax, False), ax, k + 1)
