@@ -185,6 +185,20 @@ def test_polyfit_matches_numpy(deg, columns):
                 np.polyfit(np.arange(5), np.arange(5) ** 2, 2), 1e-8)
 
 
+def test_polyfit_complex_matches_numpy():
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal(8) + 1j * rng.standard_normal(8)
+    y = rng.standard_normal(8) + 1j * rng.standard_normal(8)
+    assert_same(fnp.polyfit(x, y, 2), np.polyfit(x, y, 2), 1e-8)
+    assert_same(fnp.polyfit(x, y, 2, full=True), np.polyfit(x, y, 2, full=True), 1e-8)
+    assert_same(fnp.polyfit(x.real, y, 2, full=True), np.polyfit(x.real, y, 2, full=True),
+                1e-8)
+    assert_same(fnp.polyfit(x.real, y, 2, cov=True), np.polyfit(x.real, y, 2, cov=True), 1e-8)
+    check_grads(lambda a, b: fnp.polyfit(a, b, 1), (x, y), order=1, modes=BOTH)
+    with pytest.raises(NotImplementedError, match="cov"):
+        fnp.polyfit(x, y, 2, cov=True)
+
+
 def test_polyfit_errors():
     x, y = _data()
     with pytest.raises(ValueError, match="deg"):

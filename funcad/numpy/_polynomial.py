@@ -282,8 +282,10 @@ def polyfit(x: Any, y: Any, deg: int, rcond: float | None = None, full: bool = F
             raise TypeError("polyfit: expected w and y to have the same length")
         columns = [multiply(c, w) for c in columns]
         y = multiply(y, w if ndim_of(y) == 1 else reshape(w, (n, 1)))
-    scale = [sqrt(sum_(multiply(absolute(c), absolute(c)) if dtype_of(c).kind == "c"
-                       else multiply(c, c))) for c in columns]
+    if cov and dtype_of(x).kind == "c":
+        raise NotImplementedError("funcad.numpy.polyfit: cov= is not supported for complex x")
+    # NumPy's column scale: sqrt(sum(c * c)), complex for complex x.
+    scale = [sqrt(sum_(multiply(c, c))) for c in columns]
     columns = [divide(c, s) for c, s in zip(columns, scale)]
     # Modified Gram-Schmidt: columns = Q R, Q with orthonormal columns.
     q: list[Any] = []
@@ -300,7 +302,8 @@ def polyfit(x: Any, y: Any, deg: int, rcond: float | None = None, full: bool = F
     if full or cov:
         fitted = matmul(stack(columns, axis=1), stack(scaled))
         residual = subtract(y, fitted)
-        resids = sum_(multiply(conjugate_if_complex(residual), residual), axis=0)
+        magnitude = absolute(residual) if dtype_of(residual).kind == "c" else residual
+        resids = sum_(multiply(magnitude, magnitude), axis=0)
         resids = reshape(resids, (1,)) if ndim_of(y) == 1 else resids
     r_value = _triangle_values(r)
     if full:
@@ -322,14 +325,15 @@ def polyfit(x: Any, y: Any, deg: int, rcond: float | None = None, full: bool = F
         return coefficients, resids, rank, s, np.float64(rcond)
     if not cov:
         return coefficients
-    identity_rows = [np.eye(order, dtype=dtype)[i] for i in range(order)]
+    identity_rows = list(np.eye(order, dtype=dtype_of(x)))
     r_inverse = stack(_solve_upper(r, identity_rows))
     base = matmul(r_inverse, transpose(conjugate_if_complex(r_inverse)))
     scale_vector = stack([broadcast_to(s, ()) for s in scale])
     base = divide(base, multiply(reshape(scale_vector, (order, 1)),
                                  reshape(scale_vector, (1, order))))
     if isinstance(cov, str) and cov == "unscaled":
-        factor = np.ones(1, dtype)  # (NumPy's unscaled 2-d covariance has a last axis of 1)
+        # (NumPy's unscaled covariance of several data sets has a last axis of 1.)
+        factor = np.ones(1, dtype_of(base))
     else:
         if n <= order:
             raise ValueError("polyfit: the number of data points must exceed order to scale "
