@@ -10,6 +10,7 @@ A name jax.lax has and funcad.lax does not yet raises AttributeError saying so.
 """
 
 import builtins as _builtins
+import enum as _enum
 import itertools as _itertools
 from typing import NamedTuple as _NamedTuple
 
@@ -80,7 +81,9 @@ __all__ = [
     "broadcast_to_rank", "broadcast_shapes", "squeeze", "expand_dims", "collapse", "rev",
     "pad", "concatenate", "split", "tile",
     # Slicing and indexing
-    "getitem", "index_update", "slice", "slice_in_dim", "index_in_dim", "dynamic_slice",
+    "getitem", "index_update", "gather", "scatter", "scatter_add", "scatter_sub", "scatter_mul",
+    "GatherDimensionNumbers", "ScatterDimensionNumbers", "GatherScatterMode", "slice",
+    "slice_in_dim", "index_in_dim", "dynamic_slice",
     "dynamic_slice_in_dim", "dynamic_index_in_dim", "dynamic_update_slice",
     "dynamic_update_slice_in_dim", "dynamic_update_index_in_dim",
     # Products and convolutions
@@ -655,6 +658,206 @@ def dynamic_update_index_in_dim(operand, update, index, axis, *, allow_negative_
         update = expand_dims(update, (axis,))
     return dynamic_update_slice_in_dim(operand, update, index, axis,
                                        allow_negative_indices=allow_negative_indices)
+
+
+# ----------------------------------------------------------------------------------------------
+# gather and scatter with XLA's dimension numbers, as getitem (a gather with index arrays) and
+# index_update (set, add, multiply): each window's index arrays are its clamped start plus an
+# iota, so their rules give every derivative.
+
+
+class GatherDimensionNumbers(_NamedTuple):
+    """Which output axes are window (offset) axes, which operand axes are collapsed (window
+    size 1, no output axis), which operand axis each index column starts, and the batching
+    axes shared by operand and indices."""
+
+    offset_dims: tuple
+    collapsed_slice_dims: tuple
+    start_index_map: tuple
+    operand_batching_dims: tuple = ()
+    start_indices_batching_dims: tuple = ()
+
+
+class ScatterDimensionNumbers(_NamedTuple):
+    """Which update axes are window axes, which operand axes get a size-1 window with no
+    update axis, which operand axis each index column addresses, and the batching axes."""
+
+    update_window_dims: tuple
+    inserted_window_dims: tuple
+    scatter_dims_to_operand_dims: tuple
+    operand_batching_dims: tuple = ()
+    scatter_indices_batching_dims: tuple = ()
+
+
+class GatherScatterMode(_enum.Enum):
+    """Out-of-bounds windows: clamped into bounds (CLIP), filled or dropped (FILL_OR_DROP,
+    scatter's default), or assumed absent (PROMISE_IN_BOUNDS, gather's default: a gather
+    clamps then, a scatter drops)."""
+
+    CLIP = "clip"
+    FILL_OR_DROP = "fill"
+    PROMISE_IN_BOUNDS = "promise_in_bounds"
+
+    @staticmethod
+    def from_any(mode):
+        if isinstance(mode, GatherScatterMode):
+            return mode
+        if mode is None or mode in ("fill", "drop"):
+            return GatherScatterMode.FILL_OR_DROP
+        if mode == "clip":
+            return GatherScatterMode.CLIP
+        if mode == "promise_in_bounds":
+            return GatherScatterMode.PROMISE_IN_BOUNDS
+        raise ValueError(f'Unknown gather mode "{mode}"')
+
+
+def _window_indices(operand_shape, indices, index_map, window, batching_pairs, name,
+                    drop=False):
+    """Index arrays (batch shape + window shape each) for windows of ``window`` sizes whose
+    starts are the columns of ``indices`` (for the operand axes in ``index_map``), the batch
+    position (for batching axes) or 0, clamped into bounds; and where every start was in
+    bounds. With ``drop``, an out-of-bounds window starts just past the end of each
+    index-mapped axis instead (where a scatter into a padded operand discards it)."""
+    index_shape = tuple(_shape_of(indices))
+    if not index_shape or index_shape[-1] != len(index_map):
+        raise TypeError(f"{name}: the last axis of the indices (shape {index_shape}) must "
+                        f"have one entry per index-mapped operand axis, {len(index_map)}")
+    if _dtype_of(indices).kind not in "iu":
+        raise TypeError(f"{name}: indices must be integers, got {_dtype_of(indices).name}")
+    batch_shape = index_shape[:-1]
+    rank, batch_rank = len(operand_shape), len(batch_shape)
+    in_bounds = None
+    starts = []
+    for d, (n, size) in enumerate(zip(operand_shape, window)):
+        if d in index_map:
+            start = getitem(indices, (Ellipsis, index_map.index(d)))
+            start = convert_element_type(start, _np.intp)
+            fits = logical_and(ge(start, 0), le(start, n - size))
+            in_bounds = fits if in_bounds is None else logical_and(in_bounds, fits)
+            start = max(min(start, n - size), 0)
+        elif d in batching_pairs:
+            axis = batching_pairs[d]
+            start = _np.arange(batch_shape[axis]).reshape(
+                tuple(m if i == axis else 1 for i, m in enumerate(batch_shape)))
+        else:
+            start = _np.intp(0)
+        starts.append(start)
+    arrays = []
+    for d, (start, n, size) in enumerate(zip(starts, operand_shape, window)):
+        if drop and d in index_map and in_bounds is not None:
+            start = select(in_bounds, start, n)
+        start = _reshape(start, tuple(_shape_of(start)) + (1,) * rank) \
+            if _shape_of(start) else start
+        line = _np.arange(size).reshape((1,) * batch_rank + tuple(
+            size if i == d else 1 for i in range(rank)))
+        arrays.append(add(start, line))
+    return arrays, in_bounds, batch_shape
+
+
+def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_indices=False,
+           indices_are_sorted=False, mode=None, fill_value=None):
+    """XLA's gather: for each row of start indices (their last axis), the window of
+    ``slice_sizes`` at those starts, with collapsed axes removed and window axes placed at
+    ``offset_dims``. Out-of-bounds windows are clamped into bounds (mode 'clip', and the
+    default 'promise_in_bounds', as XLA computes it) or filled with ``fill_value`` (mode
+    'fill'; NaN or the extreme integer by default)."""
+    dn = dimension_numbers
+    mode = GatherScatterMode.from_any("promise_in_bounds" if mode is None else mode)
+    shape = tuple(_shape_of(operand))
+    window = tuple(int(n) for n in slice_sizes)
+    if len(window) != len(shape) or any(not 0 <= w <= n for w, n in zip(window, shape)):
+        raise TypeError(f"gather: slice_sizes {window} must have one entry per operand axis, "
+                        f"each between 0 and the axis size, for an operand of shape {shape}")
+    dropped = tuple(dn.collapsed_slice_dims) + tuple(dn.operand_batching_dims)
+    if any(window[d] != 1 for d in dropped):
+        raise TypeError(f"gather: collapsed and batching axes {dropped} need slice size 1, got "
+                        f"slice_sizes {window}")
+    pairs = dict(zip(dn.operand_batching_dims, dn.start_indices_batching_dims))
+    arrays, in_bounds, batch_shape = _window_indices(
+        shape, start_indices, tuple(dn.start_index_map), window, pairs, "gather")
+    out = getitem(operand, tuple(_ArrayIndex(i) for i in range(len(shape))), *arrays)
+    if mode is GatherScatterMode.FILL_OR_DROP and in_bounds is not None:
+        if fill_value is None:
+            dtype = _dtype_of(operand)
+            fill_value = (_np.nan if dtype.kind in "fc" else True if dtype.kind == "b" else
+                          _np.iinfo(dtype).min if dtype.kind == "i" else _np.iinfo(dtype).max)
+        mask = _reshape(in_bounds, tuple(batch_shape) + (1,) * len(shape))
+        out = select(mask, out, convert_element_type(fill_value, _dtype_of(operand)))
+    kept = [d for d in range(len(shape)) if d not in dropped]
+    out = _reshape(out, tuple(batch_shape) + tuple(window[d] for d in kept))
+    offset_dims = tuple(dn.offset_dims)
+    if len(offset_dims) != len(kept):
+        raise TypeError(f"gather: offset_dims {offset_dims} must name one output axis per "
+                        f"window axis that is not collapsed ({len(kept)})")
+    rank = len(batch_shape) + len(kept)
+    batch_axes = iter(range(len(batch_shape)))
+    order = [len(batch_shape) + sorted(offset_dims).index(p) if p in offset_dims
+             else next(batch_axes) for p in range(rank)]
+    return transpose(out, order)
+
+
+def _scatter(operand, scatter_indices, updates, dimension_numbers, mode, update_mode, name):
+    """Scatter as index_update. Out-of-bounds windows (unless clamped) are dropped: they are
+    written past the end of a padded copy of the operand, which is then cropped."""
+    dn = dimension_numbers
+    mode = GatherScatterMode.from_any(mode)
+    shape = tuple(_shape_of(operand))
+    update_shape = tuple(_shape_of(updates))
+    window_dims = tuple(dn.update_window_dims)
+    inserted = tuple(dn.inserted_window_dims) + tuple(dn.operand_batching_dims)
+    kept = [d for d in range(len(shape)) if d not in inserted]
+    if len(window_dims) != len(kept):
+        raise TypeError(f"{name}: update_window_dims {window_dims} must name one updates axis "
+                        f"per operand axis that is not inserted ({len(kept)})")
+    window_sizes = dict(zip(kept, (update_shape[a] for a in sorted(window_dims))))
+    window = tuple(window_sizes.get(d, 1) for d in range(len(shape)))
+    if any(w > n for w, n in zip(window, shape)):
+        raise TypeError(f"{name}: update windows {window} are larger than the operand "
+                        f"{shape}")
+    index_map = tuple(dn.scatter_dims_to_operand_dims)
+    pairs = dict(zip(dn.operand_batching_dims, dn.scatter_indices_batching_dims))
+    drop = mode is not GatherScatterMode.CLIP
+    arrays, in_bounds, batch_shape = _window_indices(
+        shape, scatter_indices, index_map, window, pairs, name, drop)
+    batch_axes = [a for a in range(len(update_shape)) if a not in window_dims]
+    if tuple(update_shape[a] for a in batch_axes) != tuple(batch_shape):
+        raise TypeError(f"{name}: the updates' scatter axes {batch_axes} of shape "
+                        f"{update_shape} must match the indices' batch shape {batch_shape}")
+    values = transpose(updates, batch_axes + sorted(window_dims))
+    values = _reshape(values, tuple(batch_shape) + window)
+    index = tuple(_ArrayIndex(i) for i in range(len(shape)))
+    if not drop or in_bounds is None:
+        return index_update(operand, values, index, update_mode, *arrays)
+    room = [(0, window[d] if d in index_map else 0, 0) for d in range(len(shape))]
+    padded = index_update(_pad(operand, 0, room), values, index, update_mode, *arrays)
+    return slice(padded, (0,) * len(shape), shape)
+
+
+def scatter(operand, scatter_indices, updates, dimension_numbers, *, indices_are_sorted=False,
+            unique_indices=False, mode=None):
+    """XLA's scatter: each update window replaces the operand's window at its indices (out of
+    bounds: dropped by default, clamped with mode='clip'; overlapping windows: the last)."""
+    return _scatter(operand, scatter_indices, updates, dimension_numbers, mode, "set",
+                    "scatter")
+
+
+def scatter_add(operand, scatter_indices, updates, dimension_numbers, *,
+                indices_are_sorted=False, unique_indices=False, mode=None):
+    """XLA's scatter with addition: overlapping windows accumulate."""
+    return _scatter(operand, scatter_indices, updates, dimension_numbers, mode, "add",
+                    "scatter_add")
+
+
+def scatter_sub(operand, scatter_indices, updates, dimension_numbers, *,
+                indices_are_sorted=False, unique_indices=False, mode=None):
+    return _scatter(operand, scatter_indices, neg(updates), dimension_numbers, mode, "add",
+                    "scatter_sub")
+
+
+def scatter_mul(operand, scatter_indices, updates, dimension_numbers, *,
+                indices_are_sorted=False, unique_indices=False, mode=None):
+    return _scatter(operand, scatter_indices, updates, dimension_numbers, mode, "multiply",
+                    "scatter_mul")
 
 
 # ----------------------------------------------------------------------------------------------

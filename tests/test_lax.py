@@ -384,14 +384,145 @@ def test_conv_transpose_matches_jax():
      TypeError, "spatial characters"),
     (lambda: lax.conv_general_dilated(np.ones((1, 2, 5)), np.ones((3, 2, 2)), (1,), "VALID",
                                       batch_group_count=2), ValueError, "batch_group_count"),
+    (lambda: lax.gather(np.ones((3, 2)), np.array([[0.5]]), ROWS, (1, 2)), TypeError,
+     "integers"),
+    (lambda: lax.gather(np.ones((3, 2)), np.array([[0, 1]]), ROWS, (1, 2)), TypeError,
+     "index-mapped"),
+    (lambda: lax.gather(np.ones((3, 2)), np.array([[0]]), ROWS, (2, 2)), TypeError,
+     "slice size 1"),
+    (lambda: lax.gather(np.ones((3, 2)), np.array([[0]]), ROWS, (1, 2), mode="wrap"),
+     ValueError, "Unknown gather mode"),
+    (lambda: lax.scatter_add(np.ones((3, 2, 2)), np.array([[0]]), np.ones((2, 2, 2)),
+                             SCATTER_ROWS), TypeError, "batch shape"),
     (lambda: lax.reduce_window(np.ones(3), 0.0, lambda a, b: a + b, (2,)), TypeError,
      "not one funcad recognises"),
     (lambda: lax.reduce_window(np.ones(3), 0.0, lax.add, (2, 2)), TypeError,
      "window_dimensions"),
 ])
-def test_conv_errors(call, error, match):
+def test_conv_window_and_indexing_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# ----------------------------------------------------------------------------------------------
+# gather and scatter, against loops over the windows.
+
+ROWS = lax.GatherDimensionNumbers(offset_dims=(1, 2), collapsed_slice_dims=(0,),
+                                  start_index_map=(0,))
+WINDOWS = lax.GatherDimensionNumbers(offset_dims=(1, 2, 3), collapsed_slice_dims=(),
+                                     start_index_map=(0, 1))
+WINDOW_STARTS = np.array([[1, 0], [3, 2], [4, 3], [-1, 0]])
+
+
+def _windows(x, starts, sizes, clip=True):
+    out = []
+    for start in starts:
+        fits = all(0 <= s <= n - k for s, n, k in zip(start, x.shape, sizes))
+        start = [min(max(s, 0), n - k) for s, n, k in zip(start, x.shape, sizes)]
+        window = x[start[0]:start[0] + sizes[0], start[1]:start[1] + sizes[1]]
+        out.append(window if fits or clip else np.full_like(window, np.nan))
+    return np.stack(out)
+
+
+def test_gather_matches_numpy_indexing():
+    x = np.random.default_rng(8).standard_normal((5, 4, 3))
+    assert_same(lax.gather(x, np.array([[1], [3], [0]]), ROWS, (1, 4, 3)), x[[1, 3, 0]])
+    # Out-of-bounds windows: clamped by default (promise_in_bounds) and with 'clip', NaN
+    # with 'fill' (jax.lax's default fill value for floats).
+    expected = _windows(x, WINDOW_STARTS, (2, 2))
+    assert_same(lax.gather(x, WINDOW_STARTS, WINDOWS, (2, 2, 3)), expected)
+    assert_same(lax.gather(x, WINDOW_STARTS, WINDOWS, (2, 2, 3), mode="clip"), expected)
+    assert_same(lax.gather(x, WINDOW_STARTS, WINDOWS, (2, 2, 3), mode="fill"),
+                _windows(x, WINDOW_STARTS, (2, 2), clip=False))
+    filled = lax.gather(x, WINDOW_STARTS, WINDOWS, (2, 2, 3), mode="fill", fill_value=7.0)
+    assert_same(filled[2], np.full((2, 2, 3), 7.0))
+    i = np.arange(6, dtype=np.int32).reshape(3, 2)
+    out = lax.gather(i, np.array([[5], [0]]), lax.GatherDimensionNumbers(
+        (1,), (0,), (0,)), (1, 2), mode="fill")
+    assert_same(out, [[np.iinfo(np.int32).min] * 2, [0, 1]], np.int32)
+    # Offset axes placed first; a reversed start map; batching axes.
+    dn = lax.GatherDimensionNumbers(offset_dims=(0,), collapsed_slice_dims=(0, 2),
+                                    start_index_map=(2, 0))
+    assert_same(lax.gather(x, np.array([[1, 2], [0, 0]]), dn, (1, 4, 1)),
+                np.stack([x[2, :, 1], x[0, :, 0]], axis=1))
+    xb, ib = np.random.default_rng(9).standard_normal((3, 5, 4)), np.array([[1], [4], [2]])
+    dn = lax.GatherDimensionNumbers((1,), (1,), (1,), operand_batching_dims=(0,),
+                                    start_indices_batching_dims=(0,))
+    assert_same(lax.gather(xb, ib, dn, (1, 1, 4)), xb[np.arange(3), ib[:, 0]])
+
+
+def test_gather_derivatives_vmap_jit():
+    x = np.random.default_rng(10).standard_normal((5, 4, 3))
+
+    def f(v, starts):
+        return lax.gather(v, starts, WINDOWS, (2, 2, 3), mode="clip")
+
+    check_grads(lambda v: f(v, WINDOW_STARTS), (x,), order=2, modes=MODES)
+    xs = np.stack([x, -x])
+    starts = np.stack([WINDOW_STARTS, WINDOW_STARTS[::-1]])
+    out = funcad.vmap(f)(xs, starts)
+    for k in range(2):
+        assert_same(out[k], f(xs[k], starts[k]))
+    assert_same(funcad.jit(f)(x, WINDOW_STARTS), f(x, WINDOW_STARTS))
+
+
+SCATTER_ROWS = lax.ScatterDimensionNumbers(update_window_dims=(1, 2), inserted_window_dims=(0,),
+                                           scatter_dims_to_operand_dims=(0,))
+SCATTER_WINDOWS = lax.ScatterDimensionNumbers(update_window_dims=(1, 2, 3),
+                                              inserted_window_dims=(),
+                                              scatter_dims_to_operand_dims=(0, 1))
+
+
+def test_scatter_family_matches_numpy():
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((5, 4, 3))
+    rows, u = np.array([[1], [3], [1]]), rng.standard_normal((3, 4, 3))
+    expected = x.copy()
+    np.add.at(expected, rows[:, 0], u)
+    assert_same(lax.scatter_add(x, rows, u, SCATTER_ROWS), expected)
+    expected = x.copy()
+    np.add.at(expected, rows[:, 0], -u)
+    assert_same(lax.scatter_sub(x, rows, u, SCATTER_ROWS), expected)
+    expected = x.copy()
+    np.multiply.at(expected, rows[:, 0], u)
+    assert_same(lax.scatter_mul(x, rows, u, SCATTER_ROWS), expected)
+    expected = x.copy()
+    expected[[3, 0]] = u[:2]
+    assert_same(lax.scatter(x, np.array([[3], [0]]), u[:2], SCATTER_ROWS), expected)
+    # Windows: out of bounds ones are dropped by default and clamped with 'clip'.
+    w = rng.standard_normal((4, 2, 2, 3))
+    dropped, clipped = x.copy(), x.copy()
+    for start, update in zip(WINDOW_STARTS, w):
+        fits = 0 <= start[0] <= 3 and 0 <= start[1] <= 2
+        a, b = min(max(start[0], 0), 3), min(max(start[1], 0), 2)
+        clipped[a:a + 2, b:b + 2] += update
+        if fits:
+            dropped[a:a + 2, b:b + 2] += update
+    assert_same(lax.scatter_add(x, WINDOW_STARTS, w, SCATTER_WINDOWS), dropped)
+    assert_same(lax.scatter_add(x, WINDOW_STARTS, w, SCATTER_WINDOWS, mode="clip"), clipped)
+    replaced = x.copy()
+    replaced[1:3, 0:2] = w[0]
+    replaced[3:5, 2:4] = w[1]
+    assert_same(lax.scatter(x, WINDOW_STARTS, w, SCATTER_WINDOWS), replaced)
+
+
+@pytest.mark.parametrize("name", ["scatter", "scatter_add", "scatter_mul"])
+def test_scatter_derivatives_vmap_jit(name):
+    rng = np.random.default_rng(12)
+    x, w = rng.standard_normal((5, 4, 3)), rng.standard_normal((4, 2, 2, 3))
+    starts = np.array([[1, 0], [3, 2], [4, 3], [0, 2]])  # (no overlap, one dropped)
+    fn = getattr(lax, name)
+
+    def f(v, u, i):
+        return fn(v, i, u, SCATTER_WINDOWS)
+
+    check_grads(lambda v, u: f(v, u, starts), (x, w), order=2, modes=MODES)
+    xs, ws = np.stack([x, -x]), np.stack([w, 2 * w])
+    indices = np.stack([starts, starts[::-1]])
+    out = funcad.vmap(f)(xs, ws, indices)
+    for k in range(2):
+        assert_same(out[k], f(xs[k], ws[k], indices[k]))
+    assert_same(funcad.jit(f)(x, w, starts), f(x, w, starts))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -578,14 +709,14 @@ def test_associative_scan_errors():
 
 
 def test_names_jax_lax_has_raise_not_implemented_yet():
-    with pytest.raises(AttributeError, match="funcad.lax does not implement gather yet"):
-        lax.gather  # noqa: B018
+    with pytest.raises(AttributeError, match="funcad.lax does not implement scatter_max yet"):
+        lax.scatter_max  # noqa: B018
     with pytest.raises(AttributeError, match="does not implement igamma yet"):
         lax.igamma  # noqa: B018
     with pytest.raises(AttributeError, match="has no attribute 'no_such_thing'") as info:
         lax.no_such_thing  # noqa: B018
     assert "implement" not in str(info.value)
-    assert not hasattr(lax, "scatter_add")
+    assert not hasattr(lax, "scatter_apply")
     assert hasattr(lax, "dynamic_update_slice")
 
 
