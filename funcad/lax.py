@@ -74,11 +74,13 @@ __all__ = [
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "population_count", "clz",
     "shift_left", "shift_right_logical", "shift_right_arithmetic", "bitcast_convert_type",
     # Types and constants
+    "RoundingMethod", "Precision", "dtype", "empty", "platform_dependent",
     "convert_element_type", "iota", "broadcasted_iota", "full", "full_like",
     "zeros_like_array", "stop_gradient",
     # Shapes
     "reshape", "transpose", "broadcast_to", "broadcast", "broadcast_in_dim",
-    "broadcast_to_rank", "broadcast_shapes", "squeeze", "expand_dims", "collapse", "rev",
+    "broadcast_to_rank", "broadcast_shapes", "broadcast_like", "stack", "unstack", "squeeze",
+    "expand_dims", "collapse", "rev",
     "pad", "concatenate", "split", "tile",
     # Slicing and indexing
     "getitem", "index_update", "gather", "scatter", "scatter_add", "scatter_sub", "scatter_mul",
@@ -88,12 +90,13 @@ __all__ = [
     "dynamic_update_slice_in_dim", "dynamic_update_index_in_dim",
     # Products and convolutions
     "dot_general", "dot", "batch_matmul", "conv_general_dilated", "conv",
-    "conv_with_general_padding", "conv_transpose", "conv_dimension_numbers",
+    "conv_with_general_padding", "conv_transpose", "conv_general_dilated_patches",
+    "conv_dimension_numbers",
     "ConvDimensionNumbers", "padtype_to_pads",
     # Reductions
     "reduce", "reduce_window", "reduce_sum", "reduce_prod", "reduce_max", "reduce_min",
-    "reduce_and", "reduce_or", "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin",
-    "cumlogsumexp",
+    "reduce_and", "reduce_or", "reduce_xor", "argmax", "argmin", "cumsum", "cumprod", "cummax",
+    "cummin", "cumlogsumexp",
     # Sorting
     "sort", "sort_key_val", "top_k", "approx_max_k", "approx_min_k",
     # Control flow
@@ -123,6 +126,40 @@ def _normalize_dims(dims, ndim, name, argument="dimensions"):
 def _as_array(value):
     """A constant result as funcad.numpy's array type (so ``.at`` works on it)."""
     return _np.asarray(value).view(_Array)
+
+
+class RoundingMethod(_enum.IntEnum):
+    """How ``round`` treats halves."""
+
+    AWAY_FROM_ZERO = 0
+    TO_NEAREST_EVEN = 1
+
+
+class Precision(_enum.Enum):
+    """A matrix product's precision: on the CPU, with NumPy, every one computes the same."""
+
+    DEFAULT = 0
+    HIGH = 1
+    HIGHEST = 2
+
+
+def dtype(x):
+    """The dtype of an array, scalar or tracer (a Python float is float64, as in NumPy)."""
+    return _np.dtype(_dtype_of(x))
+
+
+def empty(shape, dtype):
+    """An array of ``shape`` (zeros: funcad arrays are never left uninitialised)."""
+    return full(shape, 0, dtype)
+
+
+def platform_dependent(*args, default=None, **per_platform):
+    """Calls the function given for the CPU (funcad's one platform), else ``default``."""
+    fn = per_platform.get("cpu", default)
+    if fn is None:
+        raise ValueError(f"platform_dependent: no function for 'cpu' and no default among "
+                         f"{sorted(per_platform)}")
+    return fn(*args)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -399,6 +436,31 @@ def broadcast_to_rank(x, rank):
 
 def broadcast_shapes(*shapes):
     return tuple(_np.broadcast_shapes(*(tuple(s) for s in shapes)))
+
+
+def broadcast_like(arr, like_arr):
+    """arr broadcast to like_arr's shape."""
+    return broadcast_to(arr, tuple(_shape_of(like_arr)))
+
+
+def stack(operands, axis=0):
+    """The operands (of one shape) stacked along a new ``axis``."""
+    operands = list(operands)
+    if not operands:
+        raise ValueError("stack: need at least one operand")
+    shape = tuple(_shape_of(operands[0]))
+    if any(tuple(_shape_of(x)) != shape for x in operands):
+        raise ValueError(f"stack: all operands need the same shape, got "
+                         f"{[tuple(_shape_of(x)) for x in operands]}")
+    axis = _normalize_axis(int(axis), len(shape) + 1, "stack")
+    return concatenate([expand_dims(x, (axis,)) for x in operands], axis)
+
+
+def unstack(x, axis=0):
+    """The slices of x along ``axis``, as a tuple."""
+    shape = _shape_of(x)
+    axis = _normalize_axis(int(axis), len(shape), "unstack")
+    return tuple(index_in_dim(x, i, axis, False) for i in range(shape[axis]))
 
 
 def squeeze(array, dimensions):
@@ -989,41 +1051,11 @@ def _spatial_arg(value, count, name):
     return value
 
 
-def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
-                         rhs_dilation=None, dimension_numbers=None, feature_group_count=1,
-                         batch_group_count=1, precision=None, preferred_element_type=None):
-    """XLA's convolution (a cross-correlation: the kernel is not flipped), with strides,
-    padding (pairs or 'VALID'/'SAME'/'SAME_LOWER'), input and kernel dilation, layouts and
-    feature or batch groups."""
-    lhs_shape, rhs_shape = tuple(_shape_of(lhs)), tuple(_shape_of(rhs))
-    dn = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
-    count = len(lhs_shape) - 2
-    if count < 0:
-        raise TypeError(f"convolution needs operands of rank >= 2, got shapes {lhs_shape} "
-                        f"and {rhs_shape}")
-    strides = _spatial_arg(window_strides, count, "window_strides")
-    lhs_dilation = _spatial_arg(lhs_dilation, count, "lhs_dilation")
-    rhs_dilation = _spatial_arg(rhs_dilation, count, "rhs_dilation")
-    if any(v < 1 for v in strides + lhs_dilation + rhs_dilation):
-        raise ValueError("conv_general_dilated: strides and dilations must be positive")
-    if preferred_element_type is not None:
-        lhs = convert_element_type(lhs, preferred_element_type)
-        rhs = convert_element_type(rhs, preferred_element_type)
-    x, w = transpose(lhs, dn.lhs_spec), transpose(rhs, dn.rhs_spec)
-    (n, c, *spatial), (o, i, *kernel) = _shape_of(x), _shape_of(w)
-    groups, batch_groups = int(feature_group_count), int(batch_group_count)
-    if groups < 1 or batch_groups < 1 or (groups > 1 and batch_groups > 1):
-        raise ValueError(f"conv_general_dilated: feature_group_count ({groups}) and "
-                         f"batch_group_count ({batch_groups}) must be positive, one of them 1")
-    if c != i * groups or o % groups:
-        raise TypeError(f"conv_general_dilated lhs feature dimension size divided by "
-                        f"feature_group_count must equal the rhs input feature dimension size, "
-                        f"and the rhs output features must be a multiple of it; got lhs "
-                        f"features {c}, rhs (output, input) features ({o}, {i}), "
-                        f"feature_group_count {groups}")
-    if n % batch_groups or o % batch_groups:
-        raise ValueError(f"conv_general_dilated: lhs batch size {n} and rhs output features "
-                         f"{o} must be multiples of batch_group_count {batch_groups}")
+def _conv_patches(x, kernel, strides, padding, lhs_dilation, rhs_dilation):
+    """The windows of x (N, C, spatial...) for a kernel of spatial shape ``kernel``:
+    (N, C, kernel positions, out...), positions in row-major order, and the out shape."""
+    count = len(kernel)
+    (n, c, *spatial) = _shape_of(x)
     windows = [(k - 1) * d + 1 for k, d in zip(kernel, rhs_dilation)]
     if isinstance(padding, str):
         if any(d != 1 for d in lhs_dilation):
@@ -1045,14 +1077,78 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
         starts = [0, 0] + [k * d if m else 0 for k, d, m in zip(offsets, rhs_dilation, out)]
         limits = [n, c] + [start + (m - 1) * stride + 1 if m else 0
                            for start, m, stride in zip(starts[2:], out, strides)]
-        window_slice = slice(x, starts, limits, (1, 1) + strides)
+        window_slice = slice(x, starts, limits, (1, 1) + tuple(strides))
         patches.append(_reshape(window_slice, (n, c, 1, *out)))
-    positions = len(patches)
+    if not patches:
+        return broadcast_to(_np.zeros((), _dtype_of(x)), (n, c, 0, *out)), out
+    return (patches[0] if len(patches) == 1 else _concatenate(patches, 2)), out
+
+
+def conv_general_dilated_patches(lhs, filter_shape, window_strides, padding,
+                                 lhs_dilation=None, rhs_dilation=None, dimension_numbers=None,
+                                 precision=None, preferred_element_type=None):
+    """The patches a convolution with a kernel of spatial shape ``filter_shape`` sees: the
+    output has C * prod(filter_shape) features (channel-major), in the output layout."""
+    lhs_shape = tuple(_shape_of(lhs))
+    count = len(lhs_shape) - 2
+    filter_shape = tuple(int(k) for k in filter_shape)
+    if len(filter_shape) != count:
+        raise ValueError(f"conv_general_dilated_patches: filter_shape {filter_shape} must "
+                         f"have one entry per spatial axis ({count})")
+    dn = conv_dimension_numbers(lhs_shape, (1, 1) + filter_shape, dimension_numbers)
+    strides = _spatial_arg(window_strides, count, "window_strides")
+    lhs_dilation = _spatial_arg(lhs_dilation, count, "lhs_dilation")
+    rhs_dilation = _spatial_arg(rhs_dilation, count, "rhs_dilation")
+    if preferred_element_type is not None:
+        lhs = convert_element_type(lhs, preferred_element_type)
+    x = transpose(lhs, dn.lhs_spec)
+    p, out = _conv_patches(x, filter_shape, strides, padding, lhs_dilation, rhs_dilation)
+    n, c, positions = _shape_of(p)[:3]
+    result = _reshape(p, (n, c * positions, *out))
+    return transpose(result, _np.argsort(dn.out_spec))
+
+
+def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
+                         rhs_dilation=None, dimension_numbers=None, feature_group_count=1,
+                         batch_group_count=1, precision=None, preferred_element_type=None):
+    """XLA's convolution (a cross-correlation: the kernel is not flipped), with strides,
+    padding (pairs or 'VALID'/'SAME'/'SAME_LOWER'), input and kernel dilation, layouts and
+    feature or batch groups."""
+    lhs_shape, rhs_shape = tuple(_shape_of(lhs)), tuple(_shape_of(rhs))
+    dn = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
+    count = len(lhs_shape) - 2
+    if count < 0:
+        raise TypeError(f"convolution needs operands of rank >= 2, got shapes {lhs_shape} "
+                        f"and {rhs_shape}")
+    strides = _spatial_arg(window_strides, count, "window_strides")
+    lhs_dilation = _spatial_arg(lhs_dilation, count, "lhs_dilation")
+    rhs_dilation = _spatial_arg(rhs_dilation, count, "rhs_dilation")
+    if any(v < 1 for v in strides + lhs_dilation + rhs_dilation):
+        raise ValueError("conv_general_dilated: strides and dilations must be positive")
+    if preferred_element_type is not None:
+        lhs = convert_element_type(lhs, preferred_element_type)
+        rhs = convert_element_type(rhs, preferred_element_type)
+    x, w = transpose(lhs, dn.lhs_spec), transpose(rhs, dn.rhs_spec)
+    (n, c, *_), (o, i, *kernel) = _shape_of(x), _shape_of(w)
+    groups, batch_groups = int(feature_group_count), int(batch_group_count)
+    if groups < 1 or batch_groups < 1 or (groups > 1 and batch_groups > 1):
+        raise ValueError(f"conv_general_dilated: feature_group_count ({groups}) and "
+                         f"batch_group_count ({batch_groups}) must be positive, one of them 1")
+    if c != i * groups or o % groups:
+        raise TypeError(f"conv_general_dilated lhs feature dimension size divided by "
+                        f"feature_group_count must equal the rhs input feature dimension size, "
+                        f"and the rhs output features must be a multiple of it; got lhs "
+                        f"features {c}, rhs (output, input) features ({o}, {i}), "
+                        f"feature_group_count {groups}")
+    if n % batch_groups or o % batch_groups:
+        raise ValueError(f"conv_general_dilated: lhs batch size {n} and rhs output features "
+                         f"{o} must be multiples of batch_group_count {batch_groups}")
+    p, out = _conv_patches(x, kernel, strides, padding, lhs_dilation, rhs_dilation)
+    positions = _shape_of(p)[2]
     if not positions:
         return transpose(broadcast_to(_np.zeros((), _dtype_of(x)), (n // batch_groups, o,
                                                                       *out)),
                          _np.argsort(dn.out_spec))
-    p = patches[0] if positions == 1 else _concatenate(patches, 2)  # (N, C, positions, ...)
     if batch_groups > 1:
         p = _reshape(p, (batch_groups, n // batch_groups, c, positions, *out))
         w = _reshape(w, (batch_groups, o // batch_groups, i, positions))
@@ -1149,6 +1245,30 @@ def reduce_and(operand, axes):
 
 def reduce_or(operand, axes):
     return _reduce_or_p.bind(operand, axes=tuple(axes))
+
+
+def reduce_xor(operand, axes):
+    """The exclusive or over ``axes`` (booleans or integers): pairs are combined in log2(n)
+    rounds (an odd length padded with 0, xor's identity)."""
+    shape = tuple(_shape_of(operand))
+    dtype = _dtype_of(operand)
+    if dtype.kind not in "biu":
+        raise TypeError(f"reduce_xor requires a boolean or integer operand, got {dtype.name}")
+    axes = _normalize_dims(axes, len(shape), "reduce_xor", "axes")
+    kept = [d for d in range(len(shape)) if d not in axes]
+    kept_shape = tuple(shape[d] for d in kept)
+    m = int(_np.prod([shape[d] for d in axes], dtype=_np.int64))
+    x = _reshape(transpose(operand, kept + list(axes)), kept_shape + (m,))
+    if m == 0:
+        return _as_array(_np.zeros(kept_shape, dtype))
+    while m > 1:
+        if m % 2:
+            x = _pad(x, _np.zeros((), dtype), [(0, 0, 0)] * len(kept_shape) + [(0, 1, 0)])
+            m += 1
+        x = _reshape(x, kept_shape + (m // 2, 2))
+        x = bitwise_xor(index_in_dim(x, 0, -1, False), index_in_dim(x, 1, -1, False))
+        m //= 2
+    return _reshape(x, kept_shape)
 
 
 def _identity(kind, dtype):

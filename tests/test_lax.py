@@ -203,6 +203,23 @@ def test_shapes_match_jax():
     assert_same(lax.concatenate([x, x], -1), np.concatenate([x, x], 1))
 
 
+def test_stacking_and_small_utilities():
+    a, b = np.arange(3.0), -np.arange(3.0)
+    assert_same(lax.stack([a, b], 1), np.stack([a, b], 1))
+    parts = lax.unstack(np.arange(6).reshape(2, 3), 1)
+    assert len(parts) == 3 and all(p.shape == (2,) for p in parts)
+    assert_same(parts[2], [2, 5])
+    assert lax.broadcast_like(np.ones(3), np.ones((2, 3))).shape == (2, 3)
+    assert lax.dtype(1.0) == np.float64 and lax.dtype(np.ones(2, np.int8)) == np.int8
+    assert_same(lax.empty((2,), np.int32), [0, 0], np.int32)
+    assert lax.platform_dependent(2.0, default=lambda v: v + 1, cuda=lambda v: v) == 3.0
+    assert lax.platform_dependent(2.0, cpu=lambda v: v * 5) == 10.0
+    assert_same(lax.round(np.array([2.5]), lax.RoundingMethod.TO_NEAREST_EVEN), [2])
+    assert_same(lax.round(np.array([2.5]), lax.RoundingMethod.AWAY_FROM_ZERO), [3])
+    assert lax.dot(a, a, precision=lax.Precision.HIGHEST) == 5.0
+    check_grads(lambda u, v: lax.stack([u, v]), (a, b), order=2, modes=MODES)
+
+
 def test_pad_matches_jax():
     assert_same(lax.pad(np.arange(1.0, 4.0), -1.0, [(2, -1, 2)]),
                 [-1, -1, 1, -1, -1, 2, -1, -1])
@@ -351,6 +368,25 @@ def test_conv_layouts_and_helpers():
         == lax.ConvDimensionNumbers((0, 3, 1, 2), (3, 2, 0, 1), (0, 3, 1, 2))
     assert lax.padtype_to_pads((5, 6), (3, 2), (2, 1), "SAME") == [(1, 1), (0, 1)]
     assert lax.padtype_to_pads((5, 6), (2, 2), (1, 1), "SAME_LOWER") == [(1, 0), (1, 0)]
+
+
+def test_conv_patches():
+    rng = np.random.default_rng(13)
+    x = np.arange(2 * 2 * 4 * 3.0).reshape(2, 2, 4, 3)
+    patches = lax.conv_general_dilated_patches(x, (2, 2), (1, 1), "VALID")
+    assert patches.shape == (2, 8, 3, 2)
+    assert_same(patches[0, :, 0, 0], x[0, :, 0:2, 0:2].ravel())  # (channel-major)
+    # A convolution is its patches contracted with the flattened kernel.
+    z, w = rng.standard_normal((2, 3, 5, 4)), rng.standard_normal((4, 3, 3, 2))
+    p = lax.conv_general_dilated_patches(z, (3, 2), (2, 1), "SAME", rhs_dilation=(1, 2))
+    assert_same(np.einsum("nkhw,ok->nohw", p, w.reshape(4, -1)),
+                lax.conv_general_dilated(z, w, (2, 1), "SAME", rhs_dilation=(1, 2)))
+    out = lax.conv_general_dilated_patches(np.transpose(z, (0, 2, 3, 1)), (3, 2), (2, 1),
+                                           "SAME", rhs_dilation=(1, 2),
+                                           dimension_numbers=("NHWC", "OIHW", "NHWC"))
+    assert_same(out, np.transpose(p, (0, 2, 3, 1)))
+    check_grads(lambda v: lax.conv_general_dilated_patches(v, (2, 2), (1, 2), "SAME"), (z,),
+                order=2, modes=MODES)
 
 
 def test_conv_transpose_matches_jax():
@@ -606,6 +642,19 @@ def test_reduce_window_derivatives_vmap_jit(computation, init):
     for k in range(3):
         assert_same(out[k], f(zs[k]))
     assert_same(funcad.jit(f)(z), f(z))
+
+
+@pytest.mark.parametrize("shape, axes", [((5,), (0,)), ((3, 4, 5), (0, 2)), ((3, 0), (1,)),
+                                         ((2, 7), (1,)), ((4,), ())])
+def test_reduce_xor(shape, axes):
+    i = np.random.default_rng(14).integers(-100, 100, shape).astype(np.int32)
+    expected = np.bitwise_xor.reduce(i, axis=axes) if axes else i
+    assert_same(lax.reduce_xor(i, axes), expected, np.int32)
+    assert_same(lax.reduce_xor(i > 0, axes), np.logical_xor.reduce(i > 0, axis=axes)
+                if axes else i > 0, np.bool_)
+    assert_same(funcad.jit(lambda v: lax.reduce_xor(v, axes))(i), expected)
+    with pytest.raises(TypeError, match="boolean or integer"):
+        lax.reduce_xor(np.ones(2), (0,))
 
 
 def test_arg_reductions():
