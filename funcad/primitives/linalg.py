@@ -1,6 +1,7 @@
-"""dot_general: every tensor contraction (matmul, dot, tensordot, einsum) is one of these.
+"""dot_general (every tensor contraction: matmul, dot, tensordot, einsum), and the two
+decompositions whose derivatives need their own rules: svd and eigh (symmetric/Hermitian).
 
-Implementation, shape/dtype rule, VJP, JVP (it is bilinear) and batching rule in one place.
+Each primitive: implementation, shape/dtype rule, VJP, JVP and batching rule in one place.
 
 ``dimension_numbers = ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))`` names the
 axes summed over and the axes paired elementwise. The output's axes are, in order: the batch
@@ -14,13 +15,34 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from funcad.core import Primitive, ShapedArray, shape_of
-from funcad.primitives.elementwise import ufunc_result_dtype
-from funcad.primitives.shape import batch_size_of, move_batch_axis, transpose, unbroadcast
-from funcad.rules import batching_rules, defjvp, defvjp
+from funcad.core import Primitive, ShapedArray, dtype_of, shape_of
+from funcad.primitives.elementwise import (
+    add,
+    conj,
+    div,
+    eq,
+    mul,
+    neg,
+    real,
+    real_dtype,
+    select,
+    sub,
+    ufunc_result_dtype,
+)
+from funcad.primitives.indexing import Slice, concatenate, getitem
+from funcad.primitives.shape import (
+    batch_axes_to_front,
+    batch_size_of,
+    move_batch_axis,
+    reduce_sum,
+    reshape,
+    transpose,
+    unbroadcast,
+)
+from funcad.rules import batching_rules, defjvp, defjvp_all, defvjp, defvjp_all
 
 __all__ = [
-    "dot_general_p", "dot_general",
+    "dot_general_p", "dot_general", "svd_p", "svd", "eigh_p", "eigh",
 ]
 
 
@@ -171,3 +193,328 @@ def _batch_dot_general(values, batch_axes, *, dimension_numbers):
 
 
 batching_rules[dot_general_p] = _batch_dot_general
+
+
+# ----------------------------------------------------------------------------------------------
+# Decompositions: svd and eigh.
+#
+# Both act on the last two axes, the leading ones batch (as in numpy.linalg), so the batching
+# rule only moves the batch axis to the front. The derivative rules are written with the
+# primitives above, so they differentiate again. A complex cotangent pairs with a tangent as
+# Re(sum(g * t)) (JAX's convention); with <a, b> = Re(sum(conj(a) * b)) the usual adjoints of
+# the literature, the VJP of a linear map L is g -> conj(L*(conj(g))), which is how the VJP
+# rules below are written.
+#
+# Where two eigenvalues (or singular values) are equal, the eigenvectors (singular vectors)
+# are not unique and have no derivative. The rules then take the coupling between the two
+# as zero (instead of JAX's inf/nan): eigenvalues, singular values, and whatever depends only
+# on whole eigenspaces (projectors, reconstructions, norms) still get their right derivative.
+# Nearly equal values give large, correct derivatives of the vectors.
+
+
+def _linalg_dtypes(dtype: np.dtype, name: str) -> tuple[np.dtype, np.dtype]:
+    """(dtype of the vectors, dtype of the values) for an input dtype, as numpy.linalg does."""
+    if dtype.kind in "biu":
+        return np.dtype(np.float64), np.dtype(np.float64)
+    if dtype in (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.complex64),
+                 np.dtype(np.complex128)):
+        return dtype, real_dtype(dtype)
+    raise TypeError(f"{name}: array type {dtype.name} is unsupported in linalg")
+
+
+def _check_matrices(aval: ShapedArray, name: str, square: bool) -> None:
+    if len(aval.shape) < 2:
+        raise np.linalg.LinAlgError(
+            f"{name}: {len(aval.shape)}-dimensional array given. Array must be at least "
+            f"two-dimensional")
+    if square and aval.shape[-1] != aval.shape[-2]:
+        raise np.linalg.LinAlgError(
+            f"{name}: last 2 dimensions of the array must be square, got shape {aval.shape}")
+
+
+def _mm(a: Any, b: Any) -> Any:
+    """Batched matrix product of (..., m, k) and (..., k, n) with the same leading axes."""
+    nd = len(shape_of(a))
+    batch = tuple(range(nd - 2))
+    return dot_general(a, b, (((nd - 1,), (nd - 2,)), (batch, batch)))
+
+
+def _t(x: Any) -> Any:
+    nd = len(shape_of(x))
+    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+def _cj(x: Any) -> Any:
+    return conj(x) if dtype_of(x).kind == "c" else x
+
+
+def _h(x: Any) -> Any:
+    return _cj(_t(x))
+
+
+def _re(x: Any) -> Any:
+    return real(x) if dtype_of(x).kind == "c" else x
+
+
+def _rows(v: Any) -> Any:
+    """A (..., k) vector as a (..., 1, k) row, to scale the columns of a matrix."""
+    shape = tuple(shape_of(v))
+    return reshape(v, shape[:-1] + (1, shape[-1]))
+
+
+def _cols(v: Any) -> Any:
+    """A (..., k) vector as a (..., k, 1) column, to scale the rows of a matrix."""
+    return reshape(v, tuple(shape_of(v)) + (1,))
+
+
+def _diag(x: Any) -> Any:
+    """The diagonal (..., k) of square matrices (..., k, k)."""
+    k = shape_of(x)[-1]
+    return reduce_sum(mul(x, np.eye(k, dtype=real_dtype(dtype_of(x)))), (len(shape_of(x)) - 1,))
+
+
+def _diag_matrix(v: Any) -> Any:
+    k = shape_of(v)[-1]
+    return mul(_rows(v), np.eye(k, dtype=dtype_of(v)))
+
+
+def _cols_slice(x: Any, start: int, stop: int | None) -> Any:
+    return getitem(x, (Ellipsis, Slice(start, stop, None)))
+
+
+def _rows_slice(x: Any, start: int, stop: int | None) -> Any:
+    return getitem(x, (Ellipsis, Slice(start, stop, None), Slice(None, None, None)))
+
+
+def _safe_reciprocal_gaps(d: Any) -> Any:
+    """1 / d where d != 0, else 0, with no inf or nan in either the value or its derivative
+    (the double select keeps the derivative of the reciprocal away from d == 0)."""
+    zero = eq(d, 0)
+    one = np.ones((), dtype_of(d))
+    return select(zero, np.zeros((), dtype_of(d)), div(one, select(zero, one, d)))
+
+
+def _pairwise_gaps(v: Any) -> Any:
+    """F with F[..., i, j] = 1 / (v_j - v_i) for v_i != v_j, and 0 where they are equal
+    (the diagonal included)."""
+    return _safe_reciprocal_gaps(sub(_rows(v), _cols(v)))
+
+
+def _batch_decomposition(primitive: Primitive) -> Any:
+    def rule(values, batch_axes, **params):
+        (a,) = batch_axes_to_front(values, batch_axes)
+        outs = primitive.bind(a, **params)
+        return outs, [0] * len(outs)
+
+    return rule
+
+
+# eigh ------------------------------------------------------------------------------------------
+
+eigh_p = Primitive("eigh", multiple_results=True)
+eigh_p.output_buffer = "fresh"
+
+
+@eigh_p.def_impl
+def _eigh_impl(a: Any, *, lower: bool) -> list[Any]:
+    w, v = np.linalg.eigh(a, UPLO="L" if lower else "U")
+    return [w, v]
+
+
+@eigh_p.def_abstract_eval
+def _eigh_abstract_eval(a: ShapedArray, *, lower: bool) -> list[ShapedArray]:
+    _check_matrices(a, "eigh", square=True)
+    vectors, values = _linalg_dtypes(a.dtype, "eigh")
+    return [ShapedArray(a.shape[:-1], values), ShapedArray(a.shape, vectors)]
+
+
+def eigh(a: Any, lower: bool = True) -> list[Any]:
+    """[eigenvalues (ascending), eigenvectors (columns)] of the Hermitian matrices whose lower
+    (or upper) triangle ``a`` holds: the other strict triangle is not read, nor the imaginary
+    part of the diagonal, and the derivatives follow that reading."""
+    return eigh_p.bind(a, lower=bool(lower))
+
+
+def _triangle_masks(n: int, lower: bool) -> tuple[np.ndarray, np.ndarray]:
+    strict = np.tri(n, k=-1, dtype=bool)
+    return (strict if lower else strict.T), np.eye(n, dtype=bool)
+
+
+def _hermitian_from_triangle(a: Any, lower: bool) -> Any:
+    """The Hermitian matrix eigh reads from ``a``: the strict triangle, its conjugate
+    transpose, and the real part of the diagonal."""
+    strict, diagonal = _triangle_masks(shape_of(a)[-1], lower)
+    zero = np.zeros((), dtype_of(a))
+    part = select(strict, a, zero)
+    diag = select(diagonal, _re(a), np.zeros((), real_dtype(dtype_of(a))))
+    return add(add(part, _h(part)), diag)
+
+
+def _hermitian_from_triangle_vjp(g: Any, lower: bool) -> Any:
+    """The transpose of ``_hermitian_from_triangle`` under Re(sum(g * t))."""
+    strict, diagonal = _triangle_masks(shape_of(g)[-1], lower)
+    zero = np.zeros((), dtype_of(g))
+    part = select(strict, add(g, _h(g)), zero)
+    return add(part, select(diagonal, _re(g), np.zeros((), real_dtype(dtype_of(g)))))
+
+
+def _eigh_jvp(tangents, ans, args, params):
+    (da,) = tangents
+    w, v = ans
+    x = _mm(_h(v), _mm(_hermitian_from_triangle(da, params["lower"]), v))
+    dw = _re(_diag(x))
+    dv = _mm(v, mul(_pairwise_gaps(w), x))
+    return [dw, dv]
+
+
+def _eigh_vjp(cotangent, ans, args, params, wanted):
+    gw, gv = cotangent
+    w, v = ans
+    inner = add(_diag_matrix(gw), mul(_pairwise_gaps(w), _mm(_t(v), gv)))
+    g = _mm(_cj(v), _mm(inner, _t(v)))
+    (a,) = args
+    return [unbroadcast(a, _hermitian_from_triangle_vjp(g, params["lower"]))]
+
+
+defjvp_all(eigh_p, _eigh_jvp)
+defvjp_all(eigh_p, _eigh_vjp)
+batching_rules[eigh_p] = _batch_decomposition(eigh_p)
+
+
+# svd -------------------------------------------------------------------------------------------
+
+svd_p = Primitive("svd", multiple_results=True)
+svd_p.output_buffer = "fresh"
+
+
+@svd_p.def_impl
+def _svd_impl(a: Any, *, full_matrices: bool, compute_uv: bool) -> list[Any]:
+    if not compute_uv:
+        return [np.linalg.svd(a, compute_uv=False)]
+    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    return [u, s, vh]
+
+
+@svd_p.def_abstract_eval
+def _svd_abstract_eval(a: ShapedArray, *, full_matrices: bool,
+                       compute_uv: bool) -> list[ShapedArray]:
+    _check_matrices(a, "svd", square=False)
+    vectors, values = _linalg_dtypes(a.dtype, "svd")
+    *batch, m, n = a.shape
+    batch = tuple(batch)
+    k = min(m, n)
+    s = ShapedArray(batch + (k,), values)
+    if not compute_uv:
+        return [s]
+    u_cols, vh_rows = (m, n) if full_matrices else (k, k)
+    return [ShapedArray(batch + (m, u_cols), vectors), s,
+            ShapedArray(batch + (vh_rows, n), vectors)]
+
+
+def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True) -> list[Any]:
+    """[U, s, Vh] (s descending, a == U[..., :k] * s @ Vh[..., :k, :]), or [s] when
+    ``compute_uv`` is false."""
+    return svd_p.bind(a, full_matrices=bool(full_matrices), compute_uv=bool(compute_uv))
+
+
+def _reduced(u: Any, vh: Any) -> tuple[Any, Any]:
+    """The first k = min(m, n) columns of U and rows of Vh."""
+    m, n = shape_of(u)[-2], shape_of(vh)[-1]
+    k = min(m, n)
+    if shape_of(u)[-1] != k:
+        u = _cols_slice(u, 0, k)
+    if shape_of(vh)[-2] != k:
+        vh = _rows_slice(vh, 0, k)
+    return u, vh
+
+
+def _svd_factors(a: Any, ans: Any, params: dict) -> tuple[Any, Any, Any]:
+    """(U, s, V) of the reduced decomposition (computed again when compute_uv was false)."""
+    if params["compute_uv"]:
+        u, s, vh = ans
+    else:
+        u, s, vh = svd(a, full_matrices=False, compute_uv=True)
+    u, vh = _reduced(u, vh)
+    return u, s, _h(vh)
+
+
+def _svd_jvp(tangents, ans, args, params):
+    (da,) = tangents
+    (a,) = args
+    u, s, v = _svd_factors(a, ans, params)
+    x = _mm(_h(u), _mm(da, v))  # (..., k, k)
+    ds = _re(_diag(x))
+    if not params["compute_uv"]:
+        return [ds]
+    m, n = shape_of(a)[-2:]
+    f = _pairwise_gaps(mul(s, s))  # 1 / (s_j^2 - s_i^2)
+    s_inv = _safe_reciprocal_gaps(s)
+    xs = mul(x, _rows(s))  # X S
+    du = _mm(u, mul(f, add(xs, _h(xs))))
+    if dtype_of(x).kind == "c":  # the phase of each pair (u_i, v_i) is free: Im part only
+        du = add(du, mul(u, _rows(mul(sub(_diag(x), _cj(_diag(x))), mul(s_inv, 0.5)))))
+    sx = mul(_cols(s), x)  # S X
+    dv = _mm(v, mul(f, add(sx, _h(sx))))
+    if m > n:
+        dav = _mm(da, v)
+        du = add(du, mul(sub(dav, _mm(u, _mm(_h(u), dav))), _rows(s_inv)))
+    if n > m:
+        dahu = _mm(_h(da), u)
+        dv = add(dv, mul(sub(dahu, _mm(v, _mm(_h(v), dahu))), _rows(s_inv)))
+    u_full, _, vh_full = ans
+    if params["full_matrices"] and m > n:  # the complement turns with U, in no new direction
+        u_perp = _cols_slice(u_full, n, None)
+        du = concatenate([du, neg(_mm(u, _mm(_h(du), u_perp)))], len(shape_of(du)) - 1)
+    if params["full_matrices"] and n > m:
+        v_perp = _h(_rows_slice(vh_full, m, None))
+        dv = concatenate([dv, neg(_mm(v, _mm(_h(dv), v_perp)))], len(shape_of(dv)) - 1)
+    return [du, ds, _h(dv)]
+
+
+def _svd_vjp(cotangent, ans, args, params, wanted):
+    (a,) = args
+    u, s, v = _svd_factors(a, ans, params)
+    if not params["compute_uv"]:
+        (gs,) = cotangent
+        g = _mm(_cj(u), mul(_cols(gs), _t(v)))
+        return [unbroadcast(a, g)]
+    gu, gs, gvh = cotangent
+    m, n = shape_of(a)[-2:]
+    k = min(m, n)
+    # The adjoint (Hermitian pairing) of the JVP, applied to conj(cotangents), conjugated.
+    bu = _cj(gu)  # (..., m, m or k)
+    bv = _t(gvh)  # conj(gvh)^H
+    if params["full_matrices"] and m > n:
+        u_full = ans[0]
+        u_perp = _cols_slice(u_full, n, None)
+        bu = sub(_cols_slice(bu, 0, k), _mm(u_perp, _mm(_h(_cols_slice(bu, n, None)), u)))
+    elif shape_of(bu)[-1] != k:
+        bu = _cols_slice(bu, 0, k)
+    if params["full_matrices"] and n > m:
+        v_perp = _h(_rows_slice(ans[2], m, None))
+        bv = sub(_cols_slice(bv, 0, k), _mm(v_perp, _mm(_h(_cols_slice(bv, m, None)), v)))
+    elif shape_of(bv)[-1] != k:
+        bv = _cols_slice(bv, 0, k)
+    f = _pairwise_gaps(mul(s, s))
+    s_inv = _safe_reciprocal_gaps(s)
+    uhb = _mm(_h(u), bu)
+    g1 = mul(f, uhb)
+    g2 = mul(f, _mm(_h(v), bv))
+    xbar = add(_diag_matrix(gs), add(mul(add(g1, _h(g1)), _rows(s)),
+                                      mul(_cols(s), add(g2, _h(g2)))))
+    if dtype_of(uhb).kind == "c":
+        kd = mul(_diag(uhb), s_inv)
+        xbar = add(xbar, _diag_matrix(mul(sub(kd, _cj(kd)), 0.5)))
+    abar = _mm(u, _mm(xbar, _h(v)))
+    if m > n:
+        p = sub(bu, _mm(u, uhb))  # (I - U U^H) bu
+        abar = add(abar, _mm(mul(p, _rows(s_inv)), _h(v)))
+    if n > m:
+        q = sub(bv, _mm(v, _mm(_h(v), bv)))  # (I - V V^H) bv
+        abar = add(abar, _mm(mul(u, _rows(s_inv)), _h(q)))
+    return [unbroadcast(a, _cj(abar))]
+
+
+defjvp_all(svd_p, _svd_jvp)
+defvjp_all(svd_p, _svd_vjp)
+batching_rules[svd_p] = _batch_decomposition(svd_p)
