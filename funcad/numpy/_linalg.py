@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from funcad.core import dtype_of, shape_of
+from funcad.numpy._complex import conj
 from funcad.numpy._conversion import as_operand, astype, ndim_of, normalize_axes, result_type
 from funcad.numpy._elementwise import (
     absolute,
+    add,
     divide,
     equal,
     multiply,
     not_equal,
     power,
+    sign,
     sqrt,
     subtract,
     where,
@@ -22,9 +25,23 @@ from funcad.numpy._elementwise import (
 from funcad.numpy._indexing import take_along_axis
 from funcad.numpy._products import dot, matmul
 from funcad.numpy._reductions import amax, amin, argmax, sum
-from funcad.numpy._shapes import concatenate, shape, squeeze
+from funcad.numpy._shapes import (
+    concatenate,
+    expand_dims,
+    flip,
+    moveaxis,
+    shape,
+    squeeze,
+    swapaxes,
+)
+from funcad.numpy._sorting import argsort, sort
+from funcad.primitives.linalg import eigh as _eigh
+from funcad.primitives.linalg import svd as _svd
 
-__all__ = ["norm", "matrix_power", "multi_dot"]
+__all__ = [
+    "norm", "matrix_power", "multi_dot", "SVDResult", "EighResult", "svd", "svdvals", "eigh",
+    "eigvalsh",
+]
 
 
 def _abs_squared(x: Any) -> Any:
@@ -35,7 +52,7 @@ def _abs_squared(x: Any) -> Any:
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
     """Vector and matrix norms (numpy.linalg.norm). The 2-norm's gradient at 0 is nan, as in
     any sqrt-based implementation; add a small epsilon inside if you need it there. Matrix
-    orders 2, -2 and 'nuc' need singular values, which funcad does not have yet."""
+    orders 2, -2 and 'nuc' are the largest, smallest and summed singular values."""
     x = as_operand(x)
     if dtype_of(x).kind not in "fc":  # integers and booleans: norms are floats
         x = astype(x, np.float64)
@@ -71,9 +88,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
         if ord in (None, "fro", "f"):
             return sqrt(sum(_abs_squared(x), axis=axes, keepdims=keepdims))
         if ord in (2, -2, "nuc"):
-            raise NotImplementedError(
-                f"funcad.numpy.linalg.norm: matrix ord={ord!r} needs singular values (an svd), "
-                f"which funcad does not have yet; ord=None/'fro', 1, -1, inf and -inf work")
+            return _singular_value_norm(x, ord, row, col, keepdims)
         if ord in (1, -1):
             sums = sum(absolute(x), axis=row, keepdims=True)  # column sums
             reduce_axis = col
@@ -86,6 +101,116 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
         out = pick(sums, axis=reduce_axis, keepdims=True)
         return out if keepdims else squeeze(out, axis=axes)
     raise ValueError("norm: improper number of dimensions to norm")
+
+
+def _singular_value_norm(x: Any, ord: Any, row: int, col: int, keepdims: bool) -> Any:
+    s = svdvals(moveaxis(x, (row, col), (-2, -1)))
+    if ord == "nuc":
+        out = sum(s, axis=-1)
+    elif ord == 2:  # (the largest of no singular values is 0, as in NumPy)
+        out = amax(s, axis=-1) if shape_of(s)[-1] else sum(s, axis=-1)
+    else:
+        out = amin(s, axis=-1)
+    return expand_dims(out, tuple(sorted((row, col)))) if keepdims else out
+
+
+# ----------------------------------------------------------------------------------------------
+# Decompositions (the primitives svd and eigh carry the derivative rules).
+
+
+class SVDResult(NamedTuple):
+    U: Any
+    S: Any
+    Vh: Any
+
+
+class EighResult(NamedTuple):
+    eigenvalues: Any
+    eigenvectors: Any
+
+
+def _decomposable(a: Any, name: str, square: bool) -> Any:
+    """``a`` as an operand of a decomposition: at least 2-D (square if asked), integers and
+    booleans as float64, float16 and long doubles refused (as numpy.linalg does)."""
+    a = as_operand(a)
+    dtype = dtype_of(a)
+    if ndim_of(a) < 2:
+        raise np.linalg.LinAlgError(
+            f"{name}: {ndim_of(a)}-dimensional array given for the argument a. Array must be "
+            f"at least two-dimensional")
+    if square and shape_of(a)[-1] != shape_of(a)[-2]:
+        raise np.linalg.LinAlgError(
+            f"{name}: last 2 dimensions of the argument a must be square, got shape "
+            f"{tuple(shape_of(a))}")
+    if dtype.kind in "biu":
+        return astype(a, np.float64)
+    if dtype not in (np.float32, np.float64, np.complex64, np.complex128):
+        raise TypeError(f"{name}: array type {dtype.name} of the argument a is unsupported "
+                        f"in linalg")
+    return a
+
+
+def _hermitian_part(a: Any) -> Any:
+    return divide(add(a, conj(swapaxes(a, -1, -2))), 2)
+
+
+def _lower(uplo: Any, name: str) -> bool:
+    if uplo is None or uplo == "L":
+        return True
+    if uplo == "U":
+        return False
+    raise ValueError(f"{name}: UPLO must be one of None, 'L', or 'U', got {uplo!r}")
+
+
+def eigh(a: Any, UPLO: Any = None, symmetrize_input: bool = True) -> EighResult:
+    """Eigenvalues (ascending) and eigenvectors (columns) of Hermitian matrices, as
+    jax.numpy.linalg.eigh: with ``symmetrize_input`` the matrix used is (a + a^H) / 2 (both
+    triangles count, and so do their derivatives); without it only the ``UPLO`` triangle
+    ('L' by default) is read. Eigenvectors of repeated eigenvalues are not unique; their
+    derivative takes the coupling between them as zero (see funcad.primitives.linalg)."""
+    lower = _lower(UPLO, "eigh")
+    a = _decomposable(a, "eigh", square=True)
+    if symmetrize_input:
+        a = _hermitian_part(a)
+    w, v = _eigh(a, lower=lower)
+    return EighResult(w, v)
+
+
+def eigvalsh(a: Any, UPLO: Any = "L", *, symmetrize_input: bool = True) -> Any:
+    """The eigenvalues (ascending) of Hermitian matrices (see ``eigh``)."""
+    return eigh(a, UPLO, symmetrize_input).eigenvalues
+
+
+def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False,
+        subset_by_index: Any = None) -> Any:
+    """U, S (descending), Vh with a == U[..., :k] * S[..., None, :] @ Vh[..., :k, :], or S
+    alone when ``compute_uv`` is false (jax.numpy.linalg.svd). ``hermitian``: from eigh,
+    as JAX does. Derivatives of U and Vh at repeated singular values are not unique (the
+    coupling between them is taken as zero); S and U/V-invariant quantities are fine."""
+    if subset_by_index is not None:
+        raise NotImplementedError("svd: the argument subset_by_index is not supported; "
+                                  "slice the full result instead")
+    a = _decomposable(a, "svd", square=bool(hermitian))
+    if hermitian:
+        w, v = _eigh(_hermitian_part(a), lower=True)
+        s = absolute(w)
+        if not compute_uv:
+            return flip(sort(s, axis=-1), axis=-1)
+        order = flip(argsort(s, axis=-1, stable=True), axis=-1)
+        s = take_along_axis(s, order, axis=-1)
+        u = take_along_axis(v, expand_dims(order, -2), axis=-1)
+        signs = take_along_axis(sign(w), order, axis=-1)
+        vh = conj(swapaxes(multiply(u, expand_dims(signs, -2)), -1, -2))
+        return SVDResult(u, s, vh)
+    if not compute_uv:
+        return _svd(a, full_matrices=full_matrices, compute_uv=False)[0]
+    u, s, vh = _svd(a, full_matrices=full_matrices, compute_uv=True)
+    return SVDResult(u, s, vh)
+
+
+def svdvals(x: Any, /) -> Any:
+    """The singular values of the matrices in ``x``, descending."""
+    return svd(x, compute_uv=False)
 
 
 def _inverse(a: Any) -> Any:
