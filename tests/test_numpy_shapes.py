@@ -54,7 +54,9 @@ CASES = {
     "pad_maximum": (lambda m, x: m.pad(x, (2, 1), mode="maximum", stat_length=2), 0, None),
     "pad_minimum": (lambda m, x: m.pad(x, (1, 2), mode="minimum"), 0, None),
     "pad_mean": (lambda m, x: m.pad(x, (2, 2), mode="mean", stat_length=(1, 3)), 0, False),
-    "pad_median": (lambda m, x: m.pad(x, (1, 2), mode="median"), 0, None),
+    # (along one axis: the medians of padded rows could tie)
+    "pad_median": (lambda m, x: m.pad(x, ((0, 0),) * (x.ndim - 1) + ((1, 2),), mode="median"),
+                   1, None),
     "pad_reflect": (lambda m, x: m.pad(x, _pairs(x.ndim, [(5, 2), (1, 7)]), mode="reflect"), 0,
                     False),
     "pad_reflect_odd": (lambda m, x: m.pad(x, _pairs(x.ndim, [(5, 2), (1, 7)]), mode="reflect",
@@ -91,8 +93,9 @@ CASES = {
     "roll": (lambda m, x: m.roll(x, 2), 0, True),
     "roll_axes": (lambda m, x: m.roll(x, (1, -3), (0, -1)), 1, True),
     "repeat": (lambda m, x: m.repeat(x, 2, axis=0), 1, True),
-    "repeat_array": (lambda m, x: m.repeat(x, [2] + [0, 1] * 2, axis=None)[:7]
-                     if x.size >= 5 else m.repeat(x, 2), 0, True),
+    "repeat_array": (lambda m, x: m.repeat(x, np.arange(x.size) % 3, axis=None), 0, True),
+    "repeat_array_axis": (lambda m, x: m.repeat(x, np.arange(x.shape[0]) % 3 + 1, axis=0), 1,
+                          True),
     "tile": (lambda m, x: m.tile(x, (2, 1, 2)), 0, True),
     "resize": (lambda m, x: m.resize(x, (3, 5)), 0, False),
     "atleast_3d": (lambda m, x: m.atleast_3d(x), 0, True),
