@@ -37,8 +37,10 @@ from funcad.primitives.elementwise import ufunc_result_dtype as _ufunc_result_dt
 from funcad.primitives.indexing import ArrayIndex as _ArrayIndex, Slice as _Slice
 from funcad.primitives.indexing import concatenate as _concatenate, getitem, index_update
 from funcad.primitives.lax_ops import (
-    bitcast_convert_type, digamma, erf, erf_inv, erfc, lgamma, polygamma,
+    betainc, bitcast_convert_type, digamma, erf, erf_inv, erfc, igamma, igammac, lgamma,
+    polygamma, zeta,
 )
+from funcad.primitives.fft import fft as _fft
 from funcad.primitives.lax_ops import bessel_ive as _bessel_ive, pad as _pad
 from funcad.primitives.linalg import dot_general as _dot_general
 from funcad.primitives.numeric import bitwise_count as _bitwise_count, fmod as _fmod
@@ -68,7 +70,8 @@ __all__ = [
     "log10", "logaddexp", "logical_and", "logical_not", "logical_or", "logical_xor", "lt",
     "max", "min", "mul", "ne", "neg", "pow", "rem", "round", "select", "sign", "sin", "sinh",
     "sqrt", "sub", "tan", "tanh", "clamp", "square", "rsqrt", "reciprocal", "logistic", "erf",
-    "erfc", "erf_inv", "lgamma", "digamma", "polygamma", "bessel_i0e", "bessel_i1e",
+    "erfc", "erf_inv", "lgamma", "digamma", "polygamma", "bessel_i0e", "bessel_i1e", "igamma",
+    "igammac", "betainc", "zeta",
     "nextafter", "real", "imag", "conj", "complex",
     # Bits
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "population_count", "clz",
@@ -92,7 +95,7 @@ __all__ = [
     "dot_general", "dot", "batch_matmul", "conv_general_dilated", "conv",
     "conv_with_general_padding", "conv_transpose", "conv_general_dilated_patches",
     "conv_dimension_numbers",
-    "ConvDimensionNumbers", "padtype_to_pads",
+    "ConvDimensionNumbers", "padtype_to_pads", "fft", "FftType",
     # Reductions
     "reduce", "reduce_window", "reduce_sum", "reduce_prod", "reduce_max", "reduce_min",
     "reduce_and", "reduce_or", "reduce_xor", "argmax", "argmin", "cumsum", "cumprod", "cummax",
@@ -1233,6 +1236,21 @@ def conv_transpose(lhs, rhs, strides, padding, rhs_dilation=None, dimension_numb
     return conv_general_dilated(lhs, rhs, (1,) * count, padding, strides, rhs_dilation, dn,
                                 precision=precision,
                                 preferred_element_type=preferred_element_type)
+
+
+class FftType(_enum.IntEnum):
+    """The transforms of ``fft``."""
+
+    FFT = 0
+    IFFT = 1
+    RFFT = 2
+    IRFFT = 3
+
+
+def fft(x, fft_type, fft_lengths):
+    """The discrete Fourier transform ``fft_type`` (FFT, IFFT, RFFT, IRFFT, as a name or
+    FftType) over the trailing ``len(fft_lengths)`` axes."""
+    return _fft(x, getattr(fft_type, "name", fft_type), fft_lengths)
 
 
 # ----------------------------------------------------------------------------------------------

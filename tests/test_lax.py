@@ -122,6 +122,35 @@ def test_scaled_bessel_functions_match_jax():
     assert lax.bessel_i0e(np.float32(1.0)).dtype == np.float32
 
 
+def test_incomplete_gamma_beta_and_zeta():
+    a, x = np.array([0.5, 2.0, 3.5]), np.array([0.3, 1.5, 4.0])
+    assert_same(lax.igamma(a, x), scipy.special.gammainc(a, x))
+    assert_same(lax.igammac(a, x), scipy.special.gammaincc(a, x))
+    assert lax.igamma(2.0, 1.5) == pytest.approx(0.44217459962892536, rel=1e-14)  # (jax)
+    # jax.grad(jax.lax.igamma, argnums=1)(2.0, 1.5)
+    assert funcad.grad(lambda v: lax.igamma(2.0, v))(1.5) == pytest.approx(0.33469524022264474,
+                                                                             rel=1e-12)
+    b, y = np.array([3.0, 0.7, 1.2]), np.array([0.4, 0.1, 0.9])
+    assert_same(lax.betainc(a, b, y), scipy.special.betainc(a, b, y))
+    s, q = np.array([2.5, 3.0, 4.0]), np.array([1.5, 2.0, 3.0])
+    assert_same(lax.zeta(s, q), scipy.special.zeta(s, q))
+    assert lax.zeta(3.0, 2.0) == pytest.approx(0.20205690315959426, rel=1e-14)
+    check_grads(lambda v: lax.igamma(a, v), (x,), order=2, modes=MODES)
+    check_grads(lambda v: lax.igammac(a, v), (x,), order=2, modes=MODES)
+    check_grads(lambda v: lax.betainc(a, b, v), (y,), order=2, modes=MODES)
+    check_grads(lambda v: lax.zeta(s, v), (q,), order=2, modes=MODES)
+    assert_same(funcad.vmap(lambda v: lax.igamma(2.0, v))(x), scipy.special.gammainc(2.0, x))
+    assert_same(funcad.jit(lambda v: lax.betainc(2.0, 3.0, v))(y),
+                scipy.special.betainc(2.0, 3.0, y))
+    # Derivatives jax.lax lacks too are refused, never approximated.
+    with pytest.raises(NotImplementedError, match="igamma: the derivative with respect to a"):
+        funcad.grad(lambda v: lax.igamma(v, 1.5))(2.0)
+    with pytest.raises(ValueError, match="betainc: the derivative with respect to a"):
+        funcad.grad(lambda v: lax.betainc(v, 2.0, 0.5))(2.0)
+    with pytest.raises(NotImplementedError, match="zeta: the derivative with respect to x"):
+        funcad.grad(lambda v: lax.zeta(v, 2.0))(3.0)
+
+
 def test_special_functions_without_scipy_name_the_extra(monkeypatch):
     monkeypatch.setattr(lax_ops, "_scipy_special", None)
     with pytest.raises(ImportError, match=r"funcad\[scipy\]"):
@@ -757,11 +786,20 @@ def test_associative_scan_errors():
         lax.associative_scan(lax.add, ())
 
 
+def test_fft_matches_numpy():
+    x = np.random.default_rng(15).standard_normal((3, 8))
+    z = x + 1j * x[::-1]
+    assert_same(lax.fft(z, "FFT", (8,)), np.fft.fft(z))
+    assert_same(lax.fft(z, lax.FftType.IFFT, (3, 8)), np.fft.ifft2(z))
+    assert_same(lax.fft(x, lax.FftType.RFFT, (8,)), np.fft.rfft(x))
+    assert_same(lax.fft(z[:, :5], "IRFFT", (8,)), np.fft.irfft(z[:, :5], 8))
+
+
 def test_names_jax_lax_has_raise_not_implemented_yet():
     with pytest.raises(AttributeError, match="funcad.lax does not implement scatter_max yet"):
         lax.scatter_max  # noqa: B018
-    with pytest.raises(AttributeError, match="does not implement igamma yet"):
-        lax.igamma  # noqa: B018
+    with pytest.raises(AttributeError, match="does not implement random_gamma_grad yet"):
+        lax.random_gamma_grad  # noqa: B018
     with pytest.raises(AttributeError, match="has no attribute 'no_such_thing'") as info:
         lax.no_such_thing  # noqa: B018
     assert "implement" not in str(info.value)

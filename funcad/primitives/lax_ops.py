@@ -5,9 +5,10 @@
   this family; the cumulative reductions shift arrays with it.
 * ``bitcast_convert_type``: the same bytes read as another dtype (no derivative).
 * the special functions ``erf``, ``erfc``, ``erf_inv``, ``lgamma``, ``digamma``,
-  ``polygamma`` and the scaled Bessel functions ``bessel_ive``, computed by SciPy. SciPy is
-  optional (the ``funcad[scipy]`` extra): without it these primitives exist but raise
-  ImportError when used.
+  ``polygamma``, the scaled Bessel functions ``bessel_ive``, the incomplete gamma and beta
+  functions (differentiable in their last argument) and Hurwitz's zeta (in q), computed by
+  SciPy. SciPy is optional (the ``funcad[scipy]`` extra): without it these primitives exist
+  but raise ImportError when used.
 
 Each primitive: implementation, shape/dtype rule, VJP, JVP and batching rule in one place.
 """
@@ -18,14 +19,17 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from funcad.core import Primitive, ShapedArray, Tracer, dtype_of, shape_of
+from funcad.core import Primitive, ShapedArray, Tracer, dtype_of, get_aval, shape_of
 from funcad.primitives.elementwise import (
     absorbing_mul,
     add,
+    broadcast_shapes,
     elementwise_batching_rule,
     exp,
     integer_pow,
     jvp_from_elementwise_vjp,
+    log,
+    log1p,
     mul,
     neg,
     select,
@@ -39,6 +43,7 @@ from funcad.primitives.shape import (
     move_batch_axis,
     reduce_sum,
     reshape,
+    unbroadcast,
     zeros,
 )
 from funcad.rules import batching_rules, defjvp, deflinear, defnondiff, defvjp, vjp_rules
@@ -52,6 +57,7 @@ __all__ = [
     "pad_p", "pad", "padded_shape", "shift", "bitcast_convert_type_p", "bitcast_convert_type",
     "erf_p", "erfc_p", "erf_inv_p", "lgamma_p", "digamma_p", "polygamma_p", "erf", "erfc",
     "erf_inv", "lgamma", "digamma", "polygamma", "bessel_ive_p", "bessel_ive", "require_scipy",
+    "igamma_p", "igammac_p", "betainc_p", "zeta_p", "igamma", "igammac", "betainc", "zeta",
 ]
 
 
@@ -275,6 +281,72 @@ def polygamma(n: int, x: Any) -> Any:
         raise ValueError(f"polygamma: the order n must be a nonnegative integer, got {n!r}")
     return polygamma_p.bind(x, n=int(n))
 
+
+def _special_nary(name: str, scipy_name: str, dtype_name: str) -> Primitive:
+    """A SciPy function of several broadcast operands, with the dtype rule of the ufunc
+    ``dtype_name`` (weak Python scalars included)."""
+    primitive = Primitive(name)
+    primitive.elementwise = True
+    primitive.output_buffer = "fresh"
+
+    def scipy_fn(which: str) -> Any:
+        return getattr(require_scipy(f"funcad.lax.{name}"), which)
+
+    def impl(*args: Any) -> Any:
+        dtype = ufunc_result_dtype(scipy_fn(dtype_name), tuple(get_aval(a) for a in args))
+        out = scipy_fn(scipy_name)(*args)
+        return out.astype(dtype, copy=False) if isinstance(out, np.ndarray) else \
+            dtype.type(out)
+
+    def abstract_eval(*avals: ShapedArray) -> ShapedArray:
+        return ShapedArray(broadcast_shapes(*(a.shape for a in avals)),
+                           ufunc_result_dtype(scipy_fn(dtype_name), avals))
+
+    primitive.def_impl(impl)
+    primitive.def_abstract_eval(abstract_eval)
+    batching_rules[primitive] = elementwise_batching_rule(primitive)
+    return primitive
+
+
+igamma_p = _special_nary("igamma", "gammainc", "gammainc")
+igammac_p = _special_nary("igammac", "gammaincc", "gammainc")
+betainc_p = _special_nary("betainc", "betainc", "betainc")
+zeta_p = _special_nary("zeta", "zeta", "gammainc")
+igamma, igammac, betainc, zeta = igamma_p.bind, igammac_p.bind, betainc_p.bind, zeta_p.bind
+
+
+def _no_derivative(name: str, argument: str, error: type = NotImplementedError) -> Any:
+    def rule(g: Any, ans: Any, *args: Any) -> Any:
+        raise error(f"{name}: the derivative with respect to {argument} is not implemented "
+                    f"(only with respect to the last argument)")
+
+    return rule
+
+
+def _gamma_density(a: Any, x: Any) -> Any:
+    """x^(a-1) e^-x / Gamma(a): d/dx of the regularized lower incomplete gamma function."""
+    return exp(sub(sub(mul(sub(a, 1), log(x)), x), lgamma(a)))
+
+
+def _beta_density(a: Any, b: Any, x: Any) -> Any:
+    """x^(a-1) (1-x)^(b-1) / B(a, b): d/dx of the regularized incomplete beta function."""
+    log_beta = sub(add(lgamma(a), lgamma(b)), lgamma(add(a, b)))
+    return exp(sub(add(mul(sub(a, 1), log(x)), mul(sub(b, 1), log1p(neg(x)))), log_beta))
+
+
+defvjp(igamma_p, _no_derivative("igamma", "a"),
+       lambda g, ans, a, x: unbroadcast(x, absorbing_mul(g, _gamma_density(a, x))))
+defvjp(igammac_p, _no_derivative("igammac", "a"),
+       lambda g, ans, a, x: unbroadcast(x, neg(absorbing_mul(g, _gamma_density(a, x)))))
+defvjp(betainc_p, _no_derivative("betainc", "a", ValueError),
+       _no_derivative("betainc", "b", ValueError),
+       lambda g, ans, a, b, x: unbroadcast(x, absorbing_mul(g, _beta_density(a, b, x))))
+# d/dq zeta(x, q) = -x zeta(x + 1, q).
+defvjp(zeta_p, _no_derivative("zeta", "x"),
+       lambda g, ans, x, q: unbroadcast(q, neg(absorbing_mul(g, mul(x, zeta(add(x, 1), q))))))
+for _special in (igamma_p, igammac_p, betainc_p, zeta_p):
+    defjvp(_special, *(jvp_from_elementwise_vjp(rule, i)
+                       for i, rule in enumerate(vjp_rules[_special])))
 
 _TWO_OVER_SQRT_PI = float(2 / np.sqrt(np.pi))
 # erf' = 2/sqrt(pi) exp(-x^2); erf_inv' = sqrt(pi)/2 exp(erf_inv(x)^2), infinite at |x| = 1;
