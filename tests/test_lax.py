@@ -911,7 +911,7 @@ def _broadcast_in_dim_case(data):
 
 def _cumulative_case(name):
     def case(data):
-        shape = _shape(data, min_dims=1)
+        shape = _shape(data, min_dims=1, min_side=0)
         axis = data.draw(st.integers(-len(shape), len(shape) - 1))
         reverse = data.draw(st.booleans())
         fn = getattr(lax, name)
@@ -1194,6 +1194,15 @@ def test_numpy_cumulative_values_and_dtypes(call):
     assert_same(call(fnp, a), expected, expected.dtype)
 
 
+def test_cumulative_of_a_scalar_and_of_empty_arrays():
+    check_grads(lambda v: fnp.cumulative_prod(v, include_initial=True), (np.float64(1.5),),
+                order=2, modes=MODES)
+    assert_same(fnp.cumulative_prod(np.float64(1.5), include_initial=True), [1, 1.5])
+    for f in (lambda v: fnp.prod(v, axis=1), lambda v: lax.cumprod(v, 1)):
+        assert funcad.grad(lambda v: fnp.sum(f(v)))(np.ones((2, 0))).shape == (2, 0)
+    assert funcad.vmap(lambda v: fnp.cumprod(v))(np.ones((3, 0))).shape == (3, 0)
+
+
 def test_numpy_cumulative_errors():
     with pytest.raises(ValueError, match="axis"):
         fnp.cumulative_sum(np.ones((2, 3)))
@@ -1208,7 +1217,7 @@ def test_numpy_cumulative_errors():
 @settings(max_examples=6)
 @given(data=st.data())
 def test_numpy_cumulative_derivatives(name, data):
-    shape = _shape(data, min_dims=1)
+    shape = _shape(data, min_dims=1, min_side=0)
     axis = data.draw(st.integers(-len(shape), len(shape) - 1))
     x = _array(data, shape, Domain(-1.5, 1.5))
     fn = getattr(fnp, name)
