@@ -1007,7 +1007,7 @@ GRAD_CASES = {
 
 
 @pytest.mark.parametrize("name", sorted(GRAD_CASES))
-@settings(max_examples=8)
+@settings(max_examples=20)
 @given(data=st.data())
 def test_derivatives(name, data):
     f, args = GRAD_CASES[name](data)
@@ -1214,7 +1214,7 @@ def test_numpy_cumulative_errors():
 
 @pytest.mark.parametrize("name", ["cumprod", "cumulative_sum", "cumulative_prod", "nancumsum",
                                   "nancumprod"])
-@settings(max_examples=6)
+@settings(max_examples=12)
 @given(data=st.data())
 def test_numpy_cumulative_derivatives(name, data):
     shape = _shape(data, min_dims=1, min_side=0)
