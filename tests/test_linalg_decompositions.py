@@ -269,6 +269,51 @@ def test_eigh_gradient_matches_jax():
     np.testing.assert_allclose(funcad.hessian(f(fnp))(a), jax.hessian(f(jnp))(a), atol=1e-8)
 
 
+def test_eigh_tangents_match_jax():
+    """The raw tangents of the eigenvalues and eigenvectors, signs aligned."""
+    a = hermitian((4, 4), seed=25)
+    t = np.random.default_rng(3).standard_normal(a.shape)
+    (w, v), (dw, dv) = funcad.jvp(lambda x: tuple(fnp.linalg.eigh(x)), (a,), (t,))
+    (jw, jv), (jdw, jdv) = jax.jvp(lambda x: tuple(jnp.linalg.eigh(x)), (a,), (t,))
+    signs = np.sign(np.sum(v * np.asarray(jv), axis=0))
+    np.testing.assert_allclose(dw, jdw, atol=1e-10)
+    np.testing.assert_allclose(dv * signs, jdv, atol=1e-10)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 3), (3, 4)])
+def test_complex_gradients_match_jax(shape):
+    """JAX's convention for complex cotangents, on phase-invariant functions."""
+    rng = np.random.default_rng(26)
+    z = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+    weights = np.arange(1.0, 1.0 + min(shape))
+
+    def f(lib):
+        def g(x):
+            u, s, vh = lib.linalg.svd(x, full_matrices=False)
+            return lib.sum(s * weights) + lib.sum(lib.abs(u[0] * vh[:, -1]) ** 2 * s)
+        return g
+
+    np.testing.assert_allclose(funcad.grad(f(fnp))(z), jax.grad(f(jnp))(z), atol=1e-12)
+    if shape[0] == shape[1]:
+        def e(lib):
+            def g(x):
+                w, v = lib.linalg.eigh(x)
+                return lib.sum(w * weights) + lib.sum(lib.abs(v[0]) ** 2 * w)
+            return g
+
+        np.testing.assert_allclose(funcad.grad(e(fnp))(z), jax.grad(e(jnp))(z), atol=1e-12)
+
+
+def test_float32_derivatives_stay_float32():
+    a = well_conditioned((3, 3), seed=27, dtype=np.float32)
+    for f in [lambda x: fnp.linalg.norm(x, 2), lambda x: fnp.sum(fnp.linalg.eigvalsh(x) ** 2),
+              lambda x: fnp.sum(fnp.linalg.svd(x).U[:, 0] * x[0])]:
+        assert funcad.grad(f)(a).dtype == np.float32
+        assert funcad.hessian(f)(a).dtype == np.float32
+        assert np.asarray(funcad.jvp(f, (a,), (a,))[1]).dtype == np.float32
+    check_grads(lambda x: fnp.linalg.svdvals(x), (a,), order=2, modes=BOTH)
+
+
 def test_repeated_eigenvalues_give_finite_derivatives():
     """Eigenvalues, and projectors onto whole eigenspaces, have derivatives at a repeated
     eigenvalue; the eigenvectors' derivative couples the equal pair by zero (not nan)."""
@@ -411,6 +456,8 @@ def test_norm_via_numpy_dispatch_under_grad():
     g = funcad.grad(lambda y: np.linalg.norm(y, 2))(x)
     u, s, vh = np.linalg.svd(x)
     np.testing.assert_allclose(g, np.outer(u[:, 0], vh[0]), atol=1e-12)
+    g = funcad.grad(lambda y: np.sum(np.linalg.svd(y).S) + np.sum(np.linalg.eigvalsh(y)))(x)
+    np.testing.assert_allclose(g, u @ vh + np.eye(3), atol=1e-12)
 
 
 # ----------------------------------------------------------------------------------------------
