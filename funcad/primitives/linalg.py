@@ -203,7 +203,8 @@ batching_rules[dot_general_p] = _batch_dot_general
 # primitives above, so they differentiate again. A complex cotangent pairs with a tangent as
 # Re(sum(g * t)) (JAX's convention); with <a, b> = Re(sum(conj(a) * b)) the usual adjoints of
 # the literature, the VJP of a linear map L is g -> conj(L*(conj(g))), which is how the VJP
-# rules below are written.
+# rules below are written: by hand, not by transposing the JVP (that needs funcad.ad, which
+# sits above the primitives, and would trace the JVP at every backward step).
 #
 # Where two eigenvalues (or singular values) are equal, the eigenvectors (singular vectors)
 # are not unique and have no derivative. The rules then take the coupling between the two
