@@ -95,7 +95,9 @@ __all__ = [
     "dot_general", "dot", "batch_matmul", "conv_general_dilated", "conv",
     "conv_with_general_padding", "conv_transpose", "conv_general_dilated_patches",
     "conv_dimension_numbers",
-    "ConvDimensionNumbers", "padtype_to_pads", "fft", "FftType",
+    "ConvDimensionNumbers", "padtype_to_pads", "conv_general_permutations", "conv_shape_tuple",
+    "conv_general_shape_tuple", "conv_transpose_shape_tuple", "reduce_window_shape_tuple",
+    "fft", "FftType",
     # Reductions
     "reduce", "reduce_window", "reduce_sum", "reduce_prod", "reduce_max", "reduce_min",
     "reduce_and", "reduce_or", "reduce_xor", "argmax", "argmin", "cumsum", "cumprod", "cummax",
@@ -1052,6 +1054,65 @@ def _spatial_arg(value, count, name):
         raise ValueError(f"conv_general_dilated: {name} must have one entry per spatial axis "
                          f"({count}), got {value}")
     return value
+
+
+def conv_general_permutations(dimension_numbers):
+    """The axis permutations (lhs, rhs, out) of three layout strings."""
+    return tuple(_spec_permutations(tuple(dimension_numbers)))
+
+
+def _window_count(size, window, stride):
+    return _builtins.max((size - window) // stride + 1, 0) if size >= window else 0
+
+
+def conv_shape_tuple(lhs_shape, rhs_shape, strides, pads, batch_group_count=1):
+    """The output shape of a convolution in NC.../OI... layouts with (low, high) ``pads``."""
+    spatial = [n + low + high for n, (low, high) in zip(lhs_shape[2:], pads)]
+    out = [_window_count(n, k, s) for n, k, s in zip(spatial, rhs_shape[2:], strides)]
+    return (lhs_shape[0] // batch_group_count, rhs_shape[0], *out)
+
+
+def _layout_shape(canonical, out_spec):
+    shape = [0] * len(canonical)
+    for axis, n in zip(out_spec, canonical):
+        shape[axis] = n
+    return tuple(shape)
+
+
+def conv_general_shape_tuple(lhs_shape, rhs_shape, window_strides, padding, dimension_numbers):
+    """The output shape of conv_general_dilated (no dilation) in the output layout."""
+    dn = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
+    lhs = tuple(lhs_shape[a] for a in dn.lhs_spec)
+    rhs = tuple(rhs_shape[a] for a in dn.rhs_spec)
+    if isinstance(padding, str):
+        padding = padtype_to_pads(lhs[2:], rhs[2:], window_strides, padding)
+    return _layout_shape(conv_shape_tuple(lhs, rhs, window_strides, padding), dn.out_spec)
+
+
+def conv_transpose_shape_tuple(lhs_shape, rhs_shape, window_strides, padding,
+                               dimension_numbers):
+    """The output shape of conv_transpose (no kernel dilation) in the output layout."""
+    dn = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
+    lhs = tuple(lhs_shape[a] for a in dn.lhs_spec)
+    rhs = tuple(rhs_shape[a] for a in dn.rhs_spec)
+    if isinstance(padding, str):
+        padding = [_transpose_padding(k, s, padding.upper())
+                   for k, s in zip(rhs[2:], window_strides)]
+    spatial = [(n - 1) * s + 1 + low + high - k + 1 if n else 0
+               for n, s, (low, high), k in zip(lhs[2:], window_strides, padding, rhs[2:])]
+    return _layout_shape((lhs[0], rhs[0], *spatial), dn.out_spec)
+
+
+def reduce_window_shape_tuple(operand_shape, window_dimensions, window_strides, padding,
+                              base_dilation=None, window_dilation=None):
+    """The output shape of reduce_window."""
+    count = len(operand_shape)
+    base_dilation = base_dilation or (1,) * count
+    window_dilation = window_dilation or (1,) * count
+    sizes = [(n - 1) * d + 1 + low + high if n else low + high
+             for n, d, (low, high) in zip(operand_shape, base_dilation, padding)]
+    windows = [(k - 1) * d + 1 for k, d in zip(window_dimensions, window_dilation)]
+    return tuple(_window_count(n, w, s) for n, w, s in zip(sizes, windows, window_strides))
 
 
 def _conv_patches(x, kernel, strides, padding, lhs_dilation, rhs_dilation):

@@ -418,6 +418,25 @@ def test_conv_patches():
                 order=2, modes=MODES)
 
 
+def test_shape_helpers_match_jax():
+    assert lax.conv_general_permutations(("NHWC", "HWIO", "NCHW")) == (
+        (0, 3, 1, 2), (3, 2, 0, 1), (0, 1, 2, 3))
+    assert tuple(lax.conv_shape_tuple((2, 3, 7, 5), (4, 3, 3, 2), (2, 1), [(1, 0), (0, 2)])) \
+        == (2, 4, 3, 6)
+    assert tuple(lax.conv_general_shape_tuple((2, 7, 5, 3), (3, 2, 3, 4), (2, 1), "SAME",
+                                              ("NHWC", "HWIO", "NHWC"))) == (2, 4, 5, 4)
+    assert tuple(lax.conv_transpose_shape_tuple((2, 7, 5, 3), (3, 2, 3, 4), (2, 1), "VALID",
+                                                ("NHWC", "HWIO", "NHWC"))) == (2, 15, 6, 4)
+    assert tuple(lax.reduce_window_shape_tuple((7, 5), (3, 2), (2, 1), [(1, 0), (0, 2)],
+                                               (1, 2), (2, 1))) == (2, 10)
+    rng = np.random.default_rng(16)
+    x, w = rng.standard_normal((2, 7, 5, 3)), rng.standard_normal((3, 2, 3, 4))
+    assert lax.conv_transpose(x, w, (2, 1), "VALID").shape == (2, 15, 6, 4)
+    z = rng.standard_normal((7, 5))
+    out = lax.reduce_window(z, 0.0, lax.add, (3, 2), (2, 1), [(1, 0), (0, 2)], (1, 2), (2, 1))
+    assert out.shape == (2, 10)
+
+
 def test_conv_transpose_matches_jax():
     x = np.arange(1.0, 9.0).reshape(1, 4, 2)  # NHC
     w = np.array([[[1.0, 0.0], [0.0, 1.0]], [[2.0, 1.0], [1.0, 0.0]]])  # HIO
