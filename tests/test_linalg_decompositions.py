@@ -352,6 +352,26 @@ def test_svdvals_gradient_random_shapes(seed, batch, m, n):
     np.testing.assert_allclose(g, 2 * a, atol=1e-10)  # (the Frobenius norm squared)
 
 
+@given(seed=st.integers(0, 2 ** 16), batch=st.integers(1, 3), n=st.integers(1, 4))
+def test_eigvalsh_gradient_random_shapes(seed, batch, n):
+    a = hermitian((batch, n, n), seed=seed)
+    check_grads(lambda x: fnp.linalg.eigvalsh(x) ** 3, (a,), order=2, modes=BOTH)
+    g = funcad.grad(lambda x: fnp.sum(fnp.linalg.eigvalsh(x) ** 2))(a)
+    np.testing.assert_allclose(g, 2 * a, atol=1e-10)  # (the trace of a @ a)
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0), (2, 0, 0), (0, 2, 2)])
+def test_size_zero_matrices(shape):
+    x = np.ones(shape)
+    for f in [lambda y: fnp.sum(fnp.linalg.svdvals(y)), lambda y: fnp.sum(fnp.linalg.svd(y).U)]:
+        assert funcad.grad(f)(x).shape == shape
+    _, tangents = funcad.jvp(lambda y: tuple(fnp.linalg.svd(y)), (x,), (x,))
+    assert [t.shape for t in tangents] == [o.shape for o in np.linalg.svd(x)]
+    if shape[-1] == shape[-2]:
+        g = funcad.grad(lambda y: fnp.sum(fnp.linalg.eigh(y).eigenvectors))(x)
+        assert g.shape == shape
+
+
 # ----------------------------------------------------------------------------------------------
 # vmap and jit.
 
