@@ -87,6 +87,7 @@ __all__ = [
     "pad", "concatenate", "split", "tile",
     # Slicing and indexing
     "getitem", "index_update", "gather", "scatter", "scatter_add", "scatter_sub", "scatter_mul",
+    "scatter_min", "scatter_max",
     "GatherDimensionNumbers", "ScatterDimensionNumbers", "GatherScatterMode", "slice",
     "slice_in_dim", "index_in_dim", "dynamic_slice",
     "dynamic_slice_in_dim", "dynamic_index_in_dim", "dynamic_update_slice",
@@ -893,11 +894,39 @@ def _scatter(operand, scatter_indices, updates, dimension_numbers, mode, update_
     values = transpose(updates, batch_axes + sorted(window_dims))
     values = _reshape(values, tuple(batch_shape) + window)
     index = tuple(_ArrayIndex(i) for i in range(len(shape)))
+    update = _extremum_update if update_mode in ("min", "max") else index_update
     if not drop or in_bounds is None:
-        return index_update(operand, values, index, update_mode, *arrays)
+        return update(operand, values, index, update_mode, *arrays)
     room = [(0, window[d] if d in index_map else 0, 0) for d in range(len(shape))]
-    padded = index_update(_pad(operand, 0, room), values, index, update_mode, *arrays)
+    padded = update(_pad(operand, 0, room), values, index, update_mode, *arrays)
     return slice(padded, (0,) * len(shape), shape)
+
+
+def _extremum_update(operand, values, index, mode, *arrays):
+    """operand with each indexed element replaced by the min/max of it and every update
+    aimed at it: the updates are ordered by position and, within one, so that the extremum
+    (or a NaN) comes last, and a "set" keeps the last write."""
+    shape = tuple(_shape_of(operand))
+    size = int(_np.prod(shape, dtype=_np.int64))
+    ids = _np.arange(size).reshape(shape)
+    target = tuple(_shape_of(getitem(ids, index, *arrays)))
+    m = int(_np.prod(target, dtype=_np.int64))
+    positions = _reshape(getitem(ids, index, *arrays), (m,))
+    flat_values = _reshape(broadcast_to(values, target), (m,))
+    if mode == "max":
+        by_value = _argsort(flat_values, 0)
+    elif _dtype_of(flat_values).kind == "f":
+        by_value = _argsort(neg(flat_values), 0)  # (NaNs still last)
+    else:
+        by_value = _argsort(flat_values, 0, True)
+    first = (_ArrayIndex(0),)
+    by_position = _argsort(getitem(positions, first, by_value), 0)
+    order = getitem(by_value, first, by_position)
+    where = getitem(positions, first, order)
+    flat = _reshape(operand, (size,))
+    combine = max if mode == "max" else min
+    new = combine(getitem(flat, first, where), getitem(flat_values, first, order))
+    return _reshape(index_update(flat, new, first, "set", where), shape)
 
 
 def scatter(operand, scatter_indices, updates, dimension_numbers, *, indices_are_sorted=False,
@@ -919,6 +948,20 @@ def scatter_sub(operand, scatter_indices, updates, dimension_numbers, *,
                 indices_are_sorted=False, unique_indices=False, mode=None):
     return _scatter(operand, scatter_indices, neg(updates), dimension_numbers, mode, "add",
                     "scatter_sub")
+
+
+def scatter_max(operand, scatter_indices, updates, dimension_numbers, *,
+                indices_are_sorted=False, unique_indices=False, mode=None):
+    """XLA's scatter with maximum: each element becomes the max of it and its updates."""
+    return _scatter(operand, scatter_indices, updates, dimension_numbers, mode, "max",
+                    "scatter_max")
+
+
+def scatter_min(operand, scatter_indices, updates, dimension_numbers, *,
+                indices_are_sorted=False, unique_indices=False, mode=None):
+    """XLA's scatter with minimum: each element becomes the min of it and its updates."""
+    return _scatter(operand, scatter_indices, updates, dimension_numbers, mode, "min",
+                    "scatter_min")
 
 
 def scatter_mul(operand, scatter_indices, updates, dimension_numbers, *,

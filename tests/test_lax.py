@@ -573,6 +573,17 @@ def test_scatter_family_matches_numpy():
     expected = x.copy()
     expected[[3, 0]] = u[:2]
     assert_same(lax.scatter(x, np.array([[3], [0]]), u[:2], SCATTER_ROWS), expected)
+    for name, ufunc in (("scatter_max", np.maximum), ("scatter_min", np.minimum)):
+        expected = x.copy()
+        ufunc.at(expected, rows[:, 0], u)
+        assert_same(getattr(lax, name)(x, rows, u, SCATTER_ROWS), expected)
+        i = np.arange(12, dtype=np.int32).reshape(3, 4)
+        updates = np.array([[5, -1, 7, 3], [0, 0, 0, 0], [9, 2, -5, 4]], np.int32)
+        expected = i.copy()
+        ufunc.at(expected, [0, 2, 0], updates)
+        dn = lax.ScatterDimensionNumbers((1,), (0,), (0,))
+        assert_same(getattr(lax, name)(i, np.array([[0], [2], [0]]), updates, dn), expected,
+                    np.int32)
     # Windows: out of bounds ones are dropped by default and clamped with 'clip'.
     w = rng.standard_normal((4, 2, 2, 3))
     dropped, clipped = x.copy(), x.copy()
@@ -590,7 +601,8 @@ def test_scatter_family_matches_numpy():
     assert_same(lax.scatter(x, WINDOW_STARTS, w, SCATTER_WINDOWS), replaced)
 
 
-@pytest.mark.parametrize("name", ["scatter", "scatter_add", "scatter_mul"])
+@pytest.mark.parametrize("name", ["scatter", "scatter_add", "scatter_mul", "scatter_max",
+                                  "scatter_min"])
 def test_scatter_derivatives_vmap_jit(name):
     rng = np.random.default_rng(12)
     x, w = rng.standard_normal((5, 4, 3)), rng.standard_normal((4, 2, 2, 3))
@@ -601,6 +613,8 @@ def test_scatter_derivatives_vmap_jit(name):
         return fn(v, i, u, SCATTER_WINDOWS)
 
     check_grads(lambda v, u: f(v, u, starts), (x, w), order=2, modes=MODES)
+    overlapping = np.array([[1, 0], [2, 1], [4, 3], [1, 1]])  # (and repeated positions)
+    check_grads(lambda v, u: f(v, u, overlapping), (x, w), order=2, modes=MODES)
     xs, ws = np.stack([x, -x]), np.stack([w, 2 * w])
     indices = np.stack([starts, starts[::-1]])
     out = funcad.vmap(f)(xs, ws, indices)
@@ -815,14 +829,14 @@ def test_fft_matches_numpy():
 
 
 def test_names_jax_lax_has_raise_not_implemented_yet():
-    with pytest.raises(AttributeError, match="funcad.lax does not implement scatter_max yet"):
-        lax.scatter_max  # noqa: B018
+    with pytest.raises(AttributeError, match="funcad.lax does not implement scatter_apply yet"):
+        lax.scatter_apply  # noqa: B018
     with pytest.raises(AttributeError, match="does not implement random_gamma_grad yet"):
         lax.random_gamma_grad  # noqa: B018
     with pytest.raises(AttributeError, match="has no attribute 'no_such_thing'") as info:
         lax.no_such_thing  # noqa: B018
     assert "implement" not in str(info.value)
-    assert not hasattr(lax, "scatter_apply")
+    assert not hasattr(lax, "custom_root")
     assert hasattr(lax, "dynamic_update_slice")
 
 
