@@ -1,5 +1,5 @@
-"""funcad.lax: the primitives themselves and jax.lax's operations, with jax.lax's signatures
-and semantics (like jax.lax), and control flow.
+"""funcad.lax: jax.lax's operations, with its signatures and semantics, the primitives'
+binders, and control flow.
 
 funcad.numpy is built from the primitives. The functions here do no NumPy-style argument
 conversion; where jax.lax's semantics differ from NumPy's they follow jax.lax (``div`` and
@@ -34,13 +34,13 @@ from funcad.primitives.elementwise import bitwise_xor_p as _bitwise_xor_p
 from funcad.primitives.elementwise import div as _true_divide, rem as _remainder
 from funcad.primitives.elementwise import round as _round_half_even
 from funcad.primitives.elementwise import ufunc_result_dtype as _ufunc_result_dtype
+from funcad.primitives.fft import fft as _fft
 from funcad.primitives.indexing import ArrayIndex as _ArrayIndex, Slice as _Slice
 from funcad.primitives.indexing import concatenate as _concatenate, getitem, index_update
 from funcad.primitives.lax_ops import (
     betainc, bitcast_convert_type, digamma, erf, erf_inv, erfc, igamma, igammac, lgamma,
     polygamma, zeta,
 )
-from funcad.primitives.fft import fft as _fft
 from funcad.primitives.lax_ops import bessel_ive as _bessel_ive, pad as _pad
 from funcad.primitives.linalg import dot_general as _dot_general
 from funcad.primitives.numeric import bitwise_count as _bitwise_count, fmod as _fmod
