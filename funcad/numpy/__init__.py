@@ -9,7 +9,8 @@ subclass with JAX's ``.at[...]`` updates.
 The functions live in underscored modules, one per concept, each importing only those below
 it: ``_conversion`` (operands from user inputs, axes, dtypes), ``_indexing``,
 ``_elementwise``, ``_array``, ``_shapes``, ``_reductions``, ``_products`` and ``_einsum``,
-``_sorting``, ``_creation``, then ``_linalg`` (behind ``linalg``) and ``_tracer_methods``.
+``_sorting``, ``_creation`` (with ``_index_tricks`` and ``_windows`` above it), then
+``_linalg`` (behind ``linalg``) and ``_tracer_methods``.
 This module only names the API.
 
 Importing it also gives tracers their array behaviour (operators, methods, indexing, and
