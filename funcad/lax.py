@@ -76,6 +76,7 @@ __all__ = [
     # Bits
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "population_count", "clz",
     "shift_left", "shift_right_logical", "shift_right_arithmetic", "bitcast_convert_type",
+    "mulhi",
     # Types and constants
     "RoundingMethod", "Precision", "dtype", "empty", "platform_dependent",
     "convert_element_type", "iota", "broadcasted_iota", "full", "full_like",
@@ -338,6 +339,36 @@ def shift_right_arithmetic(x, y):
         amount = convert_element_type(amount, _dtype_of(signed))
     shifted = _right_shift(signed, amount)
     return bitcast_convert_type(shifted, dtype) if dtype.kind == "u" else shifted
+
+
+def mulhi(x, y):
+    """The high half of the double-width product of integers of one dtype: computed in the
+    doubled width up to 32 bits, and from 32-bit halves for 64-bit integers."""
+    dtype = _integer_dtype(x, "mulhi")
+    if _dtype_of(y) != dtype:
+        raise TypeError(f"mulhi requires operands of one dtype, got {dtype.name} and "
+                        f"{_dtype_of(y).name}")
+    bits = dtype.itemsize * 8
+    if bits < 64:
+        wide = _np.dtype(f"{dtype.kind}{2 * dtype.itemsize}")
+        product = mul(convert_element_type(x, wide), convert_element_type(y, wide))
+        return convert_element_type(_right_shift(product, bits), dtype)
+    a, b = _unsigned(x, dtype), _unsigned(y, dtype)
+    low_mask = _np.uint64(0xFFFFFFFF)
+    a_lo, a_hi = bitwise_and(a, low_mask), _right_shift(a, _np.uint64(32))
+    b_lo, b_hi = bitwise_and(b, low_mask), _right_shift(b, _np.uint64(32))
+    lo_lo, lo_hi, hi_lo = mul(a_lo, b_lo), mul(a_lo, b_hi), mul(a_hi, b_lo)
+    carry = _right_shift(add(add(_right_shift(lo_lo, _np.uint64(32)), bitwise_and(lo_hi, low_mask)),
+                             bitwise_and(hi_lo, low_mask)), _np.uint64(32))
+    high = add(add(add(mul(a_hi, b_hi), _right_shift(lo_hi, _np.uint64(32))),
+                   _right_shift(hi_lo, _np.uint64(32))), carry)
+    if dtype.kind == "u":
+        return high
+    # Signed: subtract y where x < 0 and x where y < 0 (modulo 2^64).
+    zero = _np.uint64(0)
+    high = sub(high, select(lt(x, 0), b, zero))
+    high = sub(high, select(lt(y, 0), a, zero))
+    return bitcast_convert_type(high, dtype)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -180,6 +180,21 @@ def test_bit_operations_match_jax():
         lax.clz(np.array([1.0]))
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint16, np.uint64])
+def test_mulhi(dtype):
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(17)
+    x = rng.integers(info.min, info.max, 50, dtype=dtype, endpoint=True)
+    y = rng.integers(info.min, info.max, 50, dtype=dtype, endpoint=True)
+    x[:3], y[:3] = [info.min, info.max, info.max], [info.min, info.min, info.max]
+    bits = np.dtype(dtype).itemsize * 8
+    # Python's integers are exact, and >> floors as a two's complement high half does.
+    expected = np.array([(int(a) * int(b)) >> bits for a, b in zip(x, y)],
+                        dtype=object).astype(dtype)
+    assert_same(lax.mulhi(x, y), expected, dtype)
+    assert_same(funcad.jit(lax.mulhi)(x, y), expected)
+
+
 def test_bitcast_convert_type():
     assert_same(lax.bitcast_convert_type(np.float32(1.0), np.int32), 1065353216, np.int32)
     x = np.array([1.5, -2.0])
