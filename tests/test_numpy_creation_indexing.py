@@ -421,6 +421,21 @@ def test_at_min_max_with_repeated_traced_indices():
                     (x, v[:5].tolist() + [1.5]), order=2, modes=("fwd", "rev"))
 
 
+def test_at_updates_with_batched_indices():
+    x = np.zeros(4)
+    indices = np.array([[0, 0, 1], [3, 3, 3]])
+    values = np.array([[1.0, -2.0, 5.0], [4.0, 7.0, -1.0]])
+    for method in ("set", "add", "multiply", "min", "max"):
+        def f(i, v, method=method):
+            return getattr(fnp.asarray(x + 1).at[i], method)(v)
+
+        expected = np.stack([f(i, v) for i, v in zip(indices, values)])
+        assert_same(funcad.vmap(f)(indices, values), expected)
+        assert_same(funcad.jit(funcad.vmap(f))(indices, values), expected)
+    f = lambda i: fnp.asarray(x).at[i].apply(lambda t: t + 1)
+    assert_same(funcad.vmap(f)(indices), np.array([[2.0, 1, 0, 0], [0, 0, 0, 3]]))
+
+
 def test_at_modes_follow_jax():
     x = fnp.arange(3.0)
     assert_same(x.at[np.array([0, 5])].get(mode="fill"), np.array([0.0, np.nan]))
