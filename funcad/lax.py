@@ -41,7 +41,7 @@ from funcad.primitives.lax_ops import (
     betainc, bitcast_convert_type, digamma, erf, erf_inv, erfc, igamma, igammac, lgamma,
     polygamma, zeta,
 )
-from funcad.primitives.lax_ops import bessel_ive as _bessel_ive, pad as _pad
+from funcad.primitives.lax_ops import bessel_ive as _bessel_ive, pad as _pad, reduce_precision
 from funcad.primitives.linalg import dot_general as _dot_general
 from funcad.primitives.numeric import bitwise_count as _bitwise_count, fmod as _fmod
 from funcad.primitives.numeric import left_shift as _left_shift, nextafter
@@ -76,7 +76,7 @@ __all__ = [
     # Bits
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "population_count", "clz",
     "shift_left", "shift_right_logical", "shift_right_arithmetic", "bitcast_convert_type",
-    "mulhi",
+    "mulhi", "reduce_precision",
     # Types and constants
     "RoundingMethod", "Precision", "dtype", "empty", "platform_dependent",
     "convert_element_type", "iota", "broadcasted_iota", "full", "full_like",

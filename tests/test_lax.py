@@ -195,6 +195,29 @@ def test_mulhi(dtype):
     assert_same(funcad.jit(lax.mulhi)(x, y), expected)
 
 
+def test_reduce_precision_matches_jax():
+    x = np.array([1.0, 1.0 + 2 ** -8, 1.0 + 3 * 2 ** -9, 3.14159, 1e-30, 1e38, 7e4, -7e4, 65504.0,
+                  65520.0, np.inf, -np.inf, np.nan, 0.0, -0.0, 6e-5, 6e-8, 1e-45], np.float32)
+    bfloat16 = [1.0, 1.0, 1.0078125, 3.140625, 9.98402083170343e-31, 9.969209968386869e+37,
+                70144.0, -70144.0, 65536.0, 65536.0, np.inf, -np.inf, np.nan, 0.0, -0.0,
+                6.008148193359375e-05, 6.007030606269836e-08, 0.0]
+    half = [1.0, 1.00390625, 1.005859375, 3.140625, 0.0, np.inf, np.inf, -np.inf, 65504.0,
+            np.inf, np.inf, -np.inf, np.nan, 0.0, -0.0, 0.0, 0.0, 0.0]
+    assert_same(lax.reduce_precision(x, 8, 7), np.array(bfloat16, np.float32), np.float32)
+    assert_same(lax.reduce_precision(x, 5, 10), np.array(half, np.float32), np.float32)
+    assert_same(lax.reduce_precision(x.astype(np.float64), 5, 10), half, np.float64)
+    assert np.signbit(lax.reduce_precision(x, 5, 10)[14])
+    # Rounding to float16's format is the cast to float16 and back (normal range).
+    y = np.random.default_rng(18).standard_normal(200)
+    assert_same(lax.reduce_precision(y, 5, 10), y.astype(np.float16).astype(np.float64))
+    assert funcad.grad(lambda v: lax.reduce_precision(v, 5, 2))(1.3) == 1.0  # (as jax)
+    assert_same(funcad.vmap(lambda v: lax.reduce_precision(v, 5, 2))(np.array([1.3, 2.7])),
+                [1.25, 2.5])
+    assert_same(funcad.jit(lambda v: lax.reduce_precision(v, 5, 2))(np.array([1.3])), [1.25])
+    with pytest.raises(TypeError, match="floating"):
+        lax.reduce_precision(np.array([1]), 5, 2)
+
+
 def test_bitcast_convert_type():
     assert_same(lax.bitcast_convert_type(np.float32(1.0), np.int32), 1065353216, np.int32)
     x = np.array([1.5, -2.0])

@@ -3,7 +3,8 @@
 * ``pad``, with low, high and interior padding per axis (negative low/high padding crops).
   Its transpose (a strided crop) is again a pad and a reshape, so every rule stays inside
   this family; the cumulative reductions shift arrays with it.
-* ``bitcast_convert_type``: the same bytes read as another dtype (no derivative).
+* ``bitcast_convert_type``: the same bytes read as another dtype (no derivative), and
+  ``reduce_precision`` (rounding to a narrower float format, on the bits).
 * the special functions ``erf``, ``erfc``, ``erf_inv``, ``lgamma``, ``digamma``,
   ``polygamma``, the scaled Bessel functions ``bessel_ive``, the incomplete gamma and beta
   functions (differentiable in their last argument) and Hurwitz's zeta (in q), computed by
@@ -58,6 +59,7 @@ __all__ = [
     "erf_p", "erfc_p", "erf_inv_p", "lgamma_p", "digamma_p", "polygamma_p", "erf", "erfc",
     "erf_inv", "lgamma", "digamma", "polygamma", "bessel_ive_p", "bessel_ive", "require_scipy",
     "igamma_p", "igammac_p", "betainc_p", "zeta_p", "igamma", "igammac", "betainc", "zeta",
+    "reduce_precision_p", "reduce_precision",
 ]
 
 
@@ -214,6 +216,69 @@ def _batch_bitcast(values, batch_axes, *, new_dtype):
 
 
 batching_rules[bitcast_convert_type_p] = _batch_bitcast
+
+# ----------------------------------------------------------------------------------------------
+# reduce_precision: a float rounded to a narrower format (``exponent_bits``, ``mantissa_bits``)
+# and back, as XLA does it on the bits: the mantissa rounded to nearest even (a carry may
+# reach the exponent), then exponents beyond the narrow range overflow to infinity and those
+# below its normal range flush to zero; NaNs stay NaN. Its derivative, as in JAX, is the same
+# rounding of the cotangent.
+
+
+def _reduce_precision_impl(x: Any, *, exponent_bits: int, mantissa_bits: int) -> Any:
+    x = np.asarray(x)
+    info = np.finfo(x.dtype)
+    unsigned = np.dtype(f"u{x.dtype.itemsize}").type
+    bits = x.dtype.itemsize * 8
+    source_mantissa, source_exponent = info.nmant, info.nexp
+    u = x.view(unsigned)
+    if mantissa_bits < source_mantissa:
+        shift = source_mantissa - mantissa_bits
+        last = unsigned(1 << shift)
+        bias = ((u & last) >> unsigned(shift)) + unsigned((1 << (shift - 1)) - 1)
+        u = (u + bias) & ~unsigned((1 << shift) - 1)
+    if exponent_bits < source_exponent:
+        exponent_mask = unsigned(((1 << source_exponent) - 1) << source_mantissa)
+        exponent_bias = (1 << (source_exponent - 1)) - 1
+        reduced_bias = (1 << (exponent_bits - 1)) - 1
+        exponent = u & exponent_mask
+        signed_zero = u & unsigned(1 << (bits - 1))
+        u = np.where(exponent > unsigned((exponent_bias + reduced_bias) << source_mantissa),
+                     signed_zero | exponent_mask,
+                     np.where(exponent <= unsigned((exponent_bias - reduced_bias)
+                                                   << source_mantissa), signed_zero, u))
+    out = np.asarray(u, unsigned).view(x.dtype)
+    return np.where(np.isnan(x), x, out)[()] if out.ndim == 0 else np.where(np.isnan(x), x, out)
+
+
+reduce_precision_p = Primitive("reduce_precision")
+reduce_precision_p.elementwise = True
+reduce_precision_p.output_buffer = "fresh"
+reduce_precision_p.def_impl(_reduce_precision_impl)
+
+
+@reduce_precision_p.def_abstract_eval
+def _reduce_precision_abstract_eval(x: ShapedArray, *, exponent_bits: int,
+                                    mantissa_bits: int) -> ShapedArray:
+    return ShapedArray(x.shape, x.dtype)
+
+
+def reduce_precision(x: Any, exponent_bits: int, mantissa_bits: int) -> Any:
+    """x rounded to a float format with the given exponent and mantissa widths."""
+    dtype = dtype_of(x)
+    if dtype.kind != "f":
+        raise TypeError(f"reduce_precision requires a floating operand, got {dtype.name}")
+    if int(exponent_bits) < 1 or int(mantissa_bits) < 0:
+        raise ValueError(f"reduce_precision: exponent_bits must be >= 1 and mantissa_bits >= "
+                         f"0, got {exponent_bits} and {mantissa_bits}")
+    return reduce_precision_p.bind(x, exponent_bits=int(exponent_bits),
+                                   mantissa_bits=int(mantissa_bits))
+
+
+defvjp(reduce_precision_p, lambda g, ans, x, *, exponent_bits, mantissa_bits:
+       reduce_precision_p.bind(g, exponent_bits=exponent_bits, mantissa_bits=mantissa_bits))
+deflinear(reduce_precision_p)
+batching_rules[reduce_precision_p] = elementwise_batching_rule(reduce_precision_p)
 
 # ----------------------------------------------------------------------------------------------
 # Special functions (SciPy's ufuncs), elementwise, with NumPy's dtype rule through the ufunc.
