@@ -470,10 +470,12 @@ def test_vector_norms_match_numpy(ord):
                     modes=("rev", "fwd"))
 
 
-def test_matrix_norms_needing_singular_values_say_so():
+def test_matrix_norms_of_singular_values_match_numpy():
+    a = RNG.normal(size=(2, 3, 4))
     for ord in (2, -2, "nuc"):
-        with pytest.raises(NotImplementedError, match="singular values"):
-            fnp.linalg.norm(np.ones((2, 2)), ord)
+        np.testing.assert_allclose(fnp.linalg.norm(a, ord, axis=(1, 2)),
+                                   np.linalg.norm(a, ord, axis=(1, 2)), rtol=1e-12)
+        check_grads(lambda m: fnp.linalg.norm(m, ord), (a[0],), order=2, modes=("rev", "fwd"))
     with pytest.raises(ValueError, match="invalid norm order"):
         fnp.linalg.norm(np.ones((2, 2)), 3)
 
