@@ -16,9 +16,12 @@ from typing import NamedTuple as _NamedTuple
 
 import numpy as _np
 
+from funcad.ad import vjp as _vjp
 from funcad.control_flow import cond, fori_loop, map, scan, select_n, switch, while_loop
+from funcad.control_flow._subjaxprs import run as _run, trace_function as _trace_function
 from funcad.core import Tracer as _Tracer, dtype_of as _dtype_of, get_aval as _get_aval
 from funcad.core import shape_of as _shape_of
+from funcad.custom_derivatives import custom_vjp as _custom_vjp
 from funcad.numpy._array import Array as _Array
 from funcad.primitives.elementwise import (
     abs, acos, acosh, add, asin, asinh, atan, atan2, atanh, cbrt, ceil, complex, conj, cos,
@@ -59,6 +62,7 @@ from funcad.primitives.shape import (
 )
 from funcad.primitives.shape import reshape as _reshape, stop_gradient as _stop_gradient
 from funcad.primitives.sorting import argsort as _argsort
+from funcad.rules import float0 as _float0
 from funcad.tree_util import tree_flatten as _tree_flatten, tree_leaves as _tree_leaves
 from funcad.tree_util import tree_map as _tree_map, tree_unflatten as _tree_unflatten
 
@@ -107,8 +111,9 @@ __all__ = [
     # Sorting
     "sort", "sort_key_val", "top_k", "approx_max_k", "approx_min_k",
     # Control flow
-    "associative_scan", "optimization_barrier", "cond", "switch", "select_n", "scan",
-    "while_loop", "fori_loop", "map",
+    "associative_scan", "optimization_barrier", "custom_linear_solve", "custom_root", "cond",
+    "switch",
+    "select_n", "scan", "while_loop", "fori_loop", "map",
 ]
 
 
@@ -1731,6 +1736,86 @@ def associative_scan(fn, elems, reverse=False, axis=0):
     if reverse:
         out = [rev(leaf, (axis,)) for leaf in out]
     return _tree_unflatten(tree, out)
+
+
+# ----------------------------------------------------------------------------------------------
+# custom_linear_solve: a solve differentiated implicitly (never through the solver).
+
+
+def custom_linear_solve(matvec, b, solve, transpose_solve=None, symmetric=False,
+                        has_aux=False):
+    """x = solve(matvec, b) for a linear ``matvec``, whose reverse-mode derivative does not
+    go through ``solve`` (which may be iterative): b's cotangent is transpose_solve(vecmat,
+    g) (``solve`` again if ``symmetric``), and the values matvec closes over get minus their
+    cotangent through matvec(x) of it. (Forward mode is refused, as for any custom_vjp.)"""
+    if has_aux:
+        raise NotImplementedError("funcad.lax.custom_linear_solve: has_aux=True is not "
+                                  "implemented yet")
+    traced = _trace_function(matvec, (b,))
+
+    def matvec_with(consts, v):
+        return _tree_unflatten(traced.out_tree, _run(traced.jaxpr, *consts,
+                                                     *_tree_leaves(v)))
+
+    @_custom_vjp
+    def linear_solve(consts, rhs):
+        return solve(lambda v: matvec_with(consts, v), rhs)
+
+    def forward(consts, rhs):
+        x = solve(lambda v: matvec_with(consts, v), rhs)
+        return x, (consts, x)
+
+    def backward(residuals, g):
+        consts, x = residuals
+        if symmetric:
+            rhs_cotangent = solve(lambda v: matvec_with(consts, v), g)
+        elif transpose_solve is None:
+            raise TypeError("transpose_solve required for backwards mode automatic "
+                            "differentiation of custom_linear_solve")
+        else:
+            _, vecmat = _vjp(lambda v: matvec_with(consts, v), x)  # (its own transpose)
+            rhs_cotangent = transpose_solve(lambda u: vecmat(u)[0], g)
+        _, consts_vjp = _vjp(lambda c: matvec_with(c, x), consts)
+        (consts_cotangent,) = consts_vjp(rhs_cotangent)
+        consts_cotangent = [c if _dtype_of(c) == _float0 else neg(c) for c in consts_cotangent]
+        return consts_cotangent, rhs_cotangent
+
+    linear_solve.defvjp(forward, backward)
+    return linear_solve(list(traced.consts), b)
+
+
+def custom_root(f, initial_guess, solve, tangent_solve, has_aux=False):
+    """The root x = solve(f, initial_guess) of f, differentiated implicitly (never through
+    ``solve``): by the implicit function theorem, the values f closes over get minus their
+    cotangent through f(x) of u, where u solves the transposed linearisation of f in x,
+    J^T u = g, by ``tangent_solve(linear_map, g)``. The initial guess gets none."""
+    if has_aux:
+        raise NotImplementedError("funcad.lax.custom_root: has_aux=True is not implemented "
+                                  "yet")
+    traced = _trace_function(f, (initial_guess,))
+
+    def f_with(consts, x):
+        return _tree_unflatten(traced.out_tree, _run(traced.jaxpr, *consts, *_tree_leaves(x)))
+
+    @_custom_vjp
+    def root(consts, guess):
+        return solve(lambda x: f_with(consts, x), guess)
+
+    def forward(consts, guess):
+        x = solve(lambda v: f_with(consts, v), guess)
+        return x, (consts, x, guess)
+
+    def backward(residuals, g):
+        consts, x, guess = residuals
+        _, transposed = _vjp(lambda v: f_with(consts, v), x)
+        u = tangent_solve(lambda w: transposed(w)[0], g)
+        _, consts_vjp = _vjp(lambda c: f_with(c, x), consts)
+        (consts_cotangent,) = consts_vjp(u)
+        consts_cotangent = [c if _dtype_of(c) == _float0 else neg(c) for c in consts_cotangent]
+        return consts_cotangent, _tree_map(lambda v: full_like(v, 0), guess)
+
+    root.defvjp(forward, backward)
+    return root(list(traced.consts), initial_guess)
 
 
 # ----------------------------------------------------------------------------------------------

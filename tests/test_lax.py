@@ -866,6 +866,73 @@ def test_fft_matches_numpy():
     assert_same(lax.fft(z[:, :5], "IRFFT", (8,)), np.fft.irfft(z[:, :5], 8))
 
 
+# ----------------------------------------------------------------------------------------------
+# Implicitly differentiated solves.
+
+
+def _jacobi(matvec, rhs):
+    """A fixed number of Jacobi sweeps (diagonally dominant matrices): an iterative solver."""
+    diagonal = fnp.stack([matvec(e)[i] for i, e in enumerate(np.eye(rhs.shape[0]))])
+    x = rhs / diagonal
+    for _ in range(80):
+        x = x + (rhs - matvec(x)) / diagonal
+    return x
+
+
+def test_custom_linear_solve():
+    rng = np.random.default_rng(19)
+    a, b = rng.standard_normal((4, 4)) + 6 * np.eye(4), rng.standard_normal(4)
+
+    def loss(m, rhs):
+        x = lax.custom_linear_solve(lambda v: m @ v, rhs, _jacobi, transpose_solve=_jacobi)
+        return fnp.sum(fnp.sin(x))
+
+    x = np.linalg.solve(a, b)
+    assert loss(a, b) == pytest.approx(np.sum(np.sin(x)), rel=1e-12)
+    # The exact gradient of sum(sin(A^-1 b)).
+    g = np.cos(x)
+    u = np.linalg.solve(a.T, g)
+    grads = funcad.grad(loss, argnums=(0, 1))(a, b)
+    np.testing.assert_allclose(grads[0], -np.outer(u, x), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(grads[1], u, rtol=1e-10)
+    jitted = funcad.jit(funcad.grad(loss, argnums=(0, 1)))(a, b)
+    np.testing.assert_allclose(jitted[0], grads[0], rtol=1e-12)
+    check_grads(lambda rhs: loss(a, rhs), (b,), order=2, modes=("rev",))
+    s = a + a.T
+    sym = funcad.grad(lambda rhs: fnp.sum(lax.custom_linear_solve(
+        lambda v: s @ v, rhs, _jacobi, symmetric=True) ** 2))(b)
+    np.testing.assert_allclose(sym, 2 * np.linalg.solve(s, np.linalg.solve(s, b)), rtol=1e-8)
+    bs = rng.standard_normal((3, 4))
+    out = funcad.vmap(lambda rhs: lax.custom_linear_solve(lambda v: a @ v, rhs, _jacobi))(bs)
+    np.testing.assert_allclose(out, np.linalg.solve(a, bs.T).T, rtol=1e-10)
+    with pytest.raises(TypeError, match="transpose_solve required"):
+        funcad.grad(lambda m: fnp.sum(lax.custom_linear_solve(lambda v: m @ v, b, _jacobi)))(a)
+
+
+def test_custom_root():
+    def newton(f, x0):
+        x = x0
+        for _ in range(30):
+            x = x - f(x) / funcad.grad(f)(x)
+        return x
+
+    def scalar_solve(g, y):
+        return y / g(1.0)
+
+    def sqrt(a):
+        return lax.custom_root(lambda x: x ** 2 - a, 1.0, newton, scalar_solve)
+
+    assert sqrt(2.0) == pytest.approx(np.sqrt(2.0), rel=1e-15)
+    # jax.lax.custom_root: grad 0.3535533905932738, second derivative -0.08838834764831847.
+    assert funcad.grad(sqrt)(2.0) == pytest.approx(0.3535533905932738, rel=1e-12)
+    assert funcad.grad(funcad.grad(sqrt))(2.0) == pytest.approx(-0.08838834764831847,
+                                                                rel=1e-10)
+    assert funcad.jit(funcad.grad(sqrt))(2.0) == pytest.approx(0.3535533905932738, rel=1e-12)
+    assert_same(np.round(funcad.vmap(sqrt)(np.array([4.0, 9.0])), 12), [2, 3])
+    assert funcad.grad(lambda g: lax.custom_root(lambda x: x ** 2 - 2.0, g, newton,
+                                                 scalar_solve))(1.0) == 0.0
+
+
 def test_names_jax_lax_has_raise_not_implemented_yet():
     with pytest.raises(AttributeError, match="funcad.lax does not implement scatter_apply yet"):
         lax.scatter_apply  # noqa: B018
@@ -874,7 +941,7 @@ def test_names_jax_lax_has_raise_not_implemented_yet():
     with pytest.raises(AttributeError, match="has no attribute 'no_such_thing'") as info:
         lax.no_such_thing  # noqa: B018
     assert "implement" not in str(info.value)
-    assert not hasattr(lax, "custom_root")
+    assert not hasattr(lax, "rng_uniform")
     assert hasattr(lax, "dynamic_update_slice")
 
 
