@@ -11,6 +11,7 @@ A name jax.lax has and funcad.lax does not yet raises AttributeError saying so.
 
 import builtins as _builtins
 import enum as _enum
+import functools as _functools
 import itertools as _itertools
 from typing import NamedTuple as _NamedTuple
 
@@ -98,7 +99,7 @@ __all__ = [
     "dynamic_slice_in_dim", "dynamic_index_in_dim", "dynamic_update_slice",
     "dynamic_update_slice_in_dim", "dynamic_update_index_in_dim",
     # Products and convolutions
-    "dot_general", "dot", "batch_matmul", "conv_general_dilated", "conv",
+    "dot_general", "dot", "batch_matmul", "ragged_dot", "conv_general_dilated", "conv",
     "conv_with_general_padding", "conv_transpose", "conv_general_dilated_patches",
     "conv_dimension_numbers",
     "ConvDimensionNumbers", "padtype_to_pads", "conv_general_permutations", "conv_shape_tuple",
@@ -111,7 +112,8 @@ __all__ = [
     # Sorting
     "sort", "sort_key_val", "top_k", "approx_max_k", "approx_min_k",
     # Control flow
-    "associative_scan", "optimization_barrier", "custom_linear_solve", "custom_root", "cond",
+    "associative_scan", "optimization_barrier", "with_sharding_constraint", "composite",
+    "shape_as_value", "custom_linear_solve", "custom_root", "cond",
     "switch",
     "select_n", "scan", "while_loop", "fori_loop", "map",
 ]
@@ -1036,6 +1038,30 @@ def dot(lhs, rhs, *, dimension_numbers=None, precision=None, preferred_element_t
     return dot_general(lhs, rhs, dimension_numbers, precision, preferred_element_type)
 
 
+def ragged_dot(lhs, rhs, group_sizes, precision=None, preferred_element_type=None,
+               group_offset=None):
+    """lhs (m, k) rows in consecutive groups of ``group_sizes``, each times its own matrix
+    of rhs (g, k, n); rows past the groups give zeros. Each row's matrix is gathered by its
+    group index (rows compared with the groups' ends), then a batched product."""
+    if group_offset is not None:
+        raise NotImplementedError("funcad.lax.ragged_dot: group_offset is not implemented yet")
+    (m, k), rhs_shape = _shape_of(lhs), tuple(_shape_of(rhs))
+    if len(rhs_shape) != 3 or rhs_shape[1] != k or _shape_of(group_sizes) != rhs_shape[:1]:
+        raise TypeError(f"ragged_dot needs lhs (m, k), rhs (g, k, n) and group_sizes (g,), "
+                        f"got shapes {(m, k)}, {rhs_shape} and {_shape_of(group_sizes)}")
+    if preferred_element_type is not None:
+        lhs = convert_element_type(lhs, preferred_element_type)
+        rhs = convert_element_type(rhs, preferred_element_type)
+    ends = _cumsum(convert_element_type(group_sizes, _np.intp), 0)
+    rows = _np.arange(m).reshape(m, 1)
+    group = reduce_sum(convert_element_type(ge(rows, _reshape(ends, (1, rhs_shape[0]))),
+                                            _np.intp), (1,))
+    inside = lt(group, rhs_shape[0])
+    matrices = getitem(rhs, (_ArrayIndex(0),), min(group, rhs_shape[0] - 1))  # (m, k, n)
+    products = _dot_general(lhs, matrices, (((1,), (1,)), ((0,), (0,))))  # (m, n)
+    return select(_reshape(inside, (m, 1)), products, 0)
+
+
 def batch_matmul(lhs, rhs, precision=None):
     """Matrix products over the leading (batch) axes, which must agree."""
     lhs_shape, rhs_shape = _shape_of(lhs), _shape_of(rhs)
@@ -1736,6 +1762,25 @@ def associative_scan(fn, elems, reverse=False, axis=0):
     if reverse:
         out = [rev(leaf, (axis,)) for leaf in out]
     return _tree_unflatten(tree, out)
+
+
+def with_sharding_constraint(x, shardings):
+    """x itself: funcad runs on one device, where every sharding is the whole array."""
+    return x
+
+
+def composite(decomposition, name, version=0):
+    """``decomposition`` under a name (which only a compiler for devices would use)."""
+    @_functools.wraps(decomposition)
+    def wrapped(*args, **kwargs):
+        return decomposition(*args, **kwargs)
+
+    return wrapped
+
+
+def shape_as_value(shape):
+    """A shape as an integer array."""
+    return _as_array(_np.array(tuple(int(n) for n in shape), dtype=_np.intp))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -680,6 +680,21 @@ def test_products():
         lax.dot(b, y.T)
 
 
+@pytest.mark.parametrize("group_sizes", [[2, 0, 3], [7, 0, 0], [0, 0, 0], [1, 1, 5]])
+def test_ragged_dot(group_sizes):
+    rng = np.random.default_rng(20)
+    lhs, rhs = rng.standard_normal((7, 3)), rng.standard_normal((3, 3, 2))
+    sizes = np.array(group_sizes, np.int32)
+    expected = np.zeros((7, 2))
+    start = 0
+    for g, n in enumerate(group_sizes):
+        expected[start:start + n] = lhs[start:start + n] @ rhs[g]
+        start += n
+    assert_same(lax.ragged_dot(lhs, rhs, sizes), expected)
+    check_grads(lambda a, b: lax.ragged_dot(a, b, sizes), (lhs, rhs), order=2, modes=MODES)
+    assert_same(funcad.jit(lax.ragged_dot)(lhs, rhs, sizes), expected)  # (sizes traced)
+
+
 def test_reduce_maps_known_computations_to_the_primitives():
     x = np.arange(1.0, 7.0).reshape(2, 3)
     assert_same(lax.reduce(x, 0.0, lax.add, (1,)), [6, 15])
@@ -814,6 +829,9 @@ def test_sort_and_top_k_match_jax():
     assert_same(index, [[0, 1, 0], [1, 0, 1]], np.int32)
     tree = (1.0, np.ones(2))
     assert lax.optimization_barrier(tree) is tree
+    assert lax.with_sharding_constraint(tree, None) is tree
+    assert lax.composite(lambda v: v * 2, "double")(3.0) == 6.0
+    assert_same(lax.shape_as_value((2, 3)), [2, 3])
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 5, 8, 11])
