@@ -152,6 +152,7 @@ def test_incomplete_gamma_beta_and_zeta():
 
 
 def test_special_functions_without_scipy_name_the_extra(monkeypatch):
+    monkeypatch.setattr(lax_ops, "_SCIPY_INSTALLED", False)
     monkeypatch.setattr(lax_ops, "_scipy_special", None)
     with pytest.raises(ImportError, match=r"funcad\[scipy\]"):
         lax.erf(np.array([0.5]))

@@ -16,6 +16,8 @@ Each primitive: implementation, shape/dtype rule, VJP, JVP and batching rule in 
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from typing import Any, Sequence
 
 import numpy as np
@@ -49,10 +51,11 @@ from funcad.primitives.shape import (
 )
 from funcad.rules import batching_rules, defjvp, deflinear, defnondiff, defvjp, vjp_rules
 
-try:  # SciPy is optional: only the special functions need it.
-    import scipy.special as _scipy_special
-except ImportError:  # pragma: no cover (the test environment has SciPy)
-    _scipy_special = None
+# SciPy is optional, and only the special functions need it: whether it is installed is
+# known here, but scipy.special is loaded when one of them is first used (loading it costs
+# about 0.2 s, more than the rest of `import funcad`).
+_SCIPY_INSTALLED = importlib.util.find_spec("scipy") is not None
+_scipy_special: Any = None
 
 __all__ = [
     "pad_p", "pad", "padded_shape", "shift", "bitcast_convert_type_p", "bitcast_convert_type",
@@ -285,10 +288,14 @@ batching_rules[reduce_precision_p] = elementwise_batching_rule(reduce_precision_
 
 
 def require_scipy(name: str) -> Any:
-    """scipy.special, or an ImportError naming the extra that installs it."""
+    """scipy.special (loaded on first use), or an ImportError naming the extra that installs
+    it."""
+    global _scipy_special
     if _scipy_special is None:
-        raise ImportError(f"{name} needs SciPy, which is not installed: install funcad with "
-                          f"its scipy extra, pip install 'funcad[scipy]'")
+        if not _SCIPY_INSTALLED:
+            raise ImportError(f"{name} needs SciPy, which is not installed: install funcad "
+                              f"with its scipy extra, pip install 'funcad[scipy]'")
+        _scipy_special = importlib.import_module("scipy.special")
     return _scipy_special
 
 
