@@ -36,8 +36,12 @@ __all__ = [
     "default_fill_value", "gather", "scatter", "sized_value",
     "take", "take_along_axis", "nonzero", "argwhere", "flatnonzero", "compress", "extract",
     "choose", "select", "piecewise", "place", "put", "put_along_axis", "ravel_multi_index",
-    "unravel_index",
+    "unravel_index", "IN_BOUNDS",
 ]
+
+# The gather mode for positions the library computes itself (a permutation, a clamped
+# index): in bounds by construction, so no out-of-bounds handling is staged.
+IN_BOUNDS = "promise_in_bounds"
 
 
 def normalize_index(index: Any) -> tuple[tuple, list[Any]]:

@@ -22,7 +22,7 @@ from funcad.numpy._elementwise import (
     subtract,
     where,
 )
-from funcad.numpy._indexing import take_along_axis
+from funcad.numpy._indexing import IN_BOUNDS, take_along_axis
 from funcad.numpy._products import dot, matmul
 from funcad.numpy._reductions import amax, amin, argmax, sum
 from funcad.numpy._shapes import (
@@ -197,9 +197,9 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: 
         if not compute_uv:
             return flip(sort(s, axis=-1), axis=-1)
         order = flip(argsort(s, axis=-1, stable=True), axis=-1)
-        s = take_along_axis(s, order, axis=-1)
-        u = take_along_axis(v, expand_dims(order, -2), axis=-1)
-        signs = take_along_axis(sign(w), order, axis=-1)
+        s = take_along_axis(s, order, axis=-1, mode=IN_BOUNDS)
+        u = take_along_axis(v, expand_dims(order, -2), axis=-1, mode=IN_BOUNDS)
+        signs = take_along_axis(sign(w), order, axis=-1, mode=IN_BOUNDS)
         vh = conj(swapaxes(multiply(u, expand_dims(signs, -2)), -1, -2))
         return SVDResult(u, s, vh)
     if not compute_uv:
@@ -226,7 +226,7 @@ def _inverse(a: Any) -> Any:
         pivot_row = argmax(absolute(m[..., k:, k]), axis=-1) + k  # (batch)
         pivot_row = pivot_row[..., None]
         order = where(equal(rows, k), pivot_row, where(equal(rows, pivot_row), k, rows))
-        m = take_along_axis(m, order[..., :, None], axis=-2)
+        m = take_along_axis(m, order[..., :, None], axis=-2, mode=IN_BOUNDS)
         m_k = divide(m[..., k:k + 1, :], m[..., k:k + 1, k:k + 1])  # the pivot row, scaled
         factors = where(equal(rows, k)[:, None], 0, m[..., :, k:k + 1])
         m = subtract(m, multiply(factors, m_k))

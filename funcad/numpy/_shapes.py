@@ -20,7 +20,7 @@ from funcad.numpy._conversion import (
     normalize_axes,
 )
 from funcad.numpy._elementwise import where
-from funcad.numpy._indexing import getitem, take
+from funcad.numpy._indexing import IN_BOUNDS, getitem, take
 from funcad.primitives import elementwise as ew
 from funcad.primitives import indexing
 from funcad.primitives import shape as shape_primitives
@@ -298,7 +298,7 @@ def repeat(a: Any, repeats: Any, axis: Any = None, *, total_repeat_length: Any =
         else:
             last = index[-1] if index.size else 0
             index = np.concatenate([index, np.full(length - index.size, last, index.dtype)])
-    return take(a, index, axis=ax, mode="promise_in_bounds")
+    return take(a, index, axis=ax, mode=IN_BOUNDS)
 
 
 def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
@@ -598,7 +598,7 @@ def insert(arr: Any, obj: Any, values: Any, axis: Any = None) -> Any:
     arr_ids = _labelled(arr)
     value_ids = _labelled(values) + arr_ids.size
     ids = np.insert(arr_ids, obj, value_ids, axis=axis)
-    return take(concatenate([ravel(arr), ravel(values)], 0), ids, mode="promise_in_bounds")
+    return take(concatenate([ravel(arr), ravel(values)], 0), ids, mode=IN_BOUNDS)
 
 
 def delete(arr: Any, obj: Any, axis: Any = None, *, assume_unique_indices: bool = False) -> Any:
@@ -610,7 +610,7 @@ def delete(arr: Any, obj: Any, axis: Any = None, *, assume_unique_indices: bool 
     if contains_tracer(obj):
         obj = concrete_value(as_operand(obj), "delete")
     ids = np.delete(_labelled(arr), obj, axis=axis)
-    return take(ravel(arr), ids, mode="promise_in_bounds")
+    return take(ravel(arr), ids, mode=IN_BOUNDS)
 
 
 def resize(a: Any, new_shape: Any) -> Any:
@@ -623,7 +623,7 @@ def resize(a: Any, new_shape: Any) -> Any:
     size = int(np.prod(shape_of(a), dtype=np.int64))
     if size == 0 or total == 0:
         return with_at(np.zeros(new_shape, dtype_of(a)))
-    return reshape(take(ravel(a), np.arange(total) % size, mode="promise_in_bounds"), new_shape)
+    return reshape(take(ravel(a), np.arange(total) % size, mode=IN_BOUNDS), new_shape)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -808,7 +808,7 @@ def pad(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> An
                                       _fill_block(x, ax, after, last)], ax)
         elif mode == "wrap":
             index = np.arange(-before, n + after) % n
-            x = take(x, index, axis=ax, mode="promise_in_bounds")
+            x = take(x, index, axis=ax, mode=IN_BOUNDS)
         elif n == 1 and mode == "reflect":  # NumPy extends a single element as "edge"
             x = indexing.concatenate([_fill_block(x, ax, before, x), x,
                                       _fill_block(x, ax, after, x)], ax)

@@ -32,7 +32,7 @@ from funcad.numpy._elementwise import (
     subtract,
     where,
 )
-from funcad.numpy._indexing import getitem, take
+from funcad.numpy._indexing import IN_BOUNDS, getitem, take
 from funcad.numpy._products import matmul
 from funcad.numpy._reductions import cumsum
 from funcad.numpy._shapes import concatenate, reshape
@@ -82,7 +82,7 @@ def _convolve(a: Any, v: Any, mode: str, name: str) -> Any:
     for k0 in range(0, m, block):
         k = np.arange(k0, min(k0 + block, m))[None, :]
         taps = v if k.size == m else getitem(v, slice(k0, k0 + k.size))
-        part = matmul(take(padded, t + (m - 1) - k), taps)
+        part = matmul(take(padded, t + (m - 1) - k, mode=IN_BOUNDS), taps)
         out = part if out is None else add(out, part)
     return out if dtype_of(out) == dtype else astype(out, dtype)
 
@@ -182,7 +182,7 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
         period = absolute(period)
         x, xp = mod(x, period), mod(xp, period)
         order = sorted_order(xp, 0)
-        xp, fp = take(xp, order), take(fp, order)
+        xp, fp = take(xp, order, mode=IN_BOUNDS), take(fp, order, mode=IN_BOUNDS)
         xp = concatenate([subtract(getitem(xp, slice(-1, None)), period), xp,
                           add(getitem(xp, slice(None, 1)), period)])
         fp = concatenate([getitem(fp, slice(-1, None)), fp, getitem(fp, slice(None, 1))])
@@ -191,7 +191,8 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
     i = where(less(upper, 1), 1, where(greater(upper, n - 1), n - 1, upper)) if n > 1 \
         else np.zeros(shape_of(x), np.intp)
     below = subtract(i, 1) if n > 1 else i
-    x0, x1, f0, f1 = take(xp, below), take(xp, i), take(fp, below), take(fp, i)
+    x0, x1 = take(xp, below, mode=IN_BOUNDS), take(xp, i, mode=IN_BOUNDS)
+    f0, f1 = take(fp, below, mode=IN_BOUNDS), take(fp, i, mode=IN_BOUNDS)
     dx = subtract(x1, x0)
     tiny = less_equal(absolute(dx), np.spacing(np.finfo(np.float64).eps))
     slope = divide(subtract(f1, f0), where(tiny, 1.0, dx))

@@ -13,7 +13,7 @@ import numpy as np
 
 from funcad.core import Tracer, dtype_of, shape_of
 from funcad.numpy._conversion import as_operand, astype, ndim_of, normalize_axes
-from funcad.numpy._indexing import getitem, take, take_along_axis
+from funcad.numpy._indexing import IN_BOUNDS, getitem, take, take_along_axis
 from funcad.numpy._shapes import concatenate, flip, ravel
 from funcad.primitives.sorting import argsort as argsort_primitive
 from funcad.primitives.sorting import searchsorted as searchsorted_primitive
@@ -62,7 +62,7 @@ def sort(a: Any, axis: int | None = -1, kind: Any = None, order: Any = None, *,
     if axis is None:
         a, axis = ravel(a), 0
     (ax,) = normalize_axes(axis, ndim_of(a), "sort")
-    return take_along_axis(a, argsort_primitive(a, ax, bool(descending)), ax)
+    return take_along_axis(a, argsort_primitive(a, ax, bool(descending)), ax, mode=IN_BOUNDS)
 
 
 def _keys_list(keys: Any) -> list[Any]:
@@ -88,8 +88,8 @@ def lexsort(keys: Any, axis: int = -1) -> Any:
     (ax,) = normalize_axes(axis, ndim_of(keys[0]), "lexsort")
     perm = argsort_primitive(keys[0], ax, False)
     for key in keys[1:]:
-        step = argsort_primitive(take_along_axis(key, perm, ax), ax, False)
-        perm = take_along_axis(perm, step, ax)
+        step = argsort_primitive(take_along_axis(key, perm, ax, mode=IN_BOUNDS), ax, False)
+        perm = take_along_axis(perm, step, ax, mode=IN_BOUNDS)
     return perm
 
 
@@ -127,7 +127,7 @@ def argpartition(a: Any, kth: int, axis: int | None = -1, kind: str = "introsele
     (ax,) = normalize_axes(axis, ndim_of(a), "argpartition")
     k = _kth(kth, shape_of(a)[ax], "argpartition")
     bottom, rest = _split(argsort_primitive(a, ax, False), ax, k + 1)
-    rest = take_along_axis(rest, argsort_primitive(rest, ax, False), ax)
+    rest = take_along_axis(rest, argsort_primitive(rest, ax, False), ax, mode=IN_BOUNDS)
     return concatenate([bottom, rest], ax)
 
 
@@ -143,7 +143,7 @@ def partition(a: Any, kth: int, axis: int | None = -1, kind: str = "introselect"
     (ax,) = normalize_axes(axis, ndim_of(a), "partition")
     k = _kth(kth, shape_of(a)[ax], "partition")
     bottom, rest = _split(argsort_primitive(a, ax, False), ax, k + 1)
-    return take_along_axis(a, concatenate([bottom, flip(rest, ax)], ax), ax)
+    return take_along_axis(a, concatenate([bottom, flip(rest, ax)], ax), ax, mode=IN_BOUNDS)
 
 
 def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None, *,
