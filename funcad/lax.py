@@ -59,7 +59,7 @@ from funcad.primitives.reductions import cummin as _cummin, cumprod as _cumprod
 from funcad.primitives.reductions import cumsum as _cumsum
 from funcad.primitives.reductions import reduce_max, reduce_min, reduce_prod
 from funcad.primitives.shape import (
-    broadcast_to, convert_element_type, reduce_sum, transpose,
+    broadcast_to, convert_element_type as _convert, reduce_sum, transpose,
 )
 from funcad.primitives.shape import reshape as _reshape, stop_gradient as _stop_gradient
 from funcad.primitives.sorting import argsort as _argsort
@@ -380,6 +380,28 @@ def mulhi(x, y):
 
 # ----------------------------------------------------------------------------------------------
 # Types and constants.
+
+
+def convert_element_type(operand, new_dtype):
+    """operand in ``new_dtype``, with XLA's conversions: a float becomes an integer truncated
+    toward zero and saturated at the integer's range (NaN becomes 0); a complex number
+    becomes a real one by its real part; integers wrap as in NumPy."""
+    new_dtype = _np.dtype(new_dtype)
+    old = _dtype_of(operand)
+    if old.kind == "c" and new_dtype.kind != "c":
+        operand, old = real(operand), _np.dtype(_np.finfo(old).dtype)
+    if old.kind != "f" or new_dtype.kind not in "iu":
+        return _convert(operand, new_dtype)
+    info = _np.iinfo(new_dtype)
+    bits = new_dtype.itemsize * 8
+    whole = _trunc(operand)
+    wide = whole if old.itemsize >= 8 else _convert(whole, _np.float64)  # (bounds exact)
+    above = ge(wide, 2.0 ** (bits - 1 if new_dtype.kind == "i" else bits))
+    below = lt(wide, -(2.0 ** (bits - 1)) if new_dtype.kind == "i" else 0)
+    inside = logical_not(logical_or(logical_or(above, below), isnan(whole)))
+    converted = _convert(select(inside, whole, 0), new_dtype)
+    return select(above, new_dtype.type(info.max), select(below, new_dtype.type(info.min),
+                                                          converted))
 
 
 def iota(dtype, size):

@@ -219,6 +219,27 @@ def test_reduce_precision_matches_jax():
         lax.reduce_precision(np.array([1]), 5, 2)
 
 
+def test_convert_element_type_saturates_as_xla():
+    x = np.array([np.nan, 1e20, -1e20, 3.7, -3.7, np.inf, -np.inf, 2 ** 31 - 0.5, -0.5])
+    assert_same(lax.convert_element_type(x, np.int32),
+                [0, 2147483647, -2147483648, 3, -3, 2147483647, -2147483648, 2147483647, 0],
+                np.int32)
+    assert_same(lax.convert_element_type(x, np.uint8), [0, 255, 0, 3, 0, 255, 0, 255, 0],
+                np.uint8)
+    big = np.array([2.0 ** 63, 2.0 ** 63 - 1024, -2.0 ** 63])
+    assert_same(lax.convert_element_type(big, np.int64),
+                np.array([2 ** 63 - 1, 2 ** 63 - 1024, -2 ** 63], np.int64))
+    with np.errstate(all="raise"):  # (no invalid casts underneath)
+        lax.convert_element_type(np.array([np.nan, 6e4], np.float16), np.int8)
+    assert_same(lax.convert_element_type(np.array([300, -5], np.int32), np.uint8), [44, 251])
+    assert_same(lax.convert_element_type(np.array([1 + 2.7j], np.complex64), np.int32), [1])
+    assert_same(lax.convert_element_type(x, np.bool_), x != 0)
+    assert_same(funcad.jit(lambda v: lax.convert_element_type(v, np.int32))(x),
+                lax.convert_element_type(x, np.int32))
+    assert_same(funcad.grad(lambda v: fnp.sum(lax.convert_element_type(v, np.float32)))(
+        np.array([1.0, 2.0])), [1, 1])
+
+
 def test_bitcast_convert_type():
     assert_same(lax.bitcast_convert_type(np.float32(1.0), np.int32), 1065353216, np.int32)
     x = np.array([1.5, -2.0])
