@@ -180,24 +180,43 @@ def platform_dependent(*args, default=None, **per_platform):
 # Elementwise arithmetic with C's (and XLA's) semantics.
 
 
+def _integer_division(x, y, dtype):
+    """The divisor with XLA's special cases (0, and -1 for signed types) replaced by 1, and
+    where they were."""
+    by_zero = eq(y, 0)
+    divisor = select(by_zero, 1, y)
+    by_minus_one = eq(divisor, -1) if dtype.kind == "i" else None
+    if by_minus_one is not None:
+        divisor = select(by_minus_one, 1, divisor)
+    return divisor, by_zero, by_minus_one
+
+
 def div(x, y):
-    """x / y; on integers the quotient is truncated toward zero, as in C."""
+    """x / y; on integers the quotient is truncated toward zero, as in C, and as in XLA a
+    division by zero gives -1 (all bits set) and the lowest integer over -1 itself."""
     dtype = _ufunc_result_dtype(_np.floor_divide, (_get_aval(x), _get_aval(y)))
     if dtype.kind not in "iu":
         return _true_divide(x, y)
-    quotient = floor_divide(x, y)
-    if dtype.kind == "u":
-        return quotient
-    # The floor and the truncation differ by one where the signs differ and y does not
-    # divide x.
-    inexact = logical_and(ne(_remainder(x, y), 0), ne(lt(x, 0), lt(y, 0)))
-    return add(quotient, convert_element_type(inexact, dtype))
+    divisor, by_zero, by_minus_one = _integer_division(x, y, dtype)
+    quotient = floor_divide(x, divisor)
+    if dtype.kind == "i":
+        # The floor and the truncation differ by one where the signs differ and the
+        # divisor does not divide x.
+        inexact = logical_and(ne(_remainder(x, divisor), 0), ne(lt(x, 0), lt(divisor, 0)))
+        quotient = select(by_minus_one, neg(x), add(quotient, convert_element_type(inexact,
+                                                                                    dtype)))
+    return select(by_zero, dtype.type(-1) if dtype.kind == "i" else dtype.type(_np.iinfo(
+        dtype).max), quotient)
 
 
 def rem(x, y):
     """C's fmod: the remainder of the division truncated toward zero, with x's sign
-    (differentiable in both: d/dy = -trunc(x / y))."""
-    return _fmod(x, y)
+    (differentiable in both: d/dy = -trunc(x / y)); as in XLA, x % 0 is x on integers."""
+    dtype = _ufunc_result_dtype(_np.fmod, (_get_aval(x), _get_aval(y)))
+    if dtype.kind not in "iu":
+        return _fmod(x, y)
+    divisor, by_zero, _ = _integer_division(x, y, dtype)
+    return select(by_zero, x, _fmod(x, divisor))
 
 
 def round(x, rounding_method=0):

@@ -45,6 +45,14 @@ def test_div_truncates_integers_and_divides_floats():
     assert_same(lax.div(x, y), [-3, 3, 2, -2, 0, -1], np.int32)
     assert_same(lax.div(np.uint8(7), np.uint8(2)), 3, np.uint8)
     assert_same(lax.div(-7.0, 2.0), -3.5)
+    # XLA's integer division by zero (-1, all bits set) and overflow (the lowest over -1).
+    x = np.array([7, -7, 0, -2 ** 31, -2 ** 31, 5], np.int32)
+    y = np.array([0, 0, 0, -1, 0, -1], np.int32)
+    assert_same(lax.div(x, y), [-1, -1, -1, -2 ** 31, -1, -5], np.int32)
+    assert_same(lax.rem(x, y), [7, -7, 0, 0, -2 ** 31, 0], np.int32)
+    u, zero = np.array([7, 0, 255], np.uint8), np.zeros(3, np.uint8)
+    assert_same(lax.div(u, zero), [255, 255, 255], np.uint8)
+    assert_same(lax.rem(u, zero), [7, 0, 255], np.uint8)
 
 
 def test_rem_is_c_fmod_with_the_dividends_sign():
