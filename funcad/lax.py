@@ -2,11 +2,13 @@
 binders, and control flow.
 
 funcad.numpy is built from the primitives. The functions here do no NumPy-style argument
-conversion; where jax.lax's semantics differ from NumPy's they follow jax.lax (``div`` and
-``rem`` truncate toward zero as C does, ``round`` rounds halves away from zero, ``clamp``
-has no derivative at its bounds, cumulative reductions default to ``axis=0``), while dtypes
-follow NumPy's rules as everywhere in funcad. Elementwise functions broadcast NumPy-style.
-A name jax.lax has and funcad.lax does not yet raises AttributeError saying so.
+conversion; where jax.lax's semantics differ from NumPy's they follow jax.lax and XLA
+(``div`` and ``rem`` truncate toward zero as C does, with XLA's results for a zero divisor;
+``round`` rounds halves away from zero; ``convert_element_type`` saturates floats converted
+to integers; ``clamp`` has no derivative at its bounds; dynamic slices clamp their starts;
+cumulative reductions default to ``axis=0``), while dtypes follow NumPy's rules as everywhere
+in funcad. Elementwise functions broadcast NumPy-style. A name jax.lax has and funcad.lax
+does not yet raises AttributeError saying so.
 """
 
 import builtins as _builtins
