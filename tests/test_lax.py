@@ -128,6 +128,14 @@ def test_scaled_bessel_functions_match_jax():
     assert funcad.grad(lax.bessel_i1e)(0.0) == pytest.approx(0.5, rel=1e-14)
     assert funcad.grad(lax.bessel_i1e)(-2.0) == pytest.approx(-0.014395611319735546, rel=1e-12)
     assert lax.bessel_i0e(np.float32(1.0)).dtype == np.float32
+    # Large arguments, where SciPy's ive is nan: jax.lax's values.
+    x = np.array([1e300, -1e300, np.inf, -np.inf])
+    np.testing.assert_allclose(lax.bessel_i0e(x), [3.98942280e-151, 3.98942280e-151, 0, 0],
+                               rtol=1e-8)
+    np.testing.assert_allclose(lax.bessel_i1e(x), [3.98942280e-151, -3.98942280e-151, 0, 0],
+                               rtol=1e-8)
+    second = funcad.grad(funcad.grad(lambda v: lax.bessel_i1e(v)))(2e9)
+    assert np.isfinite(second)
 
 
 def test_incomplete_gamma_beta_and_zeta():

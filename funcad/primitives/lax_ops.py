@@ -336,6 +336,27 @@ lgamma_p = _special_primitive("lgamma", "gammaln")
 digamma_p = _special_primitive("digamma", "psi")
 polygamma_p = _special_primitive("polygamma", "polygamma", "n", "psi")
 bessel_ive_p = _special_primitive("bessel_ive", "ive", "v", "i0e")
+
+
+def _bessel_ive_impl(x: Any, *, v: int) -> Any:
+    """SciPy's i0e and i1e for orders 0 and 1; ive (nan beyond |x| ~ 1e9) with the large-x
+    expansion exp(-|x|) I_v(x) ~ (1 - (4v^2 - 1) / 8|x| + ...) / sqrt(2 pi |x|) otherwise."""
+    special = require_scipy("funcad.lax.bessel_ive")
+    dtype = ufunc_result_dtype(special.i0e, (_aval(x),))
+    if v in (0, 1):
+        return (special.i0e if v == 0 else special.i1e)(x).astype(dtype, copy=False)
+    x = np.asarray(x, dtype)
+    size = np.abs(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mu = 4.0 * v * v
+        series = 1 - (mu - 1) / (8 * size) + (mu - 1) * (mu - 9) / (2 * (8 * size) ** 2)
+        large = series / np.sqrt(2 * np.pi * size) * (np.sign(x) if v % 2 else 1)
+        out = np.where(np.isinf(x), 0.0, np.where(size > 1e8, large, special.ive(v, x)))
+    return out.astype(dtype, copy=False)[()] if out.ndim == 0 else out.astype(dtype,
+                                                                            copy=False)
+
+
+bessel_ive_p.def_impl(_bessel_ive_impl)
 erf, erfc, erf_inv = erf_p.bind, erfc_p.bind, erf_inv_p.bind
 lgamma, digamma = lgamma_p.bind, digamma_p.bind
 
