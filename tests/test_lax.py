@@ -1158,6 +1158,27 @@ def _rem_case(data):
     return lax.rem, (sign * (q * y + r), y)
 
 
+def _rem_broadcast_case(data):
+    """Broadcasting operands, |x| < |y|: away from fmod's jumps."""
+    shapes = data.draw(S.broadcastable_shapes(2)).input_shapes
+    x = _array(data, shapes[0], Domain(-0.9, 0.9))
+    y = _array(data, shapes[1], Domain(1.0, 2.0))
+    return lax.rem, (x, y)
+
+
+def _clamp_broadcast_case(data):
+    shapes = data.draw(S.broadcastable_shapes(3)).input_shapes
+    (x,) = data.draw(S.distinct_arrays((shapes[1],)))
+    return (lambda lo, v, hi: lax.clamp(lo, v, hi)), (
+        np.full(shapes[0], -0.51), x, np.full(shapes[2], 0.52))
+
+
+def _div_broadcast_case(data):
+    """lax.div on floats is the true division (broadcasting)."""
+    shapes = data.draw(S.broadcastable_shapes(2)).input_shapes
+    return lax.div, (_array(data, shapes[0]), _array(data, shapes[1], Domain(0.5, 2.0)))
+
+
 def _clamp_case(data):
     shape = _shape(data)
     (x,) = data.draw(S.distinct_arrays((shape,)))
@@ -1179,7 +1200,10 @@ GRAD_CASES = {
     "bessel_i0e": _unary_case(lax.bessel_i0e, Domain(-2.0, 2.0, away=0.1)),
     "bessel_i1e": _unary_case(lax.bessel_i1e, Domain(-2.0, 2.0, away=0.1)),
     "rem": _rem_case,
+    "rem, broadcasting": _rem_broadcast_case,
+    "div, broadcasting": _div_broadcast_case,
     "clamp": _clamp_case,
+    "clamp, broadcasting": _clamp_broadcast_case,
     "pad": _pad_case,
     "slice": _slice_case,
     "dynamic_slice": _dynamic_slice_case,
