@@ -6,9 +6,10 @@ conversion; where jax.lax's semantics differ from NumPy's they follow jax.lax an
 (``div`` and ``rem`` truncate toward zero as C does, with XLA's results for a zero divisor;
 ``round`` rounds halves away from zero; ``convert_element_type`` saturates floats converted
 to integers; ``clamp`` has no derivative at its bounds; dynamic slices clamp their starts;
-cumulative reductions default to ``axis=0``), while dtypes follow NumPy's rules as everywhere
-in funcad. Elementwise functions broadcast NumPy-style. A name jax.lax has and funcad.lax
-does not yet raises AttributeError saying so.
+cumulative reductions default to ``axis=0``; sums and products, plain and cumulative, keep
+the operand's dtype), while elementwise dtypes follow NumPy's rules as everywhere in funcad.
+Elementwise functions broadcast NumPy-style. A name jax.lax has and funcad.lax does not yet
+raises AttributeError saying so.
 """
 
 import builtins as _builtins
@@ -59,10 +60,12 @@ from funcad.primitives.reductions import (
 from funcad.primitives.reductions import cumlogsumexp as _cumlogsumexp, cummax as _cummax
 from funcad.primitives.reductions import cummin as _cummin, cumprod as _cumprod
 from funcad.primitives.reductions import cumsum as _cumsum
-from funcad.primitives.reductions import reduce_max, reduce_min, reduce_prod
+from funcad.primitives.reductions import reduce_max, reduce_min
+from funcad.primitives.reductions import reduce_prod as _reduce_prod
 from funcad.primitives.shape import (
-    broadcast_to, convert_element_type as _convert, reduce_sum, transpose,
+    broadcast_to, convert_element_type as _convert, transpose,
 )
+from funcad.primitives.shape import reduce_sum as _reduce_sum
 from funcad.primitives.shape import reshape as _reshape, stop_gradient as _stop_gradient
 from funcad.primitives.sorting import argsort as _argsort
 from funcad.rules import float0 as _float0
@@ -1097,7 +1100,7 @@ def ragged_dot(lhs, rhs, group_sizes, precision=None, preferred_element_type=Non
         rhs = convert_element_type(rhs, preferred_element_type)
     ends = _cumsum(convert_element_type(group_sizes, _np.intp), 0)
     rows = _np.arange(m).reshape(m, 1)
-    group = reduce_sum(convert_element_type(ge(rows, _reshape(ends, (1, rhs_shape[0]))),
+    group = _reduce_sum(convert_element_type(ge(rows, _reshape(ends, (1, rhs_shape[0]))),
                                             _np.intp), (1,))
     inside = lt(group, rhs_shape[0])
     matrices = getitem(rhs, (_ArrayIndex(0),), min(group, rhs_shape[0] - 1))  # (m, k, n)
@@ -1521,18 +1524,34 @@ def _is_identity(kind, value, dtype):
     return bool(value == _identity(kind, dtype))
 
 
+def _in_operand_dtype(reducer, name):
+    """jax.lax never promotes: an int32 sum is int32, where NumPy's (and funcad's primitive)
+    is int64. Integer results wrap around as XLA's do."""
+    def fn(operand, axes):
+        out = reducer(operand, tuple(axes))
+        dtype = _dtype_of(operand)
+        return out if _dtype_of(out) == dtype else _convert(out, dtype)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"The {name[7:]} over ``axes``, in the operand's dtype (as jax.lax)."
+    return fn
+
+
+reduce_sum = _in_operand_dtype(_reduce_sum, "reduce_sum")
+reduce_prod = _in_operand_dtype(_reduce_prod, "reduce_prod")
+
+
 def _reduce_computations():
     table = {}
-    for kind, reducer, numpy_reduce, combiners in (
-            ("add", reduce_sum, _np.sum, (add, _np.add)),
-            ("mul", reduce_prod, _np.prod, (mul, _np.multiply)),
-            ("max", reduce_max, _np.max, (max, _np.maximum)),
-            ("min", reduce_min, _np.min, (min, _np.minimum)),
-            ("and", reduce_and, _np.all,
-             (bitwise_and, logical_and, _np.logical_and, _np.bitwise_and)),
-            ("or", reduce_or, _np.any, (bitwise_or, logical_or, _np.logical_or, _np.bitwise_or))):
+    for kind, reducer, combiners in (
+            ("add", reduce_sum, (add, _np.add)),
+            ("mul", reduce_prod, (mul, _np.multiply)),
+            ("max", reduce_max, (max, _np.maximum)),
+            ("min", reduce_min, (min, _np.minimum)),
+            ("and", reduce_and, (bitwise_and, logical_and, _np.logical_and, _np.bitwise_and)),
+            ("or", reduce_or, (bitwise_or, logical_or, _np.logical_or, _np.bitwise_or))):
         for combiner in combiners:
-            table[combiner] = (reducer, combiner, kind, numpy_reduce)
+            table[combiner] = (reducer, combiner, kind)
     return table
 
 
@@ -1556,14 +1575,13 @@ def reduce(operands, init_values, computation, dimensions):
                         f"funcad recognises; use funcad.lax.add, mul, max, min, bitwise_and, "
                         f"bitwise_or (or the reduce_* functions), or write the reduction with "
                         f"funcad.lax.scan")
-    reducer, combiner, kind, numpy_reduce = entry
+    reducer, combiner, kind = entry
     shape = _shape_of(operands)
     dims = _normalize_dims(dimensions, len(shape), "reduce")
     dtype = _dtype_of(operands)
     if any(shape[d] == 0 for d in dims):
         kept = tuple(n for i, n in enumerate(shape) if i not in dims)
-        result_dtype = _np.asarray(numpy_reduce(_np.ones((1,), dtype))).dtype
-        return broadcast_to(convert_element_type(init_values, result_dtype), kept)
+        return broadcast_to(convert_element_type(init_values, dtype), kept)
     result = reducer(operands, dims)
     if not isinstance(init_values, _Tracer) and _is_identity(kind, init_values, dtype):
         return result
@@ -1588,7 +1606,7 @@ def reduce_window(operand, init_value, computation, window_dimensions, window_st
         raise TypeError(f"funcad.lax.reduce_window: the computation {computation!r} is not "
                         f"one funcad recognises; use funcad.lax.add, mul, max, min, "
                         f"bitwise_and or bitwise_or")
-    reducer, combiner, kind, _ = entry
+    reducer, combiner, kind = entry
     shape = tuple(_shape_of(operand))
     window = tuple(int(k) for k in window_dimensions)
     count = len(shape)
@@ -1654,7 +1672,9 @@ def _cumulative(primitive_fn, name):
         if not -ndim <= axis < ndim:
             raise ValueError(f"axis {axis} is out of bounds for array of shape "
                              f"{_shape_of(operand)}")
-        return primitive_fn(operand, axis % ndim, bool(reverse))
+        out = primitive_fn(operand, axis % ndim, bool(reverse))
+        dtype = _dtype_of(operand)  # (jax.lax never promotes: int32 stays int32)
+        return out if _dtype_of(out) == dtype else _convert(out, dtype)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"The running {name[3:]} along ``axis`` (from the end if ``reverse``), "

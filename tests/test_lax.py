@@ -1450,3 +1450,14 @@ def test_nan_cumulative_gradients_are_zero_at_nans():
     # NumPy's own functions reach funcad's on tracers.
     assert_same(funcad.grad(lambda v: fnp.sum(np.cumprod(v)))(np.array([1.0, 3.0, 2.0])),
                 [10, 3, 3])
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.uint16, np.float32])
+def test_sums_and_products_keep_the_operand_dtype(dtype):
+    """jax.lax never promotes (NumPy's int32 sum is int64): the result wraps as XLA's does."""
+    x = np.array([100, 27, 3], dtype)
+    for out in (lax.reduce_sum(x, (0,)), lax.reduce_prod(x, (0,)), lax.cumsum(x),
+                lax.cumprod(x, reverse=True), lax.reduce(x, dtype(0), lax.add, (0,))):
+        assert out.dtype == dtype
+    assert lax.reduce_sum(x, (0,)) == np.sum(x, dtype=dtype)
+    np.testing.assert_array_equal(lax.cumsum(x), np.cumsum(x, dtype=dtype))
