@@ -7,10 +7,11 @@ because it is made of primitives with derivative rules. Functions that only buil
 subclass with JAX's ``.at[...]`` updates.
 
 The functions live in underscored modules, one per concept, each importing only those below
-it: ``_conversion`` (operands from user inputs, axes, dtypes), ``_indexing``,
-``_elementwise``, ``_array``, ``_shapes``, ``_reductions``, ``_products`` and ``_einsum``,
-``_sorting``, ``_creation`` (with ``_index_tricks`` and ``_windows`` above it), then
-``_linalg`` (behind ``linalg``) and ``_tracer_methods``.
+it (docs/architecture.md draws the order): ``_conversion`` (operands, axes, dtypes) at the
+bottom, then ``_indexing``, ``_elementwise``, ``_complex``, ``_array``, ``_shapes``, the
+reductions, products, sorting and creation modules, ``_fft`` (behind ``fft``), the
+statistics, set, signal, polynomial and utility modules, ``_linalg`` (behind ``linalg``) and
+``_tracer_methods`` at the top.
 This module only names the API.
 
 Importing it also gives tracers their array behaviour (operators, methods, indexing, and
