@@ -425,3 +425,14 @@ def test_static_argnums_out_of_range(static):
 def test_make_jaxpr_rejects_non_array_argument():
     with pytest.raises(TypeError, match="not a valid funcad array"):
         make_jaxpr(lambda s: s)("text")
+
+
+def test_boolean_mask_under_jit_names_the_shape_preserving_fixes():
+    with pytest.raises(funcad.errors.ConcretizationTypeError) as info:
+        funcad.jit(lambda x: fnp.sum(x[x > 0]))(np.ones(3))
+    message = str(info.value)
+    assert "x[mask]" in message and "fnp.where(mask, x, 0)" in message
+    assert "size=" in message
+    # with concrete values (grad) the mask just works
+    np.testing.assert_array_equal(grad(lambda x: fnp.sum(x[x > 0] ** 2))(np.array([1.0, -1.0])),
+                                  [2.0, 0.0])

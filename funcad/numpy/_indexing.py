@@ -70,7 +70,7 @@ def normalize_index(index: Any) -> tuple[tuple, list[Any]]:
                     raise IndexError(f"invalid index {item!r}")
             kind = dtype_of(arr).kind
             if kind == "b":
-                value = concrete_value(arr, "boolean mask indexing")
+                value = _mask_value(arr)
                 if np.ndim(value) == 0:
                     raise IndexError("funcad does not support a 0-d boolean index (x[True]); "
                                      "use x[None] or where()")
@@ -427,6 +427,29 @@ _SIZE_FIXES = (
     "  - or compute {name} outside the jitted function (or mark its input static with "
     "static_argnums / static_argnames)."
 )
+
+
+_MASK_FIXES = (
+    "  - keep the shape instead: fnp.where(mask, x, 0) selects without changing it (and "
+    "reductions take where=mask: fnp.sum(x, where=mask));\n"
+    "  - or index with fnp.nonzero(mask, size=n, fill_value=...) for a fixed number of "
+    "elements;\n"
+    "  - or compute the mask outside the jitted function (or make its input static with "
+    "static_argnums / static_argnames)."
+)
+
+
+def _mask_value(mask: Any) -> np.ndarray:
+    """The concrete value of a boolean index (the result's shape depends on it), or funcad's
+    concretization error with the ways to index by a traced mask."""
+    if not isinstance(mask, Tracer):
+        return np.asarray(mask)
+    try:
+        return np.asarray(mask.concrete_value("boolean mask indexing x[mask]"))
+    except ConcretizationTypeError:
+        raise ConcretizationTypeError(
+            "boolean mask indexing x[mask] (its output shape depends on the mask's values)",
+            mask.aval.str_short(), fixes=_MASK_FIXES) from None
 
 
 def sized_value(a: Any, name: str) -> np.ndarray:
