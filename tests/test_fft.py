@@ -450,3 +450,10 @@ def test_numpy_refuses_the_same():
 def test_lengths_need_concrete_values_under_jit():
     with pytest.raises(funcad.errors.ConcretizationTypeError):
         funcad.jit(lambda x, n: F.fft(x, n=n))(_complex((4,)), 3)
+
+
+@pytest.mark.parametrize("name", sorted(COMPLEX_INPUT))
+def test_check_grads_on_complex_inputs_directly(name):
+    """The transforms of a complex argument, complex in and (mostly) complex out, checked by
+    check_grads itself with complex directions."""
+    check_grads(COMPLEX_INPUT[name], (_complex((2, 3)),), order=2, modes=("rev", "fwd"))
