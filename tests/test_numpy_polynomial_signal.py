@@ -2,12 +2,17 @@
 ``correlate``, ``interp``, ``unwrap``) in funcad.numpy: values and dtypes against NumPy (and
 JAX where funcad follows JAX: ``polydiv``'s remainder length, ``roots``' dtype, ``interp``'s
 ``'extrapolate'``), derivatives to second order in both modes, ``vmap`` against a loop, and
-``jit``."""
+``jit``.
+
+JAX is not a test dependency: the JAX values are recorded below (and ``trim_zeros`` with ``axis``
+in ``data/test_numpy_polynomial_signal.json``) from ``jax`` 0.10.2 with ``jax_enable_x64``, and
+one optional test recomputes them all with JAX when it is installed."""
 
 from __future__ import annotations
 
-import jax
-import jax.numpy as jnp
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 import strategies as S
@@ -20,8 +25,6 @@ import funcad.numpy as fnp
 from funcad import tree_util
 from funcad.numpy import _signal
 from funcad.test_util import check_grads
-
-jax.config.update("jax_enable_x64", True)
 
 BOTH = ("rev", "fwd")
 
@@ -62,6 +65,79 @@ def coefficients(dtype, n, seed=0):
 
 
 # ----------------------------------------------------------------------------------------------
+# Values recorded from JAX (jax 0.10.2, jax_enable_x64) for the fixed inputs of the tests below;
+# test_recorded_jax_values_match_live_jax recomputes them when JAX is installed.
+
+POLYDIV_U, POLYDIV_V = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 1.0])
+# jnp.polydiv(POLYDIV_U, POLYDIV_V)[1]
+JAX_POLYDIV_REMAINDER = np.array([0.0, 0.0, 0.0, 2.875], np.float64)
+
+XP, FP = np.array([0.0, 1.0, 2.0, 4.0]), np.array([1.0, 3.0, 2.0, 0.0])
+
+# jax.grad(lambda t: jnp.interp(0.5, XP, FP, period=t))(5.0)
+JAX_INTERP_PERIOD_GRAD = np.array(0.0, np.float64)
+
+INTERP_X = np.array([-0.5, 0.3, 1.4, 2.5, 3.9, 4.5])
+# jax.grad(lambda a, b, c: jnp.interp(a, b, c).sum(), argnums=(0, 1, 2))(INTERP_X, XP, FP)
+JAX_INTERP_GRADS = (
+    np.array([0.0, 2.0, -1.0, -1.0, -1.0, -0.0], np.float64),
+    np.array([-1.3999999999999999, 1.1102230246251565e-16, 1.2, 1.2], np.float64),
+    np.array([1.7, 0.9000000000000001, 1.2, 2.2], np.float64),
+)
+
+EXTRAPOLATE_X = np.linspace(-2.0, 6.0, 33)  # steps of 0.25 over the knots and past both ends
+# jnp.interp(EXTRAPOLATE_X, XP, FP, left="extrapolate", right="extrapolate")
+JAX_INTERP_EXTRAPOLATE = np.array([
+    -3.0, -2.5, -2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 2.75, 2.5, 2.25,
+    2.0, 1.75, 1.5, 1.25, 1.0, 0.75, 0.5, 0.25, 0.0, -0.25, -0.5, -0.75, -1.0, -1.25, -1.5,
+    -1.75, -2.0,
+], np.float64)
+
+TRIMS = ("f", "b", "fb", "B", "F")
+
+
+def _recorded_trim_zeros():
+    """(filt, {(trim, axis): jnp.trim_zeros(filt, trim, axis=axis)}) for each recorded case."""
+    path = Path(__file__).parent / "data" / "test_numpy_polynomial_signal.json"
+    doc = json.loads(path.read_text())
+    dtype = np.dtype(doc["dtype"])
+
+    def array(entry):
+        return np.array(entry["values"], dtype).reshape(entry["shape"])
+
+    cases = []
+    for case in doc["trim_zeros"]:
+        expected = {}
+        for key, entry in case["expected"].items():
+            trim, axis = key.split()
+            expected[trim, int(axis)] = array(entry)
+        assert set(expected) == {(t, a) for t in TRIMS for a in (0, 1)}
+        cases.append((array(case["filt"]), expected))
+    return cases
+
+
+TRIM_ZEROS_CASES = _recorded_trim_zeros()
+
+
+def test_recorded_jax_values_match_live_jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+    assert_same(np.asarray(jnp.polydiv(POLYDIV_U, POLYDIV_V)[1]), JAX_POLYDIV_REMAINDER)
+    assert_same(np.asarray(jax.grad(lambda t: jnp.interp(0.5, XP, FP, period=t))(5.0)),
+                JAX_INTERP_PERIOD_GRAD)
+    grads = jax.grad(lambda a, b, c: jnp.interp(a, b, c).sum(), argnums=(0, 1, 2))(
+        INTERP_X, XP, FP)
+    assert_same(tuple(np.asarray(g) for g in grads), JAX_INTERP_GRADS)
+    assert_same(np.asarray(jnp.interp(EXTRAPOLATE_X, XP, FP, left="extrapolate",
+                                      right="extrapolate")), JAX_INTERP_EXTRAPOLATE)
+    assert len(TRIM_ZEROS_CASES) == 13
+    for filt, expected in TRIM_ZEROS_CASES:
+        for (trim, axis), recorded in expected.items():
+            assert_same(np.asarray(jnp.trim_zeros(filt, trim, axis=axis)), recorded)
+
+
+# ----------------------------------------------------------------------------------------------
 # Polynomial arithmetic
 
 
@@ -87,11 +163,11 @@ def test_polynomial_arithmetic_matches_numpy(dtype, lengths):
 
 
 def test_polydiv_matches_numpy_quotient_and_jax_remainder_length():
-    u, v = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 1.0])
+    u, v = POLYDIV_U, POLYDIV_V
     q, r = fnp.polydiv(u, v)
     q_np, r_np = np.polydiv(u, v)
     assert_same(q, q_np)
-    assert_same(r, np.asarray(jnp.polydiv(u, v)[1]))
+    assert_same(r, JAX_POLYDIV_REMAINDER)
     assert_same(np.trim_zeros(np.asarray(r), "f"), r_np)
     assert_same(fnp.polydiv(np.array([1, 2]), np.array([1, 2, 3])),
                 np.polydiv(np.array([1.0, 2.0]), np.array([1.0, 2.0, 3.0])))
@@ -262,10 +338,16 @@ def test_roots_without_stripping_and_refusals():
        st.sampled_from(["f", "b", "fb", "B", "F"]))
 def test_trim_zeros_matches_numpy(filt, trim):
     assert_same(fnp.trim_zeros(filt, trim), np.trim_zeros(filt, trim))
-    if filt.ndim == 2 and trim:
+
+
+@pytest.mark.parametrize("case", range(len(TRIM_ZEROS_CASES)))
+def test_trim_zeros_along_an_axis_matches_jax(case):
+    filt, expected = TRIM_ZEROS_CASES[case]
+    assert filt.ndim == 2 and filt.dtype == np.int64
+    for trim in TRIMS:
+        assert_same(fnp.trim_zeros(filt, trim), np.trim_zeros(filt, trim))
         for axis in (0, 1):
-            assert_same(fnp.trim_zeros(filt, trim, axis=axis),
-                        np.asarray(jnp.trim_zeros(filt, trim, axis=axis)))
+            assert_same(fnp.trim_zeros(filt, trim, axis=axis), expected[trim, axis])
 
 
 def test_trim_zeros_gradient_and_concreteness():
@@ -347,18 +429,24 @@ def test_convolve_complex_gradients_vmap_and_jit():
 # interp
 
 
-XP, FP = np.array([0.0, 1.0, 2.0, 4.0]), np.array([1.0, 3.0, 2.0, 0.0])
-
-
 @given(hnp.arrays(np.float64, S.shapes(0, 2), elements=st.floats(-2, 6)))
 def test_interp_matches_numpy(x):
     assert_same(fnp.interp(x, XP, FP), np.interp(x, XP, FP))
     assert_same(fnp.interp(x, XP, FP, left=-5.0, right=9.0),
                 np.interp(x, XP, FP, left=-5.0, right=9.0))
     assert_same(fnp.interp(x, XP, FP, period=3.0), np.interp(x, XP, FP, period=3.0))
-    assert_same(fnp.interp(x, XP, FP, left="extrapolate", right="extrapolate"),
-                np.asarray(jnp.interp(x, XP, FP, left="extrapolate", right="extrapolate")))
     assert_same(fnp.interp(x, XP, FP + 1j * XP), np.interp(x, XP, FP + 1j * XP))
+
+
+def test_interp_extrapolate_matches_jax():
+    def extrapolate(x):
+        return fnp.interp(x, XP, FP, left="extrapolate", right="extrapolate")
+
+    assert_same(extrapolate(EXTRAPOLATE_X), JAX_INTERP_EXTRAPOLATE)
+    assert_same(extrapolate(EXTRAPOLATE_X[:30].reshape(3, 10)),
+                JAX_INTERP_EXTRAPOLATE[:30].reshape(3, 10))
+    for i in (0, 7, 20, 32):  # 0-d, left of, inside and right of the knots
+        assert_same(extrapolate(EXTRAPOLATE_X[i]), JAX_INTERP_EXTRAPOLATE[i])
 
 
 def test_size_zero_points():
@@ -385,18 +473,17 @@ def test_interp_dtypes_and_errors():
     with pytest.raises(ValueError, match="period"):
         fnp.interp(0.5, XP, FP, period=0)
     assert_same(funcad.grad(lambda t: fnp.interp(0.5, XP, FP, period=t))(5.0),
-                np.asarray(jax.grad(lambda t: jnp.interp(0.5, XP, FP, period=t))(5.0)))
+                JAX_INTERP_PERIOD_GRAD)
 
 
 def test_interp_gradients_in_x_xp_and_fp():
-    x = np.array([-0.5, 0.3, 1.4, 2.5, 3.9, 4.5])
+    x = INTERP_X
     check_grads(fnp.interp, (x, XP, FP), order=2, modes=BOTH)
     check_grads(lambda a, b, c: fnp.interp(a, b, c, left="extrapolate", right="extrapolate"),
                 (x, XP, FP), order=2, modes=BOTH)
     check_grads(lambda a, c: fnp.interp(a, XP, c, period=3.0), (x, FP), order=2, modes=BOTH)
     ours = funcad.grad(lambda a, b, c: fnp.interp(a, b, c).sum(), argnums=(0, 1, 2))(x, XP, FP)
-    theirs = jax.grad(lambda a, b, c: jnp.interp(a, b, c).sum(), argnums=(0, 1, 2))(x, XP, FP)
-    assert_same(ours, tuple(np.asarray(t) for t in theirs))
+    assert_same(ours, JAX_INTERP_GRADS)
     xs = np.stack([x, x + 0.25])
     check_vmap(lambda a: fnp.interp(a, XP, FP), xs)
     check_vmap(lambda b: fnp.interp(x, b, FP), np.stack([XP, XP * 1.5]))
