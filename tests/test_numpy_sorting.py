@@ -1,11 +1,13 @@
 """Sorting and set operations in funcad.numpy, against NumPy (values, dtypes) and JAX (where
 JAX's semantics differ: partition's order, ``size=``/``fill_value=`` padding), with
-derivatives to second order, ``vmap`` against a loop over examples, and ``jit``."""
+derivatives to second order, ``vmap`` against a loop over examples, and ``jit``.
+
+JAX's results are recorded below (JAX 0.10.2 with ``jax_enable_x64``, index outputs read as
+intp), so these tests run without JAX; ``test_recorded_values_match_jax`` recomputes them
+when JAX is installed."""
 
 from __future__ import annotations
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 import strategies as S
@@ -17,8 +19,6 @@ import funcad
 import funcad.numpy as fnp
 from funcad import tree_util
 from funcad.test_util import check_grads
-
-jax.config.update("jax_enable_x64", True)
 
 
 def assert_same(actual, expected) -> None:
@@ -39,6 +39,13 @@ def jax_result(fn, *args, **kwargs):
     return tree_util.tree_map(
         lambda x: np.asarray(x).astype(np.intp) if np.asarray(x).dtype.kind in "iu"
         and np.asarray(x).dtype != np.asarray(args[0]).dtype else np.asarray(x), out)
+
+
+def enable_jax_x64():
+    """JAX with 64-bit types (the recorded values' setting), skipping without JAX."""
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    return jax, pytest.importorskip("jax.numpy")
 
 
 def padded(x, size, fill):
@@ -70,10 +77,104 @@ def test_sort_and_argsort_match_numpy(data):
     axis = data.draw(st.sampled_from([None, -1, 0]), label="axis")
     assert_same(fnp.sort(x, axis=axis), np.sort(x, axis=axis, kind="stable"))
     assert_same(fnp.argsort(x, axis=axis), np.argsort(x, axis=axis, kind="stable"))
+    # Descending, ties keep their order (JAX's stable descending sort; the recorded cases
+    # below compare with JAX itself). The integers are small, so -x does not overflow.
     assert_same(fnp.argsort(x, axis=axis, descending=True),
-                jax_result(jnp.argsort, x, axis=axis, descending=True))
+                np.argsort(-x, axis=axis, kind="stable"))
+    ascending = np.sort(x, axis=axis)
     assert_same(fnp.sort(x, axis=axis, descending=True),
-                jax_result(jnp.sort, x, axis=axis, descending=True))
+                np.flip(ascending, axis=0 if axis is None else axis))
+
+
+SORT_INPUTS = [
+    np.array([1, -3, 1, 0], np.int64),
+    np.array([[2, -1, 2, 0], [0, 0, -3, 2], [3, -1, -1, 3]], np.int64),
+    np.array([[[1, 1], [0, -2], [3, 1]], [[-2, 1], [1, 1], [0, 3]]], np.int64),
+    np.zeros((0,), np.int64),
+    np.zeros((2, 0), np.int64),
+    np.array([[3]], np.int64),
+]
+# (index into SORT_INPUTS, axis, JAX's argsort and sort of it with descending=True)
+SORT_DESCENDING_JAX = [
+    (0, None, np.array([0, 2, 3, 1], np.intp),
+     np.array([1, 1, 0, -3], np.int64)),
+    (0, -1, np.array([0, 2, 3, 1], np.intp),
+     np.array([1, 1, 0, -3], np.int64)),
+    (0, 0, np.array([0, 2, 3, 1], np.intp),
+     np.array([1, 1, 0, -3], np.int64)),
+    (1, None, np.array([8, 11, 0, 2, 7, 3, 4, 5, 1, 9, 10, 6], np.intp),
+     np.array([3, 3, 2, 2, 2, 0, 0, 0, -1, -1, -1, -3], np.int64)),
+    (1, -1, np.array([[0, 2, 3, 1], [3, 0, 1, 2], [0, 3, 1, 2]], np.intp),
+     np.array([[2, 2, 0, -1], [2, 0, 0, -3], [3, 3, -1, -1]], np.int64)),
+    (1, 0, np.array([[2, 1, 0, 2], [0, 0, 2, 1], [1, 2, 1, 0]], np.intp),
+     np.array([[3, 0, 2, 3], [2, -1, -1, 2], [0, -1, -3, 0]], np.int64)),
+    (2, None, np.array([4, 11, 0, 1, 5, 7, 8, 9, 2, 10, 3, 6], np.intp),
+     np.array([3, 3, 1, 1, 1, 1, 1, 1, 0, 0, -2, -2], np.int64)),
+    (2, -1, np.array([[[0, 1], [0, 1], [0, 1]], [[1, 0], [0, 1], [1, 0]]], np.intp),
+     np.array([[[1, 1], [0, -2], [3, 1]], [[1, -2], [1, 1], [3, 0]]], np.int64)),
+    (2, 0, np.array([[[0, 0], [1, 1], [0, 1]], [[1, 1], [0, 0], [1, 0]]], np.intp),
+     np.array([[[1, 1], [1, 1], [3, 3]], [[-2, 1], [0, -2], [0, 1]]], np.int64)),
+    (3, None, np.zeros((0,), np.intp),
+     np.zeros((0,), np.int64)),
+    (4, -1, np.zeros((2, 0), np.intp),
+     np.zeros((2, 0), np.int64)),
+    (4, 0, np.zeros((2, 0), np.intp),
+     np.zeros((2, 0), np.int64)),
+    (5, 0, np.array([[0]], np.intp),
+     np.array([[3]], np.int64)),
+]
+# (kth, axis) as parametrized: JAX's partition and argpartition in
+# test_partition_matches_jax_order (of its x, with its kth)
+PARTITION_JAX = {
+    (0, 0): (np.array([[1.0, 2.0, 0.0, 7.0], [17.0, 18.0, 12.0, 19.0], [14.0, 16.0, 10.0, 15.0],
+                       [4.0, 8.0, 9.0, 13.0], [3.0, 6.0, 5.0, 11.0]], np.float64),
+             np.array([[2, 4, 2, 2], [0, 0, 0, 0], [1, 1, 1, 1], [3, 2, 3, 3],
+                       [4, 3, 4, 4]], np.intp)),
+    (2, 0): (np.array([[6.0, 3.0, 0.0, 1.0], [7.0, 4.0, 13.0, 2.0], [11.0, 5.0, 15.0, 8.0],
+                       [16.0, 10.0, 19.0, 18.0], [14.0, 9.0, 17.0, 12.0]], np.float64),
+             np.array([[1, 0, 4, 4], [2, 4, 0, 1], [4, 3, 2, 3], [0, 1, 1, 0],
+                       [3, 2, 3, 2]], np.intp)),
+    (4, 0): (np.array([[0.0, 1.0, 11.0, 4.0], [8.0, 2.0, 13.0, 6.0], [10.0, 3.0, 15.0, 9.0],
+                       [17.0, 5.0, 16.0, 12.0], [18.0, 7.0, 19.0, 14.0]], np.float64),
+             np.array([[3, 1, 1, 2], [1, 0, 2, 1], [4, 3, 0, 0], [2, 2, 4, 3],
+                       [0, 4, 3, 4]], np.intp)),
+    (-1, 0): (np.array([[2.0, 10.0, 0.0, 1.0], [3.0, 13.0, 7.0, 5.0], [4.0, 15.0, 9.0, 8.0],
+                        [6.0, 18.0, 11.0, 16.0], [12.0, 19.0, 14.0, 17.0]], np.float64),
+              np.array([[0, 2, 3, 0], [3, 3, 4, 3], [1, 4, 2, 1], [2, 0, 0, 2],
+                        [4, 1, 1, 4]], np.intp)),
+    (-3, 0): (np.array([[0.0, 3.0, 2.0, 6.0], [1.0, 5.0, 7.0, 9.0], [4.0, 13.0, 8.0, 10.0],
+                        [18.0, 17.0, 19.0, 15.0], [11.0, 16.0, 12.0, 14.0]], np.float64),
+              np.array([[0, 4, 2, 3], [2, 1, 1, 1], [4, 0, 0, 0], [1, 2, 3, 2],
+                        [3, 3, 4, 4]], np.intp)),
+    (0, -1): (np.array([[3.0, 13.0, 12.0, 8.0], [10.0, 16.0, 15.0, 14.0], [0.0, 7.0, 6.0, 1.0],
+                        [4.0, 19.0, 18.0, 5.0], [2.0, 17.0, 11.0, 9.0]], np.float64),
+              np.array([[0, 1, 2, 3], [2, 0, 1, 3], [2, 0, 1, 3], [0, 1, 2, 3],
+                        [1, 0, 2, 3]], np.intp)),
+    (2, -1): (np.array([[3.0, 12.0, 13.0, 14.0], [2.0, 6.0, 9.0, 17.0], [7.0, 10.0, 15.0, 18.0],
+                        [5.0, 8.0, 16.0, 19.0], [0.0, 1.0, 4.0, 11.0]], np.float64),
+              np.array([[1, 3, 2, 0], [3, 0, 1, 2], [0, 1, 2, 3], [1, 3, 0, 2],
+                        [2, 3, 1, 0]], np.intp)),
+    (4, -1): (np.array([[2.0, 9.0, 15.0, 18.0], [1.0, 6.0, 8.0, 11.0], [4.0, 5.0, 13.0, 17.0],
+                        [0.0, 3.0, 12.0, 19.0], [7.0, 10.0, 14.0, 16.0]], np.float64),
+              np.array([[1, 3, 2, 0], [1, 3, 0, 2], [3, 1, 2, 0], [0, 1, 3, 2],
+                        [1, 0, 3, 2]], np.intp)),
+    (-1, -1): (np.array([[1.0, 2.0, 11.0, 18.0], [4.0, 8.0, 14.0, 19.0], [6.0, 9.0, 10.0, 16.0],
+                         [0.0, 3.0, 5.0, 13.0], [7.0, 12.0, 15.0, 17.0]], np.float64),
+               np.array([[3, 0, 2, 1], [0, 3, 2, 1], [0, 2, 1, 3], [2, 0, 3, 1],
+                         [2, 0, 1, 3]], np.intp)),
+    (-3, -1): (np.array([[0.0, 8.0, 13.0, 10.0], [5.0, 7.0, 18.0, 9.0], [1.0, 2.0, 16.0, 15.0],
+                         [6.0, 11.0, 19.0, 17.0], [3.0, 4.0, 14.0, 12.0]], np.float64),
+               np.array([[0, 2, 1, 3], [1, 2, 0, 3], [0, 2, 1, 3], [3, 0, 1, 2],
+                         [1, 0, 2, 3]], np.intp)),
+}
+
+
+@pytest.mark.parametrize("case", SORT_DESCENDING_JAX, ids=range(len(SORT_DESCENDING_JAX)))
+def test_sort_and_argsort_descending_match_jax(case):
+    index, axis, jax_argsort, jax_sort = case
+    x = SORT_INPUTS[index]
+    assert_same(fnp.argsort(x, axis=axis, descending=True), jax_argsort)
+    assert_same(fnp.sort(x, axis=axis, descending=True), jax_sort)
 
 
 def test_sort_refuses_order_and_unknown_kind():
@@ -135,19 +236,23 @@ def test_partition_matches_jax_order(kth, axis):
     rng = np.random.default_rng(kth + 7)
     x = rng.permutation(20).reshape(5, 4).astype(np.float64) if axis == -1 else \
         rng.permutation(20).reshape(5, 4).astype(np.float64)
+    parametrized_kth = kth
     if abs(kth) >= x.shape[axis] and kth >= 0:
         kth = x.shape[axis] - 1
-    assert_same(fnp.partition(x, kth, axis), np.asarray(jnp.partition(x, kth, axis)))
-    assert_same(fnp.argpartition(x, kth, axis),
-                np.asarray(jnp.argpartition(x, kth, axis)).astype(np.intp))
+    jax_partition, jax_argpartition = PARTITION_JAX[parametrized_kth, axis]
+    assert_same(fnp.partition(x, kth, axis), jax_partition)
+    assert_same(fnp.argpartition(x, kth, axis), jax_argpartition)
     # NumPy's promise holds too: the kth element is in its sorted place.
     assert_same(np.take(fnp.partition(x, kth, axis), kth, axis),
                 np.take(np.sort(x, axis), kth, axis))
 
 
+PARTITION_TIES_JAX = np.array([0, 1, 1, 1, 3, 3, 2], np.int64)  # JAX's partition(x, 3)
+
+
 def test_partition_with_ties_and_integers():
     x = np.array([3, 1, 3, 2, 1, 1, 0])
-    assert_same(fnp.partition(x, 3), np.asarray(jnp.partition(x, 3)))
+    assert_same(fnp.partition(x, 3), PARTITION_TIES_JAX)
     parts = fnp.argpartition(x, 3)
     assert sorted(parts.tolist()) == list(range(7))
     assert_same(np.take(x, parts)[:4], np.sort(x)[:4])
@@ -243,11 +348,20 @@ UNIQUE_INPUTS = [
     np.array(3.0),
     np.zeros(0),
 ]
+UNIQUE_VALUES_JAX = [  # JAX's unique_values of each of UNIQUE_INPUTS
+    np.array([1, 2, 3], np.int64),
+    np.array([0, 1, 2, 5], np.int64),
+    np.array([1.0, 2.0, np.nan, np.nan], np.float64),
+    np.array([-1.0, 0.5], np.float64),
+    np.array([3.0], np.float64),
+    np.zeros((0,), np.float64),
+]
 
 
-@pytest.mark.parametrize("x", UNIQUE_INPUTS, ids=range(len(UNIQUE_INPUTS)))
+@pytest.mark.parametrize("x, jax_values", list(zip(UNIQUE_INPUTS, UNIQUE_VALUES_JAX)),
+                         ids=range(len(UNIQUE_INPUTS)))
 @pytest.mark.parametrize("equal_nan", [True, False])
-def test_unique_matches_numpy(x, equal_nan):
+def test_unique_matches_numpy(x, jax_values, equal_nan):
     flags = dict(return_index=True, return_inverse=True, return_counts=True)
     assert_same(fnp.unique(x, **flags, equal_nan=equal_nan),
                 np.unique(x, **flags, equal_nan=equal_nan))
@@ -258,15 +372,26 @@ def test_unique_matches_numpy(x, equal_nan):
         assert_same(ours, numpys)
         assert ours._fields == numpys._fields
     # NumPy 2.4's unique_values is in hash order; JAX's (and funcad's) is sorted.
-    assert_same(fnp.unique_values(x), jax_result(jnp.unique_values, x))
+    assert_same(fnp.unique_values(x), jax_values)
+
+
+UNIQUE_AXIS_INPUT = np.array([[1, 2, 1], [1, 2, 1], [0, 5, 0], [1, 2, 1]])
+# axis: JAX's unique(UNIQUE_AXIS_INPUT, axis=axis) values, index, inverse and counts
+UNIQUE_AXIS_JAX = {
+    0: (np.array([[0, 5, 0], [1, 2, 1]], np.int64), np.array([2, 0], np.intp),
+        np.array([1, 1, 0, 1], np.intp), np.array([1, 3], np.intp)),
+    1: (np.array([[1, 2], [1, 2], [0, 5], [1, 2]], np.int64), np.array([0, 1], np.intp),
+        np.array([0, 1, 0], np.intp), np.array([2, 1], np.intp)),
+    -1: (np.array([[1, 2], [1, 2], [0, 5], [1, 2]], np.int64), np.array([0, 1], np.intp),
+         np.array([0, 1, 0], np.intp), np.array([2, 1], np.intp)),
+}
 
 
 @pytest.mark.parametrize("axis", [0, 1, -1])
 def test_unique_along_an_axis_matches_numpy(axis):
-    x = np.array([[1, 2, 1], [1, 2, 1], [0, 5, 0], [1, 2, 1]])
+    x = UNIQUE_AXIS_INPUT
     flags = dict(return_index=True, return_inverse=True, return_counts=True)
-    assert_same(fnp.unique(x, axis=axis, **flags), jax_result(jnp.unique, x, axis=axis,
-                                                              **flags))
+    assert_same(fnp.unique(x, axis=axis, **flags), UNIQUE_AXIS_JAX[axis])
     assert_same(fnp.unique(x, axis=axis), np.unique(x, axis=axis))
     assert_same(fnp.unique(np.zeros((3, 0)), axis=0, return_counts=True),
                 np.unique(np.zeros((3, 0)), axis=0, return_counts=True))
@@ -293,16 +418,44 @@ def test_unique_random_integers_match_numpy(data):
                      np.zeros(size, np.intp)))
 
 
+UNIQUE_SIZE_INPUT = np.array([3.0, 1.0, 3.0, 2.0, 1.0, 1.0])
+# (size, fill_value): JAX's unique(UNIQUE_SIZE_INPUT, size=, fill_value=) values, index,
+# inverse and counts; JAX's unique_all is these four, unique_counts values and counts,
+# unique_inverse values and inverse, and unique_values the values.
+UNIQUE_SIZE_JAX = {
+    (2, None): (np.array([1.0, 2.0], np.float64), np.array([1, 3], np.intp),
+                np.array([2, 0, 2, 1, 0, 0], np.intp), np.array([3, 1], np.intp)),
+    (2, -9.0): (np.array([1.0, 2.0], np.float64), np.array([1, 3], np.intp),
+                np.array([2, 0, 2, 1, 0, 0], np.intp), np.array([3, 1], np.intp)),
+    (5, None): (np.array([1.0, 2.0, 3.0, 1.0, 1.0], np.float64),
+                np.array([1, 3, 0, 1, 1], np.intp), np.array([2, 0, 2, 1, 0, 0], np.intp),
+                np.array([3, 1, 2, 0, 0], np.intp)),
+    (5, -9.0): (np.array([1.0, 2.0, 3.0, -9.0, -9.0], np.float64),
+                np.array([1, 3, 0, 1, 1], np.intp), np.array([2, 0, 2, 1, 0, 0], np.intp),
+                np.array([3, 1, 2, 0, 0], np.intp)),
+}
+
+
+def unique_forms(result):
+    """``unique_all``, ``unique_counts``, ``unique_inverse`` and ``unique_values`` from
+    ``unique``'s values, index, inverse and counts."""
+    values, index, inverse, counts = result
+    return {"unique_all": (values, index, inverse, counts), "unique_counts": (values, counts),
+            "unique_inverse": (values, inverse), "unique_values": values}
+
+
 @pytest.mark.parametrize("size", [2, 5])
 @pytest.mark.parametrize("fill_value", [None, -9.0])
 def test_unique_with_size_matches_jax(size, fill_value):
-    x = np.array([3.0, 1.0, 3.0, 2.0, 1.0, 1.0])
+    x = UNIQUE_SIZE_INPUT
     flags = dict(return_index=True, return_inverse=True, return_counts=True)
-    expected = jax_result(jnp.unique, x, size=size, fill_value=fill_value, **flags)
+    expected = UNIQUE_SIZE_JAX[size, fill_value]
     assert_same(fnp.unique(x, size=size, fill_value=fill_value, **flags), expected)
-    for name in ("unique_all", "unique_counts", "unique_inverse", "unique_values"):
-        assert_same(getattr(fnp, name)(x, size=size, fill_value=fill_value),
-                    jax_result(getattr(jnp, name), x, size=size, fill_value=fill_value))
+    for name, jax_form in unique_forms(expected).items():
+        assert_same(getattr(fnp, name)(x, size=size, fill_value=fill_value), jax_form)
+
+
+UNIQUE_GRAD_JAX = np.array([2.0, 1.0, 0.0, 3.0, 0.0], np.float64)
 
 
 def test_unique_values_are_differentiable():
@@ -310,7 +463,7 @@ def test_unique_values_are_differentiable():
     w = np.arange(1.0, 4.0)
     # The gradient goes to each value's first occurrence (JAX's with size=; JAX's is zero
     # without it).
-    expected = np.asarray(jax.grad(lambda v: (jnp.unique(v, size=3) * w).sum())(v))
+    expected = UNIQUE_GRAD_JAX  # jax.grad(lambda v: (jnp.unique(v, size=3) * w).sum())(v)
     assert_same(funcad.grad(lambda v: (fnp.unique(v) * w).sum())(v), expected)
     assert_same(funcad.grad(lambda v: (fnp.unique(v, size=3) * w).sum())(v), expected)
     distinct = np.array([0.3, -1.2, 0.8, 2.0])
@@ -398,13 +551,19 @@ def test_set_operations_random_integers(data):
                  padded(index2, size, b.size)))
 
 
+# (a, b, size): JAX's intersect1d(a, b, size=size, return_indices=True)
+INTERSECT1D_SIZE_JAX = [
+    (np.array([1, 2, 3, 3]), np.array([3, 2, 7]), 4,
+     (np.array([2, 3, 2, 2], np.int64), np.array([1, 2, 4, 4], np.intp),
+      np.array([1, 0, 3, 3], np.intp))),
+    (np.array([1, 2]), np.array([3, 7]), 2,
+     (np.array([0, 0], np.int64), np.array([2, 2], np.intp), np.array([2, 2], np.intp))),
+]
+
+
 def test_intersect1d_with_size_defaults_match_jax():
-    a, b = np.array([1, 2, 3, 3]), np.array([3, 2, 7])
-    assert_same(fnp.intersect1d(a, b, size=4, return_indices=True),
-                jax_result(jnp.intersect1d, a, b, size=4, return_indices=True))
-    a, b = np.array([1, 2]), np.array([3, 7])
-    assert_same(fnp.intersect1d(a, b, size=2, return_indices=True),
-                jax_result(jnp.intersect1d, a, b, size=2, return_indices=True))
+    for a, b, size, expected in INTERSECT1D_SIZE_JAX:
+        assert_same(fnp.intersect1d(a, b, size=size, return_indices=True), expected)
 
 
 @pytest.mark.parametrize("pair", [
@@ -459,3 +618,52 @@ def test_numpy_functions_dispatch_on_tracers():
     assert_same(fnp.unique(x, sorted=False), np.unique(x))
     assert_same(funcad.jit(funcad.grad(lambda a: fnp.unique(a, size=2).sum()))(x),
                 np.array([1.0, 1.0, 0.0, 0.0]))
+
+
+# ----------------------------------------------------------------------------------------------
+# The recorded JAX values, recomputed (only where JAX is installed)
+
+
+def test_recorded_values_match_jax():
+    jax, jnp = enable_jax_x64()
+    for index, axis, jax_argsort, jax_sort in SORT_DESCENDING_JAX:
+        x = SORT_INPUTS[index]
+        assert_same(jax_result(jnp.argsort, x, axis=axis, descending=True), jax_argsort)
+        assert_same(jax_result(jnp.sort, x, axis=axis, descending=True), jax_sort)
+    for (kth, axis), (jax_partition, jax_argpartition) in PARTITION_JAX.items():
+        x = np.random.default_rng(kth + 7).permutation(20).reshape(5, 4).astype(np.float64)
+        kth = min(kth, x.shape[axis] - 1)  # as test_partition_matches_jax_order clips it
+        assert_same(np.asarray(jnp.partition(x, kth, axis)), jax_partition)
+        assert_same(np.asarray(jnp.argpartition(x, kth, axis)).astype(np.intp),
+                    jax_argpartition)
+    assert_same(np.asarray(jnp.partition(np.array([3, 1, 3, 2, 1, 1, 0]), 3)),
+                PARTITION_TIES_JAX)
+    for x, jax_values in zip(UNIQUE_INPUTS, UNIQUE_VALUES_JAX):
+        assert_same(jax_result(jnp.unique_values, x), jax_values)
+    flags = dict(return_index=True, return_inverse=True, return_counts=True)
+    for axis, expected in UNIQUE_AXIS_JAX.items():
+        assert_same(jax_result(jnp.unique, UNIQUE_AXIS_INPUT, axis=axis, **flags), expected)
+    for (size, fill_value), expected in UNIQUE_SIZE_JAX.items():
+        assert_same(jax_result(jnp.unique, UNIQUE_SIZE_INPUT, size=size,
+                               fill_value=fill_value, **flags), expected)
+        for name, jax_form in unique_forms(expected).items():
+            assert_same(jax_result(getattr(jnp, name), UNIQUE_SIZE_INPUT, size=size,
+                                   fill_value=fill_value), jax_form)
+    v, w = np.array([2.0, 1.0, 2.0, 3.0, 1.0]), np.arange(1.0, 4.0)
+    assert_same(np.asarray(jax.grad(lambda v: (jnp.unique(v, size=3) * w).sum())(v)),
+                UNIQUE_GRAD_JAX)
+    for a, b, size, expected in INTERSECT1D_SIZE_JAX:
+        assert_same(jax_result(jnp.intersect1d, a, b, size=size, return_indices=True),
+                    expected)
+
+
+@given(st.data())
+def test_descending_sort_matches_jax(data):
+    _, jnp = enable_jax_x64()
+    shape = data.draw(S.shapes(1, 3, 0, 4), label="shape")
+    x = data.draw(hnp.arrays(np.int64, shape, elements=st.integers(-3, 3)), label="x")
+    axis = data.draw(st.sampled_from([None, -1, 0]), label="axis")
+    assert_same(fnp.argsort(x, axis=axis, descending=True),
+                jax_result(jnp.argsort, x, axis=axis, descending=True))
+    assert_same(fnp.sort(x, axis=axis, descending=True),
+                jax_result(jnp.sort, x, axis=axis, descending=True))
