@@ -1,5 +1,5 @@
 """funcad.scipy: SciPy functions built from funcad's primitives."""
 
-from funcad.scipy import special
+from funcad.scipy import integrate, special
 
-__all__ = ["special"]
+__all__ = ["integrate", "special"]
