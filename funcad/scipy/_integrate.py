@@ -198,9 +198,9 @@ def _odeint_backward(fun, rtol, atol, mxstep, hmax, residuals, g):
 
     def interval(carry: tuple, x: tuple) -> tuple[tuple, Any]:
         y_bar, t0_bar, args_bar = carry
-        y_i, t_i, t_before, g_before = x
+        y_i, t_i, g_i, t_before, g_before = x
         # moving an output time moves that output along the vector field
-        t_bar = fnp.real(fnp.dot(fun(y_i, t_i, *args), y_bar))
+        t_bar = fnp.real(fnp.dot(fun(y_i, t_i, *args), g_i))
         t0_bar = fnp.subtract(t0_bar, fnp.astype(t_bar, dtype_of(t0_bar)))
         _, y_bar, t0_bar, args_bar = odeint(
             augmented, (y_i, y_bar, t0_bar, args_bar),
@@ -211,7 +211,7 @@ def _odeint_backward(fun, rtol, atol, mxstep, hmax, residuals, g):
 
     init = (g[-1], fnp.zeros((), dtype_of(ts)), tree_util.tree_map(fnp.zeros_like, args))
     (y_bar, t0_bar, args_bar), ts_bar = scan(
-        interval, init, (ys[1:], ts[1:], ts[:-1], g[:-1]), reverse=True)
+        interval, init, (ys[1:], ts[1:], g[1:], ts[:-1], g[:-1]), reverse=True)
     ts_bar = fnp.concatenate([fnp.expand_dims(t0_bar, 0), ts_bar])
     return (y_bar, ts_bar, *args_bar)
 
