@@ -1,0 +1,202 @@
+"""N-dimensional convolution and correlation (the API is funcad.scipy.signal).
+
+The direct method gathers the windows of the larger operand, one index array per axis, and
+contracts them with the smaller one, computing only the output positions the mode keeps; it
+keeps SciPy's dtypes (integers stay integers). ``fftconvolve`` multiplies spectra from
+funcad.numpy.fft. Both are compositions of funcad operations, so they differentiate in both
+operands (to any order), batch and stage.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+import funcad.numpy as fnp
+from funcad.core import dtype_of, shape_of
+from funcad.numpy._conversion import as_operand, ndim_of
+from funcad.numpy._indexing import IN_BOUNDS, take
+
+__all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve"]
+
+_MODES = ("full", "same", "valid")
+
+
+def _check_mode(mode: Any, name: str) -> None:
+    if mode not in _MODES:
+        raise ValueError(f"{name}: the argument mode must be one of 'valid', 'same' or 'full', "
+                         f"got {mode!r}")
+
+
+def _operands(in1: Any, in2: Any, name: str) -> tuple[Any, Any]:
+    in1, in2 = as_operand(in1), as_operand(in2)
+    if ndim_of(in1) != ndim_of(in2):
+        raise ValueError(f"{name}: in1 and in2 should have the same dimensionality, got shapes "
+                         f"{tuple(shape_of(in1))} and {tuple(shape_of(in2))}")
+    return in1, in2
+
+
+def _output_window(n: int, m: int, mode: str) -> tuple[int, int]:
+    """(start, length) of the kept part of the full convolution of lengths n and m."""
+    if mode == "full":
+        return 0, n + m - 1
+    if mode == "same":
+        return (m - 1) // 2, n
+    return min(n, m) - 1, abs(n - m) + 1
+
+
+def _check_valid(s1: tuple, s2: tuple, name: str) -> None:
+    if not (all(a >= b for a, b in zip(s1, s2)) or all(a <= b for a, b in zip(s1, s2))):
+        raise ValueError(f"{name}: for mode 'valid', one of in1 and in2 must be at least as "
+                         f"large as the other in every dimension, got shapes {s1} and {s2}")
+
+
+def _direct(in1: Any, in2: Any, mode: str, name: str) -> Any:
+    s1, s2 = tuple(shape_of(in1)), tuple(shape_of(in2))
+    if mode == "valid":
+        _check_valid(s1, s2, name)
+    dtype = np.result_type(dtype_of(in1), dtype_of(in2))
+    windows_out = [_output_window(n, m, mode) for n, m in zip(s1, s2)]
+    out_shape = tuple(length for _, length in windows_out)
+    if ndim_of(in1) == 0:
+        return fnp.multiply(in1, in2)
+    if 0 in s1 or 0 in s2 or 0 in out_shape:
+        return fnp.zeros(out_shape, dtype)
+    # Convolution commutes: gather windows of the operand with more elements (the signal),
+    # contract them with the other (the kernel).
+    signal, kernel = (in1, in2) if math.prod(s1) >= math.prod(s2) else (in2, in1)
+    sn, km = tuple(shape_of(signal)), tuple(shape_of(kernel))
+    padded = fnp.pad(signal, [(m - 1, m - 1) for m in km])
+    # full[t] = sum_k kernel[k] padded[t + m - 1 - k], axis by axis
+    x = padded
+    for axis, ((start, length), m) in enumerate(zip(windows_out, km)):
+        t = np.arange(start, start + length)[:, None]
+        k = np.arange(m)[None, :]
+        x = take(x, t + (m - 1) - k, axis=2 * axis, mode=IN_BOUNDS)
+    # x: (L_0, m_0, L_1, m_1, ...); contract the m axes with the kernel
+    nd = len(sn)
+    out = fnp.tensordot(x, kernel, axes=(list(range(1, 2 * nd, 2)), list(range(nd))))
+    return out if dtype_of(out) == dtype else fnp.astype(out, dtype)
+
+
+def _method(method: Any, name: str) -> str:
+    if method not in ("auto", "direct", "fft"):
+        raise ValueError(f"{name}: the argument method must be 'auto', 'direct' or 'fft', "
+                         f"got {method!r}")
+    return method
+
+
+def convolve(in1: Any, in2: Any, mode: str = "full", method: str = "auto",
+             precision: Any = None) -> Any:
+    """The N-dimensional convolution of in1 and in2 (scipy.signal.convolve). ``method``
+    'fft' uses ``fftconvolve``; 'auto' and 'direct' the direct sum (exact for integers,
+    which keep their dtype). ``precision`` is accepted for JAX compatibility."""
+    _check_mode(mode, "convolve")
+    in1, in2 = _operands(in1, in2, "convolve")
+    if _method(method, "convolve") == "fft":
+        return fftconvolve(in1, in2, mode)
+    return _direct(in1, in2, mode, "convolve")
+
+
+def _reverse_conj(x: Any) -> Any:
+    if ndim_of(x):
+        x = fnp.flip(x)
+    return fnp.conj(x) if dtype_of(x).kind == "c" else x
+
+
+def correlate(in1: Any, in2: Any, mode: str = "full", method: str = "auto",
+              precision: Any = None) -> Any:
+    """The N-dimensional cross-correlation: the convolution of in1 with in2 reversed and
+    conjugated (scipy.signal.correlate)."""
+    _check_mode(mode, "correlate")
+    in1, in2 = _operands(in1, in2, "correlate")
+    if _method(method, "correlate") == "fft":
+        return fftconvolve(in1, _reverse_conj(in2), mode)
+    return _direct(in1, _reverse_conj(in2), mode, "correlate")
+
+
+def _two_d(in1: Any, in2: Any, boundary: Any, fillvalue: Any, name: str) -> tuple[Any, Any]:
+    in1, in2 = as_operand(in1), as_operand(in2)
+    if ndim_of(in1) != 2 or ndim_of(in2) != 2:
+        raise ValueError(f"{name}: in1 and in2 must both be 2-D arrays, got shapes "
+                         f"{tuple(shape_of(in1))} and {tuple(shape_of(in2))}")
+    if boundary != "fill":
+        raise NotImplementedError(f"{name}: only boundary='fill' is supported, got "
+                                  f"{boundary!r}")
+    if fillvalue != 0:
+        raise NotImplementedError(f"{name}: only fillvalue=0 is supported, got {fillvalue!r}")
+    return in1, in2
+
+
+def convolve2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
+               fillvalue: Any = 0, precision: Any = None) -> Any:
+    """The 2-D convolution (scipy.signal.convolve2d), zero-filled boundary only (as JAX)."""
+    _check_mode(mode, "convolve2d")
+    in1, in2 = _two_d(in1, in2, boundary, fillvalue, "convolve2d")
+    return _direct(in1, in2, mode, "convolve2d")
+
+
+def correlate2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
+                fillvalue: Any = 0, precision: Any = None) -> Any:
+    """The 2-D cross-correlation (scipy.signal.correlate2d), zero-filled boundary only."""
+    _check_mode(mode, "correlate2d")
+    in1, in2 = _two_d(in1, in2, boundary, fillvalue, "correlate2d")
+    return _direct(in1, _reverse_conj(in2), mode, "correlate2d")
+
+
+def _fft_axes(axes: Any, ndim: int) -> list[int]:
+    if axes is None:
+        return list(range(ndim))
+    axes = [axes] if np.ndim(axes) == 0 else list(axes)
+    out = []
+    for axis in axes:
+        if not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+            raise ValueError(f"fftconvolve: the argument axes holds {axis!r}, not an axis of "
+                             f"a {ndim}-dimensional array")
+        axis = int(axis) % ndim
+        if axis in out:
+            raise ValueError("fftconvolve: the argument axes must be unique")
+        out.append(axis)
+    return sorted(out)
+
+
+def fftconvolve(in1: Any, in2: Any, mode: str = "full", axes: Any = None) -> Any:
+    """Convolution by FFT over ``axes`` (all by default); the other axes broadcast
+    (scipy.signal.fftconvolve). The result is inexact, as SciPy's."""
+    _check_mode(mode, "fftconvolve")
+    in1, in2 = _operands(in1, in2, "fftconvolve")
+    nd = ndim_of(in1)
+    if nd == 0:
+        return fnp.multiply(in1, in2)
+    ax = _fft_axes(axes, nd)
+    s1, s2 = tuple(shape_of(in1)), tuple(shape_of(in2))
+    for i in range(nd):
+        if i not in ax and s1[i] != s2[i] and 1 not in (s1[i], s2[i]):
+            raise ValueError(f"fftconvolve: in1 and in2 must match or be 1 along the axes "
+                             f"that are not convolved, got shapes {s1} and {s2}")
+    if mode == "valid":
+        _check_valid(tuple(s1[i] for i in ax), tuple(s2[i] for i in ax), "fftconvolve")
+    dtype = np.result_type(dtype_of(in1), dtype_of(in2), np.float64 if
+                           np.result_type(dtype_of(in1), dtype_of(in2)).kind in "biu"
+                           else np.float16)
+    if 0 in s1 or 0 in s2:
+        shape = [max(a, b) if a != 1 and b != 1 else a * b for a, b in zip(s1, s2)]
+        for i in ax:
+            shape[i] = _output_window(s1[i], s2[i], mode)[1] if s1[i] and s2[i] else 0
+        return fnp.zeros(tuple(shape), dtype)
+    in1, in2 = fnp.astype(in1, dtype), fnp.astype(in2, dtype)
+    full = [s1[i] + s2[i] - 1 for i in ax]
+    if dtype.kind == "c":
+        out = fnp.fft.ifftn(fnp.multiply(fnp.fft.fftn(in1, full, ax), fnp.fft.fftn(in2, full, ax)),
+                            full, ax)
+    else:
+        out = fnp.fft.irfftn(fnp.multiply(fnp.fft.rfftn(in1, full, ax),
+                                          fnp.fft.rfftn(in2, full, ax)), full, ax)
+    index = [slice(None)] * nd
+    for i in ax:
+        start, length = _output_window(s1[i], s2[i], mode)
+        index[i] = slice(start, start + length)
+    out = out[tuple(index)]
+    return out if dtype_of(out) == dtype else fnp.astype(out, dtype)
