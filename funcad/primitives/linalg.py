@@ -1,5 +1,7 @@
-"""dot_general (every tensor contraction: matmul, dot, tensordot, einsum), and the two
-decompositions whose derivatives need their own rules: svd and eigh (symmetric/Hermitian).
+"""dot_general (every tensor contraction: matmul, dot, tensordot, einsum), and the
+decompositions and solves whose derivatives need their own rules: svd, eigh
+(symmetric/Hermitian), cholesky, triangular_solve, lu, qr and eig. LAPACK kernels come from
+NumPy where it has them and from SciPy (an optional extra, loaded on first use) otherwise.
 
 Each primitive: implementation, shape/dtype rule, VJP, JVP and batching rule in one place.
 
@@ -10,7 +12,9 @@ axes, the remaining ("free") axes of lhs, the free axes of rhs. This is JAX's co
 
 from __future__ import annotations
 
+import importlib.util
 import math
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -43,6 +47,8 @@ from funcad.rules import batching_rules, defjvp, defjvp_all, defvjp, defvjp_all
 
 __all__ = [
     "dot_general_p", "dot_general", "svd_p", "svd", "eigh_p", "eigh",
+    "require_scipy_linalg", "cholesky_p", "cholesky", "triangular_solve_p", "triangular_solve",
+    "lu_p", "lu", "lu_factors",
 ]
 
 
@@ -519,3 +525,352 @@ def _svd_vjp(cotangent, ans, args, params, wanted):
 defjvp_all(svd_p, _svd_jvp)
 defvjp_all(svd_p, _svd_vjp)
 batching_rules[svd_p] = _batch_decomposition(svd_p)
+
+
+# ----------------------------------------------------------------------------------------------
+# SciPy (LAPACK) kernels, loaded on first use: SciPy is an optional extra.
+
+_SCIPY_INSTALLED = importlib.util.find_spec("scipy") is not None
+_scipy_linalg: Any = None
+
+
+def require_scipy_linalg(name: str) -> Any:
+    """scipy.linalg (loaded on first use), or an ImportError naming the extra that installs
+    it."""
+    global _scipy_linalg
+    if _scipy_linalg is None:
+        if not _SCIPY_INSTALLED:
+            raise ImportError(f"{name} needs SciPy, which is not installed: install funcad "
+                              f"with its scipy extra, pip install 'funcad[scipy]'")
+        _scipy_linalg = importlib.import_module("scipy.linalg")
+    return _scipy_linalg
+
+
+def _tri_mask(m: int, n: int, lower: bool, k: int = 0) -> np.ndarray:
+    """The entries of an (m, n) matrix on and below (lower) or above diagonal k."""
+    if lower:
+        return np.tri(m, n, k, dtype=bool)
+    return ~np.tri(m, n, k - 1, dtype=bool)
+
+
+def _masked(x: Any, mask: np.ndarray) -> Any:
+    return select(mask, x, np.zeros((), dtype_of(x)))
+
+
+def _one_hot(indices: Any, n: int, dtype: np.dtype) -> Any:
+    """P with P[..., i, j] = (indices[..., i] == j), as ``dtype``."""
+    hits = eq(reshape(indices, tuple(shape_of(indices)) + (1,)), np.arange(n, dtype=np.int32))
+    return select(hits, np.ones((), dtype), np.zeros((), dtype))
+
+
+def _batch_shape(x: Any) -> tuple[int, ...]:
+    return tuple(shape_of(x))[:-2]
+
+
+def _constant(value: np.ndarray, batch: tuple[int, ...]) -> np.ndarray:
+    return np.broadcast_to(value, batch + value.shape)
+
+
+# cholesky --------------------------------------------------------------------------------------
+#
+# The lower factor L of A = L L^H, reading the lower triangle of A (as LAPACK's potrf with
+# UPLO='L'). A matrix that is not positive definite gives NaNs, as in JAX, not an error.
+
+cholesky_p = Primitive("cholesky")
+cholesky_p.output_buffer = "fresh"
+
+
+@cholesky_p.def_impl
+def _cholesky_impl(a: Any) -> Any:
+    try:
+        return np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:  # some matrix is not positive definite: NaNs there
+        out = np.empty_like(a, dtype=np.result_type(a.dtype, np.float64)
+                            if a.dtype.kind in "biu" else a.dtype)
+        for index in np.ndindex(a.shape[:-2]):
+            try:
+                out[index] = np.linalg.cholesky(a[index])
+            except np.linalg.LinAlgError:
+                out[index] = np.nan
+        return out
+
+
+@cholesky_p.def_abstract_eval
+def _cholesky_abstract_eval(a: ShapedArray) -> ShapedArray:
+    _check_matrices(a, "cholesky", square=True)
+    vectors, _ = _linalg_dtypes(a.dtype, "cholesky")
+    return ShapedArray(a.shape, vectors)
+
+
+def cholesky(a: Any) -> Any:
+    """The lower Cholesky factor of the Hermitian positive definite matrices whose lower
+    triangle ``a`` holds (NaNs where a matrix is not positive definite)."""
+    return cholesky_p.bind(a)
+
+
+def _phi(x: Any) -> Any:
+    """The strictly lower triangle plus half the real part of the diagonal."""
+    n = shape_of(x)[-1]
+    half_diag = mul(_diag_matrix(_re(_diag(x))), 0.5)
+    return add(_masked(x, np.tri(n, n, -1, dtype=bool)), half_diag)
+
+
+def _cholesky_jvp(tangents, ans, args, params):
+    (da,) = tangents
+    lo = ans
+    dh = _hermitian_from_triangle(da, True)
+    x = triangular_solve(lo, dh, left_side=True, lower=True)  # L^{-1} dA
+    x = triangular_solve(lo, x, left_side=False, lower=True, transpose_a=True,
+                         conjugate_a=True)  # L^{-1} dA L^{-H}
+    return _mm(lo, _phi(x))
+
+
+def _cholesky_vjp(cotangent, ans, args, params, wanted):
+    lo = ans
+    g_phi = _mm(_t(lo), cotangent)
+    n = shape_of(g_phi)[-1]
+    g_x = add(_masked(g_phi, np.tri(n, n, -1, dtype=bool)),
+              mul(_diag_matrix(_re(_diag(g_phi))), 0.5))
+    g_x = triangular_solve(lo, g_x, left_side=False, lower=True, conjugate_a=True)
+    g_dh = triangular_solve(lo, g_x, left_side=True, lower=True, transpose_a=True)
+    (a,) = args
+    return [unbroadcast(a, _hermitian_from_triangle_vjp(g_dh, True))]
+
+
+defjvp_all(cholesky_p, _cholesky_jvp)
+defvjp_all(cholesky_p, _cholesky_vjp)
+batching_rules[cholesky_p] = lambda values, batch_axes: (
+    cholesky_p.bind(batch_axes_to_front(values, batch_axes)[0]), 0)
+
+
+# triangular_solve ------------------------------------------------------------------------------
+#
+# As jax.lax.linalg.triangular_solve: with M = op(a) (the triangle of a that ``lower`` names,
+# its diagonal taken as ones with ``unit_diagonal``, transposed with ``transpose_a``,
+# conjugated with ``conjugate_a``), solve M x = b (``left_side``) or x M = b. a is
+# (..., m, m); b is (..., m, n) on the left, (..., n, m) on the right, the same leading axes.
+
+triangular_solve_p = Primitive("triangular_solve")
+triangular_solve_p.output_buffer = "fresh"
+
+
+def _solve_left(a: Any, b: Any, lower: bool, transpose_a: bool, conjugate_a: bool,
+                unit_diagonal: bool) -> Any:
+    """x with op(a) x = b, by LAPACK's trtrs (SciPy), or NumPy's solve without SciPy."""
+    conj_only = conjugate_a and not transpose_a and a.dtype.kind == "c"
+    if conj_only:  # conj(a) x = b  <=>  a conj(x) = conj(b)
+        b = np.conj(b)
+    if _SCIPY_INSTALLED:
+        trans = (2 if conjugate_a else 1) if transpose_a else 0
+        x = require_scipy_linalg("triangular_solve").solve_triangular(
+            a, b, trans=trans, lower=lower, unit_diagonal=unit_diagonal, check_finite=False)
+    else:
+        n = a.shape[-1]
+        tri = np.where(_tri_mask(n, n, lower), a, 0)
+        if unit_diagonal:
+            tri = np.where(np.eye(n, dtype=bool), 1, tri)
+        if transpose_a:
+            tri = np.swapaxes(tri, -1, -2)
+            if conjugate_a:
+                tri = np.conj(tri)
+        x = np.linalg.solve(tri, b)
+    return np.conj(x) if conj_only else x
+
+
+@triangular_solve_p.def_impl
+def _triangular_solve_impl(a: Any, b: Any, *, left_side: bool, lower: bool,
+                           transpose_a: bool, conjugate_a: bool, unit_diagonal: bool) -> Any:
+    dtype = np.result_type(a.dtype, b.dtype, np.float32 if a.dtype.kind in "fc" and
+                           b.dtype.kind in "fc" else np.float64)
+    if a.size == 0 or b.size == 0:
+        return np.zeros(b.shape, dtype)
+    if left_side:
+        x = _solve_left(a, b, lower, transpose_a, conjugate_a, unit_diagonal)
+    else:  # x M = b  <=>  M^T x^T = b^T
+        x = np.swapaxes(_solve_left(a, np.swapaxes(b, -1, -2), lower, not transpose_a,
+                                    conjugate_a, unit_diagonal), -1, -2)
+    return x.astype(dtype, copy=False)
+
+
+@triangular_solve_p.def_abstract_eval
+def _triangular_solve_abstract_eval(a: ShapedArray, b: ShapedArray, *, left_side: bool,
+                                    lower: bool, transpose_a: bool, conjugate_a: bool,
+                                    unit_diagonal: bool) -> ShapedArray:
+    _check_matrices(a, "triangular_solve", square=True)
+    if len(b.shape) < 2:
+        raise ValueError(f"triangular_solve: the argument b must be at least 2-dimensional, "
+                         f"got shape {b.shape}")
+    m = a.shape[-1]
+    if len(a.shape) != len(b.shape) or a.shape[:-2] != b.shape[:-2]:
+        raise ValueError(f"triangular_solve: the arguments a and b must have the same leading "
+                         f"(batch) dimensions, got shapes {a.shape} and {b.shape}")
+    side = b.shape[-2] if left_side else b.shape[-1]
+    if side != m:
+        raise ValueError(f"triangular_solve: the argument b (shape {b.shape}) must have {m} "
+                         f"{'rows' if left_side else 'columns'} to match a (shape {a.shape})")
+    a_dtype, _ = _linalg_dtypes(a.dtype, "triangular_solve")
+    b_dtype, _ = _linalg_dtypes(b.dtype, "triangular_solve")
+    return ShapedArray(b.shape, np.result_type(a_dtype, b_dtype))
+
+
+def triangular_solve(a: Any, b: Any, *, left_side: bool = False, lower: bool = False,
+                     transpose_a: bool = False, conjugate_a: bool = False,
+                     unit_diagonal: bool = False) -> Any:
+    """x with op(a) x = b (``left_side``) or x op(a) = b, a triangular (see above)."""
+    return triangular_solve_p.bind(a, b, left_side=bool(left_side), lower=bool(lower),
+                                   transpose_a=bool(transpose_a),
+                                   conjugate_a=bool(conjugate_a),
+                                   unit_diagonal=bool(unit_diagonal))
+
+
+def _read_triangle(x: Any, lower: bool, unit_diagonal: bool) -> Any:
+    """The part of x that triangular_solve reads."""
+    n = shape_of(x)[-1]
+    return _masked(x, _tri_mask(n, n, lower, (-1 if lower else 1) if unit_diagonal else 0))
+
+
+def _op(x: Any, transpose_a: bool, conjugate_a: bool) -> Any:
+    x = _t(x) if transpose_a else x
+    return _cj(x) if conjugate_a else x
+
+
+def _triangular_solve_jvp(tangents, ans, args, params):
+    da, db = tangents
+    a, b = args
+    rhs = db
+    if da is not None:
+        dm = _op(_read_triangle(da, params["lower"], params["unit_diagonal"]),
+                 params["transpose_a"], params["conjugate_a"])
+        term = _mm(dm, ans) if params["left_side"] else _mm(ans, dm)
+        rhs = neg(term) if rhs is None else sub(rhs, term)
+    return triangular_solve_p.bind(a, rhs, **params)
+
+
+def _triangular_solve_vjp(cotangent, ans, args, params, wanted):
+    a, b = args
+    transposed = dict(params, transpose_a=not params["transpose_a"])
+    gb = triangular_solve_p.bind(a, cotangent, **transposed)  # g M^{-T} or M^{-T} g
+    ga = None
+    if wanted[0] is not None:
+        gm = neg(_mm(gb, _t(ans)) if params["left_side"] else _mm(_t(ans), gb))
+        ga = _read_triangle(_op(gm, params["transpose_a"], params["conjugate_a"]),
+                            params["lower"], params["unit_diagonal"])
+        ga = unbroadcast(a, ga)
+    return [ga, unbroadcast(b, gb)]
+
+
+defjvp_all(triangular_solve_p, _triangular_solve_jvp)
+defvjp_all(triangular_solve_p, _triangular_solve_vjp)
+
+
+def _batch_triangular_solve(values, batch_axes, **params):
+    a, b = batch_axes_to_front(values, batch_axes)
+    return triangular_solve_p.bind(a, b, **params), 0
+
+
+batching_rules[triangular_solve_p] = _batch_triangular_solve
+
+
+# lu --------------------------------------------------------------------------------------------
+#
+# As jax.lax.linalg.lu: [lu, pivots, permutation] with a[permutation] == L @ U, L unit lower
+# (m, k) and U upper (k, n), k = min(m, n), both packed in lu; pivots (..., k) are LAPACK's
+# row interchanges (0-based), permutation (..., m) the rows they amount to (int32 both).
+# Singular matrices factor without error (zeros on U's diagonal).
+
+lu_p = Primitive("lu", multiple_results=True)
+lu_p.output_buffer = "fresh"
+
+
+@lu_p.def_impl
+def _lu_impl(a: Any) -> list[Any]:
+    *batch, m, n = a.shape
+    k = min(m, n)
+    dtype, _ = _linalg_dtypes(a.dtype, "lu")
+    if a.size == 0:
+        lu = np.zeros(a.shape, dtype)
+        pivots = np.broadcast_to(np.arange(k, dtype=np.int32), tuple(batch) + (k,)).copy()
+    else:
+        scipy_linalg = require_scipy_linalg("lu")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", scipy_linalg.LinAlgWarning)
+            lu, pivots = scipy_linalg.lu_factor(a.astype(dtype, copy=False), check_finite=False)
+        lu = lu.astype(dtype, copy=False)
+        pivots = pivots.astype(np.int32, copy=False)
+    permutation = np.broadcast_to(np.arange(m, dtype=np.int32), tuple(batch) + (m,)).copy()
+    for i in range(k):  # apply the interchanges in order
+        j = pivots[..., i:i + 1]
+        row_i = permutation[..., i:i + 1].copy()
+        row_j = np.take_along_axis(permutation, j, axis=-1)
+        permutation[..., i:i + 1] = row_j
+        np.put_along_axis(permutation, j, row_i, axis=-1)
+    return [lu, pivots, permutation]
+
+
+@lu_p.def_abstract_eval
+def _lu_abstract_eval(a: ShapedArray) -> list[ShapedArray]:
+    _check_matrices(a, "lu", square=False)
+    dtype, _ = _linalg_dtypes(a.dtype, "lu")
+    *batch, m, n = a.shape
+    batch = tuple(batch)
+    return [ShapedArray(a.shape, dtype), ShapedArray(batch + (min(m, n),), np.dtype(np.int32)),
+            ShapedArray(batch + (m,), np.dtype(np.int32))]
+
+
+def lu(a: Any) -> list[Any]:
+    """[lu, pivots, permutation] of the LU decomposition with partial pivoting (see above)."""
+    return lu_p.bind(a)
+
+
+def lu_factors(lu_packed: Any) -> tuple[Any, Any]:
+    """(L, U) padded to square (m, m) and (n, n) with identity blocks, so both are
+    invertible triangles: L unit lower, U upper."""
+    *batch, m, n = shape_of(lu_packed)
+    batch = tuple(batch)
+    k = min(m, n)
+    dtype = dtype_of(lu_packed)
+    lo = _masked(_cols_slice(lu_packed, 0, k) if n > k else lu_packed, np.tri(m, k, -1,
+                                                                              dtype=bool))
+    if m > k:
+        lo = concatenate([lo, _constant(np.zeros((m, m - k), dtype), batch)], len(batch) + 1)
+    lo = add(lo, np.eye(m, dtype=dtype))
+    up = _masked(_rows_slice(lu_packed, 0, k) if m > k else lu_packed,
+                 _tri_mask(k, n, lower=False))
+    if n > k:
+        tail = np.concatenate([np.zeros((n - k, k), dtype), np.eye(n - k, dtype=dtype)], 1)
+        up = concatenate([up, _constant(tail, batch)], len(batch))
+    return lo, up
+
+
+def _lu_jvp(tangents, ans, args, params):
+    (da,) = tangents
+    lu_packed, _, permutation = ans
+    m, n = shape_of(lu_packed)[-2:]
+    dtype = dtype_of(lu_packed)
+    lo, up = lu_factors(lu_packed)
+    x = _mm(_one_hot(permutation, m, dtype), da)  # the rows of da, permuted
+    x = triangular_solve(lo, x, left_side=True, lower=True, unit_diagonal=True)
+    x = triangular_solve(up, x, left_side=False, lower=False)  # L^{-1} P^T da U^{-1}
+    dlu = add(_mm(lo, _masked(x, np.tri(m, n, -1, dtype=bool))),
+              _mm(_masked(x, _tri_mask(m, n, lower=False)), up))
+    return [dlu, None, None]
+
+
+def _lu_vjp(cotangent, ans, args, params, wanted):
+    g = cotangent[0]
+    lu_packed, _, permutation = ans
+    m, n = shape_of(lu_packed)[-2:]
+    dtype = dtype_of(lu_packed)
+    lo, up = lu_factors(lu_packed)
+    gx = add(_masked(_mm(_t(lo), g), np.tri(m, n, -1, dtype=bool)),
+             _masked(_mm(g, _t(up)), _tri_mask(m, n, lower=False)))
+    gx = triangular_solve(up, gx, left_side=False, lower=False, transpose_a=True)
+    gx = triangular_solve(lo, gx, left_side=True, lower=True, transpose_a=True,
+                          unit_diagonal=True)
+    (a,) = args
+    return [unbroadcast(a, _mm(_t(_one_hot(permutation, m, dtype)), gx))]
+
+
+defjvp_all(lu_p, _lu_jvp)
+defvjp_all(lu_p, _lu_vjp)
+batching_rules[lu_p] = _batch_decomposition(lu_p)
