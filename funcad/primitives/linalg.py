@@ -20,11 +20,13 @@ from typing import Any, Sequence
 import numpy as np
 
 from funcad.core import Primitive, ShapedArray, dtype_of, shape_of
+from funcad.primitives.elementwise import abs as absolute
 from funcad.primitives.elementwise import (
     add,
     conj,
     div,
     eq,
+    imag,
     mul,
     neg,
     real,
@@ -33,7 +35,9 @@ from funcad.primitives.elementwise import (
     sub,
     ufunc_result_dtype,
 )
+from funcad.primitives.elementwise import complex as make_complex
 from funcad.primitives.indexing import Slice, concatenate, getitem
+from funcad.primitives.reductions import reduce_max
 from funcad.primitives.shape import (
     batch_axes_to_front,
     batch_size_of,
@@ -48,7 +52,7 @@ from funcad.rules import batching_rules, defjvp, defjvp_all, defvjp, defvjp_all
 __all__ = [
     "dot_general_p", "dot_general", "svd_p", "svd", "eigh_p", "eigh",
     "require_scipy_linalg", "cholesky_p", "cholesky", "triangular_solve_p", "triangular_solve",
-    "lu_p", "lu", "lu_factors",
+    "lu_p", "lu", "lu_factors", "lu_solve", "qr_p", "qr", "eig_p", "eig",
 ]
 
 
@@ -874,3 +878,214 @@ def _lu_vjp(cotangent, ans, args, params, wanted):
 defjvp_all(lu_p, _lu_jvp)
 defvjp_all(lu_p, _lu_vjp)
 batching_rules[lu_p] = _batch_decomposition(lu_p)
+
+
+def lu_solve(lu_packed: Any, permutation: Any, b: Any, transpose: bool = False) -> Any:
+    """x with a x = b (or a^T x = b with ``transpose``) from the LU factors of the square
+    matrices a, for (..., n, k) right-hand sides with a's leading axes."""
+    n = shape_of(lu_packed)[-1]
+    p = _one_hot(permutation, n, dtype_of(lu_packed))  # P^T: a[permutation] = P^T a = L U
+    if not transpose:
+        x = triangular_solve(lu_packed, _mm(p, b), left_side=True, lower=True,
+                             unit_diagonal=True)
+        return triangular_solve(lu_packed, x, left_side=True, lower=False)
+    x = triangular_solve(lu_packed, b, left_side=True, lower=False, transpose_a=True)
+    x = triangular_solve(lu_packed, x, left_side=True, lower=True, transpose_a=True,
+                         unit_diagonal=True)
+    return _mm(_t(p), x)
+
+
+# qr --------------------------------------------------------------------------------------------
+#
+# [q, r] with a == q @ r, q with orthonormal columns, r upper triangular (numpy.linalg.qr's
+# 'reduced' or, with full_matrices, 'complete'). Derivatives: for m >= n in reduced form (and
+# square complete), the standard rule; for m < n, the square left block A1 = Q R1 by that rule
+# and R2 = Q^H A2. Complete tall matrices have no derivative rule (as in JAX): Q's extra
+# columns are not determined by a.
+
+qr_p = Primitive("qr", multiple_results=True)
+qr_p.output_buffer = "fresh"
+
+
+@qr_p.def_impl
+def _qr_impl(a: Any, *, full_matrices: bool) -> list[Any]:
+    dtype, _ = _linalg_dtypes(a.dtype, "qr")
+    q, r = np.linalg.qr(a.astype(dtype, copy=False), mode="complete" if full_matrices
+                        else "reduced")
+    return [q, r]
+
+
+@qr_p.def_abstract_eval
+def _qr_abstract_eval(a: ShapedArray, *, full_matrices: bool) -> list[ShapedArray]:
+    _check_matrices(a, "qr", square=False)
+    dtype, _ = _linalg_dtypes(a.dtype, "qr")
+    *batch, m, n = a.shape
+    batch = tuple(batch)
+    k = m if full_matrices else min(m, n)
+    return [ShapedArray(batch + (m, k), dtype), ShapedArray(batch + (k, n), dtype)]
+
+
+def qr(a: Any, full_matrices: bool = False) -> list[Any]:
+    """[q, r] of the QR decompositions of the matrices in ``a`` (see above)."""
+    return qr_p.bind(a, full_matrices=bool(full_matrices))
+
+
+def _qr_check(a: Any, params: dict) -> None:
+    m, n = shape_of(a)[-2:]
+    if params["full_matrices"] and m > n:
+        raise NotImplementedError(
+            "qr: no derivative for the complete decomposition of a tall matrix (its extra "
+            "columns of q are not determined by a); use full_matrices=False (mode='reduced')")
+
+
+def _qr_square_jvp(q: Any, r: Any, dx: Any) -> tuple[Any, Any]:
+    """(dq, dr) for a (..., m, n) with m >= n in reduced form."""
+    n = shape_of(r)[-1]
+    b = triangular_solve(r, dx, left_side=False, lower=False)  # dx R^{-1}
+    c = _mm(_h(q), b)
+    low = _masked(c, np.tri(n, n, -1, dtype=bool))
+    d = sub(low, _h(low))  # skew-Hermitian
+    if dtype_of(c).kind == "c":  # the free phases: the imaginary part of the diagonal
+        d = add(d, _masked(sub(c, real(c)), np.eye(n, dtype=bool)))
+    return add(_mm(q, sub(d, c)), b), _mm(sub(c, d), r)
+
+
+def _qr_square_vjp(q: Any, r: Any, gq: Any, gr: Any) -> Any:
+    """The transpose of ``_qr_square_jvp`` (pairing Re(sum(g * t)))."""
+    n = shape_of(r)[-1]
+    grt = _mm(gr, _t(r))
+    qtgq = _mm(_t(q), gq)
+    gc = sub(grt, qtgq)
+    gd = sub(qtgq, grt)
+    g_low = sub(gd, _h(gd))
+    if dtype_of(gd).kind == "c":
+        gc = add(gc, _masked(sub(gd, real(gd)), np.eye(n, dtype=bool)))
+    gc = add(gc, _masked(g_low, np.tri(n, n, -1, dtype=bool)))
+    gb = add(gq, _mm(_cj(q), gc))
+    return triangular_solve(r, gb, left_side=False, lower=False, transpose_a=True)
+
+
+def _qr_jvp(tangents, ans, args, params):
+    (da,) = tangents
+    (a,) = args
+    _qr_check(a, params)
+    q, r = ans
+    m, n = shape_of(a)[-2:]
+    if m >= n:
+        return list(_qr_square_jvp(q, r, da))
+    r1, r2 = _cols_slice(r, 0, m), _cols_slice(r, m, None)
+    dq, dr1 = _qr_square_jvp(q, r1, _cols_slice(da, 0, m))
+    dr2 = _mm(_h(q), sub(_cols_slice(da, m, None), _mm(dq, r2)))
+    return [dq, concatenate([dr1, dr2], len(shape_of(r)) - 1)]
+
+
+def _qr_vjp(cotangent, ans, args, params, wanted):
+    gq, gr = cotangent
+    (a,) = args
+    _qr_check(a, params)
+    q, r = ans
+    m, n = shape_of(a)[-2:]
+    if m >= n:
+        return [unbroadcast(a, _qr_square_vjp(q, r, gq, gr))]
+    r1, r2 = _cols_slice(r, 0, m), _cols_slice(r, m, None)
+    gr2 = _cols_slice(gr, m, None)
+    qgr2 = _mm(_cj(q), gr2)  # the cotangent of A2
+    gq = sub(gq, _mm(qgr2, _t(r2)))
+    ga1 = _qr_square_vjp(q, r1, gq, _cols_slice(gr, 0, m))
+    return [unbroadcast(a, concatenate([ga1, qgr2], len(shape_of(r)) - 1))]
+
+
+defjvp_all(qr_p, _qr_jvp)
+defvjp_all(qr_p, _qr_vjp)
+batching_rules[qr_p] = _batch_decomposition(qr_p)
+
+
+# eig -------------------------------------------------------------------------------------------
+#
+# [w] or [w, v] of general square matrices, complex whatever the input (as JAX), v's columns of
+# unit norm with their largest entry real (LAPACK's geev). Forward mode: dw = diag(V^-1 dA V)
+# and dv = V (F * (V^-1 dA V)) with F_ij = 1 / (w_j - w_i), corrected for that normalisation.
+# Reverse mode: eigenvalues only (dw's transpose); eigenvectors have none, as in JAX.
+
+eig_p = Primitive("eig", multiple_results=True)
+eig_p.output_buffer = "fresh"
+
+
+@eig_p.def_impl
+def _eig_impl(a: Any, *, compute_vectors: bool) -> list[Any]:
+    dtype = _eig_dtype(a.dtype)
+    if not compute_vectors:
+        return [np.linalg.eigvals(a).astype(dtype, copy=False)]
+    w, v = np.linalg.eig(a)
+    return [w.astype(dtype, copy=False), v.astype(dtype, copy=False)]
+
+
+def _eig_dtype(dtype: np.dtype) -> np.dtype:
+    vectors, _ = _linalg_dtypes(dtype, "eig")
+    return np.result_type(vectors, np.complex64)
+
+
+@eig_p.def_abstract_eval
+def _eig_abstract_eval(a: ShapedArray, *, compute_vectors: bool) -> list[ShapedArray]:
+    _check_matrices(a, "eig", square=True)
+    dtype = _eig_dtype(a.dtype)
+    w = ShapedArray(a.shape[:-1], dtype)
+    return [w, ShapedArray(a.shape, dtype)] if compute_vectors else [w]
+
+
+def eig(a: Any, compute_vectors: bool = True) -> list[Any]:
+    """[eigenvalues, right eigenvectors (columns)] of square matrices, or [eigenvalues]."""
+    return eig_p.bind(a, compute_vectors=bool(compute_vectors))
+
+
+def _eig_vectors(a: Any, ans: Any, params: dict) -> Any:
+    return ans[1] if params["compute_vectors"] else eig(a)[1]
+
+
+def _eig_jvp(tangents, ans, args, params):
+    (da,) = tangents
+    (a,) = args
+    w = ans[0]
+    v = _eig_vectors(a, ans, params)
+    lu_packed, _, permutation = lu(v)
+    x = lu_solve(lu_packed, permutation, _mm(da, v))  # V^-1 dA V
+    dw = _diag(x)
+    if not params["compute_vectors"]:
+        return [dw]
+    u = _mm(v, mul(_pairwise_gaps(w), x))
+    # unit norm: Re(v_i^H dv_i) = 0
+    u = sub(u, mul(v, _rows(real(reduce_sum(mul(conj(v), u), (len(shape_of(v)) - 2,))))))
+    # the largest entry stays real: pick it out with a mask (piecewise constant)
+    size = absolute(v)
+    largest = eq(size, reshape(reduce_max(size, (len(shape_of(v)) - 2,)),
+                               _batch_shape(v) + (1, shape_of(v)[-1])))
+    zero = np.zeros((), dtype_of(v))
+    axis = len(shape_of(v)) - 2
+    count = reduce_sum(select(largest, np.ones((), real_dtype(dtype_of(v))),
+                              np.zeros((), real_dtype(dtype_of(v)))), (axis,))
+    pivot = div(real(reduce_sum(select(largest, v, zero), (axis,))), count)
+    turn = div(imag(reduce_sum(select(largest, u, zero), (axis,))), mul(pivot, count))
+    u = sub(u, mul(v, _rows(make_complex(np.zeros((), real_dtype(dtype_of(v))), turn))))
+    return [dw, u]
+
+
+def _eig_vjp(cotangent, ans, args, params, wanted):
+    (a,) = args
+    if params["compute_vectors"]:
+        gv = cotangent[1]
+        if not (isinstance(gv, np.ndarray) and not gv.any()):
+            raise NotImplementedError(
+                "eig: reverse-mode derivatives of eigenvectors are not implemented (as in JAX): "
+                "eigenvectors are defined only up to a complex phase, which makes their "
+                "cotangent ill-posed. Use forward mode (jvp, jacfwd), or differentiate only "
+                "the eigenvalues (eigvals)")
+    v = _eig_vectors(a, ans, params)
+    lu_packed, _, permutation = lu(v)
+    # dw = diag(V^-1 dA V), so the cotangent of A is V^-T diag(gw) V^T
+    ga = lu_solve(lu_packed, permutation, mul(_cols(cotangent[0]), _t(v)), transpose=True)
+    return [unbroadcast(a, ga)]
+
+
+defjvp_all(eig_p, _eig_jvp)
+defvjp_all(eig_p, _eig_vjp)
+batching_rules[eig_p] = _batch_decomposition(eig_p)
