@@ -1,27 +1,50 @@
-"""logsumexp, softmax and friends, built from funcad.numpy (the API is funcad.scipy.special)."""
+"""jax.scipy.special's functions, differentiable: SciPy's kernels as primitives (funcad.lax's
+erf, lgamma, igamma, betainc, zeta... and funcad.primitives.special) and compositions of
+them with funcad.numpy (the API is funcad.scipy.special)."""
 
 from __future__ import annotations
 
+import math
+import operator
 from typing import Any
 
+import numpy as np
+
 import funcad.numpy as fnp
+from funcad.core import Tracer
 from funcad.custom_derivatives import custom_jvp
 from funcad.numpy._conversion import as_operand
+from funcad.primitives import lax_ops, special
 from funcad.primitives.shape import stop_gradient
 
-__all__ = ["logsumexp", "softmax", "log_softmax", "expit", "logit", "xlogy"]
+__all__ = [
+    "logsumexp", "softmax", "log_softmax", "expit", "logit", "xlogy", "xlog1py", "entr",
+    "rel_entr", "kl_div", "erf", "erfc", "erfinv", "erfcx", "dawsn", "ndtr", "log_ndtr",
+    "ndtri", "gammaln", "loggamma", "gamma", "gammasgn", "digamma", "polygamma", "beta",
+    "betaln", "betainc", "gammainc", "gammaincc", "multigammaln", "factorial", "comb", "poch",
+    "bernoulli", "zeta", "i0", "i0e", "i1", "i1e", "bessel_jn", "spence", "expi", "exp1",
+    "expn", "hyp1f1", "hyp2f1", "owens_t", "fresnel", "sici", "boxcox", "boxcox1p",
+]
+
+_SQRT_HALF = float(np.sqrt(0.5))
 
 
 def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
-              return_sign: bool = False) -> Any:
-    """log(sum(b * exp(a))) without overflow: the max is subtracted first. The max is taken
-    through stop_gradient (it cancels out exactly), so the gradient is the softmax."""
+              return_sign: bool = False, where: Any = None) -> Any:
+    """log(sum(b * exp(a))) over the elements ``where`` allows, without overflow: the max is
+    subtracted first. The max is taken through stop_gradient (it cancels out exactly), so
+    the gradient is the softmax."""
     a = as_operand(a)
+    if where is not None:
+        where = as_operand(where)
+        a = fnp.where(where, a, -np.inf)
     shift = stop_gradient(fnp.max(a, axis=axis, keepdims=True))
     shift = fnp.where(fnp.isfinite(shift), shift, 0)
     terms = fnp.exp(fnp.subtract(a, shift))
     if b is not None:
         terms = fnp.multiply(b, terms)
+    if where is not None:
+        terms = fnp.where(where, terms, 0)
     total = fnp.sum(terms, axis=axis, keepdims=keepdims)
     shift_out = shift if keepdims else fnp.squeeze(shift, axis=axis)
     if return_sign:
@@ -69,8 +92,355 @@ def _xlogy_jvp(primals: Any, tangents: Any) -> Any:
     return out, fnp.astype(tangent, fnp.result_type(out))
 
 
+@custom_jvp
+def xlog1py(x: Any, y: Any) -> Any:
+    """x * log1p(y), 0 where x == 0 (also where y == -1); derivatives log1p(y) in x (x = 0
+    included) and x / (1 + y) in y, as xlogy's."""
+    x, y = _inexact_pair(x, y)
+    zero = fnp.equal(x, 0)
+    safe_y = fnp.where(zero, 0, y)
+    return fnp.where(zero, 0, fnp.multiply(x, fnp.log1p(safe_y)))
+
+
+@xlog1py.defjvp
+def _xlog1py_jvp(primals: Any, tangents: Any) -> Any:
+    x, y = _inexact_pair(*primals)
+    x_dot, y_dot = tangents
+    out = xlog1py(x, y)
+    tangent = fnp.add(fnp.multiply(x_dot, fnp.log1p(y)),
+                      fnp.multiply(y_dot, fnp.divide(x, fnp.add(y, 1))))
+    return out, fnp.astype(tangent, fnp.result_type(out))
+
+
 def _inexact_pair(x: Any, y: Any) -> tuple[Any, Any]:
     """x and y promoted to one inexact dtype (integers to float64), as SciPy computes."""
     x, y = as_operand(x), as_operand(y)
     dtype = fnp.result_type(x, y, 1.0)
     return fnp.astype(x, dtype), fnp.astype(y, dtype)
+
+
+def _inexact(x: Any) -> Any:
+    x = as_operand(x)
+    dtype = fnp.result_type(x, 1.0)
+    return x if fnp.result_type(x) == dtype else fnp.astype(x, dtype)
+
+
+@custom_jvp
+def entr(x: Any) -> Any:
+    """-x log x for x > 0, 0 at 0 and -inf below; its derivative -(1 + log x) is +inf at 0
+    (the one-sided limit, as JAX)."""
+    x = _inexact(x)
+    positive = fnp.greater(x, 0)
+    safe_x = fnp.where(positive, x, 1)
+    inside = fnp.negative(fnp.multiply(x, fnp.log(safe_x)))
+    return fnp.where(positive, inside, fnp.where(fnp.equal(x, 0), 0, -np.inf))
+
+
+@entr.defjvp
+def _entr_jvp(primals: Any, tangents: Any) -> Any:
+    (x,), (x_dot,) = primals, tangents
+    x = _inexact(x)
+    out = entr(x)
+    slope = fnp.negative(fnp.add(fnp.log(x), 1))
+    return out, fnp.astype(fnp.multiply(x_dot, slope), fnp.result_type(out))
+
+
+def _relative_entropy(p: Any, q: Any, extra: bool) -> Any:
+    p, q = _inexact_pair(p, q)
+    both = fnp.logical_and(fnp.greater(p, 0), fnp.greater(q, 0))
+    safe_p, safe_q = fnp.where(both, p, 1), fnp.where(both, q, 1)
+    inside = fnp.multiply(p, fnp.log(fnp.divide(safe_p, safe_q)))
+    edge = fnp.logical_and(fnp.equal(p, 0), fnp.greater_equal(q, 0))
+    if extra:
+        inside = fnp.add(fnp.subtract(inside, p), q)
+        at_edge = q
+    else:
+        at_edge = fnp.zeros_like(q)
+    return fnp.where(both, inside, fnp.where(edge, at_edge, np.inf))
+
+
+def rel_entr(p: Any, q: Any) -> Any:
+    """p log(p / q) for p, q > 0; 0 at p = 0 <= q; inf otherwise (as SciPy)."""
+    return _relative_entropy(p, q, extra=False)
+
+
+def kl_div(p: Any, q: Any) -> Any:
+    """p log(p / q) - p + q for p, q > 0; q at p = 0 <= q; inf otherwise (as SciPy)."""
+    return _relative_entropy(p, q, extra=True)
+
+
+def erf(x: Any) -> Any:
+    return lax_ops.erf(as_operand(x))
+
+
+def erfc(x: Any) -> Any:
+    return lax_ops.erfc(as_operand(x))
+
+
+def erfinv(x: Any) -> Any:
+    return lax_ops.erf_inv(as_operand(x))
+
+
+def erfcx(x: Any) -> Any:
+    """exp(x^2) erfc(x), SciPy's kernel (no overflow for large x)."""
+    return special.erfcx(as_operand(x))
+
+
+def dawsn(x: Any) -> Any:
+    return special.dawsn(as_operand(x))
+
+
+def ndtr(x: Any) -> Any:
+    """The standard normal CDF, erfc(-x / sqrt 2) / 2 (accurate in the lower tail)."""
+    x = _inexact(x)
+    return fnp.multiply(lax_ops.erfc(fnp.multiply(x, -_SQRT_HALF)), 0.5)
+
+
+def log_ndtr(x: Any) -> Any:
+    """log(ndtr(x)), SciPy's kernel: accurate in both tails (about -x^2/2 for x << 0, and
+    -ndtr(-x) for x >> 0); its derivative exp(-x^2/2 - log_ndtr(x)) / sqrt(2 pi) too."""
+    return special.log_ndtr(as_operand(x))
+
+
+def ndtri(p: Any) -> Any:
+    """The inverse of ndtr (SciPy's kernel, accurate for p near 0)."""
+    return special.ndtri(as_operand(p))
+
+
+def gammaln(x: Any) -> Any:
+    """log|Gamma(x)|."""
+    return lax_ops.lgamma(as_operand(x))
+
+
+def loggamma(x: Any) -> Any:
+    """log Gamma(x) for real x: nan for x < 0, as SciPy's real loggamma."""
+    x = as_operand(x)
+    return fnp.where(fnp.less(x, 0), np.nan, lax_ops.lgamma(x))
+
+
+def gamma(x: Any) -> Any:
+    return special.gamma(as_operand(x))
+
+
+def gammasgn(x: Any) -> Any:
+    """The sign of Gamma(x) (nan at the poles); piecewise constant, so no derivative."""
+    return special.gammasgn(as_operand(x))
+
+
+def digamma(x: Any) -> Any:
+    return lax_ops.digamma(as_operand(x))
+
+
+def polygamma(n: Any, x: Any) -> Any:
+    """The n-th derivative of digamma, for integer orders n (an int, or an integer array
+    broadcast against x), differentiable in x. An array of orders is computed as
+    (-1)^(n+1) n! zeta(n + 1, x), digamma where n == 0."""
+    if isinstance(n, (int, np.integer)) and not isinstance(n, bool):
+        return lax_ops.polygamma(int(n), as_operand(x))
+    n, x = as_operand(n), as_operand(x)
+    if fnp.result_type(n).kind not in "iu":
+        raise ValueError(f"polygamma: the order n must have an integer dtype, got "
+                         f"{fnp.result_type(n).name}")
+    dtype = fnp.result_type(lax_ops.digamma(np.zeros((), fnp.result_type(x))))
+    order = fnp.astype(n, dtype)
+    first = fnp.equal(order, 0)
+    safe = fnp.where(first, 1, order)
+    sign = fnp.where(fnp.equal(fnp.remainder(safe, 2), 0), -1, 1)
+    value = fnp.multiply(fnp.multiply(sign, gamma(fnp.add(safe, 1))),
+                         lax_ops.zeta(fnp.add(safe, 1), fnp.astype(x, dtype)))
+    value = fnp.where(first, lax_ops.digamma(fnp.astype(x, dtype)), value)
+    return fnp.where(fnp.less(order, 0), np.nan, value)
+
+
+def betaln(a: Any, b: Any) -> Any:
+    """log|B(a, b)|, SciPy's kernel (no cancellation for large a, b)."""
+    return special.betaln(as_operand(a), as_operand(b))
+
+
+def beta(a: Any, b: Any) -> Any:
+    """B(a, b) = Gamma(a) Gamma(b) / Gamma(a + b): its sign from gammasgn, its size from
+    betaln."""
+    a, b = as_operand(a), as_operand(b)
+    sign = fnp.multiply(fnp.multiply(gammasgn(a), gammasgn(b)), gammasgn(fnp.add(a, b)))
+    return fnp.multiply(sign, fnp.exp(betaln(a, b)))
+
+
+def betainc(a: Any, b: Any, x: Any) -> Any:
+    """The regularized incomplete beta function; differentiable in x only (as JAX)."""
+    return lax_ops.betainc(as_operand(a), as_operand(b), as_operand(x))
+
+
+def gammainc(a: Any, x: Any) -> Any:
+    """The regularized lower incomplete gamma function P(a, x); differentiable in x."""
+    return lax_ops.igamma(as_operand(a), as_operand(x))
+
+
+def gammaincc(a: Any, x: Any) -> Any:
+    """The regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x)."""
+    return lax_ops.igammac(as_operand(a), as_operand(x))
+
+
+def multigammaln(a: Any, d: int) -> Any:
+    """The log of the multivariate gamma function of dimension d:
+    d (d - 1) / 4 log pi + sum_j gammaln(a - j / 2). SciPy's domain a > (d - 1) / 2 is
+    checked on concrete inputs."""
+    try:
+        d = operator.index(d)
+    except TypeError:
+        raise TypeError(f"multigammaln: the dimension d must be an integer, got {d!r}") from None
+    if d < 1:
+        raise ValueError(f"multigammaln: the dimension d must be positive, got {d}")
+    a = _inexact(a)
+    if not isinstance(a, Tracer) and np.any(np.asarray(a) <= (d - 1) / 2):
+        raise ValueError(f"multigammaln: a must be > (d - 1) / 2 = {(d - 1) / 2}")
+    total = fnp.sum(fnp.stack([gammaln(fnp.subtract(a, j / 2)) for j in range(d)]), axis=0)
+    return fnp.add(total, d * (d - 1) / 4 * math.log(math.pi))
+
+
+def factorial(n: Any, exact: bool = False) -> Any:
+    """Gamma(n + 1), and 0 for n < 0 (as SciPy); ``exact=True`` is refused, as in JAX."""
+    if exact:
+        raise NotImplementedError("factorial with exact=True: only the floating-point "
+                                  "Gamma(n + 1) is computed")
+    n = _inexact(n)
+    negative = fnp.less(n, 0)
+    return fnp.where(negative, 0, gamma(fnp.add(fnp.where(negative, 0, n), 1)))
+
+
+def comb(N: Any, k: Any, *, repetition: bool = False) -> Any:
+    """The binomial coefficient N choose k for real N, k (0 outside 0 <= k <= N), as
+    1 / ((N + 1) B(N - k + 1, k + 1)); with ``repetition``, (N + k - 1) choose k."""
+    N, k = _inexact_pair(N, k)
+    if repetition:
+        N = fnp.subtract(fnp.add(N, k), 1)
+    inside = fnp.logical_and(fnp.logical_and(fnp.greater_equal(k, 0), fnp.greater_equal(N, k)),
+                             fnp.greater_equal(N, 0))
+    safe_N, safe_k = fnp.where(inside, N, 1), fnp.where(inside, k, 0)
+    value = fnp.exp(fnp.negative(fnp.add(fnp.log1p(safe_N),
+                                         betaln(fnp.add(fnp.subtract(safe_N, safe_k), 1),
+                                                fnp.add(safe_k, 1)))))
+    return fnp.where(inside, value, 0)
+
+
+def poch(z: Any, m: Any) -> Any:
+    """The Pochhammer symbol Gamma(z + m) / Gamma(z), differentiable in z and m."""
+    return special.poch(as_operand(z), as_operand(m))
+
+
+def bernoulli(n: int) -> Any:
+    """The Bernoulli numbers B_0 ... B_n (B_1 = -1/2), a constant float64 array."""
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise TypeError(f"bernoulli: n must be an integer, got {n!r}") from None
+    if n < 0:
+        raise ValueError(f"bernoulli: n must be nonnegative, got {n}")
+    return np.asarray(lax_ops.require_scipy("funcad.scipy.special.bernoulli").bernoulli(n),
+                      dtype=np.float64)
+
+
+def zeta(x: Any, q: Any = None) -> Any:
+    """Hurwitz's zeta function sum_k (k + q)^-x, differentiable in q; Riemann's when q is
+    None."""
+    x = as_operand(x)
+    q = np.ones((), fnp.result_type(x, 1.0)) if q is None else as_operand(q)
+    return lax_ops.zeta(x, q)
+
+
+def i0e(x: Any) -> Any:
+    return lax_ops.bessel_ive(0, as_operand(x))
+
+
+def i1e(x: Any) -> Any:
+    return lax_ops.bessel_ive(1, as_operand(x))
+
+
+def i0(x: Any) -> Any:
+    """I_0(x) = exp(|x|) i0e(x)."""
+    x = as_operand(x)
+    return fnp.multiply(fnp.exp(fnp.abs(x)), i0e(x))
+
+
+def i1(x: Any) -> Any:
+    """I_1(x) = exp(|x|) i1e(x)."""
+    x = as_operand(x)
+    return fnp.multiply(fnp.exp(fnp.abs(x)), i1e(x))
+
+
+def bessel_jn(z: Any, *, v: int, n_iter: int = 50) -> Any:
+    """J_0(z) ... J_v(z), stacked along a new first axis, from SciPy's kernel (``n_iter``,
+    the length of JAX's recurrence, has no role here; it must be a positive integer)."""
+    try:
+        v, n_iter = operator.index(v), operator.index(n_iter)
+    except TypeError:
+        raise TypeError(f"bessel_jn: v and n_iter must be integers, got {v!r} and "
+                        f"{n_iter!r}") from None
+    if v < 0 or n_iter < 1:
+        raise ValueError(f"bessel_jn: v must be nonnegative and n_iter positive, got {v} "
+                         f"and {n_iter}")
+    z = as_operand(z)
+    return fnp.stack([special.bessel_jv(order, z) for order in range(v + 1)])
+
+
+def spence(x: Any) -> Any:
+    """Spence's function int_1^x log t / (1 - t) dt (SciPy's convention)."""
+    return special.spence(as_operand(x))
+
+
+def expi(x: Any) -> Any:
+    return special.expi(as_operand(x))
+
+
+def exp1(x: Any) -> Any:
+    return special.exp1(as_operand(x))
+
+
+def expn(n: Any, x: Any) -> Any:
+    """The generalized exponential integral E_n(x), differentiable in x (E_n' = -E_{n-1})."""
+    return special.expn(as_operand(n), as_operand(x))
+
+
+def hyp1f1(a: Any, b: Any, x: Any) -> Any:
+    """Kummer's confluent hypergeometric function 1F1(a; b; x), differentiable in x."""
+    return special.hyp1f1(as_operand(a), as_operand(b), as_operand(x))
+
+
+def hyp2f1(a: Any, b: Any, c: Any, x: Any) -> Any:
+    """Gauss's hypergeometric function 2F1(a, b; c; x), differentiable in x."""
+    return special.hyp2f1(as_operand(a), as_operand(b), as_operand(c), as_operand(x))
+
+
+def owens_t(h: Any, a: Any) -> Any:
+    """Owen's T function, differentiable in h and a."""
+    return special.owens_t(as_operand(h), as_operand(a))
+
+
+def fresnel(x: Any) -> tuple[Any, Any]:
+    """The Fresnel integrals (S(x), C(x))."""
+    x = as_operand(x)
+    return special.fresnel_s(x), special.fresnel_c(x)
+
+
+def sici(x: Any) -> tuple[Any, Any]:
+    """The sine and cosine integrals (Si(x), Ci(x))."""
+    x = as_operand(x)
+    return special.sin_integral(x), special.cos_integral(x)
+
+
+def _boxcox(log_x: Any, lmbda: Any) -> Any:
+    """(x^lmbda - 1) / lmbda = expm1(lmbda log x) / lmbda, and log x at lmbda = 0."""
+    zero = fnp.equal(lmbda, 0)
+    safe = fnp.where(zero, 1, lmbda)
+    return fnp.where(zero, log_x, fnp.divide(fnp.expm1(fnp.multiply(safe, log_x)), safe))
+
+
+def boxcox(x: Any, lmbda: Any) -> Any:
+    """The Box-Cox transform (x^lmbda - 1) / lmbda (log x at lmbda = 0)."""
+    x, lmbda = _inexact_pair(x, lmbda)
+    return _boxcox(fnp.log(x), lmbda)
+
+
+def boxcox1p(x: Any, lmbda: Any) -> Any:
+    """The Box-Cox transform of 1 + x, accurate for small x."""
+    x, lmbda = _inexact_pair(x, lmbda)
+    return _boxcox(fnp.log1p(x), lmbda)

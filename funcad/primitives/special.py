@@ -1,0 +1,240 @@
+"""SciPy's special functions behind funcad.scipy.special that no composition of other
+primitives computes to SciPy's accuracy: each is one SciPy ufunc (loaded lazily; SciPy is
+the optional ``funcad[scipy]`` extra), elementwise, with NumPy's dtype rule read from the
+ufunc's own loops, and with its derivative rules written in primitives, so that they
+differentiate again.
+
+Arguments that are integer orders (``expn``'s n) get zero cotangents; arguments whose
+derivative has no closed form in these functions (``hyp1f1``'s a and b) refuse to be
+differentiated, naming the argument.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from funcad.core import Primitive, ShapedArray, dtype_of, get_aval, shape_of
+from funcad.primitives.elementwise import (
+    absorbing_div,
+    absorbing_mul,
+    add,
+    broadcast_shapes,
+    cos,
+    div,
+    elementwise_batching_rule,
+    eq,
+    exp,
+    ge,
+    integer_pow,
+    jvp_from_elementwise_vjp,
+    log,
+    mul,
+    neg,
+    select,
+    sin,
+    sub,
+    ufunc_result_dtype,
+)
+from funcad.primitives.lax_ops import digamma, erf, require_scipy
+from funcad.primitives.shape import unbroadcast, zeros
+from funcad.rules import batching_rules, defjvp, defnondiff, defvjp
+
+__all__ = [
+    "log_ndtr_p", "ndtri_p", "betaln_p", "gamma_p", "gammasgn_p", "spence_p", "expi_p",
+    "exp1_p", "expn_p", "poch_p", "hyp1f1_p", "hyp2f1_p", "owens_t_p", "dawsn_p", "erfcx_p",
+    "fresnel_s_p", "fresnel_c_p", "sin_integral_p", "cos_integral_p", "bessel_jv_p",
+    "log_ndtr", "ndtri", "betaln", "gamma", "gammasgn", "spence", "expi", "exp1", "expn",
+    "poch", "hyp1f1", "hyp2f1", "owens_t", "dawsn", "erfcx", "fresnel_s", "fresnel_c",
+    "sin_integral", "cos_integral", "bessel_jv",
+]
+
+_SQRT_2PI = float(np.sqrt(2 * np.pi))
+_TWO_OVER_SQRT_PI = float(2 / np.sqrt(np.pi))
+
+
+def _scipy_primitive(name: str, scipy_name: str, output: int | None = None,
+                     order: str | None = None) -> Primitive:
+    """The SciPy ufunc ``scipy_name`` as an elementwise primitive (its result ``output``
+    when the ufunc has several; with ``order``, an integer param given as its first
+    operand)."""
+    primitive = Primitive(name)
+    primitive.elementwise = True
+    primitive.output_buffer = "fresh"
+
+    def ufunc() -> Any:
+        return getattr(require_scipy(f"funcad.scipy.special.{name}"), scipy_name)
+
+    def operand_avals(avals: tuple) -> tuple:
+        return avals if order is None else (ShapedArray((), np.dtype(float)),) + avals
+
+    def impl(*args: Any, **params: Any) -> Any:
+        fn = ufunc()
+        dtype = ufunc_result_dtype(fn, operand_avals(tuple(get_aval(a) for a in args)))
+        out = fn(*args) if order is None else fn(float(params[order]), *args)
+        if output is not None:
+            out = out[output]
+        return out.astype(dtype, copy=False) if isinstance(out, np.ndarray) else \
+            dtype.type(out)
+
+    def abstract_eval(*avals: ShapedArray, **params: Any) -> ShapedArray:
+        return ShapedArray(broadcast_shapes(*(a.shape for a in avals)),
+                           ufunc_result_dtype(ufunc(), operand_avals(avals)))
+
+    primitive.def_impl(impl)
+    primitive.def_abstract_eval(abstract_eval)
+    batching_rules[primitive] = elementwise_batching_rule(primitive)
+    return primitive
+
+
+def _derivatives(primitive: Primitive, *derivatives: Callable[..., Any] | None) -> None:
+    """Register VJP and JVP rules from each argument's partial derivative
+    ``derivative(ans, *args, **params)``; None: the argument is an integer order (zero)."""
+    rules = []
+    for derivative in derivatives:
+        if derivative is None:
+            def rule(g: Any, ans: Any, *args: Any, _i: int = len(rules), **params: Any) -> Any:
+                return zeros(shape_of(args[_i]), dtype_of(args[_i]))
+        else:
+            def rule(g: Any, ans: Any, *args: Any, _i: int = len(rules),
+                     _d: Callable[..., Any] = derivative, **params: Any) -> Any:
+                return unbroadcast(args[_i], absorbing_mul(g, _d(ans, *args, **params)))
+        rules.append(rule)
+    defvjp(primitive, *rules)
+    defjvp(primitive, *(jvp_from_elementwise_vjp(rule, i) for i, rule in enumerate(rules)))
+
+
+def _refuse(name: str, argument: str) -> Callable[..., Any]:
+    def derivative(ans: Any, *args: Any, **params: Any) -> Any:
+        raise NotImplementedError(f"{name}: the derivative with respect to {argument} is not "
+                                  f"implemented")
+
+    return derivative
+
+
+def _safe(where_bad: Any, x: Any, replacement: float) -> Any:
+    """x with ``replacement`` where ``where_bad``: the unused branch of a ``select`` stays
+    finite, so its derivatives do too."""
+    return select(where_bad, replacement, x)
+
+
+log_ndtr_p = _scipy_primitive("log_ndtr", "log_ndtr")
+ndtri_p = _scipy_primitive("ndtri", "ndtri")
+betaln_p = _scipy_primitive("betaln", "betaln")
+gamma_p = _scipy_primitive("gamma", "gamma")
+gammasgn_p = _scipy_primitive("gammasgn", "gammasgn")
+spence_p = _scipy_primitive("spence", "spence")
+expi_p = _scipy_primitive("expi", "expi")
+exp1_p = _scipy_primitive("exp1", "exp1")
+expn_p = _scipy_primitive("expn", "expn")
+poch_p = _scipy_primitive("poch", "poch")
+hyp1f1_p = _scipy_primitive("hyp1f1", "hyp1f1")
+hyp2f1_p = _scipy_primitive("hyp2f1", "hyp2f1")
+owens_t_p = _scipy_primitive("owens_t", "owens_t")
+dawsn_p = _scipy_primitive("dawsn", "dawsn")
+erfcx_p = _scipy_primitive("erfcx", "erfcx")
+fresnel_s_p = _scipy_primitive("fresnel_s", "fresnel", output=0)
+fresnel_c_p = _scipy_primitive("fresnel_c", "fresnel", output=1)
+sin_integral_p = _scipy_primitive("sin_integral", "sici", output=0)
+cos_integral_p = _scipy_primitive("cos_integral", "sici", output=1)
+bessel_jv_p = _scipy_primitive("bessel_jv", "jv", order="v")
+
+log_ndtr, ndtri, betaln, gamma = log_ndtr_p.bind, ndtri_p.bind, betaln_p.bind, gamma_p.bind
+gammasgn, spence, expi, exp1 = gammasgn_p.bind, spence_p.bind, expi_p.bind, exp1_p.bind
+expn, poch, hyp1f1, hyp2f1 = expn_p.bind, poch_p.bind, hyp1f1_p.bind, hyp2f1_p.bind
+owens_t, dawsn, erfcx = owens_t_p.bind, dawsn_p.bind, erfcx_p.bind
+fresnel_s, fresnel_c = fresnel_s_p.bind, fresnel_c_p.bind
+sin_integral, cos_integral = sin_integral_p.bind, cos_integral_p.bind
+
+
+def bessel_jv(v: int, x: Any) -> Any:
+    """The Bessel function of the first kind J_v(x) of a fixed integer order v."""
+    return bessel_jv_p.bind(x, v=int(v))
+
+
+defnondiff(gammasgn_p)
+
+# log Phi(x)' = phi(x) / Phi(x) = exp(-x^2/2 - log Phi(x)) / sqrt(2 pi): no cancellation in
+# either tail. ndtri' = 1 / phi(ndtri(p)).
+_derivatives(log_ndtr_p, lambda ans, x: div(exp(sub(mul(-0.5, integer_pow(x, 2)), ans)),
+                                            _SQRT_2PI))
+_derivatives(ndtri_p, lambda ans, p: mul(_SQRT_2PI, exp(mul(0.5, integer_pow(ans, 2)))))
+# log B(a, b) = lgamma(a) + lgamma(b) - lgamma(a + b).
+_derivatives(betaln_p, lambda ans, a, b: sub(digamma(a), digamma(add(a, b))),
+             lambda ans, a, b: sub(digamma(b), digamma(add(a, b))))
+_derivatives(gamma_p, lambda ans, x: mul(ans, digamma(x)))
+
+
+def _spence_derivative(ans: Any, z: Any) -> Any:
+    """spence(z) = int_1^z log t / (1 - t) dt: the integrand, -1 at z = 1."""
+    one = eq(z, 1)
+    z = _safe(one, z, 2.0)
+    return select(one, -1.0, div(log(z), sub(1, z)))
+
+
+_derivatives(spence_p, _spence_derivative)
+_derivatives(expi_p, lambda ans, x: div(exp(x), x))
+_derivatives(exp1_p, lambda ans, x: neg(div(exp(neg(x)), x)))
+
+
+def _expn_derivative(ans: Any, n: Any, x: Any) -> Any:
+    """E_n' = -E_{n-1} for n >= 1; E_0 = e^-x / x, so E_0' = -e^-x (x + 1) / x^2."""
+    positive = ge(n, 1)
+    lower = expn(select(positive, sub(n, 1), 0), x)
+    zeroth = div(mul(exp(neg(x)), add(x, 1)), integer_pow(x, 2))
+    return neg(select(positive, lower, zeroth))
+
+
+_derivatives(expn_p, None, _expn_derivative)
+# poch(z, m) = Gamma(z + m) / Gamma(z).
+_derivatives(poch_p, lambda ans, z, m: mul(ans, sub(digamma(add(z, m)), digamma(z))),
+             lambda ans, z, m: mul(ans, digamma(add(z, m))))
+# 1F1(a; b; x)' = a / b 1F1(a + 1; b + 1; x); 2F1(a, b; c; x)' = a b / c 2F1(a+1, b+1; c+1; x).
+_derivatives(hyp1f1_p, _refuse("hyp1f1", "a"), _refuse("hyp1f1", "b"),
+             lambda ans, a, b, x: mul(div(a, b), hyp1f1(add(a, 1), add(b, 1), x)))
+_derivatives(hyp2f1_p, _refuse("hyp2f1", "a"), _refuse("hyp2f1", "b"),
+             _refuse("hyp2f1", "c"),
+             lambda ans, a, b, c, x: mul(div(mul(a, b), c),
+                                         hyp2f1(add(a, 1), add(b, 1), add(c, 1), x)))
+
+
+def _owens_t_h(ans: Any, h: Any, a: Any) -> Any:
+    """dT/dh = -phi(h) erf(a h / sqrt 2) / 2."""
+    density = div(exp(mul(-0.5, integer_pow(h, 2))), _SQRT_2PI)
+    return mul(-0.5, mul(density, erf(mul(float(1 / np.sqrt(2)), mul(a, h)))))
+
+
+def _owens_t_a(ans: Any, h: Any, a: Any) -> Any:
+    """dT/da = exp(-h^2 (1 + a^2) / 2) / (2 pi (1 + a^2))."""
+    spread = add(1, integer_pow(a, 2))
+    return div(exp(mul(-0.5, mul(integer_pow(h, 2), spread))), mul(2 * np.pi, spread))
+
+
+_derivatives(owens_t_p, _owens_t_h, _owens_t_a)
+# Dawson's F' = 1 - 2 x F; erfcx' = 2 x erfcx(x) - 2 / sqrt(pi).
+_derivatives(dawsn_p, lambda ans, x: sub(1, mul(2, mul(x, ans))))
+_derivatives(erfcx_p, lambda ans, x: sub(mul(2, mul(x, ans)), _TWO_OVER_SQRT_PI))
+# S' = sin(pi x^2 / 2), C' = cos(pi x^2 / 2); Si' = sin(x) / x (1 at 0), Ci' = cos(x) / x.
+_derivatives(fresnel_s_p, lambda ans, x: sin(mul(np.pi / 2, integer_pow(x, 2))))
+_derivatives(fresnel_c_p, lambda ans, x: cos(mul(np.pi / 2, integer_pow(x, 2))))
+
+
+def _sinc(ans: Any, x: Any) -> Any:
+    zero = eq(x, 0)
+    x = _safe(zero, x, 1.0)
+    return select(zero, 1.0, div(sin(x), x))
+
+
+_derivatives(sin_integral_p, _sinc)
+_derivatives(cos_integral_p, lambda ans, x: absorbing_div(cos(x), x))
+
+
+def _bessel_jv_derivative(ans: Any, x: Any, *, v: int) -> Any:
+    """J_v' = (J_{v-1} - J_{v+1}) / 2, and J_0' = -J_1."""
+    if v == 0:
+        return neg(bessel_jv(1, x))
+    return mul(0.5, sub(bessel_jv(v - 1, x), bessel_jv(v + 1, x)))
+
+
+_derivatives(bessel_jv_p, _bessel_jv_derivative)
