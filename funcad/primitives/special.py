@@ -47,7 +47,7 @@ __all__ = [
     "fresnel_s_p", "fresnel_c_p", "sin_integral_p", "cos_integral_p", "bessel_jv_p",
     "log_ndtr", "ndtri", "betaln", "gamma", "gammasgn", "spence", "expi", "exp1", "expn",
     "poch", "hyp1f1", "hyp2f1", "owens_t", "dawsn", "erfcx", "fresnel_s", "fresnel_c",
-    "sin_integral", "cos_integral", "bessel_jv",
+    "sin_integral", "cos_integral", "bessel_jv", "wofz_p", "wofz",
 ]
 
 _SQRT_2PI = float(np.sqrt(2 * np.pi))
@@ -57,21 +57,24 @@ _TWO_OVER_SQRT_PI = float(2 / np.sqrt(np.pi))
 def _scipy_primitive(name: str, scipy_name: str, output: int | None = None,
                      order: str | None = None) -> Primitive:
     """The SciPy ufunc ``scipy_name`` as an elementwise primitive (its result ``output``
-    when the ufunc has several; with ``order``, an integer param given as its first
-    operand)."""
+    when the ufunc has several, which then share the dtype rule of erf's loops; with
+    ``order``, an integer param given as its first operand)."""
     primitive = Primitive(name)
     primitive.elementwise = True
     primitive.output_buffer = "fresh"
 
-    def ufunc() -> Any:
-        return getattr(require_scipy(f"funcad.scipy.special.{name}"), scipy_name)
+    def ufunc(which: str = scipy_name) -> Any:
+        return getattr(require_scipy(f"funcad.scipy.special.{name}"), which)
+
+    dtype_rule = scipy_name if output is None else "erf"
 
     def operand_avals(avals: tuple) -> tuple:
         return avals if order is None else (ShapedArray((), np.dtype(float)),) + avals
 
     def impl(*args: Any, **params: Any) -> Any:
         fn = ufunc()
-        dtype = ufunc_result_dtype(fn, operand_avals(tuple(get_aval(a) for a in args)))
+        avals = operand_avals(tuple(get_aval(a) for a in args))
+        dtype = ufunc_result_dtype(ufunc(dtype_rule), avals)
         out = fn(*args) if order is None else fn(float(params[order]), *args)
         if output is not None:
             out = out[output]
@@ -80,7 +83,7 @@ def _scipy_primitive(name: str, scipy_name: str, output: int | None = None,
 
     def abstract_eval(*avals: ShapedArray, **params: Any) -> ShapedArray:
         return ShapedArray(broadcast_shapes(*(a.shape for a in avals)),
-                           ufunc_result_dtype(ufunc(), operand_avals(avals)))
+                           ufunc_result_dtype(ufunc(dtype_rule), operand_avals(avals)))
 
     primitive.def_impl(impl)
     primitive.def_abstract_eval(abstract_eval)
@@ -139,6 +142,7 @@ fresnel_c_p = _scipy_primitive("fresnel_c", "fresnel", output=1)
 sin_integral_p = _scipy_primitive("sin_integral", "sici", output=0)
 cos_integral_p = _scipy_primitive("cos_integral", "sici", output=1)
 bessel_jv_p = _scipy_primitive("bessel_jv", "jv", order="v")
+wofz_p = _scipy_primitive("wofz", "wofz")
 
 log_ndtr, ndtri, betaln, gamma = log_ndtr_p.bind, ndtri_p.bind, betaln_p.bind, gamma_p.bind
 gammasgn, spence, expi, exp1 = gammasgn_p.bind, spence_p.bind, expi_p.bind, exp1_p.bind
@@ -146,6 +150,7 @@ expn, poch, hyp1f1, hyp2f1 = expn_p.bind, poch_p.bind, hyp1f1_p.bind, hyp2f1_p.b
 owens_t, dawsn, erfcx = owens_t_p.bind, dawsn_p.bind, erfcx_p.bind
 fresnel_s, fresnel_c = fresnel_s_p.bind, fresnel_c_p.bind
 sin_integral, cos_integral = sin_integral_p.bind, cos_integral_p.bind
+wofz = wofz_p.bind
 
 
 def bessel_jv(v: int, x: Any) -> Any:
@@ -214,6 +219,8 @@ def _owens_t_a(ans: Any, h: Any, a: Any) -> Any:
 _derivatives(owens_t_p, _owens_t_h, _owens_t_a)
 # Dawson's F' = 1 - 2 x F; erfcx' = 2 x erfcx(x) - 2 / sqrt(pi).
 _derivatives(dawsn_p, lambda ans, x: sub(1, mul(2, mul(x, ans))))
+# Faddeeva's w(z) = exp(-z^2) erfc(-iz), holomorphic: w' = 2i / sqrt(pi) - 2 z w.
+_derivatives(wofz_p, lambda ans, z: sub(_TWO_OVER_SQRT_PI * 1j, mul(2, mul(z, ans))))
 _derivatives(erfcx_p, lambda ans, x: sub(mul(2, mul(x, ans)), _TWO_OVER_SQRT_PI))
 # S' = sin(pi x^2 / 2), C' = cos(pi x^2 / 2); Si' = sin(x) / x (1 at 0), Ci' = cos(x) / x.
 _derivatives(fresnel_s_p, lambda ans, x: sin(mul(np.pi / 2, integer_pow(x, 2))))

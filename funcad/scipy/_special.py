@@ -19,7 +19,7 @@ from funcad.primitives.shape import stop_gradient
 
 __all__ = [
     "logsumexp", "softmax", "log_softmax", "expit", "logit", "xlogy", "xlog1py", "entr",
-    "rel_entr", "kl_div", "erf", "erfc", "erfinv", "erfcx", "dawsn", "ndtr", "log_ndtr",
+    "rel_entr", "kl_div", "erf", "erfc", "erfinv", "erfcx", "wofz", "dawsn", "ndtr", "log_ndtr",
     "ndtri", "gammaln", "loggamma", "gamma", "gammasgn", "digamma", "polygamma", "beta",
     "betaln", "betainc", "gammainc", "gammaincc", "multigammaln", "factorial", "comb", "poch",
     "bernoulli", "zeta", "i0", "i0e", "i1", "i1e", "bessel_jn", "spence", "expi", "exp1",
@@ -133,7 +133,7 @@ def entr(x: Any) -> Any:
     positive = fnp.greater(x, 0)
     safe_x = fnp.where(positive, x, 1)
     inside = fnp.negative(fnp.multiply(x, fnp.log(safe_x)))
-    return fnp.where(positive, inside, fnp.where(fnp.equal(x, 0), 0, -np.inf))
+    return fnp.where(positive, inside, fnp.where(fnp.equal(x, 0), fnp.zeros_like(x), -np.inf))
 
 
 @entr.defjvp
@@ -184,6 +184,11 @@ def erfinv(x: Any) -> Any:
 def erfcx(x: Any) -> Any:
     """exp(x^2) erfc(x), SciPy's kernel (no overflow for large x)."""
     return special.erfcx(as_operand(x))
+
+
+def wofz(z: Any) -> Any:
+    """Faddeeva's function exp(-z^2) erfc(-iz), complex (also for real z); holomorphic."""
+    return special.wofz(as_operand(z))
 
 
 def dawsn(x: Any) -> Any:

@@ -49,6 +49,7 @@ from funcad.scipy._special import (
     sici,
     softmax,
     spence,
+    wofz,
     xlog1py,
     xlogy,
     zeta,
@@ -60,5 +61,5 @@ __all__ = [
     "gammaln", "loggamma", "gamma", "gammasgn", "digamma", "polygamma", "beta", "betaln",
     "betainc", "gammainc", "gammaincc", "multigammaln", "factorial", "comb", "poch", "bernoulli",
     "zeta", "i0", "i0e", "i1", "i1e", "bessel_jn", "spence", "expi", "exp1", "expn", "hyp1f1",
-    "hyp2f1", "owens_t", "fresnel", "sici", "boxcox", "boxcox1p",
+    "hyp2f1", "owens_t", "fresnel", "sici", "boxcox", "boxcox1p", "wofz",
 ]
