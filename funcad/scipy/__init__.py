@@ -1,5 +1,5 @@
 """funcad.scipy: SciPy functions built from funcad's primitives."""
 
-from funcad.scipy import integrate, optimize, special
+from funcad.scipy import integrate, linalg, optimize, signal, special
 
-__all__ = ["integrate", "optimize", "special"]
+__all__ = ["integrate", "optimize", "special", "linalg", "signal"]
