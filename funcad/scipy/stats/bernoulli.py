@@ -1,0 +1,43 @@
+"""The Bernoulli distribution (funcad.scipy.stats.bernoulli)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import funcad.numpy as fnp
+from funcad.scipy.stats._common import integer_support, promote, safe, xlog1py, xlogy
+
+__all__ = ["logpmf", "pmf", "cdf", "ppf"]
+
+
+def logpmf(k: Any, p: Any, loc: Any = 0) -> Any:
+    k, p, loc = promote(k, p, loc)
+    k = fnp.subtract(k, loc)
+    inside = integer_support(k, 0, 1)
+    k = safe(inside, k, 0.0)
+    out = fnp.add(xlogy(k, p), xlog1py(fnp.subtract(1, k), fnp.negative(p)))
+    return fnp.where(inside, out, -np.inf)
+
+
+def pmf(k: Any, p: Any, loc: Any = 0) -> Any:
+    return fnp.exp(logpmf(k, p, loc))
+
+
+def _bad_p(p: Any) -> Any:
+    return fnp.logical_or(fnp.isnan(p), fnp.logical_or(fnp.less(p, 0), fnp.greater(p, 1)))
+
+
+def cdf(k: Any, p: Any) -> Any:
+    k, p = promote(k, p)
+    out = fnp.where(fnp.less(k, 0), 0, fnp.where(fnp.less(k, 1), fnp.subtract(1, p), 1))
+    return fnp.where(fnp.logical_or(fnp.isnan(k), _bad_p(p)), np.nan, out)
+
+
+def ppf(q: Any, p: Any) -> Any:
+    q, p = promote(q, p)
+    out = fnp.where(fnp.less_equal(q, fnp.subtract(1, p)), 0, 1)
+    bad = fnp.logical_or(_bad_p(p), fnp.logical_or(
+        fnp.isnan(q), fnp.logical_or(fnp.less(q, 0), fnp.greater(q, 1))))
+    return fnp.where(bad, np.nan, fnp.astype(out, fnp.result_type(q)))

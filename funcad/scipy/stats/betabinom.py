@@ -1,0 +1,29 @@
+"""The beta-binomial distribution (funcad.scipy.stats.betabinom): a binomial whose success
+probability is beta(a, b) distributed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import funcad.numpy as fnp
+from funcad.scipy.stats._common import betaln, integer_support, promote, safe
+
+__all__ = ["logpmf", "pmf"]
+
+
+def logpmf(k: Any, n: Any, a: Any, b: Any, loc: Any = 0) -> Any:
+    k, n, a, b, loc = promote(k, n, a, b, loc)
+    k = fnp.subtract(k, loc)
+    inside = integer_support(k, 0, n)
+    k = safe(inside, k, 0.0)
+    rest = fnp.subtract(n, k)
+    combinations = fnp.negative(fnp.add(fnp.log1p(n), betaln(fnp.add(rest, 1), fnp.add(k, 1))))
+    out = fnp.add(combinations, fnp.subtract(betaln(fnp.add(k, a), fnp.add(rest, b)),
+                                             betaln(a, b)))
+    return fnp.where(inside, out, -np.inf)
+
+
+def pmf(k: Any, n: Any, a: Any, b: Any, loc: Any = 0) -> Any:
+    return fnp.exp(logpmf(k, n, a, b, loc))

@@ -1,0 +1,29 @@
+"""The binomial distribution (funcad.scipy.stats.binom): k successes in n trials. Not a
+whole number k is outside the support (-inf), as in SciPy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import funcad.numpy as fnp
+from funcad.scipy.stats._common import gammaln, integer_support, promote, safe, xlog1py, xlogy
+
+__all__ = ["logpmf", "pmf"]
+
+
+def logpmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
+    k, n, p, loc = promote(k, n, p, loc)
+    k = fnp.subtract(k, loc)
+    inside = integer_support(k, 0, n)
+    k = safe(inside, k, 0.0)
+    rest = fnp.subtract(n, k)
+    combinations = fnp.subtract(gammaln(fnp.add(n, 1)),
+                                fnp.add(gammaln(fnp.add(k, 1)), gammaln(fnp.add(rest, 1))))
+    out = fnp.add(combinations, fnp.add(xlogy(k, p), xlog1py(rest, fnp.negative(p))))
+    return fnp.where(inside, out, -np.inf)
+
+
+def pmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
+    return fnp.exp(logpmf(k, n, p, loc))

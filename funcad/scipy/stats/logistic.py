@@ -1,0 +1,48 @@
+"""The logistic distribution (funcad.scipy.stats.logistic). Its quantile functions take
+``x`` as their first argument's name, as JAX's do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import funcad.numpy as fnp
+from funcad.scipy.special import expit, logit
+from funcad.scipy.stats._common import promote
+
+__all__ = ["logpdf", "pdf", "cdf", "sf", "ppf", "isf"]
+
+
+def _standard(x: Any, loc: Any, scale: Any) -> tuple[Any, Any]:
+    x, loc, scale = promote(x, loc, scale)
+    return fnp.divide(fnp.subtract(x, loc), scale), scale
+
+
+def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """-|z| - 2 log(1 + exp(-|z|)) - log scale: symmetric, so written at -|z| (no overflow)."""
+    z, scale = _standard(x, loc, scale)
+    size = fnp.abs(z)
+    return fnp.subtract(fnp.subtract(fnp.negative(size),
+                                     fnp.multiply(2, fnp.log1p(fnp.exp(fnp.negative(size))))),
+                        fnp.log(scale))
+
+
+def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    return fnp.exp(logpdf(x, loc, scale))
+
+
+def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    return expit(_standard(x, loc, scale)[0])
+
+
+def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    return expit(fnp.negative(_standard(x, loc, scale)[0]))
+
+
+def ppf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    x, loc, scale = promote(x, loc, scale)
+    return fnp.add(fnp.multiply(logit(x), scale), loc)
+
+
+def isf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    x, loc, scale = promote(x, loc, scale)
+    return fnp.subtract(loc, fnp.multiply(logit(x), scale))

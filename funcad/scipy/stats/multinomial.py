@@ -1,0 +1,31 @@
+"""The multinomial distribution (funcad.scipy.stats.multinomial): counts x (categories on
+the last axis) of n trials with probabilities p. Each row is checked on its own: a row
+whose counts are not whole, not nonnegative or do not sum to n is outside the support."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import funcad.numpy as fnp
+from funcad.scipy.stats._common import gammaln, integer_support, promote, safe, xlogy
+
+__all__ = ["logpmf", "pmf"]
+
+
+def logpmf(x: Any, n: Any, p: Any) -> Any:
+    x, n, p = promote(x, n, p)
+    if fnp.ndim(p) == 0 or fnp.ndim(x) == 0:
+        raise ValueError(f"multinomial.logpmf: x and p need a category axis (the last), got "
+                         f"shapes {fnp.shape(x)} and {fnp.shape(p)}")
+    inside = fnp.logical_and(fnp.all(integer_support(x, 0), axis=-1),
+                             fnp.equal(fnp.sum(x, axis=-1), n))
+    x = safe(fnp.expand_dims(inside, -1), x, 0.0)
+    out = fnp.subtract(gammaln(fnp.add(n, 1)), fnp.sum(gammaln(fnp.add(x, 1)), axis=-1))
+    out = fnp.add(out, fnp.sum(xlogy(x, p), axis=-1))
+    return fnp.where(inside, out, -np.inf)
+
+
+def pmf(x: Any, n: Any, p: Any) -> Any:
+    return fnp.exp(logpmf(x, n, p))

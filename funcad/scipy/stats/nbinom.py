@@ -1,0 +1,28 @@
+"""The negative binomial distribution (funcad.scipy.stats.nbinom): k failures before the
+n-th success (n may be any positive real)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import funcad.numpy as fnp
+from funcad.scipy.stats._common import gammaln, integer_support, promote, safe, xlog1py, xlogy
+
+__all__ = ["logpmf", "pmf"]
+
+
+def logpmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
+    k, n, p, loc = promote(k, n, p, loc)
+    k = fnp.subtract(k, loc)
+    inside = integer_support(k, 0)
+    k = safe(inside, k, 0.0)
+    combinations = fnp.subtract(gammaln(fnp.add(n, k)), fnp.add(gammaln(fnp.add(k, 1)),
+                                                                 gammaln(n)))
+    out = fnp.add(combinations, fnp.add(xlogy(n, p), xlog1py(k, fnp.negative(p))))
+    return fnp.where(inside, out, -np.inf)
+
+
+def pmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
+    return fnp.exp(logpmf(k, n, p, loc))

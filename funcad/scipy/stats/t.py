@@ -1,0 +1,29 @@
+"""Student's t distribution (funcad.scipy.stats.t)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import funcad.numpy as fnp
+from funcad.scipy.stats._common import gammaln, promote
+
+__all__ = ["logpdf", "pdf"]
+
+_LOG_PI = float(np.log(np.pi))
+
+
+def logpdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    x, df, loc, scale = promote(x, df, loc, scale)
+    z = fnp.divide(fnp.subtract(x, loc), scale)
+    half_df_plus = fnp.multiply(0.5, fnp.add(df, 1))
+    normalizer = fnp.subtract(gammaln(half_df_plus), gammaln(fnp.multiply(0.5, df)))
+    normalizer = fnp.subtract(normalizer, fnp.multiply(0.5, fnp.add(_LOG_PI, fnp.log(df))))
+    normalizer = fnp.subtract(normalizer, fnp.log(scale))
+    return fnp.subtract(normalizer,
+                        fnp.multiply(half_df_plus, fnp.log1p(fnp.divide(fnp.square(z), df))))
+
+
+def pdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    return fnp.exp(logpdf(x, df, loc, scale))

@@ -1,0 +1,33 @@
+"""The uniform distribution on [loc, loc + scale] (funcad.scipy.stats.uniform)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import funcad.numpy as fnp
+from funcad.scipy.stats._common import promote
+
+__all__ = ["logpdf", "pdf", "cdf", "ppf"]
+
+
+def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    x, loc, scale = promote(x, loc, scale)
+    inside = fnp.logical_and(fnp.greater_equal(x, loc), fnp.less_equal(x, fnp.add(loc, scale)))
+    return fnp.where(inside, fnp.negative(fnp.log(scale)), -np.inf)
+
+
+def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    return fnp.exp(logpdf(x, loc, scale))
+
+
+def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    x, loc, scale = promote(x, loc, scale)
+    return fnp.clip(fnp.divide(fnp.subtract(x, loc), scale), 0, 1)
+
+
+def ppf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    q, loc, scale = promote(q, loc, scale)
+    valid = fnp.logical_and(fnp.greater_equal(q, 0), fnp.less_equal(q, 1))
+    return fnp.where(valid, fnp.add(loc, fnp.multiply(q, scale)), np.nan)

@@ -1,0 +1,28 @@
+"""The wrapped Cauchy distribution (funcad.scipy.stats.wrapcauchy) on [0, 2 pi], shape
+0 < c < 1 (nan otherwise)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import funcad.numpy as fnp
+from funcad.scipy.stats._common import LOG_2PI, promote, safe
+
+__all__ = ["logpdf", "pdf"]
+
+
+def logpdf(x: Any, c: Any) -> Any:
+    x, c = promote(x, c)
+    inside = fnp.logical_and(fnp.greater_equal(x, 0), fnp.less_equal(x, 2 * np.pi))
+    valid = fnp.logical_and(fnp.greater(c, 0), fnp.less(c, 1))
+    c = safe(valid, c, 0.5)
+    c2 = fnp.square(c)
+    out = fnp.subtract(fnp.log1p(fnp.negative(c2)), fnp.add(LOG_2PI, fnp.log(fnp.subtract(
+        fnp.add(1, c2), fnp.multiply(fnp.multiply(2, c), fnp.cos(x))))))
+    return fnp.where(valid, fnp.where(inside, out, -np.inf), np.nan)
+
+
+def pdf(x: Any, c: Any) -> Any:
+    return fnp.exp(logpdf(x, c))
