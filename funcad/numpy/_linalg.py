@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from funcad.core import dtype_of, shape_of
 from funcad.numpy._complex import conj
-from funcad.numpy._conversion import as_operand, astype, ndim_of, normalize_axes, result_type
+from funcad.numpy._conversion import (
+    as_operand,
+    astype,
+    contains_tracer,
+    ndim_of,
+    normalize_axes,
+    result_type,
+)
 from funcad.numpy._elementwise import (
     absolute,
     add,
     divide,
-    equal,
+    isnan,
+    log,
     multiply,
     not_equal,
     power,
@@ -23,24 +32,40 @@ from funcad.numpy._elementwise import (
     where,
 )
 from funcad.numpy._indexing import IN_BOUNDS, take_along_axis
-from funcad.numpy._products import dot, matmul
-from funcad.numpy._reductions import amax, amin, argmax, sum
+from funcad.numpy._products import cross as _cross
+from funcad.numpy._products import dot
+from funcad.numpy._products import matmul as _matmul
+from funcad.numpy._products import outer as _outer
+from funcad.numpy._products import tensordot as _tensordot
+from funcad.numpy._products import vecdot as _vecdot
+from funcad.numpy._reductions import amax, amin, any, prod, sum
 from funcad.numpy._shapes import (
-    concatenate,
+    broadcast_to,
     expand_dims,
     flip,
     moveaxis,
+    ravel,
+    reshape,
     shape,
     squeeze,
     swapaxes,
 )
+from funcad.numpy._shapes import diagonal as _diagonal
 from funcad.numpy._sorting import argsort, sort
+from funcad.primitives.linalg import cholesky as _cholesky
+from funcad.primitives.linalg import eig as _eig
 from funcad.primitives.linalg import eigh as _eigh
+from funcad.primitives.linalg import lu as _lu
+from funcad.primitives.linalg import lu_solve as _lu_solve
+from funcad.primitives.linalg import qr as _qr
 from funcad.primitives.linalg import svd as _svd
 
 __all__ = [
     "norm", "matrix_power", "multi_dot", "SVDResult", "EighResult", "svd", "svdvals", "eigh",
-    "eigvalsh",
+    "eigvalsh", "QRResult", "EigResult", "SlogdetResult", "solve", "inv", "det", "slogdet",
+    "cholesky", "qr", "eig", "eigvals", "pinv", "lstsq", "matrix_rank", "cond", "tensorinv",
+    "tensorsolve", "matrix_transpose", "diagonal", "trace", "outer", "cross", "vecdot",
+    "matmul", "tensordot", "vector_norm", "matrix_norm",
 ]
 
 
@@ -213,30 +238,9 @@ def svdvals(x: Any, /) -> Any:
     return svd(x, compute_uv=False)
 
 
-def _inverse(a: Any) -> Any:
-    """The inverse of the square matrices in ``a`` (..., n, n) by Gauss-Jordan elimination
-    with partial pivoting, written with funcad operations (so it differentiates, stages
-    and batches). A singular matrix gives infinities or nans, as JAX's inv does."""
-    n = shape_of(a)[-1]
-    batch = tuple(shape_of(a))[:-2]
-    eye = np.broadcast_to(np.eye(n, dtype=dtype_of(a)), batch + (n, n))
-    m = concatenate([a, eye], axis=-1)  # the augmented matrix [a | I]
-    rows = np.arange(n)
-    for k in range(n):
-        pivot_row = argmax(absolute(m[..., k:, k]), axis=-1) + k  # (batch)
-        pivot_row = pivot_row[..., None]
-        order = where(equal(rows, k), pivot_row, where(equal(rows, pivot_row), k, rows))
-        m = take_along_axis(m, order[..., :, None], axis=-2, mode=IN_BOUNDS)
-        m_k = divide(m[..., k:k + 1, :], m[..., k:k + 1, k:k + 1])  # the pivot row, scaled
-        factors = where(equal(rows, k)[:, None], 0, m[..., :, k:k + 1])
-        m = subtract(m, multiply(factors, m_k))
-        m = where(equal(rows, k)[:, None], m_k, m)
-    return m[..., n:]
-
-
 def matrix_power(a: Any, n: int) -> Any:
     """a @ a @ ... (n times) by repeated squaring; n == 0 gives the identity and a negative
-    n the power of the inverse (numpy.linalg.matrix_power)."""
+    n the power of the inverse (``inv``, from one LU factorisation)."""
     a = as_operand(a)
     try:
         n = int(n) if int(n) == n else None
@@ -250,7 +254,7 @@ def matrix_power(a: Any, n: int) -> Any:
     if n < 0:
         if dtype_of(a).kind not in "fc":
             a = astype(a, np.float64)
-        a, n = _inverse(a), -n
+        a, n = inv(a), -n
     result = np.broadcast_to(np.eye(shape(a)[-1], dtype=result_type(a)), shape(a))
     base = a
     while n:
@@ -267,3 +271,397 @@ def multi_dot(arrays: Any) -> Any:
     for a in arrays[1:]:
         out = dot(out, a)
     return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Factorisations and solves (the primitives cholesky, triangular_solve, lu, qr, eig carry the
+# derivative rules; everything below composes them).
+
+
+class QRResult(NamedTuple):
+    Q: Any
+    R: Any
+
+
+class EigResult(NamedTuple):
+    eigenvalues: Any
+    eigenvectors: Any
+
+
+class SlogdetResult(NamedTuple):
+    sign: Any
+    logabsdet: Any
+
+
+def _inexact(*xs: Any) -> list[Any]:
+    """The operands in their common linalg dtype (integers and booleans as float64)."""
+    dtype = np.dtype(result_type(*xs))
+    if dtype.kind in "biu":
+        dtype = np.dtype(np.float64)
+    if dtype not in (np.float32, np.float64, np.complex64, np.complex128):
+        raise TypeError(f"array type {dtype.name} is unsupported in linalg")
+    return [x if dtype_of(x) == dtype else astype(x, dtype) for x in xs]
+
+
+def _broadcast_batch(x: Any, batch: tuple[int, ...]) -> Any:
+    target = batch + tuple(shape_of(x))[-2:]
+    return x if tuple(shape_of(x)) == target else broadcast_to(x, target)
+
+
+def _lu_solve_broadcast(lu_packed: Any, permutation: Any, b: Any) -> Any:
+    """Solve with the LU factors for matrices b whose leading axes broadcast with theirs."""
+    batch = tuple(np.broadcast_shapes(tuple(shape_of(lu_packed))[:-2],
+                                      tuple(shape_of(b))[:-2]))
+    lu_packed = _broadcast_batch(lu_packed, batch)
+    if tuple(shape_of(permutation))[:-1] != batch:
+        permutation = broadcast_to(permutation, batch + tuple(shape_of(permutation))[-1:])
+    return _lu_solve(lu_packed, permutation, _broadcast_batch(b, batch))
+
+
+def solve(a: Any, b: Any) -> Any:
+    """x with a @ x == b, from one LU factorisation of a (jax.numpy.linalg.solve): b is a
+    vector (n,) when it is 1-D, else a stack of matrices (..., n, k) whose leading axes
+    broadcast with a's. A singular a gives infinities or NaNs, as in JAX (no error)."""
+    a = _decomposable(a, "solve", square=True)
+    b = as_operand(b)
+    a, b = _inexact(a, b)
+    n = shape_of(a)[-1]
+    if ndim_of(b) == 0:
+        raise ValueError("solve: the argument b must be at least 1-dimensional")
+    if ndim_of(b) == 1:
+        if shape_of(b)[0] != n:
+            raise ValueError(f"solve: the argument b has {shape_of(b)[0]} elements but a "
+                             f"(shape {tuple(shape_of(a))}) has {n} rows")
+        lu_packed, _, permutation = _lu(a)
+        x = _lu_solve_broadcast(lu_packed, permutation, reshape(b, (n, 1)))
+        return squeeze(x, axis=-1)
+    if shape_of(b)[-2] != n:
+        raise ValueError(f"solve: the argument b (shape {tuple(shape_of(b))}) must have {n} "
+                         f"rows to match a (shape {tuple(shape_of(a))}); for a stack of "
+                         f"vectors use solve(a, b[..., None])[..., 0]")
+    try:
+        np.broadcast_shapes(tuple(shape_of(a))[:-2], tuple(shape_of(b))[:-2])
+    except ValueError:
+        raise ValueError(f"solve: the leading (batch) dimensions of a (shape "
+                         f"{tuple(shape_of(a))}) and b (shape {tuple(shape_of(b))}) do not "
+                         f"broadcast") from None
+    lu_packed, _, permutation = _lu(a)
+    return _lu_solve_broadcast(lu_packed, permutation, b)
+
+
+def inv(a: Any) -> Any:
+    """The inverse of the square matrices in ``a`` (solve against the identity). A singular
+    matrix gives infinities or NaNs, as in JAX."""
+    a = _decomposable(a, "inv", square=True)
+    n = shape_of(a)[-1]
+    lu_packed, _, permutation = _lu(a)
+    eye = np.broadcast_to(np.eye(n, dtype=dtype_of(a)), tuple(shape_of(a)))
+    return _lu_solve(lu_packed, permutation, eye)
+
+
+def _lu_diagonal_and_parity(a: Any) -> tuple[Any, Any]:
+    """(diagonal of U, (-1)^(number of row interchanges)) of the LU factorisation of a."""
+    lu_packed, pivots, _ = _lu(a)
+    d = _diagonal(lu_packed, 0, -2, -1)
+    swaps = sum(not_equal(pivots, np.arange(shape_of(pivots)[-1], dtype=np.int32)), axis=-1)
+    parity = subtract(1, multiply(2, astype(swaps % 2, dtype_of(d))))
+    return d, parity
+
+
+def det(a: Any) -> Any:
+    """The determinants of the square matrices in ``a``, from their LU factorisations (0 for
+    a singular matrix)."""
+    a = _decomposable(a, "det", square=True)
+    d, parity = _lu_diagonal_and_parity(a)
+    return multiply(parity, prod(d, axis=-1))
+
+
+def slogdet(a: Any, *, method: Any = None) -> SlogdetResult:
+    """(sign, log|det|) of the square matrices in ``a``: (0, -inf) for a singular matrix.
+    ``method`` 'lu' (the default) or 'qr', as in JAX."""
+    a = _decomposable(a, "slogdet", square=True)
+    if method in (None, "lu"):
+        d, parity = _lu_diagonal_and_parity(a)
+    elif method == "qr":
+        q, r = _qr(a, full_matrices=False)
+        d = _diagonal(r, 0, -2, -1)
+        parity = det(q)
+    else:
+        raise ValueError(f"slogdet: unknown method {method!r} (expected None, 'lu' or 'qr')")
+    logabsdet = sum(log(absolute(d)), axis=-1)
+    sign_ = multiply(parity, prod(sign(d), axis=-1))
+    return SlogdetResult(sign_, logabsdet)
+
+
+def cholesky(a: Any, *, upper: bool = False, symmetrize_input: bool = True) -> Any:
+    """The Cholesky factor L (a == L @ L^H; with ``upper`` U = L^H, a == U^H @ U) of
+    Hermitian positive definite matrices. With ``symmetrize_input`` (a + a^H) / 2 is
+    factored, else only the lower triangle is read. A matrix that is not positive definite
+    gives NaNs, as in JAX (NumPy raises LinAlgError instead)."""
+    a = _decomposable(a, "cholesky", square=True)
+    if symmetrize_input:
+        a = _hermitian_part(a)
+    lo = _cholesky(a)
+    return conj(swapaxes(lo, -1, -2)) if upper else lo
+
+
+def qr(a: Any, mode: str = "reduced") -> Any:
+    """The QR decomposition (jax.numpy.linalg.qr): mode 'reduced' or 'complete' give
+    QRResult(Q, R), 'r' gives R alone, 'raw' the Householder form (h, tau) of LAPACK's
+    geqrf as NumPy gives it (values only, no derivative)."""
+    a = _decomposable(a, "qr", square=False)
+    if mode == "raw":
+        if contains_tracer(a):
+            raise NotImplementedError("qr: mode='raw' has no derivative or staging in funcad; "
+                                      "use mode='reduced'")
+        h, tau = np.linalg.qr(np.asarray(a), mode="raw")
+        return QRResult(np.swapaxes(h, -1, -2), tau)
+    if mode not in ("reduced", "complete", "r"):
+        raise ValueError(f"qr: unsupported mode {mode!r} (expected 'reduced', 'complete', "
+                         f"'r' or 'raw')")
+    q, r = _qr(a, full_matrices=mode == "complete")
+    return r if mode == "r" else QRResult(q, r)
+
+
+def eig(a: Any) -> EigResult:
+    """Eigenvalues and right eigenvectors (columns of unit norm) of general square matrices,
+    complex whatever the input (as JAX). Forward-mode derivatives of both; reverse mode for
+    the eigenvalues only (the eigenvectors raise NotImplementedError, as in JAX)."""
+    a = _decomposable(a, "eig", square=True)
+    w, v = _eig(a, compute_vectors=True)
+    return EigResult(w, v)
+
+
+def eigvals(a: Any) -> Any:
+    """The eigenvalues of general square matrices (complex), differentiable in both modes."""
+    a = _decomposable(a, "eigvals", square=True)
+    return _eig(a, compute_vectors=False)[0]
+
+
+def _default_rtol(a: Any) -> Any:
+    m, n = shape_of(a)[-2:]
+    return 10.0 * max(m, n) * np.finfo(dtype_of(a)).eps
+
+
+def pinv(a: Any, rtol: Any = None, hermitian: bool = False, *, rcond: Any = None) -> Any:
+    """The Moore-Penrose pseudo-inverse from the SVD, dropping singular values at or below
+    ``rtol`` (or ``rcond``) times the largest; default 10 * max(m, n) * eps, as in JAX."""
+    a = _decomposable(a, "pinv", square=bool(hermitian))
+    if rcond is not None:
+        if rtol is not None:
+            raise ValueError("pinv: give only one of the arguments rtol and rcond")
+        rtol = rcond
+    m, n = shape_of(a)[-2:]
+    batch = tuple(shape_of(a))[:-2]
+    if m == 0 or n == 0:
+        return np.zeros(batch + (n, m), dtype_of(a))
+    tol = _default_rtol(a) if rtol is None else rtol
+    u, s, vh = svd(a, full_matrices=False, hermitian=hermitian)
+    cutoff = multiply(expand_dims(as_operand(tol), -1), amax(s, axis=-1, keepdims=True))
+    keep = s > cutoff
+    s_inv = where(keep, divide(1, where(keep, s, 1)), 0)
+    return matmul(multiply(conj(swapaxes(vh, -1, -2)), expand_dims(s_inv, -2)),
+                  conj(swapaxes(u, -1, -2)))
+
+
+def lstsq(a: Any, b: Any, rcond: Any = None, *, numpy_resid: bool = False) -> tuple:
+    """(x, residuals, rank, singular values) of the least-squares problem min |a x - b|
+    from the SVD of the 2-D ``a`` (jax.numpy.linalg.lstsq). Singular values below ``rcond``
+    times the largest (default eps * max(m, n)) are dropped. Residuals are |b - a x|^2 per
+    column, or with ``numpy_resid`` NumPy's (empty unless a has full column rank and
+    m > n; needs concrete values)."""
+    a, b = as_operand(a), as_operand(b)
+    a, b = _inexact(a, b)
+    if ndim_of(a) != 2:
+        raise np.linalg.LinAlgError(f"lstsq: {ndim_of(a)}-dimensional array given for the "
+                                    f"argument a. Array must be two-dimensional")
+    if ndim_of(b) not in (1, 2):
+        raise np.linalg.LinAlgError(f"lstsq: {ndim_of(b)}-dimensional array given for the "
+                                    f"argument b. Array must be one or two-dimensional")
+    m, n = shape_of(a)
+    if shape_of(b)[0] != m:
+        raise np.linalg.LinAlgError(f"lstsq: incompatible dimensions: a has {m} rows but b "
+                                    f"(shape {tuple(shape_of(b))}) has {shape_of(b)[0]}")
+    vector = ndim_of(b) == 1
+    if vector:
+        b = reshape(b, (m, 1))
+    if rcond is None:
+        rcond = np.finfo(dtype_of(a)).eps * max(m, n)
+    u, s, vh = svd(a, full_matrices=False)
+    if shape_of(s)[-1]:
+        keep = s >= multiply(rcond, s[0])
+    else:
+        keep = s > 0
+    rank = sum(keep)
+    s_inv = where(keep, divide(1, where(keep, s, 1)), 0)
+    uhb = matmul(conj(swapaxes(u, -1, -2)), b)
+    x = matmul(conj(swapaxes(vh, -1, -2)), multiply(expand_dims(s_inv, -1), uhb))
+    residual = subtract(b, matmul(a, x))
+    resid = sum(_abs_squared(residual), axis=0)
+    if numpy_resid and (int(rank) < n or m <= n):
+        resid = np.zeros((0,), dtype_of(s))
+    if vector:
+        x = reshape(x, (n,))
+    return x, resid, rank, s
+
+
+def matrix_rank(M: Any, rtol: Any = None, *, hermitian: bool = False, tol: Any = None) -> Any:
+    """The number of singular values above ``rtol`` times the largest (default
+    max(m, n) * eps), as jax.numpy.linalg.matrix_rank; ``tol`` is rtol's older name. A
+    vector's rank is 1 unless it is all zeros."""
+    M = as_operand(M)
+    if tol is not None:
+        if rtol is not None:
+            raise ValueError("matrix_rank: give only one of the arguments rtol and tol")
+        rtol = tol
+    if ndim_of(M) < 2:
+        return astype(any(not_equal(M, 0)), np.int_)
+    M = _decomposable(M, "matrix_rank", square=bool(hermitian))
+    s = svd(M, compute_uv=False, hermitian=hermitian)
+    if shape_of(s)[-1] == 0:
+        return np.zeros(tuple(shape_of(s))[:-1], np.int_)
+    largest = amax(s, axis=-1)
+    if rtol is None:
+        threshold = multiply(largest, max(shape_of(M)[-2:]) * np.finfo(dtype_of(s)).eps)
+    else:
+        threshold = multiply(largest, rtol)
+    return sum(s > expand_dims(threshold, -1), axis=-1)
+
+
+def cond(x: Any, p: Any = None) -> Any:
+    """The condition number in norm ``p`` (None or 2: the ratio of the extreme singular
+    values, -2 its inverse; 1, -1, inf, -inf, 'fro', 'nuc': norm(x) * norm(inv(x))). A
+    singular matrix gives inf, as in JAX."""
+    x = _decomposable(x, "cond", square=p not in (None, 2, -2))
+    if p is None or p == 2 or p == -2:
+        s = svdvals(x)
+        r = divide(s[..., 0], s[..., -1]) if p != -2 else divide(s[..., -1], s[..., 0])
+    elif p in ("fro", "nuc", 1, -1, np.inf, -np.inf):
+        r = multiply(norm(x, ord=p, axis=(-2, -1)), norm(inv(x), ord=p, axis=(-2, -1)))
+    else:
+        raise ValueError(f"cond: invalid norm order {p!r} for matrices")
+    return where(isnan(r) & ~any(isnan(x), axis=(-2, -1)), np.inf, r)
+
+
+def tensorinv(a: Any, ind: int = 2) -> Any:
+    """The inverse of ``a`` seen as a matrix from its first ``ind`` axes to the rest."""
+    a = as_operand(a)
+    ind = int(ind)
+    if ind <= 0:
+        raise ValueError(f"tensorinv: the argument ind must be positive, got {ind}")
+    shp = tuple(shape_of(a))
+    rows, cols = math.prod(shp[:ind]), math.prod(shp[ind:])
+    if rows != cols:
+        raise ValueError(f"tensorinv: the product of the first {ind} dimensions of a (shape "
+                         f"{shp}) must equal the product of the rest ({rows} != {cols})")
+    return reshape(inv(reshape(a, (rows, cols))), shp[ind:] + shp[:ind])
+
+
+def tensorsolve(a: Any, b: Any, axes: Any = None) -> Any:
+    """x with tensordot(a, x, x.ndim) == b (numpy.linalg.tensorsolve); ``axes``: axes of a
+    moved to the end first."""
+    a, b = as_operand(a), as_operand(b)
+    if axes is not None:
+        axes = normalize_axes(axes, ndim_of(a), "tensorsolve")
+        a = moveaxis(a, axes, tuple(range(ndim_of(a) - len(axes), ndim_of(a))))
+    b_shape = tuple(shape_of(b))
+    x_shape = tuple(shape_of(a))[len(b_shape):]
+    rows, cols = math.prod(b_shape), math.prod(x_shape)
+    if tuple(shape_of(a))[:len(b_shape)] != b_shape or rows != cols:
+        raise np.linalg.LinAlgError(
+            f"tensorsolve: the argument a (shape {tuple(shape_of(a))}) must have b's shape "
+            f"{b_shape} followed by dimensions of the same total size")
+    return reshape(solve(reshape(a, (rows, cols)), reshape(b, (rows,))), x_shape)
+
+
+# ----------------------------------------------------------------------------------------------
+# The array API's linalg names (numpy.linalg in NumPy 2).
+
+
+def matrix_transpose(x: Any, /) -> Any:
+    """Swap the last two axes."""
+    x = as_operand(x)
+    if ndim_of(x) < 2:
+        raise ValueError(f"matrix_transpose: the argument x must be at least 2-dimensional, "
+                         f"got shape {tuple(shape_of(x))}")
+    return swapaxes(x, -1, -2)
+
+
+def diagonal(x: Any, /, *, offset: int = 0) -> Any:
+    """The diagonals of the matrices in the last two axes."""
+    x = as_operand(x)
+    if ndim_of(x) < 2:
+        raise ValueError(f"diagonal: the argument x must be at least 2-dimensional, got "
+                         f"shape {tuple(shape_of(x))}")
+    return _diagonal(x, offset, -2, -1)
+
+
+def trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Any:
+    """The sums of the diagonals of the matrices in the last two axes."""
+    out = sum(diagonal(x, offset=offset), axis=-1)
+    return out if dtype is None else astype(out, dtype)
+
+
+def outer(x1: Any, x2: Any, /) -> Any:
+    """The outer product of two vectors."""
+    x1, x2 = as_operand(x1), as_operand(x2)
+    if ndim_of(x1) != 1 or ndim_of(x2) != 1:
+        raise ValueError(f"outer: the arguments x1 and x2 must be 1-dimensional, got shapes "
+                         f"{tuple(shape_of(x1))} and {tuple(shape_of(x2))}")
+    return _outer(x1, x2)
+
+
+def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+    """The cross product of 3-vectors along ``axis`` (other axes broadcast)."""
+    x1, x2 = as_operand(x1), as_operand(x2)
+    for name, x in (("x1", x1), ("x2", x2)):
+        (ax,) = normalize_axes(axis, ndim_of(x), "cross")
+        if shape_of(x)[ax] != 3:
+            raise ValueError(f"cross: the argument {name} (shape {tuple(shape_of(x))}) must "
+                             f"have size 3 along axis {axis}")
+    return _cross(x1, x2, axis=axis)
+
+
+def vecdot(x1: Any, x2: Any, /, *, axis: int = -1, precision: Any = None,
+           preferred_element_type: Any = None) -> Any:
+    """sum(conj(x1) * x2) along ``axis``."""
+    out = _vecdot(x1, x2, axis=axis)
+    return out if preferred_element_type is None else astype(out, preferred_element_type)
+
+
+def matmul(x1: Any, x2: Any, /, *, precision: Any = None,
+           preferred_element_type: Any = None) -> Any:
+    """The matrix product (funcad.numpy.matmul)."""
+    out = _matmul(x1, x2)
+    return out if preferred_element_type is None else astype(out, preferred_element_type)
+
+
+def tensordot(x1: Any, x2: Any, /, *, axes: Any = 2, precision: Any = None,
+              preferred_element_type: Any = None) -> Any:
+    """The tensor contraction (funcad.numpy.tensordot)."""
+    out = _tensordot(x1, x2, axes)
+    return out if preferred_element_type is None else astype(out, preferred_element_type)
+
+
+def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any = 2) -> Any:
+    """The vector norm over ``axis`` (all axes when None, as one flattened vector)."""
+    x = as_operand(x)
+    if axis is None:
+        out = norm(ravel(x), ord=ord, axis=0)
+        return reshape(out, (1,) * ndim_of(x)) if keepdims else out
+    axes = normalize_axes(axis, ndim_of(x), "vector_norm")
+    if len(axes) == 1:
+        return norm(x, ord=ord, axis=axes[0], keepdims=keepdims)
+    moved = moveaxis(x, axes, tuple(range(-len(axes), 0)))
+    flat = reshape(moved, tuple(shape_of(moved))[:-len(axes)] + (-1,))
+    out = norm(flat, ord=ord, axis=-1)
+    return expand_dims(out, tuple(sorted(axes))) if keepdims else out
+
+
+def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:
+    """The matrix norm of the last two axes."""
+    x = as_operand(x)
+    if ndim_of(x) < 2:
+        raise ValueError(f"matrix_norm: the argument x must be at least 2-dimensional, got "
+                         f"shape {tuple(shape_of(x))}")
+    return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)

@@ -1,13 +1,42 @@
-"""funcad.numpy.linalg: the parts of numpy.linalg built from funcad's primitives."""
+"""funcad.numpy.linalg: numpy.linalg (and jax.numpy.linalg) built from funcad's primitives."""
 
 from funcad.numpy._linalg import (
+    cholesky,
+    cond,
+    cross,
+    det,
+    diagonal,
+    eig,
     eigh,
+    eigvals,
     eigvalsh,
+    inv,
+    lstsq,
+    matmul,
+    matrix_norm,
     matrix_power,
+    matrix_rank,
+    matrix_transpose,
     multi_dot,
     norm,
+    outer,
+    pinv,
+    qr,
+    slogdet,
+    solve,
     svd,
     svdvals,
+    tensordot,
+    tensorinv,
+    tensorsolve,
+    trace,
+    vecdot,
+    vector_norm,
 )
 
-__all__ = ["norm", "matrix_power", "multi_dot", "svd", "svdvals", "eigh", "eigvalsh"]
+__all__ = [
+    "norm", "matrix_power", "multi_dot", "svd", "svdvals", "eigh", "eigvalsh", "cholesky",
+    "cond", "cross", "det", "diagonal", "eig", "eigvals", "inv", "lstsq", "matmul",
+    "matrix_norm", "matrix_rank", "matrix_transpose", "outer", "pinv", "qr", "slogdet",
+    "solve", "tensordot", "tensorinv", "tensorsolve", "trace", "vecdot", "vector_norm",
+]

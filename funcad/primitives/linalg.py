@@ -664,10 +664,14 @@ def _solve_left(a: Any, b: Any, lower: bool, transpose_a: bool, conjugate_a: boo
     conj_only = conjugate_a and not transpose_a and a.dtype.kind == "c"
     if conj_only:  # conj(a) x = b  <=>  a conj(x) = conj(b)
         b = np.conj(b)
+    trans = (2 if conjugate_a else 1) if transpose_a else 0
     if _SCIPY_INSTALLED:
-        trans = (2 if conjugate_a else 1) if transpose_a else 0
-        x = require_scipy_linalg("triangular_solve").solve_triangular(
-            a, b, trans=trans, lower=lower, unit_diagonal=unit_diagonal, check_finite=False)
+        scipy_linalg = require_scipy_linalg("triangular_solve")
+        try:
+            x = scipy_linalg.solve_triangular(a, b, trans=trans, lower=lower,
+                                              unit_diagonal=unit_diagonal, check_finite=False)
+        except np.linalg.LinAlgError:  # a zero on the diagonal: BLAS's trsm gives inf/nan
+            x = _trsm_loop(scipy_linalg, a, b, trans, lower, unit_diagonal)
     else:
         n = a.shape[-1]
         tri = np.where(_tri_mask(n, n, lower), a, 0)
@@ -677,8 +681,26 @@ def _solve_left(a: Any, b: Any, lower: bool, transpose_a: bool, conjugate_a: boo
             tri = np.swapaxes(tri, -1, -2)
             if conjugate_a:
                 tri = np.conj(tri)
-        x = np.linalg.solve(tri, b)
+        try:
+            x = np.linalg.solve(tri, b)
+        except np.linalg.LinAlgError:  # singular, with NumPy alone: NaNs
+            x = np.full(b.shape, np.nan, np.result_type(a.dtype, b.dtype))
     return np.conj(x) if conj_only else x
+
+
+def _trsm_loop(scipy_linalg: Any, a: Any, b: Any, trans: int, lower: bool,
+               unit_diagonal: bool) -> Any:
+    """op(a)^-1 b by BLAS's trsm, one matrix at a time: no singularity check, so a zero on
+    the diagonal gives infinities and NaNs (as in JAX) instead of an error."""
+    dtype = np.result_type(a.dtype, b.dtype)
+    a, b = a.astype(dtype), b.astype(dtype)
+    trsm = scipy_linalg.blas.get_blas_funcs("trsm", (a, b))
+    out = np.empty(b.shape, dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for index in np.ndindex(b.shape[:-2]):
+            out[index] = trsm(1.0, a[index], b[index], side=0, lower=int(lower), trans_a=trans,
+                              diag=int(unit_diagonal))
+    return out
 
 
 @triangular_solve_p.def_impl
