@@ -63,22 +63,38 @@ def _replace(state: dict, flag: Any, **new: Any) -> dict:
     return out
 
 
+def _nan_unless(ok: Any, value: Any) -> Any:
+    return fnp.where(ok, value, np.nan)
+
+
+def _nonzero(x: Any) -> tuple[Any, Any]:
+    """Whether ``x`` is nonzero, and ``x`` with 1 where it is zero: divisions by it are then
+    computed without warnings, and their results discarded with ``_nan_unless``."""
+    ok = x != 0
+    return ok, fnp.where(ok, x, 1.0)
+
+
 def _cubic_minimizer(a, fa, fpa, b, fb, c, fc):
-    """The minimizer of the cubic through (a, fa) with slope fpa, (b, fb) and (c, fc)."""
+    """The minimizer of the cubic through (a, fa) with slope fpa, (b, fb) and (c, fc); nan
+    where there is none."""
     db, dc = fnp.subtract(b, a), fnp.subtract(c, a)
-    denominator = (db * dc) ** 2 * (db - dc)
+    ok, denominator = _nonzero((db * dc) ** 2 * (db - dc))
     rb = fb - fa - fpa * db
     rc = fc - fa - fpa * dc
     big_a = (dc ** 2 * rb - db ** 2 * rc) / denominator
     big_b = (-dc ** 3 * rb + db ** 3 * rc) / denominator
+    a_ok, big_a = _nonzero(big_a)
     radical = big_b * big_b - 3.0 * big_a * fpa
-    return a + (-big_b + fnp.sqrt(radical)) / (3.0 * big_a)
+    r_ok = radical >= 0
+    root = fnp.sqrt(fnp.where(r_ok, radical, 0.0))
+    return _nan_unless(ok & a_ok & r_ok, a + (-big_b + root) / (3.0 * big_a))
 
 
 def _quadratic_minimizer(a, fa, fpa, b, fb):
     db = fnp.subtract(b, a)
-    curvature = (fb - fa - fpa * db) / (db ** 2)
-    return a - fpa / (2.0 * curvature)
+    ok, db_safe = _nonzero(db)
+    c_ok, curvature = _nonzero((fb - fa - fpa * db) / (db_safe ** 2))
+    return _nan_unless(ok & c_ok, a - fpa / (2.0 * curvature))
 
 
 def _zoom(phi_and_derivative, wolfe_one, wolfe_two, a_lo, phi_lo, dphi_lo, a_hi, phi_hi,
@@ -153,8 +169,9 @@ def line_search(f: Callable[[Any], Any], xk: Any, pk: Any, old_fval: Any = None,
     else:
         phi_0, dphi_0, gfk = phi_and_derivative(np.zeros((), dtype))
     if old_old_fval is not None:
-        candidate = 1.01 * 2 * (phi_0 - old_old_fval) / dphi_0
-        start = fnp.where(candidate > 1, 1.0, candidate)
+        ok, slope = _nonzero(dphi_0)
+        candidate = 1.01 * 2 * (phi_0 - old_old_fval) / slope
+        start = fnp.where(~ok | (candidate > 1), 1.0, candidate)
     else:
         start = fnp.ones_like(dphi_0)
     start = fnp.astype(start, dtype_of(dphi_0))
@@ -229,10 +246,13 @@ def _minimize_bfgs(fun: Callable[[Any], Any], x0: Any, maxiter: Any = None, norm
         s_k = found.a_k * p_k
         x_next = s["x_k"] + s_k
         y_k = found.g_k - s["g_k"]
-        rho = fnp.reciprocal(fnp.dot(y_k, s_k))
+        ok, curvature = _nonzero(fnp.dot(y_k, s_k))
+        rho = fnp.reciprocal(curvature)
+        ok = ok & fnp.isfinite(rho)  # (no update without curvature information)
+        rho = fnp.where(ok, rho, 0.0)
         w = fnp.eye(d, dtype=dtype_of(rho)) - rho * fnp.outer(s_k, y_k)
         h_next = w @ s["H_k"] @ w.T + rho * fnp.outer(s_k, s_k)
-        h_next = fnp.where(fnp.isfinite(rho), h_next, s["H_k"])
+        h_next = fnp.where(ok, h_next, s["H_k"])
         s.update(nfev=s["nfev"] + found.nfev, ngev=s["ngev"] + found.ngev,
                  failed=found.failed, line_search_status=found.status,
                  converged=fnp.linalg.norm(found.g_k, ord=norm) < gtol, k=s["k"] + 1,
