@@ -29,15 +29,15 @@ _SQRT_HALF = float(np.sqrt(0.5))
 
 def promote(*args: Any) -> list[Any]:
     """The arguments in one inexact dtype, by NumPy's rules (integers become float64, Python
-    scalars are weak: the default ``loc=0`` keeps a float32 ``x`` float32)."""
+    scalars are weak: the default ``loc=0`` keeps a float32 ``x`` float32), all cast to it
+    (so that log(scale) of a Python scale is not computed in float64)."""
     operands = [as_operand(a) for a in args]
     dtype = fnp.result_type(*operands, 1.0)
     if dtype.kind not in "fc":
         dtype = np.dtype(np.float64)
     if dtype.kind == "c":
         raise TypeError("funcad.scipy.stats: complex arguments are not supported")
-    return [fnp.astype(a, dtype) if not isinstance(a, (int, float, bool)) else a
-            for a in operands]
+    return [fnp.astype(a, dtype) for a in operands]
 
 
 def safe(condition: Any, x: Any, fill: Any) -> Any:

@@ -36,8 +36,11 @@ def cdf(k: Any, p: Any) -> Any:
 
 
 def ppf(q: Any, p: Any) -> Any:
+    """0 up to 1 - p, then 1; -1 at q = 0, SciPy's convention for discrete quantiles (JAX
+    gives 0 there)."""
     q, p = promote(q, p)
     out = fnp.where(fnp.less_equal(q, fnp.subtract(1, p)), 0, 1)
+    out = fnp.where(fnp.equal(q, 0), -1, out)
     bad = fnp.logical_or(_bad_p(p), fnp.logical_or(
         fnp.isnan(q), fnp.logical_or(fnp.less(q, 0), fnp.greater(q, 1))))
     return fnp.where(bad, np.nan, fnp.astype(out, fnp.result_type(q)))
