@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from funcad.core import dtype_of, shape_of
+from funcad.custom_derivatives import custom_jvp
 from funcad.numpy._complex import conj
 from funcad.numpy._conversion import (
     as_operand,
@@ -21,6 +22,7 @@ from funcad.numpy._elementwise import (
     absolute,
     add,
     divide,
+    equal,
     isnan,
     log,
     multiply,
@@ -368,12 +370,46 @@ def _lu_diagonal_and_parity(a: Any) -> tuple[Any, Any]:
     return d, parity
 
 
-def det(a: Any) -> Any:
-    """The determinants of the square matrices in ``a``, from their LU factorisations (0 for
-    a singular matrix)."""
-    a = _decomposable(a, "det", square=True)
+def _lu_det(a: Any) -> Any:
     d, parity = _lu_diagonal_and_parity(a)
     return multiply(parity, prod(d, axis=-1))
+
+
+@custom_jvp
+def _det(a: Any) -> Any:
+    return _lu_det(a)
+
+
+def _adjugate(a: Any, det_a: Any) -> Any:
+    """adj(a), with a @ adj(a) == det(a) I: det(a) inv(a) for a nonsingular matrix, and for a
+    singular one, from its SVD a = U S V^H, det(U) det(V^H) V diag(prod_{j != i} s_j) U^H
+    (finite whatever the rank)."""
+    n = shape_of(a)[-1]
+    u, s, vh = svd(a, full_matrices=False)
+    others = prod(where(np.eye(n, dtype=bool), 1, expand_dims(s, -2)), axis=-1)
+    phase = multiply(_lu_det(u), _lu_det(vh))
+    from_svd = multiply(expand_dims(phase, (-2, -1)),
+                        matmul(multiply(conj(swapaxes(vh, -1, -2)), expand_dims(others, -2)),
+                               conj(swapaxes(u, -1, -2))))
+    singular = expand_dims(equal(det_a, 0), (-2, -1))
+    safe = where(singular, np.eye(n, dtype=dtype_of(a)), a)  # no inf in the branch not taken
+    return where(singular, from_svd, multiply(expand_dims(det_a, (-2, -1)), inv(safe)))
+
+
+@_det.defjvp
+def _det_jvp(primals: Any, tangents: Any) -> Any:
+    (a,), (da,) = primals, tangents
+    out = _det(a)
+    adj = _adjugate(a, out)  # d det(a) = trace(adj(a) da)
+    return out, sum(multiply(swapaxes(adj, -1, -2), da), axis=(-2, -1))
+
+
+def det(a: Any) -> Any:
+    """The determinants of the square matrices in ``a``, from their LU factorisations (0 for
+    a singular matrix). The derivative is the adjugate, so it stays finite at singular
+    matrices (as in JAX)."""
+    a = _decomposable(a, "det", square=True)
+    return _det(a)
 
 
 def slogdet(a: Any, *, method: Any = None) -> SlogdetResult:
