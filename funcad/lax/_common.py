@@ -1,0 +1,67 @@
+"""Shared helpers of funcad.lax: axis checks, the enums jax.lax passes around, the dtype
+and platform helpers."""
+
+import builtins as _builtins
+import enum as _enum
+
+import numpy as _np
+
+from funcad.core import dtype_of as _dtype_of
+from funcad.numpy._array import Array as _Array
+
+__all__ = [
+    "normalize_axis", "normalize_dims", "as_array", "RoundingMethod", "Precision", "dtype",
+    "platform_dependent"
+]
+
+
+def normalize_axis(axis, ndim, name):
+    if not -ndim <= axis < _builtins.max(ndim, 1) or (ndim == 0 and axis != 0):
+        raise ValueError(f"{name}: axis {axis} is out of bounds for an operand of rank {ndim}")
+    return axis % ndim if ndim else 0
+
+
+def normalize_dims(dims, ndim, name, argument="dimensions"):
+    dims = tuple(int(d) for d in dims)
+    for d in dims:
+        if not -ndim <= d < ndim:
+            raise ValueError(f"{name}: {argument} {dims} out of range for an operand of rank "
+                             f"{ndim}")
+    dims = tuple(d % ndim for d in dims)
+    if len(set(dims)) != len(dims):
+        raise ValueError(f"{name}: {argument} {dims} repeat an axis")
+    return dims
+
+
+def as_array(value):
+    """A constant result as funcad.numpy's array type (so ``.at`` works on it)."""
+    return _np.asarray(value).view(_Array)
+
+
+class RoundingMethod(_enum.IntEnum):
+    """How ``round`` treats halves."""
+
+    AWAY_FROM_ZERO = 0
+    TO_NEAREST_EVEN = 1
+
+
+class Precision(_enum.Enum):
+    """A matrix product's precision: on the CPU, with NumPy, every one computes the same."""
+
+    DEFAULT = 0
+    HIGH = 1
+    HIGHEST = 2
+
+
+def dtype(x):
+    """The dtype of an array, scalar or tracer (a Python float is float64, as in NumPy)."""
+    return _np.dtype(_dtype_of(x))
+
+
+def platform_dependent(*args, default=None, **per_platform):
+    """Calls the function given for the CPU (funcad's one platform), else ``default``."""
+    fn = per_platform.get("cpu", default)
+    if fn is None:
+        raise ValueError(f"platform_dependent: no function for 'cpu' and no default among "
+                         f"{sorted(per_platform)}")
+    return fn(*args)
