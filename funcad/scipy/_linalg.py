@@ -95,11 +95,12 @@ def _common_batch(a: Any, b: Any, a_core: int, b_core: int) -> tuple[Any, Any]:
 
 
 def _right_hand_side(a: Any, b: Any, name: str) -> tuple[Any, Any, bool]:
-    """(a, b as matrices with a's leading axes, whether b was a vector). b is a vector when
-    it has one axis fewer than a (SciPy's and JAX's rule)."""
+    """(a, b as matrices with a's leading axes, whether b was a vector). b is a vector only
+    when it is 1-D (JAX's rule for the future, NumPy 2's): stacked vectors are written
+    b[..., None]. Leading axes broadcast."""
     b = _inexact(b, name, "b")
-    vector = ndim_of(b) == ndim_of(a) - 1
-    if ndim_of(b) < 1 or (not vector and ndim_of(b) < 2):
+    vector = ndim_of(b) == 1
+    if ndim_of(b) < 1:
         raise ValueError(f"{name}: the argument b must be a vector or a matrix, got shape "
                          f"{tuple(shape_of(b))}")
     if vector:
@@ -459,7 +460,8 @@ def expm(A: Any, *, upper_triangular: bool = False, max_squarings: int = 16) -> 
     precision = "single" if dtype_of(a) in (np.float32, np.complex64) else "double"
     degrees, bounds, top = _PADE_CHOICE[precision]
     norm = stop_gradient(fnp.max(fnp.sum(fnp.abs(a), axis=-2), axis=-1))  # (batch)
-    squarings = fnp.maximum(0, fnp.floor(fnp.log2(fnp.divide(norm, top))))
+    safe_norm = fnp.where(norm > 0, norm, top)  # (a zero matrix needs no squaring)
+    squarings = fnp.maximum(0, fnp.floor(fnp.log2(fnp.divide(safe_norm, top))))
     scale = fnp.astype(fnp.power(2.0, squarings), dtype_of(a))
     scaled = fnp.divide(a, scale[..., None, None])
     scaled_norm = fnp.divide(norm, fnp.astype(fnp.power(2.0, squarings), dtype_of(norm)))
@@ -652,8 +654,8 @@ def polar(a: Any, side: str = "right", *, method: str = "qdwh", eps: Any = None,
     if method not in ("qdwh", "svd"):
         raise ValueError(f"polar: the argument method must be 'qdwh' or 'svd', got {method!r}")
     a = _inexact(a, "polar")
-    if ndim_of(a) != 2:
-        raise ValueError(f"polar: the argument a must be a matrix, got shape "
+    if ndim_of(a) < 2:
+        raise ValueError(f"polar: the argument a must be a matrix (or a stack), got shape "
                          f"{tuple(shape_of(a))}")
     u_, s, vh = fnp.linalg.svd(a, full_matrices=False)
     unitary = fnp.matmul(u_, vh)
