@@ -3,6 +3,8 @@ recorded from jax.scipy.optimize.minimize (x64)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import scipy.optimize
@@ -144,3 +146,22 @@ def test_bad_arguments_are_refused():
         minimize(rosenbrock, np.zeros(2), method="BFGS", options=dict(eps=1e-3))
     with pytest.raises(TypeError, match="method"):
         minimize(rosenbrock, np.zeros(2))
+
+
+def test_the_scipy_recipe_in_docs_extending_runs():
+    """The documented way to call scipy.optimize.minimize with funcad's gradient on pytree
+    parameters (docs/extending.md) runs and finds the minimum."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "extending.md").read_text()
+    section = text[text.index("## Using SciPy's optimizers"):]
+    code = section[section.index("```python") + len("```python"):]
+    code = code[:code.index("```")]
+    namespace: dict = {}
+    exec(compile(code, "docs/extending.md", "exec"), namespace)
+    result, best = namespace["result"], namespace["best"]
+    assert result.success
+    assert best["w"].shape == (2, 3) and best["x"].shape == (3,)
+    w, x = best["w"], best["x"]
+    grad_w = 2 * np.outer(w @ x - 1.0, x) + 2 * w
+    grad_x = 2 * w.T @ (w @ x - 1.0)
+    np.testing.assert_allclose(grad_w, 0, atol=1e-4)
+    np.testing.assert_allclose(grad_x, 0, atol=1e-4)
