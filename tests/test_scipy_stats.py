@@ -501,3 +501,67 @@ def test_live_cross_check_with_jax():
             np.testing.assert_allclose(funcad_function(name, fn)(x, 0.2, 1.3),
                                        getattr(getattr(jstats, name), fn)(x, 0.2, 1.3),
                                        rtol=1e-10)
+
+
+# ---------------------------------------------------------------------------------------------
+# gaussian_kde
+
+
+KDE_SETUPS = [((20,), None, None), ((2, 30), "weights", "silverman"), ((3, 25), None, 0.4),
+              ((2, 15), None, lambda kde: 0.5 * kde.neff ** (-1 / 6))]
+
+
+@pytest.mark.parametrize("shape, weights, bw", KDE_SETUPS, ids=["1d", "weights", "scalar",
+                                                                "callable"])
+def test_gaussian_kde_matches_scipy(shape, weights, bw):
+    rng = np.random.default_rng(8)
+    data = rng.standard_normal(shape)
+    w = rng.uniform(0.5, 1.0, shape[-1]) if weights else None
+    ours, theirs = fstats.gaussian_kde(data, bw, w), scipy.stats.gaussian_kde(data, bw, w)
+    points = rng.standard_normal((ours.d, 5))
+    np.testing.assert_allclose(ours(points), theirs(points), rtol=1e-10)
+    np.testing.assert_allclose(ours.pdf(points), theirs.pdf(points), rtol=1e-10)
+    np.testing.assert_allclose(ours.logpdf(points), theirs.logpdf(points), rtol=1e-10)
+    np.testing.assert_allclose(ours.covariance, theirs.covariance, rtol=1e-10)
+    np.testing.assert_allclose(ours.inv_cov, theirs.inv_cov, rtol=1e-10)
+    np.testing.assert_allclose(ours.neff, theirs.neff, rtol=1e-12)
+    assert (ours.d, ours.n) == (theirs.d, theirs.n)
+    mean, cov = rng.standard_normal(ours.d), 0.5 * np.eye(ours.d)
+    np.testing.assert_allclose(ours.integrate_gaussian(mean, cov),
+                               theirs.integrate_gaussian(mean, cov), rtol=1e-10)
+    other = rng.standard_normal((ours.d, 7))
+    np.testing.assert_allclose(ours.integrate_kde(fstats.gaussian_kde(other)),
+                               theirs.integrate_kde(scipy.stats.gaussian_kde(other)), rtol=1e-10)
+    if ours.d == 1:
+        np.testing.assert_allclose(ours.integrate_box_1d(-0.5, 1.0),
+                                   theirs.integrate_box_1d(-0.5, 1.0), rtol=1e-10)
+    assert ours.resample(0, (4,)).shape == (ours.d, 4)
+
+
+def test_gaussian_kde_derivatives_jit_and_errors():
+    rng = np.random.default_rng(9)
+    data, points = rng.standard_normal((2, 12)), rng.standard_normal((2, 3))
+    check_grads(lambda data, points: fstats.gaussian_kde(data).logpdf(points), (data, points),
+                order=2, modes=("fwd", "rev"))
+    check_grads(lambda w: fstats.gaussian_kde(data, weights=w).pdf(points),
+                (rng.uniform(0.5, 1.0, 12),), order=2, modes=("fwd", "rev"))
+    kde = fstats.gaussian_kde(data)
+    np.testing.assert_allclose(funcad.jit(lambda k, p: k.logpdf(p))(kde, points),
+                               kde.logpdf(points), rtol=1e-12)
+    np.testing.assert_allclose(
+        funcad.vmap(lambda p: kde.logpdf(p[:, None])[0], in_axes=1)(points),
+        kde.logpdf(points), rtol=1e-12)
+    with pytest.raises(ValueError, match="dimension"):
+        kde.logpdf(np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="multiple elements"):
+        fstats.gaussian_kde(np.array([1.0]))
+    with pytest.raises(ValueError, match="weights"):
+        fstats.gaussian_kde(data, weights=np.ones(5))
+    with pytest.raises(ValueError, match="bw_method"):
+        fstats.gaussian_kde(data, "wide")
+    with pytest.raises(NotImplementedError, match="bandwidth"):
+        kde.set_bandwidth("scott")
+    with pytest.raises(NotImplementedError, match="integrate_box"):
+        kde.integrate_box([0, 0], [1, 1])
+    with pytest.raises(ValueError, match="1-D"):
+        kde.integrate_box_1d(0.0, 1.0)
