@@ -303,11 +303,12 @@ def multigammaln(a: Any, d: int) -> Any:
 
 
 def factorial(n: Any, exact: bool = False) -> Any:
-    """Gamma(n + 1), and 0 for n < 0 (as SciPy); ``exact=True`` is refused, as in JAX."""
+    """Gamma(n + 1) in float64, and 0 for n < 0 (as SciPy); ``exact=True`` is refused, as
+    in JAX."""
     if exact:
         raise NotImplementedError("factorial with exact=True: only the floating-point "
                                   "Gamma(n + 1) is computed")
-    n = _inexact(n)
+    n = fnp.astype(as_operand(n), np.float64)  # (SciPy's factorial is float64 throughout)
     negative = fnp.less(n, 0)
     return fnp.where(negative, 0, gamma(fnp.add(fnp.where(negative, 0, n), 1)))
 
@@ -433,10 +434,15 @@ def sici(x: Any) -> tuple[Any, Any]:
 
 
 def _boxcox(log_x: Any, lmbda: Any) -> Any:
-    """(x^lmbda - 1) / lmbda = expm1(lmbda log x) / lmbda, and log x at lmbda = 0."""
+    """(x^lmbda - 1) / lmbda = expm1(lmbda log x) / lmbda. At lmbda = 0 its Taylor
+    polynomial L (1 + lmbda L / 2 (1 + lmbda L / 3)) (L = log x): the value log x, and the
+    derivatives in lmbda, L^2 / 2 and L^3 / 3, are exact there (JAX gives 0)."""
     zero = fnp.equal(lmbda, 0)
     safe = fnp.where(zero, 1, lmbda)
-    return fnp.where(zero, log_x, fnp.divide(fnp.expm1(fnp.multiply(safe, log_x)), safe))
+    scaled = fnp.multiply(lmbda, log_x)
+    series = fnp.multiply(log_x, fnp.add(1, fnp.multiply(fnp.multiply(scaled, 0.5),
+                                                          fnp.add(1, fnp.divide(scaled, 3)))))
+    return fnp.where(zero, series, fnp.divide(fnp.expm1(fnp.multiply(safe, log_x)), safe))
 
 
 def boxcox(x: Any, lmbda: Any) -> Any:
