@@ -7,9 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.stats
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import Domain, arrays, broadcastable_shapes
 
 import funcad
 import funcad.scipy.stats as fstats
+from funcad.primitives import lax_ops
 from funcad.test_util import check_grads
 
 # dir(jax.scipy.stats) and each distribution module's functions, recorded from jax 0.10.2.
@@ -565,3 +569,37 @@ def test_gaussian_kde_derivatives_jit_and_errors():
         kde.integrate_box([0, 0], [1, 1])
     with pytest.raises(ValueError, match="1-D"):
         kde.integrate_box_1d(0.0, 1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Random shapes (size 0 included), and SciPy being optional
+
+
+LOC_SCALE_FUNCTIONS = [(name, fn) for name in ("norm", "cauchy", "logistic", "laplace",
+                                               "gumbel_r", "gumbel_l")
+                       for fn in JAX_STATS[name] if fn not in ("ppf", "isf")]
+
+
+@given(st.sampled_from(LOC_SCALE_FUNCTIONS), st.data())
+def test_location_scale_families_broadcast_like_scipy(case, data):
+    name, fn = case
+    shapes = data.draw(broadcastable_shapes(3, min_side=0))
+    x = data.draw(arrays(shapes.input_shapes[0], Domain(-3.0, 3.0)))
+    loc = data.draw(arrays(shapes.input_shapes[1], Domain(-1.0, 1.0)))
+    scale = data.draw(arrays(shapes.input_shapes[2], Domain(0.5, 2.0)))
+    got = funcad_function(name, fn)(x, loc, scale)
+    want = scipy_function(name, fn)(x, loc, scale)
+    assert np.shape(got) == np.shape(want) == shapes.result_shape
+    np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-12)
+
+
+def test_without_scipy_the_special_functions_name_the_extra(monkeypatch):
+    monkeypatch.setattr(lax_ops, "_scipy_special", None)
+    monkeypatch.setattr(lax_ops, "_SCIPY_INSTALLED", False)
+    for f, args in ((fstats.norm.cdf, (0.5,)), (fstats.gamma.logpdf, (1.0, 2.0)),
+                    (fstats.t.logpdf, (0.5, 3.0)), (fstats.poisson.logpmf, (2.0, 1.5))):
+        with pytest.raises(ImportError, match=r"funcad\[scipy\]"):
+            f(*args)
+    # densities that need no special function still work
+    np.testing.assert_allclose(fstats.norm.logpdf(0.5), -0.5 * 0.25 - 0.5 * np.log(2 * np.pi))
+    np.testing.assert_allclose(fstats.cauchy.cdf(1.0), 0.75)
