@@ -35,15 +35,23 @@ def _operands(in1: Any, in2: Any, name: str) -> tuple[Any, Any]:
     if ndim_of(in1) != ndim_of(in2):
         raise ValueError(f"{name}: in1 and in2 should have the same dimensionality, got shapes "
                          f"{tuple(shape_of(in1))} and {tuple(shape_of(in2))}")
+    _nonempty(in1, in2, name)
     return in1, in2
 
 
-def _output_window(n: int, m: int, mode: str) -> tuple[int, int]:
-    """(start, length) of the kept part of the full convolution of lengths n and m."""
+def _nonempty(in1: Any, in2: Any, name: str) -> None:
+    if 0 in tuple(shape_of(in1)) or 0 in tuple(shape_of(in2)):
+        raise ValueError(f"{name}: zero-size arrays are not supported (as in JAX), got shapes "
+                         f"{tuple(shape_of(in1))} and {tuple(shape_of(in2))}")
+
+
+def _output_window(n: int, m: int, mode: str, centre_up: bool = False) -> tuple[int, int]:
+    """(start, length) of the kept part of the full convolution of lengths n and m. 'same'
+    starts at (m - 1) // 2, or at m // 2 with ``centre_up`` (correlate2d's centring)."""
     if mode == "full":
         return 0, n + m - 1
     if mode == "same":
-        return (m - 1) // 2, n
+        return (m // 2 if centre_up else (m - 1) // 2), n
     return min(n, m) - 1, abs(n - m) + 1
 
 
@@ -53,17 +61,14 @@ def _check_valid(s1: tuple, s2: tuple, name: str) -> None:
                          f"large as the other in every dimension, got shapes {s1} and {s2}")
 
 
-def _direct(in1: Any, in2: Any, mode: str, name: str) -> Any:
+def _direct(in1: Any, in2: Any, mode: str, name: str, centre_up: bool = False) -> Any:
     s1, s2 = tuple(shape_of(in1)), tuple(shape_of(in2))
     if mode == "valid":
         _check_valid(s1, s2, name)
     dtype = np.result_type(dtype_of(in1), dtype_of(in2))
-    windows_out = [_output_window(n, m, mode) for n, m in zip(s1, s2)]
-    out_shape = tuple(length for _, length in windows_out)
+    windows_out = [_output_window(n, m, mode, centre_up) for n, m in zip(s1, s2)]
     if ndim_of(in1) == 0:
         return fnp.multiply(in1, in2)
-    if 0 in s1 or 0 in s2 or 0 in out_shape:
-        return fnp.zeros(out_shape, dtype)
     # Convolution commutes: gather windows of the operand with more elements (the signal),
     # contract them with the other (the kernel).
     signal, kernel = (in1, in2) if math.prod(s1) >= math.prod(s2) else (in2, in1)
@@ -122,6 +127,7 @@ def _two_d(in1: Any, in2: Any, boundary: Any, fillvalue: Any, name: str) -> tupl
     if ndim_of(in1) != 2 or ndim_of(in2) != 2:
         raise ValueError(f"{name}: in1 and in2 must both be 2-D arrays, got shapes "
                          f"{tuple(shape_of(in1))} and {tuple(shape_of(in2))}")
+    _nonempty(in1, in2, name)
     if boundary != "fill":
         raise NotImplementedError(f"{name}: only boundary='fill' is supported, got "
                                   f"{boundary!r}")
@@ -140,10 +146,16 @@ def convolve2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
 
 def correlate2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
                 fillvalue: Any = 0, precision: Any = None) -> Any:
-    """The 2-D cross-correlation (scipy.signal.correlate2d), zero-filled boundary only."""
+    """The 2-D cross-correlation (scipy.signal.correlate2d), zero-filled boundary only. Its
+    'same' window is centred as SciPy's correlate2d centres it (one later than correlate's
+    for even kernel sizes), and 'valid' with the larger in2 is conjugated, as there."""
     _check_mode(mode, "correlate2d")
     in1, in2 = _two_d(in1, in2, boundary, fillvalue, "correlate2d")
-    return _direct(in1, _reverse_conj(in2), mode, "correlate2d")
+    out = _direct(in1, _reverse_conj(in2), mode, "correlate2d", centre_up=True)
+    swapped = mode == "valid" and not all(a >= b for a, b in zip(shape_of(in1), shape_of(in2)))
+    if swapped and dtype_of(out).kind == "c":  # SciPy's (and JAX's) correlate2d conjugates
+        out = fnp.conj(out)
+    return out
 
 
 def _fft_axes(axes: Any, ndim: int) -> list[int]:
@@ -181,11 +193,6 @@ def fftconvolve(in1: Any, in2: Any, mode: str = "full", axes: Any = None) -> Any
     dtype = np.result_type(dtype_of(in1), dtype_of(in2), np.float64 if
                            np.result_type(dtype_of(in1), dtype_of(in2)).kind in "biu"
                            else np.float16)
-    if 0 in s1 or 0 in s2:
-        shape = [max(a, b) if a != 1 and b != 1 else a * b for a, b in zip(s1, s2)]
-        for i in ax:
-            shape[i] = _output_window(s1[i], s2[i], mode)[1] if s1[i] and s2[i] else 0
-        return fnp.zeros(tuple(shape), dtype)
     in1, in2 = fnp.astype(in1, dtype), fnp.astype(in2, dtype)
     full = [s1[i] + s2[i] - 1 for i in ax]
     if dtype.kind == "c":
