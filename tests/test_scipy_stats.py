@@ -228,11 +228,24 @@ def test_vmap_and_jit_agree(name, fn, samplers, diff):
     stacked = np.stack([f(args[0][i], *args[1:]) for i in range(3)])
     in_axes = (0,) + (None,) * (len(args) - 1)
     np.testing.assert_allclose(funcad.vmap(f, in_axes=in_axes)(*args), stacked, rtol=1e-12)
+    # every argument batched
+    batched = make_args(name, samplers, [(3,)] * len(samplers), seed=4)
+    stacked = np.stack([f(*(a[i] for a in batched)) for i in range(3)])
+    np.testing.assert_allclose(funcad.vmap(f)(*batched), stacked, rtol=1e-12)
     np.testing.assert_allclose(funcad.jit(f)(*args), f(*args), rtol=1e-12)
     if diff:
         position = diff[0]
         g = funcad.grad(lambda *a: funcad.numpy.sum(f(*a)), argnums=position)
         np.testing.assert_allclose(funcad.jit(g)(*args), g(*args), rtol=1e-10)
+
+
+def test_poisson_entropy_in_its_asymptotic_regime():
+    mu = np.array([100.0, 150.0, 400.0])
+    np.testing.assert_allclose(fstats.poisson.entropy(mu),
+                               [scipy.stats.poisson.entropy(m) for m in mu], rtol=1e-8)
+    check_grads(fstats.poisson.entropy, (mu[1:],), order=2, modes=("fwd", "rev"))
+    # the derivative of the entropy, d/dmu H = -sum p' log p, close to 1 / (2 mu)
+    np.testing.assert_allclose(funcad.grad(fstats.poisson.entropy)(400.0), 1 / 800, rtol=1e-3)
 
 
 def test_float32_stays_float32_and_integers_become_float64():
@@ -441,6 +454,13 @@ def test_rankdata_matches_scipy(method, axis):
     assert got.dtype == np.float64
     np.testing.assert_array_equal(funcad.jit(lambda a: fstats.rankdata(a, method, axis=axis))(
         SAMPLES), want)
+
+
+def test_rankdata_and_mode_batch():
+    ranks = funcad.vmap(lambda row: fstats.rankdata(row, "min"))(SAMPLES)
+    np.testing.assert_array_equal(ranks, scipy.stats.rankdata(SAMPLES, "min", axis=1))
+    modes = funcad.vmap(lambda row: fstats.mode(row).mode)(SAMPLES)
+    np.testing.assert_array_equal(modes, scipy.stats.mode(SAMPLES, axis=1).mode)
 
 
 def test_rankdata_nans_and_bad_arguments():
