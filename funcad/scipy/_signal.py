@@ -22,6 +22,8 @@ from funcad.numpy._indexing import IN_BOUNDS, take
 __all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve"]
 
 _MODES = ("full", "same", "valid")
+_WINDOW_ELEMENTS = 1 << 22
+"""The most elements one gather of windows holds (larger kernels go in blocks of taps)."""
 
 
 def _check_mode(mode: Any, name: str) -> None:
@@ -74,15 +76,26 @@ def _direct(in1: Any, in2: Any, mode: str, name: str, centre_up: bool = False) -
     signal, kernel = (in1, in2) if math.prod(s1) >= math.prod(s2) else (in2, in1)
     sn, km = tuple(shape_of(signal)), tuple(shape_of(kernel))
     padded = fnp.pad(signal, [(m - 1, m - 1) for m in km])
-    # full[t] = sum_k kernel[k] padded[t + m - 1 - k], axis by axis
-    x = padded
-    for axis, ((start, length), m) in enumerate(zip(windows_out, km)):
-        t = np.arange(start, start + length)[:, None]
-        k = np.arange(m)[None, :]
-        x = take(x, t + (m - 1) - k, axis=2 * axis, mode=IN_BOUNDS)
-    # x: (L_0, m_0, L_1, m_1, ...); contract the m axes with the kernel
     nd = len(sn)
-    out = fnp.tensordot(x, kernel, axes=(list(range(1, 2 * nd, 2)), list(range(nd))))
+    # full[t] = sum_k kernel[k] padded[t + m - 1 - k]: the windows for a block of the
+    # kernel's first-axis taps are gathered axis by axis, (L_0, b, L_1, m_1, ...), and
+    # contracted with that block; blocks bound the memory of the windows.
+    per_tap = math.prod(length for _, length in windows_out) * math.prod(km[1:])
+    per_tap = max(per_tap, math.prod(length for _, length in windows_out[:1]) *
+                  math.prod(shape_of(padded)[1:]))
+    block = max(1, _WINDOW_ELEMENTS // max(per_tap, 1))
+    out = None
+    for k0 in range(0, km[0], block):
+        taps = np.arange(k0, min(k0 + block, km[0]))
+        x = padded
+        for axis, ((start, length), m) in enumerate(zip(windows_out, km)):
+            t = np.arange(start, start + length)[:, None]
+            k = (taps if axis == 0 else np.arange(m))[None, :]
+            x = take(x, t + (m - 1) - k, axis=2 * axis, mode=IN_BOUNDS)
+        part_kernel = kernel if taps.size == km[0] else kernel[k0:k0 + taps.size]
+        part = fnp.tensordot(x, part_kernel, axes=(list(range(1, 2 * nd, 2)),
+                                                   list(range(nd))))
+        out = part if out is None else fnp.add(out, part)
     return out if dtype_of(out) == dtype else fnp.astype(out, dtype)
 
 
