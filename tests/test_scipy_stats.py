@@ -351,6 +351,13 @@ def test_log_ndtr_derivative_in_the_far_tail():
                 modes=("fwd", "rev"))
 
 
+def test_cauchy_tails_keep_their_precision():
+    far = 1e8
+    np.testing.assert_allclose(fstats.cauchy.logcdf(-far), -np.log(np.pi * far), rtol=1e-12)
+    np.testing.assert_allclose(fstats.cauchy.logsf(far), -np.log(np.pi * far), rtol=1e-12)
+    np.testing.assert_allclose(fstats.cauchy.cdf(-far), 1 / (np.pi * far), rtol=1e-12)
+
+
 def test_shape_parameter_derivative_of_a_cdf_is_refused():
     with pytest.raises((NotImplementedError, ValueError), match="derivative"):
         funcad.grad(fstats.gamma.cdf, argnums=1)(1.0, 2.0)

@@ -29,8 +29,10 @@ def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
 
 def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """1/2 + arctan(z) / pi written as arctan2(1, -z) / pi: no cancellation in the lower
+    tail, so its log stays accurate there."""
     z, _ = _standard(x, loc, scale)
-    return fnp.add(0.5, fnp.divide(fnp.arctan(z), np.pi))
+    return fnp.divide(fnp.arctan2(1, fnp.negative(z)), np.pi)
 
 
 def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
@@ -39,7 +41,7 @@ def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
 def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     z, _ = _standard(x, loc, scale)
-    return fnp.subtract(0.5, fnp.divide(fnp.arctan(z), np.pi))
+    return fnp.divide(fnp.arctan2(1, z), np.pi)
 
 
 def logsf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
