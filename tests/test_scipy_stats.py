@@ -128,11 +128,13 @@ DISCRETE_LOC = {"poisson", "bernoulli", "binom", "geom", "nbinom", "betabinom"}
 IDS = [f"{name}.{fn}" for name, fn, _, _ in CASES]
 DIFF_CASES = [case for case in CASES if case[3]]
 
-# Argument shapes: all scalars; a vector of values; broadcasting (2, 3) with (3,) and (1,).
+# Argument shapes: all scalars; a vector of values; broadcasting (2, 3) with (3,) and (1,);
+# no values (size 0).
 SHAPES = {
     "scalar": lambda n: [()] * n,
     "vector": lambda n: [(4,)] + [()] * (n - 1),
     "broadcast": lambda n: [(2, 3)] + [(3,), (1,), ()][: n - 1] + [()] * max(0, n - 4),
+    "empty": lambda n: [(0,)] + [()] * (n - 1),
 }
 
 
@@ -160,7 +162,7 @@ def funcad_function(name, fn):
 def scipy_reference(name, fn, args):
     if name == "poisson" and fn == "entropy":
         mu = np.broadcast_arrays(*args)[0]
-        return np.vectorize(lambda m: scipy.stats.poisson.entropy(m))(mu)
+        return np.vectorize(lambda m: scipy.stats.poisson.entropy(m), otypes=[float])(mu)
     return scipy_function(name, fn)(*args)
 
 
