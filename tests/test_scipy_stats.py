@@ -414,6 +414,17 @@ def test_multivariate_normal_stacked_covariances_scalar_and_univariate():
     assert np.isnan(fstats.multivariate_normal.logpdf(x[0], mean, -np.eye(2)))
 
 
+def test_multivariate_normal_reads_both_triangles_as_jax():
+    """Recorded from jax.scipy.stats (x64): cov is symmetrized, so is its gradient."""
+    cov = np.array([[2.0, 0.5], [0.3, 1.0]])
+    f = lambda c: fstats.multivariate_normal.logpdf(np.ones(2), np.zeros(2), c)  # noqa: E731
+    np.testing.assert_allclose(f(cov), -2.740585939176314, rtol=1e-12)
+    np.testing.assert_allclose(funcad.grad(f)(cov), [[-0.21857278, 0.25047259],
+                                                     [0.25047259, -0.16540643]], rtol=1e-7)
+    np.testing.assert_allclose(funcad.grad(f)(2 * np.eye(2)), [[-0.125, 0.125],
+                                                               [0.125, -0.125]], rtol=1e-12)
+
+
 @pytest.mark.parametrize("x_shape", [(3,), (3, 4), (2, 4)])
 def test_dirichlet_matches_scipy(x_shape):
     rng = np.random.default_rng(6)

@@ -1,9 +1,9 @@
 """The multivariate normal distribution (funcad.scipy.stats.multivariate_normal), through
 the Cholesky factor of the covariance: its log-determinant is twice the sum of the log
 diagonal, and the Mahalanobis distance one triangular solve. The points (x's last axis)
-and stacked covariances broadcast. A covariance that is not positive definite gives nan,
-as in JAX. A scalar ``cov`` is a multiple of the identity; a 0-d ``mean`` makes the
-distribution univariate."""
+and stacked covariances broadcast. As in JAX, cov is read as (cov + cov^T) / 2, and one
+that is not positive definite gives nan. A scalar ``cov`` is a multiple of the identity; a
+0-d ``mean`` makes the distribution univariate."""
 
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ def logpdf(x: Any, mean: Any, cov: Any, allow_singular: None = None) -> Any:
     if fnp.ndim(y) == 0 or fnp.shape(y)[-1] != n:
         raise ValueError(f"multivariate_normal.logpdf: x must have {n} entries on its last "
                          f"axis to match mean, got shape {fnp.shape(x)}")
+    # both triangles count, as in JAX: the derivative in cov is then symmetric
+    cov = fnp.multiply(0.5, fnp.add(cov, fnp.swapaxes(cov, -1, -2)))
     lower = cholesky(cov)
     log_det = fnp.sum(fnp.log(fnp.diagonal(lower, axis1=-2, axis2=-1)), axis=-1)
     distance = _mahalanobis(lower, y)
