@@ -66,8 +66,8 @@ FUNCTIONS = {
     "betaln": (fs.betaln, scipy.special.betaln, [POSITIVE, POSITIVE], [0, 1]),
     "betainc": (fs.betainc, scipy.special.betainc,
                 [POSITIVE, POSITIVE, _uniform(0.1, 0.9)], [2]),
-    "gammainc": (fs.gammainc, scipy.special.gammainc, [POSITIVE, POSITIVE], [1]),
-    "gammaincc": (fs.gammaincc, scipy.special.gammaincc, [POSITIVE, POSITIVE], [1]),
+    "gammainc": (fs.gammainc, scipy.special.gammainc, [POSITIVE, POSITIVE], [0, 1]),
+    "gammaincc": (fs.gammaincc, scipy.special.gammaincc, [POSITIVE, POSITIVE], [0, 1]),
     "xlogy": (fs.xlogy, scipy.special.xlogy, [REAL, POSITIVE], [0, 1]),
     "xlog1py": (fs.xlog1py, scipy.special.xlog1py, [REAL, POSITIVE], [0, 1]),
     "entr": (fs.entr, scipy.special.entr, [POSITIVE], [0]),
@@ -199,6 +199,9 @@ JAX_DERIVATIVES = [
      -0.11156508007421492),
     ('gammaincc', (2.0, 1.5), 1, 0.5578254003710746, -0.33469524022264474,
      0.11156508007421492),
+    ('gammainc', (2.0, 1.5), 0, 0.44217459962892536, -0.3134886378250792, None),
+    ('gammainc', (30.0, 25.0), 0, 0.1821039159774551, -0.04995487742583563, None),
+    ('gammaincc', (0.5, 4.0), 0, 0.004677734981047264, 0.016565975346630374, None),
     ('xlogy', (0.0, 2.0), 0, 0.0, 0.6931471805599453, 0.0),
     ('xlog1py', (0.0, 1.5), 0, 0.0, 0.9162907318741551, 0.0),
     ('xlog1py', (0.7, 1.5), 1, 0.6414035123119085, 0.27999999999999997, -0.11199999999999999),
@@ -265,6 +268,16 @@ def test_derivatives_match_recorded_jax(name, args, argnum, value, first, second
         np.testing.assert_allclose(funcad.grad(funcad.grad(g))(x), second, rtol=rtol)
         np.testing.assert_allclose(funcad.jvp(funcad.grad(g), (x,), (1.0,))[1], second,
                                    rtol=rtol)
+
+
+def test_gammainc_second_derivative_in_a():
+    """JAX stops at the first derivative in a; these are mpmath's (40 digits)."""
+    for x, a, expected in ((1.5, 2.0, 0.10058919839254356), (25.0, 30.0, 0.009137883116240923)):
+        d2 = funcad.grad(funcad.grad(fs.gammainc))(a, x)
+        assert d2 == pytest.approx(expected, rel=1e-7)
+        assert funcad.grad(funcad.grad(fs.gammaincc))(a, x) == pytest.approx(-d2, rel=1e-12)
+    with pytest.raises(NotImplementedError, match="order 3"):
+        funcad.grad(funcad.grad(funcad.grad(fs.gammainc)))(2.0, 1.5)
 
 
 def test_log_ndtr_second_derivative_in_the_far_tail():
