@@ -208,6 +208,61 @@ def test_expm_frechet_sylvester_and_matrices_match_scipy():
     np.testing.assert_allclose(L.dft(5, "n"), sl.dft(5, "n"), atol=1e-15)
 
 
+def test_more_special_matrices_match_scipy():
+    for n in (1, 3, 5):
+        for kind in ("symmetric", "lower", "upper"):
+            for ours, theirs in ((L.pascal, sl.pascal), (L.invpascal, sl.invpascal)):
+                want = theirs(n, kind)
+                got = ours(n, kind)
+                assert got.dtype == want.dtype
+                np.testing.assert_array_equal(got, want)
+        np.testing.assert_allclose(L.invhilbert(n), sl.invhilbert(n))
+        np.testing.assert_allclose(L.helmert(n, full=True), sl.helmert(n, full=True))
+        assert L.helmert(n).shape == sl.helmert(n).shape
+    np.testing.assert_array_equal(L.hadamard(8), sl.hadamard(8))
+    with pytest.raises(ValueError, match="power of 2"):
+        L.hadamard(6)
+    np.testing.assert_allclose(L.leslie([1, 2, 3], [0.5, 0.6]), sl.leslie([1, 2, 3], [0.5, 0.6]))
+    np.testing.assert_array_equal(L.fiedler([1, 4, 2]), sl.fiedler([1, 4, 2]))
+    for m in (1, 3, 5):
+        for n in (1, 2, 4, 6):
+            for mode in ("full", "same", "valid"):
+                a = np.arange(1.0, m + 1)
+                np.testing.assert_array_equal(L.convolution_matrix(a, n, mode),
+                                              sl.convolution_matrix(a, n, mode))
+    # leading axes batch, as in JAX
+    c = np.array([[1.0, 2, 3], [4, 5, 6]])
+    for f, g in ((L.hankel, sl.hankel), (L.circulant, sl.circulant), (L.companion, sl.companion),
+                 (L.fiedler, sl.fiedler)):
+        np.testing.assert_allclose(f(c), np.stack([g(row) for row in c]))
+    rng = _rng(20)
+    a = rng.normal(size=(4, 3))
+    for mode, c in (("right", rng.normal(size=(2, 4))), ("left", rng.normal(size=(3, 2))),
+                    ("right", rng.normal(size=4)), ("left", rng.normal(size=3))):
+        for ours, theirs in zip(L.qr_multiply(a, c, mode), sl.qr_multiply(a, c, mode)):
+            np.testing.assert_allclose(np.abs(ours), np.abs(theirs), atol=1e-14)
+    with pytest.raises(ValueError, match="does not fit"):
+        L.qr_multiply(a, np.ones((2, 3)), "right")
+
+
+JAX_SCIPY_LINALG_NAMES = [
+    "block_diag", "cho_factor", "cho_solve", "cholesky", "circulant", "companion",
+    "convolution_matrix", "det", "dft", "eigh", "eigh_tridiagonal", "expm", "expm_frechet",
+    "fiedler", "fiedler_companion", "funm", "hadamard", "hankel", "helmert", "hessenberg",
+    "hilbert", "inv", "invhilbert", "invpascal", "leslie", "lu", "lu_factor", "lu_solve",
+    "pascal", "polar", "qr", "qr_multiply", "rsf2csf", "schur", "solve", "solve_sylvester",
+    "solve_triangular", "sqrtm", "svd", "toeplitz",
+]
+MISSING = {"fiedler_companion", "funm", "rsf2csf"}
+
+
+def test_name_coverage():
+    have = set(L.__all__)
+    assert have >= set(JAX_SCIPY_LINALG_NAMES) - MISSING, \
+        sorted(set(JAX_SCIPY_LINALG_NAMES) - MISSING - have)
+    assert not have & MISSING
+
+
 def test_decompositions_match_scipy():
     rng = _rng(9)
     a = rng.normal(size=(4, 4))
@@ -358,6 +413,10 @@ GRADS = {
     "hankel": (L.hankel, (_V, _B[:, 0])),
     "circulant": (L.circulant, (_B2[..., 0],)),
     "companion": (L.companion, (np.array([2.0, -1.0, 0.5, 3.0]),)),
+    "fiedler": (L.fiedler, (_V,)),
+    "leslie": (L.leslie, (_V, _B[:2, 0])),
+    "convolution_matrix": (lambda a: L.convolution_matrix(a, 4, "same"), (_V,)),
+    "qr_multiply": (lambda a, c: L.qr_multiply(a, c, "left"), (_G[:, :2], _B[:2])),
 }
 
 

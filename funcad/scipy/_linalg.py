@@ -29,10 +29,11 @@ from funcad.primitives.linalg import triangular_solve as _triangular_solve
 from funcad.primitives.shape import stop_gradient
 
 __all__ = [
-    "block_diag", "toeplitz", "hankel", "circulant", "companion", "hilbert", "dft",
-    "solve_triangular", "cholesky", "cho_factor", "cho_solve", "lu", "lu_factor", "lu_solve",
-    "solve", "inv", "det", "expm", "expm_frechet", "sqrtm", "solve_sylvester", "eigh", "svd",
-    "qr", "schur", "hessenberg", "polar", "eigh_tridiagonal",
+    "block_diag", "toeplitz", "hankel", "circulant", "companion", "fiedler", "leslie",
+    "convolution_matrix", "hilbert", "dft", "hadamard", "helmert", "invhilbert", "pascal",
+    "invpascal", "solve_triangular", "cholesky", "cho_factor", "cho_solve", "lu", "lu_factor",
+    "lu_solve", "solve", "inv", "det", "expm", "expm_frechet", "sqrtm", "solve_sylvester",
+    "eigh", "svd", "qr", "qr_multiply", "schur", "hessenberg", "polar", "eigh_tridiagonal",
 ]
 
 
@@ -161,13 +162,14 @@ def toeplitz(c: Any, r: Any = None) -> Any:
 
 def hankel(c: Any, r: Any = None) -> Any:
     """The Hankel matrix with first column c and last row r (r[0] is ignored; zeros by
-    default)."""
-    c = fnp.ravel(as_operand(c))
-    r = fnp.zeros_like(c) if r is None else fnp.ravel(as_operand(r))
+    default). Leading axes of c and r batch, as in JAX."""
+    c = _vector_arg(c, "hankel", "c")
+    r = fnp.zeros_like(c) if r is None else _vector_arg(r, "hankel", "r")
+    c, r = _common_batch(c, r, 1, 1)
     dtype = np.result_type(dtype_of(c), dtype_of(r))
-    m, n = shape_of(c)[0], shape_of(r)[0]
-    values = fnp.concatenate([fnp.astype(c, dtype), fnp.astype(r, dtype)[1:]])
-    return take(values, np.arange(m)[:, None] + np.arange(n)[None, :], mode=IN_BOUNDS)
+    m, n = shape_of(c)[-1], shape_of(r)[-1]
+    values = fnp.concatenate([fnp.astype(c, dtype), fnp.astype(r, dtype)[..., 1:]], axis=-1)
+    return take(values, np.arange(m)[:, None] + np.arange(n)[None, :], axis=-1, mode=IN_BOUNDS)
 
 
 def circulant(c: Any) -> Any:
@@ -179,16 +181,65 @@ def circulant(c: Any) -> Any:
 
 
 def companion(a: Any) -> Any:
-    """The companion matrix of the polynomial with coefficients a (highest first)."""
+    """The companion matrix of the polynomial with coefficients a (highest first); leading
+    axes batch."""
     a = as_operand(a)
-    if ndim_of(a) != 1 or shape_of(a)[0] < 2:
-        raise ValueError(f"companion: the argument a must be 1-dimensional with at least 2 "
-                         f"coefficients, got shape {tuple(shape_of(a))}")
+    if ndim_of(a) < 1 or shape_of(a)[-1] < 2:
+        raise ValueError(f"companion: the argument a must hold at least 2 coefficients, got "
+                         f"shape {tuple(shape_of(a))}")
     a = _inexact(a, "companion")
-    n = shape_of(a)[0] - 1
-    first = fnp.divide(fnp.negative(a[1:]), a[0])
-    below = np.eye(n - 1, n, dtype=dtype_of(first))
-    return fnp.concatenate([fnp.reshape(first, (1, n)), below], axis=0)
+    n = shape_of(a)[-1] - 1
+    batch = tuple(shape_of(a))[:-1]
+    first = fnp.divide(fnp.negative(a[..., 1:]), a[..., :1])
+    below = np.broadcast_to(np.eye(n - 1, n, dtype=dtype_of(first)), batch + (n - 1, n))
+    return fnp.concatenate([fnp.expand_dims(first, -2), below], axis=-2)
+
+
+def fiedler(a: Any) -> Any:
+    """The symmetric matrix |a_i - a_j| (leading axes batch)."""
+    a = as_operand(a)
+    if ndim_of(a) < 1:
+        raise ValueError("fiedler: the argument a must be at least 1-dimensional")
+    return fnp.abs(fnp.subtract(a[..., :, None], a[..., None, :]))
+
+
+def leslie(f: Any, s: Any) -> Any:
+    """The Leslie matrix: fecundities f on the first row, survival rates s below the
+    diagonal (leading axes batch)."""
+    f, s = as_operand(f), as_operand(s)
+    if ndim_of(f) < 1 or ndim_of(s) < 1 or shape_of(s)[-1] != shape_of(f)[-1] - 1:
+        raise ValueError(f"leslie: f must hold n values and s n - 1, got shapes "
+                         f"{tuple(shape_of(f))} and {tuple(shape_of(s))}")
+    f, s = _common_batch(f, s, 1, 1)
+    dtype = np.result_type(dtype_of(f), dtype_of(s), np.float64)  # as SciPy: floats
+    n = shape_of(f)[-1]
+    below = fnp.multiply(fnp.astype(s, dtype)[..., :, None], np.eye(n - 1, n, dtype=dtype))
+    return fnp.concatenate([fnp.expand_dims(fnp.astype(f, dtype), -2), below], axis=-2)
+
+
+def convolution_matrix(a: Any, n: int, mode: str = "full") -> Any:
+    """The matrix A with A @ v == numpy.convolve(a, v, mode) for v of length n."""
+    a = as_operand(a)
+    if ndim_of(a) != 1 or shape_of(a)[0] == 0:
+        raise ValueError(f"convolution_matrix: the argument a must be a non-empty vector, got "
+                         f"shape {tuple(shape_of(a))}")
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"convolution_matrix: the argument n must be a positive integer, got "
+                         f"{n!r}")
+    if mode not in ("full", "same", "valid"):
+        raise ValueError(f"convolution_matrix: the argument mode must be 'full', 'same' or "
+                         f"'valid', got {mode!r}")
+    m = shape_of(a)[0]
+    column = fnp.concatenate([a, fnp.zeros(n - 1, dtype_of(a))])
+    row = fnp.zeros(n, dtype_of(a))
+    full = toeplitz(column, row)  # (m + n - 1, n)
+    if mode == "full":
+        return full
+    if mode == "same":
+        start = (min(n, m) - 1) // 2
+        return full[start:start + max(m, n)]
+    start = min(m, n) - 1
+    return full[start:start + max(m, n) - min(m, n) + 1]
 
 
 def hilbert(n: int) -> np.ndarray:
@@ -204,6 +255,69 @@ def dft(n: int, scale: Any = None) -> np.ndarray:
     k = np.arange(n)
     m = np.exp(-2j * np.pi * np.outer(k, k) / n)
     return m / {None: 1, "n": n, "sqrtn": math.sqrt(n)}[scale]
+
+
+def hadamard(n: int, dtype: Any = int) -> np.ndarray:
+    """The n x n Hadamard matrix (Sylvester's construction; n a power of 2)."""
+    if not isinstance(n, (int, np.integer)) or n < 1 or n & (n - 1):
+        raise ValueError(f"hadamard: n must be a positive integer power of 2, got {n!r}")
+    h = np.ones((1, 1), dtype=dtype)
+    while h.shape[0] < n:
+        h = np.block([[h, h], [h, -h]])
+    return h
+
+
+def helmert(n: int, full: bool = False) -> np.ndarray:
+    """The Helmert matrix of order n (without its first row unless ``full``)."""
+    h = np.tril(np.ones((n, n)), -1) - np.diag(np.arange(n))
+    d = np.arange(n) * np.arange(1, n + 1)
+    h[0] = 1
+    d[0] = n
+    out = h / np.sqrt(d)[:, None]
+    return out if full else out[1:]
+
+
+def invhilbert(n: int) -> np.ndarray:
+    """The inverse of the n x n Hilbert matrix (exact integers, as float64)."""
+    out = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            value = ((-1) ** (i + j) * (i + j + 1) * math.comb(n + i, n - j - 1)
+                     * math.comb(n + j, n - i - 1) * math.comb(i + j, i) ** 2)
+            out[i, j] = value
+    return out
+
+
+def _pascal_kind(kind: Any, name: str) -> str:
+    kind = "symmetric" if kind is None else kind
+    if kind not in ("symmetric", "lower", "upper"):
+        raise ValueError(f"{name}: the argument kind must be 'symmetric', 'lower' or 'upper', "
+                         f"got {kind!r}")
+    return kind
+
+
+def pascal(n: int, kind: Any = None) -> np.ndarray:
+    """The n x n Pascal matrix of binomial coefficients (uint64, as SciPy's exact one)."""
+    kind = _pascal_kind(kind, "pascal")
+    lower = np.array([[math.comb(i, j) if j <= i else 0 for j in range(n)] for i in range(n)],
+                     dtype=np.uint64).reshape(n, n)
+    if kind == "lower":
+        return lower
+    if kind == "upper":
+        return lower.T.copy()
+    return lower @ lower.T
+
+
+def invpascal(n: int, kind: Any = None) -> np.ndarray:
+    """The inverse of the n x n Pascal matrix (int64, as SciPy's exact one)."""
+    kind = _pascal_kind(kind, "invpascal")
+    lower = np.array([[(-1) ** (i - j) * math.comb(i, j) if j <= i else 0 for j in range(n)]
+                      for i in range(n)], dtype=np.int64).reshape(n, n)
+    if kind == "lower":
+        return lower
+    if kind == "upper":
+        return lower.T.copy()
+    return lower.T @ lower
 
 
 # ----------------------------------------------------------------------------------------------
@@ -621,6 +735,28 @@ def qr(a: Any, overwrite_a: bool = False, lwork: Any = None, mode: str = "full",
                          f"{tuple(shape_of(a))}")
     q, r = _qr(a, full_matrices=mode != "economic")
     return (r,) if mode == "r" else (q, r)
+
+
+def qr_multiply(a: Any, c: Any, mode: str = "right", pivoting: bool = False,
+                conjugate: bool = False, overwrite_a: bool = False,
+                overwrite_c: bool = False) -> tuple[Any, Any]:
+    """(c @ Q, R) (mode 'right') or (Q @ c, R) ('left'), Q and R the economic QR factors
+    of a (Q conjugated with ``conjugate``); a vector c is a row ('right') or column."""
+    if mode not in ("right", "left"):
+        raise ValueError(f"qr_multiply: the argument mode must be 'right' or 'left', got "
+                         f"{mode!r}")
+    if pivoting:
+        raise NotImplementedError("qr_multiply: pivoting=True is not supported")
+    q, r = qr(a, mode="economic")
+    c = _inexact(c, "qr_multiply", "c")
+    if conjugate and dtype_of(q).kind == "c":
+        q = fnp.conj(q)
+    size = shape_of(q)[-2] if mode == "right" else shape_of(q)[-1]
+    axis = -1 if mode == "right" or ndim_of(c) == 1 else -2
+    if ndim_of(c) < 1 or shape_of(c)[axis] != size:
+        raise ValueError(f"qr_multiply: the argument c (shape {tuple(shape_of(c))}) does not "
+                         f"fit Q (shape {tuple(shape_of(q))}) with mode {mode!r}")
+    return (fnp.matmul(c, q) if mode == "right" else fnp.matmul(q, c)), r
 
 
 def schur(a: Any, output: str = "real") -> tuple[Any, Any]:
