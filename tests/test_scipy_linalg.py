@@ -350,6 +350,9 @@ def test_recorded_jax_values():
         L.eigh_tridiagonal(np.array([1.0, 2, 3]), np.array([0.5, -0.7]), eigvals_only=True),
         EIGH_TRI, rtol=1e-13)
     np.testing.assert_allclose(funcad.grad(L.det)(A), DET_GRAD, atol=1e-13)
+    singular = np.array([[1.0, 2, 3], [4, 5, 6], [7, 8, 9]])  # JAX: the adjugate
+    np.testing.assert_allclose(funcad.grad(L.det)(singular),
+                               [[-3.0, 6, -3], [6, -12, 6], [-3, 6, -3]], atol=1e-12)
     np.testing.assert_array_equal(L.lu(A)[0], LU_P)
 
 

@@ -510,16 +510,9 @@ def inv(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Any:
 
 
 def det(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Any:
-    """The determinant of square matrices: the product of U's diagonal from one LU
-    factorisation, signed by the parity of the row interchanges."""
-    a = _square(a, "det")
-    n = shape_of(a)[-1]
-    if n == 0:
-        return fnp.ones(tuple(shape_of(a))[:-2], dtype_of(a))
-    packed, pivots, _ = _lu(a)
-    swaps = fnp.sum(fnp.not_equal(pivots, np.arange(n, dtype=np.int32)), axis=-1)
-    sign = fnp.astype(fnp.subtract(1, fnp.multiply(2, fnp.mod(swaps, 2))), dtype_of(a))
-    return fnp.multiply(sign, fnp.prod(fnp.diagonal(packed, axis1=-2, axis2=-1), axis=-1))
+    """The determinant of square matrices (funcad.numpy.linalg.det: one LU factorisation;
+    its derivative is the adjugate, finite at singular matrices as JAX's)."""
+    return fnp.linalg.det(_square(a, "det"))
 
 
 # ----------------------------------------------------------------------------------------------
