@@ -26,7 +26,7 @@ JAX_NAMES = [
     "polygamma", "rel_entr", "sici", "softmax", "spence", "sph_harm_y", "wofz", "xlog1py",
     "xlogy", "zeta",
 ]
-STILL_MISSING = {"sph_harm_y"}
+STILL_MISSING: set = set()
 
 
 def test_namespace_covers_jax_scipy_special():
@@ -454,3 +454,43 @@ def test_live_cross_check_with_jax():
         args = (x / 3,) if name == "ndtri" else (x, x) if name == "owens_t" else (x,)
         np.testing.assert_allclose(funcad.vmap(funcad.grad(getattr(fs, name)))(*args),
                                    jax.vmap(jax.grad(getattr(jss, name)))(*args), rtol=1e-8)
+
+
+def test_sph_harm_y_values_derivatives_and_refusals():
+    n, m = np.array([0, 1, 2, 3, 2, 1]), np.array([0, -1, 1, 2, -2, 2])
+    theta = np.array([0.3, 1.0, 2.0, 0.5, 1.2, 0.4])
+    phi = np.array([0.5, -1.0, 2.0, 0.1, 3.0, 0.2])
+    out = fs.sph_harm_y(n, m, theta, phi)
+    assert out.dtype == np.complex128
+    np.testing.assert_allclose(out, scipy.special.sph_harm_y(n, m, theta, phi), rtol=1e-13)
+    assert out[-1] == 0  # |m| > n (SciPy's value; JAX's is not 0 there)
+    # jax.scipy.special.sph_harm_y on the first five: values and d Re / d theta, d Im / d phi
+    np.testing.assert_allclose(out[:5], [0.28209479 + 0.0j, 0.15707847 + 0.24463522j,
+                                         -0.12165357 + 0.2658179j, 0.20203686 + 0.0409549j,
+                                         0.32219012 + 0.09375932j], atol=1e-8)
+    args = n[:5], m[:5]
+    d_theta = funcad.grad(lambda t: funcad.numpy.sum(fs.sph_harm_y(*args, t, phi[:5]).real))
+    np.testing.assert_allclose(d_theta(theta[:5]), [0.0, 0.10085893, -0.21014222, 0.62927875,
+                                                    0.25052187], atol=1e-8)
+    d_phi = funcad.grad(lambda p: funcad.numpy.sum(fs.sph_harm_y(*args, theta[:5], p).imag))
+    np.testing.assert_allclose(d_phi(phi[:5]), [0.0, -0.15707847, -0.12165357, 0.40407373,
+                                                -0.64438024], atol=1e-8)
+    # SciPy's own derivative (diff_n=1), also at the pole theta = 0
+    at_pole = np.array([0.0, 1.0, 2.0, 0.5, 1.2, 0.4])
+    reference = scipy.special.sph_harm_y(n, m, at_pole, phi, diff_n=1)[1][:, 0]
+    for part in (np.real, np.imag):
+        ours = funcad.vmap(funcad.grad(lambda t, a, b, p: part(fs.sph_harm_y(a, b, t, p))))(
+            at_pole, n, m, phi)
+        np.testing.assert_allclose(ours, part(reference), atol=1e-13)
+    check_grads(lambda t, p: fs.sph_harm_y(n, m, t, p), (theta, phi), order=2,
+                modes=("fwd", "rev"))
+    check_grads(lambda t, p: fs.sph_harm_y(2, 1, t, p), (theta[:2, None], phi[:3]), order=2,
+                modes=("fwd", "rev"))
+    np.testing.assert_allclose(funcad.jit(fs.sph_harm_y)(n, m, theta, phi), out)
+    np.testing.assert_allclose(funcad.vmap(fs.sph_harm_y)(n, m, theta, phi), out)
+    with pytest.raises(NotImplementedError, match="diff_n"):
+        fs.sph_harm_y(n, m, theta, phi, diff_n=1)
+    with pytest.raises(TypeError, match="n must have an integer dtype"):
+        fs.sph_harm_y(n * 1.0, m, theta, phi)
+    with pytest.raises(ValueError, match="n_max"):
+        fs.sph_harm_y(n, m, theta, phi, n_max=2)

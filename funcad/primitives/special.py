@@ -32,11 +32,15 @@ from funcad.primitives.elementwise import (
     log,
     mul,
     neg,
+    real,
     select,
     sin,
+    sqrt,
     sub,
     ufunc_result_dtype,
 )
+from funcad.primitives.elementwise import complex as make_complex
+from funcad.primitives.elementwise import max as maximum
 from funcad.primitives.lax_ops import digamma, erf, lgamma, polygamma, require_scipy
 from funcad.primitives.shape import unbroadcast, zeros
 from funcad.rules import batching_rules, defjvp, defnondiff, defvjp
@@ -48,6 +52,7 @@ __all__ = [
     "log_ndtr", "ndtri", "betaln", "gamma", "gammasgn", "spence", "expi", "exp1", "expn",
     "poch", "hyp1f1", "hyp2f1", "owens_t", "dawsn", "erfcx", "fresnel_s", "fresnel_c",
     "sin_integral", "cos_integral", "bessel_jv", "wofz_p", "wofz", "igamma_da_p", "igamma_da",
+    "sph_harm_y_p", "sph_harm_y",
 ]
 
 _SQRT_2PI = float(np.sqrt(2 * np.pi))
@@ -316,3 +321,40 @@ def _igamma_da_x(ans: Any, a: Any, x: Any, *, order: int) -> Any:
 
 
 _derivatives(igamma_da_p, _igamma_da_a, _igamma_da_x)
+
+
+# ----------------------------------------------------------------------------------------------
+# The spherical harmonics Y_n^m(theta, phi) (SciPy's sph_harm_y: theta polar, phi azimuthal,
+# Condon-Shortley phase; complex128, 0 where |m| > n), differentiable in both angles:
+# dY/dphi = i m Y and dY/dtheta = (B e^-i phi Y_n^(m+1) - A e^i phi Y_n^(m-1)) / 2 with
+# A = sqrt((n + m)(n - m + 1)), B = sqrt((n - m)(n + m + 1)), finite at the poles too.
+
+
+def _sph_harm_y_impl(n: Any, m: Any, theta: Any, phi: Any) -> Any:
+    out = require_scipy("funcad.scipy.special.sph_harm_y").sph_harm_y(n, m, theta, phi)
+    return np.asarray(out, np.complex128)[()] if np.ndim(out) == 0 else \
+        np.asarray(out, np.complex128)
+
+
+sph_harm_y_p = Primitive("sph_harm_y")
+sph_harm_y_p.elementwise = True
+sph_harm_y_p.output_buffer = "fresh"
+sph_harm_y_p.def_impl(_sph_harm_y_impl)
+sph_harm_y_p.def_abstract_eval(lambda *avals: ShapedArray(
+    broadcast_shapes(*(a.shape for a in avals)), np.dtype(np.complex128)))
+batching_rules[sph_harm_y_p] = elementwise_batching_rule(sph_harm_y_p)
+sph_harm_y = sph_harm_y_p.bind
+
+
+def _sph_harm_y_theta(ans: Any, n: Any, m: Any, theta: Any, phi: Any) -> Any:
+    if dtype_of(theta).kind == "c":  # (forward mode promotes it to the output's dtype)
+        theta = real(theta)
+    a = sqrt(maximum(mul(add(n, m), add(sub(n, m), 1)), 0))
+    b = sqrt(maximum(mul(sub(n, m), add(add(n, m), 1)), 0))
+    below = mul(make_complex(cos(phi), sin(phi)), sph_harm_y(n, sub(m, 1), theta, phi))
+    above = mul(make_complex(cos(phi), neg(sin(phi))), sph_harm_y(n, add(m, 1), theta, phi))
+    return mul(0.5, sub(mul(b, above), mul(a, below)))
+
+
+_derivatives(sph_harm_y_p, None, None, _sph_harm_y_theta,
+             lambda ans, n, m, theta, phi: mul(make_complex(0.0, m), ans))

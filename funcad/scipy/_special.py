@@ -24,6 +24,7 @@ __all__ = [
     "betaln", "betainc", "gammainc", "gammaincc", "multigammaln", "factorial", "comb", "poch",
     "bernoulli", "zeta", "i0", "i0e", "i1", "i1e", "bessel_jn", "spence", "expi", "exp1",
     "expn", "hyp1f1", "hyp2f1", "owens_t", "fresnel", "sici", "boxcox", "boxcox1p",
+    "sph_harm_y",
 ]
 
 _SQRT_HALF = float(np.sqrt(0.5))
@@ -482,3 +483,21 @@ def boxcox1p(x: Any, lmbda: Any) -> Any:
     """The Box-Cox transform of 1 + x, accurate for small x."""
     x, lmbda = _inexact_pair(x, lmbda)
     return _boxcox(fnp.log1p(x), lmbda)
+
+
+def sph_harm_y(n: Any, m: Any, theta: Any, phi: Any, diff_n: Any = None,
+               n_max: Any = None) -> Any:
+    """The spherical harmonic Y_n^m(theta, phi) (theta polar, phi azimuthal, as SciPy's
+    sph_harm_y), complex128, differentiable in theta and phi; 0 where |m| > n. ``diff_n`` is
+    refused as in JAX; ``n_max`` (JAX's static bound on n) is checked on concrete n."""
+    if diff_n is not None and diff_n != 0:
+        raise NotImplementedError("sph_harm_y: the diff_n argument is not supported; "
+                                  "differentiate with funcad.grad or funcad.jvp instead")
+    n, m = as_operand(n), as_operand(m)
+    for name, value in (("n", n), ("m", m)):
+        if fnp.result_type(value).kind not in "iu":
+            raise TypeError(f"sph_harm_y: {name} must have an integer dtype, got "
+                            f"{fnp.result_type(value).name}")
+    if n_max is not None and not isinstance(n, Tracer) and np.any(np.asarray(n) > n_max):
+        raise ValueError(f"sph_harm_y: n exceeds n_max = {n_max}")
+    return special.sph_harm_y(n, m, as_operand(theta), as_operand(phi))

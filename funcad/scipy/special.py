@@ -49,6 +49,7 @@ from funcad.scipy._special import (
     sici,
     softmax,
     spence,
+    sph_harm_y,
     wofz,
     xlog1py,
     xlogy,
@@ -62,4 +63,5 @@ __all__ = [
     "betainc", "gammainc", "gammaincc", "multigammaln", "factorial", "comb", "poch", "bernoulli",
     "zeta", "i0", "i0e", "i1", "i1e", "bessel_jn", "spence", "expi", "exp1", "expn", "hyp1f1",
     "hyp2f1", "owens_t", "fresnel", "sici", "boxcox", "boxcox1p", "wofz",
+    "sph_harm_y",
 ]
