@@ -424,7 +424,9 @@ def slogdet(a: Any, *, method: Any = None) -> SlogdetResult:
         parity = det(q)
     else:
         raise ValueError(f"slogdet: unknown method {method!r} (expected None, 'lu' or 'qr')")
-    logabsdet = sum(log(absolute(d)), axis=-1)
+    size = absolute(d)
+    zero = equal(size, 0)  # a singular matrix: -inf, without log's divide-by-zero warning
+    logabsdet = sum(where(zero, -np.inf, log(where(zero, 1, size))), axis=-1)
     sign_ = multiply(parity, prod(sign(d), axis=-1))
     return SlogdetResult(sign_, logabsdet)
 

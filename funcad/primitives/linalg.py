@@ -594,8 +594,8 @@ def _cholesky_impl(a: Any) -> Any:
         for index in np.ndindex(a.shape[:-2]):
             try:
                 out[index] = np.linalg.cholesky(a[index])
-            except np.linalg.LinAlgError:
-                out[index] = np.nan
+            except np.linalg.LinAlgError:  # as JAX: NaN on and below the diagonal
+                out[index] = np.where(np.tri(a.shape[-1], dtype=bool), np.nan, 0)
         return out
 
 
@@ -722,27 +722,33 @@ def _triangular_solve_impl(a: Any, b: Any, *, left_side: bool, lower: bool,
 def _triangular_solve_abstract_eval(a: ShapedArray, b: ShapedArray, *, left_side: bool,
                                     lower: bool, transpose_a: bool, conjugate_a: bool,
                                     unit_diagonal: bool) -> ShapedArray:
-    _check_matrices(a, "triangular_solve", square=True)
-    if len(b.shape) < 2:
-        raise ValueError(f"triangular_solve: the argument b must be at least 2-dimensional, "
-                         f"got shape {b.shape}")
-    m = a.shape[-1]
-    if len(a.shape) != len(b.shape) or a.shape[:-2] != b.shape[:-2]:
-        raise ValueError(f"triangular_solve: the arguments a and b must have the same leading "
-                         f"(batch) dimensions, got shapes {a.shape} and {b.shape}")
-    side = b.shape[-2] if left_side else b.shape[-1]
-    if side != m:
-        raise ValueError(f"triangular_solve: the argument b (shape {b.shape}) must have {m} "
-                         f"{'rows' if left_side else 'columns'} to match a (shape {a.shape})")
+    _check_triangular_solve(a, b, left_side)
     a_dtype, _ = _linalg_dtypes(a.dtype, "triangular_solve")
     b_dtype, _ = _linalg_dtypes(b.dtype, "triangular_solve")
     return ShapedArray(b.shape, np.result_type(a_dtype, b_dtype))
+
+
+def _check_triangular_solve(a: Any, b: Any, left_side: bool) -> None:
+    a_shape, b_shape = tuple(shape_of(a)), tuple(shape_of(b))
+    _check_matrices(ShapedArray(a_shape, np.dtype(np.float64)), "triangular_solve", square=True)
+    if len(b_shape) < 2:
+        raise ValueError(f"triangular_solve: the argument b must be at least 2-dimensional, "
+                         f"got shape {b_shape}")
+    m = a_shape[-1]
+    if a_shape[:-2] != b_shape[:-2]:
+        raise ValueError(f"triangular_solve: the arguments a and b must have the same leading "
+                         f"(batch) dimensions, got shapes {a_shape} and {b_shape}")
+    side = b_shape[-2] if left_side else b_shape[-1]
+    if side != m:
+        raise ValueError(f"triangular_solve: the argument b (shape {b_shape}) must have {m} "
+                         f"{'rows' if left_side else 'columns'} to match a (shape {a_shape})")
 
 
 def triangular_solve(a: Any, b: Any, *, left_side: bool = False, lower: bool = False,
                      transpose_a: bool = False, conjugate_a: bool = False,
                      unit_diagonal: bool = False) -> Any:
     """x with op(a) x = b (``left_side``) or x op(a) = b, a triangular (see above)."""
+    _check_triangular_solve(a, b, left_side)
     return triangular_solve_p.bind(a, b, left_side=bool(left_side), lower=bool(lower),
                                    transpose_a=bool(transpose_a),
                                    conjugate_a=bool(conjugate_a),
