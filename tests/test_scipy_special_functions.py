@@ -130,7 +130,7 @@ def test_values_match_scipy(name, shape):
 
 
 @pytest.mark.parametrize("name", sorted(n for n in FUNCTIONS if FUNCTIONS[n][3]))
-@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("shape", SHAPES + [(0,)])
 def test_derivatives_order_two_both_modes(name, shape):
     f, _, samplers, argnums = FUNCTIONS[name]
     args = _sample(name, [shape] * len(samplers), seed=1)
@@ -278,6 +278,19 @@ def test_gammainc_second_derivative_in_a():
         assert funcad.grad(funcad.grad(fs.gammaincc))(a, x) == pytest.approx(-d2, rel=1e-12)
     with pytest.raises(NotImplementedError, match="order 3"):
         funcad.grad(funcad.grad(funcad.grad(fs.gammainc)))(2.0, 1.5)
+
+
+def test_gammainc_derivative_in_a_batches_and_stages():
+    a, x = np.array([0.5, 2.0, 7.0, 30.0]), np.array([0.3, 1.5, 9.0, 25.0])
+    per_example = [funcad.grad(fs.gammainc)(a[i], x[i]) for i in range(4)]
+    np.testing.assert_allclose(funcad.vmap(funcad.grad(fs.gammainc))(a, x), per_example,
+                               rtol=1e-13)
+    np.testing.assert_allclose(funcad.jit(funcad.grad(fs.gammainc))(a[1], x[1]),
+                               -0.3134886378250792, rtol=1e-9)
+    second = funcad.vmap(funcad.grad(funcad.grad(fs.gammaincc)))(a, x)
+    np.testing.assert_allclose(second, [-funcad.grad(funcad.grad(fs.gammainc))(a[i], x[i])
+                                        for i in range(4)], rtol=1e-12)
+    assert funcad.grad(fs.gammainc)(np.float32(2), np.float32(1.5)).dtype == np.float32
 
 
 def test_log_ndtr_second_derivative_in_the_far_tail():
