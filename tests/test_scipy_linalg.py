@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from strategies import Domain
 
 import funcad
+import funcad.numpy as fnp
 import funcad.scipy.linalg as L
 from funcad.primitives import matrix_functions
 from funcad.test_util import check_grads
@@ -245,6 +246,32 @@ def test_more_special_matrices_match_scipy():
         L.qr_multiply(a, np.ones((2, 3)), "right")
 
 
+def test_rsf2csf_funm_and_fiedler_companion_match_scipy():
+    rng = _rng(21)
+    for n in (1, 2, 4, 6):
+        a = rng.normal(size=(n, n))
+        t, z = sl.schur(a)
+        for ours, theirs in zip(L.rsf2csf(t, z), sl.rsf2csf(t, z)):
+            np.testing.assert_allclose(ours, theirs, atol=1e-13)
+        f = L.funm(a, fnp.exp)
+        assert f.dtype == np.complex128  # complex, as JAX's
+        np.testing.assert_allclose(f, sl.funm(a, np.exp), atol=1e-11)
+        f, err = L.funm(a, fnp.sin, disp=False)
+        np.testing.assert_allclose(f, sl.funm(a, np.sin), atol=1e-11)
+        assert 0 < err < 1e-10
+    stacked = rng.normal(size=(3, 4, 4))
+    ts, zs = L.schur(stacked)
+    np.testing.assert_allclose(funcad.vmap(L.rsf2csf)(ts, zs)[0],
+                               np.stack([sl.rsf2csf(t, z)[0] for t, z in zip(ts, zs)]),
+                               atol=1e-13)
+    np.testing.assert_allclose(funcad.jit(lambda a: L.funm(a, fnp.cos))(stacked[0]),
+                               sl.funm(stacked[0], np.cos), atol=1e-11)
+    for n in range(2, 9):
+        c = rng.normal(size=n)
+        np.testing.assert_array_equal(L.fiedler_companion(c), sl.fiedler_companion(c))
+    check_grads(L.fiedler_companion, (rng.normal(size=5),), order=2, modes=BOTH)
+
+
 JAX_SCIPY_LINALG_NAMES = [
     "block_diag", "cho_factor", "cho_solve", "cholesky", "circulant", "companion",
     "convolution_matrix", "det", "dft", "eigh", "eigh_tridiagonal", "expm", "expm_frechet",
@@ -253,7 +280,7 @@ JAX_SCIPY_LINALG_NAMES = [
     "pascal", "polar", "qr", "qr_multiply", "rsf2csf", "schur", "solve", "solve_sylvester",
     "solve_triangular", "sqrtm", "svd", "toeplitz",
 ]
-MISSING = {"fiedler_companion", "funm", "rsf2csf"}
+MISSING: set[str] = set()
 
 
 def test_name_coverage():

@@ -29,11 +29,13 @@ from funcad.primitives.linalg import triangular_solve as _triangular_solve
 from funcad.primitives.shape import stop_gradient
 
 __all__ = [
-    "block_diag", "toeplitz", "hankel", "circulant", "companion", "fiedler", "leslie",
+    "block_diag", "toeplitz", "hankel", "circulant", "companion", "fiedler_companion",
+    "fiedler", "leslie",
     "convolution_matrix", "hilbert", "dft", "hadamard", "helmert", "invhilbert", "pascal",
     "invpascal", "solve_triangular", "cholesky", "cho_factor", "cho_solve", "lu", "lu_factor",
     "lu_solve", "solve", "inv", "det", "expm", "expm_frechet", "sqrtm", "solve_sylvester",
-    "eigh", "svd", "qr", "qr_multiply", "schur", "hessenberg", "polar", "eigh_tridiagonal",
+    "eigh", "svd", "qr", "qr_multiply", "schur", "rsf2csf", "funm", "hessenberg", "polar",
+    "eigh_tridiagonal",
 ]
 
 
@@ -193,6 +195,36 @@ def companion(a: Any) -> Any:
     first = fnp.divide(fnp.negative(a[..., 1:]), a[..., :1])
     below = np.broadcast_to(np.eye(n - 1, n, dtype=dtype_of(first)), batch + (n - 1, n))
     return fnp.concatenate([fnp.expand_dims(first, -2), below], axis=-2)
+
+
+def _fiedler_companion_layout(n: int) -> np.ndarray:
+    """Where each entry of the n x n Fiedler companion matrix comes from: k < n is the
+    coefficient -c_{k+1}, n is a one, n + 1 a zero."""
+    index = np.full((n, n), n + 1)
+    entries = {(0, 0): 0, (0, 1): 1, (0, 2): n, (1, 0): n}
+    for row in range(2, n, 2):
+        entries.update({(row, row - 1): row, (row, row + 1): row + 1, (row, row + 2): n,
+                        (row + 1, row - 1): n})
+    for (i, j), source in entries.items():
+        if i < n and j < n:
+            index[i, j] = source
+    return index
+
+
+def fiedler_companion(a: Any) -> Any:
+    """The Fiedler companion matrix of the polynomial with coefficients a (highest first):
+    pentadiagonal, with the same eigenvalues as ``companion(a)`` (leading axes batch)."""
+    a = as_operand(a)
+    if ndim_of(a) < 1 or shape_of(a)[-1] < 2:
+        raise ValueError(f"fiedler_companion: the argument a must hold at least 2 "
+                         f"coefficients, got shape {tuple(shape_of(a))}")
+    a = _inexact(a, "fiedler_companion")
+    n = shape_of(a)[-1] - 1
+    batch = tuple(shape_of(a))[:-1]
+    values = fnp.concatenate([fnp.divide(fnp.negative(a[..., 1:]), a[..., :1]),
+                              fnp.broadcast_to(np.array([1, 0], dtype_of(a)), batch + (2,))],
+                             axis=-1)
+    return take(values, _fiedler_companion_layout(n), axis=-1, mode=IN_BOUNDS)
 
 
 def fiedler(a: Any) -> Any:
@@ -772,6 +804,76 @@ def hessenberg(a: Any, *, calc_q: bool = False, overwrite_a: bool = False,
     _mf.require_scipy_linalg("funcad.scipy.linalg.hessenberg")
     out = _mf.hessenberg(a, calc_q=calc_q)
     return (out[0], out[1]) if calc_q else out[0]
+
+
+def rsf2csf(T: Any, Z: Any, check_finite: bool = True) -> tuple[Any, Any]:
+    """The complex Schur form (T, Z) from the real one: each 2 x 2 block of a complex pair
+    is triangularised by a Givens rotation (the eigenvalue with positive imaginary part
+    first, as SciPy's). Written with funcad operations; blocks are found with ``where``, so
+    it stages and batches."""
+    t, z = _square(T, "rsf2csf", "T"), _square(Z, "rsf2csf", "Z")
+    if shape_of(t) != shape_of(z):
+        raise ValueError(f"rsf2csf: T and Z must have the same shape, got "
+                         f"{tuple(shape_of(t))} and {tuple(shape_of(z))}")
+    dtype = np.result_type(dtype_of(t), dtype_of(z), np.complex64)
+    t, z = fnp.astype(t, dtype), fnp.astype(z, dtype)
+    n = shape_of(t)[-1]
+    eps = np.finfo(dtype).eps
+    for m in range(n - 1, 0, -1):
+        a, b = t[..., m - 1, m - 1], t[..., m - 1, m]
+        c, d = t[..., m, m - 1], t[..., m, m]
+        block = fnp.abs(c) > eps * (fnp.abs(a) + fnp.abs(d))
+        half = fnp.divide(fnp.subtract(a, d), 2)
+        root = fnp.sqrt(fnp.add(fnp.multiply(half, half), fnp.multiply(b, c)))
+        root = fnp.where(fnp.imag(root) < 0, fnp.negative(root), root)
+        mu = fnp.add(half, root)  # an eigenvalue of the block, minus d
+        r = fnp.sqrt(fnp.add(fnp.real(fnp.multiply(mu, fnp.conj(mu))),
+                             fnp.real(fnp.multiply(c, fnp.conj(c)))))
+        r = fnp.where(block, r, 1)
+        cos, sin = fnp.divide(mu, r), fnp.divide(c, r)
+        g = fnp.stack([fnp.stack([fnp.conj(cos), sin], -1),
+                       fnp.stack([fnp.negative(sin), cos], -1)], -2)  # (..., 2, 2)
+        rows = fnp.matmul(g, t[..., m - 1:m + 1, :])
+        rotated = fnp.concatenate([t[..., :m - 1, :], rows, t[..., m + 1:, :]], axis=-2)
+        cols = fnp.matmul(rotated[..., :, m - 1:m + 1], _mh(g))
+        rotated = fnp.concatenate([rotated[..., :, :m - 1], cols, rotated[..., :, m + 1:]],
+                                  axis=-1)
+        rotated = fnp.where((np.arange(n)[:, None] == m) & (np.arange(n)[None, :] == m - 1),
+                            0, rotated)
+        zcols = fnp.matmul(z[..., :, m - 1:m + 1], _mh(g))
+        rotated_z = fnp.concatenate([z[..., :, :m - 1], zcols, z[..., :, m + 1:]], axis=-1)
+        t = fnp.where(block[..., None, None], rotated, t)
+        z = fnp.where(block[..., None, None], rotated_z, z)
+    return t, z
+
+
+def funm(A: Any, func: Any, disp: bool = True) -> Any:
+    """func(A) for a function func of complex arrays applied to the eigenvalues: the complex
+    Schur form T, F with diag(F) = func(diag(T)) and F T = T F solved diagonal by diagonal
+    (Parlett's recurrence), then Z F Z^H. Complex, as JAX's. With ``disp`` false also an
+    error estimate. Values only: the Schur form has no derivative."""
+    a = _square(A, "funm", "A")
+    t, z = schur(a, output="complex")
+    n = shape_of(t)[-1]
+    diag = fnp.diagonal(t, axis1=-2, axis2=-1)
+    f = fnp.multiply(fnp.astype(func(diag), dtype_of(t))[..., None, :], np.eye(n))
+    gaps = fnp.subtract(diag[..., None, :], diag[..., :, None])  # T[j, j] - T[i, i]
+    for p in range(1, n):
+        band = np.eye(n, k=p, dtype=bool)
+        numerator = fnp.subtract(fnp.matmul(t, f), fnp.matmul(f, t))
+        f = fnp.where(band, fnp.divide(numerator, fnp.where(band, gaps, 1)), f)
+    out = fnp.matmul(z, fnp.matmul(f, _mh(z)))
+    if disp:
+        return out
+    upper = np.triu(np.ones((n, n), dtype=bool), 1)
+    minden = fnp.min(fnp.where(upper, fnp.abs(gaps), np.inf), axis=(-2, -1)) if n > 1 else \
+        fnp.asarray(np.inf)
+    tol = np.finfo(np.result_type(dtype_of(out), np.float32)).eps
+    minden = fnp.where(minden == 0, tol, minden)
+    strict = fnp.max(fnp.sum(fnp.abs(fnp.where(upper, t, 0)), axis=-2), axis=-1)
+    err = fnp.minimum(1, fnp.maximum(tol, fnp.multiply(fnp.divide(tol, minden), strict)))
+    err = fnp.where(fnp.any(fnp.isinf(out)), np.inf, err)
+    return out, err
 
 
 def polar(a: Any, side: str = "right", *, method: str = "qdwh", eps: Any = None,

@@ -16,6 +16,8 @@ from funcad.scipy._linalg import (
     expm,
     expm_frechet,
     fiedler,
+    fiedler_companion,
+    funm,
     hadamard,
     hankel,
     helmert,
@@ -32,6 +34,7 @@ from funcad.scipy._linalg import (
     polar,
     qr,
     qr_multiply,
+    rsf2csf,
     schur,
     solve,
     solve_sylvester,
@@ -42,9 +45,11 @@ from funcad.scipy._linalg import (
 )
 
 __all__ = [
-    "block_diag", "toeplitz", "hankel", "circulant", "companion", "fiedler", "leslie",
+    "block_diag", "toeplitz", "hankel", "circulant", "companion", "fiedler_companion",
+    "fiedler", "leslie",
     "convolution_matrix", "hilbert", "dft", "hadamard", "helmert", "invhilbert", "pascal",
     "invpascal", "solve_triangular", "cholesky", "cho_factor", "cho_solve", "lu", "lu_factor",
     "lu_solve", "solve", "inv", "det", "expm", "expm_frechet", "sqrtm", "solve_sylvester",
-    "eigh", "svd", "qr", "qr_multiply", "schur", "hessenberg", "polar", "eigh_tridiagonal",
+    "eigh", "svd", "qr", "qr_multiply", "schur", "rsf2csf", "funm", "hessenberg", "polar",
+    "eigh_tridiagonal",
 ]
