@@ -257,6 +257,23 @@ def test_float32_stays_float32_and_integers_become_float64():
     assert fstats.norm.logpdf(np.array([1, 2])).dtype == np.float64
     assert fstats.poisson.logpmf(np.array([1, 2]), 3).dtype == np.float64
     assert np.result_type(fstats.norm.cdf(1)) == np.float64
+    x = np.float32(np.random.default_rng(0).standard_normal((2, 3)))
+    assert fstats.multivariate_normal.logpdf(x, np.zeros(3, np.float32),
+                                             np.eye(3, dtype=np.float32)).dtype == np.float32
+    assert fstats.sem(x).dtype == np.float32
+    assert fstats.sem(x, nan_policy="omit").dtype == np.float32
+    assert fstats.gaussian_kde(x).logpdf(x).dtype == np.float32
+    assert fstats.mode(x).mode.dtype == np.float32
+
+
+@pytest.mark.parametrize("name, fn, samplers, diff", CASES, ids=IDS)
+def test_float32_in_float32_out(name, fn, samplers, diff):
+    args = [np.float32(a) for a in make_args(name, samplers, [(2,)] * len(samplers), seed=5)]
+    f = funcad_function(name, fn)
+    assert np.result_type(f(*args)) == np.float32
+    if diff:
+        g = funcad.grad(lambda *a: funcad.numpy.sum(f(*a)), argnums=diff[0])(*args)
+        assert g.dtype == np.float32
 
 
 # ---------------------------------------------------------------------------------------------

@@ -51,8 +51,10 @@ class gaussian_kde:
         self.dataset, self.weights = dataset, weights
         self.neff = fnp.reciprocal(fnp.sum(fnp.square(weights)))
         factor = self._bandwidth(bw_method)
-        data_covariance = fnp.atleast_2d(fnp.cov(dataset, rowvar=True, bias=False,
-                                                 aweights=weights))
+        # (NumPy's cov computes weighted covariances in float64; the estimate keeps the
+        # data's precision, as JAX's does)
+        data_covariance = fnp.astype(fnp.atleast_2d(fnp.cov(
+            dataset, rowvar=True, bias=False, aweights=weights)), fnp.result_type(dataset))
         self.covariance = fnp.multiply(data_covariance, fnp.square(factor))
         self.inv_cov = _inverse(self.covariance)
 

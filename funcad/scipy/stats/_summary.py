@@ -134,4 +134,4 @@ def sem(a: Any, axis: int | None = 0, ddof: int = 1, nan_policy: str = "propagat
     else:
         count = fnp.size(a) if axis is None else fnp.shape(a)[axis]
         spread = fnp.std(a, axis=axis, ddof=ddof, keepdims=keepdims)
-    return fnp.divide(spread, fnp.sqrt(count))
+    return fnp.divide(spread, fnp.sqrt(fnp.astype(count, fnp.result_type(spread))))
