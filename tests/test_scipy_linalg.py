@@ -456,7 +456,7 @@ def test_check_grads(name):
     check_grads(f, args, order=2, modes=BOTH)
 
 
-@settings(max_examples=10)
+@settings(max_examples=5)
 @given(noise=S.arrays((2, 3, 3), Domain(-0.5, 0.5)), b=S.arrays((2, 3), Domain(-1, 1)))
 def test_check_grads_on_drawn_matrices(noise, b):
     a = noise + 2 * np.eye(3)
@@ -558,3 +558,31 @@ def test_without_scipy_kernels_raise_import_error(monkeypatch):
         L.schur(np.eye(2))
     # built from funcad operations alone: no SciPy needed
     np.testing.assert_allclose(L.toeplitz([1.0, 2.0]), [[1.0, 2.0], [2.0, 1.0]])
+
+
+def test_in_an_environment_without_scipy(tmp_path):
+    """A Python whose site-packages lack SciPy: import funcad and the submodules work, the
+    functions built from funcad operations work, and SciPy kernels name the extra."""
+    import subprocess
+    import sys
+    import sysconfig
+    from pathlib import Path
+
+    site = Path(sysconfig.get_paths()["purelib"])
+    for entry in site.iterdir():
+        if not entry.name.lower().startswith(("scipy", "_distutils_hack", "__editable__")) \
+                and not entry.name.endswith(".pth"):
+            (tmp_path / entry.name).symlink_to(entry)
+    root = Path(funcad.__file__).resolve().parent.parent
+    script = (
+        "import funcad, funcad.numpy as fnp\n"
+        "import funcad.scipy.linalg as L, funcad.scipy.signal as S\n"
+        "print(float(L.toeplitz(fnp.ones(2))[0, 1]), float(S.convolve([1.0], [2.0])[0]))\n"
+        "try:\n    L.sqrtm(fnp.eye(2))\nexcept ImportError as e:\n    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True,
+                         env={"PYTHONPATH": f"{root}:{tmp_path}"}, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "1.0 2.0"
+    assert "funcad[scipy]" in lines[1]
