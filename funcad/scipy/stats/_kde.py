@@ -108,7 +108,7 @@ class gaussian_kde:
         white_data = triangular_solve(lower, self.dataset, left_side=True, lower=True)
         difference = fnp.subtract(white_points[:, :, None], white_data[:, None, :])
         exponent = fnp.multiply(-0.5, fnp.sum(fnp.square(difference), axis=0))
-        log_norm = fnp.add(fnp.multiply(0.5 * self.d, LOG_2PI),
+        log_norm = fnp.add(0.5 * self.d * LOG_2PI,
                            fnp.sum(fnp.log(fnp.diagonal(lower))))
         return fnp.subtract(logsumexp(exponent, axis=1, b=self.weights[None, :]), log_norm)
 
@@ -183,7 +183,7 @@ def _mixture_overlap(x: Any, wx: Any, y: Any, wy: Any, covariance: Any) -> Any:
     white = fnp.reshape(triangular_solve(lower, flat, left_side=True, lower=True),
                         fnp.shape(difference))
     exponent = fnp.multiply(-0.5, fnp.sum(fnp.square(white), axis=0))
-    log_norm = fnp.add(fnp.multiply(0.5 * d, LOG_2PI), fnp.sum(fnp.log(fnp.diagonal(lower))))
+    log_norm = fnp.add(0.5 * d * LOG_2PI, fnp.sum(fnp.log(fnp.diagonal(lower))))
     weights = fnp.multiply(wx[:, None], wy[None, :])
     return fnp.exp(fnp.subtract(logsumexp(exponent, b=weights), log_norm))
 
