@@ -856,7 +856,7 @@ def funm(A: Any, func: Any, disp: bool = True) -> Any:
     t, z = schur(a, output="complex")
     n = shape_of(t)[-1]
     diag = fnp.diagonal(t, axis1=-2, axis2=-1)
-    f = fnp.multiply(fnp.astype(func(diag), dtype_of(t))[..., None, :], np.eye(n))
+    f = fnp.multiply(fnp.astype(func(diag), dtype_of(t))[..., None, :], _eye_like(t))
     gaps = fnp.subtract(diag[..., None, :], diag[..., :, None])  # T[j, j] - T[i, i]
     for p in range(1, n):
         band = np.eye(n, k=p, dtype=bool)
