@@ -575,3 +575,40 @@ def test_without_scipy_lu_names_the_extra(monkeypatch):
     x = triangular_solve(a, np.ones((3, 1)), left_side=True, lower=True)
     np.testing.assert_allclose(np.tril(a) @ x, np.ones((3, 1)))
     check_grads(L.cholesky, (a,), order=1, modes=BOTH)
+
+
+SIZE_ZERO = {
+    "inv": (L.inv, np.linalg.inv, (2, 0, 0)),
+    "det": (L.det, np.linalg.det, (0, 0)),
+    "det_stack": (L.det, np.linalg.det, (0, 3, 3)),
+    "slogdet": (lambda a: L.slogdet(a)[1], lambda a: np.linalg.slogdet(a)[1], (0, 0)),
+    "solve": (lambda a: L.solve(a, a), lambda a: np.linalg.solve(a, a), (0, 0)),
+    "cholesky": (L.cholesky, np.linalg.cholesky, (0, 0)),
+    "qr_r": (lambda a: L.qr(a, "r"), lambda a: np.linalg.qr(a, "r"), (0, 3)),
+    "pinv": (L.pinv, np.linalg.pinv, (0, 3)),
+    "matrix_rank": (L.matrix_rank, np.linalg.matrix_rank, (0, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SIZE_ZERO))
+def test_size_zero_matrices(name):
+    ours, theirs, shape = SIZE_ZERO[name]
+    a = np.zeros(shape)
+    out, expected = np.asarray(ours(a)), theirs(a)
+    assert out.shape == expected.shape and out.dtype == expected.dtype
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_size_zero_derivatives():
+    assert funcad.grad(L.det)(np.zeros((0, 0))).shape == (0, 0)
+    check_grads(lambda a: L.inv(a), (np.zeros((2, 0, 0)),), order=2, modes=BOTH)
+    check_grads(lambda a: L.solve(a, np.ones((0, 2))), (np.zeros((0, 0)),), order=1,
+                modes=BOTH)
+
+
+def test_negative_matrix_power_uses_one_lu():
+    jaxpr = funcad.make_jaxpr(lambda a: L.matrix_power(a, -3))(np.eye(3))
+    names = [eqn.primitive.name for eqn in jaxpr.jaxpr.eqns]
+    assert names.count("lu") == 1
+    a = well_conditioned((2, 3, 3), _rng(17))
+    np.testing.assert_allclose(L.matrix_power(a, -3), np.linalg.matrix_power(a, -3))
