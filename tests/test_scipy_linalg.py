@@ -260,6 +260,7 @@ def test_rsf2csf_funm_and_fiedler_companion_match_scipy():
         np.testing.assert_allclose(f, sl.funm(a, np.sin), atol=1e-11)
         assert 0 < err < 1e-10
     assert L.funm(np.eye(2, dtype=np.float32), fnp.exp).dtype == np.complex64
+    np.testing.assert_allclose(L.funm(np.eye(2), fnp.exp), np.e * np.eye(2))  # repeated
     stacked = rng.normal(size=(3, 4, 4))
     ts, zs = L.schur(stacked)
     np.testing.assert_allclose(funcad.vmap(L.rsf2csf)(ts, zs)[0],

@@ -861,7 +861,9 @@ def funm(A: Any, func: Any, disp: bool = True) -> Any:
     for p in range(1, n):
         band = np.eye(n, k=p, dtype=bool)
         numerator = fnp.subtract(fnp.matmul(t, f), fnp.matmul(f, t))
-        f = fnp.where(band, fnp.divide(numerator, fnp.where(band, gaps, 1)), f)
+        # a zero gap (a repeated eigenvalue) leaves the numerator undivided, as SciPy's
+        divisor = fnp.where(band & (gaps != 0), gaps, 1)
+        f = fnp.where(band, fnp.divide(numerator, divisor), f)
     out = fnp.matmul(z, fnp.matmul(f, _mh(z)))
     if disp:
         return out
