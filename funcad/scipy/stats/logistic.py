@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import funcad.numpy as fnp
-from funcad.scipy.special import expit, logit
+from funcad.scipy.special import logit
 from funcad.scipy.stats._common import promote
 
 __all__ = ["logpdf", "pdf", "cdf", "sf", "ppf", "isf"]
@@ -30,12 +30,20 @@ def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.exp(logpdf(x, loc, scale))
 
 
+def _sigmoid(z: Any) -> Any:
+    """1 / (1 + exp(-z)) from e = exp(-|z|): 1 / (1 + e) above 0, e / (1 + e) below, so the
+    lower tail keeps its relative precision (no 1 - (nearly 1))."""
+    e = fnp.exp(fnp.negative(fnp.abs(z)))
+    upper = fnp.reciprocal(fnp.add(1, e))
+    return fnp.where(fnp.greater_equal(z, 0), upper, fnp.multiply(e, upper))
+
+
 def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
-    return expit(_standard(x, loc, scale)[0])
+    return _sigmoid(_standard(x, loc, scale)[0])
 
 
 def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
-    return expit(fnp.negative(_standard(x, loc, scale)[0]))
+    return _sigmoid(fnp.negative(_standard(x, loc, scale)[0]))
 
 
 def ppf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
