@@ -384,6 +384,20 @@ def test_log_ndtr_derivative_in_the_far_tail():
                 modes=("fwd", "rev"))
 
 
+@pytest.mark.parametrize("fn", ["logpdf", "logcdf", "logsf"])
+@pytest.mark.parametrize("x, a, b", [([5.5, 6.0, 8.0], 5.0, 9.0), ([-5.5, -6.0, -8.0], -9.0, -5.0),
+                                     ([-0.5, 0.0, 0.8], -1.0, 1.0)])
+def test_truncnorm_derivatives_in_the_tails(fn, x, a, b):
+    check_grads(funcad_function("truncnorm", fn), (np.array(x), a, b, 0.1, 1.2), order=2,
+                modes=("fwd", "rev"))
+
+
+@pytest.mark.parametrize("fn", ["logcdf", "logsf"])
+def test_norm_log_tails_derivatives(fn):
+    check_grads(funcad_function("norm", fn), (np.array([-30.0, -8.0, 0.0, 8.0, 30.0]), 0.1, 1.3),
+                order=2, modes=("fwd", "rev"))
+
+
 def test_cauchy_tails_keep_their_precision():
     far = 1e8
     np.testing.assert_allclose(fstats.cauchy.logcdf(-far), -np.log(np.pi * far), rtol=1e-12)
