@@ -374,11 +374,28 @@ def bernoulli(n: int) -> Any:
 
 
 def zeta(x: Any, q: Any = None) -> Any:
-    """Hurwitz's zeta function sum_k (k + q)^-x, differentiable in q; Riemann's when q is
-    None."""
+    """Hurwitz's zeta function sum_k (k + q)^-x, Riemann's when q is None; differentiable
+    in q (-x zeta(x + 1, q)) and, as in JAX, in x (differences of SciPy's kernel, to second
+    order)."""
     x = as_operand(x)
     q = np.ones((), fnp.result_type(x, 1.0)) if q is None else as_operand(q)
+    return _hurwitz_zeta(*_inexact_pair(x, q))
+
+
+@custom_jvp
+def _hurwitz_zeta(x: Any, q: Any) -> Any:
     return lax_ops.zeta(x, q)
+
+
+@_hurwitz_zeta.defjvp
+def _hurwitz_zeta_jvp(primals: Any, tangents: Any) -> Any:
+    x, q = primals
+    x_dot, q_dot = tangents
+    out = _hurwitz_zeta(x, q)
+    in_x = special.parameter_derivative("zeta", (1, 0), x, q)
+    in_q = fnp.negative(fnp.multiply(x, _hurwitz_zeta(fnp.add(x, 1), q)))
+    tangent = fnp.add(fnp.multiply(x_dot, in_x), fnp.multiply(q_dot, in_q))
+    return out, fnp.astype(tangent, fnp.result_type(out))
 
 
 def i0e(x: Any) -> Any:
