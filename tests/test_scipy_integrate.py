@@ -120,6 +120,16 @@ def test_leaves_keep_their_shapes_and_dtypes():
     ints = odeint(lambda y, t: -y, np.array([1, 2]), t)  # (integers become floats)
     assert ints.dtype == np.float64
     np.testing.assert_allclose(ints[-1], [np.exp(-1), 2 * np.exp(-1)], rtol=1e-7)
+    t32 = t.astype(np.float32)
+    ys32 = odeint(lambda y, t: -y, np.ones(2, np.float32), t32)
+    assert ys32.dtype == np.float32
+    np.testing.assert_allclose(ys32[:, 0], np.exp(-t32), rtol=1e-6)
+    g32 = funcad.grad(lambda y0: fnp.sum(odeint(lambda y, t: -y, y0, t32)))(np.ones(2, np.float32))
+    assert g32.dtype == np.float32
+    np.testing.assert_allclose(g32, np.exp(-t32).sum(), rtol=1e-6)
+    rotation = odeint(lambda y, t: 1j * y, np.array([1.0 + 0j]), t, **TIGHT)
+    assert rotation.dtype == np.complex128
+    np.testing.assert_allclose(rotation[:, 0], np.exp(1j * t), rtol=1e-9)
     single = odeint(lambda y, t: -y, np.array([1.0]), np.array([0.5]))
     np.testing.assert_array_equal(single, [[1.0]])
     # a time-dependent field: y' = cos(t) y, y = exp(sin t)
