@@ -824,12 +824,13 @@ def rsf2csf(T: Any, Z: Any, check_finite: bool = True) -> tuple[Any, Any]:
         c, d = t[..., m, m - 1], t[..., m, m]
         block = fnp.abs(c) > eps * (fnp.abs(a) + fnp.abs(d))
         half = fnp.divide(fnp.subtract(a, d), 2)
-        root = fnp.sqrt(fnp.add(fnp.multiply(half, half), fnp.multiply(b, c)))
+        # (square roots of safe values off the blocks, so no NaN reaches a derivative)
+        discriminant = fnp.add(fnp.multiply(half, half), fnp.multiply(b, c))
+        root = fnp.sqrt(fnp.where(block, discriminant, 1))
         root = fnp.where(fnp.imag(root) < 0, fnp.negative(root), root)
         mu = fnp.add(half, root)  # an eigenvalue of the block, minus d
-        r = fnp.sqrt(fnp.add(fnp.real(fnp.multiply(mu, fnp.conj(mu))),
-                             fnp.real(fnp.multiply(c, fnp.conj(c)))))
-        r = fnp.where(block, r, 1)
+        r = fnp.sqrt(fnp.where(block, fnp.add(fnp.real(fnp.multiply(mu, fnp.conj(mu))),
+                                              fnp.real(fnp.multiply(c, fnp.conj(c)))), 1))
         cos, sin = fnp.divide(mu, r), fnp.divide(c, r)
         g = fnp.stack([fnp.stack([fnp.conj(cos), sin], -1),
                        fnp.stack([fnp.negative(sin), cos], -1)], -2)  # (..., 2, 2)
