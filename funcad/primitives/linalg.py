@@ -36,7 +36,7 @@ from funcad.primitives.elementwise import (
     ufunc_result_dtype,
 )
 from funcad.primitives.elementwise import complex as make_complex
-from funcad.primitives.indexing import Slice, concatenate, getitem
+from funcad.primitives.indexing import ArrayIndex, Slice, concatenate, getitem, index_update
 from funcad.primitives.reductions import reduce_max
 from funcad.primitives.shape import (
     batch_axes_to_front,
@@ -46,13 +46,14 @@ from funcad.primitives.shape import (
     reshape,
     transpose,
     unbroadcast,
+    zeros_like_shape,
 )
 from funcad.rules import batching_rules, defjvp, defjvp_all, defvjp, defvjp_all
 
 __all__ = [
     "dot_general_p", "dot_general", "svd_p", "svd", "eigh_p", "eigh",
     "require_scipy_linalg", "cholesky_p", "cholesky", "triangular_solve_p", "triangular_solve",
-    "lu_p", "lu", "lu_factors", "lu_solve", "qr_p", "qr", "eig_p", "eig",
+    "lu_p", "lu", "lu_factors", "lu_solve", "permute_rows", "qr_p", "qr", "eig_p", "eig",
 ]
 
 
@@ -561,12 +562,6 @@ def _masked(x: Any, mask: np.ndarray) -> Any:
     return select(mask, x, np.zeros((), dtype_of(x)))
 
 
-def _one_hot(indices: Any, n: int, dtype: np.dtype) -> Any:
-    """P with P[..., i, j] = (indices[..., i] == j), as ``dtype``."""
-    hits = eq(reshape(indices, tuple(shape_of(indices)) + (1,)), np.arange(n, dtype=np.int32))
-    return select(hits, np.ones((), dtype), np.zeros((), dtype))
-
-
 def _batch_shape(x: Any) -> tuple[int, ...]:
     return tuple(shape_of(x))[:-2]
 
@@ -878,9 +873,8 @@ def _lu_jvp(tangents, ans, args, params):
     (da,) = tangents
     lu_packed, _, permutation = ans
     m, n = shape_of(lu_packed)[-2:]
-    dtype = dtype_of(lu_packed)
     lo, up = lu_factors(lu_packed)
-    x = _mm(_one_hot(permutation, m, dtype), da)  # the rows of da, permuted
+    x = permute_rows(da, permutation)
     x = triangular_solve(lo, x, left_side=True, lower=True, unit_diagonal=True)
     x = triangular_solve(up, x, left_side=False, lower=False)  # L^{-1} P^T da U^{-1}
     dlu = add(_mm(lo, _masked(x, np.tri(m, n, -1, dtype=bool))),
@@ -892,7 +886,6 @@ def _lu_vjp(cotangent, ans, args, params, wanted):
     g = cotangent[0]
     lu_packed, _, permutation = ans
     m, n = shape_of(lu_packed)[-2:]
-    dtype = dtype_of(lu_packed)
     lo, up = lu_factors(lu_packed)
     gx = add(_masked(_mm(_t(lo), g), np.tri(m, n, -1, dtype=bool)),
              _masked(_mm(g, _t(up)), _tri_mask(m, n, lower=False)))
@@ -900,7 +893,7 @@ def _lu_vjp(cotangent, ans, args, params, wanted):
     gx = triangular_solve(lo, gx, left_side=True, lower=True, transpose_a=True,
                           unit_diagonal=True)
     (a,) = args
-    return [unbroadcast(a, _mm(_t(_one_hot(permutation, m, dtype)), gx))]
+    return [unbroadcast(a, permute_rows(gx, permutation, inverse=True))]
 
 
 defjvp_all(lu_p, _lu_jvp)
@@ -908,19 +901,35 @@ defvjp_all(lu_p, _lu_vjp)
 batching_rules[lu_p] = _batch_decomposition(lu_p)
 
 
+def _row_index(permutation: Any) -> tuple[tuple, list[Any]]:
+    """The indexer and index arrays that pick rows permutation[..., i] of (..., n, k)."""
+    batch = tuple(shape_of(permutation))[:-1]
+    arrays = [np.arange(size).reshape((size,) + (1,) * (len(batch) - i))
+              for i, size in enumerate(batch)] + [permutation]
+    indexer = tuple(ArrayIndex(i) for i in range(len(arrays))) + (Slice(None, None, None),)
+    return indexer, arrays
+
+
+def permute_rows(b: Any, permutation: Any, inverse: bool = False) -> Any:
+    """b[..., permutation, :] (a gather), or with ``inverse`` the x with
+    x[..., permutation, :] == b (a scatter); permutation (..., n) has b's leading axes."""
+    indexer, arrays = _row_index(permutation)
+    if inverse:
+        return index_update(zeros_like_shape(b), b, indexer, "set", *arrays)
+    return getitem(b, indexer, *arrays)
+
+
 def lu_solve(lu_packed: Any, permutation: Any, b: Any, transpose: bool = False) -> Any:
     """x with a x = b (or a^T x = b with ``transpose``) from the LU factors of the square
     matrices a, for (..., n, k) right-hand sides with a's leading axes."""
-    n = shape_of(lu_packed)[-1]
-    p = _one_hot(permutation, n, dtype_of(lu_packed))  # P^T: a[permutation] = P^T a = L U
-    if not transpose:
-        x = triangular_solve(lu_packed, _mm(p, b), left_side=True, lower=True,
-                             unit_diagonal=True)
+    if not transpose:  # a[permutation] = L U
+        x = triangular_solve(lu_packed, permute_rows(b, permutation), left_side=True,
+                             lower=True, unit_diagonal=True)
         return triangular_solve(lu_packed, x, left_side=True, lower=False)
     x = triangular_solve(lu_packed, b, left_side=True, lower=False, transpose_a=True)
     x = triangular_solve(lu_packed, x, left_side=True, lower=True, transpose_a=True,
                          unit_diagonal=True)
-    return _mm(_t(p), x)
+    return permute_rows(x, permutation, inverse=True)
 
 
 # qr --------------------------------------------------------------------------------------------
