@@ -177,6 +177,10 @@ def test_every_jax_name_is_here():
     assert not missing, missing
 
 
+def test_top_level_names_are_jax_names():
+    assert sorted(fstats.__all__) == sorted([*JAX_STATS, *JAX_TOP_LEVEL])
+
+
 @pytest.mark.parametrize("name", sorted(JAX_STATS))
 def test_modules_have_exactly_jax_functions(name):
     assert sorted(getattr(fstats, name).__all__) == JAX_STATS[name]

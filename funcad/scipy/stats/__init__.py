@@ -36,11 +36,11 @@ from funcad.scipy.stats import (
     wrapcauchy,
 )
 from funcad.scipy.stats._kde import gaussian_kde
-from funcad.scipy.stats._summary import ModeResult, mode, rankdata, sem
+from funcad.scipy.stats._summary import mode, rankdata, sem
 
 __all__ = [
     "bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet", "expon",
     "gamma", "gennorm", "geom", "gumbel_l", "gumbel_r", "laplace", "logistic", "multinomial",
     "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "t", "truncnorm", "uniform",
-    "vonmises", "wrapcauchy", "gaussian_kde", "ModeResult", "mode", "rankdata", "sem",
+    "vonmises", "wrapcauchy", "gaussian_kde", "mode", "rankdata", "sem",
 ]
