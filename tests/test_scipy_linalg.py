@@ -588,3 +588,23 @@ def test_in_an_environment_without_scipy(tmp_path):
     lines = out.stdout.splitlines()
     assert lines[0] == "1.0 2.0"
     assert "funcad[scipy]" in lines[1]
+
+
+def test_matrix_function_primitives_batch_on_any_axis():
+    """The Sylvester and sqrtm primitives' batching rules: batch axes anywhere, unbatched
+    operands broadcast; and their rules nest (vmap of grad)."""
+    rng = _rng(30)
+    a = rng.normal(size=(3, 3, 2)) * 0.3 + 2 * np.eye(3)[:, :, None]  # batch axis last
+    b = _general((2, 2))
+    c = rng.normal(size=(3, 2, 2))  # batch axis 1
+    out = funcad.vmap(matrix_functions.sylvester, in_axes=(2, None, 1))(a, b, c)
+    for i in range(2):
+        np.testing.assert_allclose(out[i], sl.solve_sylvester(a[:, :, i], b, c[:, i]),
+                                   rtol=1e-12)
+    p = _P2.astype(complex)
+    np.testing.assert_allclose(funcad.vmap(matrix_functions.sqrtm, in_axes=1, out_axes=2)(
+        np.moveaxis(p, 0, 1)), np.moveaxis(_per_matrix(sl.sqrtm, p), 0, 2), rtol=1e-12)
+    g = funcad.vmap(funcad.grad(lambda x: L.sqrtm(x).real.sum()))(_P2)
+    for i in range(2):
+        np.testing.assert_allclose(g[i], funcad.grad(lambda x: L.sqrtm(x).real.sum())(_P2[i]),
+                                   rtol=1e-12)
