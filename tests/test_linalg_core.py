@@ -612,3 +612,21 @@ def test_negative_matrix_power_uses_one_lu():
     assert names.count("lu") == 1
     a = well_conditioned((2, 3, 3), _rng(17))
     np.testing.assert_allclose(L.matrix_power(a, -3), np.linalg.matrix_power(a, -3))
+
+
+def test_multi_dot_order_values_derivatives_and_errors():
+    rng = _rng(18)
+    for shapes in ([(3,), (3, 4), (4, 2), (2,)], [(10, 3), (3, 50), (50, 2)], [(2, 3), (3,)]):
+        ms = [rng.standard_normal(s) for s in shapes]
+        np.testing.assert_allclose(L.multi_dot(ms), np.linalg.multi_dot(ms))
+        check_grads(lambda *m: L.multi_dot(list(m)), ms, order=2, modes=BOTH)
+    jaxpr = funcad.make_jaxpr(lambda *m: L.multi_dot(list(m)))(
+        np.ones((10, 3)), np.ones((3, 50)), np.ones((50, 2)))
+    first = jaxpr.jaxpr.eqns[0]
+    assert [v.aval.shape for v in first.outvars] == [(3, 2)]  # (b @ c) first: the cheap order
+    with pytest.raises(ValueError, match="at least two"):
+        L.multi_dot([np.ones(3)])
+    with pytest.raises(ValueError, match="2-dimensional"):
+        L.multi_dot([np.ones((2, 3)), np.ones((3, 2, 2))])
+    with pytest.raises(ValueError, match="aligned"):
+        L.multi_dot([np.ones((2, 3)), np.ones((2, 2))])

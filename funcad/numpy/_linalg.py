@@ -35,7 +35,6 @@ from funcad.numpy._elementwise import (
 )
 from funcad.numpy._indexing import IN_BOUNDS, take_along_axis
 from funcad.numpy._products import cross as _cross
-from funcad.numpy._products import dot
 from funcad.numpy._products import matmul as _matmul
 from funcad.numpy._products import outer as _outer
 from funcad.numpy._products import tensordot as _tensordot
@@ -268,10 +267,50 @@ def matrix_power(a: Any, n: int) -> Any:
     return result
 
 
-def multi_dot(arrays: Any) -> Any:
-    out = arrays[0]
-    for a in arrays[1:]:
-        out = dot(out, a)
+def multi_dot(arrays: Any, *, precision: Any = None) -> Any:
+    """The product of a chain of matrices (the first and last may be vectors), in the order
+    of fewest scalar multiplications (the classic dynamic programme over the shapes)."""
+    arrays = [as_operand(a) for a in arrays]
+    if len(arrays) < 2:
+        raise ValueError("multi_dot: expecting at least two arrays")
+    ndims = [ndim_of(a) for a in arrays]
+    if (not all(n == 2 for n in ndims[1:-1]) or ndims[0] not in (1, 2)
+            or ndims[-1] not in (1, 2)):
+        raise ValueError(f"multi_dot: the arrays must be 2-dimensional, except the first and "
+                         f"last, which may be 1-dimensional; got shapes "
+                         f"{[tuple(shape_of(a)) for a in arrays]}")
+    first_vector, last_vector = ndims[0] == 1, ndims[-1] == 1
+    if first_vector:
+        arrays[0] = reshape(arrays[0], (1, -1))
+    if last_vector:
+        arrays[-1] = reshape(arrays[-1], (-1, 1))
+    dims = [shape_of(arrays[0])[0]] + [shape_of(a)[1] for a in arrays]
+    for i in range(len(arrays) - 1):
+        if shape_of(arrays[i])[1] != shape_of(arrays[i + 1])[0]:
+            raise ValueError(f"multi_dot: shapes {tuple(shape_of(arrays[i]))} and "
+                             f"{tuple(shape_of(arrays[i + 1]))} of arrays {i} and {i + 1} "
+                             f"are not aligned")
+    count = len(arrays)
+    cost = [[0] * count for _ in range(count)]
+    split = [[0] * count for _ in range(count)]
+    for length in range(1, count):
+        for i in range(count - length):
+            j = i + length
+            cost[i][j], split[i][j] = min(
+                (cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1], k)
+                for k in range(i, j))
+
+    def product(i: int, j: int) -> Any:
+        if i == j:
+            return arrays[i]
+        k = split[i][j]
+        return matmul(product(i, k), product(k + 1, j))
+
+    out = product(0, count - 1)
+    if first_vector:
+        out = squeeze(out, axis=0)
+    if last_vector:
+        out = squeeze(out, axis=-1)
     return out
 
 
