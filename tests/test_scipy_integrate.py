@@ -276,3 +276,14 @@ def test_bad_arguments_are_refused():
         odeint(y0, y0, np.array([0.0, 1.0]))
     with pytest.raises(TypeError, match="args must be arrays or scalars"):
         odeint(lambda y, s, name: -y, y0, np.array([0.0, 1.0]), "fast")
+
+
+def test_integer_args_have_no_cotangent():
+    t = np.linspace(0.0, 1.0, 3)
+
+    def total(y0, k, n):
+        return fnp.sum(odeint(lambda y, s, n, k: -n * k * y, y0, t, n, k, **TIGHT))
+
+    g_y0, g_k = funcad.grad(total, argnums=(0, 1))(np.ones(2), 0.5, 2)
+    np.testing.assert_allclose(g_y0, np.exp(-t).sum(), rtol=1e-8)
+    np.testing.assert_allclose(g_k, 2 * (-2 * t * np.exp(-t)).sum(), rtol=1e-8)

@@ -187,33 +187,49 @@ def _odeint_forward(fun, rtol, atol, mxstep, hmax, y0, ts, *args):
 
 def _odeint_backward(fun, rtol, atol, mxstep, hmax, residuals, g):
     """Integrate y, the adjoint a = dL/dy and the running cotangents of t0 and the args
-    backwards over each interval between output times, adding each output's cotangent."""
+    backwards over each interval between output times, adding each output's cotangent.
+    Integer and boolean args have no cotangent and stay out of the augmented state."""
     ys, ts, args = residuals
+    leaves, treedef = tree_util.tree_flatten(args)
+    wanted = [i for i, leaf in enumerate(leaves)
+              if fnp.issubdtype(dtype_of(leaf), np.inexact)]
 
-    def augmented(state: tuple, minus_t: Any, *args: Any) -> tuple:
+    def augmented(state: tuple, minus_t: Any, *leaves: Any) -> tuple:
         y, y_bar = state[0], state[1]
+
+        def field(y: Any, t: Any, *chosen: Any) -> Any:
+            full = list(leaves)
+            for i, value in zip(wanted, chosen):
+                full[i] = value
+            return fun(y, t, *tree_util.tree_unflatten(treedef, full))
+
         # (time runs backwards: the solver sees -t, increasing)
-        y_dot, pullback = vjp(fun, y, fnp.negative(minus_t), *args)
-        return (fnp.negative(y_dot), *pullback(y_bar))
+        y_dot, pullback = vjp(field, y, fnp.negative(minus_t), *[leaves[i] for i in wanted])
+        y_cot, t_cot, *leaf_cots = pullback(y_bar)
+        return (fnp.negative(y_dot), y_cot, t_cot, leaf_cots)
 
     def interval(carry: tuple, x: tuple) -> tuple[tuple, Any]:
-        y_bar, t0_bar, args_bar = carry
+        y_bar, t0_bar, leaf_bars = carry
         y_i, t_i, g_i, t_before, g_before = x
         # moving an output time moves that output along the vector field
         t_bar = fnp.real(fnp.dot(fun(y_i, t_i, *args), g_i))
         t0_bar = fnp.subtract(t0_bar, fnp.astype(t_bar, dtype_of(t0_bar)))
-        _, y_bar, t0_bar, args_bar = odeint(
-            augmented, (y_i, y_bar, t0_bar, args_bar),
-            fnp.stack([fnp.negative(t_i), fnp.negative(t_before)]), *args,
+        _, y_bar, t0_bar, leaf_bars = odeint(
+            augmented, (y_i, y_bar, t0_bar, leaf_bars),
+            fnp.stack([fnp.negative(t_i), fnp.negative(t_before)]), *leaves,
             rtol=rtol, atol=atol, mxstep=mxstep, hmax=hmax)
-        y_bar, t0_bar, args_bar = tree_util.tree_map(lambda v: v[1], (y_bar, t0_bar, args_bar))
-        return (fnp.add(y_bar, g_before), t0_bar, args_bar), fnp.astype(t_bar, dtype_of(ts))
+        y_bar, t0_bar, leaf_bars = tree_util.tree_map(lambda v: v[1],
+                                                      (y_bar, t0_bar, leaf_bars))
+        return (fnp.add(y_bar, g_before), t0_bar, leaf_bars), fnp.astype(t_bar, dtype_of(ts))
 
-    init = (g[-1], fnp.zeros((), dtype_of(ts)), tree_util.tree_map(fnp.zeros_like, args))
-    (y_bar, t0_bar, args_bar), ts_bar = scan(
+    init = (g[-1], fnp.zeros((), dtype_of(ts)), [fnp.zeros_like(leaves[i]) for i in wanted])
+    (y_bar, t0_bar, leaf_bars), ts_bar = scan(
         interval, init, (ys[1:], ts[1:], g[1:], ts[:-1], g[:-1]), reverse=True)
     ts_bar = fnp.concatenate([fnp.expand_dims(t0_bar, 0), ts_bar])
-    return (y_bar, ts_bar, *args_bar)
+    cotangents: list[Any] = [None] * len(leaves)
+    for i, bar in zip(wanted, leaf_bars):
+        cotangents[i] = bar
+    return (y_bar, ts_bar, *tree_util.tree_unflatten(treedef, cotangents))
 
 
 _odeint_custom = custom_vjp(_odeint_flat, nondiff_argnums=(0, 1, 2, 3, 4))
