@@ -459,6 +459,18 @@ def test_dtypes_follow_scipy(name):
     assert funcad.jit(f)(x32).dtype == reference(x32).dtype
 
 
+@pytest.mark.parametrize("name", [n for n in sorted(FUNCTIONS) if len(FUNCTIONS[n][2]) > 1])
+def test_dtypes_of_several_operands_follow_scipy(name):
+    f, reference, samplers, _ = FUNCTIONS[name]
+    args = _sample(name, [(2,)] * len(samplers))
+    narrow = [a.astype(np.float32 if a.dtype.kind == "f" else np.int32) for a in args]
+    assert f(*narrow).dtype == reference(*narrow).dtype
+    assert funcad.jit(f)(*narrow).dtype == reference(*narrow).dtype
+    integers = [np.array([1, 2])] * len(args)
+    with np.errstate(all="ignore"):
+        assert f(*integers).dtype == reference(*integers).dtype
+
+
 def test_refused_derivatives_name_the_argument():
     third = funcad.grad(funcad.grad(funcad.grad(fs.hyp1f1, 0), 1))
     with pytest.raises(NotImplementedError, match="hyp1f1: derivatives of order 3"):
