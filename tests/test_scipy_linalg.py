@@ -472,6 +472,10 @@ def test_schur_and_hessenberg_have_no_derivative():
         funcad.grad(lambda a: L.schur(a)[0].sum())(A)
     with pytest.raises(NotImplementedError, match="hessenberg has no derivative"):
         funcad.jvp(L.hessenberg, (A,), (W,))
+    with pytest.raises(NotImplementedError, match="schur has no derivative"):
+        funcad.grad(lambda a: L.funm(a, fnp.exp).real.sum())(A)
+    # stop_gradient is the way out the message names
+    funcad.grad(lambda a: (funcad.lax.stop_gradient(L.schur(a)[0]) * a).sum())(A)
 
 
 # ----------------------------------------------------------------------------------------------

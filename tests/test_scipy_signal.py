@@ -114,6 +114,21 @@ def test_dtypes_and_edge_shapes():
     np.testing.assert_allclose(fs.convolve(np.ones((1, 1)), np.ones((1, 1)), "same"), [[1.0]])
 
 
+def test_blocks_of_taps(monkeypatch):
+    """With a small window budget the direct method sums blocks of kernel taps."""
+    from funcad.scipy import _signal
+
+    monkeypatch.setattr(_signal, "_WINDOW_ELEMENTS", 40)
+    rng = np.random.default_rng(6)
+    a, b = rng.normal(size=(9, 8)), rng.normal(size=(5, 4))
+    for mode in MODES:
+        np.testing.assert_allclose(fs.convolve(a, b, mode), ss.convolve(a, b, mode), atol=1e-12)
+        np.testing.assert_allclose(fs.correlate2d(a, b, mode), ss.correlate2d(a, b, mode),
+                                   atol=1e-12)
+    check_grads(lambda a, b: fs.convolve(a, b, "same"), (a[:4, :4], b[:3, :2]), order=2,
+                modes=BOTH)
+
+
 def test_errors():
     with pytest.raises(ValueError, match="same dimensionality"):
         fs.convolve(np.ones((3, 2)), np.ones(3))
