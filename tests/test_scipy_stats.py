@@ -268,6 +268,9 @@ def test_float32_stays_float32_and_integers_become_float64():
     assert fstats.sem(x, nan_policy="omit").dtype == np.float32
     assert fstats.gaussian_kde(x).logpdf(x).dtype == np.float32
     assert fstats.mode(x).mode.dtype == np.float32
+    # under jit a Python scalar argument stays weakly typed
+    assert funcad.jit(fstats.norm.logpdf)(x, 0.5, 2.0).dtype == np.float32
+    assert funcad.jit(fstats.gamma.cdf)(x, 2.0).dtype == np.float32
 
 
 @pytest.mark.parametrize("name, fn, samplers, diff", CASES, ids=IDS)

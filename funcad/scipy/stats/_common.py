@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 import funcad.numpy as fnp
+from funcad.core import get_aval
 from funcad.numpy._conversion import as_operand
 from funcad.scipy.special import betaln, gammaln, log_ndtr, ndtr, ndtri, xlog1py, xlogy
 
@@ -31,12 +32,22 @@ def promote(*args: Any) -> list[Any]:
     scalars are weak: the default ``loc=0`` keeps a float32 ``x`` float32), all cast to it
     (so that log(scale) of a Python scale is not computed in float64)."""
     operands = [as_operand(a) for a in args]
-    dtype = fnp.result_type(*operands, 1.0)
+    dtype = np.result_type(*(_dtype_or_weak_scalar(a) for a in operands), 1.0)
     if dtype.kind not in "fc":
         dtype = np.dtype(np.float64)
     if dtype.kind == "c":
         raise TypeError("funcad.scipy.stats: complex arguments are not supported")
     return [fnp.astype(a, dtype) for a in operands]
+
+
+_WEAK_SCALARS = {"b": False, "i": 0, "u": 0, "f": 0.0, "c": 0j}
+
+
+def _dtype_or_weak_scalar(x: Any) -> Any:
+    """x's dtype, or a Python scalar of its kind if x is weakly typed (a Python scalar, or a
+    tracer of one under jit), so that it does not widen the other arguments."""
+    aval = get_aval(x)
+    return _WEAK_SCALARS[aval.dtype.kind] if aval.weak_type else aval.dtype
 
 
 def safe(condition: Any, x: Any, fill: Any) -> Any:
