@@ -655,18 +655,14 @@ triangular_solve_p.output_buffer = "fresh"
 
 def _solve_left(a: Any, b: Any, lower: bool, transpose_a: bool, conjugate_a: bool,
                 unit_diagonal: bool) -> Any:
-    """x with op(a) x = b, by LAPACK's trtrs (SciPy), or NumPy's solve without SciPy."""
+    """x with op(a) x = b, by BLAS's trsm (SciPy), or NumPy's solve without SciPy."""
     conj_only = conjugate_a and not transpose_a and a.dtype.kind == "c"
     if conj_only:  # conj(a) x = b  <=>  a conj(x) = conj(b)
         b = np.conj(b)
     trans = (2 if conjugate_a else 1) if transpose_a else 0
     if _SCIPY_INSTALLED:
-        scipy_linalg = require_scipy_linalg("triangular_solve")
-        try:
-            x = scipy_linalg.solve_triangular(a, b, trans=trans, lower=lower,
-                                              unit_diagonal=unit_diagonal, check_finite=False)
-        except np.linalg.LinAlgError:  # a zero on the diagonal: BLAS's trsm gives inf/nan
-            x = _trsm_loop(scipy_linalg, a, b, trans, lower, unit_diagonal)
+        x = _trsm_loop(require_scipy_linalg("triangular_solve"), a, b, trans, lower,
+                       unit_diagonal)
     else:
         n = a.shape[-1]
         tri = np.where(_tri_mask(n, n, lower), a, 0)
@@ -821,7 +817,11 @@ def _lu_impl(a: Any) -> list[Any]:
         scipy_linalg = require_scipy_linalg("lu")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", scipy_linalg.LinAlgWarning)
-            lu, pivots = scipy_linalg.lu_factor(a.astype(dtype, copy=False), check_finite=False)
+            lu = np.empty(a.shape, dtype)
+            pivots = np.empty(tuple(batch) + (k,), np.int32)
+            for index in np.ndindex(*batch):  # (one matrix at a time: any SciPy version)
+                lu[index], pivots[index] = scipy_linalg.lu_factor(
+                    a[index].astype(dtype, copy=False), check_finite=False)
         lu = lu.astype(dtype, copy=False)
         pivots = pivots.astype(np.int32, copy=False)
     permutation = np.broadcast_to(np.arange(m, dtype=np.int32), tuple(batch) + (m,)).copy()
