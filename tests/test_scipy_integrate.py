@@ -287,3 +287,24 @@ def test_integer_args_have_no_cotangent():
     g_y0, g_k = funcad.grad(total, argnums=(0, 1))(np.ones(2), 0.5, 2)
     np.testing.assert_allclose(g_y0, np.exp(-t).sum(), rtol=1e-8)
     np.testing.assert_allclose(g_k, 2 * (-2 * t * np.exp(-t)).sum(), rtol=1e-8)
+
+
+def test_live_cross_check_with_jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    jnp = pytest.importorskip("jax.numpy")
+    ode = pytest.importorskip("jax.experimental.ode")
+    rng = np.random.default_rng(3)
+    w, y0, t = 0.5 * rng.standard_normal((3, 3)), rng.standard_normal(3), np.linspace(0, 2, 5)
+
+    def ours(y0, w):
+        return odeint(lambda y, s, w: fnp.tanh(w @ y) * fnp.cos(s), y0, t, w)
+
+    def theirs(y0, w):
+        return ode.odeint(lambda y, s, w: jnp.tanh(w @ y) * jnp.cos(s), y0, t, w)
+
+    np.testing.assert_allclose(ours(y0, w), theirs(y0, w), rtol=1e-12, atol=1e-14)
+    got = funcad.grad(lambda *a: fnp.sum(ours(*a) ** 2), argnums=(0, 1))(y0, w)
+    want = jax.grad(lambda *a: jnp.sum(theirs(*a) ** 2), argnums=(0, 1))(y0, w)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)

@@ -165,3 +165,22 @@ def test_the_scipy_recipe_in_docs_extending_runs():
     grad_x = 2 * w.T @ (w @ x - 1.0)
     np.testing.assert_allclose(grad_w, 0, atol=1e-4)
     np.testing.assert_allclose(grad_x, 0, atol=1e-4)
+
+
+def test_live_cross_check_with_jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    jnp = pytest.importorskip("jax.numpy")
+    jopt = pytest.importorskip("jax.scipy.optimize")
+    rng = np.random.default_rng(5)
+    m = rng.standard_normal((4, 4))
+    a, b, x0 = m @ m.T + np.eye(4), rng.standard_normal(4), rng.standard_normal(4)
+
+    def objective(np_):
+        return lambda x, a, b: 0.5 * x @ a @ x - b @ x + 0.1 * np_.sum(np_.cos(x))
+
+    ours = minimize(objective(fnp), x0, (a, b), method="BFGS")
+    theirs = jopt.minimize(objective(jnp), jnp.asarray(x0), (a, b), method="BFGS")
+    np.testing.assert_allclose(ours.x, theirs.x, rtol=1e-9, atol=1e-12)
+    assert int(ours.nit) == int(theirs.nit) and int(ours.nfev) == int(theirs.nfev)
+    assert int(ours.status) == int(theirs.status)
