@@ -129,6 +129,25 @@ def test_blocks_of_taps(monkeypatch):
                 modes=BOTH)
 
 
+@pytest.mark.parametrize("kwargs", [{}, {"bp": [3, 7]}, {"bp": [0, 3, 3, 10]}, {"bp": [9]},
+                                    {"type": "constant"}, {"axis": 0}, {"axis": 0, "bp": [1]}])
+def test_detrend(kwargs):
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(3, 10))
+    np.testing.assert_allclose(fs.detrend(x, **kwargs), ss.detrend(x, **kwargs), atol=1e-13)
+    z = x + 1j * rng.normal(size=(3, 10))
+    np.testing.assert_allclose(fs.detrend(z, **kwargs), ss.detrend(z, **kwargs), atol=1e-13)
+    check_grads(lambda x: fs.detrend(x, **kwargs), (x,), order=2, modes=BOTH)
+    np.testing.assert_allclose(funcad.vmap(lambda row: fs.detrend(row, bp=[4]))(x),
+                               ss.detrend(x, bp=[4]), atol=1e-13)
+    assert fs.detrend(np.arange(5)).dtype == np.float64
+    assert fs.detrend(np.ones(5, np.float32)).dtype == np.float32
+    with pytest.raises(ValueError, match="linear"):
+        fs.detrend(x, type="quadratic")
+    with pytest.raises(ValueError, match="breakpoints"):
+        fs.detrend(x, bp=[11])
+
+
 def test_errors():
     with pytest.raises(ValueError, match="same dimensionality"):
         fs.convolve(np.ones((3, 2)), np.ones(3))

@@ -19,7 +19,7 @@ from funcad.core import dtype_of, shape_of
 from funcad.numpy._conversion import as_operand, ndim_of
 from funcad.numpy._indexing import IN_BOUNDS, take
 
-__all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve"]
+__all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "detrend"]
 
 _MODES = ("full", "same", "valid")
 _WINDOW_ELEMENTS = 1 << 22
@@ -220,3 +220,44 @@ def fftconvolve(in1: Any, in2: Any, mode: str = "full", axes: Any = None) -> Any
         index[i] = slice(start, start + length)
     out = out[tuple(index)]
     return out if dtype_of(out) == dtype else fnp.astype(out, dtype)
+
+
+def detrend(data: Any, axis: int = -1, type: str = "linear", bp: Any = 0,
+            overwrite_data: Any = None) -> Any:
+    """``data`` minus its least-squares line (``type`` 'linear', piecewise between the
+    breakpoints ``bp``) or its mean ('constant') along ``axis`` (scipy.signal.detrend).
+    Integers become float64, as in SciPy."""
+    if type not in ("linear", "l", "constant", "c"):
+        raise ValueError(f"detrend: the argument type must be 'linear' or 'constant', got "
+                         f"{type!r}")
+    data = as_operand(data)
+    if dtype_of(data).kind not in "fc":
+        data = fnp.astype(data, np.float64)
+    nd = ndim_of(data)
+    if not isinstance(axis, (int, np.integer)) or not -max(nd, 1) <= axis < max(nd, 1):
+        raise ValueError(f"detrend: axis {axis!r} is out of bounds for a {nd}-dimensional "
+                         f"array")
+    if type in ("constant", "c"):
+        return fnp.subtract(data, fnp.mean(data, axis=axis, keepdims=True))
+    x = fnp.moveaxis(data, axis, -1)
+    n = shape_of(x)[-1]
+    breaks = np.sort(np.unique(np.concatenate([[0], np.ravel(np.asarray(bp, dtype=int)),
+                                               [n]])))
+    if np.any(breaks > n) or np.any(breaks < 0):
+        raise ValueError(f"detrend: breakpoints must lie in [0, {n}] along the axis, got "
+                         f"{bp!r}")
+    pieces = []
+    for start, stop in zip(breaks[:-1], breaks[1:]):
+        segment = x[..., start:stop]
+        length = stop - start
+        if length == 1:
+            pieces.append(fnp.zeros_like(segment))
+            continue
+        t = np.arange(length, dtype=np.float64)
+        t = (t - t.mean()).astype(np.finfo(dtype_of(x)).dtype)
+        centred = fnp.subtract(segment, fnp.mean(segment, axis=-1, keepdims=True))
+        slope = fnp.divide(fnp.sum(fnp.multiply(centred, t), axis=-1, keepdims=True),
+                           float(np.sum(t * t)))
+        pieces.append(fnp.subtract(centred, fnp.multiply(slope, t)))
+    out = pieces[0] if len(pieces) == 1 else fnp.concatenate(pieces, axis=-1)
+    return fnp.moveaxis(out, -1, axis)

@@ -1,5 +1,12 @@
-"""funcad.scipy.signal: convolution and correlation, differentiable in both operands."""
+"""funcad.scipy.signal: convolution, correlation and detrending, differentiable."""
 
-from funcad.scipy._signal import convolve, convolve2d, correlate, correlate2d, fftconvolve
+from funcad.scipy._signal import (
+    convolve,
+    convolve2d,
+    correlate,
+    correlate2d,
+    detrend,
+    fftconvolve,
+)
 
-__all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve"]
+__all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "detrend"]
