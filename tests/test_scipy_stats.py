@@ -549,7 +549,7 @@ def test_rankdata_nans_and_bad_arguments():
 
 
 @pytest.mark.parametrize("axis, keepdims", [(0, False), (1, False), (1, True), (None, False),
-                                            (-1, True)])
+                                            (None, True), (-1, True)])
 def test_mode_matches_scipy(axis, keepdims):
     got = fstats.mode(SAMPLES, axis=axis, keepdims=keepdims)
     want = scipy.stats.mode(SAMPLES, axis=axis, keepdims=keepdims)
@@ -564,6 +564,8 @@ def test_mode_values_derivative_reaches_the_chosen_sample():
     g = funcad.grad(lambda a: fstats.mode(a).mode)(a)
     assert g.sum() == 1.0 and g[1] + g[2] == 1.0
     assert fstats.mode(np.array([1, 2, 2, 5])).mode.dtype == np.array([1]).dtype
+    scalar = fstats.mode(np.float64(3.0))
+    assert (np.shape(scalar.mode), scalar.mode, scalar.count) == ((), 3.0, 1)
     empty = fstats.mode(np.array([], float))
     assert np.isnan(empty.mode) and empty.count == 0
 

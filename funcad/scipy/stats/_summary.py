@@ -94,10 +94,13 @@ def mode(a: Any, axis: int | None = 0, nan_policy: str = "propagate",
     """The most frequent value along ``axis`` (the smallest, among ties) and its count."""
     _check_nan_policy(nan_policy, "mode")
     a = as_operand(a)
-    if axis is None:
-        a, axis = fnp.ravel(a), 0
-    if fnp.ndim(a) == 0:
-        a, axis = fnp.reshape(a, (1,)), 0
+    if axis is None or fnp.ndim(a) == 0:
+        # over all values; keepdims keeps every axis, with length 1
+        result = mode(fnp.ravel(a), 0, nan_policy, keepdims)
+        if not keepdims:
+            return result
+        ones = (1,) * fnp.ndim(a)
+        return ModeResult(fnp.reshape(result.mode, ones), fnp.reshape(result.count, ones))
     a = fnp.moveaxis(a, axis, -1)
     if fnp.shape(a)[-1] == 0:
         shape = fnp.shape(a)[:-1] + ((1,) if keepdims else ())
