@@ -370,6 +370,10 @@ def test_derivative_conventions_at_the_edges():
                                log_x ** 3 / 3)
     np.testing.assert_allclose(funcad.grad(fs.boxcox1p, 1)(0.7, 0.0), np.log1p(0.7) ** 2 / 2)
     assert funcad.grad(fs.gammasgn)(-1.5) == 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # the density of P(1, x) = 1 - e^-x at 0 (JAX: nan)
+        assert funcad.grad(fs.gammainc, 1)(1.0, 0.0) == 1.0
+        assert funcad.grad(fs.gammaincc, 1)(1.0, 0.0) == -1.0
 
 
 def test_two_output_functions():

@@ -292,11 +292,12 @@ def gammaincc(a: Any, x: Any) -> Any:
 
 
 def _gammainc_tangent(primals: Any, tangents: Any) -> Any:
-    """dP = dP/da a_dot + x^(a-1) e^-x / Gamma(a) x_dot."""
+    """dP = dP/da a_dot + x^(a-1) e^-x / Gamma(a) x_dot (the density is 1 at x = 0 for
+    a = 1, through xlogy)."""
     a, x = (as_operand(v) for v in primals)
     a_dot, x_dot = tangents
-    density = fnp.exp(fnp.subtract(fnp.subtract(fnp.multiply(fnp.subtract(a, 1), fnp.log(x)),
-                                                x), lax_ops.lgamma(a)))
+    log_power = fnp.astype(xlogy(fnp.subtract(a, 1), x), fnp.result_type(a, x, 1.0))
+    density = fnp.exp(fnp.subtract(fnp.subtract(log_power, x), lax_ops.lgamma(a)))
     return fnp.add(fnp.multiply(a_dot, special.igamma_da(a, x)), fnp.multiply(x_dot, density))
 
 
