@@ -4,6 +4,8 @@ vmap and jit, and jax.scipy.stats's list of names."""
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 import scipy.stats
@@ -46,6 +48,126 @@ JAX_STATS = {
     "wrapcauchy": ["logpdf", "pdf"],
 }
 JAX_TOP_LEVEL = ["gaussian_kde", "mode", "rankdata", "sem"]
+
+# Their parameters and defaults, recorded from jax 0.10.2 ("*" marks keyword-only).
+JAX_SIGNATURES = {
+    "bernoulli.cdf": "k, p",
+    "bernoulli.logpmf": "k, p, loc=0",
+    "bernoulli.pmf": "k, p, loc=0",
+    "bernoulli.ppf": "q, p",
+    "beta.cdf": "x, a, b, loc=0, scale=1",
+    "beta.logcdf": "x, a, b, loc=0, scale=1",
+    "beta.logpdf": "x, a, b, loc=0, scale=1",
+    "beta.logsf": "x, a, b, loc=0, scale=1",
+    "beta.pdf": "x, a, b, loc=0, scale=1",
+    "beta.sf": "x, a, b, loc=0, scale=1",
+    "betabinom.logpmf": "k, n, a, b, loc=0",
+    "betabinom.pmf": "k, n, a, b, loc=0",
+    "binom.logpmf": "k, n, p, loc=0",
+    "binom.pmf": "k, n, p, loc=0",
+    "cauchy.cdf": "x, loc=0, scale=1",
+    "cauchy.isf": "q, loc=0, scale=1",
+    "cauchy.logcdf": "x, loc=0, scale=1",
+    "cauchy.logpdf": "x, loc=0, scale=1",
+    "cauchy.logsf": "x, loc=0, scale=1",
+    "cauchy.pdf": "x, loc=0, scale=1",
+    "cauchy.ppf": "q, loc=0, scale=1",
+    "cauchy.sf": "x, loc=0, scale=1",
+    "chi2.cdf": "x, df, loc=0, scale=1",
+    "chi2.logcdf": "x, df, loc=0, scale=1",
+    "chi2.logpdf": "x, df, loc=0, scale=1",
+    "chi2.logsf": "x, df, loc=0, scale=1",
+    "chi2.pdf": "x, df, loc=0, scale=1",
+    "chi2.sf": "x, df, loc=0, scale=1",
+    "dirichlet.logpdf": "x, alpha",
+    "dirichlet.pdf": "x, alpha",
+    "expon.cdf": "x, loc=0, scale=1",
+    "expon.logcdf": "x, loc=0, scale=1",
+    "expon.logpdf": "x, loc=0, scale=1",
+    "expon.logsf": "x, loc=0, scale=1",
+    "expon.pdf": "x, loc=0, scale=1",
+    "expon.ppf": "q, loc=0, scale=1",
+    "expon.sf": "x, loc=0, scale=1",
+    "gamma.cdf": "x, a, loc=0, scale=1",
+    "gamma.logcdf": "x, a, loc=0, scale=1",
+    "gamma.logpdf": "x, a, loc=0, scale=1",
+    "gamma.logsf": "x, a, loc=0, scale=1",
+    "gamma.pdf": "x, a, loc=0, scale=1",
+    "gamma.sf": "x, a, loc=0, scale=1",
+    "gennorm.cdf": "x, beta",
+    "gennorm.logpdf": "x, beta",
+    "gennorm.pdf": "x, beta",
+    "geom.logpmf": "k, p, loc=0",
+    "geom.pmf": "k, p, loc=0",
+    "gumbel_l.cdf": "x, loc=0, scale=1",
+    "gumbel_l.logcdf": "x, loc=0, scale=1",
+    "gumbel_l.logpdf": "x, loc=0, scale=1",
+    "gumbel_l.logsf": "x, loc=0, scale=1",
+    "gumbel_l.pdf": "x, loc=0, scale=1",
+    "gumbel_l.ppf": "p, loc=0, scale=1",
+    "gumbel_l.sf": "x, loc=0, scale=1",
+    "gumbel_r.cdf": "x, loc=0, scale=1",
+    "gumbel_r.logcdf": "x, loc=0, scale=1",
+    "gumbel_r.logpdf": "x, loc=0, scale=1",
+    "gumbel_r.logsf": "x, loc=0, scale=1",
+    "gumbel_r.pdf": "x, loc=0, scale=1",
+    "gumbel_r.ppf": "p, loc=0, scale=1",
+    "gumbel_r.sf": "x, loc=0, scale=1",
+    "laplace.cdf": "x, loc=0, scale=1",
+    "laplace.logpdf": "x, loc=0, scale=1",
+    "laplace.pdf": "x, loc=0, scale=1",
+    "logistic.cdf": "x, loc=0, scale=1",
+    "logistic.isf": "x, loc=0, scale=1",
+    "logistic.logpdf": "x, loc=0, scale=1",
+    "logistic.pdf": "x, loc=0, scale=1",
+    "logistic.ppf": "x, loc=0, scale=1",
+    "logistic.sf": "x, loc=0, scale=1",
+    "multinomial.logpmf": "x, n, p",
+    "multinomial.pmf": "x, n, p",
+    "multivariate_normal.logpdf": "x, mean, cov, allow_singular=None",
+    "multivariate_normal.pdf": "x, mean, cov",
+    "nbinom.logpmf": "k, n, p, loc=0",
+    "nbinom.pmf": "k, n, p, loc=0",
+    "norm.cdf": "x, loc=0, scale=1",
+    "norm.isf": "q, loc=0, scale=1",
+    "norm.logcdf": "x, loc=0, scale=1",
+    "norm.logpdf": "x, loc=0, scale=1",
+    "norm.logsf": "x, loc=0, scale=1",
+    "norm.pdf": "x, loc=0, scale=1",
+    "norm.ppf": "q, loc=0, scale=1",
+    "norm.sf": "x, loc=0, scale=1",
+    "pareto.cdf": "x, b, loc=0, scale=1",
+    "pareto.logcdf": "x, b, loc=0, scale=1",
+    "pareto.logpdf": "x, b, loc=0, scale=1",
+    "pareto.logsf": "x, b, loc=0, scale=1",
+    "pareto.pdf": "x, b, loc=0, scale=1",
+    "pareto.ppf": "q, b, loc=0, scale=1",
+    "pareto.sf": "x, b, loc=0, scale=1",
+    "poisson.cdf": "k, mu, loc=0",
+    "poisson.entropy": "mu, loc=0",
+    "poisson.logpmf": "k, mu, loc=0",
+    "poisson.pmf": "k, mu, loc=0",
+    "t.logpdf": "x, df, loc=0, scale=1",
+    "t.pdf": "x, df, loc=0, scale=1",
+    "truncnorm.cdf": "x, a, b, loc=0, scale=1",
+    "truncnorm.logcdf": "x, a, b, loc=0, scale=1",
+    "truncnorm.logpdf": "x, a, b, loc=0, scale=1",
+    "truncnorm.logsf": "x, a, b, loc=0, scale=1",
+    "truncnorm.pdf": "x, a, b, loc=0, scale=1",
+    "truncnorm.sf": "x, a, b, loc=0, scale=1",
+    "uniform.cdf": "x, loc=0, scale=1",
+    "uniform.logpdf": "x, loc=0, scale=1",
+    "uniform.pdf": "x, loc=0, scale=1",
+    "uniform.ppf": "q, loc=0, scale=1",
+    "vonmises.logpdf": "x, kappa",
+    "vonmises.pdf": "x, kappa",
+    "wrapcauchy.logpdf": "x, c",
+    "wrapcauchy.pdf": "x, c",
+    "mode": "a, axis=0, nan_policy='propagate', keepdims=False",
+    "rankdata": "a, method='average', *axis=None, *nan_policy='propagate'",
+    "sem": "a, axis=0, ddof=1, nan_policy='propagate', *keepdims=False",
+    "gaussian_kde": "self, dataset, bw_method=None, weights=None",
+}
 
 # Samplers of the arguments, each inside the support of the distributions that use it (with
 # "loc" in [-0.1, 0.1] and "scale" in [0.5, 2], or "scale1" in [1, 1.5]).
@@ -175,6 +297,22 @@ def test_every_jax_name_is_here():
                if not callable(getattr(getattr(fstats, name, None), fn, None))]
     missing += [name for name in JAX_TOP_LEVEL if not hasattr(fstats, name)]
     assert not missing, missing
+
+
+def _parameters(f):
+    return ", ".join(("*" if p.kind == p.KEYWORD_ONLY else "") + p.name +
+                     ("" if p.default is inspect.Parameter.empty else f"={p.default!r}")
+                     for p in inspect.signature(f).parameters.values())
+
+
+@pytest.mark.parametrize("qualified", sorted(JAX_SIGNATURES))
+def test_parameters_and_defaults_are_jax_ones(qualified):
+    target = fstats
+    for part in qualified.split("."):
+        target = getattr(target, part)
+    if qualified == "gaussian_kde":
+        target = target.__init__
+    assert _parameters(target) == JAX_SIGNATURES[qualified]
 
 
 def test_top_level_names_are_jax_names():
