@@ -1,5 +1,5 @@
 """The chi-squared distribution (funcad.scipy.stats.chi2): a gamma distribution of shape
-df / 2 and twice the scale. The CDFs are differentiable in x, loc and scale, not df."""
+df / 2 and twice the scale."""
 
 from __future__ import annotations
 
