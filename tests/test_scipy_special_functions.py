@@ -286,6 +286,11 @@ def test_parameter_derivatives_against_mpmath():
         0.031060344352597778, rel=1e-7)
     assert funcad.grad(funcad.grad(hyp1f1, 0), 2)(2.0, 1.5, 0.3) == pytest.approx(
         1.1687091759406947, rel=1e-7)
+    a, b, x = np.array([0.5, 2.0, 3.0]), np.array([1.5, 1.5, 0.7]), np.array([0.3, 0.3, -1.0])
+    d_a = funcad.grad(hyp1f1, 0)
+    per_example = [d_a(a[i], b[i], x[i]) for i in range(3)]
+    np.testing.assert_allclose(funcad.vmap(d_a)(a, b, x), per_example, rtol=1e-13)
+    np.testing.assert_allclose(funcad.jit(d_a)(2.0, 1.5, 0.3), 0.269863413945876, rtol=1e-9)
     # jax.grad(jax.grad(jax.scipy.special.zeta, 0), 1)(3.0, 1.5)
     assert funcad.grad(funcad.grad(fs.zeta, 0), 1)(3.0, 1.5) == pytest.approx(
         0.12717682726883098, rel=1e-7)

@@ -115,14 +115,6 @@ def _derivatives(primitive: Primitive, *derivatives: Callable[..., Any] | None) 
     defjvp(primitive, *(jvp_from_elementwise_vjp(rule, i) for i, rule in enumerate(rules)))
 
 
-def _refuse(name: str, argument: str) -> Callable[..., Any]:
-    def derivative(ans: Any, *args: Any, **params: Any) -> Any:
-        raise NotImplementedError(f"{name}: the derivative with respect to {argument} is not "
-                                  f"implemented")
-
-    return derivative
-
-
 def _safe(where_bad: Any, x: Any, replacement: float) -> Any:
     """x with ``replacement`` where ``where_bad``: the unused branch of a ``select`` stays
     finite, so its derivatives do too."""
@@ -202,7 +194,6 @@ _derivatives(expn_p, None, _expn_derivative)
 # poch(z, m) = Gamma(z + m) / Gamma(z).
 _derivatives(poch_p, lambda ans, z, m: mul(ans, sub(digamma(add(z, m)), digamma(z))),
              lambda ans, z, m: mul(ans, digamma(add(z, m))))
-# 1F1(a; b; x)' = a / b 1F1(a + 1; b + 1; x); 2F1(a, b; c; x)' = a b / c 2F1(a+1, b+1; c+1; x).
 
 
 def _in_parameter(name: str, i: int, count: int) -> Callable[..., Any]:
@@ -211,6 +202,8 @@ def _in_parameter(name: str, i: int, count: int) -> Callable[..., Any]:
     return lambda ans, *args: parameter_derivative(name, orders, *args)
 
 
+# 1F1(a; b; x)' = a / b 1F1(a + 1; b + 1; x); 2F1(a, b; c; x)' = a b / c 2F1(a+1, b+1; c+1; x);
+# in the parameters, differences.
 _derivatives(hyp1f1_p, _in_parameter("hyp1f1", 0, 3), _in_parameter("hyp1f1", 1, 3),
              lambda ans, a, b, x: mul(div(a, b), hyp1f1(add(a, 1), add(b, 1), x)))
 _derivatives(hyp2f1_p, _in_parameter("hyp2f1", 0, 4), _in_parameter("hyp2f1", 1, 4),
@@ -234,9 +227,9 @@ def _owens_t_a(ans: Any, h: Any, a: Any) -> Any:
 _derivatives(owens_t_p, _owens_t_h, _owens_t_a)
 # Dawson's F' = 1 - 2 x F; erfcx' = 2 x erfcx(x) - 2 / sqrt(pi).
 _derivatives(dawsn_p, lambda ans, x: sub(1, mul(2, mul(x, ans))))
+_derivatives(erfcx_p, lambda ans, x: sub(mul(2, mul(x, ans)), _TWO_OVER_SQRT_PI))
 # Faddeeva's w(z) = exp(-z^2) erfc(-iz), holomorphic: w' = 2i / sqrt(pi) - 2 z w.
 _derivatives(wofz_p, lambda ans, z: sub(_TWO_OVER_SQRT_PI * 1j, mul(2, mul(z, ans))))
-_derivatives(erfcx_p, lambda ans, x: sub(mul(2, mul(x, ans)), _TWO_OVER_SQRT_PI))
 # S' = sin(pi x^2 / 2), C' = cos(pi x^2 / 2); Si' = sin(x) / x (1 at 0), Ci' = cos(x) / x.
 _derivatives(fresnel_s_p, lambda ans, x: sin(mul(np.pi / 2, integer_pow(x, 2))))
 _derivatives(fresnel_c_p, lambda ans, x: cos(mul(np.pi / 2, integer_pow(x, 2))))
