@@ -1,9 +1,9 @@
-"""funcad.scipy.signal: convolve, correlate, convolve2d, correlate2d and fftconvolve against
-SciPy (every mode, 1-d to 3-d, either operand the larger, complex), second-order derivatives
-in both operands and both modes, vmap and jit agreement, dtypes (integers stay integers in
-the direct method, as SciPy's; JAX makes them floats) and SciPy's errors. JAX's numbers for
-correlate2d were recorded with jax 0.10.2 (x64); test_live_jax rechecks them when JAX is
-installed.
+"""funcad.scipy.signal: convolve, correlate, convolve2d, correlate2d, fftconvolve, detrend,
+stft, csd and welch against SciPy (every mode, 1-d to 3-d, either operand the larger,
+complex), second-order derivatives in both modes, vmap and jit agreement, dtypes (integers
+stay integers in the direct method, as SciPy's; JAX makes them floats) and SciPy's errors.
+JAX's numbers for correlate2d were recorded with jax 0.10.2 (x64); test_live_jax rechecks
+them, and the spectral estimates, when JAX is installed.
 """
 
 from __future__ import annotations
@@ -220,3 +220,81 @@ def test_live_jax():
                                    atol=1e-14)
         np.testing.assert_allclose(fs.convolve(X, K, mode), js.convolve(X, K, mode),
                                    atol=1e-13)
+    _close(fs.welch(_SIGNAL, nperseg=8, axis=1), js.welch(_SIGNAL, nperseg=8, axis=1))
+    _close(fs.stft(_SIGNAL, nperseg=8, axis=1), js.stft(_SIGNAL, nperseg=8, axis=1))
+    _close(fs.csd(_SIGNAL, _OTHER, nperseg=8, average="median"),
+           js.csd(_SIGNAL, _OTHER, nperseg=8, average="median"))
+    np.testing.assert_allclose(fs.detrend(_SIGNAL, bp=[1]), js.detrend(_SIGNAL, bp=[1]),
+                               atol=1e-13)
+
+
+_SIGNAL = np.random.default_rng(8).normal(size=(2, 40, 3))
+_OTHER = np.random.default_rng(9).normal(size=(2, 40, 3))
+STFT_CASES = [
+    dict(nperseg=8, axis=1), dict(nperseg=8), dict(nperseg=7, noverlap=3, nfft=10, axis=1),
+    dict(nperseg=8, boundary=None, padded=False, axis=1), dict(nperseg=8, boundary="even", axis=1),
+    dict(nperseg=8, boundary="odd", axis=1),
+    dict(nperseg=8, boundary="constant", axis=1, detrend="linear"),
+    dict(nperseg=8, scaling="psd", fs=3.0, axis=1),
+    dict(nperseg=8, window="hamming", axis=1, return_onesided=False),
+    dict(nperseg=9, window=("tukey", 0.3), axis=1),
+]
+WELCH_CASES = [
+    dict(nperseg=8, axis=1), dict(), dict(nperseg=7, noverlap=2, nfft=9, axis=1,
+                                          scaling="spectrum"),
+    dict(nperseg=8, axis=1, average="median"), dict(nperseg=8, axis=1, detrend="linear", fs=2.0),
+    dict(nperseg=8, axis=1, detrend=False, window="blackman"),
+    dict(nperseg=8, axis=1, return_onesided=False), dict(nperseg=8, window="bartlett", axis=1),
+]
+
+
+def _close(ours, theirs):
+    for a, b in zip(ours, theirs):
+        assert np.shape(a) == np.shape(b)
+        np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:.*nperseg")
+@pytest.mark.parametrize("kwargs", STFT_CASES, ids=str)
+def test_stft_matches_scipy(kwargs):
+    _close(fs.stft(_SIGNAL, **kwargs), ss.stft(_SIGNAL, **kwargs))
+    z = _SIGNAL + 1j * _OTHER
+    _close(fs.stft(z, **kwargs), ss.stft(z, **dict(kwargs, return_onesided=False)))
+
+
+@pytest.mark.filterwarnings("ignore:.*nperseg")
+@pytest.mark.parametrize("kwargs", WELCH_CASES, ids=str)
+def test_welch_and_csd_match_scipy(kwargs):
+    _close(fs.welch(_SIGNAL, **kwargs), ss.welch(_SIGNAL, **kwargs))
+    _close(fs.csd(_SIGNAL, _OTHER, **kwargs), ss.csd(_SIGNAL, _OTHER, **kwargs))
+    z = _SIGNAL + 1j * _OTHER
+    two_sided = dict(kwargs, return_onesided=False)
+    _close(fs.welch(z, **kwargs), ss.welch(z, **two_sided))
+    _close(fs.csd(z, _SIGNAL, **kwargs), ss.csd(z, _SIGNAL, **two_sided))
+
+
+def test_spectral_derivatives_vmap_jit_and_errors():
+    x = _SIGNAL[0, :24, 0]
+    check_grads(lambda x: fs.welch(x, nperseg=8)[1], (x,), order=2, modes=BOTH)
+    check_grads(lambda x: fs.welch(x, nperseg=8, average="median")[1], (x,), order=1,
+                modes=BOTH)
+    check_grads(lambda x, y: fs.csd(x, y, nperseg=6, detrend="linear")[1],
+                (x, _OTHER[0, :24, 0]), order=2, modes=BOTH)
+    check_grads(lambda x: fs.stft(x, nperseg=8)[2], (x,), order=2, modes=BOTH)
+    rows = _SIGNAL[:, :, 0]
+    np.testing.assert_allclose(funcad.vmap(lambda r: fs.welch(r, nperseg=8)[1])(rows),
+                               ss.welch(rows, nperseg=8)[1], atol=1e-12)
+    np.testing.assert_allclose(funcad.jit(lambda r: fs.stft(r, nperseg=8)[2])(rows),
+                               ss.stft(rows, nperseg=8)[2], atol=1e-12)
+    with pytest.warns(UserWarning, match="nperseg"):
+        fs.welch(np.ones(10))
+    with pytest.raises(ValueError, match="noverlap"):
+        fs.stft(np.ones(10), nperseg=4, noverlap=4)
+    with pytest.raises(ValueError, match="nfft"):
+        fs.welch(np.ones(10), nperseg=4, nfft=3)
+    with pytest.raises(ValueError, match="boundary"):
+        fs.stft(np.ones(10), nperseg=4, boundary="wrap")
+    with pytest.raises(ValueError, match="average"):
+        fs.welch(np.ones(10), nperseg=4, average="max")
+    with pytest.raises(ValueError, match="window"):
+        fs.welch(np.ones(10), nperseg=4, window=np.ones(3))

@@ -9,7 +9,10 @@ operands (to any order), batch and stage.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -19,7 +22,10 @@ from funcad.core import dtype_of, shape_of
 from funcad.numpy._conversion import as_operand, ndim_of
 from funcad.numpy._indexing import IN_BOUNDS, take
 
-__all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "detrend"]
+__all__ = [
+    "convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "detrend", "stft", "csd",
+    "welch",
+]
 
 _MODES = ("full", "same", "valid")
 _WINDOW_ELEMENTS = 1 << 22
@@ -261,3 +267,203 @@ def detrend(data: Any, axis: int = -1, type: str = "linear", bp: Any = 0,
         pieces.append(fnp.subtract(centred, fnp.multiply(slope, t)))
     out = pieces[0] if len(pieces) == 1 else fnp.concatenate(pieces, axis=-1)
     return fnp.moveaxis(out, -1, axis)
+
+
+# ----------------------------------------------------------------------------------------------
+# Spectral analysis: stft, csd, welch (SciPy's _spectral_helper, in funcad operations).
+
+
+def _window(window: Any, nperseg: int, name: str) -> np.ndarray:
+    """The window as an array of nperseg values: a name (periodic, as scipy's get_window;
+    hann, hamming, blackman, bartlett, boxcar without SciPy, any other name with it) or the
+    values themselves."""
+    if isinstance(window, str) or isinstance(window, tuple):
+        k = np.arange(nperseg)
+        formulas = {
+            "hann": lambda: 0.5 - 0.5 * np.cos(2 * np.pi * k / nperseg),
+            "hamming": lambda: 0.54 - 0.46 * np.cos(2 * np.pi * k / nperseg),
+            "blackman": lambda: (0.42 - 0.5 * np.cos(2 * np.pi * k / nperseg)
+                                 + 0.08 * np.cos(4 * np.pi * k / nperseg)),
+            "bartlett": lambda: 1 - np.abs(2 * k / nperseg - 1),
+            "boxcar": lambda: np.ones(nperseg),
+        }
+        if isinstance(window, str) and window in formulas:
+            return formulas[window]()
+        scipy_signal = _require_scipy_signal(name)
+        return np.asarray(scipy_signal.get_window(window, nperseg))
+    values = np.asarray(window)
+    if values.ndim != 1 or values.shape[0] != nperseg:
+        raise ValueError(f"{name}: the window must be 1-D with nperseg = {nperseg} values, got "
+                         f"shape {values.shape}")
+    return values
+
+
+def _require_scipy_signal(name: str) -> Any:
+    if importlib.util.find_spec("scipy") is None:
+        raise ImportError(f"{name}: this window needs SciPy, which is not installed: install "
+                          f"funcad with its scipy extra, pip install 'funcad[scipy]'")
+    return importlib.import_module("scipy.signal")
+
+
+def _extend(x: Any, width: int, boundary: Any, name: str) -> Any:
+    """x extended by ``width`` values at both ends of its last axis (SciPy's boundaries)."""
+    pad = [(0, 0)] * (ndim_of(x) - 1) + [(width, width)]
+    if boundary == "zeros":
+        return fnp.pad(x, pad)
+    if boundary == "even":
+        return fnp.pad(x, pad, mode="reflect")
+    if boundary == "constant":
+        return fnp.pad(x, pad, mode="edge")
+    if boundary == "odd":
+        edges = fnp.pad(x, pad, mode="edge")
+        return fnp.subtract(fnp.multiply(2, edges), fnp.pad(x, pad, mode="reflect"))
+    raise ValueError(f"{name}: the argument boundary must be one of 'zeros', 'even', 'odd', "
+                     f"'constant' or None, got {boundary!r}")
+
+
+def _segments_spectrum(x: Any, win: np.ndarray, nperseg: int, noverlap: int, nfft: int,
+                       detrend_type: Any, onesided: bool) -> Any:
+    """The FFT of each detrended, windowed segment: (..., segments, frequencies)."""
+    step = nperseg - noverlap
+    count = (shape_of(x)[-1] - noverlap) // step
+    starts = np.arange(count) * step
+    segments = take(x, starts[:, None] + np.arange(nperseg)[None, :], axis=-1, mode=IN_BOUNDS)
+    if callable(detrend_type):
+        segments = detrend_type(segments)
+    elif detrend_type not in (False, None):
+        segments = detrend(segments, axis=-1, type=detrend_type)
+    real_dtype = np.finfo(dtype_of(segments)).dtype
+    segments = fnp.multiply(segments, win.astype(real_dtype))
+    if onesided:
+        return fnp.fft.rfft(segments, n=nfft, axis=-1)
+    return fnp.fft.fft(segments, n=nfft, axis=-1)
+
+
+def _spectral_arguments(x: Any, nperseg: Any, noverlap: Any, nfft: Any, axis: int,
+                        return_onesided: bool, name: str, default_nperseg: Any) -> tuple:
+    x = as_operand(x)
+    if dtype_of(x).kind not in "fc":
+        x = fnp.astype(x, np.float64)
+    nd = ndim_of(x)
+    if nd == 0:
+        raise ValueError(f"{name}: the argument x must be at least 1-dimensional")
+    if not -nd <= axis < nd:
+        raise ValueError(f"{name}: axis {axis} is out of bounds for a {nd}-dimensional array")
+    axis = axis % nd
+    n = shape_of(x)[axis]
+    nperseg = int(default_nperseg if nperseg is None else nperseg)
+    if nperseg > n:  # as SciPy: the whole signal is one segment
+        warnings.warn(f"{name}: nperseg = {nperseg} is greater than the input length = {n}, "
+                      f"using nperseg = {n}", stacklevel=3)
+        nperseg = n
+    if nperseg < 1:
+        raise ValueError(f"{name}: nperseg must be a positive integer, got {nperseg}")
+    noverlap = nperseg // 2 if noverlap is None else int(noverlap)
+    if not 0 <= noverlap < nperseg:
+        raise ValueError(f"{name}: noverlap must be less than nperseg, got {noverlap} and "
+                         f"{nperseg}")
+    nfft = nperseg if nfft is None else int(nfft)
+    if nfft < nperseg:
+        raise ValueError(f"{name}: nfft must be greater than or equal to nperseg")
+    onesided = bool(return_onesided) and dtype_of(x).kind != "c"
+    return fnp.moveaxis(x, axis, -1), axis, nperseg, noverlap, nfft, onesided
+
+
+def stft(x: Any, fs: Any = 1.0, window: Any = "hann", nperseg: int = 256,
+         noverlap: Any = None, nfft: Any = None, detrend: Any = False,
+         return_onesided: bool = True, boundary: Any = "zeros", padded: bool = True,
+         axis: int = -1, scaling: str = "spectrum") -> tuple[Any, Any, Any]:
+    """(f, t, Zxx): the short-time Fourier transform (scipy.signal.stft). Frequencies take
+    the place of ``axis``, segment times are the last axis."""
+    detrend_type = detrend
+    x, axis, nperseg, noverlap, nfft, onesided = _spectral_arguments(
+        x, nperseg, noverlap, nfft, axis, return_onesided, "stft", nperseg)
+    if scaling not in ("spectrum", "psd"):
+        raise ValueError(f"stft: the argument scaling must be 'spectrum' or 'psd', got "
+                         f"{scaling!r}")
+    win = _window(window, nperseg, "stft")
+    if boundary is not None:
+        x = _extend(x, nperseg // 2, boundary, "stft")
+    if padded:
+        step = nperseg - noverlap
+        extra = (-(shape_of(x)[-1] - nperseg) % step) % nperseg
+        x = fnp.pad(x, [(0, 0)] * (ndim_of(x) - 1) + [(0, extra)])
+    spectrum = _segments_spectrum(x, win, nperseg, noverlap, nfft, detrend_type, onesided)
+    scale = 1.0 / win.sum() if scaling == "spectrum" else 1.0 / np.sqrt(fs * (win * win).sum())
+    spectrum = fnp.multiply(spectrum, np.asarray(scale, np.finfo(dtype_of(x)).dtype))
+    zxx = fnp.moveaxis(fnp.swapaxes(spectrum, -1, -2), -2, axis)
+    freqs = np.fft.rfftfreq(nfft, 1 / fs) if onesided else np.fft.fftfreq(nfft, 1 / fs)
+    step = nperseg - noverlap
+    times = np.arange(nperseg / 2, shape_of(x)[-1] - nperseg / 2 + 1, step) / float(fs)
+    if boundary is not None:
+        times = times - (nperseg / 2) / fs
+    return freqs, times, zxx
+
+
+def csd(x: Any, y: Any, fs: Any = 1.0, window: Any = "hann", nperseg: Any = None,
+        noverlap: Any = None, nfft: Any = None, detrend: Any = "constant",
+        return_onesided: bool = True, scaling: str = "density", axis: int = -1,
+        average: str = "mean") -> tuple[Any, Any]:
+    """(f, Pxy): the cross power spectral density by Welch's method (scipy.signal.csd):
+    the average over segments of conj(X) Y, scaled; frequencies take the place of
+    ``axis``."""
+    if scaling not in ("density", "spectrum"):
+        raise ValueError(f"csd: the argument scaling must be 'density' or 'spectrum', got "
+                         f"{scaling!r}")
+    if average not in ("mean", "median"):
+        raise ValueError(f"csd: the argument average must be 'mean' or 'median', got "
+                         f"{average!r}")
+    same = y is None or y is x
+    x_dtype = np.result_type(dtype_of(as_operand(x)),
+                             dtype_of(as_operand(x if same else y)))
+    onesided_arg = return_onesided and x_dtype.kind != "c"
+    xs, axis, nperseg, noverlap, nfft, onesided = _spectral_arguments(
+        x, nperseg, noverlap, nfft, axis, onesided_arg, "csd", 256)
+    win = _window(window, nperseg, "csd")
+    fx = _segments_spectrum(xs, win, nperseg, noverlap, nfft, detrend, onesided)
+    if same:
+        fy = fx
+    else:
+        ys = _spectral_arguments(y, nperseg, noverlap, nfft, axis, onesided_arg, "csd",
+                                 256)[0]
+        if shape_of(ys)[-1] != shape_of(xs)[-1]:
+            raise ValueError(f"csd: x and y must have the same length along axis, got "
+                             f"{shape_of(xs)[-1]} and {shape_of(ys)[-1]}")
+        fy = _segments_spectrum(ys, win, nperseg, noverlap, nfft, detrend, onesided)
+    scale = 1.0 / (fs * (win * win).sum()) if scaling == "density" else 1.0 / win.sum() ** 2
+    pxy = fnp.multiply(fnp.multiply(fnp.conj(fx), fy), scale)
+    if same:
+        pxy = fnp.real(pxy)
+    if onesided:
+        doubled = np.ones(shape_of(pxy)[-1])
+        doubled[1:-1 if nfft % 2 == 0 else None] = 2
+        pxy = fnp.multiply(pxy, doubled.astype(np.finfo(dtype_of(pxy)).dtype))
+    segments = shape_of(pxy)[-2]
+    if average == "mean":
+        pxy = fnp.mean(pxy, axis=-2) if segments else fnp.sum(pxy, axis=-2)
+    else:
+        bias = _median_bias(segments)
+        if dtype_of(pxy).kind == "c":
+            pxy = fnp.add(fnp.median(fnp.real(pxy), axis=-2),
+                          fnp.multiply(1j, fnp.median(fnp.imag(pxy), axis=-2)))
+        else:
+            pxy = fnp.median(pxy, axis=-2)
+        pxy = fnp.divide(pxy, bias)
+    freqs = np.fft.rfftfreq(nfft, 1 / fs) if onesided else np.fft.fftfreq(nfft, 1 / fs)
+    return freqs, fnp.moveaxis(pxy, -1, axis)
+
+
+def _median_bias(n: int) -> float:
+    """The bias of the median of n chi-squared(2) variables relative to their mean."""
+    ii_2 = 2 * np.arange(1.0, (n - 1) // 2 + 1)
+    return 1 + np.sum(1.0 / (ii_2 + 1) - 1.0 / ii_2)
+
+
+def welch(x: Any, fs: Any = 1.0, window: Any = "hann", nperseg: Any = None,
+          noverlap: Any = None, nfft: Any = None, detrend: Any = "constant",
+          return_onesided: bool = True, scaling: str = "density", axis: int = -1,
+          average: str = "mean") -> tuple[Any, Any]:
+    """(f, Pxx): the power spectral density by Welch's method (scipy.signal.welch)."""
+    return csd(x, None, fs=fs, window=window, nperseg=nperseg, noverlap=noverlap, nfft=nfft,
+               detrend=detrend, return_onesided=return_onesided, scaling=scaling, axis=axis,
+               average=average)
