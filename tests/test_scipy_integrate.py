@@ -169,6 +169,10 @@ def test_linear_ode_gradients_match_the_matrix_exponential():
             frechet = scipy.linalg.expm_frechet(a * big_t, e * big_t, compute_expm=False)
             expected_a[i, j] = w @ frechet @ y0
     np.testing.assert_allclose(g_a, expected_a, rtol=1e-6, atol=1e-9)
+    # jacrev: one adjoint solve per output, batched
+    jacobian = funcad.jacrev(lambda y0: odeint(lambda y, s: a @ y, y0, np.array([0.0, big_t]),
+                                                **TIGHT)[-1])(y0)
+    np.testing.assert_allclose(jacobian, propagator, rtol=1e-7, atol=1e-9)
 
 
 @pytest.mark.parametrize("shape", [(), (1,), (3,), (2, 2)])
