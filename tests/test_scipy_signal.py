@@ -222,8 +222,8 @@ def test_live_jax():
                                    atol=1e-13)
     _close(fs.welch(_SIGNAL, nperseg=8, axis=1), js.welch(_SIGNAL, nperseg=8, axis=1))
     _close(fs.stft(_SIGNAL, nperseg=8, axis=1), js.stft(_SIGNAL, nperseg=8, axis=1))
-    _close(fs.csd(_SIGNAL, _OTHER, nperseg=8, average="median"),
-           js.csd(_SIGNAL, _OTHER, nperseg=8, average="median"))
+    _close(fs.csd(_SIGNAL, _OTHER, nperseg=8, axis=1, average="median"),
+           js.csd(_SIGNAL, _OTHER, nperseg=8, axis=1, average="median"))
     np.testing.assert_allclose(fs.detrend(_SIGNAL, bp=[1]), js.detrend(_SIGNAL, bp=[1]),
                                atol=1e-13)
 
