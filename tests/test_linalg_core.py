@@ -181,10 +181,34 @@ def test_recorded_jax_triangular_solve_and_cond():
 def test_recorded_values_match_live_jax():
     jax = pytest.importorskip("jax")
     jax.config.update("jax_enable_x64", True)
-    jl = jax.numpy.linalg
-    _close(jl.solve(G, RHS), JAX["solve"])
-    _close(jax.grad(jl.det)(S_SINGULAR), JAX["det_grad_singular"])
-    _close(jax.lax.linalg.lu(G)[0], JAX["lu"][0])
+    jl, jnp = jax.numpy.linalg, jax.numpy
+    live = {
+        "cholesky": jl.cholesky(A_SPD),
+        "cholesky_grad": jax.grad(lambda a: jl.cholesky(a).sum())(A_SPD),
+        "solve": jl.solve(G, RHS),
+        "solve_grad": jax.grad(lambda a: jl.solve(a, RHS).sum())(G),
+        "inv": jl.inv(G),
+        "det": jl.det(G),
+        "slogdet": tuple(jl.slogdet(G)),
+        "det_grad_singular": jax.grad(jl.det)(S_SINGULAR),
+        "det_hessian_singular": jax.hessian(jl.det)(S_SINGULAR),
+        "slogdet_grad": jax.grad(lambda a: jl.slogdet(a)[1])(G),
+        "lu": tuple(jax.lax.linalg.lu(G)),
+        "lu_wide": tuple(jax.lax.linalg.lu(W)),
+        "lu_grad": jax.grad(lambda a: (jax.lax.linalg.lu(a)[0] ** 2).sum())(G),
+        "qr": tuple(jl.qr(G)),
+        "eigvals": np.sort_complex(np.asarray(jl.eigvals(G))),
+        "eigvals_grad": jax.grad(lambda a: jnp.real(jl.eigvals(a) ** 2).sum())(G),
+        "pinv": jl.pinv(W),
+        "pinv_grad": jax.grad(lambda a: jl.pinv(a).sum())(W),
+        "matrix_power_-2": jl.matrix_power(G, -2),
+    }
+    for name, value in live.items():
+        expected = JAX[name]
+        for a, e in zip(value, expected) if isinstance(expected, tuple) else [(value, expected)]:
+            _close(a, e)
+    for p, expected in JAX["cond"].items():
+        _close(jl.cond(G, p), expected)
     assert sorted(n for n in dir(jl) if not n.startswith("_")) == JAX_LINALG_NAMES
 
 
@@ -630,3 +654,26 @@ def test_multi_dot_order_values_derivatives_and_errors():
         L.multi_dot([np.ones((2, 3)), np.ones((3, 2, 2))])
     with pytest.raises(ValueError, match="aligned"):
         L.multi_dot([np.ones((2, 3)), np.ones((2, 2))])
+
+
+def test_float32_derivatives_keep_float32():
+    rng = _rng(19)
+    a = well_conditioned((3, 3), rng, np.float32)
+    for f in (L.det, lambda x: L.slogdet(x)[1], lambda x: L.inv(x).sum(),
+              lambda x: L.cholesky(x @ x.T).sum(), lambda x: L.qr(x).R.sum(),
+              lambda x: fnp.real(L.eigvals(x)).sum(), lambda x: L.pinv(x).sum()):
+        g = funcad.grad(f)(a)
+        assert g.dtype == np.float32
+        np.testing.assert_allclose(g, funcad.grad(f)(a.astype(np.float64)), rtol=2e-3,
+                                   atol=2e-3)
+
+
+def test_eigvals_second_derivative_in_forward_mode():
+    a = well_conditioned((3, 3), _rng(20))
+    h = funcad.jacfwd(funcad.jacfwd(lambda x: fnp.real(L.eigvals(x)).sum()))(a)
+    eps = 1e-5
+    g = funcad.grad(lambda x: fnp.real(L.eigvals(x)).sum())
+    numeric = np.stack([(g(a + eps * e) - g(a - eps * e)) / (2 * eps)
+                        for e in np.eye(9).reshape(9, 3, 3)]).reshape(3, 3, 3, 3)
+    np.testing.assert_allclose(np.moveaxis(h.reshape(3, 3, 3, 3), (0, 1), (2, 3)), numeric,
+                               atol=1e-6)
