@@ -1,5 +1,5 @@
 """funcad.scipy.signal: convolve, correlate, convolve2d, correlate2d, fftconvolve, detrend,
-stft, csd and welch against SciPy (every mode, 1-d to 3-d, either operand the larger,
+stft, istft, csd and welch against SciPy (every mode, 1-d to 3-d, either operand the larger,
 complex), second-order derivatives in both modes, vmap and jit agreement, dtypes (integers
 stay integers in the direct method, as SciPy's; JAX makes them floats) and SciPy's errors.
 JAX's numbers for correlate2d were recorded with jax 0.10.2 (x64); test_live_jax rechecks
@@ -298,3 +298,44 @@ def test_spectral_derivatives_vmap_jit_and_errors():
         fs.welch(np.ones(10), nperseg=4, average="max")
     with pytest.raises(ValueError, match="window"):
         fs.welch(np.ones(10), nperseg=4, window=np.ones(3))
+
+
+@pytest.mark.filterwarnings("ignore:.*NOLA")
+@pytest.mark.parametrize("kwargs", [dict(nperseg=8), dict(nperseg=7), dict(nperseg=8, noverlap=6),
+                                    dict(nperseg=8, nfft=12), dict(nperseg=8, window="hamming"),
+                                    dict(nperseg=8, boundary=False),
+                                    dict(nperseg=8, scaling="psd", fs=2.0)], ids=str)
+def test_istft_matches_scipy_and_inverts_stft(kwargs):
+    x = _SIGNAL[:, :, 0]
+    forward = {k: v for k, v in kwargs.items() if k != "boundary"}
+    if kwargs.get("boundary", True) is False:
+        forward["boundary"] = None
+    _, _, zxx = ss.stft(x, **forward)
+    t, out = fs.istft(zxx, **kwargs)
+    want_t, want = ss.istft(zxx, **kwargs)
+    np.testing.assert_allclose(out, want, atol=1e-12)
+    np.testing.assert_allclose(t, np.arange(out.shape[-1]) / kwargs.get("fs", 1.0))
+    if kwargs.get("boundary", True):
+        np.testing.assert_allclose(out[..., :40], x, atol=1e-12)
+    check_grads(lambda z: fs.istft(z, **kwargs)[1], (zxx[0],), order=2, modes=BOTH)
+
+
+def test_istft_axes_two_sided_vmap_and_jit():
+    x = _SIGNAL[:, :, 0]
+    _, _, zxx = ss.stft(x.T, nperseg=8, axis=0)  # (freq, 3, time)
+    np.testing.assert_allclose(fs.istft(zxx, nperseg=8, time_axis=-1, freq_axis=0)[1],
+                               ss.istft(zxx, nperseg=8, time_axis=-1, freq_axis=0)[1],
+                               atol=1e-12)
+    z = x[0] + 1j * x[1]
+    _, _, zc = ss.stft(z, nperseg=8, return_onesided=False)
+    np.testing.assert_allclose(fs.istft(zc, nperseg=8, input_onesided=False)[1], z[:40],
+                               atol=1e-12)
+    _, _, stacked = ss.stft(x, nperseg=8)
+    np.testing.assert_allclose(funcad.vmap(lambda s: fs.istft(s, nperseg=8)[1])(stacked),
+                               ss.istft(stacked, nperseg=8)[1], atol=1e-12)
+    np.testing.assert_allclose(funcad.jit(lambda s: fs.istft(s, nperseg=8)[1])(stacked),
+                               ss.istft(stacked, nperseg=8)[1], atol=1e-12)
+    with pytest.raises(ValueError, match="time_axis and freq_axis"):
+        fs.istft(stacked, time_axis=1, freq_axis=1)
+    with pytest.warns(UserWarning, match="NOLA"):
+        fs.istft(stacked, nperseg=8, boundary=False)

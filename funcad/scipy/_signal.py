@@ -24,7 +24,7 @@ from funcad.numpy._indexing import IN_BOUNDS, take
 
 __all__ = [
     "convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "detrend", "stft", "csd",
-    "welch",
+    "welch", "istft",
 ]
 
 _MODES = ("full", "same", "valid")
@@ -467,3 +467,64 @@ def welch(x: Any, fs: Any = 1.0, window: Any = "hann", nperseg: Any = None,
     return csd(x, None, fs=fs, window=window, nperseg=nperseg, noverlap=noverlap, nfft=nfft,
                detrend=detrend, return_onesided=return_onesided, scaling=scaling, axis=axis,
                average=average)
+
+
+def istft(Zxx: Any, fs: Any = 1.0, window: Any = "hann", nperseg: Any = None,
+          noverlap: Any = None, nfft: Any = None, input_onesided: bool = True,
+          boundary: bool = True, time_axis: int = -1, freq_axis: int = -2,
+          scaling: str = "spectrum") -> tuple[Any, Any]:
+    """(t, x): the inverse short-time Fourier transform by weighted overlap-add
+    (scipy.signal.istft). The output's time axis is last. t has the length of that axis
+    (SciPy and JAX give the length of the first axis for stacked inputs)."""
+    zxx = as_operand(Zxx)
+    nd = ndim_of(zxx)
+    if nd < 2:
+        raise ValueError(f"istft: Zxx must be at least 2-dimensional, got shape "
+                         f"{tuple(shape_of(zxx))}")
+    time_axis, freq_axis = time_axis % nd, freq_axis % nd
+    if time_axis == freq_axis:
+        raise ValueError("istft: time_axis and freq_axis must differ")
+    if scaling not in ("spectrum", "psd"):
+        raise ValueError(f"istft: the argument scaling must be 'spectrum' or 'psd', got "
+                         f"{scaling!r}")
+    zxx = fnp.moveaxis(zxx, (freq_axis, time_axis), (-2, -1))
+    if dtype_of(zxx).kind != "c":
+        zxx = fnp.astype(zxx, np.result_type(dtype_of(zxx), np.complex64)
+                         if dtype_of(zxx).kind == "f" else np.complex128)
+    nfreq, nseg = shape_of(zxx)[-2:]
+    n_default = 2 * (nfreq - 1) if input_onesided else nfreq
+    nperseg = n_default if nperseg is None else int(nperseg)
+    if nperseg < 1:
+        raise ValueError(f"istft: nperseg must be a positive integer, got {nperseg}")
+    if nfft is None:
+        nfft = nperseg if input_onesided and nperseg == n_default + 1 else n_default
+    elif nfft < nperseg:
+        raise ValueError("istft: nfft must be greater than or equal to nperseg")
+    noverlap = nperseg // 2 if noverlap is None else int(noverlap)
+    if not 0 <= noverlap < nperseg:
+        raise ValueError(f"istft: noverlap must be less than nperseg, got {noverlap} and "
+                         f"{nperseg}")
+    step = nperseg - noverlap
+    inverse = fnp.fft.irfft if input_onesided else fnp.fft.ifft
+    segments = inverse(zxx, n=nfft, axis=-2)[..., :nperseg, :]  # (..., nperseg, nseg)
+    win = _window(window, nperseg, "istft")
+    gain = win.sum() if scaling == "spectrum" else np.sqrt(fs * (win * win).sum())
+    real = np.finfo(dtype_of(segments)).dtype
+    weighted = fnp.multiply(fnp.swapaxes(segments, -1, -2), (win * gain).astype(real))
+    length = nperseg + (nseg - 1) * step
+    index = (np.arange(nseg)[:, None] * step + np.arange(nperseg)[None, :]).ravel()
+    batch = tuple(shape_of(weighted))[:-2]
+    out = fnp.zeros(batch + (length,), dtype_of(weighted))
+    out = fnp.at(out)[..., index].add(fnp.reshape(weighted, batch + (nseg * nperseg,)))
+    norm = np.zeros(length)
+    np.add.at(norm, index, np.tile(win * win, nseg))
+    if boundary:
+        half = nperseg // 2
+        out, norm = out[..., half:length - half], norm[half:length - half]
+    if np.any(norm <= 1e-10):
+        warnings.warn("istft: NOLA condition failed, STFT may not be invertible (possibly "
+                      "because boundary=False)", stacklevel=2)
+    out = fnp.divide(out, np.where(norm > 1e-10, norm, 1.0).astype(real))
+    if input_onesided and dtype_of(out).kind == "c":
+        out = fnp.real(out)
+    return np.arange(shape_of(out)[-1]) / float(fs), out

@@ -1,5 +1,5 @@
 """funcad.scipy.signal: convolution, correlation, detrending and spectral estimates
-(stft, csd, welch), differentiable."""
+(stft, istft, csd, welch), differentiable."""
 
 from funcad.scipy._signal import (
     convolve,
@@ -9,11 +9,12 @@ from funcad.scipy._signal import (
     csd,
     detrend,
     fftconvolve,
+    istft,
     stft,
     welch,
 )
 
 __all__ = [
     "convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "detrend", "stft", "csd",
-    "welch",
+    "welch", "istft",
 ]
