@@ -339,3 +339,9 @@ def test_istft_axes_two_sided_vmap_and_jit():
         fs.istft(stacked, time_axis=1, freq_axis=1)
     with pytest.warns(UserWarning, match="NOLA"):
         fs.istft(stacked, nperseg=8, boundary=False)
+
+
+def test_name_coverage():
+    jax_names = ["convolve", "convolve2d", "correlate", "correlate2d", "csd", "detrend",
+                 "fftconvolve", "istft", "stft", "welch"]
+    assert sorted(fs.__all__) == jax_names
