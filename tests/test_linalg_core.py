@@ -677,3 +677,11 @@ def test_eigvals_second_derivative_in_forward_mode():
                         for e in np.eye(9).reshape(9, 3, 3)]).reshape(3, 3, 3, 3)
     np.testing.assert_allclose(np.moveaxis(h.reshape(3, 3, 3, 3), (0, 1), (2, 3)), numeric,
                                atol=1e-6)
+
+
+def test_eig_of_non_finite_matrices_is_nan_where_they_are():
+    a = np.array([[[np.nan, 1], [0, 1]], [[2.0, 0], [0, 1]]])
+    w = L.eigvals(a)
+    assert np.isnan(w[0]).all()
+    np.testing.assert_allclose(np.sort(w[1].real), [1, 2])
+    assert np.isnan(L.eig(a).eigenvectors[0]).all()

@@ -1051,10 +1051,19 @@ eig_p.output_buffer = "fresh"
 @eig_p.def_impl
 def _eig_impl(a: Any, *, compute_vectors: bool) -> list[Any]:
     dtype = _eig_dtype(a.dtype)
-    if not compute_vectors:
-        return [np.linalg.eigvals(a).astype(dtype, copy=False)]
-    w, v = np.linalg.eig(a)
-    return [w.astype(dtype, copy=False), v.astype(dtype, copy=False)]
+    bad = None
+    if not np.isfinite(a).all():  # LAPACK refuses infs and NaNs: NaNs there, as in JAX
+        bad = ~np.isfinite(a).all(axis=(-2, -1))
+        a = np.where(bad[..., None, None], 0, a)
+    if compute_vectors:
+        w, v = np.linalg.eig(a)
+        outs = [w.astype(dtype), v.astype(dtype)]
+    else:
+        outs = [np.linalg.eigvals(a).astype(dtype)]
+    if bad is not None:
+        for out in outs:
+            out[bad] = np.nan
+    return outs
 
 
 def _eig_dtype(dtype: np.dtype) -> np.dtype:
