@@ -685,3 +685,17 @@ def test_eig_of_non_finite_matrices_is_nan_where_they_are():
     assert np.isnan(w[0]).all()
     np.testing.assert_allclose(np.sort(w[1].real), [1, 2])
     assert np.isnan(L.eig(a).eigenvectors[0]).all()
+
+
+def test_derivatives_of_the_composed_functions():
+    rng = _rng(21)
+    t = rng.standard_normal((2, 3, 6)) + 3 * np.eye(6).reshape(6, 2, 3).transpose(1, 2, 0)
+    check_grads(lambda x: L.tensorinv(x, 2), (t,), order=2, modes=BOTH)
+    check_grads(lambda x, y: L.tensorsolve(x, y), (t, rng.standard_normal((2, 3))), order=2,
+                modes=BOTH)
+    x, y = rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+    for f in (lambda p, q: L.cross(p, q), lambda p, q: L.outer(p[0], q[1]),
+              lambda p, q: L.vecdot(p, q), lambda p, q: L.diagonal(p @ q.T, offset=-1),
+              lambda p, q: L.vector_norm(p - q, ord=3), lambda p, q: L.matrix_norm(p * q),
+              lambda p, q: L.matrix_transpose(p) * q.T):
+        check_grads(f, (x, y), order=2, modes=BOTH)
