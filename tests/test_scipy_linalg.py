@@ -158,6 +158,10 @@ def test_lu_matches_scipy(shape):
     np.testing.assert_allclose(lo[p] @ up, a, atol=1e-14)
     for ours, theirs in zip(L.lu_factor(a), sl.lu_factor(a)):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
+    c = a + 1j * _rng(15).normal(size=shape)
+    for ours, theirs in zip(L.lu(c), sl.lu(c)):
+        assert ours.dtype == theirs.dtype  # p is real
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("trans", [0, 1, 2])

@@ -437,7 +437,7 @@ def lu(a: Any, permute_l: bool = False, overwrite_a: bool = False, check_finite:
         raise ValueError(f"lu: the argument a must be at least 2-dimensional, got shape "
                          f"{tuple(shape_of(a))}")
     _, _, permutation, (lo, up) = _lu_parts(a)
-    p = _mt(_one_hot_rows(permutation, dtype_of(lo)))  # a = p l u
+    p = _mt(_one_hot_rows(permutation, np.finfo(dtype_of(lo)).dtype))  # a = p l u (real)
     if permute_l:
         return fnp.matmul(p, lo), up
     if p_indices:
