@@ -699,3 +699,14 @@ def test_derivatives_of_the_composed_functions():
               lambda p, q: L.vector_norm(p - q, ord=3), lambda p, q: L.matrix_norm(p * q),
               lambda p, q: L.matrix_transpose(p) * q.T):
         check_grads(f, (x, y), order=2, modes=BOTH)
+
+
+def test_qr_raw_stages_and_batches_but_has_no_derivative():
+    a = _rng(22).standard_normal((3, 4, 2))
+    h, tau = L.qr(a, "raw")
+    h2, tau2 = funcad.jit(lambda x: tuple(L.qr(x, "raw")))(a)
+    np.testing.assert_allclose(h2, h)
+    np.testing.assert_allclose(tau2, tau)
+    np.testing.assert_allclose(funcad.vmap(lambda x: L.qr(x, "raw")[1])(a), tau)
+    with pytest.raises(NotImplementedError, match="raw"):
+        funcad.grad(lambda x: L.qr(x, "raw")[0].sum())(a[0])

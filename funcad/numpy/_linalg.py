@@ -13,7 +13,6 @@ from funcad.numpy._complex import conj
 from funcad.numpy._conversion import (
     as_operand,
     astype,
-    contains_tracer,
     ndim_of,
     normalize_axes,
     result_type,
@@ -56,6 +55,7 @@ from funcad.numpy._sorting import argsort, sort
 from funcad.primitives.linalg import cholesky as _cholesky
 from funcad.primitives.linalg import eig as _eig
 from funcad.primitives.linalg import eigh as _eigh
+from funcad.primitives.linalg import householder_qr as _householder_qr
 from funcad.primitives.linalg import lu as _lu
 from funcad.primitives.linalg import lu_solve as _lu_solve
 from funcad.primitives.linalg import qr as _qr
@@ -488,11 +488,8 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     geqrf as NumPy gives it (values only, no derivative)."""
     a = _decomposable(a, "qr", square=False)
     if mode == "raw":
-        if contains_tracer(a):
-            raise NotImplementedError("qr: mode='raw' has no derivative or staging in funcad; "
-                                      "use mode='reduced'")
-        h, tau = np.linalg.qr(np.asarray(a), mode="raw")
-        return QRResult(np.swapaxes(h, -1, -2), tau)
+        h, tau = _householder_qr(a)
+        return QRResult(h, tau)
     if mode not in ("reduced", "complete", "r"):
         raise ValueError(f"qr: unsupported mode {mode!r} (expected 'reduced', 'complete', "
                          f"'r' or 'raw')")

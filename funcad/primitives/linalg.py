@@ -1,7 +1,8 @@
 """dot_general (every tensor contraction: matmul, dot, tensordot, einsum), and the
 decompositions and solves whose derivatives need their own rules: svd, eigh
-(symmetric/Hermitian), cholesky, triangular_solve, lu, qr and eig. LAPACK kernels come from
-NumPy where it has them and from SciPy (an optional extra, loaded on first use) otherwise.
+(symmetric/Hermitian), cholesky, triangular_solve, lu, qr and eig (and householder_qr, qr's
+packed form, with no derivative). LAPACK kernels come from NumPy where it has them and from
+SciPy (an optional extra, loaded on first use) otherwise.
 
 Each primitive: implementation, shape/dtype rule, VJP, JVP and batching rule in one place.
 
@@ -54,6 +55,7 @@ __all__ = [
     "dot_general_p", "dot_general", "svd_p", "svd", "eigh_p", "eigh",
     "require_scipy_linalg", "cholesky_p", "cholesky", "triangular_solve_p", "triangular_solve",
     "lu_p", "lu", "lu_factors", "lu_solve", "permute_rows", "qr_p", "qr", "eig_p", "eig",
+    "householder_qr_p", "householder_qr",
 ]
 
 
@@ -1135,3 +1137,45 @@ def _eig_vjp(cotangent, ans, args, params, wanted):
 defjvp_all(eig_p, _eig_jvp)
 defvjp_all(eig_p, _eig_vjp)
 batching_rules[eig_p] = _batch_decomposition(eig_p)
+
+
+# householder_qr --------------------------------------------------------------------------------
+#
+# LAPACK's geqrf as numpy.linalg.qr(mode='raw') gives it, with h in a's layout (as JAX's
+# qr(mode='raw')): R in h's upper triangle, the Householder vectors below it and their
+# scalings tau. A packed form with no derivative here (the Householder vectors are an
+# encoding of Q, which qr differentiates).
+
+householder_qr_p = Primitive("householder_qr", multiple_results=True)
+householder_qr_p.output_buffer = "fresh"
+
+
+@householder_qr_p.def_impl
+def _householder_qr_impl(a: Any) -> list[Any]:
+    dtype, _ = _linalg_dtypes(a.dtype, "qr")
+    h, tau = np.linalg.qr(a.astype(dtype, copy=False), mode="raw")
+    return [np.swapaxes(h, -1, -2).astype(dtype, copy=False), tau.astype(dtype, copy=False)]
+
+
+@householder_qr_p.def_abstract_eval
+def _householder_qr_abstract_eval(a: ShapedArray) -> list[ShapedArray]:
+    _check_matrices(a, "qr", square=False)
+    dtype, _ = _linalg_dtypes(a.dtype, "qr")
+    *batch, m, n = a.shape
+    return [ShapedArray(a.shape, dtype), ShapedArray(tuple(batch) + (min(m, n),), dtype)]
+
+
+def householder_qr(a: Any) -> list[Any]:
+    """[h, tau]: the QR decomposition in LAPACK's Householder form (see above)."""
+    return householder_qr_p.bind(a)
+
+
+def _householder_qr_no_derivative(*args, **kwargs):
+    raise NotImplementedError(
+        "qr: mode='raw' (the Householder form) has no derivative; differentiate "
+        "mode='reduced' or 'complete' instead, which give Q and R themselves")
+
+
+defjvp_all(householder_qr_p, _householder_qr_no_derivative)
+defvjp_all(householder_qr_p, _householder_qr_no_derivative)
+batching_rules[householder_qr_p] = _batch_decomposition(householder_qr_p)
