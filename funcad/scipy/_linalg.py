@@ -141,7 +141,8 @@ def block_diag(*arrs: Any) -> Any:
     return fnp.concatenate(rows, axis=0)
 
 
-def _vector_arg(x: Any, name: str, argument: str) -> Any:
+def _vector_arg(x: Any) -> Any:
+    """x as an operand of at least one axis (a scalar is a 1-vector, as in SciPy)."""
     x = as_operand(x)
     if ndim_of(x) == 0:
         x = fnp.reshape(x, (1,))
@@ -151,8 +152,8 @@ def _vector_arg(x: Any, name: str, argument: str) -> Any:
 def toeplitz(c: Any, r: Any = None) -> Any:
     """The Toeplitz matrix with first column c and first row r (r[0] is ignored; r defaults
     to conj(c)). Leading axes of c and r batch, as in JAX."""
-    c = _vector_arg(c, "toeplitz", "c")
-    r = fnp.conj(c) if r is None else _vector_arg(r, "toeplitz", "r")
+    c = _vector_arg(c)
+    r = fnp.conj(c) if r is None else _vector_arg(r)
     c, r = _common_batch(c, r, 1, 1)
     dtype = np.result_type(dtype_of(c), dtype_of(r))
     m, n = shape_of(c)[-1], shape_of(r)[-1]
@@ -165,8 +166,8 @@ def toeplitz(c: Any, r: Any = None) -> Any:
 def hankel(c: Any, r: Any = None) -> Any:
     """The Hankel matrix with first column c and last row r (r[0] is ignored; zeros by
     default). Leading axes of c and r batch, as in JAX."""
-    c = _vector_arg(c, "hankel", "c")
-    r = fnp.zeros_like(c) if r is None else _vector_arg(r, "hankel", "r")
+    c = _vector_arg(c)
+    r = fnp.zeros_like(c) if r is None else _vector_arg(r)
     c, r = _common_batch(c, r, 1, 1)
     dtype = np.result_type(dtype_of(c), dtype_of(r))
     m, n = shape_of(c)[-1], shape_of(r)[-1]
@@ -176,7 +177,7 @@ def hankel(c: Any, r: Any = None) -> Any:
 
 def circulant(c: Any) -> Any:
     """The circulant matrix with first column c (leading axes batch)."""
-    c = _vector_arg(c, "circulant", "c")
+    c = _vector_arg(c)
     n = shape_of(c)[-1]
     index = (np.arange(n)[:, None] - np.arange(n)[None, :]) % n
     return take(c, index, axis=-1, mode=IN_BOUNDS)
@@ -519,13 +520,7 @@ def solve(a: Any, b: Any, lower: bool = False, overwrite_a: bool = False,
                          f"{assume_a!r}")
     a = _square(a, "solve")
     if assume_a in ("pos", "positive definite"):
-        n = shape_of(a)[-1]
-        mask = np.tri(n, dtype=bool) if lower else np.tri(n, dtype=bool).T
-        strict = mask & ~np.eye(n, dtype=bool)
-        part = fnp.where(strict, a, 0)
-        diag = fnp.where(np.eye(n, dtype=bool), fnp.real(a) if dtype_of(a).kind == "c" else a, 0)
-        full = fnp.add(fnp.add(part, _mh(part)), diag)
-        return cho_solve(cho_factor(full, lower=True), b)
+        return cho_solve(cho_factor(_hermitian_from(a, bool(lower)), lower=True), b)
     a, b, vector = _right_hand_side(a, b, "solve")
     packed, _, permutation = _lu(a)
     x = _solve_packed(packed, permutation, b, 0)
