@@ -384,6 +384,7 @@ GRAD_CASES = {
     "matrix_power_-2": (lambda a: L.matrix_power(a, -2), "a"),
     "qr": (lambda a: tuple(L.qr(a)), "a"),
     "eigvals": (L.eigvals, "a"),
+    "eig": (lambda a: tuple(L.eig(a)), "a"),
     "trace": (L.trace, "a"),
     "matrix_norm": (lambda a: L.matrix_norm(a, ord=1), "a"),
 }
@@ -409,10 +410,7 @@ def test_derivatives(name, shape, complex_):
             args.append(rng.standard_normal(shape[-1]))
         else:
             args.append(rng.standard_normal(shape[:-1] + (2,)))
-    modes = ("fwd",) if name == "eigvals" else BOTH
-    check_grads(f, args, order=2, modes=modes, atol=1e-5, rtol=1e-5)
-    if name == "eigvals":
-        check_grads(f, args, order=1, modes=("rev",), atol=1e-5, rtol=1e-5)
+    check_grads(f, args, order=2, modes=BOTH, atol=1e-5, rtol=1e-5)
 
 
 @pytest.mark.parametrize("shape", [(4, 2), (2, 4), (2, 3, 5)])
@@ -440,14 +438,14 @@ def test_complete_qr_of_a_tall_matrix_has_no_derivative():
         funcad.grad(lambda a: L.qr(a, "complete")[0].sum())(np.ones((3, 2)))
 
 
-def test_eigenvectors_forward_mode_and_reverse_mode_error():
+def test_eigenvectors_differentiate_in_both_modes():
     rng = _rng(10)
     for complex_ in (False, True):
         a = well_conditioned((2, 3, 3), rng, complex_=complex_)
-        check_grads(lambda x: tuple(L.eig(x)), (a,), order=2, modes=("fwd",))
-        check_grads(lambda x: L.eig(x).eigenvalues, (a,), order=1, modes=("rev",))
-    with pytest.raises(NotImplementedError, match="eigenvectors"):
-        funcad.grad(lambda x: fnp.real(L.eig(x).eigenvectors).sum())(a)
+        check_grads(lambda x: tuple(L.eig(x)), (a,), order=2, modes=BOTH)
+    # a real matrix with a complex pair of eigenvalues: the phases are LAPACK's
+    rotation = np.array([[0.0, -2, 0.3], [1, 0.1, 0], [0.2, 0, 3]])
+    check_grads(lambda x: L.eig(x).eigenvectors, (rotation,), order=2, modes=BOTH)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -668,9 +666,9 @@ def test_float32_derivatives_keep_float32():
                                    atol=2e-3)
 
 
-def test_eigvals_second_derivative_in_forward_mode():
+def test_eigvals_hessian():
     a = well_conditioned((3, 3), _rng(20))
-    h = funcad.jacfwd(funcad.jacfwd(lambda x: fnp.real(L.eigvals(x)).sum()))(a)
+    h = funcad.hessian(lambda x: fnp.real(L.eigvals(x)).sum())(a)
     eps = 1e-5
     g = funcad.grad(lambda x: fnp.real(L.eigvals(x)).sum())
     numeric = np.stack([(g(a + eps * e) - g(a - eps * e)) / (2 * eps)

@@ -498,9 +498,10 @@ def qr(a: Any, mode: str = "reduced") -> Any:
 
 
 def eig(a: Any) -> EigResult:
-    """Eigenvalues and right eigenvectors (columns of unit norm) of general square matrices,
-    complex whatever the input (as JAX). Forward-mode derivatives of both; reverse mode for
-    the eigenvalues only (the eigenvectors raise NotImplementedError, as in JAX)."""
+    """Eigenvalues and right eigenvectors (columns of unit norm, largest entry real) of
+    general square matrices, complex whatever the input (as JAX). Both differentiate in both
+    modes (JAX refuses eigenvector derivatives): right for distinct eigenvalues, with the
+    coupling of repeated ones taken as zero."""
     a = _decomposable(a, "eig", square=True)
     w, v = _eig(a, compute_vectors=True)
     return EigResult(w, v)

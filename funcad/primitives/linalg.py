@@ -1043,8 +1043,10 @@ batching_rules[qr_p] = _batch_decomposition(qr_p)
 #
 # [w] or [w, v] of general square matrices, complex whatever the input (as JAX), v's columns of
 # unit norm with their largest entry real (LAPACK's geev). Forward mode: dw = diag(V^-1 dA V)
-# and dv = V (F * (V^-1 dA V)) with F_ij = 1 / (w_j - w_i), corrected for that normalisation.
-# Reverse mode: eigenvalues only (dw's transpose); eigenvectors have none, as in JAX.
+# and dv = V (F * (V^-1 dA V)) with F_ij = 1 / (w_j - w_i), corrected for that normalisation
+# (unit norm, the largest entry's phase); reverse mode is its transpose. So eigenvectors
+# differentiate in both modes, beyond JAX, for distinct eigenvalues (repeated ones couple by
+# zero, as in eigh).
 
 eig_p = Primitive("eig", multiple_results=True)
 eig_p.output_buffer = "fresh"
@@ -1090,6 +1092,22 @@ def _eig_vectors(a: Any, ans: Any, params: dict) -> Any:
     return ans[1] if params["compute_vectors"] else eig(a)[1]
 
 
+def _colsum(x: Any) -> Any:
+    return reduce_sum(x, (len(shape_of(x)) - 2,))
+
+
+def _largest_entries(v: Any) -> tuple[Any, Any]:
+    """(mask of each column's largest entry, that entry times the mask's count per column):
+    LAPACK makes that entry real, which fixes the phase (piecewise constant)."""
+    size = absolute(v)
+    largest = eq(size, reshape(reduce_max(size, (len(shape_of(v)) - 2,)),
+                               _batch_shape(v) + (1, shape_of(v)[-1])))
+    real_type = real_dtype(dtype_of(v))
+    count = _colsum(select(largest, np.ones((), real_type), np.zeros((), real_type)))
+    pivot = div(real(_colsum(select(largest, v, np.zeros((), dtype_of(v))))), count)
+    return largest, mul(pivot, count)
+
+
 def _eig_jvp(tangents, ans, args, params):
     (da,) = tangents
     (a,) = args
@@ -1101,36 +1119,32 @@ def _eig_jvp(tangents, ans, args, params):
     if not params["compute_vectors"]:
         return [dw]
     u = _mm(v, mul(_pairwise_gaps(w), x))
-    # unit norm: Re(v_i^H dv_i) = 0
-    u = sub(u, mul(v, _rows(real(reduce_sum(mul(conj(v), u), (len(shape_of(v)) - 2,))))))
-    # the largest entry stays real: pick it out with a mask (piecewise constant)
-    size = absolute(v)
-    largest = eq(size, reshape(reduce_max(size, (len(shape_of(v)) - 2,)),
-                               _batch_shape(v) + (1, shape_of(v)[-1])))
-    zero = np.zeros((), dtype_of(v))
-    axis = len(shape_of(v)) - 2
-    count = reduce_sum(select(largest, np.ones((), real_dtype(dtype_of(v))),
-                              np.zeros((), real_dtype(dtype_of(v)))), (axis,))
-    pivot = div(real(reduce_sum(select(largest, v, zero), (axis,))), count)
-    turn = div(imag(reduce_sum(select(largest, u, zero), (axis,))), mul(pivot, count))
+    u = sub(u, mul(v, _rows(real(_colsum(mul(conj(v), u))))))  # unit norm: Re(v^H dv) = 0
+    largest, scale = _largest_entries(v)  # the largest entry stays real
+    turn = div(imag(_colsum(select(largest, u, np.zeros((), dtype_of(u))))), scale)
     u = sub(u, mul(v, _rows(make_complex(np.zeros((), real_dtype(dtype_of(v))), turn))))
     return [dw, u]
 
 
 def _eig_vjp(cotangent, ans, args, params, wanted):
+    """The transpose of ``_eig_jvp``, step by step backwards (pairing Re(sum(g * t)))."""
     (a,) = args
+    w = ans[0]
+    v = _eig_vectors(a, ans, params)
+    gx = _diag_matrix(cotangent[0])
     if params["compute_vectors"]:
         gv = cotangent[1]
         if not (isinstance(gv, np.ndarray) and not gv.any()):
-            raise NotImplementedError(
-                "eig: reverse-mode derivatives of eigenvectors are not implemented (as in JAX): "
-                "eigenvectors are defined only up to a complex phase, which makes their "
-                "cotangent ill-posed. Use forward mode (jvp, jacfwd), or differentiate only "
-                "the eigenvalues (eigvals)")
-    v = _eig_vectors(a, ans, params)
+            largest, scale = _largest_entries(v)
+            g_turn = imag(_colsum(mul(gv, v)))
+            g_q = make_complex(np.zeros((), real_dtype(dtype_of(v))), neg(div(g_turn, scale)))
+            gu = add(gv, select(largest, _rows(g_q), np.zeros((), dtype_of(gv))))
+            g_norm = neg(real(_colsum(mul(gu, v))))
+            gu = add(gu, mul(conj(v), _rows(g_norm)))
+            gx = add(gx, mul(_pairwise_gaps(w), _mm(_t(v), gu)))
     lu_packed, _, permutation = lu(v)
-    # dw = diag(V^-1 dA V), so the cotangent of A is V^-T diag(gw) V^T
-    ga = lu_solve(lu_packed, permutation, mul(_cols(cotangent[0]), _t(v)), transpose=True)
+    # X = V^-1 dA V, so the cotangent of A is V^-T gX V^T
+    ga = lu_solve(lu_packed, permutation, _mm(gx, _t(v)), transpose=True)
     return [unbroadcast(a, ga)]
 
 
