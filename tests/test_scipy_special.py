@@ -7,7 +7,7 @@ import pytest
 import scipy.special
 
 import funcad
-from funcad.scipy.special import xlogy
+from funcad.scipy.special import expit, xlogy
 from funcad.test_util import check_grads
 
 
@@ -42,3 +42,14 @@ def test_xlogy_batches_and_keeps_numpy_dtypes():
     np.testing.assert_allclose(funcad.vmap(funcad.grad(xlogy))(x, y), np.log(y))
     assert xlogy(np.float32(1), np.float32(2)).dtype == np.float32
     assert xlogy(1, 2).dtype == np.float64
+
+
+def test_expit_keeps_the_lower_tail_and_finite_derivatives():
+    x = np.array([-1000.0, -40.0, -1.0, 0.0, 1.0, 40.0, 1000.0])
+    np.testing.assert_allclose(expit(x), scipy.special.expit(x), rtol=1e-15)
+    assert expit(-40.0) == pytest.approx(4.248354255291589e-18, rel=1e-14)
+    gradient = funcad.vmap(funcad.grad(expit))(x)
+    np.testing.assert_allclose(gradient[:5], (scipy.special.expit(x) * scipy.special.expit(-x))[:5],
+                               rtol=1e-14)
+    assert np.all(np.isfinite(gradient)) and gradient[5] == pytest.approx(4.2483542552916e-18)
+    check_grads(expit, (np.linspace(-5, 5, 7),), order=2, modes=("fwd", "rev"))
