@@ -684,15 +684,17 @@ def _solve_left(a: Any, b: Any, lower: bool, transpose_a: bool, conjugate_a: boo
 def _trsm_loop(scipy_linalg: Any, a: Any, b: Any, trans: int, lower: bool,
                unit_diagonal: bool) -> Any:
     """op(a)^-1 b by BLAS's trsm, one matrix at a time: no singularity check, so a zero on
-    the diagonal gives infinities and NaNs (as in JAX) instead of an error."""
+    the diagonal gives infinities and NaNs (as in JAX) instead of an error. BLAS reads
+    Fortran order, so it is given the transposes, which are views of C-ordered arrays, and
+    solves x^T op(a)^T = b^T: the same flags on the right side, the other triangle."""
     dtype = np.result_type(a.dtype, b.dtype)
-    a, b = a.astype(dtype), b.astype(dtype)
+    a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
     trsm = scipy_linalg.blas.get_blas_funcs("trsm", (a, b))
     out = np.empty(b.shape, dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
         for index in np.ndindex(b.shape[:-2]):
-            out[index] = trsm(1.0, a[index], b[index], side=0, lower=int(lower), trans_a=trans,
-                              diag=int(unit_diagonal))
+            out[index] = trsm(1.0, a[index].T, b[index].T, side=1, lower=int(not lower),
+                              trans_a=trans, diag=int(unit_diagonal)).T
     return out
 
 
