@@ -55,7 +55,7 @@ __all__ = [
     "dot_general_p", "dot_general", "svd_p", "svd", "eigh_p", "eigh",
     "require_scipy_linalg", "cholesky_p", "cholesky", "triangular_solve_p", "triangular_solve",
     "lu_p", "lu", "lu_factors", "lu_solve", "permute_rows", "qr_p", "qr", "eig_p", "eig",
-    "householder_qr_p", "householder_qr",
+    "householder_qr_p", "householder_qr", "batch_matmul", "batch_transpose",
 ]
 
 
@@ -256,6 +256,10 @@ def _mm(a: Any, b: Any) -> Any:
 def _t(x: Any) -> Any:
     nd = len(shape_of(x))
     return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+# (the short names keep the rules' formulas on one line; the long ones serve other modules)
+batch_matmul, batch_transpose = _mm, _t
 
 
 def _cj(x: Any) -> Any:

@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from funcad.core import Primitive, ShapedArray, shape_of
+from funcad.core import Primitive, ShapedArray
 from funcad.primitives.elementwise import add, neg, sub
-from funcad.primitives.linalg import dot_general
-from funcad.primitives.shape import batch_axes_to_front, transpose
+from funcad.primitives.linalg import batch_matmul, batch_transpose
+from funcad.primitives.shape import batch_axes_to_front
 from funcad.rules import batching_rules, defjvp_all, defvjp_all
 
 __all__ = [
@@ -55,17 +55,6 @@ def _per_matrix(function: Any, arrays: list[Any], batch: tuple, outputs: list[Sh
         for result, value in zip(results, values):
             result[index] = value
     return results
-
-
-def _mm(a: Any, b: Any) -> Any:
-    nd = len(shape_of(a))
-    batch = tuple(range(nd - 2))
-    return dot_general(a, b, (((nd - 1,), (nd - 2,)), (batch, batch)))
-
-
-def _t(x: Any) -> Any:
-    nd = len(shape_of(x))
-    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
 
 
 def _square(aval: ShapedArray, name: str, argument: str) -> None:
@@ -130,22 +119,22 @@ def _sylvester_jvp(tangents, ans, args, params):
     da, db, dc = tangents
     rhs = dc if dc is not None else None
     if da is not None:
-        term = neg(_mm(da, ans))
+        term = neg(batch_matmul(da, ans))
         rhs = term if rhs is None else add(rhs, term)
     if db is not None:
-        term = _mm(ans, db)
+        term = batch_matmul(ans, db)
         rhs = neg(term) if rhs is None else sub(rhs, term)
     return sylvester(a, b, rhs)
 
 
 def _sylvester_vjp(cotangent, ans, args, params, wanted):
     a, b, c = args
-    gc = sylvester(_t(a), _t(b), cotangent)
+    gc = sylvester(batch_transpose(a), batch_transpose(b), cotangent)
     out = [None, None, None]
     if wanted[0] is not None:
-        out[0] = neg(_mm(gc, _t(ans)))
+        out[0] = neg(batch_matmul(gc, batch_transpose(ans)))
     if wanted[1] is not None:
-        out[1] = neg(_mm(_t(ans), gc))
+        out[1] = neg(batch_matmul(batch_transpose(ans), gc))
     if wanted[2] is not None:
         out[2] = gc
     return out
@@ -184,7 +173,7 @@ def sqrtm(a: Any) -> Any:
 
 defjvp_all(sqrtm_p, lambda tangents, ans, args, params: sylvester(ans, ans, tangents[0]))
 defvjp_all(sqrtm_p, lambda cotangent, ans, args, params, wanted:
-           [sylvester(_t(ans), _t(ans), cotangent)])
+           [sylvester(batch_transpose(ans), batch_transpose(ans), cotangent)])
 batching_rules[sqrtm_p] = _batch_to_front(sqrtm_p)
 
 
