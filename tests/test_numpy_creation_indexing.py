@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import strategies as S
+from assertions import assert_same
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,19 +20,6 @@ import funcad.numpy as fnp
 from funcad import tree_util
 from funcad.errors import ConcretizationTypeError
 from funcad.test_util import check_grads
-
-
-def assert_same(actual, expected) -> None:
-    """Same structure, shapes, dtypes and values (leaf by leaf, NaN where expected)."""
-    actual_leaves = tree_util.tree_leaves(actual)
-    expected_leaves = tree_util.tree_leaves(expected)
-    assert len(actual_leaves) == len(expected_leaves)
-    for a, e in zip(actual_leaves, expected_leaves):
-        assert np.shape(a) == np.shape(e), (np.shape(a), np.shape(e))
-        assert np.result_type(a) == np.result_type(e), (np.result_type(a), np.result_type(e))
-        tol = 1e-5 if np.result_type(e) == np.float32 else 1e-12
-        np.testing.assert_allclose(np.asarray(a), np.asarray(e), rtol=tol, atol=tol,
-                                   equal_nan=True)
 
 
 def check_everywhere(f, x, expected, grads=True):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import assertions
 import numpy as np
 import pytest
 import strategies as S
@@ -30,15 +31,7 @@ BOTH = ("rev", "fwd")
 
 
 def assert_same(actual, expected, rtol=1e-10) -> None:
-    """Same leaves: shapes, dtypes and values (nan included)."""
-    actual_leaves = tree_util.tree_leaves(actual)
-    expected_leaves = tree_util.tree_leaves(expected)
-    assert len(actual_leaves) == len(expected_leaves)
-    for a, e in zip(actual_leaves, expected_leaves):
-        e = np.asarray(e)
-        assert np.shape(a) == e.shape, (np.shape(a), e.shape)
-        assert np.asarray(a).dtype == e.dtype, (np.asarray(a).dtype, e.dtype)
-        np.testing.assert_allclose(np.asarray(a), e, rtol=rtol, atol=rtol, equal_nan=True)
+    assertions.assert_same(actual, expected, rtol)
 
 
 def check_vmap(f, *batched) -> None:

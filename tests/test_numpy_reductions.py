@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 
+import assertions
 import numpy as np
 import pytest
 import strategies as S
@@ -24,17 +25,7 @@ METHODS = ["linear", "lower", "higher", "midpoint", "nearest"]
 
 
 def assert_same(actual, expected, rtol=1e-10) -> None:
-    """Same shape, dtype and values (NaN where NumPy has NaN); pytrees compared leaf by leaf."""
-    if isinstance(expected, (tuple, list)):
-        assert isinstance(actual, (tuple, list)) and len(actual) == len(expected)
-        for a, e in zip(actual, expected):
-            assert_same(a, e, rtol)
-        return
-    assert np.shape(actual) == np.shape(expected), (np.shape(actual), np.shape(expected))
-    assert np.result_type(actual) == np.result_type(expected), (
-        np.result_type(actual), np.result_type(expected))
-    np.testing.assert_allclose(np.asarray(actual), np.asarray(expected), rtol=rtol, atol=rtol,
-                               equal_nan=True)
+    assertions.assert_same(actual, expected, rtol)
 
 
 def numpy_value(np_fn, *args):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import strategies as S
+from assertions import assert_same
 from hypothesis import given, note
 from hypothesis import strategies as st
 
@@ -19,18 +20,6 @@ import funcad
 import funcad.numpy as fnp
 from funcad import tree_util
 from funcad.test_util import check_grads
-
-
-def assert_same(actual, expected) -> None:
-    """Same structure, shapes, dtypes and values (leaf by leaf)."""
-    actual_leaves = tree_util.tree_leaves(actual)
-    expected_leaves = tree_util.tree_leaves(expected)
-    assert len(actual_leaves) == len(expected_leaves)
-    for a, e in zip(actual_leaves, expected_leaves):
-        assert np.shape(a) == np.shape(e), (np.shape(a), np.shape(e))
-        assert np.result_type(a) == np.result_type(e), (np.result_type(a), np.result_type(e))
-        tol = 1e-5 if np.result_type(e) == np.float32 else 1e-12
-        np.testing.assert_allclose(np.asarray(a), np.asarray(e), rtol=tol, atol=tol)
 
 
 def _pairs(ndim, widths):

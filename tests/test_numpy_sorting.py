@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import strategies as S
+from assertions import assert_same
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -19,18 +20,6 @@ import funcad
 import funcad.numpy as fnp
 from funcad import tree_util
 from funcad.test_util import check_grads
-
-
-def assert_same(actual, expected) -> None:
-    """Same pytree of leaves, each with the same shape, dtype and values (nan included)."""
-    actual_leaves, expected_leaves = tree_util.tree_leaves(actual), tree_util.tree_leaves(
-        expected)
-    assert len(actual_leaves) == len(expected_leaves)
-    for a, e in zip(actual_leaves, expected_leaves):
-        e = np.asarray(e)
-        assert np.shape(a) == e.shape, (np.shape(a), e.shape)
-        assert np.asarray(a).dtype == e.dtype, (np.asarray(a).dtype, e.dtype)
-        np.testing.assert_allclose(np.asarray(a), e, rtol=1e-12, atol=1e-12, equal_nan=True)
 
 
 def jax_result(fn, *args, **kwargs):
