@@ -165,10 +165,11 @@ def register_numpy_functions(namespace: dict[str, Any]) -> None:
             _UFUNCS[theirs] = ours
         elif callable(ours) and theirs is not None and theirs is not ours and callable(theirs):
             _FUNCTIONS[theirs] = ours
-    for name in linalg.__all__:
-        _FUNCTIONS[getattr(np.linalg, name)] = getattr(linalg, name)
-    for name in fft.__all__:
-        _FUNCTIONS[getattr(np.fft, name)] = getattr(fft, name)
+    for module, ours in ((np.linalg, linalg), (np.fft, fft)):
+        for name in ours.__all__:
+            theirs = getattr(module, name, None)  # (names this NumPy has)
+            if theirs is not None:
+                _FUNCTIONS[theirs] = getattr(ours, name)
 
 
 def _array_function(self: Any, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
