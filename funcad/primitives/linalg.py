@@ -13,6 +13,7 @@ axes, the remaining ("free") axes of lhs, the free axes of rhs. This is JAX's co
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import math
 import warnings
@@ -285,15 +286,31 @@ def _cols(v: Any) -> Any:
     return reshape(v, tuple(shape_of(v)) + (1,))
 
 
+@functools.lru_cache(maxsize=64)
+def _constant_mask(kind: str, n: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only (n, n) constant the rules use at every call, built once per shape: the
+    identity ("eye"), the strict lower triangle ("strict"), or the strict lower triangle with
+    halves on the diagonal ("phi", the weights of ``_phi`` for real matrices)."""
+    if kind == "eye":
+        out = np.eye(n, dtype=dtype)
+    elif kind == "strict":
+        out = np.tri(n, k=-1, dtype=dtype)
+    else:
+        out = np.tri(n, k=-1, dtype=dtype) + np.eye(n, dtype=dtype) * dtype.type(0.5)
+    out.setflags(write=False)
+    return out
+
+
 def _diag(x: Any) -> Any:
     """The diagonal (..., k) of square matrices (..., k, k)."""
     k = shape_of(x)[-1]
-    return reduce_sum(mul(x, np.eye(k, dtype=real_dtype(dtype_of(x)))), (len(shape_of(x)) - 1,))
+    return reduce_sum(mul(x, _constant_mask("eye", k, np.dtype(real_dtype(dtype_of(x))))),
+                      (len(shape_of(x)) - 1,))
 
 
 def _diag_matrix(v: Any) -> Any:
     k = shape_of(v)[-1]
-    return mul(_rows(v), np.eye(k, dtype=dtype_of(v)))
+    return mul(_rows(v), _constant_mask("eye", k, np.dtype(dtype_of(v))))
 
 
 def _cols_slice(x: Any, start: int, stop: int | None) -> Any:
@@ -354,8 +371,8 @@ def eigh(a: Any, lower: bool = True) -> list[Any]:
 
 
 def _triangle_masks(n: int, lower: bool) -> tuple[np.ndarray, np.ndarray]:
-    strict = np.tri(n, k=-1, dtype=bool)
-    return (strict if lower else strict.T), np.eye(n, dtype=bool)
+    strict = _constant_mask("strict", n, np.dtype(bool))
+    return (strict if lower else strict.T), _constant_mask("eye", n, np.dtype(bool))
 
 
 def _hermitian_from_triangle(a: Any, lower: bool) -> Any:
@@ -370,6 +387,9 @@ def _hermitian_from_triangle(a: Any, lower: bool) -> Any:
 
 def _hermitian_from_triangle_vjp(g: Any, lower: bool) -> Any:
     """The transpose of ``_hermitian_from_triangle`` under Re(sum(g * t))."""
+    if np.dtype(dtype_of(g)).kind == "f":  # one product: (g + g^T) halved on the diagonal
+        weights = _constant_mask("phi", shape_of(g)[-1], np.dtype(dtype_of(g)))
+        return mul(add(g, _t(g)), weights if lower else weights.T)
     strict, diagonal = _triangle_masks(shape_of(g)[-1], lower)
     zero = np.zeros((), dtype_of(g))
     part = select(strict, add(g, _h(g)), zero)
@@ -616,8 +636,10 @@ def cholesky(a: Any) -> Any:
 def _phi(x: Any) -> Any:
     """The strictly lower triangle plus half the real part of the diagonal."""
     n = shape_of(x)[-1]
+    if np.dtype(dtype_of(x)).kind == "f":  # one product with constant weights
+        return mul(x, _constant_mask("phi", n, np.dtype(dtype_of(x))))
     half_diag = mul(_diag_matrix(_re(_diag(x))), 0.5)
-    return add(_masked(x, np.tri(n, n, -1, dtype=bool)), half_diag)
+    return add(_masked(x, _constant_mask("strict", n, np.dtype(bool))), half_diag)
 
 
 def _cholesky_jvp(tangents, ans, args, params):
@@ -632,10 +654,7 @@ def _cholesky_jvp(tangents, ans, args, params):
 
 def _cholesky_vjp(cotangent, ans, args, params, wanted):
     lo = ans
-    g_phi = _mm(_t(lo), cotangent)
-    n = shape_of(g_phi)[-1]
-    g_x = add(_masked(g_phi, np.tri(n, n, -1, dtype=bool)),
-              mul(_diag_matrix(_re(_diag(g_phi))), 0.5))
+    g_x = _phi(_mm(_t(lo), cotangent))
     g_x = triangular_solve(lo, g_x, left_side=False, lower=True, conjugate_a=True)
     g_dh = triangular_solve(lo, g_x, left_side=True, lower=True, transpose_a=True)
     (a,) = args
@@ -694,6 +713,10 @@ def _trsm_loop(scipy_linalg: Any, a: Any, b: Any, trans: int, lower: bool,
     dtype = np.result_type(a.dtype, b.dtype)
     a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
     trsm = scipy_linalg.blas.get_blas_funcs("trsm", (a, b))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if b.ndim == 2:  # one matrix: BLAS's Fortran-ordered answer, transposed, is C-ordered
+            return trsm(1.0, a.T, b.T, side=1, lower=int(not lower), trans_a=trans,
+                        diag=int(unit_diagonal)).T
     out = np.empty(b.shape, dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
         for index in np.ndindex(b.shape[:-2]):
