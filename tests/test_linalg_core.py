@@ -413,6 +413,24 @@ def test_derivatives(name, shape, complex_):
     check_grads(f, args, order=2, modes=BOTH, atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.parametrize("shape,complex_", [((5, 5), False), ((2, 4, 4), True), ((3, 3), False)])
+def test_cholesky_derivative_by_blocks(monkeypatch, shape, complex_):
+    """The blocked L^T Lbar of large matrices (forced here on small ones, odd orders too)
+    gives the unblocked gradient, to second order, also with an upper-triangle cotangent."""
+    rng = _rng(11)
+    s = spd(shape, rng, complex_=complex_)
+    w = rng.standard_normal(shape)
+
+    def f(a):
+        return fnp.sum(fnp.real(L.cholesky(a)) * w)
+
+    expected = funcad.grad(f)(s)
+    monkeypatch.setattr(plinalg, "CHOLESKY_VJP_BLOCKED_FROM", 2)
+    np.testing.assert_allclose(funcad.grad(f)(s), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(funcad.jit(funcad.grad(f))(s), expected, rtol=1e-12, atol=1e-12)
+    check_grads(L.cholesky, (s,), order=2, modes=BOTH, atol=1e-5, rtol=1e-5)
+
+
 @pytest.mark.parametrize("shape", [(4, 2), (2, 4), (2, 3, 5)])
 def test_derivatives_rectangular(shape):
     rng = _rng(8)

@@ -652,9 +652,35 @@ def _cholesky_jvp(tangents, ans, args, params):
     return _mm(lo, _phi(x))
 
 
+# From this order on the Cholesky VJP forms L^T Lbar by blocks, skipping the upper triangle.
+CHOLESKY_VJP_BLOCKED_FROM = 256
+
+
+def _lower_of_lt_product(lo: Any, g: Any) -> Any:
+    """A matrix whose lower triangle is that of L^T g (its upper triangle is not): for L and
+    g lower triangular in effect (the lower triangle of L^T g reads only g's), in 2 x 2 blocks
+    of which the upper right one is skipped: four half-size products, half the flops."""
+    n = shape_of(lo)[-1]
+    if n < CHOLESKY_VJP_BLOCKED_FROM:
+        return _mm(_t(lo), g)
+    h = n // 2
+    lo_top, lo_bottom = _rows_slice(lo, 0, h), _rows_slice(lo, h, None)
+    g_top, g_bottom = _rows_slice(g, 0, h), _rows_slice(g, h, None)
+    l11, l21, l22 = (_cols_slice(lo_top, 0, h), _cols_slice(lo_bottom, 0, h),
+                     _cols_slice(lo_bottom, h, None))
+    g11, g21, g22 = (_cols_slice(g_top, 0, h), _cols_slice(g_bottom, 0, h),
+                     _cols_slice(g_bottom, h, None))
+    c11 = add(_mm(_t(l11), g11), _mm(_t(l21), g21))
+    c21, c22 = _mm(_t(l22), g21), _mm(_t(l22), g22)
+    axis = len(shape_of(c11)) - 1
+    c12 = _constant(np.zeros((h, n - h), dtype_of(c11)), _batch_shape(c11))
+    return concatenate([concatenate([c11, c12], axis), concatenate([c21, c22], axis)],
+                       axis - 1)
+
+
 def _cholesky_vjp(cotangent, ans, args, params, wanted):
     lo = ans
-    g_x = _phi(_mm(_t(lo), cotangent))
+    g_x = _phi(_lower_of_lt_product(lo, cotangent))
     g_x = triangular_solve(lo, g_x, left_side=False, lower=True, conjugate_a=True)
     g_dh = triangular_solve(lo, g_x, left_side=True, lower=True, transpose_a=True)
     (a,) = args
