@@ -18,7 +18,8 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "funcad"
 
 # Bottom to top. A module is on the floor of its longest matching prefix.
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
-    ("leaves", ("funcad.errors", "funcad._tree_util", "funcad.tree_util")),
+    ("leaves", ("funcad.errors", "funcad._tree_util", "funcad.tree_util",
+                "funcad.traceback_util")),
     ("core", ("funcad.core",)),
     ("rule tables", ("funcad.rules",)),
     ("primitives", ("funcad.primitives",)),
@@ -28,8 +29,10 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("higher-order primitives", ("funcad.control_flow", "funcad.custom_derivatives",
                                  "funcad.checkpoint", "funcad.debugging")),
     ("the user's API", ("funcad.numpy", "funcad.scipy", "funcad.lax", "funcad.debug",
-                        "funcad.extend", "funcad.__init__",
-                        "funcad.__main__")),
+                        "funcad.extend", "funcad.random", "funcad.nn",
+                        "funcad.example_libraries", "funcad.flatten_util", "funcad.tree",
+                        "funcad.devices",
+                        "funcad.__init__", "funcad.__main__")),
 ]
 
 # Imports that must stay inside a function, each with the reason (keep this list short).
