@@ -14,6 +14,12 @@ import funcad.numpy as fnp
 from funcad import nn
 from funcad.test_util import check_grads
 
+try:
+    from funcad import random
+    from funcad.nn import initializers
+except ImportError:  # funcad.random not present: only the initializer tests are skipped
+    random = initializers = None
+
 DATA = json.loads((pathlib.Path(__file__).parent / "data" / "jax_nn.json").read_text())
 
 VARIANTS = {
@@ -273,3 +279,162 @@ def test_public_names_cover_jax_nn():
     assert expected <= set(nn.__all__)
     assert nn.swish is nn.silu and nn.hard_swish is nn.hard_silu
     np.testing.assert_array_equal(nn.identity(np.arange(3.0)), np.arange(3.0))
+
+
+# funcad.nn.initializers (drawn with funcad.random)
+
+needs_random = pytest.mark.skipif(random is None, reason="funcad.random is not importable")
+
+
+def _initialize(case):
+    key = random.PRNGKey(case["seed"])
+    shape = tuple(case["shape"])
+    if case["factory"] is None:
+        return getattr(initializers, case["name"])(key, shape, case["dtype"])
+    factory = dict(case["factory"])
+    if isinstance(factory.get("in_axis"), list):
+        factory["in_axis"] = tuple(factory["in_axis"])
+    init = getattr(initializers, case["name"])(**factory)
+    return init(key, shape, case["dtype"]) if case["dtype"] else init(key, shape)
+
+
+@needs_random
+@pytest.mark.parametrize("index", range(len(DATA["initializers"])))
+def test_initializers_draw_jax_numbers_for_the_same_key(index):
+    """funcad.random is JAX's generator, so each initializer gives JAX's array for a key (to
+    the rounding of the inverse error function in the normal draws)."""
+    case = DATA["initializers"][index]
+    y = _initialize(case)
+    assert y.dtype == np.dtype(case["result_dtype"])
+    assert y.shape == tuple(case["shape"])
+    expected = np.array(case["real"])
+    if "imag" in case:
+        expected = expected + 1j * np.array(case["imag"])
+    rtol = 1e-6 if y.dtype in (np.float32, np.complex64) else 1e-14
+    np.testing.assert_allclose(y, expected, rtol=rtol, atol=rtol)
+
+
+FAN_CASES = [
+    # (mode, shape, in_axis, out_axis, batch_axis, the variance's denominator)
+    ("fan_in", (300, 200), -2, -1, (), 300),
+    ("fan_out", (300, 200), -2, -1, (), 200),
+    ("fan_avg", (3, 3, 40, 60), -2, -1, (), 9 * 50),
+    ("fan_geo_avg", (50, 80, 30), 0, 1, (), np.sqrt(50 * 30 * 80 * 30)),
+    ("fan_in", (4, 100, 150), -2, -1, 0, 100),
+]
+
+
+@needs_random
+@pytest.mark.parametrize("distribution", ["truncated_normal", "normal", "uniform"])
+@pytest.mark.parametrize("mode, shape, in_axis, out_axis, batch_axis, denominator", FAN_CASES)
+def test_variance_scaling_variance_is_scale_over_fan(distribution, mode, shape, in_axis,
+                                                     out_axis, batch_axis, denominator):
+    init = initializers.variance_scaling(2.0, mode, distribution, in_axis=in_axis,
+                                         out_axis=out_axis, batch_axis=batch_axis)
+    draws = np.asarray(init(random.PRNGKey(1), shape))
+    expected = 2.0 / denominator
+    # sampling error of a variance from n >= 60000 draws is below 1%
+    assert draws.var() == pytest.approx(expected, rel=0.03)
+    assert abs(draws.mean()) < 4 * np.sqrt(expected / draws.size)
+    if distribution == "truncated_normal":
+        assert np.abs(draws).max() <= 2 * np.sqrt(expected) / 0.87962566103423978
+    if distribution == "uniform":
+        assert np.abs(draws).max() <= np.sqrt(3 * expected)
+
+
+@needs_random
+@pytest.mark.parametrize("distribution", ["truncated_normal", "normal", "uniform"])
+def test_complex_variance_scaling_has_the_variance_in_the_modulus(distribution):
+    init = initializers.variance_scaling(1.0, "fan_in", distribution)
+    draws = np.asarray(init(random.PRNGKey(2), (400, 200), np.complex128))
+    assert draws.dtype == np.complex128
+    assert np.mean(np.abs(draws) ** 2) == pytest.approx(1 / 400, rel=0.03)
+
+
+@needs_random
+@pytest.mark.parametrize("name, scale, mode, distribution", [
+    ("glorot_uniform", 1.0, "fan_avg", "uniform"),
+    ("glorot_normal", 1.0, "fan_avg", "truncated_normal"),
+    ("xavier_uniform", 1.0, "fan_avg", "uniform"),
+    ("xavier_normal", 1.0, "fan_avg", "truncated_normal"),
+    ("lecun_uniform", 1.0, "fan_in", "uniform"),
+    ("lecun_normal", 1.0, "fan_in", "truncated_normal"),
+    ("he_uniform", 2.0, "fan_in", "uniform"),
+    ("he_normal", 2.0, "fan_in", "truncated_normal"),
+    ("kaiming_uniform", 2.0, "fan_in", "uniform"),
+    ("kaiming_normal", 2.0, "fan_in", "truncated_normal"),
+])
+def test_named_initializers_are_variance_scaling(name, scale, mode, distribution):
+    key = random.PRNGKey(4)
+    named = getattr(initializers, name)(in_axis=0, out_axis=2, dtype=np.float32)
+    general = initializers.variance_scaling(scale, mode, distribution, in_axis=0, out_axis=2)
+    y = named(key, (5, 2, 7))
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y, general(key, (5, 2, 7), np.float32))
+
+
+@needs_random
+@pytest.mark.parametrize("shape, column_axis", [((5, 3), -1), ((3, 5), -1), ((2, 3, 4), 0),
+                                                ((4, 2, 3), 1)])
+def test_orthogonal_rows_or_columns_are_orthonormal(shape, column_axis):
+    y = np.asarray(initializers.orthogonal(scale=1.5, column_axis=column_axis)(
+        random.PRNGKey(3), shape))
+    assert y.shape == shape
+    matrix = np.moveaxis(y, column_axis, -1).reshape(-1, shape[column_axis])
+    small = min(matrix.shape)
+    gram = matrix.T @ matrix if matrix.shape[1] == small else matrix @ matrix.T
+    np.testing.assert_allclose(gram, 1.5 ** 2 * np.eye(small), atol=1e-12)
+
+
+@needs_random
+def test_delta_orthogonal_is_zero_off_the_centre():
+    y = np.asarray(initializers.delta_orthogonal()(random.PRNGKey(0), (3, 5, 2, 4)))
+    centre = y[1, 2]
+    np.testing.assert_allclose(centre @ centre.T, np.eye(2), atol=1e-12)
+    y[1, 2] = 0
+    assert not y.any()
+
+
+@needs_random
+def test_initializers_under_jit_and_vmap():
+    init = initializers.glorot_normal()
+    key = random.PRNGKey(5)
+    np.testing.assert_array_equal(funcad.jit(lambda k: init(k, (3, 4)))(key), init(key, (3, 4)))
+    keys = random.split(key, 3)
+    batched = funcad.vmap(lambda k: init(k, (3, 4)))(keys)
+    np.testing.assert_array_equal(batched, np.stack([init(k, (3, 4)) for k in keys]))
+
+
+@needs_random
+def test_constant_zeros_ones_and_the_protocol():
+    key = random.PRNGKey(0)
+    np.testing.assert_array_equal(initializers.constant(-2.0)(key, (2, 2)), np.full((2, 2), -2.0))
+    assert initializers.zeros(key, (2,)).dtype == np.float64
+    assert initializers.ones(key, (2,), np.float32).dtype == np.float32
+    for init in (initializers.zeros, initializers.normal(), initializers.orthogonal(),
+                 initializers.variance_scaling(1.0, "fan_in", "normal")):
+        assert isinstance(init, initializers.Initializer)
+    assert set(initializers.__all__) >= {
+        "Initializer", "constant", "delta_orthogonal", "glorot_normal", "glorot_uniform",
+        "he_normal", "he_uniform", "kaiming_normal", "kaiming_uniform", "lecun_normal",
+        "lecun_uniform", "normal", "ones", "orthogonal", "truncated_normal", "uniform",
+        "variance_scaling", "xavier_normal", "xavier_uniform", "zeros"}
+
+
+@needs_random
+def test_initializer_errors_name_the_problem():
+    key = random.PRNGKey(0)
+    with pytest.raises(ValueError, match="invalid mode"):
+        initializers.variance_scaling(1.0, "fan", "normal")(key, (2, 2))
+    with pytest.raises(ValueError, match="invalid distribution"):
+        initializers.variance_scaling(1.0, "fan_in", "cauchy")(key, (2, 2))
+    with pytest.raises(ValueError, match="at least 2D or specify"):
+        initializers.lecun_normal()(key, (4,))
+    with pytest.raises(ValueError, match="at least a 2D shape"):
+        initializers.orthogonal()(key, (4,))
+    with pytest.raises(ValueError, match="3D, 4D or 5D"):
+        initializers.delta_orthogonal()(key, (4, 4))
+    with pytest.raises(ValueError, match="fan_in"):
+        initializers.delta_orthogonal()(key, (3, 4, 2))
+    with pytest.raises(ValueError, match="out of range"):
+        initializers.variance_scaling(1.0, "fan_in", "normal", in_axis=5)(key, (2, 2))
