@@ -1,0 +1,454 @@
+"""The basic samplers: uniform, normal, truncated_normal, bernoulli, randint, permutation,
+choice and orthogonal, with JAX's algorithms so that equal keys give JAX's values.
+
+A float in [0, 1) is made from random bits as JAX does: the top ``nmant`` bits become the
+mantissa of a number in [1, 2), and 1 is subtracted. A normal is ``sqrt(2) erfinv(u)`` for
+``u`` uniform in (-1, 1). Everything is written in ``funcad.numpy`` operations, so samples
+trace under ``jit``, batch under ``vmap`` (over keys or parameters) and differentiate in their
+parameters (``minval``/``maxval``, ``lower``/``upper``); the random bits themselves are
+integers and have no derivative.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+import funcad.lax as lax
+import funcad.numpy as fnp
+from funcad.core import dtype_of, shape_of
+from funcad.random._keys import (
+    UINT_DTYPES,
+    as_key_data,
+    canonical_shape,
+    random_bits,
+    split,
+)
+
+__all__ = [
+    "uniform", "normal", "truncated_normal", "bernoulli", "randint", "permutation",
+    "choice", "orthogonal", "check_shape", "float_dtype", "uniform_from_data", "erf_inv",
+    "normal_from_data", "gumbel", "broadcast_shape",
+]
+
+
+def float_dtype(name: str, dtype: Any) -> np.dtype:
+    """A floating dtype (default float64, NumPy's) or an error naming ``name``."""
+    dtype = np.dtype(float if dtype is None else dtype)
+    if not np.issubdtype(dtype, np.floating):
+        raise ValueError(f"dtype argument to `{name}` must be a float dtype, got {dtype}")
+    return dtype
+
+
+def check_shape(name: str, shape: tuple[int, ...], *param_shapes: tuple[int, ...]) -> None:
+    """The parameters must broadcast to exactly ``shape`` (JAX's rule and message)."""
+    if not param_shapes:
+        return
+    try:
+        result = np.broadcast_shapes(shape, *param_shapes)
+    except ValueError:
+        result = None
+    if result != shape:
+        raise ValueError(
+            f"{name} parameter shapes must be broadcast-compatible with shape argument, and "
+            f"the result of broadcasting the shapes must equal the shape argument, but got "
+            f"result {result} for shape argument {shape} (parameter shapes "
+            f"{list(param_shapes)}); pass shape=None or a shape the parameters broadcast to")
+
+
+def broadcast_shape(name: str, shape: Any, *params: Any) -> tuple[int, ...]:
+    """``shape`` checked against the parameters, or their broadcast shape if it is None."""
+    param_shapes = [tuple(shape_of(p)) for p in params]
+    if shape is None:
+        try:
+            return np.broadcast_shapes(*param_shapes) if param_shapes else ()
+        except ValueError:
+            raise ValueError(f"{name}: the parameter shapes {param_shapes} do not broadcast "
+                             "together") from None
+    shape = canonical_shape(name, shape)
+    check_shape(name, shape, *param_shapes)
+    return shape
+
+
+_SPLITTER = 134217729.0  # 2^27 + 1: splits a float64 into two halves of 26 bits
+
+
+def fused_multiply_add(a: Any, b: Any, c: Any, dtype: np.dtype) -> Any:
+    """``a * b + c`` rounded once, as XLA's fused multiply-add computes it on CPU.
+
+    Below float64 the product is exact in float64. In float64 it is Dekker's exact product
+    and Knuth's exact sum, which round once but in rare double-rounding ties.
+    """
+    if dtype != np.float64:
+        wide = np.dtype(np.float64)
+        a, b, c = (lax.convert_element_type(v, wide) for v in (a, b, c))
+        return lax.convert_element_type(fnp.add(fnp.multiply(a, b), c), dtype)
+    product = fnp.multiply(a, b)
+    scaled_a, scaled_b = fnp.multiply(_SPLITTER, a), fnp.multiply(_SPLITTER, b)
+    a_high = fnp.subtract(scaled_a, fnp.subtract(scaled_a, a))
+    b_high = fnp.subtract(scaled_b, fnp.subtract(scaled_b, b))
+    a_low, b_low = fnp.subtract(a, a_high), fnp.subtract(b, b_high)
+    product_error = fnp.add(fnp.add(fnp.add(
+        fnp.subtract(fnp.multiply(a_high, b_high), product), fnp.multiply(a_high, b_low)),
+        fnp.multiply(a_low, b_high)), fnp.multiply(a_low, b_low))
+    total = fnp.add(product, c)
+    c_part = fnp.subtract(total, product)
+    sum_error = fnp.add(fnp.subtract(product, fnp.subtract(total, c_part)),
+                        fnp.subtract(c, c_part))
+    return fnp.add(total, fnp.add(sum_error, product_error))
+
+
+def _is_power_of_two_span(minval: Any, maxval: Any) -> bool:
+    """Whether ``maxval - minval`` is a known power of two (then the product is exact)."""
+    if not (isinstance(minval, (np.ndarray, np.generic)) and
+            isinstance(maxval, (np.ndarray, np.generic))):
+        return False
+    if np.shape(minval) or np.shape(maxval):
+        return False
+    span = float(maxval - minval)
+    return span > 0 and math.frexp(span)[0] == 0.5
+
+
+def uniform_from_data(data: Any, shape: tuple[int, ...], dtype: np.dtype,
+                      minval: Any = 0.0, maxval: Any = 1.0) -> Any:
+    """Uniform floats in [minval, maxval) from one key's data (JAX's bits-to-float)."""
+    finfo = np.finfo(dtype)
+    nbits, nmant = finfo.bits, finfo.nmant
+    if nbits not in (16, 32, 64):
+        raise TypeError(f"uniform only accepts 16-, 32-, or 64-bit dtypes, got {dtype}")
+    minval = lax.convert_element_type(minval, dtype)
+    maxval = lax.convert_element_type(maxval, dtype)
+    uint = UINT_DTYPES[nbits]
+    raw = random_bits(data, nbits, shape)
+    one = np.array(1.0, dtype).view(uint)
+    mantissa = fnp.bitwise_or(fnp.right_shift(raw, uint(nbits - nmant)), one)
+    floats = fnp.subtract(lax.bitcast_convert_type(mantissa, dtype), dtype.type(1))
+    if dtype == np.float16 or _is_power_of_two_span(minval, maxval):
+        scaled = fnp.add(fnp.multiply(floats, fnp.subtract(maxval, minval)), minval)
+    else:
+        scaled = fused_multiply_add(floats, fnp.subtract(maxval, minval), minval, dtype)
+    scaled = fnp.broadcast_to(scaled, shape) if tuple(shape_of(scaled)) != shape else scaled
+    return fnp.maximum(minval, scaled)
+
+
+def uniform(key: Any, shape: Sequence[int] = (), dtype: Any = None,
+            minval: Any = 0.0, maxval: Any = 1.0) -> Any:
+    """Uniform random values in [minval, maxval)."""
+    data, _ = as_key_data("uniform", key)
+    dtype = float_dtype("uniform", dtype)
+    return uniform_from_data(data, canonical_shape("uniform", shape), dtype, minval, maxval)
+
+
+# erfinv as XLA computes it, so that normals agree with JAX's: for float32 Giles'
+# single-precision polynomials ("Approximating the erfinv function", GPU Computing Gems, 2011) in
+# w = -log(1 - x^2); for float64 his double-precision ones in three ranges of w.
+_ERFINV32_SMALL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
+                   0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
+_ERFINV32_LARGE = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+                   0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
+_ERFINV64_SMALL = (
+    -3.6444120640178196996e-21, -1.685059138182016589e-19, 1.2858480715256400167e-18,
+    1.115787767802518096e-17, -1.333171662854620906e-16, 2.0972767875968561637e-17,
+    6.6376381343583238325e-15, -4.0545662729752068639e-14, -8.1519341976054721522e-14,
+    2.6335093153082322977e-12, -1.2975133253453532498e-11, -5.4154120542946279317e-11,
+    1.051212273321532285e-09, -4.1126339803469836976e-09, -2.9070369957882005086e-08,
+    4.2347877827932403518e-07, -1.3654692000834678645e-06, -1.3882523362786468719e-05,
+    0.0001867342080340571352, -0.00074070253416626697512, -0.0060336708714301490533,
+    0.24015818242558961693, 1.6536545626831027356)
+_ERFINV64_MIDDLE = (
+    2.2137376921775787049e-09, 9.0756561938885390979e-08, -2.7517406297064545428e-07,
+    1.8239629214389227755e-08, 1.5027403968909827627e-06, -4.013867526981545969e-06,
+    2.9234449089955446044e-06, 1.2475304481671778723e-05, -4.7318229009055733981e-05,
+    6.8284851459573175448e-05, 2.4031110387097893999e-05, -0.0003550375203628474796,
+    0.00095328937973738049703, -0.0016882755560235047313, 0.0024914420961078508066,
+    -0.0037512085075692412107, 0.005370914553590063617, 1.0052589676941592334,
+    3.0838856104922207635)
+_ERFINV64_LARGE = (
+    -2.7109920616438573243e-11, -2.5556418169965252055e-10, 1.5076572693500548083e-09,
+    -3.7894654401267369937e-09, 7.6157012080783393804e-09, -1.4960026627149240478e-08,
+    2.9147953450901080826e-08, -6.7711997758452339498e-08, 2.2900482228026654717e-07,
+    -9.9298272942317002539e-07, 4.5260625972231537039e-06, -1.9681778105531670567e-05,
+    7.5995277030017761139e-05, -0.00021503011930044477347, -0.00013871931833623122026,
+    1.0103004648645343977, 4.8499064014085844221)
+
+
+def _polynomial(coefficients: Sequence[float], w: Any, dtype: np.dtype) -> Any:
+    """Horner's rule with a fused multiply-add at each step, as XLA evaluates it."""
+    p = np.array(coefficients[0], dtype)
+    for c in coefficients[1:]:
+        if dtype == np.float16:
+            p = fnp.add(dtype.type(c), fnp.multiply(p, w))
+        else:
+            p = fused_multiply_add(p, w, dtype.type(c), dtype)
+    return p
+
+
+def erf_inv(x: Any) -> Any:
+    """The inverse error function with XLA's polynomials (float32 and float64)."""
+    dtype = np.dtype(dtype_of(x))
+    w = fnp.negative(fnp.log1p(fnp.negative(fnp.multiply(x, x))))
+    if dtype == np.float64:
+        small = _polynomial(_ERFINV64_SMALL, fnp.subtract(w, 3.125), dtype)
+        root = fnp.sqrt(w)
+        middle = _polynomial(_ERFINV64_MIDDLE, fnp.subtract(root, 3.25), dtype)
+        large = _polynomial(_ERFINV64_LARGE, fnp.subtract(root, 5.0), dtype)
+        p = fnp.where(w < 6.25, small, fnp.where(w < 16.0, middle, large))
+    elif dtype == np.float32 or dtype == np.float16:
+        wide = lax.convert_element_type(w, np.float32)
+        small = _polynomial(_ERFINV32_SMALL, fnp.subtract(wide, np.float32(2.5)),
+                            np.dtype(np.float32))
+        large = _polynomial(_ERFINV32_LARGE, fnp.subtract(fnp.sqrt(wide), np.float32(3.0)),
+                            np.dtype(np.float32))
+        p = lax.convert_element_type(fnp.where(wide < 5.0, small, large), dtype)
+    else:
+        return lax.erf_inv(x)
+    result = fnp.multiply(p, x)
+    return fnp.where(fnp.abs(x) == 1, fnp.multiply(x, dtype.type(np.inf)), result)
+
+
+def normal_from_data(data: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+    if np.issubdtype(dtype, np.complexfloating):
+        real_dtype = np.dtype(np.finfo(dtype).dtype)
+        real_key, imag_key = split(data)
+        real = normal_from_data(real_key, shape, real_dtype)
+        imag = normal_from_data(imag_key, shape, real_dtype)
+        return fnp.divide(lax.complex(real, imag), dtype.type(np.sqrt(2)))
+    low = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype))
+    u = uniform_from_data(data, shape, dtype, low, np.array(1.0, dtype))
+    return fnp.multiply(np.array(np.sqrt(2), dtype), erf_inv(u))
+
+
+def normal(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
+    """Standard normal values (complex dtypes: real and imaginary parts of variance 1/2)."""
+    data, _ = as_key_data("normal", key)
+    dtype = np.dtype(float if dtype is None else dtype)
+    if not np.issubdtype(dtype, np.inexact):
+        raise ValueError(f"dtype argument to `normal` must be a float or complex dtype, "
+                         f"got {dtype}")
+    return normal_from_data(data, canonical_shape("normal", shape), dtype)
+
+
+def truncated_normal(key: Any, lower: Any, upper: Any, shape: Sequence[int] | None = None,
+                     dtype: Any = None) -> Any:
+    """Standard normal values conditioned on lying in (lower, upper)."""
+    data, _ = as_key_data("truncated_normal", key)
+    dtype = float_dtype("truncated_normal", dtype)
+    shape = broadcast_shape("truncated_normal", shape, lower, upper)
+    sqrt2 = np.array(np.sqrt(2), dtype)
+    lower = lax.convert_element_type(lower, dtype)
+    upper = lax.convert_element_type(upper, dtype)
+    a = lax.erf(fnp.divide(lower, sqrt2))
+    b = lax.erf(fnp.divide(upper, sqrt2))
+    u = uniform_from_data(data, shape, dtype, a, b)
+    out = fnp.multiply(sqrt2, erf_inv(u))
+    return fnp.clip(out, lax.nextafter(lax.stop_gradient(lower), np.array(np.inf, dtype)),
+                    lax.nextafter(lax.stop_gradient(upper), np.array(-np.inf, dtype)))
+
+
+def bernoulli(key: Any, p: Any = 0.5, shape: Sequence[int] | None = None,
+              mode: str = "low") -> Any:
+    """Booleans that are True with probability ``p``."""
+    data, _ = as_key_data("bernoulli", key)
+    if mode not in ("high", "low"):
+        raise ValueError(f"bernoulli: mode must be 'high' or 'low', got {mode!r}")
+    p = fnp.asarray(p)
+    dtype = np.dtype(dtype_of(p))
+    if not np.issubdtype(dtype, np.floating):
+        p = lax.convert_element_type(p, float)
+        dtype = np.dtype(float)
+    shape = broadcast_shape("bernoulli", shape, p)
+    if mode == "high":
+        both = uniform_from_data(data, (2,) + shape, dtype)
+        u1, u2 = both[0], fnp.multiply(both[1], dtype.type(2.0 ** -np.finfo(dtype).nmant))
+        return fnp.less(u2, fnp.subtract(p, u1))
+    return fnp.less(uniform_from_data(data, shape, dtype), p)
+
+
+def _clip_to(value: Any, dtype: np.dtype) -> Any:
+    """Integer ``value`` converted to ``dtype``, clipped to its range rather than wrapped."""
+    source = np.iinfo(np.dtype(dtype_of(value)))
+    target = np.iinfo(dtype)
+    low, high = max(source.min, target.min), min(source.max, target.max)
+    clipped = fnp.clip(value, np.array(low, source.dtype), np.array(high, source.dtype))
+    return lax.convert_element_type(clipped, dtype)
+
+
+def _remainder(x: Any, span: Any) -> Any:
+    """Unsigned ``x % span`` with XLA's ``x % 0 == x`` (a span that wrapped to 0 is 2**nbits)."""
+    zero = fnp.equal(span, 0)
+    return fnp.where(zero, x, fnp.remainder(x, fnp.where(zero, np.ones((), dtype_of(span)), span)))
+
+
+def randint(key: Any, shape: Sequence[int], minval: Any, maxval: Any, dtype: Any = int) -> Any:
+    """Integers in [minval, maxval) (biased like JAX's when the span is not a power of 2)."""
+    data, _ = as_key_data("randint", key)
+    dtype = np.dtype(dtype)
+    if not np.issubdtype(dtype, np.integer):
+        raise TypeError(f"randint only accepts integer dtypes, got {dtype}")
+    shape = canonical_shape("randint", shape)
+    check_shape("randint", shape, tuple(shape_of(minval)), tuple(shape_of(maxval)))
+    minval, maxval = fnp.asarray(minval), fnp.asarray(maxval)
+    info = np.iinfo(dtype)
+    if info.bits < 32:
+        # 8- and 16-bit integers are drawn in 32 bits (less bias), then converted.
+        int32 = np.dtype(np.int32)
+        minval = fnp.clip(lax.convert_element_type(minval, int32), int32.type(info.min),
+                          int32.type(info.max))
+        maxval = fnp.clip(lax.convert_element_type(maxval, int32), int32.type(info.min),
+                          int32.type(info.max + 1))
+        return lax.convert_element_type(_randint(data, shape, minval, maxval, int32), dtype)
+    return _randint(data, shape, minval, maxval, dtype)
+
+
+def _randint(data: Any, shape: tuple[int, ...], minval: Any, maxval: Any,
+             dtype: np.dtype) -> Any:
+    if not np.issubdtype(dtype_of(minval), np.integer):
+        minval = lax.convert_element_type(minval, int)
+    if not np.issubdtype(dtype_of(maxval), np.integer):
+        maxval = lax.convert_element_type(maxval, int)
+    top = _clip_to(np.array(np.iinfo(dtype).max, dtype), np.dtype(dtype_of(maxval)))
+    maxval_out_of_range = fnp.greater(maxval, top)
+    minval, maxval = _clip_to(minval, dtype), _clip_to(maxval, dtype)
+    nbits = np.iinfo(dtype).bits
+    unsigned = UINT_DTYPES[nbits]
+    first, second = split(data)
+    higher, lower = random_bits(first, nbits, shape), random_bits(second, nbits, shape)
+    span = lax.convert_element_type(fnp.subtract(maxval, minval), unsigned)
+    span = fnp.where(fnp.less_equal(maxval, minval), unsigned(1), span)
+    span = fnp.where(fnp.logical_and(maxval_out_of_range, fnp.greater(maxval, minval)),
+                     fnp.add(span, unsigned(1)), span)
+    with np.errstate(divide="ignore", over="ignore"):
+        multiplier = _remainder(unsigned(2 ** (nbits // 2)), span)
+        multiplier = _remainder(fnp.multiply(multiplier, multiplier), span)
+        offset = fnp.add(fnp.multiply(_remainder(higher, span), multiplier),
+                         _remainder(lower, span))
+        offset = _remainder(offset, span)
+    return fnp.add(minval, lax.convert_element_type(offset, dtype))
+
+
+def _shuffle(data: Any, x: Any, axis: int) -> Any:
+    """Sort by fresh random 32-bit keys, enough rounds that collisions do not bias the order."""
+    size = math.prod(shape_of(x))
+    rounds = int(np.ceil(3 * np.log(max(1, size)) / np.log(np.iinfo(np.uint32).max)))
+    for _ in range(rounds):
+        subkeys = split(data)
+        data, subkey = subkeys[0], subkeys[1]
+        sort_keys = random_bits(subkey, 32, tuple(shape_of(x)))
+        _, x = lax.sort_key_val(sort_keys, x, axis)
+    return x
+
+
+def _normalize_axis(axis: Any, ndim: int, name: str) -> int:
+    axis = operator.index(axis)
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{name}: axis {axis} is out of bounds for an array of {ndim} "
+                         "dimensions")
+    return axis % ndim
+
+
+def permutation(key: Any, x: Any, axis: int = 0, independent: bool = False) -> Any:
+    """A random permutation of ``range(x)`` (int ``x``) or of ``x`` along ``axis``."""
+    data, _ = as_key_data("permutation", key)
+    x = fnp.asarray(x)
+    if not shape_of(x):
+        if not np.issubdtype(dtype_of(x), np.integer):
+            raise TypeError("x must be an integer or at least 1-dimensional")
+        return _shuffle(data, fnp.arange(int(x)), 0)
+    axis = _normalize_axis(axis, len(shape_of(x)), "permutation")
+    if independent or len(shape_of(x)) == 1:
+        return _shuffle(data, x, axis)
+    order = _shuffle(data, fnp.arange(shape_of(x)[axis]), 0)
+    return fnp.take(x, order, axis, unique_indices=True)
+
+
+def gumbel(key: Any, shape: Sequence[int] = (), dtype: Any = None,
+           mode: str | None = None) -> Any:
+    """Standard Gumbel values: ``-log(-log(u))``."""
+    data, _ = as_key_data("gumbel", key)
+    dtype = float_dtype("gumbel", dtype)
+    shape = canonical_shape("gumbel", shape)
+    mode = "low" if mode is None else mode
+    if mode not in ("low", "high", "highest"):
+        raise ValueError(f"gumbel: mode must be 'low', 'high' or 'highest', got {mode!r}")
+    finfo = np.finfo(dtype)
+    if mode == "low" or (mode == "highest" and dtype == np.float32):
+        # "highest" for float32 uses 64 bits of fixed point in JAX; here the "low" stream.
+        u = uniform_from_data(data, shape, dtype, finfo.tiny, 1.0)
+        return fnp.negative(fnp.log(fnp.negative(fnp.log(u))))
+    both = uniform_from_data(data, (2,) + shape, dtype, 0.0, 1.0)
+    high, low = both[0], both[1]
+    nudged = fused_multiply_add(dtype.type(2.0 ** -finfo.nmant), low, high, dtype)
+    x = fnp.where(high >= 0.5, high, fnp.add(nudged, finfo.tiny))
+    return fnp.negative(fnp.log(fnp.negative(fnp.log1p(fnp.negative(x)))))
+
+
+def choice(key: Any, a: Any, shape: Sequence[int] = (), replace: bool = True,
+           p: Any = None, axis: int = 0, mode: str | None = None) -> Any:
+    """A random sample of ``a`` (or of ``range(a)`` for an int) along ``axis``."""
+    data, _ = as_key_data("choice", key)
+    if not isinstance(shape, Sequence):
+        raise TypeError("shape argument of funcad.random.choice must be a sequence, "
+                        f"got {shape}")
+    shape = canonical_shape("choice", shape)
+    array = fnp.asarray(a)
+    ndim = len(shape_of(array))
+    if ndim == 0:
+        n_inputs = int(a)
+    else:
+        axis = _normalize_axis(axis, ndim, "choice")
+        n_inputs = shape_of(array)[axis]
+    n_draws = math.prod(shape)
+    if n_draws == 0:
+        return fnp.zeros(shape, dtype=dtype_of(array))
+    if n_inputs <= 0:
+        raise ValueError("a must be greater than 0 unless no samples are taken")
+    if not replace and n_draws > n_inputs:
+        raise ValueError(f"Cannot take a larger sample (size {n_draws}) than population "
+                         f"(size {n_inputs}) when 'replace=False'")
+    if p is None:
+        if replace:
+            index = randint(data, shape, 0, n_inputs)
+            result = index if ndim == 0 else fnp.take(array, index, axis)
+        else:
+            pool = fnp.asarray(n_inputs) if ndim == 0 else array
+            shuffled = permutation(data, pool, axis)
+            result = lax.slice_in_dim(shuffled, 0, n_draws, axis=0 if ndim == 0 else axis)
+    else:
+        p = fnp.asarray(p)
+        if not np.issubdtype(dtype_of(p), np.inexact):
+            p = lax.convert_element_type(p, float)
+        if tuple(shape_of(p)) != (n_inputs,):
+            raise ValueError("p must be None or a 1D vector with the same size as "
+                             f"a.shape[axis]. p has shape {tuple(shape_of(p))} and "
+                             f"a.shape[axis] is {n_inputs}.")
+        if replace:
+            cumulative = fnp.cumsum(p)
+            u = uniform_from_data(data, shape, np.dtype(dtype_of(cumulative)))
+            r = fnp.multiply(cumulative[-1], fnp.subtract(1, u))
+            index = lax.convert_element_type(fnp.searchsorted(cumulative, r), int)
+        else:
+            g = fnp.add(gumbel(data, (n_inputs,), dtype_of(p), mode), fnp.log(p))
+            index = lax.convert_element_type(lax.top_k(g, n_draws)[1], int)
+        result = index if ndim == 0 else fnp.take(array, index, axis)
+    array_shape = tuple(shape_of(array))
+    final = shape if ndim == 0 else array_shape[:axis] + shape + array_shape[axis + 1:]
+    return fnp.reshape(result, final)
+
+
+def orthogonal(key: Any, n: int, shape: Sequence[int] = (), dtype: Any = None,
+               m: int | None = None) -> Any:
+    """Random matrices with orthonormal columns or rows, Haar-distributed (QR of normals)."""
+    data, _ = as_key_data("orthogonal", key)
+    shape = canonical_shape("orthogonal", shape)
+    dtype = np.dtype(float if dtype is None else dtype)
+    n = operator.index(n)
+    m = n if m is None else operator.index(m)
+    z = normal_from_data(data, (*shape, max(n, m), min(n, m)), dtype)
+    q, r = fnp.linalg.qr(z)
+    d = fnp.diagonal(r, axis1=-2, axis2=-1)
+    x = fnp.multiply(q, fnp.expand_dims(fnp.sign(d), -2))
+    return fnp.swapaxes(x, -1, -2) if n < m else x
