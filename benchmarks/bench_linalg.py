@@ -6,6 +6,7 @@
        the gradient written by hand with SciPy (0.5 tr((K^-1 - a a^T) dK)), autograd and JAX
   (gb) per-call cost of jit(grad) of a 3x3 problem, sum(solve(A, b)) + sum(cholesky(S)): the
        overhead of small factorisations, against the same by hand and jax.jit
+  (gc) the same for sum(solve(A, b)) alone, and (gd) for sum(cholesky(S)) alone
 
     python benchmarks/bench_linalg.py            # about 1 minute
     python benchmarks/bench_linalg.py --quick --only ga --libs numpy,funcad
@@ -115,6 +116,43 @@ def small_by_hand(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return grad_solve + (g + g.T) @ a
 
 
+def solve_problem(lib: Any) -> Any:
+    xp = lib.np
+    return lambda a, b: xp.sum(xp.linalg.solve(a, b))
+
+
+def solve_by_hand(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """d/dA of sum(A^-1 b) is -A^-T 1 (A^-1 b)^T, from one LU factorisation."""
+    factors = scipy.linalg.lu_factor(a, check_finite=False)
+    x = scipy.linalg.lu_solve(factors, b, check_finite=False)
+    return -np.outer(scipy.linalg.lu_solve(factors, np.ones(3), trans=1, check_finite=False), x)
+
+
+def cholesky_arguments() -> tuple:
+    a, _ = small_arguments()
+    return (a @ a.T + np.eye(3),)
+
+
+def cholesky_problem(lib: Any) -> Any:
+    xp = lib.np
+    return lambda s: xp.sum(xp.linalg.cholesky(s))
+
+
+def cholesky_by_hand(s: np.ndarray) -> np.ndarray:
+    """d/dS of sum(chol(S)): G = L^-T Phi(L^T Lbar) L^-1, symmetrised as (G + G^T) / 2."""
+    chol = np.linalg.cholesky(s)
+    phi = np.tril(chol.T @ np.tril(np.ones((3, 3))))
+    phi[np.diag_indices(3)] *= 0.5
+    inverse = scipy.linalg.solve_triangular(chol, np.eye(3), lower=True)
+    g = inverse.T @ phi @ inverse
+    return 0.5 * (g + g.T)
+
+
+_SMALL_COLUMNS = {"funcad": lambda lib, f: lib.grad(f),
+                  "funcad_jit": lambda lib, f: lib.jit(lib.grad(f)),
+                  "autograd": lambda lib, f: lib.grad(f),
+                  "jax_jit": lambda lib, f: lib.jit(lib.grad(f))}
+
 CASES = {
     "ga": harness.Case(
         f"(ga) GP marginal likelihood, n = {POINTS}, RBF, 2 hyperparameters",
@@ -123,9 +161,11 @@ CASES = {
          "autograd": lambda lib, f: lib.grad(f), "jax_jit": lambda lib, f: lib.jit(lib.grad(f))}),
     "gb": harness.Case(
         "(gb) 3x3 solve and cholesky",
-        small_problem, small_arguments, {"numpy": small_by_hand},
-        {"funcad": lambda lib, f: lib.grad(f), "funcad_jit": lambda lib, f: lib.jit(lib.grad(f)),
-         "autograd": lambda lib, f: lib.grad(f), "jax_jit": lambda lib, f: lib.jit(lib.grad(f))}),
+        small_problem, small_arguments, {"numpy": small_by_hand}, _SMALL_COLUMNS),
+    "gc": harness.Case("(gc) 3x3 solve", solve_problem, small_arguments,
+                       {"numpy": solve_by_hand}, _SMALL_COLUMNS),
+    "gd": harness.Case("(gd) 3x3 cholesky", cholesky_problem, cholesky_arguments,
+                       {"numpy": cholesky_by_hand}, _SMALL_COLUMNS),
 }
 
 NOTE = ("Columns: the gradient by hand with scipy.linalg.cho_factor/cho_solve; funcad grad and "

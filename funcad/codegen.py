@@ -483,15 +483,20 @@ def _reusable_input(eqn: Any, dying: list[Var], bases: dict, owned: set,
     """An input whose buffer the output may take: an array this function allocated (not a
     view, not an argument), read for the last time here, of the output's exact type, and not
     shared with any variable that is still alive (``sharers`` lists only live variables, so
-    this costs the number of views alive, not the length of the program)."""
+    this costs the number of views alive, not the length of the program), nor with another
+    operand (``x + x.T`` written into x makes NumPy copy x.T first, which costs more than a
+    new buffer)."""
     out_aval = eqn.outvars[0].aval
     for a in eqn.invars:
         if type(a) is not Var or a not in owned or a not in dying:
             continue
         if a.aval.shape != out_aval.shape or a.aval.dtype != out_aval.dtype:
             continue
-        if any(v is not a and v not in dying
-               for b in bases.get(a, (a,)) for v in sharers.get(b, ())):
+        a_bases = bases.get(a) or frozenset((a,))
+        if any(v is not a and v not in dying for b in a_bases for v in sharers.get(b, ())):
+            continue
+        if any(type(o) is Var and o is not a and not a_bases.isdisjoint(bases.get(o) or (o,))
+               for o in eqn.invars):
             continue
         return a
     return None

@@ -893,3 +893,16 @@ def test_non_finite_python_constants_compile():
         np.testing.assert_array_equal(jitted(np.ones(3)), np.ones(3) + constant)
     x, y = np.array([1.0, np.inf]), np.array([np.nan, 2.0])
     np.testing.assert_array_equal(funcad.jit(fnp.hypot)(x, y), np.hypot(x, y))
+
+
+def test_matrix_products_in_generated_code_match_numpy():
+    """Two-matrix contractions are written as np.dot of (transposed) views; the others, an
+    outer product or a contraction over two axes, call dot_general's implementation."""
+    rng = np.random.default_rng(3)
+    a, b, c = rng.normal(size=(3, 4)), rng.normal(size=(4, 3)), rng.normal(size=(3, 4))
+    none = ((), ())
+    cases = [(a, b, ((1,), (0,))), (a, b, ((0,), (1,))), (a, c, ((1,), (1,))),
+             (a, c, ((0,), (0,))), (a, b, ((), ())), (a, b, ((0, 1), (1, 0)))]
+    for x, y, contract in cases:
+        f = funcad.jit(lambda x, y, d=(contract, none): funcad.lax.dot_general(x, y, d))
+        np.testing.assert_allclose(f(x, y), np.tensordot(x, y, contract), rtol=1e-14)

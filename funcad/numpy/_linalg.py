@@ -56,9 +56,10 @@ from funcad.primitives.linalg import cholesky as _cholesky
 from funcad.primitives.linalg import eig as _eig
 from funcad.primitives.linalg import eigh as _eigh
 from funcad.primitives.linalg import householder_qr as _householder_qr
+from funcad.primitives.linalg import linear_solve as _linear_solve
 from funcad.primitives.linalg import lu as _lu
-from funcad.primitives.linalg import lu_solve as _lu_solve
 from funcad.primitives.linalg import qr as _qr
+from funcad.primitives.linalg import scipy_installed
 from funcad.primitives.linalg import svd as _svd
 
 __all__ = [
@@ -349,20 +350,25 @@ def _broadcast_batch(x: Any, batch: tuple[int, ...]) -> Any:
     return x if tuple(shape_of(x)) == target else broadcast_to(x, target)
 
 
-def _lu_solve_broadcast(lu_packed: Any, permutation: Any, b: Any) -> Any:
-    """Solve with the LU factors for matrices b whose leading axes broadcast with theirs."""
-    batch = tuple(np.broadcast_shapes(tuple(shape_of(lu_packed))[:-2],
-                                      tuple(shape_of(b))[:-2]))
-    lu_packed = _broadcast_batch(lu_packed, batch)
-    if tuple(shape_of(permutation))[:-1] != batch:
-        permutation = broadcast_to(permutation, batch + tuple(shape_of(permutation))[-1:])
-    return _lu_solve(lu_packed, permutation, _broadcast_batch(b, batch))
+def _solve_broadcast(a: Any, b: Any) -> Any:
+    """a^-1 b for matrices b whose leading axes broadcast with a's, from one LU factorisation
+    of a (with NumPy alone, by NumPy's solve)."""
+    batch = tuple(np.broadcast_shapes(tuple(shape_of(a))[:-2], tuple(shape_of(b))[:-2]))
+    factors = _lu(a)[:2] if scipy_installed() else ()
+    if tuple(shape_of(a))[:-2] != batch:
+        a = _broadcast_batch(a, batch)
+        if factors:
+            lu_packed, pivots = factors
+            factors = [_broadcast_batch(lu_packed, batch),
+                       broadcast_to(pivots, batch + tuple(shape_of(pivots))[-1:])]
+    return _linear_solve(a, _broadcast_batch(b, batch), factors)
 
 
 def solve(a: Any, b: Any) -> Any:
     """x with a @ x == b, from one LU factorisation of a (jax.numpy.linalg.solve): b is a
     vector (n,) when it is 1-D, else a stack of matrices (..., n, k) whose leading axes
-    broadcast with a's. A singular a gives infinities or NaNs, as in JAX (no error)."""
+    broadcast with a's. A singular a gives infinities or NaNs, as in JAX (no error). The
+    derivative reuses the factorisation: its reverse step is one transposed solve."""
     a = _decomposable(a, "solve", square=True)
     b = as_operand(b)
     a, b = _inexact(a, b)
@@ -373,9 +379,7 @@ def solve(a: Any, b: Any) -> Any:
         if shape_of(b)[0] != n:
             raise ValueError(f"solve: the argument b has {shape_of(b)[0]} elements but a "
                              f"(shape {tuple(shape_of(a))}) has {n} rows")
-        lu_packed, _, permutation = _lu(a)
-        x = _lu_solve_broadcast(lu_packed, permutation, reshape(b, (n, 1)))
-        return squeeze(x, axis=-1)
+        return squeeze(_solve_broadcast(a, reshape(b, (n, 1))), axis=-1)
     if shape_of(b)[-2] != n:
         raise ValueError(f"solve: the argument b (shape {tuple(shape_of(b))}) must have {n} "
                          f"rows to match a (shape {tuple(shape_of(a))}); for a stack of "
@@ -386,8 +390,7 @@ def solve(a: Any, b: Any) -> Any:
         raise ValueError(f"solve: the leading (batch) dimensions of a (shape "
                          f"{tuple(shape_of(a))}) and b (shape {tuple(shape_of(b))}) do not "
                          f"broadcast") from None
-    lu_packed, _, permutation = _lu(a)
-    return _lu_solve_broadcast(lu_packed, permutation, b)
+    return _solve_broadcast(a, b)
 
 
 def inv(a: Any) -> Any:
@@ -395,9 +398,8 @@ def inv(a: Any) -> Any:
     matrix gives infinities or NaNs, as in JAX."""
     a = _decomposable(a, "inv", square=True)
     n = shape_of(a)[-1]
-    lu_packed, _, permutation = _lu(a)
     eye = np.broadcast_to(np.eye(n, dtype=dtype_of(a)), tuple(shape_of(a)))
-    return _lu_solve(lu_packed, permutation, eye)
+    return _solve_broadcast(a, eye)
 
 
 def _lu_diagonal_and_parity(a: Any) -> tuple[Any, Any]:

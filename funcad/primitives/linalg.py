@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import importlib.util
 import math
-import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -46,6 +45,7 @@ from funcad.primitives.shape import (
     move_batch_axis,
     reduce_sum,
     reshape,
+    stop_gradient,
     transpose,
     unbroadcast,
     zeros_like_shape,
@@ -53,10 +53,11 @@ from funcad.primitives.shape import (
 from funcad.rules import batching_rules, defjvp, defjvp_all, defvjp, defvjp_all
 
 __all__ = [
-    "dot_general_p", "dot_general", "svd_p", "svd", "eigh_p", "eigh",
-    "require_scipy_linalg", "cholesky_p", "cholesky", "triangular_solve_p", "triangular_solve",
-    "lu_p", "lu", "lu_factors", "lu_solve", "permute_rows", "qr_p", "qr", "eig_p", "eig",
-    "householder_qr_p", "householder_qr", "batch_matmul", "batch_transpose",
+    "dot_general_p", "dot_general", "svd_p", "svd", "eigh_p", "eigh", "scipy_installed",
+    "require_scipy_linalg", "lapack_kernel", "cholesky_p", "cholesky", "triangular_solve_p",
+    "triangular_solve", "lu_p", "lu", "lu_factors", "lu_solve", "permute_rows",
+    "linear_solve_p", "linear_solve", "qr_p", "qr", "eig_p", "eig", "householder_qr_p",
+    "householder_qr", "batch_matmul", "batch_transpose",
 ]
 
 
@@ -103,6 +104,22 @@ def _dot_general_impl(x: Any, y: Any, *, dimension_numbers: DimensionNumbers) ->
     k = math.prod(x.shape[i] for i in x_contract)
     out = np.matmul(xt.reshape(batch_shape + (m, k)), yt.reshape(batch_shape + (k, n)))
     return out.reshape(batch_shape + x_free_shape + y_free_shape)
+
+
+def _dot_general_expression(sources, params, avals):
+    """``np.dot`` of two matrices (either of them transposed, a view BLAS reads directly),
+    for generated code; other contractions call the implementation."""
+    (x_contract, y_contract), (x_batch, _) = params["dimension_numbers"]
+    x, y = avals
+    if (x_batch or len(x_contract) != 1 or len(x.shape) != 2 or len(y.shape) != 2
+            or x.weak_type or y.weak_type):
+        return None
+    a = sources[0] if x_contract == (1,) else f"{sources[0]}.T"
+    b = sources[1] if y_contract == (0,) else f"{sources[1]}.T"
+    return f"np.dot({a}, {b})"
+
+
+dot_general_p.expression = _dot_general_expression
 
 
 @dot_general_p.def_abstract_eval
@@ -227,13 +244,17 @@ batching_rules[dot_general_p] = _batch_dot_general
 # Nearly equal values give large, correct derivatives of the vectors.
 
 
+_LINALG_DTYPES = {np.dtype(t): (np.dtype(t), real_dtype(np.dtype(t)))
+                  for t in (np.float32, np.float64, np.complex64, np.complex128)}
+
+
 def _linalg_dtypes(dtype: np.dtype, name: str) -> tuple[np.dtype, np.dtype]:
     """(dtype of the vectors, dtype of the values) for an input dtype, as numpy.linalg does."""
+    known = _LINALG_DTYPES.get(dtype)
+    if known is not None:
+        return known
     if dtype.kind in "biu":
         return np.dtype(np.float64), np.dtype(np.float64)
-    if dtype in (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.complex64),
-                 np.dtype(np.complex128)):
-        return dtype, real_dtype(dtype)
     raise TypeError(f"{name}: array type {dtype.name} is unsupported in linalg")
 
 
@@ -561,8 +582,13 @@ batching_rules[svd_p] = _batch_decomposition(svd_p)
 # ----------------------------------------------------------------------------------------------
 # SciPy (LAPACK) kernels, loaded on first use: SciPy is an optional extra.
 
-_SCIPY_INSTALLED = importlib.util.find_spec("scipy") is not None
+SCIPY_INSTALLED = importlib.util.find_spec("scipy") is not None
 _scipy_linalg: Any = None
+
+
+def scipy_installed() -> bool:
+    """Whether SciPy can be loaded (without loading it)."""
+    return SCIPY_INSTALLED
 
 
 def require_scipy_linalg(name: str) -> Any:
@@ -570,11 +596,28 @@ def require_scipy_linalg(name: str) -> Any:
     it."""
     global _scipy_linalg
     if _scipy_linalg is None:
-        if not _SCIPY_INSTALLED:
+        if not SCIPY_INSTALLED:
             raise ImportError(f"{name} needs SciPy, which is not installed: install funcad "
                               f"with its scipy extra, pip install 'funcad[scipy]'")
         _scipy_linalg = importlib.import_module("scipy.linalg")
     return _scipy_linalg
+
+
+def lapack_kernel(name: str, dtype: np.dtype, needed_by: str | None = None) -> Any:
+    """SciPy's BLAS or LAPACK routine ``name`` ('trsm', 'getrf', 'potrf'...) for ``dtype``,
+    looked up once: SciPy's lookup costs more than the routine itself on a 3x3 matrix.
+    Without SciPy, an ImportError names the function ``needed_by`` it."""
+    if not SCIPY_INSTALLED:
+        require_scipy_linalg(needed_by or name)
+    return _lapack_kernel(name, dtype)
+
+
+@functools.lru_cache(maxsize=None)
+def _lapack_kernel(name: str, dtype: np.dtype) -> Any:
+    scipy_linalg = require_scipy_linalg(name)
+    if hasattr(scipy_linalg.blas, "d" + name):  # (BLAS names its routines dtrsm, ztrsm...)
+        return scipy_linalg.blas.get_blas_funcs(name, dtype=dtype)
+    return scipy_linalg.lapack.get_lapack_funcs(name, dtype=dtype)
 
 
 def _tri_mask(m: int, n: int, lower: bool, k: int = 0) -> np.ndarray:
@@ -607,6 +650,15 @@ cholesky_p.output_buffer = "fresh"
 
 @cholesky_p.def_impl
 def _cholesky_impl(a: Any) -> Any:
+    if a.ndim == 2 and 0 < a.shape[-1] < 64 and a.dtype.kind in "fc" and SCIPY_INSTALLED:
+        # One small matrix: potrf directly (NumPy's wrapper costs five times as much on a
+        # 3x3; large matrices keep NumPy's LAPACK).
+        # It is given a^T, a Fortran-ordered view, to factor as U^H U with U = L^T; it reads
+        # the upper triangle of a^T, the lower triangle of a, and zeroes the other.
+        factor, info = lapack_kernel("potrf", a.dtype)(a.T, lower=0)
+        if info != 0:  # not positive definite (or NaN): as JAX, NaN on and below the diagonal
+            return np.where(np.tri(a.shape[-1], dtype=bool), np.nan, 0).astype(a.dtype)
+        return factor.T
     try:
         return np.linalg.cholesky(a)
     except np.linalg.LinAlgError:  # some matrix is not positive definite: NaNs there
@@ -734,9 +786,8 @@ def _solve_left(a: Any, b: Any, lower: bool, transpose_a: bool, conjugate_a: boo
     if conj_only:  # conj(a) x = b  <=>  a conj(x) = conj(b)
         b = np.conj(b)
     trans = (2 if conjugate_a else 1) if transpose_a else 0
-    if _SCIPY_INSTALLED:
-        x = _trsm_loop(require_scipy_linalg("triangular_solve"), a, b, trans, lower,
-                       unit_diagonal)
+    if SCIPY_INSTALLED:
+        x = _trsm_loop(a, b, trans, lower, unit_diagonal)
     else:
         n = a.shape[-1]
         tri = np.where(_tri_mask(n, n, lower), a, 0)
@@ -753,32 +804,40 @@ def _solve_left(a: Any, b: Any, lower: bool, transpose_a: bool, conjugate_a: boo
     return np.conj(x) if conj_only else x
 
 
-def _trsm_loop(scipy_linalg: Any, a: Any, b: Any, trans: int, lower: bool,
-               unit_diagonal: bool) -> Any:
+def _trsm_loop(a: Any, b: Any, trans: int, lower: bool, unit_diagonal: bool) -> Any:
     """op(a)^-1 b by BLAS's trsm, one matrix at a time: no singularity check, so a zero on
-    the diagonal gives infinities and NaNs (as in JAX) instead of an error. BLAS reads
-    Fortran order, so it is given the transposes, which are views of C-ordered arrays, and
-    solves x^T op(a)^T = b^T: the same flags on the right side, the other triangle."""
-    dtype = np.result_type(a.dtype, b.dtype)
+    the diagonal gives infinities and NaNs (as in JAX) instead of an error (BLAS raises no
+    floating-point warnings). BLAS reads Fortran order, so it is given the transposes, which
+    are views of C-ordered arrays, and solves x^T op(a)^T = b^T: the same flags on the right
+    side, the other triangle."""
+    dtype = a.dtype if a.dtype == b.dtype else np.result_type(a.dtype, b.dtype)
     a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
-    trsm = scipy_linalg.blas.get_blas_funcs("trsm", (a, b))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if b.ndim == 2:  # one matrix: BLAS's Fortran-ordered answer, transposed, is C-ordered
-            return trsm(1.0, a.T, b.T, side=1, lower=int(not lower), trans_a=trans,
-                        diag=int(unit_diagonal)).T
+    trsm = lapack_kernel("trsm", dtype)
+    flags = dict(side=1, lower=int(not lower), trans_a=trans, diag=int(unit_diagonal))
+    if b.ndim == 2:  # one matrix: BLAS's Fortran-ordered answer, transposed, is C-ordered
+        return trsm(1.0, a.T, b.T, **flags).T
     out = np.empty(b.shape, dtype)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for index in np.ndindex(b.shape[:-2]):
-            out[index] = trsm(1.0, a[index].T, b[index].T, side=1, lower=int(not lower),
-                              trans_a=trans, diag=int(unit_diagonal)).T
+    for index in np.ndindex(b.shape[:-2]):
+        out[index] = trsm(1.0, a[index].T, b[index].T, **flags).T
     return out
 
 
 @triangular_solve_p.def_impl
 def _triangular_solve_impl(a: Any, b: Any, *, left_side: bool, lower: bool,
                            transpose_a: bool, conjugate_a: bool, unit_diagonal: bool) -> Any:
-    dtype = np.result_type(a.dtype, b.dtype, np.float32 if a.dtype.kind in "fc" and
-                           b.dtype.kind in "fc" else np.float64)
+    if (a.ndim == 2 and b.ndim == 2 and a.dtype == b.dtype and a.dtype.kind == "f"
+            and a.size and b.size and SCIPY_INSTALLED):
+        # One real matrix, the common case, straight to trsm (see _trsm_loop): op(a) x = b
+        # is x^T op(a)^T = b^T, and x op(a) = b is op(a)^T x^T = b^T, with a^T and b^T the
+        # Fortran-ordered views BLAS reads.
+        return lapack_kernel("trsm", a.dtype)(
+            1.0, a.T, b.T, side=int(left_side), lower=int(not lower),
+            trans_a=int(transpose_a), diag=int(unit_diagonal)).T
+    if a.dtype == b.dtype and a.dtype.kind in "fc":
+        dtype = a.dtype
+    else:
+        dtype = np.result_type(a.dtype, b.dtype, np.float32 if a.dtype.kind in "fc" and
+                               b.dtype.kind in "fc" else np.float64)
     if a.size == 0 or b.size == 0:
         return np.zeros(b.shape, dtype)
     if left_side:
@@ -885,33 +944,49 @@ lu_p = Primitive("lu", multiple_results=True)
 lu_p.output_buffer = "fresh"
 
 
+def _permutation_from_pivots(pivots: np.ndarray, m: int) -> np.ndarray:
+    """The rows (..., m) that LAPACK's interchanges (..., k), applied in order, amount to."""
+    if pivots.ndim == 1:  # one matrix: swaps on a list beat array indexing for small k
+        rows = list(range(m))
+        for i, j in enumerate(pivots.tolist()):
+            rows[i], rows[j] = rows[j], rows[i]
+        return np.array(rows, np.int32)
+    permutation = np.broadcast_to(np.arange(m, dtype=np.int32), pivots.shape[:-1] + (m,)).copy()
+    for i in range(pivots.shape[-1]):
+        j = pivots[..., i:i + 1]
+        row_i = permutation[..., i:i + 1].copy()
+        permutation[..., i:i + 1] = np.take_along_axis(permutation, j, axis=-1)
+        np.put_along_axis(permutation, j, row_i, axis=-1)
+    return permutation
+
+
 @lu_p.def_impl
 def _lu_impl(a: Any) -> list[Any]:
+    """LAPACK's getrf, one matrix at a time. Each factor is left in Fortran order, as getrf
+    returns it, so that getrs (linear_solve) reads it without a copy."""
     *batch, m, n = a.shape
+    batch = tuple(batch)
     k = min(m, n)
     dtype, _ = _linalg_dtypes(a.dtype, "lu")
     if a.size == 0:
         lu = np.zeros(a.shape, dtype)
-        pivots = np.broadcast_to(np.arange(k, dtype=np.int32), tuple(batch) + (k,)).copy()
+        pivots = np.broadcast_to(np.arange(k, dtype=np.int32), batch + (k,)).copy()
+        return [lu, pivots, _permutation_from_pivots(pivots, m)]
+    getrf = lapack_kernel("getrf", dtype, "lu")
+    if a.dtype != dtype:
+        a = a.astype(dtype)
+    if not batch:  # (singular matrices factor too: getrf's info > 0 only flags them)
+        lu, pivots, _ = getrf(a)
+        if pivots.dtype != np.int32:
+            pivots = pivots.astype(np.int32)
     else:
-        scipy_linalg = require_scipy_linalg("lu")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", scipy_linalg.LinAlgWarning)
-            lu = np.empty(a.shape, dtype)
-            pivots = np.empty(tuple(batch) + (k,), np.int32)
-            for index in np.ndindex(*batch):  # (one matrix at a time: any SciPy version)
-                lu[index], pivots[index] = scipy_linalg.lu_factor(
-                    a[index].astype(dtype, copy=False), check_finite=False)
-        lu = lu.astype(dtype, copy=False)
-        pivots = pivots.astype(np.int32, copy=False)
-    permutation = np.broadcast_to(np.arange(m, dtype=np.int32), tuple(batch) + (m,)).copy()
-    for i in range(k):  # apply the interchanges in order
-        j = pivots[..., i:i + 1]
-        row_i = permutation[..., i:i + 1].copy()
-        row_j = np.take_along_axis(permutation, j, axis=-1)
-        permutation[..., i:i + 1] = row_j
-        np.put_along_axis(permutation, j, row_i, axis=-1)
-    return [lu, pivots, permutation]
+        lu_transposed = np.empty(batch + (n, m), dtype)
+        pivots = np.empty(batch + (k,), np.int32)
+        for index in np.ndindex(*batch):
+            factor, pivots[index], _ = getrf(a[index])
+            lu_transposed[index] = factor.T
+        lu = np.swapaxes(lu_transposed, -1, -2)
+    return [lu, pivots, _permutation_from_pivots(pivots, m)]
 
 
 @lu_p.def_abstract_eval
@@ -1010,6 +1085,100 @@ def lu_solve(lu_packed: Any, permutation: Any, b: Any, transpose: bool = False) 
     x = triangular_solve(lu_packed, x, left_side=True, lower=True, transpose_a=True,
                          unit_diagonal=True)
     return permute_rows(x, permutation, inverse=True)
+
+
+# linear_solve ----------------------------------------------------------------------------------
+#
+# x = a^-1 b (a^-T b with ``transpose``) for square a (..., n, n) and b (..., n, k) with the
+# same leading axes. The optional operands are a's LU factors [lu, pivots] from lu: solves
+# with the same a then share one factorisation (the forward solve and the transposed one of
+# its VJP), without NumPy's refactorising solve when SciPy is missing. The factors carry no
+# derivative: the rules differentiate x in a and b directly, from
+#     dx = a^-1 (db - da x),    so   bbar = a^-T xbar,   abar = -bbar x^T,
+# which costs two triangular solves per reverse step where the LU factors' own rule costs an
+# O(n^3) pass. (With ``transpose``: dx = a^-T (db - da^T x), bbar = a^-1 xbar,
+# abar = -x bbar^T.) The factors are constants to the rules, the matrix a is not, so the rules
+# differentiate again. Singular matrices give infinities and NaNs, as in JAX.
+
+linear_solve_p = Primitive("linear_solve")
+linear_solve_p.output_buffer = "fresh"
+
+# Stacks of matrices smaller than this are solved by NumPy's vectorised solve, which beats a
+# Python loop of getrs calls on stored factors.
+_GETRS_STACKED_FROM = 64
+
+
+def _getrs(lu_packed: Any, pivots: Any, b: Any, transpose: bool) -> Any:
+    getrs = lapack_kernel("getrs", b.dtype, "solve")
+    if b.ndim == 2:
+        return getrs(lu_packed, pivots, b, trans=int(transpose))[0]
+    out = np.empty(b.shape, b.dtype)
+    for index in np.ndindex(b.shape[:-2]):
+        out[index] = getrs(lu_packed[index], pivots[index], b[index], trans=int(transpose))[0]
+    return out
+
+
+@linear_solve_p.def_impl
+def _linear_solve_impl(a: Any, b: Any, *factors: Any, transpose: bool) -> Any:
+    dtype = a.dtype if a.dtype == b.dtype else np.result_type(a.dtype, b.dtype)
+    b = b.astype(dtype, copy=False)
+    if b.size == 0:
+        return np.zeros(b.shape, dtype)
+    if factors and (b.ndim == 2 or a.shape[-1] >= _GETRS_STACKED_FROM):
+        lu_packed, pivots = factors
+        return _getrs(lu_packed.astype(dtype, copy=False), pivots, b, transpose)
+    matrix = np.swapaxes(a, -1, -2) if transpose else a
+    try:
+        return np.linalg.solve(matrix.astype(dtype, copy=False), b)
+    except np.linalg.LinAlgError:  # some matrix is singular: infinities and NaNs, as JAX
+        if not SCIPY_INSTALLED:
+            return np.full(b.shape, np.nan, dtype)
+        lu_packed, pivots = factors if factors else _lu_impl(a)[:2]
+        return _getrs(lu_packed.astype(dtype, copy=False), pivots, b, transpose)
+
+
+@linear_solve_p.def_abstract_eval
+def _linear_solve_abstract_eval(a: ShapedArray, b: ShapedArray, *factors: ShapedArray,
+                                transpose: bool) -> ShapedArray:
+    a_dtype, _ = _linalg_dtypes(a.dtype, "solve")
+    b_dtype, _ = _linalg_dtypes(b.dtype, "solve")
+    return ShapedArray(b.shape, np.result_type(a_dtype, b_dtype))
+
+
+def linear_solve(a: Any, b: Any, factors: Sequence[Any] = (), transpose: bool = False) -> Any:
+    """a^-1 b (a^-T b with ``transpose``) for (..., n, n) a and (..., n, k) b with the same
+    leading axes; ``factors``, if given, are a's [lu, pivots] (see above)."""
+    _check_triangular_solve(a, b, left_side=True)
+    return linear_solve_p.bind(a, b, *(stop_gradient(f) for f in factors),
+                               transpose=bool(transpose))
+
+
+def _linear_solve_jvp(tangents, ans, args, params):
+    da, db = tangents[:2]
+    a, _, *factors = args
+    rhs = db
+    if da is not None:
+        term = _mm(_t(da) if params["transpose"] else da, ans)
+        rhs = neg(term) if rhs is None else sub(rhs, term)
+    return linear_solve_p.bind(a, rhs, *factors, **params)
+
+
+def _linear_solve_vjp(cotangent, ans, args, params, wanted):
+    a, _, *factors = args
+    gb = linear_solve_p.bind(a, cotangent, *factors, transpose=not params["transpose"])
+    ga = None
+    if wanted[0] is not None:
+        ga = neg(_mm(ans, _t(gb)) if params["transpose"] else _mm(gb, _t(ans)))
+    return [ga, gb] + [None] * len(factors)
+
+
+def _batch_linear_solve(values, batch_axes, **params):
+    return linear_solve_p.bind(*batch_axes_to_front(values, batch_axes), **params), 0
+
+
+defjvp_all(linear_solve_p, _linear_solve_jvp)
+defvjp_all(linear_solve_p, _linear_solve_vjp)
+batching_rules[linear_solve_p] = _batch_linear_solve
 
 
 # qr --------------------------------------------------------------------------------------------

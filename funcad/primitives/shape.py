@@ -84,6 +84,20 @@ stop_gradient_p.def_impl(lambda x: x)
 stop_gradient_p.def_abstract_eval(lambda x: ShapedArray(x.shape, x.dtype))
 defnondiff(stop_gradient_p)
 stop_gradient = stop_gradient_p.bind
+# Generated code runs on values only: there it is a plain name.
+stop_gradient_p.expression = lambda sources, params, avals: sources[0]
+
+
+def _array_method_expression(method: str, argument: str) -> Any:
+    """An expression ``x.method(argument)`` for generated code, on arrays only (a Python
+    scalar in a weakly typed variable has no such method): an ndarray method costs a third
+    of the NumPy function that wraps it."""
+    def expression(sources, params, avals):
+        (aval,) = avals
+        if aval.weak_type or aval.shape == ():
+            return None
+        return f"{sources[0]}.{method}({params[argument]!r})"
+    return expression
 
 # ----------------------------------------------------------------------------------------------
 # reshape, transpose, broadcast_to
@@ -92,6 +106,7 @@ stop_gradient = stop_gradient_p.bind
 reshape_p = Primitive("reshape")
 reshape_p.copies_elements = True
 reshape_p.def_impl(lambda x, *, new_sizes: np.reshape(x, new_sizes))
+reshape_p.expression = _array_method_expression("reshape", "new_sizes")
 
 
 @reshape_p.def_abstract_eval
@@ -114,6 +129,7 @@ defvjp(reshape_p, lambda cotangent, ans, x, *, new_sizes: reshape(cotangent, sha
 transpose_p = Primitive("transpose")
 transpose_p.copies_elements = True
 transpose_p.def_impl(lambda x, *, permutation: np.transpose(x, permutation))
+transpose_p.expression = _array_method_expression("transpose", "permutation")
 transpose_p.def_abstract_eval(
     lambda x, *, permutation: ShapedArray(tuple(x.shape[i] for i in permutation), x.dtype)
 )
