@@ -11,14 +11,9 @@ import pytest
 
 import funcad
 import funcad.numpy as fnp
-from funcad import nn
+from funcad import nn, random
+from funcad.nn import initializers
 from funcad.test_util import check_grads
-
-try:
-    from funcad import random
-    from funcad.nn import initializers
-except ImportError:  # funcad.random not present: only the initializer tests are skipped
-    random = initializers = None
 
 DATA = json.loads((pathlib.Path(__file__).parent / "data" / "jax_nn.json").read_text())
 
@@ -272,7 +267,7 @@ def test_errors_name_the_argument():
 def test_public_names_cover_jax_nn():
     expected = {
         "celu", "dot_product_attention", "elu", "gelu", "glu", "hard_sigmoid", "hard_silu",
-        "hard_swish", "hard_tanh", "identity", "leaky_relu", "log1mexp",
+        "hard_swish", "hard_tanh", "identity", "initializers", "leaky_relu", "log1mexp",
         "log_sigmoid", "log_softmax", "logmeanexp", "logsumexp", "mish", "one_hot", "relu",
         "relu6", "selu", "sigmoid", "silu", "soft_sign", "softmax", "softplus", "sparse_plus",
         "sparse_sigmoid", "squareplus", "standardize", "swish", "tanh"}
@@ -282,9 +277,6 @@ def test_public_names_cover_jax_nn():
 
 
 # funcad.nn.initializers (drawn with funcad.random)
-
-needs_random = pytest.mark.skipif(random is None, reason="funcad.random is not importable")
-
 
 def _initialize(case):
     key = random.PRNGKey(case["seed"])
@@ -298,7 +290,6 @@ def _initialize(case):
     return init(key, shape, case["dtype"]) if case["dtype"] else init(key, shape)
 
 
-@needs_random
 @pytest.mark.parametrize("index", range(len(DATA["initializers"])))
 def test_initializers_draw_jax_numbers_for_the_same_key(index):
     """funcad.random is JAX's generator, so each initializer gives JAX's array for a key (to
@@ -324,7 +315,6 @@ FAN_CASES = [
 ]
 
 
-@needs_random
 @pytest.mark.parametrize("distribution", ["truncated_normal", "normal", "uniform"])
 @pytest.mark.parametrize("mode, shape, in_axis, out_axis, batch_axis, denominator", FAN_CASES)
 def test_variance_scaling_variance_is_scale_over_fan(distribution, mode, shape, in_axis,
@@ -342,7 +332,6 @@ def test_variance_scaling_variance_is_scale_over_fan(distribution, mode, shape, 
         assert np.abs(draws).max() <= np.sqrt(3 * expected)
 
 
-@needs_random
 @pytest.mark.parametrize("distribution", ["truncated_normal", "normal", "uniform"])
 def test_complex_variance_scaling_has_the_variance_in_the_modulus(distribution):
     init = initializers.variance_scaling(1.0, "fan_in", distribution)
@@ -351,7 +340,6 @@ def test_complex_variance_scaling_has_the_variance_in_the_modulus(distribution):
     assert np.mean(np.abs(draws) ** 2) == pytest.approx(1 / 400, rel=0.03)
 
 
-@needs_random
 @pytest.mark.parametrize("name, scale, mode, distribution", [
     ("glorot_uniform", 1.0, "fan_avg", "uniform"),
     ("glorot_normal", 1.0, "fan_avg", "truncated_normal"),
@@ -373,7 +361,6 @@ def test_named_initializers_are_variance_scaling(name, scale, mode, distribution
     np.testing.assert_array_equal(y, general(key, (5, 2, 7), np.float32))
 
 
-@needs_random
 @pytest.mark.parametrize("shape, column_axis", [((5, 3), -1), ((3, 5), -1), ((2, 3, 4), 0),
                                                 ((4, 2, 3), 1)])
 def test_orthogonal_rows_or_columns_are_orthonormal(shape, column_axis):
@@ -386,7 +373,6 @@ def test_orthogonal_rows_or_columns_are_orthonormal(shape, column_axis):
     np.testing.assert_allclose(gram, 1.5 ** 2 * np.eye(small), atol=1e-12)
 
 
-@needs_random
 def test_delta_orthogonal_is_zero_off_the_centre():
     y = np.asarray(initializers.delta_orthogonal()(random.PRNGKey(0), (3, 5, 2, 4)))
     centre = y[1, 2]
@@ -395,7 +381,6 @@ def test_delta_orthogonal_is_zero_off_the_centre():
     assert not y.any()
 
 
-@needs_random
 def test_initializers_under_jit_and_vmap():
     init = initializers.glorot_normal()
     key = random.PRNGKey(5)
@@ -405,7 +390,6 @@ def test_initializers_under_jit_and_vmap():
     np.testing.assert_array_equal(batched, np.stack([init(k, (3, 4)) for k in keys]))
 
 
-@needs_random
 def test_constant_zeros_ones_and_the_protocol():
     key = random.PRNGKey(0)
     np.testing.assert_array_equal(initializers.constant(-2.0)(key, (2, 2)), np.full((2, 2), -2.0))
@@ -421,7 +405,6 @@ def test_constant_zeros_ones_and_the_protocol():
         "variance_scaling", "xavier_normal", "xavier_uniform", "zeros"}
 
 
-@needs_random
 def test_initializer_errors_name_the_problem():
     key = random.PRNGKey(0)
     with pytest.raises(ValueError, match="invalid mode"):
