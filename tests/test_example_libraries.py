@@ -9,6 +9,7 @@ the same run live.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -17,9 +18,12 @@ import numpy as np
 import pytest
 
 import funcad
+import funcad.nn
 import funcad.numpy as fnp
+import funcad.random as random
 from funcad.example_libraries import optimizers
-from funcad.tree_util import tree_leaves
+from funcad.test_util import check_grads
+from funcad.tree_util import tree_flatten, tree_leaves, tree_map, tree_unflatten
 
 DATA = Path(__file__).parent / "data" / "example_libraries_jax.json"
 STEPS = 6
@@ -223,7 +227,178 @@ def test_sm3_keeps_scalar_and_matrix_shapes_under_jit():
 
 
 # ----------------------------------------------------------------------------------------------
+# Stax
+
+try:
+    initializers = importlib.import_module("funcad.nn.initializers")
+except ImportError:  # STAND-IN until funcad.nn.initializers lands
+    initializers = type(sys)("funcad.nn.initializers")
+    sys.modules["funcad.nn.initializers"] = funcad.nn.initializers = initializers
+
+if not hasattr(initializers, "glorot_normal"):
+    def _normal(stddev=1e-2, dtype=np.float64):
+        return lambda key, shape, dtype=dtype: random.normal(key, tuple(shape), dtype) * stddev
+
+    def _glorot_normal(in_axis=-2, out_axis=-1, dtype=np.float64):
+        def init(key, shape, dtype=dtype):
+            shape = tuple(shape)
+            fields = int(np.prod(shape)) / shape[in_axis] / shape[out_axis]
+            scale = np.sqrt(2.0 / ((shape[in_axis] + shape[out_axis]) * fields))
+            return random.normal(key, shape, dtype) * scale
+        return init
+
+    initializers.normal, initializers.glorot_normal = _normal, _glorot_normal
+    initializers.zeros = lambda key, shape, dtype=np.float64: np.zeros(shape, dtype)
+    initializers.ones = lambda key, shape, dtype=np.float64: np.ones(shape, dtype)
+    initializers.__all__ = ["normal", "glorot_normal", "zeros", "ones"]
+stax = importlib.import_module("funcad.example_libraries.stax")
+
+
+def networks(m) -> dict:
+    """Networks that use every layer of stax module ``m``, each with its input shape."""
+    return {
+        "cnn": (m.serial(m.Conv(4, (3, 3), padding="SAME"), m.Relu,
+                         m.Conv(3, (2, 2), strides=(2, 1)), m.Tanh,
+                         m.MaxPool((2, 2), strides=(1, 1)), m.AvgPool((2, 2), padding="SAME"),
+                         m.SumPool((2, 1)), m.BatchNorm(), m.Flatten, m.Dense(5), m.Gelu,
+                         m.Dense(3), m.LogSoftmax), (2, 9, 8, 2)),
+        "nchw": (m.serial(m.GeneralConv(("NCHW", "OIHW", "NCHW"), 3, (2, 2), padding="SAME"),
+                          m.LeakyRelu, m.MaxPool((2, 2), spec="NCHW"),
+                          m.AvgPool((2, 3), strides=(1, 2), padding="SAME", spec="NCHW"),
+                          m.BatchNorm(axis=(0, 2, 3), center=False), m.Elu), (2, 2, 6, 7)),
+        "transposed": (m.serial(m.ConvTranspose(3, (3, 3), strides=(2, 2), padding="SAME"),
+                                m.Selu, m.ConvTranspose(2, (2, 3)), m.Softplus,
+                                m.BatchNorm(axis=0, scale=False), m.Sigmoid), (2, 3, 4, 2)),
+        "1d": (m.serial(m.Conv1DTranspose(2, (3,), strides=(2,)), m.Exp, m.Flatten,
+                        m.Dense(4), m.Softmax), (3, 5, 2)),
+        "branches": (m.serial(m.Dense(4), m.FanOut(3),
+                              m.parallel(m.Dense(4), m.serial(m.Dense(4), m.Tanh), m.Identity),
+                              m.FanInSum, m.FanOut(2), m.parallel(m.Dense(3), m.Relu),
+                              m.FanInConcat(), m.shape_dependent(lambda s: m.Dense(s[-1])),
+                              m.Dense(2)), (3, 5)),
+    }
+
+
+NETWORKS = list(networks(stax))
+
+
+def stax_case(name: str):
+    """(apply_fun, params, inputs, expected output shape, output, gradient) from the record."""
+    entry = recorded()["stax"][name]
+    (init_fun, apply_fun), input_shape = networks(stax)[name]
+    output_shape, params = init_fun(random.PRNGKey(0), input_shape)
+    leaves, structure = tree_flatten(params)
+    assert [list(np.shape(leaf)) for leaf in leaves] == [list(np.shape(p))
+                                                         for p in entry["params"]]
+    params = tree_unflatten(structure, [np.asarray(p) for p in entry["params"]])
+    return (apply_fun, params, np.asarray(entry["inputs"]), tuple(output_shape),
+            entry["output_shape"], np.asarray(entry["output"]), entry["gradient"])
+
+
+def network_loss(apply_fun, xp):
+    return lambda params, inputs: xp.sum(xp.tanh(apply_fun(params, inputs)))
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_stax_network_matches_recorded_jax(name):
+    apply_fun, params, inputs, output_shape, expected_shape, output, gradient = stax_case(name)
+    assert list(output_shape) == expected_shape
+    np.testing.assert_allclose(apply_fun(params, inputs), output, rtol=1e-10, atol=1e-12)
+    got = tree_leaves(funcad.grad(network_loss(apply_fun, fnp))(params, inputs))
+    assert len(got) == len(gradient)
+    for leaf, reference in zip(got, gradient):
+        np.testing.assert_allclose(leaf, np.asarray(reference), rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_stax_network_jit_and_vmap(name):
+    apply_fun, params, inputs, *_ = stax_case(name)
+    loss_grad = funcad.grad(network_loss(apply_fun, fnp))
+    eager = loss_grad(params, inputs)
+    for a, b in zip(tree_leaves(funcad.jit(loss_grad)(params, inputs)), tree_leaves(eager)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    stacked = np.stack([inputs, 0.5 * inputs - 0.1, np.cos(inputs)])
+    batched = funcad.vmap(apply_fun, in_axes=(None, 0))(params, stacked)
+    for k in range(len(stacked)):
+        np.testing.assert_allclose(batched[k], apply_fun(params, stacked[k]), rtol=1e-12,
+                                   atol=1e-14)
+
+
+def test_stax_layers_check_grads_to_second_order():
+    rng = np.random.default_rng(1)
+    init_fun, apply_fun = stax.serial(stax.Conv(2, (2, 2), strides=(1, 2), padding="SAME"),
+                                      stax.Tanh, stax.MaxPool((2, 1)), stax.AvgPool((1, 2)),
+                                      stax.BatchNorm(), stax.Flatten, stax.Dense(2),
+                                      stax.LogSoftmax)
+    _, params = init_fun(random.PRNGKey(1), (2, 3, 4, 1))
+    params = tree_map(lambda p: rng.normal(size=np.shape(p)), params)
+    inputs = rng.normal(size=(2, 3, 4, 1))
+    check_grads(lambda p, x: fnp.sum(fnp.sin(apply_fun(p, x))), (params, inputs), order=2,
+                modes=("fwd", "rev"))
+
+
+def test_init_shapes_follow_the_layers():
+    init_fun, apply_fun = stax.serial(stax.Conv(16, (3, 3)), stax.Relu, stax.AvgPool((2, 2)),
+                                      stax.Flatten, stax.Dense(10), stax.LogSoftmax)
+    output_shape, params = init_fun(random.PRNGKey(0), (4, 28, 28, 1))
+    assert tuple(output_shape) == (4, 10)
+    # An unknown batch size, -1, passes through convolutions (pooling makes it 0, as in JAX)
+    assert tuple(stax.Conv(16, (3, 3))[0](random.PRNGKey(0), (-1, 28, 28, 1))[0]) == (
+        -1, 26, 26, 16)
+    (W, b), _, _, _, (W2, b2), _ = params
+    assert np.shape(W) == (3, 3, 1, 16) and np.shape(b) == (1, 1, 1, 16)
+    assert np.shape(W2) == (25 * 25 * 16, 10) and np.shape(b2) == (10,)
+    out = apply_fun(params, np.zeros((4, 28, 28, 1)))
+    assert np.shape(out) == (4, 10)
+    np.testing.assert_allclose(np.exp(out).sum(axis=1), 1.0, rtol=1e-12)
+
+
+def test_dropout():
+    init_fun, apply_fun = stax.Dropout(0.75)
+    inputs = np.ones((200, 50))
+    assert init_fun(random.PRNGKey(0), inputs.shape) == ((200, 50), ())
+    out = np.asarray(apply_fun((), inputs, rng=random.PRNGKey(0)))
+    assert set(np.unique(out)) <= {0.0, 1 / 0.75}
+    assert abs((out > 0).mean() - 0.75) < 0.02  # rate is the probability of keeping
+    np.testing.assert_array_equal(apply_fun((), inputs, rng=random.PRNGKey(0)), out)
+    assert not np.array_equal(apply_fun((), inputs, rng=random.PRNGKey(1)), out)
+    _, test_apply = stax.Dropout(0.75, mode="test")
+    np.testing.assert_array_equal(test_apply((), inputs, rng=random.PRNGKey(0)), inputs)
+    with pytest.raises(ValueError, match="requires apply_fun to be called with a PRNG key"):
+        apply_fun((), inputs)
+    _, serial_apply = stax.serial(stax.Dense(3), stax.Dropout(0.5), stax.Relu)
+    _, params = stax.serial(stax.Dense(3), stax.Dropout(0.5), stax.Relu)[0](
+        random.PRNGKey(0), (4, 2))
+    jitted = funcad.jit(lambda p, x, key: serial_apply(p, x, rng=key))
+    np.testing.assert_allclose(jitted(params, np.ones((4, 2)), random.PRNGKey(2)),
+                               serial_apply(params, np.ones((4, 2)), rng=random.PRNGKey(2)))
+
+
+def test_layer_errors_name_the_fix():
+    with pytest.raises(TypeError, match=r"layer 1 must be an \(init_fun, apply_fun\) pair.*"
+                                        r"must be called"):
+        stax.serial(stax.Relu, stax.FanOut)
+    with pytest.raises(ValueError, match="input_shape must have 4 dimensions"):
+        stax.Conv(3, (2, 2))[0](random.PRNGKey(0), (5, 5, 1))
+
+
+# ----------------------------------------------------------------------------------------------
 # Recording (run with JAX installed: python tests/test_example_libraries.py)
+
+
+def record_network(jax, name: str) -> dict:
+    from jax.example_libraries import stax as jax_stax
+
+    (init_fun, apply_fun), input_shape = networks(jax_stax)[name]
+    output_shape, params = init_fun(jax.random.PRNGKey(0), input_shape)
+    rng = np.random.default_rng(sum(map(ord, name)))
+    params = jax.tree.map(lambda p: 0.7 * rng.normal(size=np.shape(p)), params)
+    inputs = rng.normal(size=input_shape)
+    gradient = jax.grad(network_loss(apply_fun, jax.numpy))(params, inputs)
+    return {"params": [np.asarray(p).tolist() for p in jax.tree.leaves(params)],
+            "inputs": inputs.tolist(), "output_shape": [int(n) for n in output_shape],
+            "output": np.asarray(apply_fun(params, inputs)).tolist(),
+            "gradient": [np.asarray(g).tolist() for g in jax.tree.leaves(gradient)]}
 
 
 def record() -> None:
@@ -236,6 +411,7 @@ def record() -> None:
                               run(jax_optimizers, jax.grad, jax.numpy, case)]
                        for case in OPTIMIZERS},
         "schedules": {name: schedule_values(jax_optimizers, name) for name in SCHEDULES},
+        "stax": {name: record_network(jax, name) for name in NETWORKS},
     }
     data["jax_version"] = jax.__version__
     DATA.write_text(json.dumps(data, indent=1) + "\n")
