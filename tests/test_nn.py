@@ -209,6 +209,45 @@ def test_dot_product_attention_errors_name_the_argument():
         nn.dot_product_attention(q, q, q, implementation="cudnn")
 
 
+def test_dot_product_attention_under_jit_and_vmap():
+    rng = np.random.default_rng(4)
+    q, k, v = (rng.standard_normal((3, 2, 2, 4)) for _ in range(3))
+
+    def f(q, k, v):
+        return nn.dot_product_attention(q, k, v, is_causal=True)
+
+    eager = f(q, k, v)
+    np.testing.assert_allclose(funcad.jit(f)(q, k, v), eager, rtol=1e-12)
+    unbatched = funcad.vmap(lambda q, k, v: nn.dot_product_attention(q, k, v, is_causal=True))
+    np.testing.assert_allclose(unbatched(q, k, v), eager, rtol=1e-12)
+
+
+def test_scaled_matmul_is_the_block_scaled_product():
+    """JAX's documented definition (JAX itself runs it only through cuDNN): the docstring's
+    example, and einsum of the operands with their scales repeated along K."""
+    a = np.array([1, 2, 3]).reshape((1, 1, 3))
+    b = np.array([4, 5, 6]).reshape((1, 1, 3))
+    half = np.array([0.5]).reshape((1, 1, 1))
+    y = nn.scaled_matmul(a, b, half, half)
+    assert y.dtype == np.float32 and y.shape == (1, 1, 1) and y[0, 0, 0] == 8.0
+    rng = np.random.default_rng(6)
+    a, b = rng.standard_normal((2, 3, 8)), rng.standard_normal((2, 4, 8))
+    a_scales, b_scales = rng.uniform(0.5, 2, (2, 3, 2)), rng.uniform(0.5, 2, (2, 4, 2))
+    expected = np.einsum("bmk,bnk->bmn", a * np.repeat(a_scales, 4, -1),
+                         b * np.repeat(b_scales, 4, -1))
+    np.testing.assert_allclose(nn.scaled_matmul(a, b, a_scales, b_scales), expected, rtol=1e-5)
+    y = nn.scaled_matmul(a, b, a_scales, b_scales, preferred_element_type=np.float64)
+    assert y.dtype == np.float64
+    check_grads(lambda a, b: nn.scaled_matmul(a.astype(np.float32), b.astype(np.float32),
+                                              a_scales, b_scales),
+                (a.astype(np.float32), b.astype(np.float32)), order=2, modes=("fwd", "rev"),
+                eps=1e-2, atol=1e-2, rtol=1e-2)
+    with pytest.raises(ValueError, match="matching batch"):
+        nn.scaled_matmul(a, b[:, :, :4], a_scales, b_scales)
+    with pytest.raises(ValueError, match="3-dimensional"):
+        nn.scaled_matmul(a[0], b, a_scales, b_scales)
+
+
 @pytest.mark.parametrize("index", range(len(DATA["one_hot"])))
 def test_one_hot_matches_jax(index):
     case = DATA["one_hot"][index]
@@ -269,8 +308,9 @@ def test_public_names_cover_jax_nn():
         "celu", "dot_product_attention", "elu", "gelu", "glu", "hard_sigmoid", "hard_silu",
         "hard_swish", "hard_tanh", "identity", "initializers", "leaky_relu", "log1mexp",
         "log_sigmoid", "log_softmax", "logmeanexp", "logsumexp", "mish", "one_hot", "relu",
-        "relu6", "selu", "sigmoid", "silu", "soft_sign", "softmax", "softplus", "sparse_plus",
-        "sparse_sigmoid", "squareplus", "standardize", "swish", "tanh"}
+        "relu6", "scaled_matmul", "selu", "sigmoid", "silu", "soft_sign", "softmax",
+        "softplus", "sparse_plus", "sparse_sigmoid", "squareplus", "standardize", "swish",
+        "tanh"}
     assert expected <= set(nn.__all__)
     assert nn.swish is nn.silu and nn.hard_swish is nn.hard_silu
     np.testing.assert_array_equal(nn.identity(np.arange(3.0)), np.arange(3.0))
