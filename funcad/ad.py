@@ -51,6 +51,7 @@ from funcad.rules import (
     split_aux,
     vjp_rules,
 )
+from funcad.traceback_util import api_boundary
 
 __all__ = [
     "VJPTracer", "VJPTrace", "backward_pass", "check_input_dtypes", "normalize_argnums",
@@ -380,6 +381,7 @@ def normalize_argnums(argnums: int | Sequence[int], num_args: int, name: str) ->
     return tuple(out)
 
 
+@api_boundary
 def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
     """Evaluate ``fun(*primals)`` and return ``(out, f_vjp)`` (and ``aux`` with has_aux), where
     ``f_vjp(cotangent)`` maps a cotangent shaped like ``out`` to a tuple with one cotangent per
@@ -403,6 +405,7 @@ def _vjp(fun, primals, has_aux, single_use):
     tape = trace.tape
     num_inputs = len(flat_in)
 
+    @api_boundary
     def f_vjp(cotangent: Any) -> tuple[Any, ...]:
         ct_flat = _check_cotangent(cotangent, out_tree, out_avals)
         if single_use and not tape and trace.num_nodes > num_inputs:
@@ -492,6 +495,7 @@ def _make_grad(fun, argnums, has_aux, with_value, name, holomorphic=False, allow
         raise TypeError(f"{name} expects a callable as its first argument, got {fun!r}.")
     single = isinstance(argnums, (int, np.integer))
 
+    @api_boundary
     def grad_f(*args: Any, **kwargs: Any) -> Any:
         nums = normalize_argnums(argnums, len(args), name)
         target = (lambda *a: fun(*a, **kwargs)) if kwargs else fun

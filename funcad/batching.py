@@ -30,6 +30,7 @@ from funcad.core import (
 from funcad.errors import ConcretizationTypeError, raise_if_assignment
 from funcad.primitives.shape import move_batch_axis
 from funcad.rules import batching_rules
+from funcad.traceback_util import api_boundary
 
 __all__ = [
     "BatchTracer", "BatchTrace", "vmap",
@@ -163,11 +164,17 @@ def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
 
-    def vmapped(*args: Any) -> Any:
+    @api_boundary
+    def vmapped(*args: Any, **kwargs: Any) -> Any:
         if isinstance(in_axes, tuple) and len(in_axes) != len(args):
             raise ValueError(
                 f"vmap: in_axes is a tuple of length {len(in_axes)} but the function was called "
                 f"with {len(args)} positional arguments; give one entry per argument.")
+        if kwargs:  # (as in JAX: keyword arguments are mapped over their axis 0)
+            n, names = len(args), list(kwargs)
+            spec = in_axes if isinstance(in_axes, tuple) else (in_axes,) * n
+            return vmap(lambda *values: fun(*values[:n], **dict(zip(names, values[n:]))),
+                        spec + (0,) * len(names), out_axes, axis_size)(*args, *kwargs.values())
         flat, in_tree = tree_util.tree_flatten(args)
         spec = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
         axes = _flat_axes(spec, args, "in_axes")

@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from funcad.errors import ConcretizationTypeError, UnexpectedTracerError
+from funcad.traceback_util import filtering, set_filtering
 
 __all__ = [
     "Config", "config", "ALL_PRIMITIVES", "CURRENT_PASS", "contains_nan",
@@ -118,11 +119,44 @@ class Config:
     what changed in its signature. ``debug_nans`` (env ``FUNCAD_DEBUG_NANS=1``): raise
     ``FloatingPointError`` at the first primitive whose output holds a NaN, naming it and the
     pass (forward or backward); a jitted function whose output holds a NaN is run again
-    without ``jit`` to find that primitive. Checking costs time only while it is on."""
+    without ``jit`` to find that primitive. Checking costs time only while it is on.
+
+    ``disable_jit`` (env ``FUNCAD_DISABLE_JIT=1``): ``jit(f)(x)`` runs ``f`` eagerly
+    (``funcad.disable_jit()`` is the context manager). ``log_compiles`` (env
+    ``FUNCAD_LOG_COMPILES=1``): log every jit compilation and its time as a WARNING on the
+    ``funcad`` logger. ``traceback_filtering`` (env ``FUNCAD_TRACEBACK_FILTERING``): ``"auto"``
+    (the default) removes funcad's frames from the tracebacks of errors raised inside
+    transformations and points NumPy's warnings at the user's line; ``"off"`` keeps
+    everything (``funcad.traceback_util``). ``update(name, value)`` sets any of them, also by
+    JAX's names (``config.update("jax_disable_jit", True)``)."""
 
     def __init__(self) -> None:
         self.log_retraces = _env_flag("FUNCAD_LOG_RETRACES")
         self._debug_nans = False
+        self.disable_jit = _env_flag("FUNCAD_DISABLE_JIT")
+        self.log_compiles = _env_flag("FUNCAD_LOG_COMPILES")
+
+    @property
+    def traceback_filtering(self) -> str:
+        return filtering()
+
+    @traceback_filtering.setter
+    def traceback_filtering(self, mode: str) -> None:
+        set_filtering(mode)
+
+    _NAMES = ("log_retraces", "debug_nans", "disable_jit", "log_compiles",
+              "traceback_filtering")
+
+    def update(self, name: str, value: Any) -> None:
+        """``config.update("disable_jit", True)``; JAX's ``jax_`` prefix is accepted."""
+        option = name
+        for prefix in ("jax_", "funcad_"):
+            option = option[len(prefix):] if option.startswith(prefix) else option
+        if option not in self._NAMES:
+            raise AttributeError(
+                f"funcad.config has no option {name!r}; the options are "
+                f"{', '.join(self._NAMES)}.")
+        setattr(self, option, value)
 
     @property
     def debug_nans(self) -> bool:

@@ -21,6 +21,7 @@ from funcad.core import dtype_of, shape_of
 from funcad.jvp import jvp
 from funcad.primitives.indexing import Slice, getitem
 from funcad.primitives.shape import reshape, transpose
+from funcad.traceback_util import api_boundary
 
 __all__ = [
     "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
@@ -102,6 +103,7 @@ def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
     Jacobian is the complex derivative."""
     single = isinstance(argnums, (int, np.integer))
 
+    @api_boundary
     def jac_fun(*args: Any) -> Any:
         nums, flat, in_tree, flat_fun = _split_args(fun, argnums, args, "jacfwd", holomorphic,
                                                     complex_ok=False)
@@ -137,6 +139,7 @@ def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
     inputs."""
     single = isinstance(argnums, (int, np.integer))
 
+    @api_boundary
     def jac_fun(*args: Any) -> Any:
         nums, flat, in_tree, flat_fun = _split_args(fun, argnums, args, "jacrev", holomorphic,
                                                     allow_int)
@@ -198,6 +201,7 @@ def hessian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
                   has_aux=has_aux, holomorphic=holomorphic)
 
 
+@api_boundary
 def hvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
     """Hessian-vector product of a scalar function without forming the Hessian: the
     directional derivative of ``grad(fun)`` along ``tangents`` (forward over reverse)."""

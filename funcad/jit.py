@@ -15,11 +15,13 @@ interpreting its IR (``eval_jaxpr``) under themselves.
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import gc
 import inspect
 import logging
-from typing import Any, Callable, Sequence
+import time
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -43,14 +45,18 @@ from funcad.core import (
 from funcad.jvp import instantiate_tangent, jvp
 from funcad.passes import optimize
 from funcad.rules import batching_rules, defjvp_all, defvjp_all, float0
+from funcad.traceback_util import api_boundary
 from funcad.tracing import trace_to_jaxpr
 
 __all__ = [
-    "jit_call_p", "Lowered", "Jitted", "jit",
+    "jit_call_p", "Lowered", "Jitted", "jit", "disable_jit", "SLOW_COMPILE_SECONDS",
 ]
 
 
 logger = logging.getLogger("funcad.jit")
+
+SLOW_COMPILE_SECONDS = 1.0
+"""A compilation that takes longer logs a WARNING even with ``config.log_compiles`` off."""
 
 
 
@@ -274,10 +280,13 @@ class Jitted:
         if config.log_retraces:
             logger.warning("funcad.jit: tracing %s (%s)", getattr(self.fun, "__name__", "fun"),
                            _explain(self._last_key, key))
+        start = time.perf_counter()
         closed, out_tree = self._trace_ir(flat, in_tree, static_nums, args, kwargs)
         closed, lifted = lift_tracer_consts(closed)
         optimized = optimize(closed)
         compiled = compiled_for(optimized, getattr(self.fun, "__name__", "jitted"))
+        _log_compile(getattr(self.fun, "__name__", "fun"), time.perf_counter() - start,
+                     len(closed.jaxpr.eqns), len(optimized.jaxpr.eqns))
         return _Entry(optimized, compiled, out_tree, lifted), closed
 
     def _trace_ir(self, flat, in_tree, static_nums, args, kwargs) -> tuple[ClosedJaxpr, Any]:
@@ -320,7 +329,10 @@ class Jitted:
             self._last_key = key
         return entry, flat, traced
 
+    @api_boundary
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if config.disable_jit:
+            return self.fun(*args, **kwargs)
         entry, flat, _ = self._entry(args, kwargs)
         inputs = entry.lifted + flat
         if any(isinstance(x, Tracer) for x in inputs):
@@ -389,6 +401,28 @@ def _infer_static(fun: Callable[..., Any], argnums: tuple, argnames: tuple
         if p.name in argnames and p.kind is p.POSITIONAL_OR_KEYWORD and k not in nums:
             nums.append(k)
     return tuple(nums), tuple(names), n
+
+
+def _log_compile(name: str, seconds: float, traced_eqns: int, optimized_eqns: int) -> None:
+    """One WARNING line per compilation with ``config.log_compiles`` on, and for a slow one
+    (over ``SLOW_COMPILE_SECONDS``) whether it is on or not."""
+    slow = seconds > SLOW_COMPILE_SECONDS
+    if config.log_compiles or slow:
+        logger.warning("funcad.jit: compiled %s in %.4f s: %d equations traced, %d after "
+                       "optimisation%s", name, seconds, traced_eqns, optimized_eqns,
+                       f" (slow: over {SLOW_COMPILE_SECONDS:g} s)" if slow else "")
+
+
+@contextlib.contextmanager
+def disable_jit(disable: bool = True) -> Iterator[None]:
+    """Within ``with funcad.disable_jit():``, jitted functions run their Python eagerly, as
+    in JAX: prints run on every call, ``if x > 0`` sees values, a debugger can step in."""
+    previous = config.disable_jit
+    config.disable_jit = bool(disable)
+    try:
+        yield
+    finally:
+        config.disable_jit = previous
 
 
 def _explain(old: Any, new: Any) -> str:

@@ -48,6 +48,7 @@ from funcad.rules import (
     primals_of,
     split_aux,
 )
+from funcad.traceback_util import api_boundary
 from funcad.tracing import JaxprTrace
 
 __all__ = [
@@ -209,6 +210,7 @@ def instantiate_tangent(tangent: Any, primal: Any) -> Any:
     return tangent
 
 
+@api_boundary
 def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
         has_aux: bool = False) -> tuple[Any, ...]:
     """Evaluate ``fun(*primals)`` and its directional derivative along ``tangents``:
@@ -257,6 +259,7 @@ def _split(value: Any, trace: JVPTrace) -> tuple[Any, Any]:
     return value, None
 
 
+@api_boundary
 def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
     """``(out, f_jvp)``: ``fun(*primals)`` and its linear map ``f_jvp(*tangents)``. The primal
     computation runs once, here; ``f_jvp`` replays only the recorded linear equations."""
@@ -286,6 +289,7 @@ def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[...
     primals_out = [p for p, _ in pairs]
     in_avals = [ShapedArray(shape_of(p), dtype_of(p)) for p in primals_flat]
 
+    @api_boundary
     def f_jvp(*tangents: Any) -> Any:
         tangents_flat, tangent_tree = tree_util.tree_flatten(tuple(tangents))
         checked = _check_tangents(primals_flat, tangents_flat, primal_tree, tangent_tree)

@@ -30,9 +30,11 @@ from funcad.core import (
     set_current_trace,
 )
 from funcad.errors import raise_if_assignment
+from funcad.traceback_util import api_boundary
 
 __all__ = [
     "ShapeDtypeStruct", "JaxprTracer", "JaxprTrace", "trace_to_jaxpr", "make_jaxpr",
+    "eval_shape",
 ]
 
 # The types of Python scalars: weak, as in NumPy (NEP 50), so ``f32 * 2.0`` stays f32.
@@ -40,16 +42,40 @@ _PYTHON_SCALAR_AVALS = {kind: get_aval(kind()) for kind in (bool, int, float, co
 
 
 class ShapeDtypeStruct:
-    """A stand-in argument that has only a shape and a dtype (for ``make_jaxpr``)."""
+    """A stand-in argument that has only a shape and a dtype (for ``make_jaxpr`` and
+    ``eval_shape``, which also returns them). ``weak_type`` marks the type of a Python
+    scalar, which takes its dtype from the other operand."""
 
-    __slots__ = ("shape", "dtype")
+    __slots__ = ("shape", "dtype", "weak_type")
 
-    def __init__(self, shape: Sequence[int], dtype: Any):
-        self.shape = tuple(shape)
+    def __init__(self, shape: Sequence[int], dtype: Any, *, weak_type: bool = False):
+        self.shape = tuple(int(n) for n in shape)
         self.dtype = np.dtype(dtype)
+        self.weak_type = bool(weak_type)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, ShapeDtypeStruct) and self.shape == other.shape
+                and self.dtype == other.dtype and self.weak_type == other.weak_type)
+
+    def __hash__(self) -> int:
+        return hash((self.shape, self.dtype, self.weak_type))
 
     def __repr__(self) -> str:
-        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name})"
+        weak = ", weak_type=True" if self.weak_type else ""
+        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name}{weak})"
 
 
 class JaxprTracer(Tracer):
@@ -176,7 +202,7 @@ class JaxprTrace(Trace):
 
 def _input_aval(leaf: Any, position: str) -> ShapedArray:
     if isinstance(leaf, ShapeDtypeStruct):
-        return ShapedArray(leaf.shape, leaf.dtype)
+        return ShapedArray(leaf.shape, leaf.dtype, leaf.weak_type)
     if isinstance(leaf, (list, tuple)):
         leaf = np.asarray(leaf)
     try:
@@ -219,6 +245,7 @@ def make_jaxpr(
         static_argnums = (static_argnums,)
     static = tuple(static_argnums)
 
+    @api_boundary
     def make_jaxpr_f(*args: Any) -> Any:
         n = len(args)
         for i in static:
@@ -250,3 +277,35 @@ def make_jaxpr(
         return closed
 
     return make_jaxpr_f
+
+
+@api_boundary
+def eval_shape(fun: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """The shapes and dtypes of ``fun(*args, **kwargs)`` as a pytree of ``ShapeDtypeStruct``,
+    found by tracing, without computing anything. Arguments may be arrays, scalars,
+    ``ShapeDtypeStruct`` (or anything with ``.shape`` and ``.dtype``) or pytrees of them."""
+    flat, in_tree = tree_util.tree_flatten((args, kwargs))
+    in_avals = [_input_aval(_as_struct(leaf), f"eval_shape argument leaf {i}")
+                for i, leaf in enumerate(flat)]
+    out_tree_box: list[Any] = []
+
+    def flat_fun(*tracers: Any) -> list[Any]:
+        call_args, call_kwargs = tree_util.tree_unflatten(in_tree, list(tracers))
+        out_flat, out_tree = tree_util.tree_flatten(fun(*call_args, **call_kwargs))
+        out_tree_box.append(out_tree)
+        return out_flat
+
+    closed, _ = trace_to_jaxpr(flat_fun, in_avals)
+    shapes = [ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type)
+              for a in closed.out_avals]
+    return tree_util.tree_unflatten(out_tree_box[0], shapes)
+
+
+def _as_struct(leaf: Any) -> Any:
+    """Objects with a shape and a dtype (``jax.ShapeDtypeStruct``) as ``ShapeDtypeStruct``."""
+    if isinstance(leaf, (ShapeDtypeStruct, Tracer, np.ndarray, np.generic)):
+        return leaf
+    shape, dtype = getattr(leaf, "shape", None), getattr(leaf, "dtype", None)
+    if shape is not None and dtype is not None:
+        return ShapeDtypeStruct(shape, dtype)
+    return leaf
