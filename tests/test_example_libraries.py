@@ -9,7 +9,6 @@ the same run live.
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from pathlib import Path
@@ -18,10 +17,9 @@ import numpy as np
 import pytest
 
 import funcad
-import funcad.nn
 import funcad.numpy as fnp
 import funcad.random as random
-from funcad.example_libraries import optimizers
+from funcad.example_libraries import optimizers, stax
 from funcad.test_util import check_grads
 from funcad.tree_util import tree_flatten, tree_leaves, tree_map, tree_unflatten
 
@@ -229,29 +227,6 @@ def test_sm3_keeps_scalar_and_matrix_shapes_under_jit():
 # ----------------------------------------------------------------------------------------------
 # Stax
 
-try:
-    initializers = importlib.import_module("funcad.nn.initializers")
-except ImportError:  # STAND-IN until funcad.nn.initializers lands
-    initializers = type(sys)("funcad.nn.initializers")
-    sys.modules["funcad.nn.initializers"] = funcad.nn.initializers = initializers
-
-if not hasattr(initializers, "glorot_normal"):
-    def _normal(stddev=1e-2, dtype=np.float64):
-        return lambda key, shape, dtype=dtype: random.normal(key, tuple(shape), dtype) * stddev
-
-    def _glorot_normal(in_axis=-2, out_axis=-1, dtype=np.float64):
-        def init(key, shape, dtype=dtype):
-            shape = tuple(shape)
-            fields = int(np.prod(shape)) / shape[in_axis] / shape[out_axis]
-            scale = np.sqrt(2.0 / ((shape[in_axis] + shape[out_axis]) * fields))
-            return random.normal(key, shape, dtype) * scale
-        return init
-
-    initializers.normal, initializers.glorot_normal = _normal, _glorot_normal
-    initializers.zeros = lambda key, shape, dtype=np.float64: np.zeros(shape, dtype)
-    initializers.ones = lambda key, shape, dtype=np.float64: np.ones(shape, dtype)
-    initializers.__all__ = ["normal", "glorot_normal", "zeros", "ones"]
-stax = importlib.import_module("funcad.example_libraries.stax")
 
 
 def networks(m) -> dict:
@@ -374,6 +349,27 @@ def test_dropout():
                                serial_apply(params, np.ones((4, 2)), rng=random.PRNGKey(2)))
 
 
+@pytest.mark.parametrize("name", NETWORKS)
+def test_stax_init_matches_recorded_jax(name):
+    """The same key gives JAX's initial parameters (funcad.random and funcad.nn.initializers
+    reproduce JAX's streams; serial and parallel split keys as JAX's do)."""
+    (init_fun, _), input_shape = networks(stax)[name]
+    _, params = init_fun(random.PRNGKey(0), input_shape)
+    expected = recorded()["stax"][name]["initial_params"]
+    got = tree_leaves(params)
+    assert len(got) == len(expected)
+    for leaf, reference in zip(got, expected):
+        np.testing.assert_allclose(leaf, np.asarray(reference), rtol=1e-12, atol=1e-15)
+
+
+def test_dropout_matches_recorded_jax():
+    entry = recorded()["dropout"]
+    init_fun, apply_fun = dropout_network(stax)
+    _, params = init_fun(random.PRNGKey(4), (5, 3))
+    out = apply_fun(params, np.asarray(entry["inputs"]), rng=random.PRNGKey(6))
+    np.testing.assert_allclose(out, np.asarray(entry["output"]), rtol=1e-12, atol=1e-15)
+
+
 def test_layer_errors_name_the_fix():
     with pytest.raises(TypeError, match=r"layer 1 must be an \(init_fun, apply_fun\) pair.*"
                                         r"must be called"):
@@ -391,14 +387,30 @@ def record_network(jax, name: str) -> dict:
 
     (init_fun, apply_fun), input_shape = networks(jax_stax)[name]
     output_shape, params = init_fun(jax.random.PRNGKey(0), input_shape)
+    initial = [np.asarray(p).tolist() for p in jax.tree.leaves(params)]
     rng = np.random.default_rng(sum(map(ord, name)))
     params = jax.tree.map(lambda p: 0.7 * rng.normal(size=np.shape(p)), params)
     inputs = rng.normal(size=input_shape)
     gradient = jax.grad(network_loss(apply_fun, jax.numpy))(params, inputs)
-    return {"params": [np.asarray(p).tolist() for p in jax.tree.leaves(params)],
+    return {"initial_params": initial,
+            "params": [np.asarray(p).tolist() for p in jax.tree.leaves(params)],
             "inputs": inputs.tolist(), "output_shape": [int(n) for n in output_shape],
             "output": np.asarray(apply_fun(params, inputs)).tolist(),
             "gradient": [np.asarray(g).tolist() for g in jax.tree.leaves(gradient)]}
+
+
+def dropout_network(m):
+    return m.serial(m.Dense(6), m.Dropout(0.6), m.Tanh, m.Dropout(0.3), m.Dense(2))
+
+
+def record_dropout(jax) -> dict:
+    from jax.example_libraries import stax as jax_stax
+
+    init_fun, apply_fun = dropout_network(jax_stax)
+    _, params = init_fun(jax.random.PRNGKey(4), (5, 3))
+    inputs = np.random.default_rng(5).normal(size=(5, 3))
+    return {"inputs": inputs.tolist(),
+            "output": np.asarray(apply_fun(params, inputs, rng=jax.random.PRNGKey(6))).tolist()}
 
 
 def record() -> None:
@@ -412,6 +424,7 @@ def record() -> None:
                        for case in OPTIMIZERS},
         "schedules": {name: schedule_values(jax_optimizers, name) for name in SCHEDULES},
         "stax": {name: record_network(jax, name) for name in NETWORKS},
+        "dropout": record_dropout(jax),
     }
     data["jax_version"] = jax.__version__
     DATA.write_text(json.dumps(data, indent=1) + "\n")
