@@ -428,6 +428,8 @@ def test_initializers_under_jit_and_vmap():
     keys = random.split(key, 3)
     batched = funcad.vmap(lambda k: init(k, (3, 4)))(keys)
     np.testing.assert_array_equal(batched, np.stack([init(k, (3, 4)) for k in keys]))
+    # a typed key draws what the raw key with the same seed draws
+    np.testing.assert_array_equal(init(random.key(5), (3, 4)), init(key, (3, 4)))
 
 
 def test_constant_zeros_ones_and_the_protocol():
