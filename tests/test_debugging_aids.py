@@ -221,3 +221,11 @@ def test_numpy_warnings_keep_errstate_and_plain_numpy(monkeypatch):
     assert inside.filename.startswith(PACKAGE_DIR)  # NumPy's own attribution
     monkeypatch.undo()
     assert np.geterr()["over"] == "log"
+
+
+def test_numpy_warnings_under_jit_point_at_the_call():
+    jitted = funcad.jit(overflowing)
+    caught = _warnings_of(lambda v: jitted(v), np.array([1000.0]))  # CALL LINE
+    call_line = next(i for i, line in enumerate(open(__file__), 1)
+                     if line.rstrip().endswith("# CALL LINE"))
+    assert [(w.filename, w.lineno) for w in caught][:1] == [(__file__, call_line)]
