@@ -35,6 +35,7 @@ from funcad.core import (
     current_trace,
     escaped_tracer_error,
     get_aval,
+    returned_values,
     set_current_trace,
     shape_of,
 )
@@ -411,10 +412,10 @@ def _vjp(fun, primals, has_aux, single_use):
         if single_use and not tape and trace.num_nodes > num_inputs:
             raise RuntimeError("this VJP function can be called only once")
         in_cts = backward_pass(tape, out_nodes, ct_flat, num_inputs, consume=single_use)
-        in_cts = [_finalize_cotangent(ct, x) for ct, x in zip(in_cts, flat_in)]
+        in_cts = returned_values([_finalize_cotangent(ct, x) for ct, x in zip(in_cts, flat_in)])
         return tuple(tree_util.tree_unflatten(in_tree, in_cts))
 
-    out = tree_util.tree_unflatten(out_tree, out_primals)
+    out = tree_util.tree_unflatten(out_tree, returned_values(out_primals))
     return (out, f_vjp, aux) if has_aux else (out, f_vjp)
 
 
@@ -505,10 +506,11 @@ def _make_grad(fun, argnums, has_aux, with_value, name, holomorphic=False, allow
         value = _check_scalar_output(out_primals, out_tree, name, has_aux, holomorphic)
         seed = value.dtype.type(1)  # d value / d value (a NumPy scalar: cheapest)
         in_cts = backward_pass(trace.tape, out_nodes, [seed], len(flat_in), consume=True)
-        in_cts = [_finalize_cotangent(ct, x) for ct, x in zip(in_cts, flat_in)]
+        in_cts = returned_values([_finalize_cotangent(ct, x) for ct, x in zip(in_cts, flat_in)])
         grads = tree_util.tree_unflatten(in_tree, in_cts)
         gradient = grads[0] if single else tuple(grads)
         if with_value:
+            (value,) = returned_values([value])
             return ((value, aux) if has_aux else value), gradient
         return (gradient, aux) if has_aux else gradient
 

@@ -24,6 +24,7 @@ from funcad.core import (
     current_trace,
     dtype_of,
     escaped_tracer_error,
+    returned_values,
     set_current_trace,
     shape_of,
 )
@@ -230,7 +231,7 @@ def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
                 results.append(_place_output(o, axis, trace, size, j, out))
         finally:
             trace.finish()
-        return tree_util.tree_unflatten(out_tree, results)
+        return tree_util.tree_unflatten(out_tree, returned_values(results))
 
     vmapped.__name__ = f"vmap_{getattr(fun, '__name__', 'fun')}"
     vmapped.__doc__ = getattr(fun, "__doc__", None)

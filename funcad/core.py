@@ -35,6 +35,7 @@ __all__ = [
     "EvalTrace", "EVAL_TRACE", "CURRENT_TRACE", "current_trace", "set_current_trace",
     "escaped_tracer_error", "Tracer", "Var", "Literal", "Eqn", "Jaxpr", "ClosedJaxpr",
     "lift_tracer_consts", "eval_jaxpr", "pp_jaxpr", "shape_of", "dtype_of",
+    "returned_values", "set_returned_values",
 ]
 
 
@@ -346,6 +347,20 @@ CURRENT_TRACE: contextvars.ContextVar[Trace] = contextvars.ContextVar(
 )
 """The interpreter in charge. ``set_current_trace`` is the readable way to change it; an
 interpreter's per-operation path calls ``CURRENT_TRACE.set``/``.reset`` itself (cheaper)."""
+
+
+def returned_values(leaves: list) -> list:
+    """The output leaves a transformation hands back to the user. funcad.numpy, above core,
+    sets the conversion (``set_returned_values``): its arrays get ``.at`` and the rest of the
+    array API there. Until then, the leaves as they are."""
+    return _RETURNED[0](leaves)
+
+
+def set_returned_values(convert: Callable[[list], list]) -> None:
+    _RETURNED[0] = convert
+
+
+_RETURNED: list[Callable[[list], list]] = [lambda leaves: leaves]
 
 
 def current_trace() -> Trace:

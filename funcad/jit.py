@@ -40,6 +40,7 @@ from funcad.core import (
     eval_jaxpr,
     get_aval,
     lift_tracer_consts,
+    returned_values,
     set_current_trace,
 )
 from funcad.jvp import instantiate_tangent, jvp
@@ -125,7 +126,7 @@ batching_rules[jit_call_p] = _jit_call_batch
 def _leaf_signature(leaf: Any) -> tuple:
     """(shape, dtype, weak_type); a TypeError for a leaf that is not an array or scalar
     (arrays of non-numeric dtypes are refused when traced: their signature is new)."""
-    if type(leaf) is np.ndarray:
+    if isinstance(leaf, np.ndarray):  # (funcad's Array too)
         return (leaf.shape, leaf.dtype, False)
     if isinstance(leaf, Tracer):
         aval = leaf.aval
@@ -345,6 +346,7 @@ class Jitted:
                     outs[i] = np.asarray(out, entry.closed.out_avals[i].dtype)[()]
             if config.debug_nans and any(contains_nan(o) for o in outs):
                 self._find_nan(args, kwargs)
+            outs = returned_values(outs)
         return tree_util.tree_unflatten(entry.out_tree, outs)
 
     def _find_nan(self, args: tuple, kwargs: dict) -> None:

@@ -31,6 +31,7 @@ from funcad.core import (
     escaped_tracer_error,
     eval_jaxpr,
     get_aval,
+    returned_values,
     set_current_trace,
     shape_of,
 )
@@ -246,8 +247,8 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
         trace.finish()
     primals_out = [p for p, _ in pairs]
     tangents_out = [instantiate_tangent(t, p) for p, t in pairs]
-    result_pair = (tree_util.tree_unflatten(out_tree, primals_out),
-                   tree_util.tree_unflatten(out_tree, tangents_out))
+    result_pair = (tree_util.tree_unflatten(out_tree, returned_values(primals_out)),
+                   tree_util.tree_unflatten(out_tree, returned_values(tangents_out)))
     return result_pair + (aux,) if has_aux else result_pair
 
 
@@ -296,6 +297,6 @@ def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[...
         inputs = [t if t is not None else np.zeros(a.shape, a.dtype)
                   for t, a in zip(checked, in_avals)]
         outs = eval_jaxpr(closed.jaxpr, closed.consts, *inputs)
-        return tree_util.tree_unflatten(out_tree, outs)
+        return tree_util.tree_unflatten(out_tree, returned_values(outs))
 
-    return tree_util.tree_unflatten(out_tree, primals_out), f_jvp
+    return tree_util.tree_unflatten(out_tree, returned_values(primals_out)), f_jvp

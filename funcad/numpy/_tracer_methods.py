@@ -18,23 +18,30 @@ from typing import Any
 import numpy as np
 
 from funcad.core import Tracer
-from funcad.errors import NotImplementedForTracerError
+from funcad.errors import DerivativeDropError, NotImplementedForTracerError
 from funcad.numpy import (
     _complex,
     _conversion,
+    _cumulative,
     _indexing,
     _products,
     _reductions,
     _shapes,
+    _sorting,
+    _statistics,
     fft,
     linalg,
 )
 from funcad.numpy import _elementwise as ufuncs
 from funcad.numpy._array import IndexUpdateHelper
+from funcad.numpy._array_type import CPU, wrap_namespace
 from funcad.numpy._conversion import ARRAY_LIKE, as_operand
 from funcad.numpy._indexing import getitem
 from funcad.numpy._products import matmul
 from funcad.primitives import elementwise
+from funcad.primitives.lax_ops import bitcast_convert_type
+from funcad.primitives.shape import reshape as reshape_primitive
+from funcad.rules import DifferentiationTracer
 
 __all__ = ["register_numpy_functions"]
 
@@ -85,8 +92,11 @@ _METHODS = (
     (_shapes, ("squeeze", "ravel", "swapaxes", "repeat", "diagonal", "trace")),
     (ufuncs, ("clip", "round")),
     (_products, ("dot",)),
-    (_indexing, ("take", "nonzero")),
+    (_indexing, ("take", "nonzero", "choose")),
     (_conversion, ("astype",)),
+    (_sorting, ("sort", "argsort", "argpartition", "searchsorted")),
+    (_cumulative, ("cumprod",)),
+    (_statistics, ("ptp",)),
 )
 
 
@@ -118,6 +128,80 @@ def _install_methods() -> None:
     Tracer.conj = Tracer.conjugate = _complex.conjugate
     Tracer.item = lambda self: self.concrete_value("item()").item()
     Tracer.tolist = lambda self: np.asarray(self.concrete_value("tolist()")).tolist()
+    Tracer.tobytes = _tobytes
+    Tracer.compress = lambda self, condition, axis=None, *, out=None, size=None, fill_value=0: (
+        _indexing.compress(condition, self, axis, size=size, fill_value=fill_value, out=out))
+    Tracer.view = _view
+    Tracer.byteswap = _byteswap
+    Tracer.flat = property(_flat)
+    # What jax.Array says of its bytes and its place, which a tracer knows from its type.
+    Tracer.itemsize = property(lambda self: self.aval.dtype.itemsize)
+    Tracer.nbytes = property(lambda self: self.aval.dtype.itemsize * self.aval.size)
+    Tracer.weak_type = property(lambda self: self.aval.weak_type)
+    Tracer.device = property(lambda self: CPU)
+    Tracer.to_device = _to_device
+
+
+def _tobytes(self: Any, order: str = "C") -> bytes:
+    """The bytes of a concrete value; like ``tolist()``, refused where it would drop a
+    derivative."""
+    if isinstance(self, DifferentiationTracer) and self._trace.alive:
+        raise DerivativeDropError("tobytes()", self.aval.str_short(), self._trace.name)
+    return np.asarray(self.concrete_value("tobytes()")).tobytes(order)
+
+
+def _view(self: Any, dtype: Any = None, type: Any = None) -> Any:
+    """``x.view(dtype)``: the same bytes read as ``dtype``, as ``np.ndarray.view`` (a wider
+    or narrower dtype changes the length of the last axis)."""
+    if type is not None:
+        raise NotImplementedError("x.view(type=...): funcad arrays have one type; the type "
+                                  "argument is not supported (as in JAX).")
+    if dtype is None:
+        return self
+    dtype = np.dtype(dtype)
+    old = self.aval.dtype
+    shape = tuple(self.aval.shape)
+    if old == dtype:
+        return self
+    if old.itemsize == dtype.itemsize:
+        return bitcast_convert_type(self, dtype)
+    if not shape:
+        raise ValueError("x.view(dtype): changing the itemsize of a 0-d array is not "
+                         "supported; reshape it to 1-d first.")
+    if old.itemsize > dtype.itemsize:
+        out = bitcast_convert_type(self, dtype)
+        return reshape_primitive(out, shape[:-1] + (shape[-1] * (old.itemsize // dtype.itemsize),))
+    ratio = dtype.itemsize // old.itemsize
+    if shape[-1] % ratio:
+        raise ValueError(f"x.view({dtype.name}): when changing to a larger dtype, its size "
+                         f"must divide the size in bytes of the last axis ({shape[-1]} "
+                         f"elements of {old.itemsize} bytes here).")
+    grouped = reshape_primitive(self, shape[:-1] + (shape[-1] // ratio, ratio))
+    return bitcast_convert_type(grouped, dtype)
+
+
+def _byteswap(self: Any, inplace: bool = False) -> Any:
+    """``x.byteswap()``: each element's bytes in reverse order."""
+    if inplace:
+        raise ValueError("x.byteswap(inplace=True): funcad arrays are immutable; use "
+                         "x.byteswap() and its return value.")
+    dtype = self.aval.dtype
+    if dtype.itemsize == 1:
+        return self
+    as_bytes = bitcast_convert_type(self, np.uint8)
+    return bitcast_convert_type(getitem(as_bytes, (Ellipsis, slice(None, None, -1))), dtype)
+
+
+def _flat(self: Any) -> Any:
+    raise NotImplementedError("x.flat is not supported for traced arrays (as in JAX); use "
+                              "x.flatten() or x.ravel().")
+
+
+def _to_device(self: Any, device: Any, *, stream: Any = None) -> Any:
+    """``x.to_device(device)``: the array itself, on the one device there is."""
+    if stream is not None:
+        raise ValueError("x.to_device(stream=...): there are no streams on the CPU.")
+    return self
 
 
 # ----------------------------------------------------------------------------------------------
@@ -154,10 +238,14 @@ _FUNCTIONS: dict[Any, Any] = {}
 
 
 def register_numpy_functions(namespace: dict[str, Any]) -> None:
-    """Route NumPy's functions to funcad.numpy's: for each name in ``namespace["__all__"]``
+    """Route NumPy's functions to funcad.numpy's, and make funcad.numpy's public functions
+    return ``Array`` (``_array_type``): for each name in ``namespace["__all__"]``
     (funcad.numpy's API, so nothing imported into it by the way), NumPy's ufunc of that name
     for ``__array_ufunc__`` and NumPy's other function of that name for
     ``__array_function__``; numpy.linalg's and numpy.fft's to funcad.numpy's submodules."""
+    wrap_namespace(namespace, namespace["__all__"])
+    for module in (linalg, fft):
+        wrap_namespace(vars(module), module.__all__)
     for name in namespace["__all__"]:
         ours = namespace[name]
         theirs = getattr(np, name, None)
