@@ -10,10 +10,21 @@ import numpy as np
 import pytest
 
 import funcad
-import funcad.devices as devices
 import funcad.numpy as fnp
 import funcad.tree as ftree
 from funcad import tree_util
+from funcad.devices import (
+    Array,
+    block_until_ready,
+    default_backend,
+    device_count,
+    device_get,
+    device_put,
+    devices,
+    local_device_count,
+    local_devices,
+    process_index,
+)
 from funcad.flatten_util import ravel_pytree
 from funcad.test_util import check_grads
 from funcad.tracing import ShapeDtypeStruct, eval_shape
@@ -223,42 +234,42 @@ def test_tree_names_match_jax():
 
 
 def test_devices_and_backend():
-    (device,) = devices.devices()
-    assert devices.local_devices() == [device] and devices.devices("cpu") == [device]
+    (device,) = devices()
+    assert local_devices() == [device] and devices("cpu") == [device]
     assert (device.platform, device.id, str(device), repr(device)) == \
         ("cpu", 0, "cpu:0", "CpuDevice(id=0)")
-    assert devices.default_backend() == "cpu" and devices.device_count() == 1
-    assert devices.local_device_count() == 1 and devices.process_index() == 0
+    assert default_backend() == "cpu" and device_count() == 1
+    assert local_device_count() == 1 and process_index() == 0
     with pytest.raises(RuntimeError, match="'gpu'"):
-        devices.devices("gpu")
+        devices("gpu")
 
 
 def test_array_type_checks():
-    assert isinstance(np.ones(2), devices.Array) and isinstance(np.float32(1), devices.Array)
-    assert isinstance(fnp.sin(np.ones(2)), devices.Array)
-    assert not isinstance(1.0, devices.Array) and not isinstance([1.0], devices.Array)
+    assert isinstance(np.ones(2), Array) and isinstance(np.float32(1), Array)
+    assert isinstance(fnp.sin(np.ones(2)), Array)
+    assert not isinstance(1.0, Array) and not isinstance([1.0], Array)
     seen = []
-    funcad.grad(lambda x: seen.append(isinstance(x, devices.Array)) or x * 2.0)(1.0)
-    funcad.jit(lambda x: seen.append(isinstance(x, devices.Array)) or x)(np.ones(2))
+    funcad.grad(lambda x: seen.append(isinstance(x, Array)) or x * 2.0)(1.0)
+    funcad.jit(lambda x: seen.append(isinstance(x, Array)) or x)(np.ones(2))
     assert seen == [True, True]
     with pytest.raises(TypeError, match="asarray"):
-        devices.Array()
+        Array()
 
 
 def test_block_until_ready_device_put_device_get():
     tree = {"a": np.ones(2), "b": (1.5, [2, 3])}
-    assert devices.block_until_ready(tree) is tree
-    put = devices.device_put(tree, devices.devices()[0])
+    assert block_until_ready(tree) is tree
+    put = device_put(tree, devices()[0])
     assert put["a"] is tree["a"] and isinstance(put["b"][0], np.ndarray)
     assert put["b"][1] == [np.asarray(2), np.asarray(3)]
-    copied = devices.device_put(tree["a"], may_alias=False)
+    copied = device_put(tree["a"], may_alias=False)
     assert copied is not tree["a"] and np.array_equal(copied, tree["a"])
     with pytest.raises(ValueError, match="device"):
-        devices.device_put(tree, "tpu")
-    got = devices.device_get({"x": np.arange(3), "y": 2.0})
+        device_put(tree, "tpu")
+    got = device_get({"x": np.arange(3), "y": 2.0})
     assert got["y"] == 2.0 and got["x"].tolist() == [0, 1, 2]
     with pytest.raises(funcad.ConcretizationTypeError):
-        funcad.jit(devices.device_get)(np.ones(2))
+        funcad.jit(device_get)(np.ones(2))
 
 
 # ----------------------------------------------------------------------------------------------
