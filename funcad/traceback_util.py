@@ -142,8 +142,8 @@ def _redirect_warnings(enabled: bool) -> None:
     state = np.geterr()
     if enabled:
         changed = {c: "log" for c in _CATEGORIES if state[c] == "warn"}
-        if changed and np.geterrcall() not in (None, _USER_LINE_WARNINGS):
-            return  # (the user installed an error callback of their own: leave NumPy be)
+        if not changed or np.geterrcall() not in (None, _USER_LINE_WARNINGS):
+            return  # (nothing at NumPy's default, or the user's own error callback: leave it)
         np.seterr(**changed)
         np.seterrcall(_USER_LINE_WARNINGS)
     elif np.geterrcall() is _USER_LINE_WARNINGS:

@@ -229,3 +229,13 @@ def test_numpy_warnings_under_jit_point_at_the_call():
     call_line = next(i for i, line in enumerate(open(__file__), 1)
                      if line.rstrip().endswith("# CALL LINE"))
     assert [(w.filename, w.lineno) for w in caught][:1] == [(__file__, call_line)]
+
+
+def test_a_users_error_callback_is_left_alone(monkeypatch):
+    calls = []
+    monkeypatch.setattr(funcad.config, "traceback_filtering", "off")
+    with np.errstate(all="call", call=lambda kind, flag: calls.append(kind)):
+        funcad.config.traceback_filtering = "auto"  # (must not replace the callback)
+        overflowing(np.array([1000.0]))
+        assert np.geterrcall() is not None and calls == ["overflow"]
+    funcad.config.traceback_filtering = "off"
