@@ -21,6 +21,7 @@ import numpy as np
 import funcad.lax as lax
 import funcad.numpy as fnp
 from funcad.core import dtype_of, shape_of
+from funcad.primitives.random import erf_inv
 from funcad.random._keys import (
     UINT_DTYPES,
     as_key_data,
@@ -31,7 +32,7 @@ from funcad.random._keys import (
 
 __all__ = [
     "uniform", "normal", "truncated_normal", "bernoulli", "randint", "permutation",
-    "choice", "orthogonal", "check_shape", "float_dtype", "uniform_from_data", "erf_inv",
+    "choice", "orthogonal", "check_shape", "float_dtype", "uniform_from_data",
     "normal_from_data", "gumbel", "broadcast_shape",
 ]
 
@@ -141,73 +142,6 @@ def uniform(key: Any, shape: Sequence[int] = (), dtype: Any = None,
     data, _ = as_key_data("uniform", key)
     dtype = float_dtype("uniform", dtype)
     return uniform_from_data(data, canonical_shape("uniform", shape), dtype, minval, maxval)
-
-
-# erfinv as XLA computes it, so that normals agree with JAX's: for float32 Giles'
-# single-precision polynomials ("Approximating the erfinv function", GPU Computing Gems, 2011) in
-# w = -log(1 - x^2); for float64 his double-precision ones in three ranges of w.
-_ERFINV32_SMALL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
-                   0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
-_ERFINV32_LARGE = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
-                   0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
-_ERFINV64_SMALL = (
-    -3.6444120640178196996e-21, -1.685059138182016589e-19, 1.2858480715256400167e-18,
-    1.115787767802518096e-17, -1.333171662854620906e-16, 2.0972767875968561637e-17,
-    6.6376381343583238325e-15, -4.0545662729752068639e-14, -8.1519341976054721522e-14,
-    2.6335093153082322977e-12, -1.2975133253453532498e-11, -5.4154120542946279317e-11,
-    1.051212273321532285e-09, -4.1126339803469836976e-09, -2.9070369957882005086e-08,
-    4.2347877827932403518e-07, -1.3654692000834678645e-06, -1.3882523362786468719e-05,
-    0.0001867342080340571352, -0.00074070253416626697512, -0.0060336708714301490533,
-    0.24015818242558961693, 1.6536545626831027356)
-_ERFINV64_MIDDLE = (
-    2.2137376921775787049e-09, 9.0756561938885390979e-08, -2.7517406297064545428e-07,
-    1.8239629214389227755e-08, 1.5027403968909827627e-06, -4.013867526981545969e-06,
-    2.9234449089955446044e-06, 1.2475304481671778723e-05, -4.7318229009055733981e-05,
-    6.8284851459573175448e-05, 2.4031110387097893999e-05, -0.0003550375203628474796,
-    0.00095328937973738049703, -0.0016882755560235047313, 0.0024914420961078508066,
-    -0.0037512085075692412107, 0.005370914553590063617, 1.0052589676941592334,
-    3.0838856104922207635)
-_ERFINV64_LARGE = (
-    -2.7109920616438573243e-11, -2.5556418169965252055e-10, 1.5076572693500548083e-09,
-    -3.7894654401267369937e-09, 7.6157012080783393804e-09, -1.4960026627149240478e-08,
-    2.9147953450901080826e-08, -6.7711997758452339498e-08, 2.2900482228026654717e-07,
-    -9.9298272942317002539e-07, 4.5260625972231537039e-06, -1.9681778105531670567e-05,
-    7.5995277030017761139e-05, -0.00021503011930044477347, -0.00013871931833623122026,
-    1.0103004648645343977, 4.8499064014085844221)
-
-
-def _polynomial(coefficients: Sequence[float], w: Any, dtype: np.dtype) -> Any:
-    """Horner's rule with a fused multiply-add at each step, as XLA evaluates it."""
-    p = np.array(coefficients[0], dtype)
-    for c in coefficients[1:]:
-        if dtype == np.float16:
-            p = fnp.add(dtype.type(c), fnp.multiply(p, w))
-        else:
-            p = fused_multiply_add(p, w, dtype.type(c), dtype)
-    return p
-
-
-def erf_inv(x: Any) -> Any:
-    """The inverse error function with XLA's polynomials (float32 and float64)."""
-    dtype = np.dtype(dtype_of(x))
-    w = fnp.negative(fnp.log1p(fnp.negative(fnp.multiply(x, x))))
-    if dtype == np.float64:
-        small = _polynomial(_ERFINV64_SMALL, fnp.subtract(w, 3.125), dtype)
-        root = fnp.sqrt(w)
-        middle = _polynomial(_ERFINV64_MIDDLE, fnp.subtract(root, 3.25), dtype)
-        large = _polynomial(_ERFINV64_LARGE, fnp.subtract(root, 5.0), dtype)
-        p = fnp.where(w < 6.25, small, fnp.where(w < 16.0, middle, large))
-    elif dtype == np.float32 or dtype == np.float16:
-        wide = lax.convert_element_type(w, np.float32)
-        small = _polynomial(_ERFINV32_SMALL, fnp.subtract(wide, np.float32(2.5)),
-                            np.dtype(np.float32))
-        large = _polynomial(_ERFINV32_LARGE, fnp.subtract(fnp.sqrt(wide), np.float32(3.0)),
-                            np.dtype(np.float32))
-        p = lax.convert_element_type(fnp.where(wide < 5.0, small, large), dtype)
-    else:
-        return lax.erf_inv(x)
-    result = fnp.multiply(p, x)
-    return fnp.where(fnp.abs(x) == 1, fnp.multiply(x, dtype.type(np.inf)), result)
 
 
 def normal_from_data(data: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
