@@ -198,6 +198,10 @@ def test_state_of_another_optimizer_is_refused_by_name():
     _, sgd_update, _ = optimizers.sgd(0.1)
     with pytest.raises(TypeError, match="sgd update_fun.*init_fun"):
         sgd_update(0, params, adam_state)
+    # sgd's state of a length-2 vector would unpack as momentum's (x, velocity) pair
+    vector = {"v": np.array([1.0, 2.0])}
+    with pytest.raises(TypeError, match="momentum update_fun.*structure PyTreeDef"):
+        update_fun(0, vector, optimizers.sgd(0.1).init_fn(vector))
     with pytest.raises(TypeError, match="must be the OptimizerState"):
         sgd_update(0, params, params)
     with pytest.raises(TypeError, match="gradient tree"):
