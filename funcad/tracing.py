@@ -9,6 +9,8 @@ Since no values exist, Python control flow on traced values is an error here (se
 
 from __future__ import annotations
 
+import warnings
+import weakref
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -219,6 +221,7 @@ def trace_to_jaxpr(
     Returns the closed IR and the user function's output (flattened by the caller)."""
     trace = JaxprTrace(current_trace())
     in_tracers = [trace.new_input(aval) for aval in in_avals]
+    random_state = _global_random_state()
     try:
         with set_current_trace(trace):
             try:
@@ -229,7 +232,51 @@ def trace_to_jaxpr(
         closed = trace.build([t.var for t in in_tracers], outs)
     finally:
         trace.finish()
+    _warn_if_global_random_used(fun, random_state)
     return closed, outs
+
+
+# A function that draws from NumPy's global generator (np.random.normal, ...) while traced gets
+# the draw frozen into the IR as a constant: every call of the compiled function repeats it.
+# The trace compares the generator's state before and after (a few microseconds) and warns
+# once per function. Nothing of this runs when a compiled function is called.
+_WARNED_RANDOM: weakref.WeakSet = weakref.WeakSet()
+
+
+def _global_random_state() -> tuple:
+    state = np.random.get_state(legacy=False)
+    return state["state"]["pos"], state["has_gauss"], state["state"]["key"]
+
+
+def _user_function(fun: Callable[..., Any]) -> Callable[..., Any]:
+    """The user's function inside jit's or make_jaxpr's flattening wrapper."""
+    for cell in getattr(fun, "__closure__", None) or ():
+        value = cell.cell_contents
+        inner = getattr(value, "fun", None)
+        if callable(inner):
+            return inner
+        if callable(value) and hasattr(value, "__code__") and value is not fun:
+            return value
+    return fun
+
+
+def _warn_if_global_random_used(fun: Callable[..., Any], before: tuple) -> None:
+    after = _global_random_state()
+    if before[:2] == after[:2] and np.array_equal(before[2], after[2]):
+        return
+    user = _user_function(fun)
+    try:
+        if user in _WARNED_RANDOM:
+            return
+        _WARNED_RANDOM.add(user)
+    except TypeError:  # not weak-referenceable: warn every time
+        pass
+    name = getattr(user, "__qualname__", repr(user))
+    warnings.warn(
+        f"{name} drew from NumPy's global random generator (numpy.random.*) while being "
+        f"traced by jit or make_jaxpr: the values were frozen into the compiled function as "
+        f"constants, so every call returns the same draw. Pass a key and use funcad.random "
+        f"(e.g. funcad.random.normal(key, shape)) instead.", RuntimeWarning, stacklevel=4)
 
 
 def make_jaxpr(

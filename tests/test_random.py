@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import warnings
 
 import numpy as np
 import pytest
@@ -258,3 +259,18 @@ def test_gamma_implicit_gradient():
         np.testing.assert_allclose(grad, -cdf_a / pdf, rtol=1e-5)
     g = funcad.grad(lambda a, b: random.beta(k, a, b, (3,)).sum(), argnums=(0, 1))(2.0, 3.0)
     assert np.all(np.isfinite(g)) and g[0] > 0 > g[1]
+
+
+def test_tracing_warns_about_numpy_global_random():
+    def noisy(x):
+        return x + np.random.normal()
+
+    with pytest.warns(RuntimeWarning, match="noisy drew from NumPy's global random.*funcad.random"):
+        funcad.jit(noisy)(1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        funcad.jit(noisy)(np.float32(2.0))  # once per function
+        funcad.jit(lambda x: x * 2)(1.0)
+        funcad.jit(lambda k: random.normal(k, (2,)))(random.PRNGKey(0))
+    with pytest.warns(RuntimeWarning, match="frozen"):
+        funcad.make_jaxpr(lambda x: x * np.random.rand())(1.0)
