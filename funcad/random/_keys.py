@@ -24,7 +24,7 @@ import numpy as np
 import funcad.lax as lax
 import funcad.numpy as fnp
 from funcad.core import Tracer, dtype_of, shape_of
-from funcad.primitives.random import threefry2x32
+from funcad.primitives.random import threefry2x32, threefry2x32_numpy
 from funcad.tree_util import register_pytree_node
 
 __all__ = [
@@ -193,6 +193,11 @@ def _hash_counters(data: Any, shape: tuple[int, ...]) -> list[Any]:
     high, low = _counters(shape)
     if high.shape != low.shape:
         high = np.zeros(low.shape, np.uint32)
+    if not isinstance(data, Tracer):
+        # A concrete key (the common eager case): straight to NumPy, no binds. The result
+        # is integers, so no transformation needs to see it.
+        data = np.asarray(data)
+        return list(threefry2x32_numpy(data[..., 0], data[..., 1], high, low))
     return threefry2x32(data[..., 0], data[..., 1], high, low)
 
 
@@ -304,6 +309,8 @@ def split(key: Any, num: int | Sequence[int] = 2) -> Any:
     if math.prod(shape) == 0:
         return _wrap(fnp.zeros(shape + (2,), np.uint32), typed)
     first, second = _hash_counters(data, shape)
+    if not isinstance(first, Tracer):
+        return _wrap(np.stack([first, second], axis=-1), typed)
     return _wrap(fnp.stack([first, second], axis=-1), typed)
 
 
