@@ -231,7 +231,10 @@ def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
                 results.append(_place_output(o, axis, trace, size, j, out))
         finally:
             trace.finish()
-        return tree_util.tree_unflatten(out_tree, returned_values(results))
+        # (an output with out_axes None is the user's own value: returned as it is)
+        results = [r if a is None else v
+                   for r, a, v in zip(results, out_spec, returned_values(results))]
+        return tree_util.tree_unflatten(out_tree, results)
 
     vmapped.__name__ = f"vmap_{getattr(fun, '__name__', 'fun')}"
     vmapped.__doc__ = getattr(fun, "__doc__", None)
