@@ -162,6 +162,8 @@ def test_grad_through_samples():
                 (0.2, 1.7), order=2, modes=("fwd", "rev"))
     check_grads(lambda loc, scale: loc + scale * random.normal(k, (3,)), (0.3, 1.2),
                 order=2, modes=("fwd", "rev"))
+    check_grads(lambda lo, hi: random.truncated_normal(k, lo, hi, (3,)), (-1.0, 1.5),
+                order=2, modes=("fwd", "rev"))
 
 
 def test_statistics():

@@ -17,7 +17,7 @@ import numpy as np
 from funcad.core import Primitive, ShapedArray, shape_of
 from funcad.primitives.elementwise import elementwise_batching_rule, exp, mul
 from funcad.primitives.shape import batch_axes_to_front, broadcast_to, reshape
-from funcad.rules import batching_rules, defjvp, defnondiff
+from funcad.rules import batching_rules, defjvp, defnondiff, defvjp
 
 __all__ = ["threefry2x32_p", "threefry2x32", "threefry2x32_numpy", "erf_inv_p", "erf_inv",
            "ERFINV32", "ERFINV64"]
@@ -204,8 +204,12 @@ erf_inv_p.elementwise = True
 erf_inv_p.output_buffer = "fresh"
 erf_inv_p.def_impl(_erf_inv_impl)
 erf_inv_p.def_abstract_eval(lambda x: ShapedArray(x.shape, x.dtype))
-defjvp(erf_inv_p, lambda tangent, ans, x: mul(
-    tangent, mul(np.asarray(np.sqrt(np.pi) / 2, ans.dtype), exp(mul(ans, ans)))))
+def _erf_inv_slope(ans: Any) -> Any:
+    return mul(np.asarray(np.sqrt(np.pi) / 2, ans.dtype), exp(mul(ans, ans)))
+
+
+defjvp(erf_inv_p, lambda tangent, ans, x: mul(tangent, _erf_inv_slope(ans)))
+defvjp(erf_inv_p, lambda cotangent, ans, x: mul(cotangent, _erf_inv_slope(ans)))
 batching_rules[erf_inv_p] = elementwise_batching_rule(erf_inv_p)
 
 
