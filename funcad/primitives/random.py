@@ -180,8 +180,12 @@ def _erf_inv_impl(x):
     out = np.empty(xw.shape, work)
     remaining = np.ones(xw.shape, bool)
     for bound, shift, root, coefficients in ranges:
+        if not remaining.any():
+            break
         where = remaining & (w < bound) if np.isfinite(bound) else remaining.copy()
-        remaining &= ~where
+        if where.all():  # the usual case, every value in the first range: no gathers
+            where = Ellipsis
+        remaining[where] = False
         part = w[where]
         part = (np.sqrt(part) if root else part) - work(shift)
         p = np.full(part.shape, coefficients[0], work)
