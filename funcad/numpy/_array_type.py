@@ -69,13 +69,20 @@ def returning_arrays(function: Callable[..., Any]) -> Callable[..., Any]:
 def wrap_namespace(namespace: dict[str, Any], names: list[str]) -> None:
     """Replace the functions among ``names`` in ``namespace`` by ``returning_arrays`` ones
     (funcad's own Python functions only: classes, dtypes, constants and NumPy's re-exported
-    objects stay as they are)."""
+    objects stay as they are). Aliases (``abs`` and ``absolute``, ``fnp.matmul`` and
+    ``fnp.linalg.matmul``) stay one object."""
     for name in names:
         value = namespace[name]
         if (isinstance(value, types.FunctionType)
                 and (value.__module__ or "").startswith("funcad.")
                 and not hasattr(value, "__wrapped_function__")):
-            namespace[name] = returning_arrays(value)
+            wrapper = _WRAPPERS.get(value)
+            if wrapper is None:
+                wrapper = _WRAPPERS[value] = returning_arrays(value)
+            namespace[name] = wrapper
+
+
+_WRAPPERS: dict[Any, Any] = {}
 
 
 # ----------------------------------------------------------------------------------------------
