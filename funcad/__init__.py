@@ -7,9 +7,13 @@ walks that record in reverse, summing adjoints. See docs/architecture.md for the
 from funcad import (
     debug,
     extend,
+    flatten_util,
     lax,
+    nn,
     numpy,
+    random,
     scipy,
+    tree,
     tree_util,
 )
 from funcad.ad import grad, value_and_grad, vjp
@@ -17,6 +21,19 @@ from funcad.batching import vmap
 from funcad.checkpoint import checkpoint, checkpoint_policies, remat
 from funcad.core import ClosedJaxpr, Jaxpr, config, eval_jaxpr
 from funcad.custom_derivatives import custom_jvp, custom_vjp
+from funcad.devices import (
+    Array,
+    block_until_ready,
+    default_backend,
+    device_count,
+    device_get,
+    device_put,
+    devices,
+    local_device_count,
+    local_devices,
+    process_count,
+    process_index,
+)
 from funcad.errors import (
     ConcretizationTypeError,
     DerivativeDropError,
@@ -25,11 +42,11 @@ from funcad.errors import (
     UnexpectedTracerError,
 )
 from funcad.jacobians import hessian, hvp, jacfwd, jacobian, jacrev
-from funcad.jit import jit
+from funcad.jit import disable_jit, jit
 from funcad.jvp import jvp, linearize
 from funcad.primitives.shape import stop_gradient as _stop_gradient
 from funcad.rules import float0
-from funcad.tracing import ShapeDtypeStruct, make_jaxpr
+from funcad.tracing import ShapeDtypeStruct, eval_shape, make_jaxpr
 
 __version__ = "0.1.0"
 
@@ -44,7 +61,11 @@ __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "vmap", "jacfwd", "jacrev", "hessian",
     "hvp", "jacobian", "jit", "config", "custom_vjp", "custom_jvp", "checkpoint", "remat",
     "checkpoint_policies", "debug", "extend", "make_jaxpr", "stop_gradient", "eval_jaxpr",
-    "ShapeDtypeStruct", "Jaxpr", "ClosedJaxpr", "float0", "tree_util", "numpy", "lax", "scipy",
+    "ShapeDtypeStruct", "eval_shape", "disable_jit", "Jaxpr", "ClosedJaxpr", "float0",
+    "tree_util", "tree", "flatten_util", "numpy", "lax", "scipy", "nn", "random", "Array",
+    "block_until_ready", "device_put", "device_get", "devices", "local_devices",
+    "device_count", "local_device_count", "default_backend", "process_index",
+    "process_count",
     "FuncadError", "ConcretizationTypeError", "DerivativeDropError",
     "NotImplementedForTracerError", "UnexpectedTracerError",
 ]

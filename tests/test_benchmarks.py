@@ -30,7 +30,7 @@ def options_for(family: object, case: str) -> object:
 
 @pytest.mark.parametrize("module, case", [("bench_grad", "a"), ("bench_vmap_hessian", "f"),
                                           ("bench_jit", "ja"), ("bench_control_flow", "ra"),
-                                          ("bench_linalg", "gb")])
+                                          ("bench_linalg", "gb"), ("bench_cnn", "ca")])
 def test_cheapest_case_is_checked_and_timed(module: str, case: str) -> None:
     family = importlib.import_module(module).FAMILY
     cells = harness.run(family, options_for(family, case))[case]
