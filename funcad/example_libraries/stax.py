@@ -85,6 +85,18 @@ def GeneralConv(dimension_numbers: tuple, out_chan: int, filter_shape: tuple,
     """A convolution layer in any layout, ``dimension_numbers = (lhs_spec, rhs_spec,
     out_spec)`` such as ``('NHWC', 'HWIO', 'NHWC')``; the bias broadcasts along the output
     channels."""
+    return _conv_layer(dimension_numbers, out_chan, filter_shape, strides, W_init, b_init,
+                       lambda input_shape, kernel_shape, strides: lax.conv_general_shape_tuple(
+                           input_shape, kernel_shape, strides, padding, dimension_numbers),
+                       lambda inputs, W, strides, one: lax.conv_general_dilated(
+                           inputs, W, strides, padding, one, one,
+                           dimension_numbers=dimension_numbers))
+
+
+def _conv_layer(dimension_numbers: tuple, out_chan: int, filter_shape: tuple, strides: Any,
+                W_init: Any, b_init: Any, output_shape_of: Any, convolve: Any) -> tuple:
+    """The (init_fun, apply_fun) of a convolution-like layer with a bias along the output
+    channels: ``output_shape_of`` and ``convolve`` say which convolution."""
     lhs_spec, rhs_spec, out_spec = dimension_numbers
     one = (1,) * len(filter_shape)
     strides = strides or one
@@ -92,8 +104,7 @@ def GeneralConv(dimension_numbers: tuple, out_chan: int, filter_shape: tuple,
 
     def init_fun(rng: Any, input_shape: tuple) -> tuple:
         kernel_shape = _kernel_shape(dimension_numbers, out_chan, filter_shape, input_shape)
-        output_shape = lax.conv_general_shape_tuple(
-            input_shape, kernel_shape, strides, padding, dimension_numbers)
+        output_shape = output_shape_of(input_shape, kernel_shape, strides)
         bias_shape = [out_chan if c == "C" else 1 for c in out_spec]
         k1, k2 = random.split(rng)
         W, b = W_init(k1, kernel_shape), b_init(k2, bias_shape)
@@ -101,8 +112,7 @@ def GeneralConv(dimension_numbers: tuple, out_chan: int, filter_shape: tuple,
 
     def apply_fun(params: tuple, inputs: Any, **kwargs: Any) -> Any:
         W, b = params
-        return lax.conv_general_dilated(inputs, W, strides, padding, one, one,
-                                        dimension_numbers=dimension_numbers) + b
+        return convolve(inputs, W, strides, one) + b
 
     return init_fun, apply_fun
 
@@ -114,26 +124,11 @@ def GeneralConvTranspose(dimension_numbers: tuple, out_chan: int, filter_shape: 
                          strides: Any = None, padding: Any = "VALID", W_init: Any = None,
                          b_init: Any = normal(1e-6)) -> tuple:
     """A transposed-convolution layer (``lax.conv_transpose``) in any layout."""
-    lhs_spec, rhs_spec, out_spec = dimension_numbers
-    one = (1,) * len(filter_shape)
-    strides = strides or one
-    W_init = W_init or glorot_normal(rhs_spec.index("I"), rhs_spec.index("O"))
-
-    def init_fun(rng: Any, input_shape: tuple) -> tuple:
-        kernel_shape = _kernel_shape(dimension_numbers, out_chan, filter_shape, input_shape)
-        output_shape = lax.conv_transpose_shape_tuple(
-            input_shape, kernel_shape, strides, padding, dimension_numbers)
-        bias_shape = [out_chan if c == "C" else 1 for c in out_spec]
-        k1, k2 = random.split(rng)
-        W, b = W_init(k1, kernel_shape), b_init(k2, bias_shape)
-        return output_shape, (W, b)
-
-    def apply_fun(params: tuple, inputs: Any, **kwargs: Any) -> Any:
-        W, b = params
-        return lax.conv_transpose(inputs, W, strides, padding,
-                                  dimension_numbers=dimension_numbers) + b
-
-    return init_fun, apply_fun
+    return _conv_layer(dimension_numbers, out_chan, filter_shape, strides, W_init, b_init,
+                       lambda input_shape, kernel_shape, strides: lax.conv_transpose_shape_tuple(
+                           input_shape, kernel_shape, strides, padding, dimension_numbers),
+                       lambda inputs, W, strides, one: lax.conv_transpose(
+                           inputs, W, strides, padding, dimension_numbers=dimension_numbers))
 
 
 Conv1DTranspose = functools.partial(GeneralConvTranspose, ("NHC", "HIO", "NHC"))
