@@ -40,6 +40,7 @@ from funcad.rules import (
     vjp_rules,
     zeros_constant,
 )
+from funcad.traceback_util import api_boundary
 
 __all__ = ["checkpoint", "remat", "checkpoint_policies", "checkpoint_p"]
 
@@ -125,6 +126,7 @@ def checkpoint(fun: Callable[..., Any] | None = None, *, prevent_cse: bool = Tru
             f"funcad.checkpoint_policies.nothing_saveable or everything_saveable.")
     static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
 
+    @api_boundary
     @functools.wraps(fun)
     def checkpointed(*args: Any) -> Any:
         n = len(args)

@@ -50,6 +50,7 @@ from funcad.rules import (
     vjp_rules,
     zeros_constant,
 )
+from funcad.traceback_util import api_boundary
 
 __all__ = ["custom_vjp", "custom_jvp", "custom_vjp_call_p", "custom_jvp_call_p", "NamedRule"]
 
@@ -227,6 +228,7 @@ class custom_vjp:
     def __get__(self, instance: Any, owner: Any = None) -> Any:
         return self if instance is None else functools.partial(self, instance)
 
+    @api_boundary
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         name = getattr(self.fun, "__name__", "fun")
         if self.fwd is None:
@@ -447,6 +449,7 @@ class custom_jvp:
     def __get__(self, instance: Any, owner: Any = None) -> Any:
         return self if instance is None else functools.partial(self, instance)
 
+    @api_boundary
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         name = getattr(self.fun, "__name__", "fun")
         if self.jvp is None:

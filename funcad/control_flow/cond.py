@@ -52,6 +52,7 @@ from funcad.rules import (
     jvp_rules,
     zeros_constant,
 )
+from funcad.traceback_util import api_boundary
 
 __all__ = ["cond_p", "cond", "switch", "select_n"]
 
@@ -158,6 +159,7 @@ def _scalar_index(value: Any, name: str, argument: str, want: str) -> Any:
     return value
 
 
+@api_boundary
 def cond(pred: Any, true_fun: Callable[..., Any], false_fun: Callable[..., Any],
          *operands: Any) -> Any:
     """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``, as one staged
@@ -174,6 +176,7 @@ def cond(pred: Any, true_fun: Callable[..., Any], false_fun: Callable[..., Any],
                           ("false_fun", "true_fun"))
 
 
+@api_boundary
 def switch(index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -> Any:
     """``branches[index](*operands)`` as one staged operation; ``index`` is clamped to
     ``[0, len(branches) - 1]``, as in JAX."""

@@ -71,6 +71,7 @@ from funcad.rules import (
     vjp_rules,
     zeros_constant,
 )
+from funcad.traceback_util import api_boundary
 
 __all__ = ["scan_p", "while_p", "scan", "while_loop", "fori_loop", "map"]
 
@@ -600,6 +601,7 @@ def _trace_carry_function(name: str, fun: Callable[..., Any], carry: Any,
     return traced, tree_util.tree_map(strong_value, carry)
 
 
+@api_boundary
 def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None,
          length: int | None = None, reverse: bool = False, unroll: int | bool = 1,
          _split_transpose: bool = False) -> tuple[Any, Any]:
@@ -655,6 +657,7 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None,
     return carry_out, ys
 
 
+@api_boundary
 def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any],
                init_val: Any) -> Any:
     """``while cond_fun(val): val = body_fun(val)``, staged, as ``jax.lax.while_loop``.
@@ -677,6 +680,7 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any],
     return tree_util.tree_unflatten(carry_tree, outs)
 
 
+@api_boundary
 def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Any, Any], Any], init_val: Any,
               *, unroll: int | bool | None = None) -> Any:
     """``for i in range(lower, upper): val = body_fun(i, val)``, as ``jax.lax.fori_loop``.
@@ -713,6 +717,7 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Any, Any], Any], init_
     return result
 
 
+@api_boundary
 def map(f: Callable[[Any], Any], xs: Any, *, batch_size: int | None = None) -> Any:
     """``f`` applied to each slice of ``xs`` along its leading axis, stacked, as
     ``jax.lax.map`` (a ``scan`` with no carry). With ``batch_size``, ``f`` is vmapped over
