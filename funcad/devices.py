@@ -18,8 +18,9 @@ from funcad.core import Tracer
 from funcad.tree_util import tree_map
 
 __all__ = [
-    "Array", "Device", "CpuDevice", "devices", "local_devices", "device_count",
-    "local_device_count", "default_backend", "process_index", "process_count",
+    "Array", "Device", "CpuDevice", "Memory", "SingleDeviceSharding", "devices",
+    "local_devices", "device_count", "local_device_count", "default_backend", "process_index",
+    "process_count",
     "block_until_ready", "device_put", "device_get",
 ]
 
@@ -42,7 +43,13 @@ class Array(metaclass=_ArrayType):
 
 
 class Device:
-    """A device that arrays live on (``jax.Device``)."""
+    """A device that arrays live on (``jax.Device``). The one device is the CPU NumPy computes
+    on; it has one memory, NumPy's host memory.
+
+    The device equals NumPy's name for it, ``"cpu"`` (what ``np.ndarray.device`` returns), and
+    hashes as that name, so ``funcad.devices()[0] == x.device`` and ``device in x.devices()``
+    hold for the arrays funcad returns, whichever of the two names they carry. (JAX's devices
+    do not equal strings; here a string is the only other name the CPU has.)"""
 
     platform = "cpu"
     device_kind = "cpu"
@@ -50,7 +57,8 @@ class Device:
     def __init__(self, id: int = 0):
         self.id = id
         self.process_index = 0
-        self.host_id = 0
+        self.host_id = 0  # (JAX's deprecated name for process_index)
+        self.local_hardware_id = id
 
     def __repr__(self) -> str:
         return f"CpuDevice(id={self.id})"
@@ -58,9 +66,111 @@ class Device:
     def __str__(self) -> str:
         return f"{self.platform}:{self.id}"
 
+    def __eq__(self, other: Any) -> bool:
+        if isinstance(other, Device):
+            return (other.platform, other.id) == (self.platform, self.id)
+        if isinstance(other, str):
+            return self.id == 0 and other == self.platform
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.platform) if self.id == 0 else hash((self.platform, self.id))
+
+    def memory_stats(self) -> None:
+        """None, as JAX's CPU devices answer: NumPy's allocations are not counted."""
+        return None
+
+    def addressable_memories(self) -> list[Memory]:
+        """The memories this device reads and writes: the host memory."""
+        return [self.default_memory()]
+
+    def default_memory(self) -> Memory:
+        return Memory(self)
+
+    def memory(self, kind: str) -> Memory:
+        """The memory of ``kind``: ``"device"`` is the only one (the host memory)."""
+        if kind != Memory.kind:
+            raise ValueError(f"Device.memory: kind must be {Memory.kind!r}, got {kind!r}; the "
+                             f"CPU has one memory, NumPy's host memory.")
+        return Memory(self)
+
+    def live_buffers(self) -> list[Any]:
+        """No buffers are tracked (JAX returns an empty list as well)."""
+        return []
+
+
+class Memory:
+    """The memory a device's arrays live in (JAX's ``Memory``): on the CPU, host memory."""
+
+    kind = "device"
+
+    def __init__(self, device: Device):
+        self.device = device
+        self.platform = device.platform
+        self.process_index = device.process_index
+
+    def addressable_by_devices(self) -> list[Device]:
+        return [self.device]
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, Memory) and other.device == self.device
+
+    def __hash__(self) -> int:
+        return hash((Memory, self.device.id))
+
+    def __repr__(self) -> str:
+        return (f"CpuDeviceMemory(id={self.device.id}, process_index={self.process_index}, "
+                f"client={self.platform})")
+
 
 class CpuDevice(Device):
     """The CPU NumPy computes on."""
+
+
+class SingleDeviceSharding:
+    """How an array is laid out over devices (``jax.sharding.SingleDeviceSharding``): whole,
+    on one device. Every funcad array has this sharding on the CPU."""
+
+    def __init__(self, device: Device, *, memory_kind: str | None = None):
+        if not isinstance(device, Device):
+            raise TypeError(f"SingleDeviceSharding: device must be a funcad device (from "
+                            f"funcad.devices()), got {device!r}.")
+        if memory_kind not in (None, Memory.kind):
+            raise ValueError(f"SingleDeviceSharding: memory_kind must be None or "
+                             f"{Memory.kind!r}, got {memory_kind!r}.")
+        self._device = device
+        self.memory_kind = Memory.kind
+
+    device_set = property(lambda self: {self._device})
+    addressable_devices = device_set
+    num_devices = 1
+    is_fully_replicated = True  # (one device holds every element)
+    is_fully_addressable = True
+    has_addressable_devices = True
+
+    def devices_indices_map(self, global_shape: tuple[int, ...]) -> dict[Device, tuple]:
+        """Which part of an array of ``global_shape`` each device holds: all of it."""
+        return {self._device: (slice(None),) * len(global_shape)}
+
+    addressable_devices_indices_map = devices_indices_map
+
+    def shard_shape(self, global_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(global_shape)
+
+    def with_memory_kind(self, kind: str) -> SingleDeviceSharding:
+        return SingleDeviceSharding(self._device, memory_kind=kind)
+
+    def is_equivalent_to(self, other: Any, ndim: int) -> bool:
+        return self == other
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, SingleDeviceSharding) and other._device == self._device
+
+    def __hash__(self) -> int:
+        return hash((SingleDeviceSharding, self._device))
+
+    def __repr__(self) -> str:
+        return f"SingleDeviceSharding(device={self._device!r}, memory_kind={self.memory_kind})"
 
 
 _CPU = CpuDevice(0)
@@ -120,11 +230,12 @@ def block_until_ready(x: Any) -> Any:
 
 
 def _check_device(device: Any, where: str) -> None:
-    if device is None or isinstance(device, Device) or device in _BACKENDS:
+    if device is None or isinstance(device, (Device, SingleDeviceSharding)) or \
+            device in _BACKENDS:
         return
     raise ValueError(
-        f"{where}: device must be None or a device of funcad.devices() (the CPU), got "
-        f"{device!r}. Shardings and other devices do not exist here.")
+        f"{where}: device must be None, a device of funcad.devices() (the CPU) or its "
+        f"SingleDeviceSharding, got {device!r}. Other devices and shardings do not exist here.")
 
 
 def _put_leaf(x: Any, copy: bool) -> Any:
