@@ -193,15 +193,20 @@ def zeros_constant(like: Any) -> np.ndarray:
 # stand for their primal value and how they convert to Python values.
 
 _DROPS_DERIVATIVE = frozenset(
-    ["float()", "complex()", "numpy.asarray() (__array__)", "item()", "tolist()"]
+    ["float()", "complex()", "numpy.asarray() (__array__)", "item()", "tolist()", "tobytes()"]
 )
+"""The conversions to Python or NumPy values that would lose a derivative. JAX refuses the same
+ones (ConcretizationTypeError, TracerArrayConversionError) except ``item()``, which it answers
+with the primal; funcad refuses it too (a silently dropped derivative is a wrong number). The
+results of comparisons, ``argmax`` and casts to integers are not tracers (their derivative is
+zero), so all of these conversions work on them."""
 
 
 class DifferentiationTracer(Tracer):
     """A value under differentiation, standing for its ``primal`` value (a value of the parent
     trace). Python conversions: bool/int/index are piecewise constant, so their derivative
-    really is zero and control flow on the concrete primal is fine; float/complex/asarray/item
-    would silently drop a derivative, so they raise DerivativeDropError."""
+    really is zero and control flow on the concrete primal is fine; float/complex/asarray/item/
+    tolist/tobytes would silently drop a derivative, so they raise DerivativeDropError."""
 
     __slots__ = ("primal",)
 
