@@ -1,16 +1,19 @@
 """Random numbers: funcad.random against NumPy's generator and jax.random.
 
-  (ra) one million standard normals, float64: funcad.random.normal (eager and jit), NumPy's
+  (na) one million standard normals, float64: funcad.random.normal (eager and jit), NumPy's
        ``default_rng().normal`` (a different generator: the speed to aim at, not the values)
        and ``jax.jit(jax.random.normal)``
-  (rb) one million uniforms, float64, the same columns
-  (rc) split of one key into two, per call: funcad eager and jit, ``jax.random.split``
+  (nb) one million uniforms, float64, the same columns
+  (nc) split of one key into two, per call: funcad eager and jit, ``jax.random.split``
+
+The columns are timed in interleaved rounds (``harness.measure``); each ratio is the median
+over the rounds of the column's time over NumPy's (for the split, over funcad's eager time).
 
 The values are not compared with NumPy's (other streams); tests/test_random.py holds funcad's
 against values recorded from JAX.
 
     python benchmarks/bench_random.py            # about 30 seconds
-    python benchmarks/bench_random.py --quick --only rc --libs numpy,funcad
+    python benchmarks/bench_random.py --quick --only nc --libs numpy,funcad
 """
 
 from __future__ import annotations
@@ -19,33 +22,13 @@ import harness  # first: it pins BLAS to one thread before NumPy loads
 
 # isort: split
 import functools
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 SIZE = 1_000_000
-
-
-def _time(call: Callable[[], Any], options: Any) -> float:
-    """Median seconds per call over blocks of at least ``options.block`` seconds."""
-    call()
-    number, start = 1, time.perf_counter()
-    call()
-    once = max(time.perf_counter() - start, 1e-7)
-    number = max(1, int(options.block / once))
-    rounds, times, deadline = 0, [], time.perf_counter() + options.budget
-    while rounds < options.min_rounds or (time.perf_counter() < deadline
-                                          and rounds < options.max_rounds):
-        start = options.clock()
-        for _ in range(number):
-            call()
-        times.append((options.clock() - start) / number)
-        rounds += 1
-    return statistics.median(times)
 
 
 def _columns(options: Any, sampler: str) -> dict[str, Callable[[], Any]]:
@@ -80,23 +63,24 @@ def _columns(options: Any, sampler: str) -> dict[str, Callable[[], Any]]:
     return columns
 
 
-CASES = {"ra": ("(ra) normal, 10^6 float64", "normal"),
-         "rb": ("(rb) uniform, 10^6 float64", "uniform"),
-         "rc": ("(rc) split one key", "split")}
+CASES = {"na": ("(na) normal, 10^6 float64", "normal"),
+         "nb": ("(nb) uniform, 10^6 float64", "uniform"),
+         "nc": ("(nc) split one key", "split")}
 
 
 def _table(key: str, options: Any) -> None:
-    """One case's row: each column's median time, and its ratio to NumPy's generator."""
+    """One case's row: each column's median time, and its median ratio to the first column."""
     title, sampler = CASES[key]
-    timed = {name: _time(call, options) for name, call in _columns(options, sampler).items()}
-    reference = timed.get("NumPy default_rng")
+    columns = _columns(options, sampler)
+    base = next(iter(columns))
+    cells = harness.measure(columns, options, base=base)
     row = [title]
-    for name, seconds in timed.items():
-        cell = harness.fmt_time(seconds)
-        if reference and name != "NumPy default_rng":
-            cell += f" ({seconds / reference:.2f}x NumPy)"
-        row.append(cell)
-    harness.markdown(["case", *timed], [row])
+    for name, cell in cells.items():
+        text = harness.fmt_time(cell.time)
+        if name != base:
+            text += f" ({cell.ratio:.2f}x {base})"
+        row.append(text)
+    harness.markdown(["case", *cells], [row])
 
 
 FAMILY = harness.Family("Random numbers", {}, {},

@@ -20,8 +20,9 @@ import numpy as np
 
 import funcad.lax as lax
 import funcad.numpy as fnp
-from funcad.core import dtype_of, shape_of
-from funcad.primitives.random import erf_inv
+from funcad.core import Tracer, dtype_of, shape_of
+from funcad.numpy._array import with_at
+from funcad.primitives.random import erf_inv, erf_inv_numpy, uniform_numpy
 from funcad.random._keys import (
     UINT_DTYPES,
     as_key_data,
@@ -114,6 +115,14 @@ def _is_power_of_two_span(minval: Any, maxval: Any) -> bool:
     return span > 0 and math.frexp(span)[0] == 0.5
 
 
+def _as_dtype(value: Any, dtype: np.dtype) -> Any:
+    """A bound in the sample's dtype: converted by NumPy when concrete, so that a known
+    power-of-two span takes the exact multiply even while tracing."""
+    if isinstance(value, Tracer):
+        return lax.convert_element_type(value, dtype)
+    return np.asarray(value).astype(dtype)
+
+
 def uniform_from_data(data: Any, shape: tuple[int, ...], dtype: np.dtype,
                       minval: Any = 0.0, maxval: Any = 1.0) -> Any:
     """Uniform floats in [minval, maxval) from one key's data (JAX's bits-to-float)."""
@@ -121,8 +130,11 @@ def uniform_from_data(data: Any, shape: tuple[int, ...], dtype: np.dtype,
     nbits, nmant = finfo.bits, finfo.nmant
     if nbits not in (16, 32, 64):
         raise TypeError(f"uniform only accepts 16-, 32-, or 64-bit dtypes, got {dtype}")
-    minval = lax.convert_element_type(minval, dtype)
-    maxval = lax.convert_element_type(maxval, dtype)
+    minval, maxval = (_as_dtype(v, dtype) for v in (minval, maxval))
+    if (isinstance(data, np.ndarray) and nbits > 16 and math.prod(shape)
+            and _is_power_of_two_span(minval, maxval)):
+        # A concrete key and an exact scaling: the same arithmetic, chunk by chunk in NumPy.
+        return with_at(uniform_numpy(*data.tolist(), shape, dtype, minval, maxval - minval))
     uint = UINT_DTYPES[nbits]
     raw = random_bits(data, nbits, shape)
     one = np.array(1.0, dtype).view(uint)
@@ -153,6 +165,10 @@ def normal_from_data(data: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
         return fnp.divide(lax.complex(real, imag), dtype.type(np.sqrt(2)))
     low = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype))
     u = uniform_from_data(data, shape, dtype, low, np.array(1.0, dtype))
+    if isinstance(data, np.ndarray) and isinstance(u, np.ndarray):
+        samples = erf_inv_numpy(u)  # a concrete key: no binds, and the product in place
+        samples *= dtype.type(np.sqrt(2))
+        return with_at(samples)
     return fnp.multiply(np.array(np.sqrt(2), dtype), erf_inv(u))
 
 

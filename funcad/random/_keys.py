@@ -24,7 +24,14 @@ import numpy as np
 import funcad.lax as lax
 import funcad.numpy as fnp
 from funcad.core import Tracer, dtype_of, shape_of
-from funcad.primitives.random import threefry2x32, threefry2x32_numpy
+from funcad.numpy._array import with_at
+from funcad.primitives.random import random_bits as random_bits_primitive
+from funcad.primitives.random import (
+    random_bits_numpy,
+    threefry2x32,
+    threefry2x32_counters,
+    threefry2x32_numpy,
+)
 from funcad.tree_util import register_pytree_node
 
 __all__ = [
@@ -34,6 +41,7 @@ __all__ = [
 ]
 
 UINT_DTYPES = {8: np.uint8, 16: np.uint16, 32: np.uint32, 64: np.uint64}
+_FEW_KEYS = 16  # splits into at most this many keys hash on Python ints
 
 
 class KeyDtype:
@@ -138,6 +146,8 @@ def as_key_data(name: str, key: Any, *, allow_batched: bool = False) -> tuple[An
     """The uint32 (..., 2) data of ``key`` and whether it was typed; an error if not a key."""
     if isinstance(key, KeyArray):
         data, typed = key.data, True
+    elif isinstance(key, np.ndarray) and key.shape == (2,) and key.dtype == np.uint32:
+        return key, False  # the common raw key, checked at once
     else:
         try:
             dtype, shape = np.dtype(dtype_of(key)), tuple(shape_of(key))
@@ -298,6 +308,10 @@ def clone(key: Any) -> Any:
 def split(key: Any, num: int | Sequence[int] = 2) -> Any:
     """``num`` new keys (an int or a shape) from one, as ``jax.random.split``."""
     data, typed = as_key_data("split", key)
+    if type(num) is int and 0 < num <= _FEW_KEYS and isinstance(data, np.ndarray):
+        # The common split of one concrete key into a few: Python ints all the way.
+        first, second = threefry2x32_counters(*data.tolist(), num)
+        return _wrap(with_at(np.array([*zip(first, second)], np.uint32)), typed)
     shape = tuple(num) if isinstance(num, Sequence) else (num,)
     try:
         shape = tuple(operator.index(n) for n in shape)
@@ -306,8 +320,13 @@ def split(key: Any, num: int | Sequence[int] = 2) -> Any:
     if any(n < 0 for n in shape):
         raise ValueError(f"split: num must be non-negative, got {num!r}; pass the number of "
                          "keys wanted, e.g. split(key, 2)")
-    if math.prod(shape) == 0:
+    count = math.prod(shape)
+    if count == 0:
         return _wrap(fnp.zeros(shape + (2,), np.uint32), typed)
+    if count <= _FEW_KEYS and isinstance(data, np.ndarray):
+        first, second = threefry2x32_counters(*data.tolist(), count)
+        keys = np.array([*zip(first, second)], np.uint32).reshape(shape + (2,))
+        return _wrap(with_at(keys), typed)
     first, second = _hash_counters(data, shape)
     if not isinstance(first, Tracer):
         return _wrap(np.stack([first, second], axis=-1), typed)
@@ -335,14 +354,12 @@ def random_bits(data: Any, bit_width: int, shape: tuple[int, ...]) -> Any:
     """Unsigned integers of ``bit_width`` bits from one key's data."""
     dtype = UINT_DTYPES[bit_width]
     if math.prod(shape) == 0:
-        return np.zeros(shape, dtype)
-    first, second = _hash_counters(data, shape)
-    if bit_width == 64:
-        high = lax.convert_element_type(first, np.uint64)
-        return fnp.bitwise_or(fnp.left_shift(high, np.uint64(32)),
-                              lax.convert_element_type(second, np.uint64))
-    mixed = fnp.bitwise_xor(first, second)
-    return mixed if bit_width == 32 else lax.convert_element_type(mixed, dtype)
+        return with_at(np.zeros(shape, dtype))
+    if isinstance(data, np.ndarray):
+        # A concrete key: straight to NumPy, no bind. The result is integers, so no
+        # transformation needs to see it.
+        return with_at(random_bits_numpy(*data.tolist(), bit_width, shape))
+    return random_bits_primitive(data[0], data[1], bit_width, shape)
 
 
 def bits(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
