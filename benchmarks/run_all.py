@@ -20,11 +20,13 @@ import bench_control_flow
 import bench_grad
 import bench_jit
 import bench_linalg
+import bench_random
 import bench_vmap_hessian
 
 FAMILIES = {"bench_grad.py": bench_grad.FAMILY, "bench_vmap_hessian.py": bench_vmap_hessian.FAMILY,
             "bench_jit.py": bench_jit.FAMILY, "bench_control_flow.py": bench_control_flow.FAMILY,
-            "bench_linalg.py": bench_linalg.FAMILY, "bench_cnn.py": bench_cnn.FAMILY}
+            "bench_linalg.py": bench_linalg.FAMILY, "bench_cnn.py": bench_cnn.FAMILY,
+            "bench_random.py": bench_random.FAMILY}
 
 
 def main(argv: list[str] | None = None) -> int:

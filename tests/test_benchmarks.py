@@ -59,6 +59,13 @@ def test_script_prints_a_table() -> None:
     assert "| (a) scalar 2*sin(x**3)**2" in out and "Allocator:" in out
 
 
+def test_random_script_prints_its_split_row() -> None:
+    script = BENCHMARKS / "bench_random.py"
+    out = subprocess.run([sys.executable, str(script), *SMOKE, "--only", "nc"],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    assert "| (nc) split one key" in out and "funcad jit" in out
+
+
 def test_checkpoint_memory_section_runs(capsys: pytest.CaptureFixture) -> None:
     family = importlib.import_module("bench_control_flow").FAMILY
     harness.run(family, options_for(family, "ck"))
