@@ -93,7 +93,9 @@ def threefry2x32_counters(key1: int, key2: int, count: int) -> tuple[list[int], 
 def _threefry_few(words: list[np.ndarray], shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
     count = math.prod(shape)
     ones = _pack([1] * count)
-    packed = [_pack(np.broadcast_to(w, shape).ravel().tolist()) for w in words]
+    packed = [int(w.reshape(())) * ones if w.size == 1 else  # one word for every lane
+              _pack((w if w.shape == shape else np.broadcast_to(w, shape)).ravel().tolist())
+              for w in words]
     x0, x1 = _threefry_packed(*packed, ones)
     return tuple(np.array(_unpack(x, count), np.uint32).reshape(shape) for x in (x0, x1))
 
