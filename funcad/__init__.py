@@ -23,6 +23,7 @@ from funcad.core import ClosedJaxpr, Jaxpr, config, eval_jaxpr
 from funcad.custom_derivatives import custom_jvp, custom_vjp
 from funcad.devices import (
     Array,
+    Device,
     block_until_ready,
     default_backend,
     device_count,
@@ -63,6 +64,7 @@ __all__ = [
     "checkpoint_policies", "debug", "extend", "make_jaxpr", "stop_gradient", "eval_jaxpr",
     "ShapeDtypeStruct", "eval_shape", "disable_jit", "Jaxpr", "ClosedJaxpr", "float0",
     "tree_util", "tree", "flatten_util", "numpy", "lax", "scipy", "nn", "random", "Array",
+    "Device",
     "block_until_ready", "device_put", "device_get", "devices", "local_devices",
     "device_count", "local_device_count", "default_backend", "process_index",
     "process_count",
