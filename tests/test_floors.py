@@ -20,7 +20,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "funcad"
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("leaves", ("funcad.errors", "funcad._tree_util", "funcad.tree_util",
                 "funcad.traceback_util")),
-    ("core", ("funcad.core",)),
+    ("core", ("funcad.core", "funcad.typing")),
     ("rule tables", ("funcad.rules",)),
     ("primitives", ("funcad.primitives",)),
     ("interpreters", ("funcad.tracing", "funcad.ad", "funcad.jvp", "funcad.batching")),
