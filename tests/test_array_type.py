@@ -1,6 +1,7 @@
 """The arrays funcad returns (funcad.numpy's Array at every boundary) and the jax.Array
 methods of tracers."""
 
+import inspect
 import pickle
 
 import numpy as np
@@ -11,6 +12,8 @@ import funcad.numpy as fnp
 from funcad.core import Tracer
 from funcad.errors import ConcretizationTypeError, DerivativeDropError
 from funcad.numpy import Array
+from funcad.numpy._array_type import _WRAPPERS, returning_arrays
+from funcad.traceback_util import is_internal_file
 
 X = np.array([3.0, -1.0, 2.0, 0.5])
 
@@ -142,6 +145,114 @@ def test_array_jax_methods():
     np.testing.assert_array_equal(y.reshape(2, 2).ptp(axis=1, keepdims=True),
                                   np.ptp(np.exp(X).reshape(2, 2), axis=1, keepdims=True))
     assert y.nbytes == 32 and y.itemsize == 8
+
+
+def test_numpy_on_arrays_returns_what_it_returns_on_ndarrays():
+    """``Array.__array_wrap__`` is a plain ndarray's: a subclass result is viewed as ndarray,
+    0-d results are scalars, an ``out=`` Array is written and returned viewed as ndarray, and
+    NumPy's Python code that calls the wrap itself (numpy.linalg) gets plain ndarrays."""
+    y = fnp.asarray(np.array([[2.0, 1.0], [1.0, 3.0]]))
+    assert type(np.linalg.inv(y)) is np.ndarray
+    assert type(np.linalg.solve(y, np.ones(2))) is np.ndarray
+    assert type(np.sin(y[0, 0:1].reshape(()))) is np.float64
+    assert type(y.__array_wrap__(fnp.zeros(2))) is np.ndarray
+    assert type(y.__array_wrap__(np.zeros(()), None, True)) is np.float64
+    out = fnp.zeros((2, 2))
+    result = np.exp(y, out=out)
+    assert type(result) is np.ndarray and np.shares_memory(result, out)
+    np.testing.assert_allclose(out, np.exp(np.asarray(y)))
+    assert type(y @ np.eye(2)) is np.ndarray and type(-y) is np.ndarray
+    assert type(y[0]) is Array and type(y[0, 1]) is np.float64 and type(y[(0,)]) is Array
+
+
+def test_traced_index_into_an_array():
+    y = fnp.asarray(A)
+    np.testing.assert_array_equal(funcad.vmap(lambda i: y[i])(np.array([1, 0])), A[[1, 0]])
+    np.testing.assert_array_equal(funcad.vmap(lambda i: y[i, 2])(np.array([1, 0])),
+                                  A[[1, 0], 2])
+    np.testing.assert_array_equal(funcad.jit(lambda i: y[0, i])(2), A[0, 2])
+
+
+def test_block_until_ready_on_scalars():
+    """A NumPy scalar has no method to add; funcad.block_until_ready takes any pytree."""
+    value = fnp.sum(X)
+    assert type(value) is np.float64 and funcad.block_until_ready(value) is value
+    tree = {"s": value, "a": fnp.sin(X), "n": 3}
+    assert funcad.block_until_ready(tree) is tree
+
+
+# ----------------------------------------------------------------------------------------------
+# The wrappers that view funcad.numpy's results.
+
+
+def test_wrappers_have_their_functions_signatures():
+    assert len(_WRAPPERS) > 300
+    for function, wrapper in _WRAPPERS.items():
+        assert wrapper.__wrapped_function__ is function and wrapper.__wrapped__ is function
+        assert wrapper.__name__ == function.__name__ and wrapper.__doc__ == function.__doc__
+        assert (inspect.signature(wrapper, follow_wrapped=False)
+                == inspect.signature(function, follow_wrapped=False)), function.__name__
+        assert is_internal_file(wrapper.__code__.co_filename)  # (hidden from tracebacks)
+    assert fnp.sum.__wrapped_function__ in _WRAPPERS
+
+
+def test_wrappers_take_arguments_as_their_functions():
+    np.testing.assert_array_equal(fnp.sum(a=A, axis=0), A.sum(axis=0))
+    np.testing.assert_array_equal(fnp.sum(A, 1, None, None, True), A.sum(1, keepdims=True))
+    np.testing.assert_array_equal(fnp.where(A > 0, A, 0.0), np.where(A > 0, A, 0.0))
+    with pytest.raises(TypeError):
+        fnp.where(condition=A > 0)  # (positional-only, as in the function)
+    with pytest.raises(TypeError):
+        fnp.sin(A, A)
+    np.testing.assert_allclose(fnp.einsum("ij,kj->ik", A, A), A @ A.T)
+    np.testing.assert_array_equal(fnp.pad(X, 1, constant_values=9.0), np.pad(X, 1,
+                                                                             constant_values=9.0))
+    assert [type(x) for x in fnp.meshgrid(X, X)] == [Array, Array]
+
+
+def probe(x, y=None, z=1.0, *rest, w=None, **named):
+    """What the function receives, and its first argument back."""
+    probe.seen = [type(v) for v in (x, y, z, *rest, w, *named.values())]
+    return x
+
+
+def _unwritable(_x):
+    return _x
+
+
+@pytest.mark.parametrize("function", [probe, _unwritable])
+def test_wrapper_results_and_operands(function):
+    """Results are viewed as Array; operands that are Arrays (positional, without a default or
+    with None) reach the function as plain ndarrays, the rest as they are. A function whose
+    signature the wrapper cannot repeat gets the generic wrapper."""
+    wrapped = returning_arrays(function)
+    y = fnp.asarray(X)
+    out = wrapped(y)
+    assert type(out) is Array and out.base is not None
+    np.testing.assert_array_equal(out, X)
+    assert type(wrapped(np.float64(2.0))) is np.float64
+    assert type(wrapped((X, [X]))) is tuple and type(wrapped((X, [X]))[1][0]) is Array
+    if function is probe:
+        wrapped(y, y, y, y, w=y, v=y)
+        assert probe.seen == [np.ndarray, np.ndarray, Array, Array, Array, Array]
+        wrapped(X, z=y)
+        assert probe.seen == [np.ndarray, type(None), Array, type(None)]
+    else:
+        assert wrapped.__code__ is not function.__code__
+    seen = []
+    funcad.grad(lambda x: (seen.append(wrapped(x)), fnp.sum(x))[1])(X)
+    assert isinstance(seen[0], Tracer)
+
+
+def test_array_operands_compute_as_ndarrays():
+    """An Array passed back in gives the same values, and the results are still Arrays."""
+    y = fnp.sin(X)
+    for out in (fnp.cos(y), fnp.add(y, y), fnp.where(y > 0, y, -y), fnp.linalg.norm(y)):
+        assert type(out) in (Array, np.float64)
+    np.testing.assert_array_equal(fnp.add(y, y), 2 * np.sin(X))
+    np.testing.assert_array_equal(fnp.where(y > 0, y, -y), np.abs(np.sin(X)))
+    np.testing.assert_array_equal(y, np.sin(X))  # (the operand itself is unchanged)
+    assert type(y) is Array
 
 
 # ----------------------------------------------------------------------------------------------

@@ -247,6 +247,10 @@ def at(x: Any) -> IndexUpdateHelper:
     return IndexUpdateHelper(as_operand(x))
 
 
+_PLAIN = np.empty(0)  # (its bound __array_wrap__ views results as plain ndarrays)
+_ndarray_getitem = np.ndarray.__getitem__
+
+
 class Array(np.ndarray):
     """The ndarray funcad.numpy's constructors return: a NumPy array with ``.at``."""
 
@@ -256,27 +260,33 @@ class Array(np.ndarray):
 
     def __getitem__(self, index: Any) -> Any:
         # A traced index (inside vmap/jit) needs funcad's indexing, as in jax.numpy.
-        if isinstance(index, Tracer) or (
-            isinstance(index, tuple) and any(isinstance(i, Tracer) for i in index)
-        ):
+        if isinstance(index, tuple):
+            for item in index:
+                if isinstance(item, Tracer):
+                    return getitem(self, index)
+        elif isinstance(index, Tracer):
             return getitem(self, index)
-        return super().__getitem__(index)
+        return _ndarray_getitem(self, index)
 
-    def __array_wrap__(self, obj: Any, context: Any = None, return_scalar: bool = False) -> Any:
-        if return_scalar:
-            return obj[()]
-        return obj.view(np.ndarray) if isinstance(obj, Array) else obj
+    __array_wrap__ = _PLAIN.__array_wrap__
+    """NumPy's functions and operators on an Array return plain ndarrays (NumPy scalars for
+    0-d results): the wrap of a plain ndarray, which views a subclass's result as ndarray.
+    It is NumPy's own C method, so a ufunc on an Array does not call into Python."""
 
 
 def with_at(value: Any) -> Any:
     """View an ndarray as ``Array`` (scalars and tracers pass through)."""
-    return value.view(Array) if type(value) is np.ndarray else value
+    return _view(value, Array) if type(value) is np.ndarray else value
+
+
+_view = np.ndarray.view  # (the unbound method: no attribute lookup per call)
 
 
 def returns_array(numpy_constructor: Callable[..., Any]) -> Callable[..., Any]:
     """A NumPy constructor whose result is viewed as ``Array``."""
     @functools.wraps(numpy_constructor)
     def constructor(*args: Any, **kwargs: Any) -> Any:
-        return with_at(numpy_constructor(*args, **kwargs))
+        out = numpy_constructor(*args, **kwargs)
+        return _view(out, Array) if type(out) is np.ndarray else out
 
     return constructor
