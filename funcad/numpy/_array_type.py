@@ -28,6 +28,7 @@ from typing import Any, Callable
 import numpy as np
 
 from funcad.core import Tracer, set_returned_values
+from funcad.devices import SingleDeviceSharding, devices
 from funcad.numpy._array import Array
 
 __all__ = ["returned", "returned_leaves", "returning_arrays", "wrap_namespace", "CPU"]
@@ -187,8 +188,13 @@ def _addressable_data(self: Any, index: int) -> Any:
     return self
 
 
-def _devices(self: Any) -> set[str]:
-    return {CPU}
+_DEVICE = devices()[0]
+_SHARDING = SingleDeviceSharding(_DEVICE)
+
+
+def _devices(self: Any) -> set[Any]:
+    """The one CPU device (it also equals NumPy's name ``"cpu"`` that ``.device`` gives)."""
+    return {_DEVICE}
 
 
 def _ptp(self: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Any:
@@ -200,6 +206,7 @@ def _install() -> None:
     Array.copy_to_host_async = _copy_to_host_async
     Array.addressable_data = _addressable_data
     Array.devices = _devices
+    Array.sharding = property(lambda self: _SHARDING)
     Array.is_fully_addressable = property(lambda self: True)
     Array.is_fully_replicated = property(lambda self: True)
     Array.committed = property(lambda self: False)
