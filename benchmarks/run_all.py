@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 
+import bench_array_type
 import bench_cnn
 import bench_control_flow
 import bench_grad
@@ -26,7 +27,7 @@ import bench_vmap_hessian
 FAMILIES = {"bench_grad.py": bench_grad.FAMILY, "bench_vmap_hessian.py": bench_vmap_hessian.FAMILY,
             "bench_jit.py": bench_jit.FAMILY, "bench_control_flow.py": bench_control_flow.FAMILY,
             "bench_linalg.py": bench_linalg.FAMILY, "bench_cnn.py": bench_cnn.FAMILY,
-            "bench_random.py": bench_random.FAMILY}
+            "bench_random.py": bench_random.FAMILY, "bench_array_type.py": bench_array_type.FAMILY}
 
 
 def main(argv: list[str] | None = None) -> int:
