@@ -23,9 +23,15 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+REQUIRED = {
+    "tutorial.py", "regression.py", "mlp.py", "mlp_digits.py", "per_example_and_hvp.py",
+    "gaussian_process.py", "pendulum_scan.py", "rnn_scan.py", "neural_ode.py",
+}
+
+
 def test_examples_exist() -> None:
     names = {path.name for path in EXAMPLES}
-    assert {"tutorial.py", "regression.py"} <= names
+    assert REQUIRED <= names, sorted(REQUIRED - names)
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[path.name for path in EXAMPLES])
@@ -78,3 +84,12 @@ def test_demo_prints_the_tutorial_numbers(demo: subprocess.CompletedProcess) -> 
 def test_demo_explains_the_two_paths(demo: subprocess.CompletedProcess) -> None:
     assert "two paths" in demo.stdout or "twice" in demo.stdout
     assert "sum" in demo.stdout
+
+
+def test_digits_example_without_scikit_learn() -> None:
+    # A None entry in sys.modules makes `import sklearn...` raise ImportError.
+    code = ("import runpy, sys; sys.modules['sklearn'] = None; "
+            "runpy.run_path('examples/mlp_digits.py', run_name='__main__')")
+    result = _run("-c", code)
+    assert result.returncode == 0, result.stderr
+    assert "needs scikit-learn" in result.stdout
