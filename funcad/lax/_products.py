@@ -1,8 +1,7 @@
-"""funcad.lax's products and convolutions (compositions of pad, strided slices and dot_general)."""
+"""funcad.lax's products and convolutions (compositions of pad, windows and dot_general)."""
 
 import builtins as _builtins
 import enum as _enum
-import itertools as _itertools
 from typing import NamedTuple as _NamedTuple
 
 import numpy as _np
@@ -10,7 +9,7 @@ import numpy as _np
 from funcad.core import dtype_of as _dtype_of
 from funcad.core import shape_of as _shape_of
 from funcad.lax._elementwise import convert_element_type
-from funcad.lax._shapes import rev, slice
+from funcad.lax._shapes import rev
 from funcad.primitives.elementwise import (
     ge,
     lt,
@@ -19,9 +18,9 @@ from funcad.primitives.elementwise import (
 )
 from funcad.primitives.fft import fft as _fft
 from funcad.primitives.indexing import ArrayIndex as _ArrayIndex
-from funcad.primitives.indexing import concatenate as _concatenate
 from funcad.primitives.indexing import getitem
 from funcad.primitives.lax_ops import pad as _pad
+from funcad.primitives.lax_ops import windows as _windows
 from funcad.primitives.linalg import dot_general as _dot_general
 from funcad.primitives.reductions import cumsum as _cumsum
 from funcad.primitives.shape import (
@@ -107,8 +106,9 @@ def batch_matmul(lhs, rhs, precision=None):
 
 
 # ----------------------------------------------------------------------------------------------
-# Convolutions, as compositions: one pad (the input's dilation and padding), one strided
-# slice per kernel position (the windows), and a dot_general with the kernel, grouped by
+# Convolutions, as compositions: one pad (the input's dilation and padding), the windows of
+# the padded input (one strided copy; their transpose, the input's gradient, adds one strided
+# slice per kernel position into one buffer), and a dot_general with the kernel, grouped by
 # its batch axes. Every derivative and batching rule comes from those primitives.
 
 
@@ -256,7 +256,7 @@ def _conv_patches(x, kernel, strides, padding, lhs_dilation, rhs_dilation):
     """The windows of x (N, C, spatial...) for a kernel of spatial shape ``kernel``:
     (N, C, kernel positions, out...), positions in row-major order, and the out shape."""
     count = len(kernel)
-    (n, c, *spatial) = _shape_of(x)
+    spatial = _shape_of(x)[2:]
     windows = [(k - 1) * d + 1 for k, d in zip(kernel, rhs_dilation)]
     if isinstance(padding, str):
         if any(d != 1 for d in lhs_dilation):
@@ -268,21 +268,12 @@ def _conv_patches(x, kernel, strides, padding, lhs_dilation, rhs_dilation):
     if len(padding) != count or any(len(pair) != 2 for pair in padding):
         raise ValueError(f"conv_general_dilated: padding must be a string or one (low, high) "
                          f"pair per spatial axis ({count}), got {padding}")
-    x = _pad(x, 0, [(0, 0, 0), (0, 0, 0)] + [
-        (low, high, dilation - 1) for (low, high), dilation in zip(padding, lhs_dilation)])
-    padded = _shape_of(x)[2:]
-    out = [_builtins.max((p - window) // stride + 1, 0) if p >= window else 0
-           for p, window, stride in zip(padded, windows, strides)]
-    patches = []
-    for offsets in _itertools.product(*(range(k) for k in kernel)):
-        starts = [0, 0] + [k * d if m else 0 for k, d, m in zip(offsets, rhs_dilation, out)]
-        limits = [n, c] + [start + (m - 1) * stride + 1 if m else 0
-                           for start, m, stride in zip(starts[2:], out, strides)]
-        window_slice = slice(x, starts, limits, (1, 1) + tuple(strides))
-        patches.append(_reshape(window_slice, (n, c, 1, *out)))
-    if not patches:
-        return broadcast_to(_np.zeros((), _dtype_of(x)), (n, c, 0, *out)), out
-    return (patches[0] if len(patches) == 1 else _concatenate(patches, 2)), out
+    config = [(0, 0, 0), (0, 0, 0)] + [
+        (low, high, dilation - 1) for (low, high), dilation in zip(padding, lhs_dilation)]
+    if any(any(pair) for pair in config):  # ('VALID' without dilation pads nothing)
+        x = _pad(x, 0, config)
+    p = _windows(x, kernel, strides, rhs_dilation)  # (N, C, positions, out...)
+    return p, list(_shape_of(p)[3:])
 
 
 def conv_general_dilated_patches(lhs, filter_shape, window_strides, padding,
@@ -350,15 +341,18 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
         return transpose(broadcast_to(_np.zeros((), _dtype_of(x)), (n // batch_groups, o,
                                                                       *out)),
                          _np.argsort(dn.out_spec))
+    # The contraction runs over (positions, input features) in that order: the windows keep
+    # the features innermost, so the product reads them as one matrix without a copy, and
+    # the windows' cotangent comes back with each position's features contiguous.
     if batch_groups > 1:
         p = _reshape(p, (batch_groups, n // batch_groups, c, positions, *out))
         w = _reshape(w, (batch_groups, o // batch_groups, i, positions))
-        contract = ((2, 3), (2, 3))
     else:
         p = _reshape(p, (n, groups, i, positions, *out))
         w = _reshape(w, (groups, o // groups, i, positions))
         p = transpose(p, (1, 0) + tuple(range(2, 4 + count)))
-        contract = ((2, 3), (2, 3))
+    w = transpose(w, (0, 1, 3, 2))  # (group, output features, positions, input features)
+    contract = ((3, 2), (2, 3))
     result = _dot_general(p, w, (contract, ((0,), (0,))))  # (group, N', out..., O_g)
     result = transpose(result, (1, 0, count + 2) + tuple(range(2, count + 2)))
     shape = _shape_of(result)

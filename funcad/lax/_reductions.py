@@ -1,8 +1,5 @@
 """funcad.lax's reductions (plain, windowed, cumulative) and sorting."""
 
-import builtins as _builtins
-import itertools as _itertools
-
 import numpy as _np
 
 from funcad.core import Tracer as _Tracer
@@ -11,7 +8,7 @@ from funcad.core import shape_of as _shape_of
 from funcad.lax._common import as_array, normalize_axis, normalize_dims
 from funcad.lax._elementwise import bitwise_and, bitwise_or, bitwise_xor, convert_element_type
 from funcad.lax._products import padtype_to_pads, spatial_arg
-from funcad.lax._shapes import index_in_dim, slice, slice_in_dim
+from funcad.lax._shapes import index_in_dim, slice_in_dim
 from funcad.primitives.elementwise import (
     add,
     logical_and,
@@ -21,9 +18,9 @@ from funcad.primitives.elementwise import (
     mul,
 )
 from funcad.primitives.indexing import ArrayIndex as _ArrayIndex
-from funcad.primitives.indexing import concatenate as _concatenate
 from funcad.primitives.indexing import getitem
 from funcad.primitives.lax_ops import pad as _pad
+from funcad.primitives.lax_ops import windows as _windows
 from funcad.primitives.reductions import (
     argmax_p as _argmax_p,
 )
@@ -188,8 +185,8 @@ def reduce(operands, init_values, computation, dimensions):
 def reduce_window(operand, init_value, computation, window_dimensions, window_strides=None,
                   padding="VALID", base_dilation=None, window_dilation=None):
     """Reduces every window (pooling), with ``computation`` one funcad knows (as in
-    ``reduce``): the operand is padded (and dilated) with the computation's identity, each
-    window position is a strided slice, the slices are reduced together, and
+    ``reduce``): the operand is padded (and dilated) with the computation's identity, the
+    windows are one strided copy (positions first), reduced over the positions, and
     ``init_value`` is combined once. Max pooling's gradient goes to each window's maximum."""
     if isinstance(operand, (list, tuple)):
         if len(operand) != 1 or not isinstance(init_value, (list, tuple)) or \
@@ -221,20 +218,12 @@ def reduce_window(operand, init_value, computation, window_dimensions, window_st
         raise ValueError(f"reduce_window: padding must have one (low, high) pair per axis, got "
                          f"{padding}")
     dtype = _dtype_of(operand)
-    x = _pad(operand, _identity(kind, dtype), [(low, high, d - 1)
-                                              for (low, high), d in zip(padding, base_dilation)])
-    padded = _shape_of(x)
-    out = [_builtins.max((p - w) // s + 1, 0) if p >= w else 0
-           for p, w, s in zip(padded, windows, strides)]
-    pieces = []
-    for offsets in _itertools.product(*(range(k) for k in window)):
-        starts = [k * d if m else 0 for k, d, m in zip(offsets, window_dilation, out)]
-        limits = [start + (m - 1) * s + 1 if m else 0
-                  for start, m, s in zip(starts, out, strides)]
-        pieces.append(_reshape(slice(x, starts, limits, strides), (1, *out)))
-    if not pieces:
-        return broadcast_to(convert_element_type(init_value, dtype), tuple(out))
-    stacked = pieces[0] if len(pieces) == 1 else _concatenate(pieces, 0)
+    config = [(low, high, d - 1) for (low, high), d in zip(padding, base_dilation)]
+    x = _pad(operand, _identity(kind, dtype), config) if any(map(any, config)) else operand
+    stacked = _windows(x, window, strides, window_dilation)  # (positions, out...)
+    out = tuple(_shape_of(stacked)[1:])
+    if not _shape_of(stacked)[0]:
+        return broadcast_to(convert_element_type(init_value, dtype), out)
     result = reducer(stacked, (0,))
     if not isinstance(init_value, _Tracer) and _is_identity(kind, init_value, dtype):
         return result

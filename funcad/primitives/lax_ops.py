@@ -3,6 +3,9 @@
 * ``pad``, with low, high and interior padding per axis (negative low/high padding crops).
   Its transpose (a strided crop) is again a pad and a reshape, so every rule stays inside
   this family; the cumulative reductions shift arrays with it.
+* ``windows`` (the sliding windows of the trailing axes, one strided copy) and its transpose
+  ``windows_transpose`` (one strided addition per window position), each the other's VJP:
+  convolutions and reduce_window are built on them.
 * ``bitcast_convert_type``: the same bytes read as another dtype (no derivative), and
   ``reduce_precision`` (rounding to a narrower float format, on the bits).
 * the special functions ``erf``, ``erfc``, ``erf_inv``, ``lgamma``, ``digamma``,
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import itertools
 from typing import Any, Sequence
 
 import numpy as np
@@ -62,7 +66,8 @@ __all__ = [
     "erf_p", "erfc_p", "erf_inv_p", "lgamma_p", "digamma_p", "polygamma_p", "erf", "erfc",
     "erf_inv", "lgamma", "digamma", "polygamma", "bessel_ive_p", "bessel_ive", "require_scipy",
     "igamma_p", "igammac_p", "betainc_p", "zeta_p", "igamma", "igammac", "betainc", "zeta",
-    "reduce_precision_p", "reduce_precision",
+    "reduce_precision_p", "reduce_precision", "windows_p", "windows", "windows_transpose_p",
+    "windows_transpose", "window_counts",
 ]
 
 
@@ -175,6 +180,164 @@ def _batch_pad(values, batch_axes, *, config):
 
 
 batching_rules[pad_p] = _batch_pad
+
+
+# ----------------------------------------------------------------------------------------------
+# windows and windows_transpose: the sliding windows of a (padded) array over its trailing
+# axes, and their transpose. Convolutions and reduce_window are a pad, ``windows`` and a
+# dot_general or reduction. As one primitive the windows cost one strided copy, and their
+# transpose adds one strided slice per window position into one buffer: no scatter and no
+# zero-filled array per position. Each is linear and the other's transpose, so grad-of-grad,
+# jvp, vmap and jit compose.
+
+
+def window_counts(spatial: Sequence[int], window: Sequence[int], strides: Sequence[int],
+                  dilation: Sequence[int]) -> tuple[int, ...]:
+    """The number of window positions along each axis (zero where the window does not fit)."""
+    spans = [(k - 1) * d + 1 for k, d in zip(window, dilation)]
+    return tuple(max((n - span) // s + 1, 0) if n >= span else 0
+                 for n, span, s in zip(spatial, spans, strides))
+
+
+def _windows_impl(x: Any, *, window: tuple, strides: tuple, dilation: tuple) -> Any:
+    x = np.asarray(x)
+    count = len(window)
+    lead, spatial = x.shape[:x.ndim - count], x.shape[x.ndim - count:]
+    out = window_counts(spatial, window, strides, dilation)
+    positions = int(np.prod(window, dtype=np.int64))
+    # In memory the last leading axis (a convolution's input features) is innermost, after
+    # the window positions, as im2col lays them out: a product with the kernel then reads
+    # (positions, features) as one matrix without a copy. Without leading axes the
+    # positions are outermost, so that reducing over them adds contiguous blocks.
+    ndim = len(lead) + 2 * count
+    order = list(range(ndim))
+    if lead:
+        order = order[:len(lead) - 1] + order[len(lead) + count:] + \
+            order[len(lead):len(lead) + count] + [len(lead) - 1]
+    shape = lead + tuple(window) + out
+    result = np.empty([shape[i] for i in order], x.dtype).transpose(np.argsort(order))
+    if result.size:
+        steps = x.strides[x.ndim - count:]
+        view = np.lib.stride_tricks.as_strided(
+            x, lead + tuple(window) + out, x.strides[:x.ndim - count]
+            + tuple(step * d for step, d in zip(steps, dilation))
+            + tuple(step * s for step, s in zip(steps, strides)), writeable=False)
+        np.copyto(result, view)
+    return result.reshape(lead + (positions,) + out)
+
+
+def _windows_transpose_impl(patches: Any, *, window: tuple, strides: tuple, dilation: tuple,
+                            spatial: tuple) -> Any:
+    patches = np.asarray(patches)
+    count = len(window)
+    lead = patches.shape[:patches.ndim - count - 1]
+    out = patches.shape[patches.ndim - count:]
+    # The sum is laid out in memory as the patches are (a cotangent often arrives with its
+    # channels innermost), so each strided addition walks both arrays in the same order.
+    axes = [i for i in range(patches.ndim) if i != len(lead)]
+    order = sorted(range(len(axes)), key=lambda i: -abs(patches.strides[axes[i]]))
+    shape = lead + tuple(spatial)
+    result = np.zeros([shape[i] for i in order], patches.dtype)
+    if not patches.size:
+        return result.transpose(np.argsort(order))
+    taps = patches.transpose([len(lead)] + [axes[i] for i in order])
+    taps = taps.reshape(tuple(window) + taps.shape[1:])
+    everything = [slice(None)] * len(lead)
+    for offsets in itertools.product(*(range(k) for k in window)):
+        target = everything + [slice(o * d, o * d + (m - 1) * s + 1, s)
+                               for o, d, m, s in zip(offsets, dilation, out, strides)]
+        result[tuple(target[i] for i in order)] += taps[offsets]
+    return result.transpose(np.argsort(order))
+
+
+windows_p = Primitive("windows")
+windows_p.def_impl(_windows_impl)
+windows_p.output_buffer = "fresh"
+windows_p.copies_elements = True
+windows_transpose_p = Primitive("windows_transpose")
+windows_transpose_p.def_impl(_windows_transpose_impl)
+windows_transpose_p.output_buffer = "fresh"
+
+
+@windows_p.def_abstract_eval
+def _windows_abstract_eval(x: ShapedArray, *, window: tuple, strides: tuple,
+                           dilation: tuple) -> ShapedArray:
+    count = len(window)
+    lead, spatial = x.shape[:len(x.shape) - count], x.shape[len(x.shape) - count:]
+    positions = int(np.prod(window, dtype=np.int64))
+    return ShapedArray(lead + (positions,) + window_counts(spatial, window, strides, dilation),
+                       x.dtype)
+
+
+@windows_transpose_p.def_abstract_eval
+def _windows_transpose_abstract_eval(patches: ShapedArray, *, window: tuple, strides: tuple,
+                                     dilation: tuple, spatial: tuple) -> ShapedArray:
+    return ShapedArray(patches.shape[:len(patches.shape) - len(window) - 1] + spatial,
+                       patches.dtype)
+
+
+def _window_params(x_shape: tuple, window: Sequence[int], strides: Sequence[int] | None,
+                   dilation: Sequence[int] | None) -> tuple:
+    window = tuple(int(k) for k in window)
+    count = len(window)
+    strides = (1,) * count if strides is None else tuple(int(s) for s in strides)
+    dilation = (1,) * count if dilation is None else tuple(int(d) for d in dilation)
+    if count > len(x_shape) or len(strides) != count or len(dilation) != count:
+        raise ValueError(f"windows: window {window}, strides {strides} and dilation "
+                         f"{dilation} must have one entry per trailing axis of an operand of "
+                         f"shape {tuple(x_shape)}")
+    if any(v < 1 for v in strides + dilation) or any(k < 0 for k in window):
+        raise ValueError(f"windows: strides {strides} and dilation {dilation} must be "
+                         f"positive and the window {window} nonnegative")
+    return window, strides, dilation
+
+
+def windows(x: Any, window: Sequence[int], strides: Sequence[int] | None = None,
+            dilation: Sequence[int] | None = None) -> Any:
+    """The windows of x over its last ``len(window)`` axes: shape ``lead + (positions,) +
+    counts``, window positions in row-major order, ``counts`` the windows per axis."""
+    window, strides, dilation = _window_params(shape_of(x), window, strides, dilation)
+    return windows_p.bind(x, window=window, strides=strides, dilation=dilation)
+
+
+def windows_transpose(patches: Any, window: Sequence[int], strides: Sequence[int] | None,
+                      dilation: Sequence[int] | None, spatial: Sequence[int]) -> Any:
+    """The transpose of ``windows`` for an operand whose trailing axes are ``spatial``: each
+    window position's values added back where they were taken from."""
+    window, strides, dilation = _window_params(
+        tuple(shape_of(patches))[:-len(window) - 1] + tuple(spatial), window, strides,
+        dilation)
+    spatial = tuple(int(n) for n in spatial)
+    expected = tuple(shape_of(patches))[:-len(window) - 1] + (
+        int(np.prod(window, dtype=np.int64)),) + window_counts(spatial, window, strides,
+                                                                dilation)
+    if tuple(shape_of(patches)) != expected:
+        raise ValueError(f"windows_transpose: patches of shape {tuple(shape_of(patches))} "
+                         f"are not the windows of an operand with trailing axes {spatial}; "
+                         f"expected shape {expected}")
+    return windows_transpose_p.bind(patches, window=window, strides=strides,
+                                    dilation=dilation, spatial=spatial)
+
+
+defvjp(windows_p, lambda g, ans, x, *, window, strides, dilation: windows_transpose_p.bind(
+    g, window=window, strides=strides, dilation=dilation,
+    spatial=tuple(shape_of(x))[len(shape_of(x)) - len(window):]))
+defvjp(windows_transpose_p, lambda g, ans, patches, *, window, strides, dilation, spatial:
+       windows_p.bind(g, window=window, strides=strides, dilation=dilation))
+deflinear(windows_p)
+deflinear(windows_transpose_p)
+
+
+def _batch_windows(primitive: Primitive) -> Any:
+    """The batch axis joins the leading axes, which both primitives carry through."""
+    def rule(values, batch_axes, **params):
+        (x,), (axis,) = values, batch_axes
+        return primitive.bind(move_batch_axis(x, axis, 0, shape_of(x)[axis]), **params), 0
+    return rule
+
+
+batching_rules[windows_p] = _batch_windows(windows_p)
+batching_rules[windows_transpose_p] = _batch_windows(windows_transpose_p)
 
 
 # ----------------------------------------------------------------------------------------------
