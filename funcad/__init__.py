@@ -16,6 +16,7 @@ from funcad import (
     tree,
     tree_util,
     typing,
+    viz,
 )
 from funcad.ad import grad, value_and_grad, vjp
 from funcad.batching import vmap
@@ -64,8 +65,8 @@ __all__ = [
     "hvp", "jacobian", "jit", "config", "custom_vjp", "custom_jvp", "checkpoint", "remat",
     "checkpoint_policies", "debug", "extend", "make_jaxpr", "stop_gradient", "eval_jaxpr",
     "ShapeDtypeStruct", "eval_shape", "disable_jit", "Jaxpr", "ClosedJaxpr", "float0",
-    "tree_util", "tree", "flatten_util", "numpy", "lax", "scipy", "nn", "random", "typing", "Array",
-    "Device",
+    "tree_util", "tree", "flatten_util", "numpy", "lax", "scipy", "nn", "random", "typing",
+    "viz", "Array", "Device",
     "block_until_ready", "device_put", "device_get", "devices", "local_devices",
     "device_count", "local_device_count", "default_backend", "process_index",
     "process_count",

@@ -31,7 +31,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("the user's API", ("funcad.numpy", "funcad.scipy", "funcad.lax", "funcad.debug",
                         "funcad.extend", "funcad.random", "funcad.nn",
                         "funcad.example_libraries", "funcad.flatten_util", "funcad.tree",
-                        "funcad.devices",
+                        "funcad.devices", "funcad.viz",
                         "funcad.__init__", "funcad.__main__")),
 ]
 
