@@ -1,4 +1,5 @@
-"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s examples``, ``nox -s bench``."""
+"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s examples``, ``nox -s docs``,
+``nox -s bench``."""
 
 from __future__ import annotations
 
@@ -33,6 +34,15 @@ def examples(session: nox.Session) -> None:
     session.install(".")
     for script in scripts:
         session.run("python", script)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site (Sphinx, MyST, furo) into docs/_build/html, warnings as
+    errors."""
+    session.install(".[docs]")
+    session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html",
+                *session.posargs)
 
 
 @nox.session
