@@ -13,6 +13,13 @@ __all__ = ["logpmf", "pmf", "cdf", "ppf"]
 
 
 def logpmf(k: Any, p: Any, loc: Any = 0) -> Any:
+    """Log of the Bernoulli probability mass at ``k`` (shape ``p``; shifted by ``loc``), as
+    ``scipy.stats.bernoulli.logpmf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.bernoulli.logpmf(1, 0.3))
+    -1.2039728043259361
+    """
     k, p, loc = promote(k, p, loc)
     k = fnp.subtract(k, loc)
     inside = integer_support(k, 0, 1)
@@ -22,6 +29,13 @@ def logpmf(k: Any, p: Any, loc: Any = 0) -> Any:
 
 
 def pmf(k: Any, p: Any, loc: Any = 0) -> Any:
+    """The Bernoulli probability mass at ``k`` (shape ``p``; shifted by ``loc``), as
+    ``scipy.stats.bernoulli.pmf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.bernoulli.pmf(1, 0.3))
+    0.3
+    """
     return fnp.exp(logpmf(k, p, loc))
 
 
@@ -30,6 +44,13 @@ def _bad_p(p: Any) -> Any:
 
 
 def cdf(k: Any, p: Any) -> Any:
+    """The Bernoulli cumulative distribution function at ``k``: the probability of a value <= ``k``
+    (shape ``p``), as ``scipy.stats.bernoulli.cdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.bernoulli.cdf(1, 0.3))
+    1.0
+    """
     k, p = promote(k, p)
     out = fnp.where(fnp.less(k, 0), 0, fnp.where(fnp.less(k, 1), fnp.subtract(1, p), 1))
     return fnp.where(fnp.logical_or(fnp.isnan(k), _bad_p(p)), np.nan, out)

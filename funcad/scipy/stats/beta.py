@@ -16,6 +16,13 @@ __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
 
 
 def logpdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """Log of the beta probability density at ``x`` (shape ``a``, ``b``; shifted by ``loc``, scaled
+    by ``scale``), as ``scipy.stats.beta.logpdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.beta.logpdf(0.25, 2.0, 3.0))
+    0.523248143764548
+    """
     x, a, b, loc, scale = promote(x, a, b, loc, scale)
     z = fnp.divide(fnp.subtract(x, loc), scale)
     inside = fnp.logical_and(fnp.greater_equal(z, 0), fnp.less_equal(z, 1))
@@ -26,6 +33,13 @@ def logpdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
 
 def pdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The beta probability density at ``x`` (shape ``a``, ``b``; shifted by ``loc``, scaled by
+    ``scale``), as ``scipy.stats.beta.pdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.beta.pdf(0.25, 2.0, 3.0))
+    1.6875000000000002
+    """
     return fnp.exp(logpdf(x, a, b, loc, scale))
 
 
@@ -35,10 +49,24 @@ def _clamped(x: Any, a: Any, b: Any, loc: Any, scale: Any) -> tuple[Any, Any, An
 
 
 def cdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The beta cumulative distribution function at ``x``: the probability of a value <= ``x``
+    (shape ``a``, ``b``; shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.beta.cdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.beta.cdf(0.25, 2.0, 3.0))
+    0.26171875
+    """
     return lax.betainc(*_clamped(x, a, b, loc, scale))
 
 
 def logcdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """Log of the beta cumulative distribution function at ``x`` (shape ``a``, ``b``; shifted by
+    ``loc``, scaled by ``scale``), as ``scipy.stats.beta.logcdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.beta.logcdf(0.25, 2.0, 3.0))
+    -1.3404848250885963
+    """
     return fnp.log(cdf(x, a, b, loc, scale))
 
 
@@ -49,4 +77,11 @@ def sf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
 
 def logsf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """Log of the beta survival function (``1 - cdf``) at ``x`` (shape ``a``, ``b``; shifted by
+    ``loc``, scaled by ``scale``), as ``scipy.stats.beta.logsf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.beta.logsf(0.25, 2.0, 3.0))
+    -0.3034304294199201
+    """
     return fnp.log(sf(x, a, b, loc, scale))

@@ -14,6 +14,13 @@ __all__ = ["logpmf", "pmf"]
 
 
 def logpmf(k: Any, n: Any, a: Any, b: Any, loc: Any = 0) -> Any:
+    """Log of the beta-binomial probability mass at ``k`` (shape ``n``, ``a``, ``b``; shifted by
+    ``loc``), as ``scipy.stats.betabinom.logpmf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.betabinom.logpmf(2, 5, 2.0, 3.0))
+    -1.435084525289323
+    """
     k, n, a, b, loc = promote(k, n, a, b, loc)
     k = fnp.subtract(k, loc)
     inside = integer_support(k, 0, n)
@@ -26,4 +33,11 @@ def logpmf(k: Any, n: Any, a: Any, b: Any, loc: Any = 0) -> Any:
 
 
 def pmf(k: Any, n: Any, a: Any, b: Any, loc: Any = 0) -> Any:
+    """The beta-binomial probability mass at ``k`` (shape ``n``, ``a``, ``b``; shifted by ``loc``),
+    as ``scipy.stats.betabinom.pmf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.betabinom.pmf(2, 5, 2.0, 3.0))
+    0.23809523809523803
+    """
     return fnp.exp(logpmf(k, n, a, b, loc))

@@ -14,6 +14,13 @@ __all__ = ["logpmf", "pmf"]
 
 
 def logpmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
+    """Log of the binomial probability mass at ``k`` (shape ``n``, ``p``; shifted by ``loc``), as
+    ``scipy.stats.binom.logpmf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.binom.logpmf(2, 5, 0.3))
+    -1.1753853474740237
+    """
     k, n, p, loc = promote(k, n, p, loc)
     k = fnp.subtract(k, loc)
     inside = integer_support(k, 0, n)
@@ -26,4 +33,11 @@ def logpmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
 
 
 def pmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
+    """The binomial probability mass at ``k`` (shape ``n``, ``p``; shifted by ``loc``), as
+    ``scipy.stats.binom.pmf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.binom.pmf(2, 5, 0.3))
+    0.3086999999999999
+    """
     return fnp.exp(logpmf(k, n, p, loc))

@@ -20,11 +20,25 @@ def _standard(x: Any, loc: Any, scale: Any) -> tuple[Any, Any]:
 
 
 def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """Log of the Cauchy probability density at ``x`` (shifted by ``loc``, scaled by ``scale``), as
+    ``scipy.stats.cauchy.logpdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.cauchy.logpdf(0.5))
+    -1.3678734371636099
+    """
     z, scale = _standard(x, loc, scale)
     return fnp.negative(fnp.add(fnp.add(_LOG_PI, fnp.log(scale)), fnp.log1p(fnp.square(z))))
 
 
 def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The Cauchy probability density at ``x`` (shifted by ``loc``, scaled by ``scale``), as
+    ``scipy.stats.cauchy.pdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.cauchy.pdf(0.5))
+    0.25464790894703254
+    """
     return fnp.exp(logpdf(x, loc, scale))
 
 
@@ -36,25 +50,60 @@ def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
 
 def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """Log of the Cauchy cumulative distribution function at ``x`` (shifted by ``loc``, scaled by
+    ``scale``), as ``scipy.stats.cauchy.logcdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.cauchy.logcdf(0.5))
+    -0.4345073545177282
+    """
     return fnp.log(cdf(x, loc, scale))
 
 
 def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The Cauchy survival function at ``x``: ``1 - cdf``, computed without the cancellation
+    (shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.cauchy.sf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.cauchy.sf(0.5))
+    0.35241638234956674
+    """
     z, _ = _standard(x, loc, scale)
     return fnp.divide(fnp.arctan2(1, z), np.pi)
 
 
 def logsf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """Log of the Cauchy survival function (``1 - cdf``) at ``x`` (shifted by ``loc``, scaled by
+    ``scale``), as ``scipy.stats.cauchy.logsf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.cauchy.logsf(0.5))
+    -1.0429418980620317
+    """
     return fnp.log(sf(x, loc, scale))
 
 
 def ppf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The Cauchy quantile function (inverse of ``cdf``) at probability ``q`` (shifted by ``loc``,
+    scaled by ``scale``), as ``scipy.stats.cauchy.ppf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.cauchy.ppf(0.75))
+    0.9999999999999999
+    """
     q, loc, scale = promote(q, loc, scale)
     out = fnp.add(loc, fnp.multiply(scale, fnp.tan(fnp.multiply(np.pi, fnp.subtract(q, 0.5)))))
     return _quantile_range(q, out)
 
 
 def isf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The Cauchy inverse survival function (inverse of ``sf``) at probability ``q`` (shifted by
+    ``loc``, scaled by ``scale``), as ``scipy.stats.cauchy.isf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.cauchy.isf(0.75))
+    -0.9999999999999999
+    """
     q, loc, scale = promote(q, loc, scale)
     out = fnp.add(loc, fnp.multiply(scale, fnp.tan(fnp.multiply(np.pi, fnp.subtract(0.5, q)))))
     return _quantile_range(q, out, -1)

@@ -15,6 +15,14 @@ __all__ = ["logpdf", "pdf"]
 
 
 def logpdf(x: Any, alpha: Any) -> Any:
+    """Log of the Dirichlet probability density at ``x`` (shape ``alpha``), as
+    ``scipy.stats.dirichlet.logpdf``.
+
+    >>> import funcad.numpy as fnp
+    >>> from funcad.scipy import stats
+    >>> print(stats.dirichlet.logpdf(fnp.array([0.2, 0.3, 0.5]), fnp.array([1.0, 2.0, 3.0])))
+    1.5040773967762737
+    """
     x, alpha = promote(x, alpha)
     if fnp.ndim(alpha) != 1:
         raise ValueError(f"dirichlet.logpdf: alpha must be one-dimensional, got shape "
@@ -35,4 +43,12 @@ def logpdf(x: Any, alpha: Any) -> Any:
 
 
 def pdf(x: Any, alpha: Any) -> Any:
+    """The Dirichlet probability density at ``x`` (shape ``alpha``), as
+    ``scipy.stats.dirichlet.pdf``.
+
+    >>> import funcad.numpy as fnp
+    >>> from funcad.scipy import stats
+    >>> print(stats.dirichlet.pdf(fnp.array([0.2, 0.3, 0.5]), fnp.array([1.0, 2.0, 3.0])))
+    4.499999999999998
+    """
     return fnp.exp(logpdf(x, alpha))

@@ -21,34 +21,83 @@ def _standard(x: Any, loc: Any, scale: Any) -> tuple[Any, Any, Any]:
 
 
 def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """Log of the exponential probability density at ``x`` (shifted by ``loc``, scaled by
+    ``scale``), as ``scipy.stats.expon.logpdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.expon.logpdf(0.5))
+    -0.5
+    """
     z, inside, scale = _standard(x, loc, scale)
     return fnp.where(inside, fnp.negative(fnp.add(z, fnp.log(scale))), -np.inf)
 
 
 def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The exponential probability density at ``x`` (shifted by ``loc``, scaled by ``scale``), as
+    ``scipy.stats.expon.pdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.expon.pdf(0.5))
+    0.6065306597126334
+    """
     return fnp.exp(logpdf(x, loc, scale))
 
 
 def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The exponential cumulative distribution function at ``x``: the probability of a value <=
+    ``x`` (shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.expon.cdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.expon.cdf(0.5))
+    0.3934693402873666
+    """
     z, inside, _ = _standard(x, loc, scale)
     return fnp.where(inside, fnp.negative(fnp.expm1(fnp.negative(z))), 0)
 
 
 def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """Log of the exponential cumulative distribution function at ``x`` (shifted by ``loc``, scaled
+    by ``scale``), as ``scipy.stats.expon.logcdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.expon.logcdf(0.5))
+    -0.9327521295671886
+    """
     z, inside, _ = _standard(x, loc, scale)
     return fnp.where(inside, fnp.log(fnp.negative(fnp.expm1(fnp.negative(z)))), -np.inf)
 
 
 def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The exponential survival function at ``x``: ``1 - cdf``, computed without the cancellation
+    (shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.expon.sf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.expon.sf(0.5))
+    0.6065306597126334
+    """
     return fnp.exp(logsf(x, loc, scale))
 
 
 def logsf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """Log of the exponential survival function (``1 - cdf``) at ``x`` (shifted by ``loc``, scaled
+    by ``scale``), as ``scipy.stats.expon.logsf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.expon.logsf(0.5))
+    -0.5
+    """
     z, inside, _ = _standard(x, loc, scale)
     return fnp.where(inside, fnp.negative(z), 0)
 
 
 def ppf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The exponential quantile function (inverse of ``cdf``) at probability ``q`` (shifted by
+    ``loc``, scaled by ``scale``), as ``scipy.stats.expon.ppf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.expon.ppf(0.75))
+    1.3862943611198906
+    """
     q, loc, scale = promote(q, loc, scale)
     valid = fnp.logical_and(fnp.greater_equal(q, 0), fnp.less_equal(q, 1))
     out = fnp.add(fnp.multiply(fnp.negative(fnp.log1p(fnp.negative(safe(valid, q, 0.5)))),

@@ -16,6 +16,13 @@ __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
 
 
 def logpdf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """Log of the gamma probability density at ``x`` (shape ``a``; shifted by ``loc``, scaled by
+    ``scale``), as ``scipy.stats.gamma.logpdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.gamma.logpdf(1.5, 2.0))
+    -1.0945348918918356
+    """
     x, a, loc, scale = promote(x, a, loc, scale)
     z = fnp.divide(fnp.subtract(x, loc), scale)
     inside = fnp.greater_equal(z, 0)
@@ -26,6 +33,13 @@ def logpdf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
 
 def pdf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The gamma probability density at ``x`` (shape ``a``; shifted by ``loc``, scaled by
+    ``scale``), as ``scipy.stats.gamma.pdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.gamma.pdf(1.5, 2.0))
+    0.33469524022264474
+    """
     return fnp.exp(logpdf(x, a, loc, scale))
 
 
@@ -35,16 +49,44 @@ def _clamped(x: Any, a: Any, loc: Any, scale: Any) -> tuple[Any, Any]:
 
 
 def cdf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The gamma cumulative distribution function at ``x``: the probability of a value <= ``x``
+    (shape ``a``; shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.gamma.cdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.gamma.cdf(1.5, 2.0))
+    0.4421745996289252
+    """
     return gammainc(*_clamped(x, a, loc, scale))
 
 
 def logcdf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """Log of the gamma cumulative distribution function at ``x`` (shape ``a``; shifted by ``loc``,
+    scaled by ``scale``), as ``scipy.stats.gamma.logcdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.gamma.logcdf(1.5, 2.0))
+    -0.8160504531201049
+    """
     return fnp.log(cdf(x, a, loc, scale))
 
 
 def sf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The gamma survival function at ``x``: ``1 - cdf``, computed without the cancellation (shape
+    ``a``; shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.gamma.sf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.gamma.sf(1.5, 2.0))
+    0.5578254003710748
+    """
     return gammaincc(*_clamped(x, a, loc, scale))
 
 
 def logsf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """Log of the gamma survival function (``1 - cdf``) at ``x`` (shape ``a``; shifted by ``loc``,
+    scaled by ``scale``), as ``scipy.stats.gamma.logsf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.gamma.logsf(1.5, 2.0))
+    -0.5837092681258446
+    """
     return fnp.log(sf(x, a, loc, scale))

@@ -17,12 +17,26 @@ _LOG_2 = float(np.log(2))
 
 
 def logpdf(x: Any, beta: Any) -> Any:
+    """Log of the generalized normal probability density at ``x`` (shape ``beta``), as
+    ``scipy.stats.gennorm.logpdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.gennorm.logpdf(0.5, 1.5))
+    -0.9443857381925782
+    """
     x, beta = promote(x, beta)
     normalizer = fnp.subtract(fnp.log(beta), fnp.add(_LOG_2, gammaln(fnp.reciprocal(beta))))
     return fnp.subtract(normalizer, fnp.power(fnp.abs(x), beta))
 
 
 def pdf(x: Any, beta: Any) -> Any:
+    """The generalized normal probability density at ``x`` (shape ``beta``), as
+    ``scipy.stats.gennorm.pdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.gennorm.pdf(0.5, 1.5))
+    0.38891839526031474
+    """
     return fnp.exp(logpdf(x, beta))
 
 

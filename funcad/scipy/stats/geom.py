@@ -14,6 +14,13 @@ __all__ = ["logpmf", "pmf"]
 
 
 def logpmf(k: Any, p: Any, loc: Any = 0) -> Any:
+    """Log of the geometric probability mass at ``k`` (shape ``p``; shifted by ``loc``), as
+    ``scipy.stats.geom.logpmf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.geom.logpmf(2, 0.3))
+    -1.5606477482646683
+    """
     k, p, loc = promote(k, p, loc)
     k = fnp.subtract(k, loc)
     inside = integer_support(k, 1)
@@ -23,4 +30,11 @@ def logpmf(k: Any, p: Any, loc: Any = 0) -> Any:
 
 
 def pmf(k: Any, p: Any, loc: Any = 0) -> Any:
+    """The geometric probability mass at ``k`` (shape ``p``; shifted by ``loc``), as
+    ``scipy.stats.geom.pmf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.geom.pmf(2, 0.3))
+    0.21
+    """
     return fnp.exp(logpmf(k, p, loc))

@@ -15,12 +15,26 @@ _LOG_2 = float(np.log(2))
 
 
 def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """Log of the Laplace probability density at ``x`` (shifted by ``loc``, scaled by ``scale``), as
+    ``scipy.stats.laplace.logpdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.laplace.logpdf(0.5))
+    -1.1931471805599454
+    """
     x, loc, scale = promote(x, loc, scale)
     z = fnp.divide(fnp.subtract(x, loc), scale)
     return fnp.negative(fnp.add(fnp.add(_LOG_2, fnp.log(scale)), fnp.abs(z)))
 
 
 def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The Laplace probability density at ``x`` (shifted by ``loc``, scaled by ``scale``), as
+    ``scipy.stats.laplace.pdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.laplace.pdf(0.5))
+    0.3032653298563167
+    """
     return fnp.exp(logpdf(x, loc, scale))
 
 

@@ -27,6 +27,13 @@ def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
 
 def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The logistic probability density at ``x`` (shifted by ``loc``, scaled by ``scale``), as
+    ``scipy.stats.logistic.pdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.logistic.pdf(0.5))
+    0.2350037122015945
+    """
     return fnp.exp(logpdf(x, loc, scale))
 
 
@@ -39,18 +46,46 @@ def _sigmoid(z: Any) -> Any:
 
 
 def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The logistic cumulative distribution function at ``x``: the probability of a value <= ``x``
+    (shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.logistic.cdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.logistic.cdf(0.5))
+    0.6224593312018546
+    """
     return _sigmoid(_standard(x, loc, scale)[0])
 
 
 def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The logistic survival function at ``x``: ``1 - cdf``, computed without the cancellation
+    (shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.logistic.sf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.logistic.sf(0.5))
+    0.37754066879814546
+    """
     return _sigmoid(fnp.negative(_standard(x, loc, scale)[0]))
 
 
 def ppf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The logistic quantile function (inverse of ``cdf``) at probability ``x`` (shifted by ``loc``,
+    scaled by ``scale``), as ``scipy.stats.logistic.ppf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.logistic.ppf(0.75))
+    1.0986122886681098
+    """
     x, loc, scale = promote(x, loc, scale)
     return fnp.add(fnp.multiply(logit(x), scale), loc)
 
 
 def isf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The logistic inverse survival function (inverse of ``sf``) at probability ``x`` (shifted by
+    ``loc``, scaled by ``scale``), as ``scipy.stats.logistic.isf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.logistic.isf(0.75))
+    -1.0986122886681098
+    """
     x, loc, scale = promote(x, loc, scale)
     return fnp.subtract(loc, fnp.multiply(logit(x), scale))

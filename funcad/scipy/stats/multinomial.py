@@ -15,6 +15,14 @@ __all__ = ["logpmf", "pmf"]
 
 
 def logpmf(x: Any, n: Any, p: Any) -> Any:
+    """Log of the multinomial probability mass at ``x`` (shape ``n``, ``p``), as
+    ``scipy.stats.multinomial.logpmf``.
+
+    >>> import funcad.numpy as fnp
+    >>> from funcad.scipy import stats
+    >>> print(stats.multinomial.logpmf(fnp.array([1, 2, 2]), 5, fnp.array([0.2, 0.3, 0.5])))
+    -2.002480500543708
+    """
     x, n, p = promote(x, n, p)
     if fnp.ndim(p) == 0 or fnp.ndim(x) == 0:
         raise ValueError(f"multinomial.logpmf: x and p need a category axis (the last), got "
@@ -28,4 +36,12 @@ def logpmf(x: Any, n: Any, p: Any) -> Any:
 
 
 def pmf(x: Any, n: Any, p: Any) -> Any:
+    """The multinomial probability mass at ``x`` (shape ``n``, ``p``), as
+    ``scipy.stats.multinomial.pmf``.
+
+    >>> import funcad.numpy as fnp
+    >>> from funcad.scipy import stats
+    >>> print(stats.multinomial.pmf(fnp.array([1, 2, 2]), 5, fnp.array([0.2, 0.3, 0.5])))
+    0.13499999999999993
+    """
     return fnp.exp(logpmf(x, n, p))

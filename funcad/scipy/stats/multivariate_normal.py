@@ -17,6 +17,14 @@ __all__ = ["logpdf", "pdf"]
 
 
 def logpdf(x: Any, mean: Any, cov: Any, allow_singular: None = None) -> Any:
+    """Log of the multivariate normal probability density at ``x`` (shape ``mean``, ``cov``), as
+    ``scipy.stats.multivariate_normal.logpdf``.
+
+    >>> import funcad.numpy as fnp
+    >>> from funcad.scipy import stats
+    >>> print(stats.multivariate_normal.logpdf(fnp.array([0.5, -1.0]), fnp.zeros(2), fnp.eye(2)))
+    -2.4628770664093453
+    """
     if allow_singular is not None:
         raise NotImplementedError("multivariate_normal.logpdf: allow_singular is not "
                                   "supported (as in JAX); pass None")
@@ -61,4 +69,12 @@ def _mahalanobis(lower: Any, y: Any) -> Any:
 
 
 def pdf(x: Any, mean: Any, cov: Any) -> Any:
+    """The multivariate normal probability density at ``x`` (shape ``mean``, ``cov``), as
+    ``scipy.stats.multivariate_normal.pdf``.
+
+    >>> import funcad.numpy as fnp
+    >>> from funcad.scipy import stats
+    >>> print(stats.multivariate_normal.pdf(fnp.array([0.5, -1.0]), fnp.zeros(2), fnp.eye(2)))
+    0.0851895021952265
+    """
     return fnp.exp(logpdf(x, mean, cov))

@@ -14,6 +14,13 @@ __all__ = ["logpmf", "pmf"]
 
 
 def logpmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
+    """Log of the negative binomial probability mass at ``k`` (shape ``n``, ``p``; shifted by
+    ``loc``), as ``scipy.stats.nbinom.logpmf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.nbinom.logpmf(2, 5, 0.3))
+    -4.025163708404936
+    """
     k, n, p, loc = promote(k, n, p, loc)
     k = fnp.subtract(k, loc)
     inside = integer_support(k, 0)
@@ -25,4 +32,11 @@ def logpmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
 
 
 def pmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
+    """The negative binomial probability mass at ``k`` (shape ``n``, ``p``; shifted by ``loc``), as
+    ``scipy.stats.nbinom.pmf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.nbinom.pmf(2, 5, 0.3))
+    0.01786049999999998
+    """
     return fnp.exp(logpmf(k, n, p, loc))

@@ -21,6 +21,13 @@ def _standard(x: Any, b: Any, loc: Any, scale: Any) -> tuple[Any, Any, Any, Any]
 
 
 def logpdf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """Log of the Pareto probability density at ``x`` (shape ``b``; shifted by ``loc``, scaled by
+    ``scale``), as ``scipy.stats.pareto.logpdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.pareto.logpdf(1.5, 3.0))
+    -0.5232481437645478
+    """
     log_z, inside, b, scale = _standard(x, b, loc, scale)
     out = fnp.subtract(fnp.subtract(fnp.log(b), fnp.log(scale)),
                        fnp.multiply(fnp.add(b, 1), log_z))
@@ -28,30 +35,72 @@ def logpdf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
 
 def pdf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The Pareto probability density at ``x`` (shape ``b``; shifted by ``loc``, scaled by
+    ``scale``), as ``scipy.stats.pareto.pdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.pareto.pdf(1.5, 3.0))
+    0.5925925925925927
+    """
     return fnp.exp(logpdf(x, b, loc, scale))
 
 
 def logsf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """Log of the Pareto survival function (``1 - cdf``) at ``x`` (shape ``b``; shifted by ``loc``,
+    scaled by ``scale``), as ``scipy.stats.pareto.logsf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.pareto.logsf(1.5, 3.0))
+    -1.2163953243244932
+    """
     log_z, inside, b, _ = _standard(x, b, loc, scale)
     return fnp.where(inside, fnp.negative(fnp.multiply(b, log_z)), 0)
 
 
 def sf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The Pareto survival function at ``x``: ``1 - cdf``, computed without the cancellation (shape
+    ``b``; shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.pareto.sf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.pareto.sf(1.5, 3.0))
+    0.2962962962962963
+    """
     return fnp.exp(logsf(x, b, loc, scale))
 
 
 def cdf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The Pareto cumulative distribution function at ``x``: the probability of a value <= ``x``
+    (shape ``b``; shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.pareto.cdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.pareto.cdf(1.5, 3.0))
+    0.7037037037037037
+    """
     log_z, inside, b, _ = _standard(x, b, loc, scale)
     return fnp.where(inside, fnp.negative(fnp.expm1(fnp.negative(fnp.multiply(b, log_z)))), 0)
 
 
 def logcdf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """Log of the Pareto cumulative distribution function at ``x`` (shape ``b``; shifted by ``loc``,
+    scaled by ``scale``), as ``scipy.stats.pareto.logcdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.pareto.logcdf(1.5, 3.0))
+    -0.3513978868378886
+    """
     log_z, inside, b, _ = _standard(x, b, loc, scale)
     out = fnp.log(fnp.negative(fnp.expm1(fnp.negative(fnp.multiply(b, log_z)))))
     return fnp.where(inside, out, -np.inf)
 
 
 def ppf(q: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The Pareto quantile function (inverse of ``cdf``) at probability ``q`` (shape ``b``; shifted
+    by ``loc``, scaled by ``scale``), as ``scipy.stats.pareto.ppf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.pareto.ppf(0.75, 3.0))
+    1.5874010519681994
+    """
     q, b, loc, scale = promote(q, b, loc, scale)
     valid = fnp.logical_and(fnp.greater_equal(q, 0), fnp.less_equal(q, 1))
     z = fnp.exp(fnp.divide(fnp.negative(fnp.log1p(fnp.negative(safe(valid, q, 0.5)))), b))

@@ -14,6 +14,13 @@ __all__ = ["logpmf", "pmf", "cdf", "entropy"]
 
 
 def logpmf(k: Any, mu: Any, loc: Any = 0) -> Any:
+    """Log of the Poisson probability mass at ``k`` (shape ``mu``; shifted by ``loc``), as
+    ``scipy.stats.poisson.logpmf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.poisson.logpmf(3, 2.0))
+    -1.7123179275482192
+    """
     k, mu, loc = promote(k, mu, loc)
     k = fnp.subtract(k, loc)
     inside = integer_support(k, 0)
@@ -23,6 +30,13 @@ def logpmf(k: Any, mu: Any, loc: Any = 0) -> Any:
 
 
 def pmf(k: Any, mu: Any, loc: Any = 0) -> Any:
+    """The Poisson probability mass at ``k`` (shape ``mu``; shifted by ``loc``), as
+    ``scipy.stats.poisson.pmf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.poisson.pmf(3, 2.0))
+    0.18044704431548356
+    """
     return fnp.exp(logpmf(k, mu, loc))
 
 

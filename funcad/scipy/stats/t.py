@@ -15,6 +15,13 @@ _LOG_PI = float(np.log(np.pi))
 
 
 def logpdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """Log of the Student's t probability density at ``x`` (shape ``df``; shifted by ``loc``, scaled
+    by ``scale``), as ``scipy.stats.t.logpdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.t.logpdf(0.5, 4.0))
+    -1.1323908075528133
+    """
     x, df, loc, scale = promote(x, df, loc, scale)
     z = fnp.divide(fnp.subtract(x, loc), scale)
     half_df_plus = fnp.multiply(0.5, fnp.add(df, 1))
@@ -26,4 +33,11 @@ def logpdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
 
 def pdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The Student's t probability density at ``x`` (shape ``df``; shifted by ``loc``, scaled by
+    ``scale``), as ``scipy.stats.t.pdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.t.pdf(0.5, 4.0))
+    0.3222618685603871
+    """
     return fnp.exp(logpdf(x, df, loc, scale))

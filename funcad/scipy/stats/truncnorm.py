@@ -34,6 +34,13 @@ def _log_mass(a: Any, b: Any) -> Any:
 
 
 def logpdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """Log of the truncated normal probability density at ``x`` (shape ``a``, ``b``; shifted by
+    ``loc``, scaled by ``scale``), as ``scipy.stats.truncnorm.logpdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.truncnorm.logpdf(0.5, -1.0, 2.0))
+    -0.84377223888021
+    """
     x, a, b, loc, scale = promote(x, a, b, loc, scale)
     z = fnp.divide(fnp.subtract(x, loc), scale)
     valid = fnp.less(a, b)
@@ -44,6 +51,13 @@ def logpdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
 
 def pdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The truncated normal probability density at ``x`` (shape ``a``, ``b``; shifted by ``loc``,
+    scaled by ``scale``), as ``scipy.stats.truncnorm.pdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.truncnorm.pdf(0.5, -1.0, 2.0))
+    0.43008507592322476
+    """
     return fnp.exp(logpdf(x, a, b, loc, scale))
 
 
@@ -67,6 +81,14 @@ def logcdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
 
 def cdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The truncated normal cumulative distribution function at ``x``: the probability of a value <=
+    ``x`` (shape ``a``, ``b``; shifted by ``loc``, scaled by ``scale``), as
+    ``scipy.stats.truncnorm.cdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.truncnorm.cdf(0.5, -1.0, 2.0))
+    0.6508804213366272
+    """
     return fnp.exp(logcdf(x, a, b, loc, scale))
 
 
@@ -77,4 +99,12 @@ def logsf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
 
 def sf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+    """The truncated normal survival function at ``x``: ``1 - cdf``, computed without the
+    cancellation (shape ``a``, ``b``; shifted by ``loc``, scaled by ``scale``), as
+    ``scipy.stats.truncnorm.sf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.truncnorm.sf(0.5, -1.0, 2.0))
+    0.3491195786633728
+    """
     return fnp.exp(logsf(x, a, b, loc, scale))

@@ -26,4 +26,11 @@ def logpdf(x: Any, kappa: Any) -> Any:
 
 
 def pdf(x: Any, kappa: Any) -> Any:
+    """The von Mises probability density at ``x`` (shape ``kappa``), as
+    ``scipy.stats.vonmises.pdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.vonmises.pdf(0.5, 2.0))
+    0.40385253335183785
+    """
     return fnp.exp(logpdf(x, kappa))

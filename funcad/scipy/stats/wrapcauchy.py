@@ -14,6 +14,13 @@ __all__ = ["logpdf", "pdf"]
 
 
 def logpdf(x: Any, c: Any) -> Any:
+    """Log of the wrapped Cauchy probability density at ``x`` (shape ``c``), as
+    ``scipy.stats.wrapcauchy.logpdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.wrapcauchy.logpdf(1.0, 0.5))
+    -1.7826429563301947
+    """
     x, c = promote(x, c)
     inside = fnp.logical_and(fnp.greater_equal(x, 0), fnp.less_equal(x, 2 * np.pi))
     valid = fnp.logical_and(fnp.greater(c, 0), fnp.less(c, 1))
@@ -25,4 +32,11 @@ def logpdf(x: Any, c: Any) -> Any:
 
 
 def pdf(x: Any, c: Any) -> Any:
+    """The wrapped Cauchy probability density at ``x`` (shape ``c``), as
+    ``scipy.stats.wrapcauchy.pdf``.
+
+    >>> from funcad.scipy import stats
+    >>> print(stats.wrapcauchy.pdf(1.0, 0.5))
+    0.16819303247833792
+    """
     return fnp.exp(logpdf(x, c))
