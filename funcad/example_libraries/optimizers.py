@@ -341,6 +341,13 @@ def sm3(step_size: Any, momentum: float = 0.9) -> tuple:
 
 
 def constant(step_size: Any) -> Schedule:
+    """A schedule that returns ``step_size`` at every step, as
+    ``jax.example_libraries.optimizers.constant``.
+
+    >>> from funcad.example_libraries import optimizers
+    >>> print(optimizers.constant(0.1)(100))
+    0.1
+    """
     def schedule(i: Any) -> Any:
         return step_size
 
@@ -348,6 +355,13 @@ def constant(step_size: Any) -> Schedule:
 
 
 def exponential_decay(step_size: Any, decay_steps: Any, decay_rate: Any) -> Schedule:
+    """A schedule ``step_size * decay_rate ** (i / decay_steps)``, as
+    ``jax.example_libraries.optimizers.exponential_decay``.
+
+    >>> from funcad.example_libraries import optimizers
+    >>> print(optimizers.exponential_decay(1.0, 10, 0.5)(20))
+    0.25
+    """
     def schedule(i: Any) -> Any:
         return step_size * decay_rate ** (i / decay_steps)
 
@@ -356,6 +370,13 @@ def exponential_decay(step_size: Any, decay_steps: Any, decay_rate: Any) -> Sche
 
 def inverse_time_decay(step_size: Any, decay_steps: Any, decay_rate: Any,
                        staircase: bool = False) -> Schedule:
+    """A schedule ``step_size / (1 + decay_rate * i / decay_steps)`` (with ``staircase``,
+    ``i / decay_steps`` rounded down), as ``jax.example_libraries.optimizers.inverse_time_decay``.
+
+    >>> from funcad.example_libraries import optimizers
+    >>> print(optimizers.inverse_time_decay(1.0, 10, 1.0)(10))
+    0.5
+    """
     if staircase:
         def schedule(i: Any) -> Any:
             return step_size / (1 + decay_rate * jnp.floor(i / decay_steps))
@@ -367,6 +388,14 @@ def inverse_time_decay(step_size: Any, decay_steps: Any, decay_rate: Any,
 
 def polynomial_decay(step_size: Any, decay_steps: Any, final_step_size: Any,
                      power: float = 1.0) -> Schedule:
+    """A schedule going from ``step_size`` to ``final_step_size`` in ``decay_steps`` steps as
+    ``(1 - i / decay_steps) ** power``, then constant, as
+    ``jax.example_libraries.optimizers.polynomial_decay``.
+
+    >>> from funcad.example_libraries import optimizers
+    >>> print(optimizers.polynomial_decay(1.0, 10, 0.1)(5))
+    0.55
+    """
     def schedule(step_num: Any) -> Any:
         step_num = jnp.minimum(step_num, decay_steps)
         step_mult = (1 - step_num / decay_steps) ** power

@@ -126,6 +126,13 @@ def round(x, rounding_method=0):
 
 
 def is_finite(x):
+    """True where ``x`` is neither infinite nor nan, as ``jax.lax.is_finite``.
+
+    >>> from funcad import lax
+    >>> import numpy as np
+    >>> print(lax.is_finite(np.array([1.0, np.inf, np.nan])))
+    [ True False False]
+    """
     return isfinite(x)
 
 
@@ -149,14 +156,32 @@ def bessel_i1e(x):
 
 
 def square(x):
+    """``x * x``, as ``jax.lax.square``.
+
+    >>> from funcad import lax
+    >>> print(lax.square(3.0))
+    9.0
+    """
     return integer_pow(x, 2)
 
 
 def rsqrt(x):
+    """The reciprocal square root ``1 / sqrt(x)``, as ``jax.lax.rsqrt``.
+
+    >>> from funcad import lax
+    >>> print(lax.rsqrt(4.0))
+    0.5
+    """
     return _true_divide(1, sqrt(x))
 
 
 def reciprocal(x):
+    """``1 / x``, as ``jax.lax.reciprocal``.
+
+    >>> from funcad import lax
+    >>> print(lax.reciprocal(4.0))
+    0.25
+    """
     return _true_divide(1, x)
 
 
@@ -171,18 +196,44 @@ def logistic(x):
 
 
 def bitwise_and(x, y):
+    """Elementwise bitwise AND of two integer (or boolean) arrays, as ``jax.lax.bitwise_and``; no
+    broadcasting of ranks, as in lax.
+
+    >>> from funcad import lax
+    >>> print(lax.bitwise_and(12, 10))
+    8
+    """
     return _bitwise_and_p.bind(x, y)
 
 
 def bitwise_or(x, y):
+    """Elementwise bitwise OR of two integer (or boolean) arrays, as ``jax.lax.bitwise_or``.
+
+    >>> from funcad import lax
+    >>> print(lax.bitwise_or(12, 10))
+    14
+    """
     return _bitwise_or_p.bind(x, y)
 
 
 def bitwise_xor(x, y):
+    """Elementwise bitwise exclusive OR of two integer (or boolean) arrays, as
+    ``jax.lax.bitwise_xor``.
+
+    >>> from funcad import lax
+    >>> print(lax.bitwise_xor(12, 10))
+    6
+    """
     return _bitwise_xor_p.bind(x, y)
 
 
 def bitwise_not(x):
+    """Elementwise bitwise NOT (logical NOT for booleans), as ``jax.lax.bitwise_not``.
+
+    >>> from funcad import lax
+    >>> print(lax.bitwise_not(12))
+    -13
+    """
     return _bitwise_not_p.bind(x)
 
 
@@ -329,6 +380,14 @@ def broadcasted_iota(dtype, shape, dimension):
 
 
 def full(shape, fill_value, dtype=None):
+    """An array of ``shape`` filled with ``fill_value`` (its dtype, or ``dtype``), as
+    ``jax.lax.full``.
+
+    >>> from funcad import lax
+    >>> print(lax.full((2, 3), 1.5))
+    [[1.5 1.5 1.5]
+     [1.5 1.5 1.5]]
+    """
     shape = (int(shape),) if isinstance(shape, (int, _np.integer)) else \
         tuple(int(n) for n in shape)
     if _shape_of(fill_value) != ():
@@ -347,11 +406,27 @@ def empty(shape, dtype):
 
 
 def full_like(x, fill_value, dtype=None, shape=None):
+    """An array like ``x`` (its shape and dtype, unless ``shape``/``dtype`` are given) filled with
+    ``fill_value``, as ``jax.lax.full_like``.
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> print(lax.full_like(fnp.zeros((2,), 'int32'), 7))
+    [7 7]
+    """
     return full(_shape_of(x) if shape is None else shape, fill_value,
                 _dtype_of(x) if dtype is None else dtype)
 
 
 def zeros_like_array(x):
+    """Zeros of ``x``'s shape and dtype, as ``jax.lax.zeros_like_array``.
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> print(lax.zeros_like_array(fnp.ones((2, 2))))
+    [[0. 0.]
+     [0. 0.]]
+    """
     return full_like(x, 0)
 
 

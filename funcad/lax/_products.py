@@ -368,6 +368,19 @@ def conv(lhs, rhs, window_strides, padding, precision=None, preferred_element_ty
 
 def conv_with_general_padding(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
                               precision=None, preferred_element_type=None):
+    """``conv_general_dilated`` with the default (NCHW, OIHW) layout: explicit (low, high)
+    ``padding`` per spatial axis and both dilations, as ``jax.lax.conv_with_general_padding``.
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> x = fnp.ones((1, 1, 4, 4))
+    >>> w = fnp.ones((1, 1, 3, 3))
+    >>> print(lax.conv_with_general_padding(x, w, (1, 1), [(1, 1), (1, 1)], None, None)[0, 0])
+    [[4. 6. 6. 4.]
+     [6. 9. 9. 6.]
+     [6. 9. 9. 6.]
+     [4. 6. 6. 4.]]
+    """
     return conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation,
                                 rhs_dilation, precision=precision,
                                 preferred_element_type=preferred_element_type)

@@ -64,10 +64,25 @@ __all__ = [
 
 
 def reduce_and(operand, axes):
+    """Logical (or bitwise, for integers) AND of ``operand`` over ``axes``, as
+    ``jax.lax.reduce_and``.
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> print(lax.reduce_and(fnp.array([[True, False], [True, True]]), (1,)))
+    [False  True]
+    """
     return _reduce_and_p.bind(operand, axes=tuple(axes))
 
 
 def reduce_or(operand, axes):
+    """Logical (or bitwise, for integers) OR of ``operand`` over ``axes``, as ``jax.lax.reduce_or``.
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> print(lax.reduce_or(fnp.array([[True, False], [False, False]]), (1,)))
+    [ True False]
+    """
     return _reduce_or_p.bind(operand, axes=tuple(axes))
 
 

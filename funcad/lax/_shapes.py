@@ -102,6 +102,13 @@ def broadcast_to_rank(x, rank):
 
 
 def broadcast_shapes(*shapes):
+    """The shape that NumPy broadcasting gives ``shapes``, as ``jax.lax.broadcast_shapes``; raises
+    ValueError when they do not broadcast.
+
+    >>> from funcad import lax
+    >>> print(lax.broadcast_shapes((2, 1), (1, 3)))
+    (2, 3)
+    """
     return tuple(_np.broadcast_shapes(*(tuple(s) for s in shapes)))
 
 
@@ -131,6 +138,14 @@ def unstack(x, axis=0):
 
 
 def squeeze(array, dimensions):
+    """Remove the size-1 axes ``dimensions`` of ``array``, as ``jax.lax.squeeze`` (ValueError if one
+    of them is not of size 1).
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> print(lax.squeeze(fnp.zeros((1, 3, 1)), (0, 2)).shape)
+    (3,)
+    """
     shape = _shape_of(array)
     dims = normalize_dims(dimensions, len(shape), "squeeze")
     if any(shape[d] != 1 for d in dims):
@@ -182,6 +197,13 @@ def pad(operand, padding_value, padding_config):
 
 
 def concatenate(operands, dimension):
+    """Join ``operands`` (same rank and dtype) along axis ``dimension``, as ``jax.lax.concatenate``.
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> print(lax.concatenate([fnp.ones(2), fnp.zeros(1)], 0))
+    [1. 1. 0.]
+    """
     operands = list(operands)
     if not operands:
         raise ValueError("concatenate: need at least one operand")
@@ -205,6 +227,14 @@ def split(operand, sizes, axis=0):
 
 
 def tile(operand, reps):
+    """Repeat ``operand`` ``reps[i]`` times along each axis i (one rep per axis), as
+    ``jax.lax.tile``.
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> print(lax.tile(fnp.array([1, 2]), (2,)))
+    [1 2 1 2]
+    """
     shape = tuple(_shape_of(operand))
     reps = tuple(int(r) for r in reps)
     if len(reps) != len(shape):
@@ -221,6 +251,14 @@ def tile(operand, reps):
 
 
 def slice(operand, start_indices, limit_indices, strides=None):
+    """The static slice ``operand[start:limit:stride]`` in every axis (one entry per axis), as
+    ``jax.lax.slice``.
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> print(lax.slice(fnp.arange(10), (1,), (8,), (3,)))
+    [1 4 7]
+    """
     shape = _shape_of(operand)
     starts = tuple(int(i) for i in start_indices)
     limits = tuple(int(i) for i in limit_indices)
@@ -239,6 +277,15 @@ def slice(operand, start_indices, limit_indices, strides=None):
 
 
 def slice_in_dim(operand, start_index, limit_index, stride=1, axis=0):
+    """Slice one axis, ``axis``, from ``start_index`` to ``limit_index`` (None: the whole axis) with
+    ``stride``, as ``jax.lax.slice_in_dim``.
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> print(lax.slice_in_dim(fnp.arange(6).reshape(2, 3), 1, 3, axis=1))
+    [[1 2]
+     [4 5]]
+    """
     shape = _shape_of(operand)
     axis = normalize_axis(int(axis), len(shape), "slice_in_dim")
     n = shape[axis]
@@ -251,6 +298,14 @@ def slice_in_dim(operand, start_index, limit_index, stride=1, axis=0):
 
 
 def index_in_dim(operand, index, axis=0, keepdims=True):
+    """Take the static ``index`` along ``axis``, keeping that axis (size 1) when ``keepdims``, as
+    ``jax.lax.index_in_dim``.
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> print(lax.index_in_dim(fnp.arange(6).reshape(2, 3), 1, axis=0, keepdims=False))
+    [3 4 5]
+    """
     shape = _shape_of(operand)
     axis = normalize_axis(int(axis), len(shape), "index_in_dim")
     index = int(index)
@@ -351,6 +406,14 @@ def dynamic_update_slice(operand, update, start_indices, *, allow_negative_indic
 
 def dynamic_slice_in_dim(operand, start_index, slice_size, axis=0, *,
                          allow_negative_indices=True):
+    """A slice of ``slice_size`` along ``axis`` from a start that may be a traced value, as
+    ``jax.lax.dynamic_slice_in_dim`` (the start is clamped into range).
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> print(lax.dynamic_slice_in_dim(fnp.arange(6), 4, 3))
+    [3 4 5]
+    """
     shape = _shape_of(operand)
     axis = normalize_axis(int(axis), len(shape), "dynamic_slice_in_dim")
     starts = [0] * len(shape)
@@ -362,6 +425,14 @@ def dynamic_slice_in_dim(operand, start_index, slice_size, axis=0, *,
 
 def dynamic_index_in_dim(operand, index, axis=0, keepdims=True, *,
                          allow_negative_indices=True):
+    """Take a possibly traced ``index`` along ``axis`` (kept with size 1 when ``keepdims``), as
+    ``jax.lax.dynamic_index_in_dim``.
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> print(lax.dynamic_index_in_dim(fnp.arange(6).reshape(3, 2), 2, keepdims=False))
+    [4 5]
+    """
     result = dynamic_slice_in_dim(operand, index, 1, axis,
                                   allow_negative_indices=allow_negative_indices)
     if keepdims:
@@ -372,6 +443,14 @@ def dynamic_index_in_dim(operand, index, axis=0, keepdims=True, *,
 
 def dynamic_update_slice_in_dim(operand, update, start_index, axis, *,
                                 allow_negative_indices=True):
+    """``operand`` with ``update`` written along ``axis`` from a possibly traced ``start_index``, as
+    ``jax.lax.dynamic_update_slice_in_dim``.
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> print(lax.dynamic_update_slice_in_dim(fnp.zeros(5), fnp.ones(2), 1, 0))
+    [0. 1. 1. 0. 0.]
+    """
     shape = _shape_of(operand)
     axis = normalize_axis(int(axis), len(shape), "dynamic_update_slice_in_dim")
     starts = [0] * len(shape)
@@ -381,6 +460,16 @@ def dynamic_update_slice_in_dim(operand, update, start_index, axis, *,
 
 
 def dynamic_update_index_in_dim(operand, update, index, axis, *, allow_negative_indices=True):
+    """``operand`` with ``update`` written at a possibly traced ``index`` along ``axis`` (``update``
+    may lack that axis), as ``jax.lax.dynamic_update_index_in_dim``.
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> print(lax.dynamic_update_index_in_dim(fnp.zeros((3, 2)), fnp.ones(2), 1, 0))
+    [[0. 0.]
+     [1. 1.]
+     [0. 0.]]
+    """
     shape = _shape_of(operand)
     axis = normalize_axis(int(axis), len(shape), "dynamic_update_index_in_dim")
     if len(_shape_of(update)) == len(shape) - 1:
@@ -607,6 +696,17 @@ def scatter_add(operand, scatter_indices, updates, dimension_numbers, *,
 
 def scatter_sub(operand, scatter_indices, updates, dimension_numbers, *,
                 indices_are_sorted=False, unique_indices=False, mode=None):
+    """XLA's scatter with subtraction: ``operand`` with ``updates`` subtracted at
+    ``scatter_indices`` (repeated indices subtract twice), as ``jax.lax.scatter_sub``;
+    ``dimension_numbers`` is a ``ScatterDimensionNumbers``.
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> dn = lax.ScatterDimensionNumbers((), (0,), (0,))
+    >>> indices = fnp.array([[0], [2], [2]])
+    >>> print(lax.scatter_sub(fnp.ones(3), indices, fnp.array([1.0, 0.5, 0.5]), dn))
+    [0. 1. 0.]
+    """
     return _scatter(operand, scatter_indices, neg(updates), dimension_numbers, mode, "add",
                     "scatter_sub")
 
@@ -627,5 +727,14 @@ def scatter_min(operand, scatter_indices, updates, dimension_numbers, *,
 
 def scatter_mul(operand, scatter_indices, updates, dimension_numbers, *,
                 indices_are_sorted=False, unique_indices=False, mode=None):
+    """XLA's scatter with multiplication: ``operand`` multiplied by ``updates`` at
+    ``scatter_indices``, as ``jax.lax.scatter_mul``.
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> dn = lax.ScatterDimensionNumbers((), (0,), (0,))
+    >>> print(lax.scatter_mul(fnp.ones(3), fnp.array([[0], [2]]), fnp.array([2.0, 3.0]), dn))
+    [2. 1. 3.]
+    """
     return _scatter(operand, scatter_indices, updates, dimension_numbers, mode, "multiply",
                     "scatter_mul")

@@ -91,6 +91,15 @@ getitem_p.def_abstract_eval(lambda x, *arrays, indexer: ShapedArray(
 
 
 def getitem(x: Any, indexer: tuple, *arrays: Any) -> Any:
+    """``x[indexer]`` as one primitive: ``indexer`` is a tuple of basic indices (ints, slices, None,
+    Ellipsis) and ``ArrayIndex(i)`` placeholders that stand for the integer arrays ``arrays[i]``;
+    what ``funcad.numpy``'s indexing lowers to.
+
+    >>> from funcad import lax
+    >>> import numpy as np
+    >>> print(lax.getitem(np.arange(6).reshape(2, 3), (slice(None), 1)))
+    [1 4]
+    """
     return getitem_p.bind(x, *arrays, indexer=indexer)
 
 

@@ -372,6 +372,14 @@ defnondiff(bitcast_convert_type_p)
 
 
 def bitcast_convert_type(x: Any, new_dtype: Any) -> Any:
+    """Reinterpret the bits of ``x`` as ``new_dtype``, as ``jax.lax.bitcast_convert_type``: a
+    narrower dtype adds a trailing axis, a wider one consumes it.
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> print(lax.bitcast_convert_type(fnp.float32(1.0), 'int32'))
+    1065353216
+    """
     return bitcast_convert_type_p.bind(x, new_dtype=np.dtype(new_dtype))
 
 

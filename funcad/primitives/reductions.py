@@ -42,10 +42,24 @@ defnondiff(reduce_and_p, reduce_or_p)
 
 
 def reduce_max(x: Any, axes: Any) -> Any:
+    """The maximum of ``x`` over the axes ``axes``, as ``jax.lax.reduce_max``.
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> print(lax.reduce_max(fnp.array([[1, 5], [3, 2]]), (1,)))
+    [5 3]
+    """
     return reduce_max_p.bind(x, axes=tuple(axes))
 
 
 def reduce_min(x: Any, axes: Any) -> Any:
+    """The minimum of ``x`` over the axes ``axes``, as ``jax.lax.reduce_min``.
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> print(lax.reduce_min(fnp.array([[1, 5], [3, 2]]), (1,)))
+    [1 2]
+    """
     return reduce_min_p.bind(x, axes=tuple(axes))
 
 

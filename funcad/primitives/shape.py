@@ -136,6 +136,14 @@ transpose_p.def_abstract_eval(
 
 
 def transpose(x: Any, permutation: Sequence[int]) -> Any:
+    """Permute the axes of ``x``: output axis i is input axis ``permutation[i]``, as
+    ``jax.lax.transpose`` (the identity permutation returns ``x`` itself).
+
+    >>> from funcad import lax
+    >>> import funcad.numpy as fnp
+    >>> print(lax.transpose(fnp.zeros((2, 3, 4)), (2, 0, 1)).shape)
+    (4, 2, 3)
+    """
     permutation = tuple(int(p) for p in permutation)
     if permutation == tuple(range(len(permutation))):
         return x

@@ -296,6 +296,13 @@ def key_impl(keys: Any) -> str:
 
 
 def key_dtype(impl: Any = None) -> KeyDtype:
+    """The dtype of typed keys (from ``funcad.random.key``), as ``jax.random.key_dtype``; ``impl``
+    may only name threefry2x32, funcad's one generator.
+
+    >>> from funcad import random
+    >>> print(random.key_dtype())
+    key<fry>
+    """
     _check_impl(impl)
     return _KEY_DTYPE
 

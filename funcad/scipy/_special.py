@@ -55,12 +55,25 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
 
 
 def softmax(x: Any, axis: Any = None) -> Any:
+    """``exp(x) / sum(exp(x))`` over ``axis`` (None: all axes), as ``scipy.special.softmax``; the
+    maximum is subtracted first, so large inputs do not overflow.
+
+    >>> from funcad.scipy import special
+    >>> print(special.softmax([1.0, 2.0, 3.0]))
+    [0.09003057 0.24472847 0.66524096]
+    """
     x = as_operand(x)
     unnormalized = fnp.exp(fnp.subtract(x, stop_gradient(fnp.max(x, axis=axis, keepdims=True))))
     return fnp.divide(unnormalized, fnp.sum(unnormalized, axis=axis, keepdims=True))
 
 
 def log_softmax(x: Any, axis: Any = None) -> Any:
+    """``x - logsumexp(x)`` over ``axis`` (None: all axes), as ``scipy.special.log_softmax``.
+
+    >>> from funcad.scipy import special
+    >>> print(special.log_softmax([1.0, 2.0, 3.0]))
+    [-2.40760596 -1.40760596 -0.40760596]
+    """
     return fnp.subtract(x, logsumexp(x, axis=axis, keepdims=True))
 
 
@@ -80,6 +93,12 @@ def expit(x: Any) -> Any:
 
 
 def logit(p: Any) -> Any:
+    """The log-odds ``log(p / (1 - p))``, the inverse of ``expit``, as ``scipy.special.logit``.
+
+    >>> from funcad.scipy import special
+    >>> print(special.logit(0.75))
+    1.0986122886681098
+    """
     return fnp.log(fnp.divide(p, fnp.subtract(1, p)))
 
 
@@ -181,14 +200,35 @@ def kl_div(p: Any, q: Any) -> Any:
 
 
 def erf(x: Any) -> Any:
+    """The error function ``2/sqrt(pi) * integral of exp(-t^2) from 0 to x``, as
+    ``scipy.special.erf``.
+
+    >>> from funcad.scipy import special
+    >>> print(special.erf(0.5))
+    0.5204998778130465
+    """
     return lax_ops.erf(as_operand(x))
 
 
 def erfc(x: Any) -> Any:
+    """The complementary error function ``1 - erf(x)``, accurate for large x, as
+    ``scipy.special.erfc``.
+
+    >>> from funcad.scipy import special
+    >>> print(special.erfc(3.0))
+    2.2090496998585445e-05
+    """
     return lax_ops.erfc(as_operand(x))
 
 
 def erfinv(x: Any) -> Any:
+    """The inverse error function: the y with ``erf(y) == x`` for x in [-1, 1], as
+    ``scipy.special.erfinv``.
+
+    >>> from funcad.scipy import special
+    >>> print(special.erfinv(0.5))
+    0.4769362762044699
+    """
     return lax_ops.erf_inv(as_operand(x))
 
 
@@ -203,6 +243,13 @@ def wofz(z: Any) -> Any:
 
 
 def dawsn(x: Any) -> Any:
+    """Dawson's integral ``exp(-x^2) * integral of exp(t^2) from 0 to x``, as
+    ``scipy.special.dawsn``.
+
+    >>> from funcad.scipy import special
+    >>> print(special.dawsn(1.0))
+    0.5380795069127684
+    """
     return special.dawsn(as_operand(x))
 
 
@@ -235,6 +282,12 @@ def loggamma(x: Any) -> Any:
 
 
 def gamma(x: Any) -> Any:
+    """The gamma function (``gamma(n) == (n - 1)!``), as ``scipy.special.gamma``.
+
+    >>> from funcad.scipy import special
+    >>> print(special.gamma(5.0))
+    24.0
+    """
     return special.gamma(as_operand(x))
 
 
@@ -244,6 +297,12 @@ def gammasgn(x: Any) -> Any:
 
 
 def digamma(x: Any) -> Any:
+    """The digamma function, the derivative of ``log(gamma(x))``, as ``scipy.special.digamma``.
+
+    >>> from funcad.scipy import special
+    >>> print(special.digamma(1.0))
+    -0.5772156649015329
+    """
     return lax_ops.digamma(as_operand(x))
 
 
@@ -410,10 +469,24 @@ def _hurwitz_zeta_jvp(primals: Any, tangents: Any) -> Any:
 
 
 def i0e(x: Any) -> Any:
+    """The exponentially scaled modified Bessel function of order 0, ``exp(-|x|) * i0(x)``, as
+    ``scipy.special.i0e``.
+
+    >>> from funcad.scipy import special
+    >>> print(special.i0e(1.0))
+    0.46575960759364043
+    """
     return lax_ops.bessel_ive(0, as_operand(x))
 
 
 def i1e(x: Any) -> Any:
+    """The exponentially scaled modified Bessel function of order 1, ``exp(-|x|) * i1(x)``, as
+    ``scipy.special.i1e``.
+
+    >>> from funcad.scipy import special
+    >>> print(special.i1e(1.0))
+    0.2079104153497085
+    """
     return lax_ops.bessel_ive(1, as_operand(x))
 
 
@@ -450,10 +523,24 @@ def spence(x: Any) -> Any:
 
 
 def expi(x: Any) -> Any:
+    """The exponential integral Ei(x), the principal value of the integral of ``exp(t) / t`` from
+    -inf to x, as ``scipy.special.expi``.
+
+    >>> from funcad.scipy import special
+    >>> print(special.expi(1.0))
+    1.895117816355937
+    """
     return special.expi(as_operand(x))
 
 
 def exp1(x: Any) -> Any:
+    """The exponential integral E1(x), the integral of ``exp(-x t) / t`` from 1 to inf, as
+    ``scipy.special.exp1``.
+
+    >>> from funcad.scipy import special
+    >>> print(special.exp1(1.0))
+    0.2193839343955205
+    """
     return special.exp1(as_operand(x))
 
 
