@@ -101,6 +101,13 @@ def reject_out(out: Any, name: str) -> None:
 
 
 def astype(x: Any, dtype: Any, copy: bool = True) -> Any:
+    """``x`` converted to ``dtype``, as numpy.astype (and jax.numpy.astype); complex to real warns,
+    as NumPy does. Differentiable between floating dtypes. ``x`` itself is returned when it
+    already has ``dtype`` (arrays are immutable here, so ``copy`` has no effect).
+
+    >>> funcad.numpy.astype(funcad.numpy.array([1.7, -1.7]), funcad.numpy.int32)
+    Array([ 1, -1], dtype=int32)
+    """
     dtype = np.dtype(dtype)
     x = as_operand(x)
     if dtype_of(x) == dtype and not isinstance(x, (int, float, complex, bool)):
@@ -112,5 +119,13 @@ def astype(x: Any, dtype: Any, copy: bool = True) -> Any:
 
 
 def result_type(*arrays_and_dtypes: Any) -> np.dtype:
+    """The dtype NumPy's promotion gives for these arrays, tracers, scalars and dtypes, as
+    numpy.result_type.
+
+    >>> funcad.numpy.result_type(funcad.numpy.ones(2, funcad.numpy.float32), 1.0)
+    dtype('float32')
+    >>> funcad.numpy.result_type(funcad.numpy.int8, funcad.numpy.uint8)
+    dtype('int16')
+    """
     args = [a.dtype if isinstance(a, Tracer) else a for a in arrays_and_dtypes]
     return np.result_type(*args)

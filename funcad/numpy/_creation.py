@@ -87,18 +87,36 @@ def copy(a: Any, order: Any = "K") -> Any:
 
 
 def zeros_like(a: Any, dtype: Any = None, shape: Any = None) -> Any:
+    """An array of zeros of ``a``'s shape and dtype (or ``shape`` and ``dtype``), as
+    numpy.zeros_like; constant (derivative zero).
+
+    >>> funcad.numpy.zeros_like(funcad.numpy.array([1, 2]))
+    Array([0, 0])
+    """
     a = as_operand(a)
     return with_at(np.zeros(shape_of(a) if shape is None else shape,
                             dtype_of(a) if dtype is None else dtype))
 
 
 def ones_like(a: Any, dtype: Any = None, shape: Any = None) -> Any:
+    """An array of ones of ``a``'s shape and dtype (or ``shape`` and ``dtype``), as
+    numpy.ones_like; constant (derivative zero).
+
+    >>> funcad.numpy.ones_like(funcad.numpy.array([[1.0, 2.0]]))
+    Array([[1., 1.]])
+    """
     a = as_operand(a)
     return with_at(np.ones(shape_of(a) if shape is None else shape,
                            dtype_of(a) if dtype is None else dtype))
 
 
 def full_like(a: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> Any:
+    """An array of ``a``'s shape and dtype (or ``shape`` and ``dtype``) filled with ``fill_value``,
+    as numpy.full_like; differentiable in a traced ``fill_value``.
+
+    >>> funcad.numpy.full_like(funcad.numpy.array([1, 2, 3]), 9)
+    Array([9, 9, 9])
+    """
     a = as_operand(a)
     shape = shape_of(a) if shape is None else shape
     dtype = dtype_of(a) if dtype is None else dtype
@@ -108,10 +126,25 @@ def full_like(a: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> 
 
 
 def empty_like(a: Any, dtype: Any = None, shape: Any = None) -> Any:
+    """A new array of ``a``'s shape and dtype (or ``dtype`` and ``shape``); unlike numpy.empty_like
+    it is filled with zeros, as in JAX.
+
+    >>> funcad.numpy.empty_like(funcad.numpy.array([1.5, 2.5]))
+    Array([0., 0.])
+    """
     return zeros_like(a, dtype, shape)
 
 
 def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
+    """An array of ``shape`` (an int or a tuple) filled with ``fill_value``, as numpy.full; a
+    traced ``fill_value`` is broadcast, so the result is differentiable in it.
+
+    >>> funcad.numpy.full((2, 2), 7)
+    Array([[7, 7],
+           [7, 7]])
+    >>> funcad.grad(lambda v: funcad.numpy.full(3, v).sum())(1.0)
+    np.float64(3.0)
+    """
     if _traced(fill_value):
         fill_value = as_operand(fill_value)
         value = fill_value if dtype is None else astype(fill_value, dtype)
@@ -265,15 +298,34 @@ def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False,
 
 
 def indices(dimensions: Any, dtype: Any = None, sparse: bool = False) -> Any:
+    """The grid of indices of an array of shape ``dimensions``: one stacked array, or a tuple of
+    broadcastable arrays if ``sparse``, as numpy.indices.
+
+    >>> funcad.numpy.indices((2, 3))[1]
+    Array([[0, 1, 2],
+           [0, 1, 2]])
+    """
     out = np.indices(tuple(dimensions), int if dtype is None else dtype, sparse)
     return tuple(with_at(g) for g in out) if sparse else with_at(out)
 
 
 def tril_indices(n: int, k: int = 0, m: int | None = None) -> tuple[Any, Any]:
+    """The row and column indices of the lower triangle (on and below the ``k``-th diagonal) of an
+    (n, m) array, as numpy.tril_indices.
+
+    >>> funcad.numpy.tril_indices(2)
+    (Array([0, 1, 1]), Array([0, 0, 1]))
+    """
     return tuple(with_at(i) for i in np.tril_indices(n, k, m))
 
 
 def triu_indices(n: int, k: int = 0, m: int | None = None) -> tuple[Any, Any]:
+    """The row and column indices of the upper triangle (on and above the ``k``-th diagonal) of an
+    (n, m) array, as numpy.triu_indices.
+
+    >>> funcad.numpy.triu_indices(2)
+    (Array([0, 0, 1]), Array([0, 1, 1]))
+    """
     return tuple(with_at(i) for i in np.triu_indices(n, k, m))
 
 
@@ -285,20 +337,42 @@ def _matrix_shape(arr: Any, name: str) -> tuple[int, int]:
 
 
 def tril_indices_from(arr: Any, k: int = 0) -> tuple[Any, Any]:
+    """The indices of the lower triangle of the 2-d ``arr``, as numpy.tril_indices_from.
+
+    >>> funcad.numpy.tril_indices_from(funcad.numpy.ones((2, 2)))
+    (Array([0, 1, 1]), Array([0, 0, 1]))
+    """
     rows, cols = _matrix_shape(arr, "tril_indices_from")
     return tril_indices(rows, k, cols)
 
 
 def triu_indices_from(arr: Any, k: int = 0) -> tuple[Any, Any]:
+    """The indices of the upper triangle of the 2-d ``arr``, as numpy.triu_indices_from.
+
+    >>> funcad.numpy.triu_indices_from(funcad.numpy.ones((2, 2)))
+    (Array([0, 0, 1]), Array([0, 1, 1]))
+    """
     rows, cols = _matrix_shape(arr, "triu_indices_from")
     return triu_indices(rows, k, cols)
 
 
 def diag_indices(n: int, ndim: int = 2) -> tuple[Any, ...]:
+    """The index arrays of the main diagonal of an ``ndim``-dimensional array of side ``n``, as
+    numpy.diag_indices.
+
+    >>> funcad.numpy.diag_indices(3)
+    (Array([0, 1, 2]), Array([0, 1, 2]))
+    """
     return tuple(with_at(i) for i in np.diag_indices(n, ndim))
 
 
 def diag_indices_from(arr: Any) -> tuple[Any, ...]:
+    """The index arrays of the main diagonal of ``arr`` (at least 2-d, all sides equal), as
+    numpy.diag_indices_from.
+
+    >>> funcad.numpy.diag_indices_from(funcad.numpy.ones((2, 2)))
+    (Array([0, 1]), Array([0, 1]))
+    """
     shape = tuple(shape_of(as_operand(arr)))
     if len(shape) < 2:
         raise ValueError("diag_indices_from: input array must be at least 2-d")
@@ -314,6 +388,13 @@ def mask_indices(n: int, mask_func: Callable[..., Any], k: int = 0) -> tuple[Any
 
 
 def diagflat(v: Any, k: int = 0) -> Any:
+    """A 2-d array with the flattened ``v`` on its ``k``-th diagonal, as numpy.diagflat.
+    Differentiable.
+
+    >>> funcad.numpy.diagflat(funcad.numpy.array([[1, 2]]))
+    Array([[1, 0],
+           [0, 2]])
+    """
     return diag(ravel(as_operand(v)), k)
 
 
@@ -377,10 +458,22 @@ def fill_diagonal(a: Any, val: Any, wrap: bool = False, *, inplace: bool = True)
 
 
 def frombuffer(buffer: Any, dtype: Any = float, count: int = -1, offset: int = 0) -> Any:
+    r"""A 1-d array read from a bytes-like ``buffer`` (``count`` items of ``dtype`` from byte
+    ``offset``), as numpy.frombuffer; the result is a copy, not a view of the buffer.
+
+    >>> funcad.numpy.frombuffer(b'\x01\x02', dtype=funcad.numpy.uint8)
+    Array([1, 2], dtype=uint8)
+    """
     return with_at(np.frombuffer(buffer, dtype, count, offset))
 
 
 def fromiter(iterable: Any, dtype: Any, count: int = -1) -> Any:
+    """A 1-d array of ``dtype`` from the items of ``iterable`` (at most ``count``), as
+    numpy.fromiter.
+
+    >>> funcad.numpy.fromiter(range(4), dtype=int)
+    Array([0, 1, 2, 3])
+    """
     return with_at(np.fromiter(iterable, dtype, count))
 
 
@@ -392,4 +485,12 @@ def fromstring(string: str, dtype: Any = float, count: int = -1, *, sep: str) ->
 
 def fromfile(file: Any, dtype: Any = float, count: int = -1, sep: str = "", offset: int = 0,
              **kwargs: Any) -> Any:
+    """An array read from a file (binary, or text with ``sep``), as numpy.fromfile.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), 'x.bin')
+    >>> funcad.numpy.arange(3.0).tofile(path)
+    >>> funcad.numpy.fromfile(path)
+    Array([0., 1., 2.])
+    """
     return with_at(np.fromfile(file, dtype, count, sep, offset, **kwargs))

@@ -43,11 +43,23 @@ def cumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any
 
 
 def nancumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+    """Cumulative sum treating nans as 0, as numpy.nancumsum. Differentiable. ``out=`` is not
+    supported.
+
+    >>> funcad.numpy.nancumsum(funcad.numpy.array([1.0, funcad.numpy.nan, 2.0]))
+    Array([1., 1., 3.])
+    """
     reject_out(out, "nancumsum")
     return _accumulate(reductions.cumsum, a, axis, dtype, "nancumsum", nan_identity=0)
 
 
 def nancumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+    """Cumulative product treating nans as 1, as numpy.nancumprod. Differentiable. ``out=`` is not
+    supported.
+
+    >>> funcad.numpy.nancumprod(funcad.numpy.array([2.0, funcad.numpy.nan, 3.0]))
+    Array([2., 2., 6.])
+    """
     reject_out(out, "nancumprod")
     return _accumulate(reductions.cumprod, a, axis, dtype, "nancumprod", nan_identity=1)
 

@@ -82,6 +82,11 @@ def can_cast(from_: Any, to: Any, casting: str = "safe") -> Any:
 
 
 def promote_types(type1: Any, type2: Any) -> np.dtype:
+    """The smallest dtype both ``type1`` and ``type2`` convert to safely, as numpy.promote_types.
+
+    >>> funcad.numpy.promote_types('int8', 'float32')
+    dtype('float32')
+    """
     return np.promote_types(_as_dtype(type1), _as_dtype(type2))
 
 
@@ -119,6 +124,12 @@ def isclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08,
 
 def allclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08,
              equal_nan: Any = False) -> Any:
+    """True if ``a`` and ``b`` are equal within ``atol + rtol * abs(b)`` everywhere, as
+    numpy.allclose. Returns a boolean array scalar (a tracer under jit, as in JAX).
+
+    >>> funcad.numpy.allclose(funcad.numpy.array([1.0, 2.0]), [1.0, 2.0 + 1e-9])
+    np.True_
+    """
     return all(isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 

@@ -106,6 +106,13 @@ def positive(x: Any) -> Any:
 
 
 def square(x: Any) -> Any:
+    """x * x elementwise (booleans square as int8, as NumPy). Differentiable.
+
+    >>> funcad.numpy.square(funcad.numpy.array([1.0, -2.0, 3.0]))
+    Array([1., 4., 9.])
+    >>> funcad.grad(funcad.numpy.square)(3.0)
+    np.float64(6.0)
+    """
     x = as_operand(x)
     if dtype_of(x) == np.bool_:
         x = convert_element_type(x, np.int8)  # numpy.square's loop for booleans
@@ -113,6 +120,14 @@ def square(x: Any) -> Any:
 
 
 def reciprocal(x: Any) -> Any:
+    """1 / x elementwise. Differentiable. Unlike numpy.reciprocal, integers are divided in floating
+    point (as jax.numpy.reciprocal).
+
+    >>> funcad.numpy.reciprocal(4.0)
+    np.float64(0.25)
+    >>> funcad.grad(funcad.numpy.reciprocal)(2.0)
+    np.float64(-0.25)
+    """
     return elementwise.div(1, as_operand(x))
 
 
@@ -186,14 +201,32 @@ def bitwise_and(x: Any, y: Any) -> Any:
 
 
 def bitwise_or(x: Any, y: Any) -> Any:
+    """x | y: bitwise on integers, logical on booleans (as NumPy); no derivative.
+
+    >>> funcad.numpy.bitwise_or(12, 10)
+    np.int64(14)
+    """
     return elementwise.bitwise_or_p.bind(as_operand(x), as_operand(y))
 
 
 def bitwise_xor(x: Any, y: Any) -> Any:
+    """x ^ y: bitwise on integers, logical on booleans (as NumPy); no derivative.
+
+    >>> funcad.numpy.bitwise_xor(12, 10)
+    np.int64(6)
+    """
     return elementwise.bitwise_xor_p.bind(as_operand(x), as_operand(y))
 
 
 def invert(x: Any) -> Any:
+    """~x: bitwise NOT on integers, logical NOT on booleans (also named ``bitwise_not`` and
+    ``bitwise_invert``); no derivative.
+
+    >>> funcad.numpy.invert(funcad.numpy.array([0, 5], funcad.numpy.uint8))
+    Array([255, 250], dtype=uint8)
+    >>> funcad.numpy.invert(True)
+    np.False_
+    """
     return elementwise.bitwise_not_p.bind(as_operand(x))
 
 
@@ -222,6 +255,13 @@ def hypot(x: Any, y: Any) -> Any:
 
 
 def logaddexp2(x: Any, y: Any) -> Any:
+    """log2(2**x + 2**y) without overflow, as numpy.logaddexp2. Differentiable.
+
+    >>> funcad.numpy.logaddexp2(1.0, 1.0)
+    np.float64(2.0)
+    >>> funcad.grad(funcad.numpy.logaddexp2)(1.0, 1.0)
+    np.float64(0.5)
+    """
     x, y = _as_ufunc_computes(np.logaddexp2, x, y)
     return divide(logaddexp(multiply(x, LOG2), multiply(y, LOG2)), LOG2)
 
@@ -241,10 +281,22 @@ def sinc(x: Any) -> Any:
 
 
 def deg2rad(x: Any) -> Any:
+    """Degrees to radians, x * pi / 180 (also named ``radians``), computed in the dtype
+    numpy.deg2rad uses. Differentiable.
+
+    >>> funcad.numpy.deg2rad(180.0)
+    np.float64(3.141592653589793)
+    """
     return multiply(*_as_ufunc_computes(np.deg2rad, x), np.pi / 180)
 
 
 def rad2deg(x: Any) -> Any:
+    """Radians to degrees, x * 180 / pi (also named ``degrees``), computed in the dtype
+    numpy.rad2deg uses. Differentiable.
+
+    >>> funcad.numpy.rad2deg(funcad.numpy.pi / 2)
+    np.float64(90.0)
+    """
     return multiply(*_as_ufunc_computes(np.rad2deg, x), 180 / np.pi)
 
 
@@ -341,12 +393,22 @@ def copysign(x: Any, y: Any) -> Any:
 
 
 def isposinf(x: Any) -> Any:
+    """True where x is +inf (real inputs only: complex raises), as numpy.isposinf.
+
+    >>> funcad.numpy.isposinf(funcad.numpy.array([-funcad.numpy.inf, 0.0, funcad.numpy.inf]))
+    Array([False, False,  True])
+    """
     x = as_operand(x)
     _refuse_complex(x, "isposinf")
     return logical_and(isinf(x), logical_not(signbit(x)))
 
 
 def isneginf(x: Any) -> Any:
+    """True where x is -inf (real inputs only: complex raises), as numpy.isneginf.
+
+    >>> funcad.numpy.isneginf(funcad.numpy.array([-funcad.numpy.inf, 0.0, funcad.numpy.inf]))
+    Array([ True, False, False])
+    """
     x = as_operand(x)
     _refuse_complex(x, "isneginf")
     return logical_and(isinf(x), signbit(x))
@@ -390,10 +452,20 @@ def modf(x: Any) -> tuple[Any, Any]:
 
 
 def gcd(x: Any, y: Any) -> Any:
+    """Greatest common divisor of integers, elementwise, as numpy.gcd; no derivative.
+
+    >>> funcad.numpy.gcd(12, 18)
+    np.int64(6)
+    """
     return numeric.gcd(as_operand(x), as_operand(y))
 
 
 def lcm(x: Any, y: Any) -> Any:
+    """Least common multiple of integers, elementwise, as numpy.lcm; no derivative.
+
+    >>> funcad.numpy.lcm(4, 6)
+    np.int64(12)
+    """
     return numeric.lcm(as_operand(x), as_operand(y))
 
 
@@ -411,10 +483,20 @@ def i0(x: Any) -> Any:
 
 
 def left_shift(x: Any, y: Any) -> Any:
+    """x << y on integers (also named ``bitwise_left_shift``), as numpy.left_shift.
+
+    >>> funcad.numpy.left_shift(1, 3)
+    np.int64(8)
+    """
     return numeric.left_shift(as_operand(x), as_operand(y))
 
 
 def right_shift(x: Any, y: Any) -> Any:
+    """x >> y on integers (also named ``bitwise_right_shift``), as numpy.right_shift.
+
+    >>> funcad.numpy.right_shift(16, 2)
+    np.int64(4)
+    """
     return numeric.right_shift(as_operand(x), as_operand(y))
 
 

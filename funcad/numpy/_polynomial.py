@@ -117,6 +117,12 @@ def polyadd(a1: Any, a2: Any) -> Any:
 
 
 def polysub(a1: Any, a2: Any) -> Any:
+    """Difference of two polynomials given by coefficients, highest power first (the shorter padded
+    with leading zeros), as numpy.polysub. Differentiable.
+
+    >>> funcad.numpy.polysub(funcad.numpy.array([1.0, 2.0, 3.0]), funcad.numpy.array([1.0, 1.0]))
+    Array([1., 1., 2.])
+    """
     a1, a2 = _coefficients(a1, "polysub"), _coefficients(a2, "polysub")
     length = max(shape_of(a1)[0], shape_of(a2)[0])
     return subtract(_padded(a1, length), _padded(a2, length))

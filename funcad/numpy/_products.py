@@ -71,6 +71,12 @@ def vdot(a: Any, b: Any) -> Any:
 
 
 def inner(a: Any, b: Any) -> Any:
+    """Inner product over the last axes of ``a`` and ``b`` (a product if either is a scalar), as
+    numpy.inner. Differentiable.
+
+    >>> funcad.numpy.inner(funcad.numpy.array([1.0, 2.0]), funcad.numpy.array([3.0, 4.0]))
+    np.float64(11.0)
+    """
     a, b = as_operand(a), as_operand(b)
     if ndim_of(a) == 0 or ndim_of(b) == 0:
         return multiply(a, b)
@@ -78,6 +84,13 @@ def inner(a: Any, b: Any) -> Any:
 
 
 def outer(a: Any, b: Any) -> Any:
+    """Outer product ``a[i] * b[j]`` of the flattened inputs, as numpy.outer. Differentiable.
+    ``out=`` is not supported.
+
+    >>> funcad.numpy.outer(funcad.numpy.array([1, 2]), funcad.numpy.array([1, 10, 100]))
+    Array([[  1,  10, 100],
+           [  2,  20, 200]])
+    """
     a, b = ravel(a), ravel(b)
     return multiply(reshape(a, (-1, 1)), reshape(b, (1, -1)))
 
@@ -114,6 +127,11 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
 
 
 def kron(a: Any, b: Any) -> Any:
+    """Kronecker product: blocks ``a[i, j] * b``, as numpy.kron. Differentiable.
+
+    >>> funcad.numpy.kron(funcad.numpy.array([1, 2]), funcad.numpy.array([1, 10]))
+    Array([ 1, 10,  2, 20])
+    """
     a, b = as_operand(a), as_operand(b)
     if ndim_of(a) != ndim_of(b):
         n = max(ndim_of(a), ndim_of(b))

@@ -42,6 +42,14 @@ __all__ = [
 
 def sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
         initial: Any = None, where: Any = None) -> Any:
+    """Sum over ``axis`` (all axes if None), as numpy.sum; ``where`` masks elements out,
+    ``initial`` is added. Differentiable. ``out=`` is not supported.
+
+    >>> funcad.numpy.sum(funcad.numpy.array([[1, 2], [3, 4]]), axis=1)
+    Array([3, 7])
+    >>> funcad.grad(funcad.numpy.sum)(funcad.numpy.array([1.0, 2.0]))
+    Array([1., 1.])
+    """
     reject_out(out, "sum")
     a = as_operand(a)
     if dtype is not None:
@@ -56,6 +64,14 @@ def sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: 
 
 def prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
          initial: Any = None, where: Any = None) -> Any:
+    """Product over ``axis`` (all axes if None), as numpy.prod; ``where`` masks elements out,
+    ``initial`` multiplies in. Differentiable. ``out=`` is not supported.
+
+    >>> funcad.numpy.prod(funcad.numpy.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
+    Array([3., 8.])
+    >>> funcad.grad(funcad.numpy.prod)(funcad.numpy.array([2.0, 3.0]))
+    Array([3., 2.])
+    """
     reject_out(out, "prod")
     a = as_operand(a)
     if dtype is not None:
@@ -119,6 +135,14 @@ amax, amin = max, min
 
 def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
          keepdims: bool = False, where: Any = None) -> Any:
+    """Arithmetic mean over ``axis`` (integers averaged in float64), as numpy.mean; ``where`` masks
+    elements out. Differentiable. ``out=`` is not supported.
+
+    >>> funcad.numpy.mean(funcad.numpy.array([1, 2, 3, 4]))
+    np.float64(2.5)
+    >>> funcad.grad(funcad.numpy.mean)(funcad.numpy.array([1.0, 2.0]))
+    Array([0.5, 0.5])
+    """
     reject_out(out, "mean")
     a = as_operand(a)
     if dtype is None and dtype_of(a).kind in "biu":
@@ -226,6 +250,15 @@ any = _logical_reduction(reductions.reduce_or_p, "any", False)
 
 
 def cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+    """Cumulative sum along ``axis`` (the flattened array if None), as numpy.cumsum.
+    Differentiable. ``out=`` is not supported.
+
+    >>> funcad.numpy.cumsum(funcad.numpy.array([1, 2, 3]))
+    Array([1, 3, 6])
+    >>> funcad.numpy.cumsum(funcad.numpy.ones((2, 2)), axis=1)
+    Array([[1., 2.],
+           [1., 2.]])
+    """
     reject_out(out, "cumsum")
     a = as_operand(a)
     if dtype is not None:

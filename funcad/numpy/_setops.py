@@ -212,17 +212,37 @@ def unique_all(x: Any, /, *, size: int | None = None,
 
 def unique_counts(x: Any, /, *, size: int | None = None,
                   fill_value: Any = None) -> UniqueCountsResult:
+    """The sorted unique values and how often each occurs, as a named tuple (``values``,
+    ``counts``), as numpy.unique_counts. Under jit pass ``size=`` (the number of values to
+    return) and ``fill_value=`` for the padding, as in JAX.
+
+    >>> funcad.numpy.unique_counts(funcad.numpy.array([3, 1, 3]))
+    UniqueCountsResult(values=Array([1, 3]), counts=Array([1, 2]))
+    """
     values, _, _, counts = _unique(x, None, False, size, fill_value, "unique_counts")
     return UniqueCountsResult(values, counts)
 
 
 def unique_inverse(x: Any, /, *, size: int | None = None,
                    fill_value: Any = None) -> UniqueInverseResult:
+    """The sorted unique values and, for each element of ``x``, the index of its value, as a named
+    tuple (``values``, ``inverse_indices``), as numpy.unique_inverse. Under jit pass ``size=``
+    and ``fill_value=``, as in JAX.
+
+    >>> funcad.numpy.unique_inverse(funcad.numpy.array([3, 1, 3]))
+    UniqueInverseResult(values=Array([1, 3]), inverse_indices=Array([1, 0, 1]))
+    """
     values, _, inverse, _ = _unique(x, None, False, size, fill_value, "unique_inverse")
     return UniqueInverseResult(values, inverse)
 
 
 def unique_values(x: Any, /, *, size: int | None = None, fill_value: Any = None) -> Any:
+    """The sorted unique values of ``x``, flattened, as numpy.unique_values. Under jit pass
+    ``size=`` and ``fill_value=``, as in JAX.
+
+    >>> funcad.numpy.unique_values(funcad.numpy.array([3, 1, 3]))
+    Array([1, 3])
+    """
     return _unique(x, None, False, size, fill_value, "unique_values")[0]
 
 

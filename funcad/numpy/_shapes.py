@@ -40,14 +40,33 @@ __all__ = [
 
 
 def shape(a: Any) -> tuple[int, ...]:
+    """The shape of ``a`` as a tuple of Python ints, as numpy.shape; known while tracing.
+
+    >>> funcad.numpy.shape([[1, 2, 3]])
+    (1, 3)
+    """
     return tuple(shape_of(as_operand(a)))
 
 
 def ndim(a: Any) -> int:
+    """The number of dimensions of ``a`` (an array, a tracer, a scalar or a nested list), as
+    numpy.ndim; a Python int, known while tracing.
+
+    >>> funcad.numpy.ndim([[1, 2], [3, 4]])
+    2
+    """
     return ndim_of(as_operand(a))
 
 
 def size(a: Any, axis: int | None = None) -> int:
+    """The number of elements of ``a`` (along ``axis`` if given), as numpy.size; a Python int,
+    known while tracing.
+
+    >>> funcad.numpy.size(funcad.numpy.ones((2, 3)))
+    6
+    >>> funcad.numpy.size(funcad.numpy.ones((2, 3)), axis=1)
+    3
+    """
     s = shape(a)
     return int(np.prod(s, dtype=np.int64)) if axis is None else s[axis]
 
@@ -89,12 +108,30 @@ def _resolved_shape(old: tuple[int, ...], shape: Any) -> tuple[int, ...]:
 
 
 def ravel(a: Any, order: str = "C") -> Any:
+    """The elements as a 1-d array, in C (row-major) or F (column-major) ``order``, as numpy.ravel.
+    Differentiable. ``order='K'`` is not supported; the result is a copy.
+
+    >>> funcad.numpy.ravel(funcad.numpy.array([[1, 2], [3, 4]]))
+    Array([1, 2, 3, 4])
+    >>> funcad.numpy.ravel(funcad.numpy.array([[1, 2], [3, 4]]), order='F')
+    Array([1, 3, 2, 4])
+    """
     if order == "K":
         raise NotImplementedError("ravel: order='K' is not implemented (use 'C' or 'F')")
     return reshape(a, (-1,), order)
 
 
 def transpose(a: Any, axes: Any = None) -> Any:
+    """Permute the axes (reverse them if ``axes`` is None), as numpy.transpose; also named
+    ``permute_dims``. Differentiable.
+
+    >>> funcad.numpy.transpose(funcad.numpy.array([[1, 2, 3]]))
+    Array([[1],
+           [2],
+           [3]])
+    >>> funcad.numpy.transpose(funcad.numpy.ones((2, 3, 4)), (1, 0, 2)).shape
+    (3, 2, 4)
+    """
     a = as_operand(a)
     n = ndim_of(a)
     if axes is None:
@@ -106,11 +143,22 @@ def transpose(a: Any, axes: Any = None) -> Any:
 
 
 def matrix_transpose(x: Any) -> Any:
+    """Swap the last two axes (a stack of matrices transposed), as numpy.matrix_transpose.
+    Differentiable.
+
+    >>> funcad.numpy.matrix_transpose(funcad.numpy.ones((5, 2, 3))).shape
+    (5, 3, 2)
+    """
     n = ndim_of(x)
     return transpose(x, tuple(range(n - 2)) + (n - 1, n - 2))
 
 
 def swapaxes(a: Any, axis1: int, axis2: int) -> Any:
+    """Exchange the axes ``axis1`` and ``axis2``, as numpy.swapaxes. Differentiable.
+
+    >>> funcad.numpy.swapaxes(funcad.numpy.ones((2, 3, 4)), 0, 2).shape
+    (4, 3, 2)
+    """
     a = as_operand(a)
     n = ndim_of(a)
     (i,), (j,) = normalize_axes(axis1, n, "swapaxes"), normalize_axes(axis2, n, "swapaxes")
@@ -120,6 +168,12 @@ def swapaxes(a: Any, axis1: int, axis2: int) -> Any:
 
 
 def moveaxis(a: Any, source: Any, destination: Any) -> Any:
+    """Move the axes ``source`` to the positions ``destination``, the others keeping their order,
+    as numpy.moveaxis. Differentiable.
+
+    >>> funcad.numpy.moveaxis(funcad.numpy.ones((2, 3, 4)), 0, -1).shape
+    (3, 4, 2)
+    """
     a = as_operand(a)
     n = ndim_of(a)
     src = normalize_axes(source, n, "moveaxis")
@@ -133,6 +187,12 @@ def moveaxis(a: Any, source: Any, destination: Any) -> Any:
 
 
 def expand_dims(a: Any, axis: Any) -> Any:
+    """Insert axes of size 1 at the positions ``axis`` (an int or a tuple), as numpy.expand_dims.
+    Differentiable.
+
+    >>> funcad.numpy.expand_dims(funcad.numpy.ones(3), (0, 2)).shape
+    (1, 3, 1)
+    """
     a = as_operand(a)
     x_shape = shape_of(a)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
@@ -144,6 +204,12 @@ def expand_dims(a: Any, axis: Any) -> Any:
 
 
 def squeeze(a: Any, axis: Any = None) -> Any:
+    """Remove axes of size 1 (only those in ``axis`` if given: each must have size 1), as
+    numpy.squeeze. Differentiable.
+
+    >>> funcad.numpy.squeeze(funcad.numpy.ones((1, 3, 1))).shape
+    (3,)
+    """
     a = as_operand(a)
     x_shape = shape_of(a)
     if axis is None:
@@ -158,23 +224,50 @@ def squeeze(a: Any, axis: Any = None) -> Any:
 
 
 def broadcast_to(array: Any, shape: Any) -> Any:
+    """``array`` broadcast to ``shape`` (an int or a tuple), as numpy.broadcast_to; the result is a
+    new array, not a read-only view. Differentiable. (the gradient sums over the broadcast
+    axes).
+
+    >>> funcad.numpy.broadcast_to(funcad.numpy.array([1, 2]), (2, 2))
+    Array([[1, 2],
+           [1, 2]])
+    """
     if isinstance(shape, (int, np.integer)):
         shape = (shape,)
     return shape_primitives.broadcast_to(as_operand(array), tuple(shape))
 
 
 def broadcast_arrays(*args: Any) -> list[Any]:
+    """The arguments broadcast against one another to their common shape, as a list (as
+    jax.numpy.broadcast_arrays; numpy returns a tuple of read-only views). Differentiable.
+
+    >>> x, y = funcad.numpy.broadcast_arrays(funcad.numpy.ones(3), funcad.numpy.ones((2, 1)))
+    >>> x.shape, y.shape
+    ((2, 3), (2, 3))
+    """
     args = [as_operand(a) for a in args]
     common_shape = np.broadcast_shapes(*(shape_of(a) for a in args))
     return [broadcast_to(a, common_shape) for a in args]
 
 
 def atleast_1d(*arys: Any) -> Any:
+    """Each argument viewed with at least one dimension (scalars become shape (1,)); a list when
+    given several, as numpy.atleast_1d. Differentiable.
+
+    >>> funcad.numpy.atleast_1d(3.0)
+    Array([3.])
+    """
     out = [reshape(a, (1,)) if ndim_of(as_operand(a)) == 0 else as_operand(a) for a in arys]
     return out[0] if len(out) == 1 else out
 
 
 def atleast_2d(*arys: Any) -> Any:
+    """Each argument viewed with at least two dimensions (leading axes of size 1 added); a list
+    when given several, as numpy.atleast_2d. Differentiable.
+
+    >>> funcad.numpy.atleast_2d([1, 2]).shape
+    (1, 2)
+    """
     out = []
     for a in arys:
         a = as_operand(a)
@@ -183,6 +276,13 @@ def atleast_2d(*arys: Any) -> Any:
 
 
 def concatenate(arrays: Sequence[Any], axis: Any = 0, dtype: Any = None) -> Any:
+    """Join a sequence of arrays along an existing ``axis`` (flattened first if None), as
+    numpy.concatenate; also named ``concat``. Differentiable. ``out=`` and ``casting=`` are not
+    supported.
+
+    >>> funcad.numpy.concatenate([funcad.numpy.array([1, 2]), funcad.numpy.array([3])])
+    Array([1, 2, 3])
+    """
     arrays = [as_operand(a) for a in arrays]
     if not arrays:
         raise ValueError("need at least one array to concatenate")
@@ -200,6 +300,13 @@ def concatenate(arrays: Sequence[Any], axis: Any = 0, dtype: Any = None) -> Any:
 
 
 def stack(arrays: Sequence[Any], axis: int = 0, dtype: Any = None) -> Any:
+    """Join arrays of one shape along a new ``axis``, as numpy.stack. Differentiable. ``out=`` and
+    ``casting=`` are not supported.
+
+    >>> funcad.numpy.stack([funcad.numpy.array([1, 2]), funcad.numpy.array([3, 4])], axis=1)
+    Array([[1, 3],
+           [2, 4]])
+    """
     arrays = [as_operand(a) for a in arrays]
     if not arrays:
         raise ValueError("need at least one array to stack")
@@ -214,18 +321,36 @@ def stack(arrays: Sequence[Any], axis: int = 0, dtype: Any = None) -> Any:
 
 
 def hstack(tup: Sequence[Any], dtype: Any = None) -> Any:
+    """Join arrays along the second axis (the first for 1-d inputs), as numpy.hstack.
+    Differentiable.
+
+    >>> funcad.numpy.hstack([funcad.numpy.array([1, 2]), funcad.numpy.array([3])])
+    Array([1, 2, 3])
+    """
     arrs = atleast_1d(*tup)
     arrs = [arrs] if not isinstance(arrs, list) else arrs
     return concatenate(arrs, axis=0 if ndim_of(arrs[0]) == 1 else 1, dtype=dtype)
 
 
 def vstack(tup: Sequence[Any], dtype: Any = None) -> Any:
+    """Join arrays along the first axis, 1-d inputs becoming rows, as numpy.vstack. Differentiable.
+
+    >>> funcad.numpy.vstack([funcad.numpy.array([1, 2]), funcad.numpy.array([3, 4])])
+    Array([[1, 2],
+           [3, 4]])
+    """
     arrs = atleast_2d(*tup)
     arrs = [arrs] if not isinstance(arrs, list) else arrs
     return concatenate(arrs, axis=0, dtype=dtype)
 
 
 def flip(m: Any, axis: Any = None) -> Any:
+    """Reverse the order of elements along ``axis`` (all axes if None), as numpy.flip.
+    Differentiable.
+
+    >>> funcad.numpy.flip(funcad.numpy.array([1, 2, 3]))
+    Array([3, 2, 1])
+    """
     m = as_operand(m)
     axes = normalize_axes(axis, ndim_of(m), "flip")
     index = tuple(Slice(None, None, -1) if i in axes else Slice(None, None, None)
@@ -234,6 +359,14 @@ def flip(m: Any, axis: Any = None) -> Any:
 
 
 def tile(a: Any, reps: Any) -> Any:
+    """Repeat the whole array ``reps`` times along each axis, as numpy.tile. Differentiable.
+
+    >>> funcad.numpy.tile(funcad.numpy.array([1, 2]), 2)
+    Array([1, 2, 1, 2])
+    >>> funcad.numpy.tile(funcad.numpy.array([1, 2]), (2, 1))
+    Array([[1, 2],
+           [1, 2]])
+    """
     a = as_operand(a)
     reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
     x_shape = shape_of(a)
@@ -302,6 +435,12 @@ def repeat(a: Any, repeats: Any, axis: Any = None, *, total_repeat_length: Any =
 
 
 def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """The diagonal at ``offset`` of the 2-d slices over ``axis1`` and ``axis2`` (moved to the last
+    axis), as numpy.diagonal. Differentiable. Returns a copy, not a read-only view.
+
+    >>> funcad.numpy.diagonal(funcad.numpy.arange(9).reshape(3, 3), offset=1)
+    Array([1, 5])
+    """
     a = as_operand(a)
     n = ndim_of(a)
     (i,), (j,) = normalize_axes(axis1, n, "diagonal"), normalize_axes(axis2, n, "diagonal")
@@ -322,6 +461,16 @@ def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
 
 
 def diag(v: Any, k: int = 0) -> Any:
+    """The ``k``-th diagonal of a 2-d array, or a 2-d array with the 1-d ``v`` on its ``k``-th
+    diagonal, as numpy.diag. Differentiable. Returns a copy, not a view.
+
+    >>> funcad.numpy.diag(funcad.numpy.array([[1, 2], [3, 4]]))
+    Array([1, 4])
+    >>> funcad.numpy.diag(funcad.numpy.array([1, 2]), k=1)
+    Array([[0, 1, 0],
+           [0, 0, 2],
+           [0, 0, 0]])
+    """
     v = as_operand(v)
     if ndim_of(v) == 2:
         return diagonal(v, k)
@@ -335,12 +484,26 @@ def diag(v: Any, k: int = 0) -> Any:
 
 
 def triu(m: Any, k: int = 0) -> Any:
+    """The array with the elements below the ``k``-th diagonal zeroed (for the last two axes), as
+    numpy.triu. Differentiable.
+
+    >>> funcad.numpy.triu(funcad.numpy.ones((2, 2)))
+    Array([[1., 1.],
+           [0., 1.]])
+    """
     m = as_operand(m)
     rows, cols = shape_of(m)[-2:]
     return where(np.triu(np.ones((rows, cols), bool), k), m, np.zeros((), dtype_of(m)))
 
 
 def tril(m: Any, k: int = 0) -> Any:
+    """The array with the elements above the ``k``-th diagonal zeroed (for the last two axes), as
+    numpy.tril. Differentiable.
+
+    >>> funcad.numpy.tril(funcad.numpy.ones((2, 2)))
+    Array([[1., 0.],
+           [1., 1.]])
+    """
     m = as_operand(m)
     rows, cols = shape_of(m)[-2:]
     return where(np.tril(np.ones((rows, cols), bool), k), m, np.zeros((), dtype_of(m)))
@@ -351,6 +514,12 @@ def tril(m: Any, k: int = 0) -> Any:
 
 
 def atleast_3d(*arys: Any) -> Any:
+    """Each argument viewed with at least three dimensions ((N,) becomes (1, N, 1), (M, N) becomes
+    (M, N, 1)); a list when given several, as numpy.atleast_3d. Differentiable.
+
+    >>> funcad.numpy.atleast_3d([1, 2]).shape
+    (1, 2, 1)
+    """
     out = []
     for a in arys:
         a = as_operand(a)
@@ -388,6 +557,13 @@ concat = concatenate
 
 
 def column_stack(tup: Sequence[Any]) -> Any:
+    """Join 1-d arrays as columns (2-d arrays as they are) of a 2-d array, as numpy.column_stack.
+    Differentiable.
+
+    >>> funcad.numpy.column_stack([funcad.numpy.array([1, 2]), funcad.numpy.array([3, 4])])
+    Array([[1, 3],
+           [2, 4]])
+    """
     arrs = []
     for a in tup:
         a = as_operand(a)
@@ -398,11 +574,22 @@ def column_stack(tup: Sequence[Any]) -> Any:
 
 
 def dstack(tup: Sequence[Any], dtype: Any = None) -> Any:
+    """Join arrays along the third axis (after atleast_3d), as numpy.dstack. Differentiable.
+
+    >>> funcad.numpy.dstack([funcad.numpy.array([1, 2]), funcad.numpy.array([3, 4])]).shape
+    (1, 2, 2)
+    """
     arrs = [atleast_3d(a) for a in tup]
     return concatenate(arrs, axis=2, dtype=dtype)
 
 
 def unstack(x: Any, /, *, axis: int = 0) -> tuple[Any, ...]:
+    """The slices of ``x`` along ``axis``, as a tuple (the inverse of ``stack``), as numpy.unstack.
+    Differentiable.
+
+    >>> funcad.numpy.unstack(funcad.numpy.array([[1, 2], [3, 4]]))
+    (Array([1, 2]), Array([3, 4]))
+    """
     x = as_operand(x)
     if ndim_of(x) == 0:
         raise ValueError("unstack requires an input with at least one dimension")
@@ -470,6 +657,14 @@ def _split(ary: Any, indices_or_sections: Any, axis: int, equal: bool, name: str
 
 
 def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
+    """Split into a list of sub-arrays along ``axis``: into ``indices_or_sections`` equal parts (an
+    int, which must divide the axis), or at the given indices, as numpy.split. Differentiable.
+
+    >>> funcad.numpy.split(funcad.numpy.arange(6), 3)
+    [Array([0, 1]), Array([2, 3]), Array([4, 5])]
+    >>> funcad.numpy.split(funcad.numpy.arange(5), [2])
+    [Array([0, 1]), Array([2, 3, 4])]
+    """
     return _split(ary, indices_or_sections, axis, True, "split")
 
 
@@ -479,6 +674,11 @@ def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
 
 
 def hsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
+    """Split along the second axis (the first for 1-d inputs), as numpy.hsplit. Differentiable.
+
+    >>> funcad.numpy.hsplit(funcad.numpy.arange(4).reshape(1, 4), 2)
+    [Array([[0, 1]]), Array([[2, 3]])]
+    """
     ary = as_operand(ary)
     if ndim_of(ary) == 0:
         raise ValueError("hsplit only works on arrays of 1 or more dimensions")
@@ -486,24 +686,46 @@ def hsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
 
 
 def vsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
+    """Split a 2-d (or more) array along the first axis, as numpy.vsplit. Differentiable.
+
+    >>> funcad.numpy.vsplit(funcad.numpy.arange(4).reshape(2, 2), 2)
+    [Array([[0, 1]]), Array([[2, 3]])]
+    """
     if ndim_of(as_operand(ary)) < 2:
         raise ValueError("vsplit only works on arrays of 2 or more dimensions")
     return split(ary, indices_or_sections, 0)
 
 
 def dsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
+    """Split a 3-d (or more) array along the third axis, as numpy.dsplit. Differentiable.
+
+    >>> [p.shape for p in funcad.numpy.dsplit(funcad.numpy.ones((1, 1, 4)), 2)]
+    [(1, 1, 2), (1, 1, 2)]
+    """
     if ndim_of(as_operand(ary)) < 3:
         raise ValueError("dsplit only works on arrays of 3 or more dimensions")
     return split(ary, indices_or_sections, 2)
 
 
 def fliplr(m: Any) -> Any:
+    """Reverse the second axis (columns) of a 2-d (or more) array, as numpy.fliplr. Differentiable.
+
+    >>> funcad.numpy.fliplr(funcad.numpy.array([[1, 2], [3, 4]]))
+    Array([[2, 1],
+           [4, 3]])
+    """
     if ndim_of(as_operand(m)) < 2:
         raise ValueError("fliplr: input must be >= 2-d")
     return flip(m, 1)
 
 
 def flipud(m: Any) -> Any:
+    """Reverse the first axis (rows) of a 1-d (or more) array, as numpy.flipud. Differentiable.
+
+    >>> funcad.numpy.flipud(funcad.numpy.array([[1, 2], [3, 4]]))
+    Array([[3, 4],
+           [1, 2]])
+    """
     if ndim_of(as_operand(m)) < 1:
         raise ValueError("flipud: input must be >= 1-d")
     return flip(m, 0)
@@ -580,6 +802,12 @@ def _labelled(a: Any) -> np.ndarray:
 
 
 def append(arr: Any, values: Any, axis: Any = None) -> Any:
+    """``values`` joined to the end of ``arr`` along ``axis`` (both flattened if None), as
+    numpy.append. Differentiable.
+
+    >>> funcad.numpy.append(funcad.numpy.array([1, 2]), [3, 4])
+    Array([1, 2, 3, 4])
+    """
     arr, values = as_operand(arr), as_operand(values)
     if axis is None:
         return concatenate([ravel(arr), ravel(values)], 0)

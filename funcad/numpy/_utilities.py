@@ -78,6 +78,11 @@ def _concrete(x: Any, name: str) -> np.ndarray:
 
 def array_repr(arr: Any, max_line_width: Any = None, precision: Any = None,
                suppress_small: Any = None) -> str:
+    """The repr of an array, as numpy.array_repr (a tracer's own repr for a tracer).
+
+    >>> funcad.numpy.array_repr(funcad.numpy.array([1, 2]))
+    'array([1, 2])'
+    """
     if isinstance(arr, Tracer):
         return repr(arr)
     return np.array_repr(np.asarray(arr), max_line_width, precision, suppress_small)
@@ -85,6 +90,11 @@ def array_repr(arr: Any, max_line_width: Any = None, precision: Any = None,
 
 def array_str(a: Any, max_line_width: Any = None, precision: Any = None,
               suppress_small: Any = None) -> str:
+    """The str of an array, as numpy.array_str (a tracer's own str for a tracer).
+
+    >>> funcad.numpy.array_str(funcad.numpy.array([1, 2]))
+    '[1 2]'
+    """
     if isinstance(a, Tracer):
         return str(a)
     return np.array_str(np.asarray(a), max_line_width, precision, suppress_small)
@@ -395,10 +405,30 @@ def from_dlpack(x: Any, /, *, device: Any = None, copy: Any = None) -> Any:
 
 
 def save(file: Any, arr: Any, allow_pickle: bool = True) -> None:
+    """Write an array to a .npy file, as numpy.save; refuses tracers (the values are not known
+    inside a transformation).
+
+    >>> import io
+    >>> buffer = io.BytesIO()
+    >>> funcad.numpy.save(buffer, funcad.numpy.arange(3))
+    >>> _ = buffer.seek(0)
+    >>> funcad.numpy.load(buffer)
+    Array([0, 1, 2])
+    """
     np.save(file, _concrete(arr, "funcad.numpy.save"), allow_pickle=allow_pickle)
 
 
 def savez(file: Any, *args: Any, **kwds: Any) -> None:
+    """Write arrays to an uncompressed .npz file (positional ones named ``arr_0``...), as
+    numpy.savez; refuses tracers.
+
+    >>> import io
+    >>> buffer = io.BytesIO()
+    >>> funcad.numpy.savez(buffer, x=funcad.numpy.arange(3))
+    >>> _ = buffer.seek(0)
+    >>> funcad.numpy.load(buffer)['x']
+    array([0, 1, 2])
+    """
     np.savez(file, *(_concrete(a, "funcad.numpy.savez") for a in args),
              **{k: _concrete(v, "funcad.numpy.savez") for k, v in kwds.items()})
 

@@ -25,18 +25,38 @@ def _length(M: Any, name: str) -> int:
 
 
 def bartlett(M: int) -> Any:
+    """The Bartlett (triangular) window of ``M`` points, as numpy.bartlett.
+
+    >>> funcad.numpy.bartlett(5)
+    Array([0. , 0.5, 1. , 0.5, 0. ])
+    """
     return with_at(np.bartlett(_length(M, "bartlett")))
 
 
 def blackman(M: int) -> Any:
+    """The Blackman window of ``M`` points, as numpy.blackman.
+
+    >>> funcad.numpy.allclose(funcad.numpy.blackman(3), [0.0, 1.0, 0.0])
+    np.True_
+    """
     return with_at(np.blackman(_length(M, "blackman")))
 
 
 def hamming(M: int) -> Any:
+    """The Hamming window of ``M`` points, as numpy.hamming.
+
+    >>> funcad.numpy.hamming(3)
+    Array([0.08, 1.  , 0.08])
+    """
     return with_at(np.hamming(_length(M, "hamming")))
 
 
 def hanning(M: int) -> Any:
+    """The Hann window of ``M`` points, as numpy.hanning.
+
+    >>> funcad.numpy.hanning(5)
+    Array([0. , 0.5, 1. , 0.5, 0. ])
+    """
     return with_at(np.hanning(_length(M, "hanning")))
 
 
