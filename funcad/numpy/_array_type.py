@@ -77,7 +77,7 @@ def returning_arrays(function: Callable[..., Any]) -> Callable[..., Any]:
         exec(compile(source, _GENERATED_FILE, "exec"), namespace)
         wrapper = namespace[function.__name__]
     functools.update_wrapper(wrapper, function)
-    wrapper.__wrapped_function__ = function
+    setattr(wrapper, "__wrapped_function__", function)  # (functions take attributes)
     return wrapper
 
 
@@ -202,17 +202,18 @@ def _ptp(self: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -
 
 
 def _install() -> None:
-    Array.block_until_ready = _block_until_ready
-    Array.copy_to_host_async = _copy_to_host_async
-    Array.addressable_data = _addressable_data
-    Array.devices = _devices
-    Array.sharding = property(lambda self: _SHARDING)
-    Array.is_fully_addressable = property(lambda self: True)
-    Array.is_fully_replicated = property(lambda self: True)
-    Array.committed = property(lambda self: False)
-    Array.weak_type = property(lambda self: False)
-    Array.is_deleted = lambda self: False
-    Array.ptp = _ptp
+    # (setattr: the class gains these at import, which a type checker cannot see.)
+    setattr(Array, "block_until_ready", _block_until_ready)
+    setattr(Array, "copy_to_host_async", _copy_to_host_async)
+    setattr(Array, "addressable_data", _addressable_data)
+    setattr(Array, "devices", _devices)
+    setattr(Array, "sharding", property(lambda self: _SHARDING))
+    setattr(Array, "is_fully_addressable", property(lambda self: True))
+    setattr(Array, "is_fully_replicated", property(lambda self: True))
+    setattr(Array, "committed", property(lambda self: False))
+    setattr(Array, "weak_type", property(lambda self: False))
+    setattr(Array, "is_deleted", lambda self: False)
+    setattr(Array, "ptp", _ptp)
     set_returned_values(returned_leaves)
 
 

@@ -187,7 +187,8 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True,
     ``start + i * step`` (the last sample exactly ``stop``), differentiable in both."""
     num = _check_num(num, "linspace")
     if not _traced(start, stop):
-        out = np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
+        # (NumPy's stubs overload on a literal retstep; here it is a bool, both are handled.)
+        out = np.linspace(start, stop, num, endpoint, retstep, dtype, axis)  # type: ignore[call-overload]
         return (with_at(out[0]), out[1]) if retstep else with_at(out)
     start, stop = as_operand(start), as_operand(stop)
     work = np.result_type(dtype_of(start), dtype_of(stop), float)
@@ -305,7 +306,8 @@ def indices(dimensions: Any, dtype: Any = None, sparse: bool = False) -> Any:
     Array([[0, 1, 2],
            [0, 1, 2]])
     """
-    out = np.indices(tuple(dimensions), int if dtype is None else dtype, sparse)
+    # (NumPy's stubs overload on a literal sparse; here it is a bool, both are handled.)
+    out = np.indices(tuple(dimensions), int if dtype is None else dtype, sparse)  # type: ignore[call-overload]
     return tuple(with_at(g) for g in out) if sparse else with_at(out)
 
 

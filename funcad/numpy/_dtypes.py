@@ -7,7 +7,7 @@ booleans, with no derivative).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy import (
@@ -72,7 +72,8 @@ def _as_dtype(x: Any) -> Any:
     return x
 
 
-def can_cast(from_: Any, to: Any, casting: str = "safe") -> Any:
+def can_cast(from_: Any, to: Any,
+             casting: Literal["no", "equiv", "safe", "same_kind", "unsafe"] = "safe") -> Any:
     """Whether ``from_`` (a dtype, an array or a tracer) casts to ``to`` under ``casting``.
     Python scalars are refused, as NumPy 2 refuses them."""
     if isinstance(from_, (int, float, complex)) and not isinstance(from_, np.generic):

@@ -36,12 +36,86 @@ __all__ = [
 ]
 
 
+# The docstrings of the ufunc wrappers made by _unary and _binary: name -> (what it computes,
+# the example's arguments, what the example returns).
+_UFUNC_DOCS = {
+    "negative": ("-x", "2.0", "np.float64(-2.0)"),
+    "sin": ("Sine", "0.0", "np.float64(0.0)"),
+    "cos": ("Cosine", "0.0", "np.float64(1.0)"),
+    "tan": ("Tangent", "0.0", "np.float64(0.0)"),
+    "arcsin": ("Inverse sine (also ``asin``)", "1.0", "np.float64(1.5707963267948966)"),
+    "arccos": ("Inverse cosine (also ``acos``)", "1.0", "np.float64(0.0)"),
+    "arctan": ("Inverse tangent (also ``atan``)", "1.0", "np.float64(0.7853981633974483)"),
+    "sinh": ("Hyperbolic sine", "0.0", "np.float64(0.0)"),
+    "cosh": ("Hyperbolic cosine", "0.0", "np.float64(1.0)"),
+    "tanh": ("Hyperbolic tangent", "0.0", "np.float64(0.0)"),
+    "arcsinh": ("Inverse hyperbolic sine", "0.0", "np.float64(0.0)"),
+    "arccosh": ("Inverse hyperbolic cosine", "1.0", "np.float64(0.0)"),
+    "arctanh": ("Inverse hyperbolic tangent", "0.0", "np.float64(0.0)"),
+    "exp": ("e**x", "1.0", "np.float64(2.718281828459045)"),
+    "exp2": ("2**x", "3.0", "np.float64(8.0)"),
+    "log": ("Natural logarithm", "1.0", "np.float64(0.0)"),
+    "log2": ("Base-2 logarithm", "8.0", "np.float64(3.0)"),
+    "log10": ("Base-10 logarithm", "100.0", "np.float64(2.0)"),
+    "log1p": ("log(1 + x), accurate for small x", "0.0", "np.float64(0.0)"),
+    "expm1": ("exp(x) - 1, accurate for small x", "0.0", "np.float64(0.0)"),
+    "sqrt": ("Square root", "4.0", "np.float64(2.0)"),
+    "cbrt": ("Cube root", "-8.0", "np.float64(-2.0)"),
+    "absolute": ("Absolute value (also ``abs``)", "-2.0", "np.float64(2.0)"),
+    "sign": ("Sign", "-3.0", "np.float64(-1.0)"),
+    "floor": ("Floor", "1.5", "np.float64(1.0)"),
+    "ceil": ("Ceiling", "1.5", "np.float64(2.0)"),
+    "rint": ("Nearest integer", "2.5", "np.float64(2.0)"),
+    "isnan": ("True where x is nan", "funcad.numpy.nan", "np.True_"),
+    "isinf": ("True where x is infinite", "funcad.numpy.inf", "np.True_"),
+    "isfinite": ("True where x is neither infinite nor nan", "1.0", "np.True_"),
+    "logical_not": ("not x", "0.0", "np.True_"),
+    "add": ("x + y", "1.0, 2.0", "np.float64(3.0)"),
+    "subtract": ("x - y", "1.0, 2.0", "np.float64(-1.0)"),
+    "multiply": ("x * y", "2.0, 3.0", "np.float64(6.0)"),
+    "divide": ("x / y, true division (also ``true_divide``)", "1, 4", "np.float64(0.25)"),
+    "maximum": ("The larger of x and y (nan if either is)", "1.0, 2.0", "np.float64(2.0)"),
+    "minimum": ("The smaller of x and y (nan if either is)", "1.0, 2.0", "np.float64(1.0)"),
+    "arctan2": ("arctan(x / y) in the quadrant of (y, x) (also ``atan2``)", "1.0, 1.0",
+                "np.float64(0.7853981633974483)"),
+    "remainder": ("x mod y, with the sign of y (also ``mod``)", "-7, 3", "np.int64(2)"),
+    "floor_divide": ("x // y", "7, 2", "np.int64(3)"),
+    "logaddexp": ("log(exp(x) + exp(y)) without overflow", "0.0, 0.0",
+                  "np.float64(0.6931471805599453)"),
+    "equal": ("x == y", "1.0, 1.0", "np.True_"),
+    "not_equal": ("x != y", "1.0, 1.0", "np.False_"),
+    "less": ("x < y", "1.0, 2.0", "np.True_"),
+    "less_equal": ("x <= y", "1.0, 2.0", "np.True_"),
+    "greater": ("x > y", "1.0, 2.0", "np.False_"),
+    "greater_equal": ("x >= y", "1.0, 2.0", "np.False_"),
+    "logical_and": ("x and y", "True, False", "np.False_"),
+    "logical_or": ("x or y", "True, False", "np.True_"),
+    "logical_xor": ("x xor y", "True, False", "np.True_"),
+}
+_ZERO_DERIVATIVE = {"sign", "floor", "ceil", "rint", "floor_divide"}
+_BOOLEAN_RESULT = {"isnan", "isinf", "isfinite", "logical_not", "equal", "not_equal", "less",
+                   "less_equal", "greater", "greater_equal", "logical_and", "logical_or",
+                   "logical_xor"}
+
+
+def _ufunc_docstring(name: str, doc: str, broadcasting: bool) -> str:
+    """``doc`` (or the table's line for ``name``), what differentiating it gives, and an
+    example from the table."""
+    what, arguments, result = _UFUNC_DOCS[name]
+    if not doc:
+        derivative = ("A boolean result: no derivative." if name in _BOOLEAN_RESULT else
+                      "Derivative zero." if name in _ZERO_DERIVATIVE else "Differentiable.")
+        doc = (f"{what}, elementwise{' with broadcasting' if broadcasting else ''}, as "
+               f"numpy.{name}. {derivative}")
+    return f"{doc}\n\n>>> funcad.numpy.{name}({arguments})\n{result}\n"
+
+
 def _unary(primitive_binder: Any, name: str, doc: str = "") -> Any:
     def fn(x: Any) -> Any:
         return primitive_binder(x if isinstance(x, ARRAY_LIKE) else as_operand(x))
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc or f"Elementwise {name}, as numpy.{name}."
+    fn.__doc__ = _ufunc_docstring(name, doc, broadcasting=False)
     return fn
 
 
@@ -85,10 +159,10 @@ def _as_ufunc_computes(ufunc: np.ufunc, *args: Any) -> list[Any]:
     from several primitives: hypot(f32, i64) is computed in f64 and deg2rad(i8) in f16, as in
     NumPy, so values and dtypes match. (Python scalars are converted too: the result of an
     operation on one is a strong NumPy scalar, so they would not stay weak along the way.)"""
-    args = [as_operand(a) for a in args]
-    dtype = elementwise.ufunc_result_dtype(ufunc, tuple(get_aval(a) for a in args))
+    operands = [as_operand(a) for a in args]
+    dtype = elementwise.ufunc_result_dtype(ufunc, tuple(get_aval(a) for a in operands))
     return [a if dtype_of(a) == dtype and not is_python_scalar(a)
-            else convert_element_type(a, dtype) for a in args]
+            else convert_element_type(a, dtype) for a in operands]
 
 
 def fabs(x: Any) -> Any:
@@ -153,7 +227,7 @@ def _binary(primitive_binder: Any, name: str, doc: str = "") -> Any:
                                 y if isinstance(y, ARRAY_LIKE) else as_operand(y))
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc or f"Elementwise {name} with broadcasting, as numpy.{name}."
+    fn.__doc__ = _ufunc_docstring(name, doc, broadcasting=True)
     return fn
 
 

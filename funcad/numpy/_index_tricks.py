@@ -81,7 +81,7 @@ class _Concatenator:
             axis, ndmin, trans1d = self._directive(items[0])
             items = items[1:]
         arrays = []
-        scalar_types = []
+        scalar_types: list[Any] = []  # Python scalars and the dtypes of 0-d arrays
         array_types = []
         for item in items:
             if isinstance(item, str):

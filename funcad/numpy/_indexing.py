@@ -60,6 +60,7 @@ def normalize_index(index: Any) -> tuple[tuple, list[Any]]:
         elif isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_)):
             indexer.append(int(item))
         else:
+            arr: Any  # a tracer or an ndarray
             if isinstance(item, Tracer):
                 arr = item
             elif isinstance(item, (list, tuple)) and contains_tracer(item):

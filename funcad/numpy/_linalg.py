@@ -244,12 +244,14 @@ def matrix_power(a: Any, n: int) -> Any:
     """a @ a @ ... (n times) by repeated squaring; n == 0 gives the identity and a negative
     n the power of the inverse (``inv``, from one LU factorisation)."""
     a = as_operand(a)
+    exponent: int | None
     try:
-        n = int(n) if int(n) == n else None
+        exponent = int(n) if int(n) == n else None
     except TypeError:
-        n = None
-    if n is None:
+        exponent = None
+    if exponent is None:
         raise TypeError("matrix_power: the argument n (the exponent) must be an integer")
+    n = exponent
     if ndim_of(a) < 2 or shape_of(a)[-1] != shape_of(a)[-2]:
         raise ValueError(f"matrix_power: the argument a must be square in its last two axes, "
                          f"got shape {tuple(shape_of(a))}")

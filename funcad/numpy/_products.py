@@ -112,8 +112,8 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
         except (TypeError, ValueError):
             raise TypeError(f"tensordot: the argument axes must be an int or a pair of "
                             f"axis sequences, got {axes!r}") from None
-        a_axes = (a_axes,) if isinstance(a_axes, (int, np.integer)) else tuple(a_axes)
-        b_axes = (b_axes,) if isinstance(b_axes, (int, np.integer)) else tuple(b_axes)
+        a_axes = (int(a_axes),) if isinstance(a_axes, (int, np.integer)) else tuple(a_axes)
+        b_axes = (int(b_axes),) if isinstance(b_axes, (int, np.integer)) else tuple(b_axes)
         if len(a_axes) != len(b_axes):
             raise ValueError(f"tensordot: the argument axes pairs {len(a_axes)} axes of a "
                              f"with {len(b_axes)} axes of b; they must be as many")

@@ -245,9 +245,9 @@ def broadcast_arrays(*args: Any) -> list[Any]:
     >>> x.shape, y.shape
     ((2, 3), (2, 3))
     """
-    args = [as_operand(a) for a in args]
-    common_shape = np.broadcast_shapes(*(shape_of(a) for a in args))
-    return [broadcast_to(a, common_shape) for a in args]
+    operands = [as_operand(a) for a in args]
+    common_shape = np.broadcast_shapes(*(shape_of(a) for a in operands))
+    return [broadcast_to(a, common_shape) for a in operands]
 
 
 def atleast_1d(*arys: Any) -> Any:
@@ -731,7 +731,7 @@ def flipud(m: Any) -> Any:
     return flip(m, 0)
 
 
-def rot90(m: Any, k: int = 1, axes: tuple[int, int] = (0, 1)) -> Any:
+def rot90(m: Any, k: int = 1, axes: Sequence[int] = (0, 1)) -> Any:
     """``m`` rotated by 90 degrees ``k`` times, from the first axis towards the second."""
     m = as_operand(m)
     axes = tuple(axes)
@@ -785,11 +785,10 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Any:
             index = ew.rem(ew.add(ew.rem(ew.sub(np.arange(n), s), n), n), n)
             out = take(out, index, axis=ax, mode="clip")
         return out
-    shifts = np.atleast_1d(np.asarray(shift))
-    axes = np.atleast_1d(np.asarray(axis))
-    shifts, axes = np.broadcast_arrays(shifts, axes)
+    shift_values, axis_values = np.broadcast_arrays(np.atleast_1d(np.asarray(shift)),
+                                                    np.atleast_1d(np.asarray(axis)))
     out = a
-    for s, ax in zip(shifts.tolist(), axes.tolist()):
+    for s, ax in zip(shift_values.tolist(), axis_values.tolist()):
         (ax,) = normalize_axes(ax, ndim_of(a), "roll")
         out = _roll_one(out, operator.index(s), ax)
     return out
@@ -879,7 +878,8 @@ def _pairs(value: Any, ndim: int, name: str, integer: bool = True) -> Any:
     return arr.tolist()
 
 
-def _slab(x: Any, ax: int, start: int, stop: int, step: int | None = None) -> Any:
+def _slab(x: Any, ax: int, start: int, stop: int | None,
+          step: int | None = None) -> Any:
     head = (Slice(None, None, None),) * ax
     return indexing.getitem(x, head + (Slice(start, stop, step),))
 

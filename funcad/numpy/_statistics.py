@@ -529,7 +529,7 @@ def ediff1d(ary: Any, to_end: Any = None, to_begin: Any = None) -> Any:
     ``ary``'s dtype, which NumPy requires to be safe under ``same_kind``)."""
     ary = ravel(as_operand(ary))
     dtype = dtype_of(ary)
-    parts = []
+    parts: list[Any] = []
     for value, label in ((to_begin, "to_begin"), (to_end, "to_end")):
         if value is None:
             parts.append(None)
@@ -684,7 +684,7 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0, *, length: Any = N
         length = operator.index(length)
     if weights is None:
         values: Any = np.ones((), np.intp)
-        dtype = np.dtype(np.intp)
+        dtype: np.dtype[Any] = np.dtype(np.intp)
     else:
         values = as_operand(weights)
         if tuple(shape_of(values)) != tuple(shape_of(x)):

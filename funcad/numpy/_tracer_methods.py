@@ -13,7 +13,7 @@ its ``__all__`` exists, so that only its API can answer for a NumPy function.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -78,11 +78,11 @@ def _install_operators() -> None:
                    "le": elementwise.le, "gt": elementwise.gt, "ge": elementwise.ge}
     for name, binder in comparisons.items():
         setattr(Tracer, f"__{name}__", _operator(binder)[0])
-    Tracer.__neg__ = lambda self: elementwise.neg(self)
-    Tracer.__pos__ = lambda self: self
-    Tracer.__abs__ = lambda self: elementwise.abs(self)
-    Tracer.__invert__ = lambda self: elementwise.bitwise_not_p.bind(self)
-    Tracer.__round__ = lambda self, ndigits=None: ufuncs.round(self, ndigits or 0)
+    setattr(Tracer, "__neg__", lambda self: elementwise.neg(self))
+    setattr(Tracer, "__pos__", lambda self: self)
+    setattr(Tracer, "__abs__", lambda self: elementwise.abs(self))
+    setattr(Tracer, "__invert__", lambda self: elementwise.bitwise_not_p.bind(self))
+    setattr(Tracer, "__round__", lambda self, ndigits=None: ufuncs.round(self, ndigits or 0))
 
 
 # The methods that are funcad.numpy's functions as they are, by the module defining them.
@@ -101,12 +101,13 @@ _METHODS = (
 
 
 def _install_methods() -> None:
-    Tracer.__getitem__ = getitem
-    Tracer.T = property(_shapes.transpose)
-    Tracer.mT = property(_shapes.matrix_transpose)
-    Tracer.at = property(IndexUpdateHelper)
-    Tracer.real = property(_complex.real)
-    Tracer.imag = property(_complex.imag)
+    # (setattr throughout: the class gains these at import, which a type checker cannot see.)
+    setattr(Tracer, "__getitem__", getitem)
+    setattr(Tracer, "T", property(_shapes.transpose))
+    setattr(Tracer, "mT", property(_shapes.matrix_transpose))
+    setattr(Tracer, "at", property(IndexUpdateHelper))
+    setattr(Tracer, "real", property(_complex.real))
+    setattr(Tracer, "imag", property(_complex.imag))
 
     def reshape(self: Any, *shape: Any, order: str = "C") -> Any:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
@@ -118,31 +119,33 @@ def _install_methods() -> None:
             axes = axes[0]
         return _shapes.transpose(self, axes or None)
 
-    Tracer.reshape = reshape
-    Tracer.transpose = transpose
+    setattr(Tracer, "reshape", reshape)
+    setattr(Tracer, "transpose", transpose)
     for module, names in _METHODS:
         for name in names:
             setattr(Tracer, name, getattr(module, name))
-    Tracer.flatten = lambda self: _shapes.ravel(self)
-    Tracer.copy = lambda self: self
-    Tracer.conj = Tracer.conjugate = _complex.conjugate
-    Tracer.item = lambda self: self.concrete_value("item()").item()
-    Tracer.tolist = lambda self: np.asarray(self.concrete_value("tolist()")).tolist()
-    Tracer.tobytes = _tobytes
-    Tracer.compress = lambda self, condition, axis=None, *, out=None, size=None, fill_value=0: (
-        _indexing.compress(condition, self, axis, size=size, fill_value=fill_value, out=out))
-    Tracer.view = _view
-    Tracer.byteswap = _byteswap
-    Tracer.flat = property(_flat)
+    setattr(Tracer, "flatten", lambda self: _shapes.ravel(self))
+    setattr(Tracer, "copy", lambda self: self)
+    setattr(Tracer, "conj", _complex.conjugate)
+    setattr(Tracer, "conjugate", _complex.conjugate)
+    setattr(Tracer, "item", lambda self: self.concrete_value("item()").item())
+    setattr(Tracer, "tolist", lambda self: np.asarray(self.concrete_value("tolist()")).tolist())
+    setattr(Tracer, "tobytes", _tobytes)
+    setattr(Tracer, "compress", lambda self, condition, axis=None, *, out=None, size=None,
+            fill_value=0: _indexing.compress(condition, self, axis, size=size,
+                                             fill_value=fill_value, out=out))
+    setattr(Tracer, "view", _view)
+    setattr(Tracer, "byteswap", _byteswap)
+    setattr(Tracer, "flat", property(_flat))
     # What jax.Array says of its bytes and its place, which a tracer knows from its type.
-    Tracer.itemsize = property(lambda self: self.aval.dtype.itemsize)
-    Tracer.nbytes = property(lambda self: self.aval.dtype.itemsize * self.aval.size)
-    Tracer.weak_type = property(lambda self: self.aval.weak_type)
-    Tracer.device = property(lambda self: CPU)
-    Tracer.to_device = _to_device
+    setattr(Tracer, "itemsize", property(lambda self: self.aval.dtype.itemsize))
+    setattr(Tracer, "nbytes", property(lambda self: self.aval.dtype.itemsize * self.aval.size))
+    setattr(Tracer, "weak_type", property(lambda self: self.aval.weak_type))
+    setattr(Tracer, "device", property(lambda self: CPU))
+    setattr(Tracer, "to_device", _to_device)
 
 
-def _tobytes(self: Any, order: str = "C") -> bytes:
+def _tobytes(self: Any, order: Literal["C", "F", "A", "K"] = "C") -> bytes:
     """The bytes of a concrete value; like ``tolist()``, refused where it would drop a
     derivative."""
     if isinstance(self, DifferentiationTracer) and self._trace.alive:
@@ -210,7 +213,7 @@ def _to_device(self: Any, device: Any, *, stream: Any = None) -> Any:
 # NumPy's ufuncs, each to funcad.numpy's function of the same name (register_numpy_functions).
 _UFUNCS: dict[np.ufunc, Any] = {}
 
-_REDUCE_METHODS = {np.add: _reductions.sum, np.multiply: _reductions.prod,
+_REDUCE_METHODS: dict[np.ufunc, Any] = {np.add: _reductions.sum, np.multiply: _reductions.prod,
                    np.maximum: _reductions.max, np.minimum: _reductions.min,
                    np.logical_and: _reductions.all, np.logical_or: _reductions.any}
 
@@ -273,5 +276,5 @@ def _array_function(self: Any, func: Any, types: Any, args: Any, kwargs: Any) ->
 
 _install_operators()
 _install_methods()
-Tracer.__array_ufunc__ = _array_ufunc
-Tracer.__array_function__ = _array_function
+setattr(Tracer, "__array_ufunc__", _array_ufunc)
+setattr(Tracer, "__array_function__", _array_function)

@@ -429,8 +429,8 @@ def savez(file: Any, *args: Any, **kwds: Any) -> None:
     >>> funcad.numpy.load(buffer)['x']
     array([0, 1, 2])
     """
-    np.savez(file, *(_concrete(a, "funcad.numpy.savez") for a in args),
-             **{k: _concrete(v, "funcad.numpy.savez") for k, v in kwds.items()})
+    named: dict[str, Any] = {k: _concrete(v, "funcad.numpy.savez") for k, v in kwds.items()}
+    np.savez(file, *(_concrete(a, "funcad.numpy.savez") for a in args), **named)
 
 
 def load(file: Any, *args: Any, **kwargs: Any) -> Any:
