@@ -264,7 +264,7 @@ def select_n(which: Any, *cases: Any) -> Any:
     shape or a scalar."""
     if not cases:
         raise ValueError("select_n: at least one case is required.")
-    cases = [strong_value(c) for c in cases]
+    cases = tuple(strong_value(c) for c in cases)
     which = strong_value(which)
     shape, dtype = tuple(shape_of(cases[0])), np.dtype(dtype_of(cases[0]))
     for i, case in enumerate(cases[1:], 1):

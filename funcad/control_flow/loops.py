@@ -621,7 +621,7 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None,
         if n is None:
             raise ValueError(f"scan: {path} is a scalar (shape ()); every leaf of xs must have "
                              f"a leading axis to scan over.")
-    distinct = sorted(set(lengths))
+    distinct = sorted({n for n in lengths if n is not None})  # (None raised above)
     if len(distinct) > 1:
         listing = ", ".join(f"{p} has {n}" for p, n in zip(paths, lengths))
         raise ValueError(f"scan: all leaves of xs must have the same leading axis size, but "

@@ -44,7 +44,7 @@ the two structures are static."""
 register_pytree_node(
     OptimizerState,
     lambda state: ((state.packed_state,), (state.tree_def, state.subtree_defs)),
-    lambda structures, children: OptimizerState(children[0], structures[0], structures[1]))
+    lambda structures, children: OptimizerState(*children, *structures))
 
 
 class Optimizer(NamedTuple):
@@ -53,7 +53,7 @@ class Optimizer(NamedTuple):
     params_fn: Callable[[OptimizerState], Any]
 
 
-def _flatten_each(trees: list) -> tuple[list, list]:
+def _flatten_each(trees: list) -> tuple[tuple, tuple]:
     """The leaves and the structure of each tree, as two tuples (the structures are the
     static part of an ``OptimizerState``, so they must hash)."""
     pairs = [tree_flatten(tree) for tree in trees]
@@ -295,7 +295,7 @@ def adamax(step_size: Any, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8
 
 def _broadcast_along(ndim: int, vector: Any, axis: int) -> Any:
     """A 1-d ``vector`` as an array of ``ndim`` dimensions that varies along ``axis``."""
-    index = [None] * ndim
+    index: list[slice | None] = [None] * ndim
     index[axis] = slice(None)
     return vector[tuple(index)]
 

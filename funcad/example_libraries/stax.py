@@ -385,7 +385,7 @@ def parallel(*layers: tuple) -> tuple:
     count = len(layers)
     init_funs, apply_funs = zip(*layers) if layers else ((), ())
 
-    def init_fun(rng: Any, input_shape: Any) -> tuple:
+    def init_fun(rng: Any, input_shape: Any) -> Any:  # (a zip, as in JAX)
         rngs = random.split(rng, count)
         return zip(*[init(layer_rng, shape) for init, layer_rng, shape
                      in zip(init_funs, rngs, input_shape)])

@@ -9,8 +9,9 @@ its properties. The JVP and batching rules of the whole family are derived at th
 
 from __future__ import annotations
 
+import builtins
 import operator
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, cast
 
 import numpy as np
 
@@ -62,7 +63,8 @@ __all__ = [
 # Shape and dtype rules shared by all ufunc primitives.
 
 # A Python bool is not weak in NumPy: it is simply np.bool_ (which every dtype absorbs).
-_WEAK_PYTHON_TYPE = {"b": np.dtype(np.bool_), "i": int, "u": int, "f": float, "c": complex}
+_WEAK_PYTHON_TYPE: dict[str, np.dtype | type] = {
+    "b": np.dtype(np.bool_), "i": int, "u": int, "f": float, "c": builtins.complex}
 _resolved_dtypes: dict[tuple, np.dtype] = {}
 
 
@@ -168,7 +170,7 @@ def _operator_impl(operator_fn: Callable[[Any, Any], Any], ufunc: np.ufunc) -> C
     return impl
 
 
-_PYTHON_SCALAR_TYPES = (bool, int, float, complex)
+_PYTHON_SCALAR_TYPES = (bool, int, float, builtins.complex)
 add_p.def_impl(_operator_impl(operator.add, np.add))
 sub_p.def_impl(_operator_impl(operator.sub, np.subtract))
 mul_p.def_impl(_operator_impl(operator.mul, np.multiply))
@@ -439,7 +441,7 @@ def _select_abstract_eval(cond: ShapedArray, x: ShapedArray, y: ShapedArray) -> 
     return ShapedArray(shape, dtype)  # (never weak, like every result: see ufunc_primitive)
 
 
-select = select_p.bind
+select: Callable[..., Any] = select_p.bind
 """select(cond, x, y): x where cond is true, else y (broadcasting, like numpy.where)."""
 
 defvjp(select_p, None,
@@ -567,7 +569,8 @@ def _register_forward_and_batching() -> None:
         batching_rules[primitive] = elementwise_batching_rule(primitive)
         if primitive in nondifferentiable:
             continue
-        rules = vjp_rules[primitive]
+        # (elementwise primitives register one rule per argument, through defvjp)
+        rules = cast("tuple[Callable[..., Any] | None, ...]", vjp_rules[primitive])
         defjvp(primitive, *(None if r is None else jvp_from_elementwise_vjp(r, i)
                             for i, r in enumerate(rules)))
 
@@ -584,13 +587,14 @@ _register_forward_and_batching()
 # pairing: real -> complex(g, 0), imag -> complex(0, -g), conj -> conj(g), and complex(x, y)
 # -> (real(g), -imag(g)).
 
-_REAL_DTYPE = {np.dtype(np.complex64): np.dtype(np.float32),
-               np.dtype(np.complex128): np.dtype(np.float64),
-               np.dtype(np.clongdouble): np.dtype(np.longdouble)}
-_COMPLEX_DTYPE = {np.dtype(np.float16): np.dtype(np.complex64),
-                  np.dtype(np.float32): np.dtype(np.complex64),
-                  np.dtype(np.float64): np.dtype(np.complex128),
-                  np.dtype(np.longdouble): np.dtype(np.clongdouble)}
+_REAL_DTYPE: dict[np.dtype, np.dtype] = {np.dtype(np.complex64): np.dtype(np.float32),
+                                          np.dtype(np.complex128): np.dtype(np.float64),
+                                          np.dtype(np.clongdouble): np.dtype(np.longdouble)}
+_COMPLEX_DTYPE: dict[np.dtype, np.dtype] = {
+    np.dtype(np.float16): np.dtype(np.complex64),
+    np.dtype(np.float32): np.dtype(np.complex64),
+    np.dtype(np.float64): np.dtype(np.complex128),
+    np.dtype(np.longdouble): np.dtype(np.clongdouble)}
 
 
 def real_dtype(dtype: Any) -> np.dtype:
@@ -651,7 +655,7 @@ def _complex_abstract_eval(x: ShapedArray, y: ShapedArray) -> ShapedArray:
     return ShapedArray(broadcast_shapes(x.shape, y.shape), complex_dtype(parts))
 
 
-_abs_real_jvp = jvp_rules[abs_p]
+_abs_real_jvp = cast(Callable[..., Any], jvp_rules[abs_p])  # (a plain JVP rule, from defjvp)
 
 
 def _abs_jvp(tangents: Any, ans: Any, args: Any, params: dict) -> Any:
@@ -678,7 +682,7 @@ complex_p.elementwise = True
 complex_p.output_buffer = "fresh"
 batching_rules[complex_p] = elementwise_batching_rule(complex_p)
 deflinear(complex_p)
-complex = complex_p.bind
+complex: Callable[..., Any] = complex_p.bind  # (shadows the builtin after this line)
 """complex(x, y): x + i y from real parts (broadcasting), exact for infinite parts."""
 
 defvjp(real_p, lambda g, ans, x: convert_element_type(g, dtype_of(x)))

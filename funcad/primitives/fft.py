@@ -21,7 +21,7 @@ twice (every bin but the zero and, for even n, the Nyquist one):
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -58,8 +58,8 @@ def real_dtype_for(dtype: Any) -> np.dtype:
 fft_p = Primitive("fft")
 fft_p.output_buffer = "fresh"
 
-_NUMPY_TRANSFORMS = {"FFT": np.fft.fftn, "IFFT": np.fft.ifftn, "RFFT": np.fft.rfftn,
-                     "IRFFT": np.fft.irfftn}
+_NUMPY_TRANSFORMS: dict[str, Callable[..., np.ndarray]] = {
+    "FFT": np.fft.fftn, "IFFT": np.fft.ifftn, "RFFT": np.fft.rfftn, "IRFFT": np.fft.irfftn}
 
 
 @fft_p.def_impl

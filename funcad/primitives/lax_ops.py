@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import itertools
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence, cast
 
 import numpy as np
 
@@ -484,7 +484,7 @@ def _special_primitive(name: str, scipy_name: str, order: str | None = None,
     def impl(x: Any, **params: Any) -> Any:
         if order is None:
             return ufunc()(x)
-        dtype = ufunc_result_dtype(ufunc(dtype_name), (_aval(x),))
+        dtype = ufunc_result_dtype(ufunc(cast(str, dtype_name)), (_aval(x),))  # (given with order)
         return np.asarray(ufunc()(params[order], x)).astype(dtype, copy=False)
 
     def abstract_eval(x: ShapedArray, **params: Any) -> ShapedArray:
@@ -608,9 +608,16 @@ defvjp(betainc_p, _no_derivative("betainc", "a", ValueError),
 # d/dq zeta(x, q) = -x zeta(x + 1, q).
 defvjp(zeta_p, _no_derivative("zeta", "x"),
        lambda g, ans, x, q: unbroadcast(q, neg(absorbing_mul(g, mul(x, zeta(add(x, 1), q))))))
+
+
+def _argument_rules(primitive: Primitive) -> tuple[Callable[..., Any], ...]:
+    """The per-argument VJP rules that defvjp registered for an elementwise primitive."""
+    return cast("tuple[Callable[..., Any], ...]", vjp_rules[primitive])
+
+
 for _special in (igamma_p, igammac_p, betainc_p, zeta_p):
     defjvp(_special, *(jvp_from_elementwise_vjp(rule, i)
-                       for i, rule in enumerate(vjp_rules[_special])))
+                       for i, rule in enumerate(_argument_rules(_special))))
 
 _TWO_OVER_SQRT_PI = float(2 / np.sqrt(np.pi))
 # erf' = 2/sqrt(pi) exp(-x^2); erf_inv' = sqrt(pi)/2 exp(erf_inv(x)^2), infinite at |x| = 1;
@@ -627,4 +634,4 @@ defvjp(polygamma_p, lambda g, ans, x, *, n: absorbing_mul(g, polygamma(n + 1, x)
 defvjp(bessel_ive_p, lambda g, ans, x, *, v: mul(g, sub(
     mul(0.5, add(bessel_ive(v - 1, x), bessel_ive(v + 1, x))), mul(sign(x), ans))))
 for _special in (erf_p, erfc_p, erf_inv_p, lgamma_p, digamma_p, polygamma_p, bessel_ive_p):
-    defjvp(_special, jvp_from_elementwise_vjp(vjp_rules[_special][0], 0))
+    defjvp(_special, jvp_from_elementwise_vjp(_argument_rules(_special)[0], 0))

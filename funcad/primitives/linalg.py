@@ -459,8 +459,8 @@ def _svd_abstract_eval(a: ShapedArray, *, full_matrices: bool,
                        compute_uv: bool) -> list[ShapedArray]:
     _check_matrices(a, "svd", square=False)
     vectors, values = _linalg_dtypes(a.dtype, "svd")
-    *batch, m, n = a.shape
-    batch = tuple(batch)
+    full_shape = tuple(a.shape)
+    batch, (m, n) = full_shape[:-2], full_shape[-2:]
     k = min(m, n)
     s = ShapedArray(batch + (k,), values)
     if not compute_uv:
@@ -964,8 +964,8 @@ def _permutation_from_pivots(pivots: np.ndarray, m: int) -> np.ndarray:
 def _lu_impl(a: Any) -> list[Any]:
     """LAPACK's getrf, one matrix at a time. Each factor is left in Fortran order, as getrf
     returns it, so that getrs (linear_solve) reads it without a copy."""
-    *batch, m, n = a.shape
-    batch = tuple(batch)
+    full_shape = tuple(a.shape)
+    batch, (m, n) = full_shape[:-2], full_shape[-2:]
     k = min(m, n)
     dtype, _ = _linalg_dtypes(a.dtype, "lu")
     if a.size == 0:
@@ -993,8 +993,8 @@ def _lu_impl(a: Any) -> list[Any]:
 def _lu_abstract_eval(a: ShapedArray) -> list[ShapedArray]:
     _check_matrices(a, "lu", square=False)
     dtype, _ = _linalg_dtypes(a.dtype, "lu")
-    *batch, m, n = a.shape
-    batch = tuple(batch)
+    full_shape = tuple(a.shape)
+    batch, (m, n) = full_shape[:-2], full_shape[-2:]
     return [ShapedArray(a.shape, dtype), ShapedArray(batch + (min(m, n),), np.dtype(np.int32)),
             ShapedArray(batch + (m,), np.dtype(np.int32))]
 
@@ -1007,8 +1007,8 @@ def lu(a: Any) -> list[Any]:
 def lu_factors(lu_packed: Any) -> tuple[Any, Any]:
     """(L, U) padded to square (m, m) and (n, n) with identity blocks, so both are
     invertible triangles: L unit lower, U upper."""
-    *batch, m, n = shape_of(lu_packed)
-    batch = tuple(batch)
+    full_shape = tuple(shape_of(lu_packed))
+    batch, (m, n) = full_shape[:-2], full_shape[-2:]
     k = min(m, n)
     dtype = dtype_of(lu_packed)
     lo = _masked(_cols_slice(lu_packed, 0, k) if n > k else lu_packed, np.tri(m, k, -1,
@@ -1205,8 +1205,8 @@ def _qr_impl(a: Any, *, full_matrices: bool) -> list[Any]:
 def _qr_abstract_eval(a: ShapedArray, *, full_matrices: bool) -> list[ShapedArray]:
     _check_matrices(a, "qr", square=False)
     dtype, _ = _linalg_dtypes(a.dtype, "qr")
-    *batch, m, n = a.shape
-    batch = tuple(batch)
+    full_shape = tuple(a.shape)
+    batch, (m, n) = full_shape[:-2], full_shape[-2:]
     k = m if full_matrices else min(m, n)
     return [ShapedArray(batch + (m, k), dtype), ShapedArray(batch + (k, n), dtype)]
 

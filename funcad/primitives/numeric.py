@@ -9,7 +9,7 @@ from it (the Jacobian is diagonal) and the shared elementwise batching rule.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, cast
 
 import numpy as np
 
@@ -162,9 +162,14 @@ NUMERIC_PRIMITIVES = [
     lcm_p, left_shift_p, right_shift_p, bitwise_count_p, i0_p, i1_p,
 ]
 
+def _argument_rules(primitive: Primitive) -> tuple[Callable[..., Any] | None, ...]:
+    """The per-argument VJP rules (None: not differentiable there) that defvjp registered."""
+    return cast("tuple[Callable[..., Any] | None, ...]", vjp_rules[primitive])
+
+
 for _primitive in NUMERIC_PRIMITIVES:
     batching_rules[_primitive] = elementwise_batching_rule(_primitive)
     if _primitive not in nondifferentiable:
         defjvp(_primitive, *(None if rule is None else jvp_from_elementwise_vjp(rule, i)
-                             for i, rule in enumerate(vjp_rules[_primitive])))
+                             for i, rule in enumerate(_argument_rules(_primitive))))
 del _primitive

@@ -90,14 +90,17 @@ def threefry2x32_counters(key1: int, key2: int, count: int) -> tuple[list[int], 
     return _unpack(x0, count), _unpack(x1, count)
 
 
-def _threefry_few(words: list[np.ndarray], shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+def _threefry_few(words: list[np.ndarray],
+                  shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     count = math.prod(shape)
     ones = _pack([1] * count)
     packed = [int(w.reshape(())) * ones if w.size == 1 else  # one word for every lane
               _pack((w if w.shape == shape else np.broadcast_to(w, shape)).ravel().tolist())
               for w in words]
-    x0, x1 = _threefry_packed(*packed, ones)
-    return tuple(np.array(_unpack(x, count), np.uint32).reshape(shape) for x in (x0, x1))
+    key1, key2, counter0, counter1 = packed
+    x0, x1 = _threefry_packed(key1, key2, counter0, counter1, ones)
+    return (np.array(_unpack(x0, count), np.uint32).reshape(shape),
+            np.array(_unpack(x1, count), np.uint32).reshape(shape))
 
 
 def _threefry_chunk(key1, key2, parity, x0, x1, out0, out1, scratch) -> None:
@@ -140,8 +143,10 @@ def threefry2x32_numpy(key1: Any, key2: Any, x0: Any, x1: Any) -> tuple[np.ndarr
     with np.errstate(over="ignore"):
         for start in range(0, count, _CHUNK):
             part = slice(start, min(start + _CHUNK, count))
-            operands = [w if w.ndim == 0 else w[part] for w in flat]
-            _threefry_chunk(*operands, out0[part], out1[part], scratch[:part.stop - start])
+            key1_part, key2_part, parity_part, x0_part, x1_part = [
+                w if w.ndim == 0 else w[part] for w in flat]
+            _threefry_chunk(key1_part, key2_part, parity_part, x0_part, x1_part, out0[part],
+                            out1[part], scratch[:part.stop - start])
     return out0.reshape(shape), out1.reshape(shape)
 
 
@@ -413,9 +418,9 @@ def _erf_inv_float64(x: np.ndarray) -> np.ndarray:
         o *= q
         np.abs(q, out=rc)
         outer.append(np.flatnonzero(~(rc <= 0.425)) + start)
-    outer = np.concatenate(outer) if outer else np.zeros(0, np.intp)
-    if outer.size:
-        out[outer] = _erf_inv_outer(flat[outer])
+    positions = np.concatenate(outer) if outer else np.zeros(0, np.intp)
+    if positions.size:
+        out[positions] = _erf_inv_outer(flat[positions])
     return out.reshape(x.shape)
 
 

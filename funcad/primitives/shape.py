@@ -135,7 +135,7 @@ transpose_p.def_abstract_eval(
 )
 
 
-def transpose(x: Any, permutation: Sequence[int]) -> Any:
+def transpose(x: Any, permutation: Sequence[int] | np.ndarray) -> Any:
     """Permute the axes of ``x``: output axis i is input axis ``permutation[i]``, as
     ``jax.lax.transpose`` (the identity permutation returns ``x`` itself).
 

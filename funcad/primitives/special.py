@@ -101,14 +101,15 @@ def _scipy_primitive(name: str, scipy_name: str, output: int | None = None,
 def _derivatives(primitive: Primitive, *derivatives: Callable[..., Any] | None) -> None:
     """Register VJP and JVP rules from each argument's partial derivative
     ``derivative(ans, *args, **params)``; None: the argument is an integer order (zero)."""
-    rules = []
+    rules: list[Callable[..., Any]] = []
     for derivative in derivatives:
         if derivative is None:
             def rule(g: Any, ans: Any, *args: Any, _i: int = len(rules), **params: Any) -> Any:
                 return zeros(shape_of(args[_i]), dtype_of(args[_i]))
         else:
-            def rule(g: Any, ans: Any, *args: Any, _i: int = len(rules),
+            def rule(g: Any, ans: Any, *args: Any, _i: int = len(rules),  # type: ignore[misc]
                      _d: Callable[..., Any] = derivative, **params: Any) -> Any:
+                # (two variants by design; mypy wants conditional definitions identical)
                 return unbroadcast(args[_i], absorbing_mul(g, _d(ans, *args, **params)))
         rules.append(rule)
     defvjp(primitive, *rules)

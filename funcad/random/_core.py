@@ -111,7 +111,7 @@ def _is_power_of_two_span(minval: Any, maxval: Any) -> bool:
         return False
     if np.shape(minval) or np.shape(maxval):
         return False
-    span = float(maxval - minval)
+    span = float(np.subtract(maxval, minval))
     return span > 0 and math.frexp(span)[0] == 0.5
 
 
@@ -131,10 +131,11 @@ def uniform_from_data(data: Any, shape: tuple[int, ...], dtype: np.dtype,
     if nbits not in (16, 32, 64):
         raise TypeError(f"uniform only accepts 16-, 32-, or 64-bit dtypes, got {dtype}")
     minval, maxval = (_as_dtype(v, dtype) for v in (minval, maxval))
-    if (isinstance(data, np.ndarray) and nbits > 16 and math.prod(shape)
+    if (isinstance(data, np.ndarray) and nbits > 16 and math.prod(shape) > 0
             and _is_power_of_two_span(minval, maxval)):
         # A concrete key and an exact scaling: the same arithmetic, chunk by chunk in NumPy.
-        return with_at(uniform_numpy(*data.tolist(), shape, dtype, minval, maxval - minval))
+        key1, key2 = data.tolist()
+        return with_at(uniform_numpy(key1, key2, shape, dtype, minval, maxval - minval))
     uint = UINT_DTYPES[nbits]
     raw = random_bits(data, nbits, shape)
     one = np.array(1.0, dtype).view(uint)

@@ -44,7 +44,8 @@ __all__ = [
 ]
 
 
-def _setup(name: str, key: Any, shape: Any, dtype: Any, *params: Any) -> tuple:
+def _setup(name: str, key: Any, shape: Any, dtype: Any,
+           *params: Any) -> tuple[Any, tuple[int, ...], np.dtype]:
     data, _ = as_key_data(name, key)
     dtype = float_dtype(name, dtype)
     if shape is None or params:

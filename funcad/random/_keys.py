@@ -107,8 +107,8 @@ class KeyArray:
         return KeyArray(self.data[index + (Ellipsis, slice(None))])
 
     def reshape(self, *shape: Any) -> KeyArray:
-        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return KeyArray(fnp.reshape(self.data, tuple(shape) + (2,)))
+        dims = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return KeyArray(fnp.reshape(self.data, tuple(dims) + (2,)))
 
     @property
     def T(self) -> KeyArray:
@@ -208,7 +208,8 @@ def _hash_counters(data: Any, shape: tuple[int, ...]) -> list[Any]:
         # is integers, so no transformation needs to see it.
         data = np.asarray(data)
         return list(threefry2x32_numpy(data[..., 0], data[..., 1], high, low))
-    return threefry2x32(data[..., 0], data[..., 1], high, low)
+    # (a Tracer's indexing is installed at run time by funcad.numpy, unseen by mypy)
+    return threefry2x32(data[..., 0], data[..., 1], high, low)  # type: ignore[index]
 
 
 def threefry_2x32(keypair: Any, count: Any) -> Any:
@@ -317,7 +318,8 @@ def split(key: Any, num: int | Sequence[int] = 2) -> Any:
     data, typed = as_key_data("split", key)
     if type(num) is int and 0 < num <= _FEW_KEYS and isinstance(data, np.ndarray):
         # The common split of one concrete key into a few: Python ints all the way.
-        first, second = threefry2x32_counters(*data.tolist(), num)
+        key1, key2 = data.tolist()
+        first, second = threefry2x32_counters(key1, key2, num)
         return _wrap(with_at(np.array([*zip(first, second)], np.uint32)), typed)
     shape = tuple(num) if isinstance(num, Sequence) else (num,)
     try:
@@ -331,7 +333,8 @@ def split(key: Any, num: int | Sequence[int] = 2) -> Any:
     if count == 0:
         return _wrap(fnp.zeros(shape + (2,), np.uint32), typed)
     if count <= _FEW_KEYS and isinstance(data, np.ndarray):
-        first, second = threefry2x32_counters(*data.tolist(), count)
+        key1, key2 = data.tolist()
+        first, second = threefry2x32_counters(key1, key2, count)
         keys = np.array([*zip(first, second)], np.uint32).reshape(shape + (2,))
         return _wrap(with_at(keys), typed)
     first, second = _hash_counters(data, shape)
@@ -365,7 +368,8 @@ def random_bits(data: Any, bit_width: int, shape: tuple[int, ...]) -> Any:
     if isinstance(data, np.ndarray):
         # A concrete key: straight to NumPy, no bind. The result is integers, so no
         # transformation needs to see it.
-        return with_at(random_bits_numpy(*data.tolist(), bit_width, shape))
+        key1, key2 = data.tolist()
+        return with_at(random_bits_numpy(key1, key2, bit_width, shape))
     return random_bits_primitive(data[0], data[1], bit_width, shape)
 
 
