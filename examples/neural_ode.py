@@ -13,6 +13,7 @@ weights are closed over by the vector field and still get their gradients.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 
@@ -54,7 +55,7 @@ def main() -> None:
     # Adam, a few steps
     moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in params.items()}
     rate, beta1, beta2 = 0.03, 0.9, 0.999
-    first = None
+    first: Any = None  # (the loss at the first step)
     for step in range(1, 101):
         value, grads = value_and_grad(params, observed)
         first = float(value) if first is None else first

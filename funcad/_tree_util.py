@@ -309,7 +309,7 @@ def _flatten_custom_with_keys(t: type, x: Any) -> tuple[list[Any], list[Any], An
             f"tuple, got {out!r}"
         )
     keys: list[Any] = []
-    children: list[Any] = []
+    children = []
     for pair in out[0]:
         if not isinstance(pair, tuple) or len(pair) != 2:
             raise ValueError(
@@ -398,6 +398,9 @@ class PyTreeDef:
     """
 
     __slots__ = ("_hash", "_nodes", "_num_leaves")
+    _hash: int
+    _nodes: tuple[Any, ...]  # (one (kind, type, aux data, arity) entry per node, in order)
+    _num_leaves: int
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("PyTreeDef cannot be built directly; use tree_structure(tree)")
@@ -473,7 +476,7 @@ class PyTreeDef:
                 continue
             k = entry[3]
             if k:
-                children = stack[-k:]
+                children: Any = stack[-k:]
                 del stack[-k:]
                 children.reverse()
             else:
@@ -889,7 +892,7 @@ def tree_flatten_with_path(
             add_node(_LEAF_ENTRY)
             continue
         if kind == _TUPLE or kind == _LIST or kind == _NAMEDTUPLE:
-            entry = (kind, t, None, len(x))
+            entry: tuple[Any, ...] = (kind, t, None, len(x))
         elif kind == _DICT:
             keys = _sorted_keys(x)
             entry = (kind, t, keys, len(keys))
@@ -1077,7 +1080,8 @@ def register_pytree_node(
 def register_pytree_node_class(cls: TypeT) -> TypeT:
     """Class decorator: register ``cls`` using its ``tree_flatten`` method and
     ``tree_unflatten`` classmethod (the JAX convention)."""
-    register_pytree_node(cls, operator.methodcaller("tree_flatten"), cls.tree_unflatten)
+    register_pytree_node(cls, operator.methodcaller("tree_flatten"),
+                         cls.tree_unflatten)  # type: ignore[attr-defined]  # (the class's own)
     return cls
 
 
@@ -1110,7 +1114,8 @@ def register_pytree_with_keys_class(cls: TypeT) -> TypeT:
     too if it has one."""
     flatten_func = operator.methodcaller("tree_flatten") if hasattr(cls, "tree_flatten") else None
     register_pytree_with_keys(
-        cls, operator.methodcaller("tree_flatten_with_keys"), cls.tree_unflatten, flatten_func
+        cls, operator.methodcaller("tree_flatten_with_keys"),
+        cls.tree_unflatten, flatten_func  # type: ignore[attr-defined]  # (the class's own)
     )
     return cls
 

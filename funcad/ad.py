@@ -19,7 +19,7 @@ outer transformation: that is all ``grad(grad(f))`` needs.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, ParamSpec, Sequence
 
 import numpy as np
 
@@ -59,6 +59,8 @@ __all__ = [
     "check_output_dtype", "vjp_single_use", "vjp",
     "value_and_grad", "grad",
 ]
+
+P = ParamSpec("P")  # (the parameters of a transformed function, kept by grad's result)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -103,17 +105,18 @@ class VJPTrace(Trace):
         return VJPTracer(self, primal, node)
 
     def process(self, primitive: Primitive, args: Sequence[Any], params: dict) -> Any:
-        in_nodes = None
-        primals = args
+        in_nodes: Any = None
+        primals: Any = args
         foreign = False
+        arg: Any
         for i, arg in enumerate(args):
             if isinstance(arg, Tracer):
                 if arg._trace is self:
                     if in_nodes is None:
                         in_nodes = [None] * len(args)
                         primals = list(args)
-                    primals[i] = arg.primal
-                    in_nodes[i] = arg.node
+                    primals[i] = arg.primal  # type: ignore[attr-defined]  # (arg._trace is self: one of ours)
+                    in_nodes[i] = arg.node  # type: ignore[attr-defined]
                 elif not arg._trace.alive:
                     raise escaped_tracer_error(arg, primitive)
                 else:
@@ -123,7 +126,7 @@ class VJPTrace(Trace):
             if parent is EVAL_TRACE and not foreign:
                 return primitive.impl(*primals, **params)
             return parent.process(primitive, primals, params)
-        rule = vjp_rules.get(primitive)
+        rule: Any = vjp_rules.get(primitive)
         if type(rule) is VJPWithResiduals:
             return self._record_with_residuals(primitive, rule, primals, in_nodes, params)
         if parent is EVAL_TRACE and not foreign:
@@ -360,7 +363,7 @@ def _leaf_argnums(in_tree: tree_util.PyTreeDef, argnums: Sequence[int]) -> list[
 
 def normalize_argnums(argnums: int | Sequence[int], num_args: int, name: str) -> tuple[int, ...]:
     single = isinstance(argnums, (int, np.integer))
-    nums = (argnums,) if single else tuple(argnums)
+    nums = (argnums,) if single else tuple(argnums)  # type: ignore[arg-type]  # (not an int)
     if not nums:
         raise ValueError(f"{name}: argnums must name at least one argument, got {argnums!r}.")
     out = []
@@ -465,9 +468,9 @@ def _finalize_cotangent(ct: Any, primal: Any) -> Any:
 
 
 def value_and_grad(
-    fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+    fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
     holomorphic: bool = False, allow_int: bool = False,
-) -> Callable[..., Any]:
+) -> Callable[P, tuple[Any, Any]]:
     """``value_and_grad(f)(*args)`` returns ``(f(*args), gradient)``; with ``has_aux``,
     ``((value, aux), gradient)``. The gradient has the structure of ``args[argnums]`` (a tuple
     of them when argnums is a tuple). ``holomorphic`` and ``allow_int`` as for ``grad``."""
@@ -476,9 +479,9 @@ def value_and_grad(
 
 
 def grad(
-    fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+    fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
     holomorphic: bool = False, allow_int: bool = False,
-) -> Callable[..., Any]:
+) -> Callable[P, Any]:
     """``grad(f)(*args)``: the gradient of the scalar function ``f`` with respect to
     ``args[argnums]``, with the same structure (a tuple of them when argnums is a tuple).
     With ``has_aux``, ``f`` returns ``(value, aux)`` and ``(gradient, aux)`` is returned.

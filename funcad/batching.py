@@ -10,7 +10,7 @@ an output that is the same for every example.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, ParamSpec, Sequence, cast
 
 import numpy as np
 
@@ -36,6 +36,8 @@ from funcad.traceback_util import api_boundary
 __all__ = [
     "BatchTracer", "BatchTrace", "vmap",
 ]
+
+P = ParamSpec("P")  # (the parameters of a vectorised function, kept by vmap's result)
 
 
 
@@ -82,16 +84,17 @@ class BatchTrace(Trace):
         self.axis_size = axis_size
 
     def process(self, primitive: Primitive, args: Sequence[Any], params: dict) -> Any:
-        axes = None
-        values = args
+        axes: Any = None
+        values: Any = args
+        arg: Any
         for i, arg in enumerate(args):
             if isinstance(arg, Tracer):
                 if arg._trace is self:
                     if axes is None:
                         axes = [None] * len(args)
                         values = list(args)
-                    values[i] = arg.value
-                    axes[i] = arg.batch_axis
+                    values[i] = arg.value  # type: ignore[attr-defined]  # (arg._trace is self: one of ours)
+                    axes[i] = arg.batch_axis  # type: ignore[attr-defined]
                 elif not arg._trace.alive:
                     raise escaped_tracer_error(arg, primitive)
         parent = self.parent
@@ -154,8 +157,8 @@ def _flat_axes(axes_spec: Any, tree: Any, what: str) -> list[Any]:
             f"{what}={axes_spec!r} does not match: {err}") from None
 
 
-def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
-         axis_size: int | None = None) -> Callable[..., Any]:
+def vmap(fun: Callable[P, Any], in_axes: Any = 0, out_axes: Any = 0,
+         axis_size: int | None = None) -> Callable[P, Any]:
     """Vectorise ``fun`` over an axis of its arguments: ``vmap(f)(xs)`` equals stacking
     ``f(x)`` over the leading axis of ``xs``, computed for the whole batch at once.
     ``in_axes``/``out_axes``: an int, None (not mapped), or a tree prefix of the arguments /
@@ -220,7 +223,8 @@ def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
         try:
             with set_current_trace(trace):
                 try:
-                    out = fun(*tree_util.tree_unflatten(in_tree, tracers))
+                    out = cast("Callable[..., Any]", fun)(  # (P's keywords: mapped above)
+                        *tree_util.tree_unflatten(in_tree, tracers))
                 except ValueError as error:
                     raise_if_assignment(error, "vmap")
                     raise
@@ -253,7 +257,7 @@ def _place_output(value: Any, axis: Any, trace: BatchTrace, size: int, index: in
         target = _normalize_axis(axis, ndim, lambda: f"out_axes for "
                                  f"{_leaf_paths(out, 'output')[index]} (shape {value.shape} "
                                  f"per example)")
-        return move_batch_axis(value.value, value.batch_axis, target, size)
+        return move_batch_axis(value.value, value.batch_axis, target, size)  # type: ignore[arg-type]  # (axis is not None)
     if isinstance(value, Tracer) and not value._trace.alive:
         raise escaped_tracer_error(value)
     if axis is None:
@@ -264,4 +268,4 @@ def _place_output(value: Any, axis: Any, trace: BatchTrace, size: int, index: in
     target = _normalize_axis(axis, ndim, lambda: f"out_axes for "
                              f"{_leaf_paths(out, 'output')[index]} (shape "
                              f"{tuple(shape_of(value))} per example)")
-    return move_batch_axis(value, None, target, size)
+    return move_batch_axis(value, None, target, size)  # type: ignore[arg-type]  # (axis is not None)

@@ -16,7 +16,7 @@ equation), which is what JAX's ``prevent_cse`` asks for; the argument is accepte
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, ParamSpec, Sequence, TypeVar, overload
 
 from funcad import tree_util
 from funcad.ad import vjp, vjp_single_use
@@ -43,6 +43,9 @@ from funcad.rules import (
 from funcad.traceback_util import api_boundary
 
 __all__ = ["checkpoint", "remat", "checkpoint_policies", "checkpoint_p"]
+
+P = ParamSpec("P")  # (a checkpointed function keeps the parameters and result type)
+R = TypeVar("R")
 
 
 class _Policy:
@@ -106,6 +109,19 @@ def _checkpoint_batch(values, batch_axes, *, jaxpr, policy, prevent_cse):
 vjp_rules[checkpoint_p] = VJPWithResiduals(_checkpoint_forward, _checkpoint_backward)
 jvp_rules[checkpoint_p] = JVPWithPrimal(_checkpoint_jvp)
 batching_rules[checkpoint_p] = _checkpoint_batch
+
+
+@overload
+def checkpoint(fun: Callable[P, R], *, prevent_cse: bool = True,
+               policy: Callable[..., bool] | None = None,
+               static_argnums: int | Sequence[int] = ()) -> Callable[P, R]: ...
+
+
+@overload
+def checkpoint(fun: None = None, *, prevent_cse: bool = True,
+               policy: Callable[..., bool] | None = None,
+               static_argnums: int | Sequence[int] = ()
+               ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
 
 
 def checkpoint(fun: Callable[..., Any] | None = None, *, prevent_cse: bool = True,

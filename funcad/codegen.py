@@ -283,7 +283,7 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
         prim = eqn.primitive
         invars = eqn.invars
         outvars = eqn.outvars
-        out = outvars[0] if outvars else None  # (an effect may have no output: a print)
+        out: Any = outvars[0] if outvars else None  # (an effect may have no output: a print)
         ufunc = prim.ufunc
         reuse = None
         if ufunc is not None and not eqn.params and out.aval.shape != ():
@@ -293,10 +293,10 @@ def compile_jaxpr(closed: ClosedJaxpr, name: str = "jitted") -> Compiled:
             if eqn.params:
                 template = prim.expression(_placeholders(len(invars)), eqn.params,
                                            [a.aval for a in invars])
-                shape = None if template is None else _template(template, len(invars))
+                shape: Any = None if template is None else _template(template, len(invars))
             else:  # (the same for every equation of these types: asked once)
                 if len(invars) == 2:
-                    key = (prim, id(invars[0].aval), id(invars[1].aval))
+                    key: Any = (prim, id(invars[0].aval), id(invars[1].aval))
                 else:
                     key = (prim, *map(id, map(_aval, invars)))
                 known = templates.get(key)

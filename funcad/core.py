@@ -22,7 +22,7 @@ import contextvars
 import itertools
 import math
 import os
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence, final
 
 import numpy as np
 
@@ -203,7 +203,7 @@ def _checking_nans(primitive: Primitive, impl: Callable[..., Any]) -> Callable[.
                 f"{CURRENT_PASS.get()} (funcad.config.debug_nans is on).")
         return out
 
-    impl_checking_nans.plain_impl = impl
+    impl_checking_nans.plain_impl = impl  # type: ignore[attr-defined]  # (a function attribute)
     return impl_checking_nans
 
 
@@ -315,7 +315,7 @@ class Trace:
 
     name = "trace"  # the user-facing transformation name, used in error messages
 
-    def __init__(self, parent: Trace | None):
+    def __init__(self, parent: Trace):
         self.parent = parent
         self.alive = True
 
@@ -339,7 +339,7 @@ class EvalTrace(Trace):
         return primitive.impl(*args, **params)
 
 
-EVAL_TRACE = EvalTrace(None)
+EVAL_TRACE = EvalTrace(None)  # type: ignore[arg-type]  # (the root: its process reads no parent)
 config = Config()
 config.debug_nans = _env_flag("FUNCAD_DEBUG_NANS")
 CURRENT_TRACE: contextvars.ContextVar[Trace] = contextvars.ContextVar(
@@ -444,7 +444,7 @@ class Tracer:
         shape = self.aval.shape
         if not shape:
             raise TypeError("iteration over a 0-d traced array")
-        return (self[i] for i in range(shape[0]))
+        return (self[i] for i in range(shape[0]))  # type: ignore[index]  # (indexing: installed by funcad.numpy)
 
     def concrete_value(self, operation: str) -> Any:
         """The concrete value for a Python conversion (``bool(x)``, ``int(x)``...), or an
@@ -503,6 +503,7 @@ class Var:
         return f"Var({self.id}:{self.aval.str_short()})"
 
 
+@final  # (so that ``type(atom) is Literal`` tells a type checker the other case is a Var)
 class Literal:
     """A scalar constant written inline in the IR."""
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Generic, ParamSpec, Sequence, TypeVar
 
 import numpy as np
 
@@ -53,6 +53,9 @@ from funcad.rules import (
 from funcad.traceback_util import api_boundary
 
 __all__ = ["custom_vjp", "custom_jvp", "custom_vjp_call_p", "custom_jvp_call_p", "NamedRule"]
+
+P = ParamSpec("P")  # (a function with a custom rule keeps its parameters and result type)
+R = TypeVar("R")
 
 
 class NamedRule:
@@ -195,7 +198,7 @@ jvp_rules[custom_vjp_call_p] = JVPWithPrimal(_custom_vjp_jvp)
 batching_rules[custom_vjp_call_p] = _custom_vjp_batch
 
 
-class custom_vjp:
+class custom_vjp(Generic[P, R]):
     """A function with a custom reverse-mode rule (``jax.custom_vjp``)::
 
         @funcad.custom_vjp
@@ -207,11 +210,11 @@ class custom_vjp:
     With ``nondiff_argnums``, those arguments are passed to ``bwd`` first:
     ``f_bwd(*nondiff_args, residuals, g)``, and get no cotangent."""
 
-    def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()):
+    def __init__(self, fun: Callable[P, R], nondiff_argnums: Sequence[int] = ()):
         if not callable(fun):
             raise TypeError(f"custom_vjp expects a callable, got {fun!r}.")
         functools.update_wrapper(self, fun)
-        self.fun = fun
+        self.fun: Callable[..., Any] = fun
         self.nondiff_argnums = _normalize_nondiff(nondiff_argnums)
         self.fwd: Callable[..., Any] | None = None
         self.bwd: Callable[..., Any] | None = None
@@ -229,17 +232,17 @@ class custom_vjp:
         return self if instance is None else functools.partial(self, instance)
 
     @api_boundary
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         name = getattr(self.fun, "__name__", "fun")
         if self.fwd is None:
             raise AttributeError(f"No VJP defined for custom_vjp function {name} using "
                                  f"defvjp.")
-        args = _resolve_arguments(self.fun, args, kwargs)
+        positional = _resolve_arguments(self.fun, args, kwargs)
         for i in self.nondiff_argnums:
-            if not -len(args) <= i < len(args):
+            if not -len(positional) <= i < len(positional):
                 raise ValueError(f"custom_vjp: nondiff_argnums names argument {i}, but "
-                                 f"{name} was called with {len(args)} arguments.")
-        nondiff, diff = _split_nondiff(args, self.nondiff_argnums)
+                                 f"{name} was called with {len(positional)} arguments.")
+        nondiff, diff = _split_nondiff(positional, self.nondiff_argnums)
         diff = tree_util.tree_map(strong_value, diff)
         flat, in_tree = tree_util.tree_flatten(diff)
         nd = self.nondiff_argnums
@@ -274,7 +277,7 @@ class custom_vjp:
         def bwd_flat(residual_flat: list, cotangent_flat: list) -> list:
             residuals = tree_util.tree_unflatten(residual_tree_box[0], residual_flat)
             cotangent = tree_util.tree_unflatten(out_tree, cotangent_flat)
-            result = user_bwd(*nondiff, residuals, cotangent)
+            result = user_bwd(*nondiff, residuals, cotangent)  # type: ignore[misc]  # (set with fwd)
             if not isinstance(result, (tuple, list)) or len(result) != len(diff):
                 got = len(result) if isinstance(result, (tuple, list)) else type(result).__name__
                 raise TypeError(
@@ -395,7 +398,7 @@ vjp_rules[custom_jvp_call_p] = _custom_jvp_vjp
 batching_rules[custom_jvp_call_p] = _custom_jvp_batch
 
 
-class custom_jvp:
+class custom_jvp(Generic[P, R]):
     """A function with a custom forward-mode rule (``jax.custom_jvp``)::
 
         @funcad.custom_jvp
@@ -408,11 +411,11 @@ class custom_jvp:
     or ``f.defjvps(lambda t, ans, x: ..., ...)``, one tangent contribution per argument.
     Reverse mode uses the same rule (transposed), so ``grad(f)`` gives the rule's numbers."""
 
-    def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()):
+    def __init__(self, fun: Callable[P, R], nondiff_argnums: Sequence[int] = ()):
         if not callable(fun):
             raise TypeError(f"custom_jvp expects a callable, got {fun!r}.")
         functools.update_wrapper(self, fun)
-        self.fun = fun
+        self.fun: Callable[..., Any] = fun
         self.nondiff_argnums = _normalize_nondiff(nondiff_argnums)
         self.jvp: Callable[..., Any] | None = None
 
@@ -450,13 +453,13 @@ class custom_jvp:
         return self if instance is None else functools.partial(self, instance)
 
     @api_boundary
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         name = getattr(self.fun, "__name__", "fun")
         if self.jvp is None:
             raise AttributeError(f"No JVP defined for custom_jvp function {name} using "
                                  f"defjvp.")
-        args = _resolve_arguments(self.fun, args, kwargs)
-        nondiff, diff = _split_nondiff(args, self.nondiff_argnums)
+        positional = _resolve_arguments(self.fun, args, kwargs)
+        nondiff, diff = _split_nondiff(positional, self.nondiff_argnums)
         diff = tree_util.tree_map(strong_value, diff)
         flat, in_tree = tree_util.tree_flatten(diff)
         nd = self.nondiff_argnums

@@ -202,24 +202,53 @@ def local_devices(process_index: int | None = None, backend: str | None = None,
 
 
 def device_count(backend: str | None = None) -> int:
+    """The number of devices of ``backend`` (``jax.device_count``): always 1, the CPU that
+    NumPy computes on. ``backend`` may be None or ``"cpu"``.
+
+    >>> funcad.device_count()
+    1
+    """
     _check_backend(backend, "funcad.device_count")
     return 1
 
 
 def local_device_count(backend: str | None = None) -> int:
+    """The number of devices attached to this process (``jax.local_device_count``): always 1,
+    as funcad runs in one process on the CPU.
+
+    >>> funcad.local_device_count()
+    1
+    """
     _check_backend(backend, "funcad.local_device_count")
     return 1
 
 
 def default_backend() -> str:
+    """The name of the platform computations run on (``jax.default_backend``): ``"cpu"``,
+    the only one (no GPU or TPU backends).
+
+    >>> funcad.default_backend()
+    'cpu'
+    """
     return "cpu"
 
 
 def process_index(backend: str | None = None) -> int:
+    """This process's index among the processes of a multi-process run
+    (``jax.process_index``): always 0, as funcad has no multi-process mode.
+
+    >>> funcad.process_index()
+    0
+    """
     return 0
 
 
 def process_count(backend: str | None = None) -> int:
+    """The number of processes of the run (``jax.process_count``): always 1.
+
+    >>> funcad.process_count()
+    1
+    """
     return 1
 
 

@@ -10,7 +10,7 @@ has, for each output leaf, the structure of the differentiated arguments, each l
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, ParamSpec, Sequence, cast
 
 import numpy as np
 
@@ -26,6 +26,8 @@ from funcad.traceback_util import api_boundary
 __all__ = [
     "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
 ]
+
+P = ParamSpec("P")  # (the parameters of a differentiated function, kept by the results)
 
 
 
@@ -96,8 +98,8 @@ def _assemble(per_out: list[list[Any]], out_tree: Any, in_tree: Any, single: boo
     return tree_util.tree_unflatten(out_tree, inner)
 
 
-def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
-           has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
+def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
+           has_aux: bool = False, holomorphic: bool = False) -> Callable[P, Any]:
     """The Jacobian of ``fun`` by forward mode (efficient when inputs are few). Inputs are
     real (outputs may be complex); with ``holomorphic=True`` both are complex and the
     Jacobian is the complex derivative."""
@@ -127,12 +129,12 @@ def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
         jac = _assemble(per_out, out_tree, in_tree, single)
         return (jac, aux) if has_aux else jac
 
-    return jac_fun
+    return cast("Callable[P, Any]", jac_fun)  # (positional arguments only, as in JAX)
 
 
-def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
+def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
            has_aux: bool = False, holomorphic: bool = False,
-           allow_int: bool = False) -> Callable[..., Any]:
+           allow_int: bool = False) -> Callable[P, Any]:
     """The Jacobian of ``fun`` by reverse mode (efficient when outputs are few). Outputs are
     real (inputs may be complex: JAX's gradients); with ``holomorphic=True`` both are complex
     and the Jacobian is the complex derivative. ``allow_int``: float0 blocks for integer
@@ -184,18 +186,18 @@ def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
         jac = _assemble(per_out, out_tree, in_tree, single)
         return (jac, result[2]) if has_aux else jac
 
-    return jac_fun
+    return cast("Callable[P, Any]", jac_fun)  # (positional arguments only, as in JAX)
 
 
-def jacobian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
+def jacobian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
              has_aux: bool = False, holomorphic: bool = False,
-             allow_int: bool = False) -> Callable[..., Any]:
+             allow_int: bool = False) -> Callable[P, Any]:
     """The Jacobian of ``fun``: ``jacrev``, as in JAX."""
     return jacrev(fun, argnums, has_aux=has_aux, holomorphic=holomorphic, allow_int=allow_int)
 
 
-def hessian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
-            has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
+def hessian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
+            has_aux: bool = False, holomorphic: bool = False) -> Callable[P, Any]:
     """The Hessian of a scalar function: ``jacfwd(jacrev(fun))`` (forward over reverse)."""
     return jacfwd(jacrev(fun, argnums, has_aux=has_aux, holomorphic=holomorphic), argnums,
                   has_aux=has_aux, holomorphic=holomorphic)

@@ -21,7 +21,7 @@ import gc
 import inspect
 import logging
 import time
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Generic, Iterator, ParamSpec, Sequence, TypeVar, overload
 
 import numpy as np
 
@@ -52,6 +52,9 @@ from funcad.tracing import trace_to_jaxpr
 __all__ = [
     "jit_call_p", "Lowered", "Jitted", "jit", "disable_jit", "SLOW_COMPILE_SECONDS",
 ]
+
+P = ParamSpec("P")  # (a jitted function keeps the parameters and result type of the original)
+R = TypeVar("R")
 
 
 logger = logging.getLogger("funcad.jit")
@@ -169,10 +172,10 @@ class Lowered:
         return self.as_text()
 
 
-class Jitted:
+class Jitted(Generic[P, R]):
     """A function compiled per input signature. Call it like the original."""
 
-    def __init__(self, fun: Callable[..., Any], static_argnums: Sequence[int],
+    def __init__(self, fun: Callable[P, R], static_argnums: Sequence[int],
                  static_argnames: Sequence[str]):
         self.fun = fun
         self.static_argnums, self.static_argnames, self._num_params = _infer_static(
@@ -184,7 +187,7 @@ class Jitted:
 
     # -- signatures --------------------------------------------------------------------------
 
-    def _split(self, args: tuple, kwargs: dict) -> tuple[tuple, list, list, dict]:
+    def _split(self, args: tuple, kwargs: dict) -> tuple[tuple, list, set, dict]:
         n = len(args)
         static_nums = set()
         for i in self.static_argnums:
@@ -331,7 +334,7 @@ class Jitted:
         return entry, flat, traced
 
     @api_boundary
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if config.disable_jit:
             return self.fun(*args, **kwargs)
         entry, flat, _ = self._entry(args, kwargs)
@@ -358,7 +361,7 @@ class Jitted:
             f"{getattr(self.fun, '__name__', 'fun')}, which the run without jit did not "
             f"reproduce (funcad.config.debug_nans is on).")
 
-    def lower(self, *args: Any, **kwargs: Any) -> Lowered:
+    def lower(self, *args: P.args, **kwargs: P.kwargs) -> Lowered:
         """Trace (without running; cached as a call would be) and return the IR as traced,
         the optimised IR, the generated source and the compiled function."""
         entry, _, traced = self._entry(args, kwargs)
@@ -453,7 +456,18 @@ def _explain(old: Any, new: Any) -> str:
     return "new signature"
 
 
-def jit(fun: Callable[..., Any] | None = None, *, static_argnums: int | Sequence[int] = (),
+@overload
+def jit(fun: Callable[P, R], *, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = ()) -> Jitted[P, R]: ...
+
+
+@overload
+def jit(fun: None = None, *, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = ()) -> Callable[[Callable[P, R]], Jitted[P, R]]:
+    ...
+
+
+def jit(fun: Callable[P, R] | None = None, *, static_argnums: int | Sequence[int] = (),
         static_argnames: str | Sequence[str] = ()) -> Any:
     """Compile ``fun`` per input signature (usable as ``@jit`` or
     ``@jit(static_argnums=...)``)."""

@@ -80,23 +80,24 @@ class JVPTrace(Trace):
         self.name = name
 
     def process(self, primitive: Primitive, args: Sequence[Any], params: dict) -> Any:
-        tangents = None
-        primals = args
+        tangents: Any = None
+        primals: Any = args
         foreign = False
+        arg: Any
         for i, arg in enumerate(args):
             if isinstance(arg, Tracer):
                 if arg._trace is self:
                     if tangents is None:
                         tangents = [None] * len(args)
                         primals = list(args)
-                    primals[i] = arg.primal
-                    tangents[i] = arg.tangent
+                    primals[i] = arg.primal  # type: ignore[attr-defined]  # (arg._trace is self: one of ours)
+                    tangents[i] = arg.tangent  # type: ignore[attr-defined]
                 elif not arg._trace.alive:
                     raise escaped_tracer_error(arg, primitive)
                 else:
                     foreign = True
         parent = self.parent
-        rule = jvp_rules.get(primitive) if tangents is not None else None
+        rule: Any = jvp_rules.get(primitive) if tangents is not None else None
         if type(rule) is JVPWithPrimal and any(t is not None for t in tangents):
             token = CURRENT_TRACE.set(parent)
             try:
@@ -168,7 +169,7 @@ def _check_tangents(primals_flat: list[Any], tangents_flat: list[Any], primal_tr
         raise ValueError(
             f"jvp: primals and tangents must have the same structure; primals have "
             f"{primal_tree}, tangents have {tangent_tree}.")
-    checked = []
+    checked: list[Any] = []
     for i, (p, t) in enumerate(zip(primals_flat, tangents_flat)):
         p_aval = get_aval(p)
         if isinstance(t, (list, tuple)):

@@ -69,7 +69,7 @@ Atom = Var | Literal
 def _rename(atom: Atom, renaming: dict[Var, Atom]) -> Atom:
     """The atom that now stands for ``atom`` (renamings are resolved when they are made, so
     one lookup suffices; a literal is never renamed)."""
-    return renaming.get(atom, atom)
+    return renaming.get(atom, atom)  # type: ignore[arg-type]  # (a literal: never a key)
 
 
 def _with_invars(eqn: Eqn, invars: list[Atom]) -> Eqn:
@@ -149,7 +149,7 @@ def _literal_key(literal: Literal) -> tuple:
     aval = literal.aval
     value = literal.value
     if aval.dtype is _FLOAT64 and type(value) in (float, np.float64):
-        bits = _DOUBLE.pack(value)  # (the bytes NumPy's float64 holds, without an array)
+        bits: Any = _DOUBLE.pack(value)  # (the bytes NumPy's float64 holds, without an array)
     else:
         try:
             bits = np.asarray(value).astype(aval.dtype).tobytes()
@@ -280,7 +280,7 @@ Rule = Callable[..., RuleResult]
 
 def _acceptable(result: RuleResult, eqn: Eqn) -> bool:
     """An atom may stand for the output only if its aval is exactly the output's."""
-    return type(result) is list or result.aval == eqn.outvars[0].aval
+    return type(result) is list or result.aval == eqn.outvars[0].aval  # type: ignore[union-attr]  # (an atom)
 
 
 def _cast_to_output(x: Atom, eqn: Eqn) -> RuleResult:
@@ -521,7 +521,7 @@ def _sweep(closed: ClosedJaxpr, simplifying: bool = False, zeros: bool = False,
     def rewrite(eqn: Eqn, result: RuleResult, depth: int) -> None:
         nonlocal settled
         if type(result) is not list:
-            renaming[eqn.outvars[0]] = result
+            renaming[eqn.outvars[0]] = result  # type: ignore[assignment]  # (an atom)
         elif again and depth < MAX_REWRITE_DEPTH:
             for new in result:
                 emit(new, [rename(a, a) for a in new.invars], depth + 1)
@@ -580,8 +580,8 @@ def _sweep(closed: ClosedJaxpr, simplifying: bool = False, zeros: bool = False,
         if merging and not primitive.effectful:
             params_key = _params_key(params) if params else ()
             if literals:  # (equal literals may be different objects)
-                key = (primitive, params_key,
-                       *[literal_key(a) if type(a) is Literal else a for a in invars])
+                key: Any = (primitive, params_key,
+                            *[literal_key(a) if type(a) is Literal else a for a in invars])
             else:
                 key = (primitive, params_key, *invars)
             first = seen.get(key)

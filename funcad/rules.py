@@ -70,8 +70,9 @@ VJPRule = Callable[[Any, Any, Sequence[Any], dict, Sequence[Any]], Sequence[Any]
 JVPRule = Callable[[Sequence[Any], Any, Sequence[Any], dict], Any]
 BatchingRule = Callable[..., tuple[Any, Any]]
 
-vjp_rules: dict[Primitive, VJPRule] = {}
-jvp_rules: dict[Primitive, JVPRule] = {}
+# (the forms ``defvjp``/``defjvp`` and the residual-keeping rules register, besides the plain)
+vjp_rules: dict[Primitive, VJPRule | tuple[Callable[..., Any] | None, ...] | VJPWithResiduals] = {}
+jvp_rules: dict[Primitive, JVPRule | JVPWithPrimal] = {}
 batching_rules: dict[Primitive, BatchingRule] = {}
 simplify_rules: dict[Primitive, Callable[..., Any]] = {}
 zero_rules: dict[Primitive, Callable[..., Any]] = {}
@@ -209,6 +210,7 @@ class DifferentiationTracer(Tracer):
     tolist/tobytes would silently drop a derivative, so they raise DerivativeDropError."""
 
     __slots__ = ("primal",)
+    primal: Any
 
     @property
     def aval(self) -> ShapedArray:

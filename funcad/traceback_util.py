@@ -123,7 +123,7 @@ class _UserLineWarnings:
         text = message.strip()
         if text.startswith("Warning: "):
             text = text[len("Warning: "):]
-        frame = sys._getframe(1)  # (the frame that called the ufunc)
+        frame: types.FrameType | None = sys._getframe(1)  # (the frame that called the ufunc)
         level = 2
         while frame is not None and is_internal_file(frame.f_code.co_filename):
             frame = frame.f_back
@@ -139,15 +139,15 @@ _USER_LINE_WARNINGS = _UserLineWarnings()
 def _redirect_warnings(enabled: bool) -> None:
     """Route the default-mode ("warn") floating-point categories through
     ``_USER_LINE_WARNINGS`` (or put them back)."""
-    state = np.geterr()
+    state: Any = np.geterr()  # (NumPy's stubs: a TypedDict indexed by literal keys only)
     if enabled:
-        changed = {c: "log" for c in _CATEGORIES if state[c] == "warn"}
+        changed: dict[str, Any] = {c: "log" for c in _CATEGORIES if state[c] == "warn"}
         if not changed or np.geterrcall() not in (None, _USER_LINE_WARNINGS):
             return  # (nothing at NumPy's default, or the user's own error callback: leave it)
         np.seterr(**changed)
         np.seterrcall(_USER_LINE_WARNINGS)
     elif np.geterrcall() is _USER_LINE_WARNINGS:
-        np.seterr(**{c: "warn" for c in _CATEGORIES if state[c] == "log"})
+        np.seterr(**{c: "warn" for c in _CATEGORIES if state[c] == "log"})  # type: ignore[arg-type]
         np.seterrcall(None)
 
 

@@ -9,9 +9,10 @@ Since no values exist, Python control flow on traced values is an error here (se
 
 from __future__ import annotations
 
+import typing
 import warnings
 import weakref
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, ParamSpec, Sequence, overload
 
 import numpy as np
 
@@ -38,6 +39,8 @@ __all__ = [
     "ShapeDtypeStruct", "JaxprTracer", "JaxprTrace", "trace_to_jaxpr", "make_jaxpr",
     "eval_shape",
 ]
+
+P = ParamSpec("P")  # (make_jaxpr's result takes the traced function's parameters)
 
 # The types of Python scalars: weak, as in NumPy (NEP 50), so ``f32 * 2.0`` stays f32.
 _PYTHON_SCALAR_AVALS = {kind: get_aval(kind()) for kind in (bool, int, float, complex)}
@@ -103,7 +106,7 @@ class JaxprTrace(Trace):
 
     name = "make_jaxpr"
 
-    def __init__(self, parent: Trace | None, fold_constants: bool = False):
+    def __init__(self, parent: Trace, fold_constants: bool = False):
         super().__init__(parent)
         self.fold_constants = fold_constants
         self.eqns: list[Eqn] = []
@@ -277,6 +280,39 @@ def _warn_if_global_random_used(fun: Callable[..., Any], before: tuple) -> None:
         f"traced by jit or make_jaxpr: the values were frozen into the compiled function as "
         f"constants, so every call returns the same draw. Pass a key and use funcad.random "
         f"(e.g. funcad.random.normal(key, shape)) instead.", RuntimeWarning, stacklevel=4)
+
+
+@overload
+def make_jaxpr(
+    fun: Callable[P, Any],
+    static_argnums: int | Sequence[int] = (),
+    return_shape: typing.Literal[False] = False,
+) -> Callable[P, ClosedJaxpr]: ...
+
+
+@overload
+def make_jaxpr(
+    fun: Callable[P, Any],
+    static_argnums: int | Sequence[int],
+    return_shape: typing.Literal[True],
+) -> Callable[P, tuple[ClosedJaxpr, Any]]: ...
+
+
+@overload
+def make_jaxpr(
+    fun: Callable[P, Any],
+    static_argnums: int | Sequence[int] = (),
+    *,
+    return_shape: typing.Literal[True],
+) -> Callable[P, tuple[ClosedJaxpr, Any]]: ...
+
+
+@overload
+def make_jaxpr(
+    fun: Callable[P, Any],
+    static_argnums: int | Sequence[int] = (),
+    return_shape: bool = False,
+) -> Callable[P, Any]: ...
 
 
 def make_jaxpr(
