@@ -316,23 +316,21 @@ def clone(key: Any) -> Any:
 def split(key: Any, num: int | Sequence[int] = 2) -> Any:
     """``num`` new keys (an int or a shape) from one, as ``jax.random.split``."""
     data, typed = as_key_data("split", key)
-    if type(num) is int and 0 < num <= _FEW_KEYS and isinstance(data, np.ndarray):
-        # The common split of one concrete key into a few: Python ints all the way.
-        key1, key2 = data.tolist()
-        first, second = threefry2x32_counters(key1, key2, num)
-        return _wrap(with_at(np.array([*zip(first, second)], np.uint32)), typed)
-    shape = tuple(num) if isinstance(num, Sequence) else (num,)
-    try:
-        shape = tuple(operator.index(n) for n in shape)
-    except TypeError:
-        raise TypeError(f"split: num must be an int or a tuple of ints, got {num!r}") from None
-    if any(n < 0 for n in shape):
+    if type(num) is int:
+        shape: tuple[int, ...] = (num,)
+    else:
+        try:
+            shape = tuple(operator.index(n) for n in (num if isinstance(num, Sequence) else (num,)))
+        except TypeError:
+            raise TypeError(f"split: num must be an int or a tuple of ints, got {num!r}") from None
+    if min(shape, default=0) < 0:
         raise ValueError(f"split: num must be non-negative, got {num!r}; pass the number of "
                          "keys wanted, e.g. split(key, 2)")
     count = math.prod(shape)
     if count == 0:
         return _wrap(fnp.zeros(shape + (2,), np.uint32), typed)
     if count <= _FEW_KEYS and isinstance(data, np.ndarray):
+        # The common split of one concrete key into a few: Python ints all the way.
         key1, key2 = data.tolist()
         first, second = threefry2x32_counters(key1, key2, count)
         keys = np.array([*zip(first, second)], np.uint32).reshape(shape + (2,))
