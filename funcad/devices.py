@@ -16,6 +16,7 @@ import numpy as np
 
 from funcad.core import Tracer
 from funcad.tree_util import tree_map
+from funcad.typing import Array
 
 __all__ = [
     "Array", "Device", "CpuDevice", "Memory", "SingleDeviceSharding", "devices",
@@ -23,23 +24,6 @@ __all__ = [
     "process_count",
     "block_until_ready", "device_put", "device_get",
 ]
-
-
-class _ArrayType(type):
-    def __instancecheck__(cls, instance: Any) -> bool:
-        return isinstance(instance, (np.ndarray, np.generic, Tracer))
-
-    def __subclasscheck__(cls, subclass: type) -> bool:
-        return issubclass(subclass, (np.ndarray, np.generic, Tracer))
-
-
-class Array(metaclass=_ArrayType):
-    """The type of funcad's arrays (``jax.Array``): ``isinstance(x, funcad.Array)`` holds for
-    NumPy arrays and scalars and for tracers. It is a type for checks and annotations; make
-    arrays with ``funcad.numpy.asarray``."""
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-        raise TypeError("funcad.Array cannot be instantiated; use funcad.numpy.asarray(x).")
 
 
 class Device:

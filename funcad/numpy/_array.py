@@ -1,9 +1,9 @@
-"""``Array``: a NumPy array that also has JAX's functional ``.at[...]`` updates, and those
-updates themselves (``x.at[i].set(v)``, for tracers too).
+"""JAX's functional ``.at[...]`` updates (``x.at[i].set(v)``, for tracers too), installed on
+``Array`` (funcad.typing), with the indexing of an ``Array`` by a traced index.
 
-funcad.numpy's constructors (``zeros``, ``arange``, ``asarray``...) return it, so code
-written for jax.numpy, ``fnp.zeros(3).at[0].set(1.0)``, runs unchanged. It is a view, never a
-copy, and arithmetic on it returns plain ndarrays, so the subclass costs nothing downstream.
+funcad.numpy's functions return arrays viewed as ``Array``, so code written for jax.numpy,
+``fnp.zeros(3).at[0].set(1.0)``, runs unchanged. It is a view, never a copy, and arithmetic
+on it returns plain ndarrays, so the subclass costs nothing downstream.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from funcad.primitives import indexing
 from funcad.primitives.indexing import ArrayIndex, build_index, index_update
 from funcad.primitives.shape import broadcast_to, reshape
 from funcad.primitives.sorting import argsort
+from funcad.typing import Array
 
 __all__ = [
     "Array", "with_at", "returns_array", "IndexUpdateRef", "IndexUpdateHelper", "at",
@@ -247,31 +248,27 @@ def at(x: Any) -> IndexUpdateHelper:
     return IndexUpdateHelper(as_operand(x))
 
 
-_PLAIN = np.empty(0)  # (its bound __array_wrap__ views results as plain ndarrays)
 _ndarray_getitem = np.ndarray.__getitem__
 
 
-class Array(np.ndarray):
-    """The ndarray funcad.numpy's constructors return: a NumPy array with ``.at``."""
+def _array_getitem(self: Array, index: Any) -> Any:
+    # A traced index (inside vmap/jit) needs funcad's indexing, as in jax.numpy.
+    if isinstance(index, tuple):
+        for item in index:
+            if isinstance(item, Tracer):
+                return getitem(self, index)
+    elif isinstance(index, Tracer):
+        return getitem(self, index)
+    return _ndarray_getitem(self, index)
 
-    @property
-    def at(self) -> IndexUpdateHelper:
-        return IndexUpdateHelper(self)
 
-    def __getitem__(self, index: Any) -> Any:
-        # A traced index (inside vmap/jit) needs funcad's indexing, as in jax.numpy.
-        if isinstance(index, tuple):
-            for item in index:
-                if isinstance(item, Tracer):
-                    return getitem(self, index)
-        elif isinstance(index, Tracer):
-            return getitem(self, index)
-        return _ndarray_getitem(self, index)
+def _install() -> None:
+    # (setattr: the core floor's class gains these at import; typing.py declares them.)
+    setattr(Array, "at", property(IndexUpdateHelper))
+    setattr(Array, "__getitem__", _array_getitem)
 
-    __array_wrap__ = _PLAIN.__array_wrap__
-    """NumPy's functions and operators on an Array return plain ndarrays (NumPy scalars for
-    0-d results): the wrap of a plain ndarray, which views a subclass's result as ndarray.
-    It is NumPy's own C method, so a ufunc on an Array does not call into Python."""
+
+_install()
 
 
 def with_at(value: Any) -> Any:
