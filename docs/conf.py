@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import sys
 import typing
 
@@ -40,9 +41,7 @@ autosummary_generate = False
 napoleon_google_docstring = True
 napoleon_numpy_docstring = True
 # Docstrings are written for help() and use |x| for absolute values, which reStructuredText
-# reads as substitutions; docutils' complaints about that markup stay out of -W. Import
-# failures and bad references (autodoc, ref) still fail the build.
-suppress_warnings = ["docutils"]
+# reads as substitutions: _absolute_values shows them as literal text instead.
 nitpicky = False
 
 
@@ -68,6 +67,16 @@ def _describe_foreign(app, what, name, obj, options, lines):
                     "(see NumPy's documentation)."]
 
 
+_ABSOLUTE_VALUE = re.compile(r"(?<![`|\w])\|([^|`\n]+?)\|(?![`|_\w])")
+
+
+def _absolute_values(app, what, name, obj, options, lines):
+    """``|x|`` in a docstring is an absolute value (plain text for ``help()``), not a
+    reStructuredText substitution: show it as literal text."""
+    lines[:] = [_ABSOLUTE_VALUE.sub(r"``|\1|``", line) for line in lines]
+
+
 def setup(app):
+    app.connect("autodoc-process-docstring", _absolute_values)
     app.connect("autodoc-skip-member", _skip_foreign)
     app.connect("autodoc-process-docstring", _describe_foreign)
