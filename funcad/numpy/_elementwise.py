@@ -7,7 +7,7 @@ one wrapper call that converts a non-array operand and calls the primitive's bin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, overload
 
 import numpy as np
 
@@ -17,6 +17,7 @@ from funcad.numpy._indexing import nonzero
 from funcad.primitives import elementwise, numeric
 from funcad.primitives.elementwise import LOG2
 from funcad.primitives.shape import convert_element_type
+from funcad.typing import Array, ArrayLike
 
 __all__ = [
     "negative", "positive", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "asin", "acos",
@@ -110,8 +111,20 @@ def _ufunc_docstring(name: str, doc: str, broadcasting: bool) -> str:
     return f"{doc}\n\n>>> funcad.numpy.{name}({arguments})\n{result}\n"
 
 
-def _unary(primitive_binder: Any, name: str, doc: str = "") -> Any:
-    def fn(x: Any) -> Any:
+class _Unary(Protocol):
+    """The type of a one-operand ufunc wrapper (``sin``...)."""
+
+    def __call__(self, x: ArrayLike) -> Array: ...
+
+
+class _Binary(Protocol):
+    """The type of a two-operand ufunc wrapper (``add``...)."""
+
+    def __call__(self, x: ArrayLike, y: ArrayLike) -> Array: ...
+
+
+def _unary(primitive_binder: Any, name: str, doc: str = "") -> _Unary:
+    def fn(x: ArrayLike) -> Array:
         return primitive_binder(x if isinstance(x, ARRAY_LIKE) else as_operand(x))
 
     fn.__name__ = fn.__qualname__ = name
@@ -165,12 +178,12 @@ def _as_ufunc_computes(ufunc: np.ufunc, *args: Any) -> list[Any]:
             else convert_element_type(a, dtype) for a in operands]
 
 
-def fabs(x: Any) -> Any:
+def fabs(x: ArrayLike) -> Array:
     """Absolute value in floating point (integers become floats, as numpy.fabs)."""
     return elementwise.abs(*_as_ufunc_computes(np.fabs, x))
 
 
-def positive(x: Any) -> Any:
+def positive(x: ArrayLike) -> Array:
     """+x, a copy (booleans refused, as numpy.positive does)."""
     x = as_operand(x)
     if dtype_of(x) == np.bool_:
@@ -179,7 +192,7 @@ def positive(x: Any) -> Any:
     return astype(x, dtype_of(x))  # (a Python scalar becomes a strong NumPy scalar)
 
 
-def square(x: Any) -> Any:
+def square(x: ArrayLike) -> Array:
     """x * x elementwise (booleans square as int8, as NumPy). Differentiable.
 
     >>> funcad.numpy.square(funcad.numpy.array([1.0, -2.0, 3.0]))
@@ -193,7 +206,7 @@ def square(x: Any) -> Any:
     return elementwise.integer_pow(x, 2)
 
 
-def reciprocal(x: Any) -> Any:
+def reciprocal(x: ArrayLike) -> Array:
     """1 / x elementwise. Differentiable. Unlike numpy.reciprocal, integers are divided in floating
     point (as jax.numpy.reciprocal).
 
@@ -205,7 +218,7 @@ def reciprocal(x: Any) -> Any:
     return elementwise.div(1, as_operand(x))
 
 
-def round(a: Any, decimals: int = 0) -> Any:
+def round(a: ArrayLike, decimals: int = 0) -> Array:
     """Round to ``decimals`` places (halves to even, like NumPy). Derivative zero."""
     a = as_operand(a)
     if dtype_of(a).kind in "iu":  # integers stay integers (rounded to tens... if decimals < 0)
@@ -221,8 +234,8 @@ def round(a: Any, decimals: int = 0) -> Any:
 around = round
 
 
-def _binary(primitive_binder: Any, name: str, doc: str = "") -> Any:
-    def fn(x: Any, y: Any) -> Any:
+def _binary(primitive_binder: Any, name: str, doc: str = "") -> _Binary:
+    def fn(x: ArrayLike, y: ArrayLike) -> Array:
         return primitive_binder(x if isinstance(x, ARRAY_LIKE) else as_operand(x),
                                 y if isinstance(y, ARRAY_LIKE) else as_operand(y))
 
@@ -255,26 +268,26 @@ logical_or = _binary(elementwise.logical_or, "logical_or")
 logical_xor = _binary(elementwise.logical_xor, "logical_xor")
 
 
-def fmax(x: Any, y: Any) -> Any:
+def fmax(x: ArrayLike, y: ArrayLike) -> Array:
     """Elementwise maximum ignoring nan (nan only where both are nan), as numpy.fmax. At a
     tie the derivative goes to y, as in JAX."""
     x, y = _as_ufunc_computes(np.fmax, x, y)
     return where(logical_or(greater(x, y), isnan(y)), x, y)
 
 
-def fmin(x: Any, y: Any) -> Any:
+def fmin(x: ArrayLike, y: ArrayLike) -> Array:
     """Elementwise minimum ignoring nan (nan only where both are nan), as numpy.fmin. At a
     tie the derivative goes to y, as in JAX."""
     x, y = _as_ufunc_computes(np.fmin, x, y)
     return where(logical_or(less(x, y), isnan(y)), x, y)
 
 
-def bitwise_and(x: Any, y: Any) -> Any:
+def bitwise_and(x: ArrayLike, y: ArrayLike) -> Array:
     """x & y: bitwise on integers, logical on booleans (as NumPy)."""
     return elementwise.bitwise_and_p.bind(as_operand(x), as_operand(y))
 
 
-def bitwise_or(x: Any, y: Any) -> Any:
+def bitwise_or(x: ArrayLike, y: ArrayLike) -> Array:
     """x | y: bitwise on integers, logical on booleans (as NumPy); no derivative.
 
     >>> funcad.numpy.bitwise_or(12, 10)
@@ -283,7 +296,7 @@ def bitwise_or(x: Any, y: Any) -> Any:
     return elementwise.bitwise_or_p.bind(as_operand(x), as_operand(y))
 
 
-def bitwise_xor(x: Any, y: Any) -> Any:
+def bitwise_xor(x: ArrayLike, y: ArrayLike) -> Array:
     """x ^ y: bitwise on integers, logical on booleans (as NumPy); no derivative.
 
     >>> funcad.numpy.bitwise_xor(12, 10)
@@ -292,7 +305,7 @@ def bitwise_xor(x: Any, y: Any) -> Any:
     return elementwise.bitwise_xor_p.bind(as_operand(x), as_operand(y))
 
 
-def invert(x: Any) -> Any:
+def invert(x: ArrayLike) -> Array:
     """~x: bitwise NOT on integers, logical NOT on booleans (also named ``bitwise_not`` and
     ``bitwise_invert``); no derivative.
 
@@ -307,7 +320,7 @@ def invert(x: Any) -> Any:
 bitwise_not = invert
 
 
-def power(x: Any, y: Any) -> Any:
+def power(x: ArrayLike, y: ArrayLike) -> Array:
     """x ** y. A Python int exponent uses ``integer_pow`` (no logarithm in its derivative);
     a traced exponent has derivative x**y * log(x)."""
     x = as_operand(x)
@@ -316,19 +329,19 @@ def power(x: Any, y: Any) -> Any:
     return elementwise.pow(x, as_operand(y))
 
 
-def float_power(x: Any, y: Any) -> Any:
+def float_power(x: ArrayLike, y: ArrayLike) -> Array:
     """x ** y computed in float64 (complex128 for complex operands), as numpy.float_power."""
     x, y = _as_ufunc_computes(np.float_power, x, y)
     return elementwise.pow(x, y)
 
 
-def hypot(x: Any, y: Any) -> Any:
+def hypot(x: ArrayLike, y: ArrayLike) -> Array:
     """sqrt(x^2 + y^2), inf if either is infinite (even with a nan), as numpy.hypot."""
     x, y = _as_ufunc_computes(np.hypot, x, y)
     return where(logical_or(isinf(x), isinf(y)), np.inf, sqrt(add(square(x), square(y))))
 
 
-def logaddexp2(x: Any, y: Any) -> Any:
+def logaddexp2(x: ArrayLike, y: ArrayLike) -> Array:
     """log2(2**x + 2**y) without overflow, as numpy.logaddexp2. Differentiable.
 
     >>> funcad.numpy.logaddexp2(1.0, 1.0)
@@ -340,7 +353,7 @@ def logaddexp2(x: Any, y: Any) -> Any:
     return divide(logaddexp(multiply(x, LOG2), multiply(y, LOG2)), LOG2)
 
 
-def sinc(x: Any) -> Any:
+def sinc(x: ArrayLike) -> Array:
     """sin(pi x) / (pi x), 1 at 0. Near 0 it is its Taylor polynomial 1 - u^2/6 + u^4/120
     (u = pi x, exact to rounding there), so its derivatives of every order are right at 0."""
     x = as_operand(x)
@@ -354,31 +367,37 @@ def sinc(x: Any) -> Any:
     return where(near_zero, taylor, divide(sin(safe), safe))
 
 
-def deg2rad(x: Any) -> Any:
+def deg2rad(x: ArrayLike) -> Array:
     """Degrees to radians, x * pi / 180 (also named ``radians``), computed in the dtype
     numpy.deg2rad uses. Differentiable.
 
     >>> funcad.numpy.deg2rad(180.0)
     np.float64(3.141592653589793)
     """
-    return multiply(*_as_ufunc_computes(np.deg2rad, x), np.pi / 180)
+    return multiply(_as_ufunc_computes(np.deg2rad, x)[0], np.pi / 180)
 
 
-def rad2deg(x: Any) -> Any:
+def rad2deg(x: ArrayLike) -> Array:
     """Radians to degrees, x * 180 / pi (also named ``degrees``), computed in the dtype
     numpy.rad2deg uses. Differentiable.
 
     >>> funcad.numpy.rad2deg(funcad.numpy.pi / 2)
     np.float64(90.0)
     """
-    return multiply(*_as_ufunc_computes(np.rad2deg, x), 180 / np.pi)
+    return multiply(_as_ufunc_computes(np.rad2deg, x)[0], 180 / np.pi)
 
 
 radians, degrees = deg2rad, rad2deg
 
 
-def where(condition: Any, x: Any = None, y: Any = None, /, *, size: Any = None,
-          fill_value: Any = None) -> Any:
+@overload
+def where(condition: ArrayLike, x: None = None, y: None = None, /, *, size: int | None = None,
+          fill_value: ArrayLike | None = None) -> tuple[Array, ...]: ...
+@overload
+def where(condition: ArrayLike, x: ArrayLike, y: ArrayLike, /, *, size: None = None,
+          fill_value: None = None) -> Array: ...
+def where(condition: ArrayLike, x: ArrayLike | None = None, y: ArrayLike | None = None, /, *,
+          size: int | None = None, fill_value: ArrayLike | None = None) -> Any:
     """where(cond, x, y): x where cond holds, else y. With only ``cond``, the indices where it
     holds (as nonzero: concrete values, or ``size=`` and ``fill_value=`` under jit).
 
@@ -400,8 +419,8 @@ def where(condition: Any, x: Any = None, y: Any = None, /, *, size: Any = None,
     return elementwise.select(condition, as_operand(x), as_operand(y))
 
 
-def clip(a: Any, a_min: Any = None, a_max: Any = None, *, min: Any = None,
-         max: Any = None) -> Any:
+def clip(a: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None = None, *,
+         min: ArrayLike | None = None, max: ArrayLike | None = None) -> Array:
     """Clip to [a_min, a_max]: minimum(maximum(a, a_min), a_max)."""
     lo = a_min if a_min is not None else min
     hi = a_max if a_max is not None else max
@@ -413,8 +432,8 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, *, min: Any = None,
     return out
 
 
-def nan_to_num(x: Any, copy: bool = True, nan: Any = 0.0, posinf: Any = None,
-               neginf: Any = None) -> Any:
+def nan_to_num(x: ArrayLike, copy: bool = True, nan: ArrayLike = 0.0,
+               posinf: ArrayLike | None = None, neginf: ArrayLike | None = None) -> Array:
     """nan, +inf and -inf replaced (by 0 and the dtype's largest and smallest finite values
     unless given); integer and boolean arrays are returned unchanged, with their dtype."""
     x = as_operand(x)
@@ -437,17 +456,17 @@ acosh, asinh, atanh = arccosh, arcsinh, arctanh
 pow = power
 
 
-def fmod(x: Any, y: Any) -> Any:
+def fmod(x: ArrayLike, y: ArrayLike) -> Array:
     """C's remainder x - trunc(x / y) y, with the sign of x (numpy.fmod); d/dy = -trunc(x/y)."""
     return numeric.fmod(as_operand(x), as_operand(y))
 
 
-def divmod(x: Any, y: Any) -> tuple[Any, Any]:
+def divmod(x: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
     """(x // y, x mod y), as numpy.divmod."""
     return floor_divide(x, y), remainder(x, y)
 
 
-def trunc(x: Any) -> Any:
+def trunc(x: ArrayLike) -> Array:
     """Round toward zero (integers keep their dtype). Derivative zero."""
     return numeric.trunc(as_operand(x))
 
@@ -455,18 +474,18 @@ def trunc(x: Any) -> Any:
 fix = trunc
 
 
-def signbit(x: Any) -> Any:
+def signbit(x: ArrayLike) -> Array:
     """Whether the sign bit is set (true for -0.0 and negative nan)."""
     return numeric.signbit(as_operand(x))
 
 
-def copysign(x: Any, y: Any) -> Any:
+def copysign(x: ArrayLike, y: ArrayLike) -> Array:
     """|x| with the sign of y. d/dx is +-1, d/dy is 0."""
     x, y = _as_ufunc_computes(np.copysign, x, y)
     return where(not_equal(signbit(x), signbit(y)), negative(x), x)
 
 
-def isposinf(x: Any) -> Any:
+def isposinf(x: ArrayLike) -> Array:
     """True where x is +inf (real inputs only: complex raises), as numpy.isposinf.
 
     >>> funcad.numpy.isposinf(funcad.numpy.array([-funcad.numpy.inf, 0.0, funcad.numpy.inf]))
@@ -477,7 +496,7 @@ def isposinf(x: Any) -> Any:
     return logical_and(isinf(x), logical_not(signbit(x)))
 
 
-def isneginf(x: Any) -> Any:
+def isneginf(x: ArrayLike) -> Array:
     """True where x is -inf (real inputs only: complex raises), as numpy.isneginf.
 
     >>> funcad.numpy.isneginf(funcad.numpy.array([-funcad.numpy.inf, 0.0, funcad.numpy.inf]))
@@ -494,22 +513,22 @@ def _refuse_complex(x: Any, name: str) -> None:
                         f"supported for complex values because it would be ambiguous.")
 
 
-def nextafter(x: Any, y: Any) -> Any:
+def nextafter(x: ArrayLike, y: ArrayLike) -> Array:
     """The next floating-point value after x towards y. d/dx = 1, d/dy = 0."""
     return numeric.nextafter(as_operand(x), as_operand(y))
 
 
-def spacing(x: Any) -> Any:
+def spacing(x: ArrayLike) -> Array:
     """The distance from x to the next larger-magnitude float (derivative zero)."""
     return numeric.spacing(as_operand(x))
 
 
-def ldexp(x: Any, n: Any) -> Any:
+def ldexp(x: ArrayLike, n: ArrayLike) -> Array:
     """x * 2**n, exactly (n an integer array or scalar)."""
     return numeric.ldexp(as_operand(x), as_operand(n))
 
 
-def frexp(x: Any) -> tuple[Any, Any]:
+def frexp(x: ArrayLike) -> tuple[Array, Array]:
     """(mantissa, exponent) with x = mantissa * 2**exponent and 0.5 <= |mantissa| < 1
     (the mantissa is ldexp(x, -exponent), so its derivative is 2**-exponent)."""
     x = _as_ufunc_computes(np.fabs, x)[0]
@@ -517,7 +536,7 @@ def frexp(x: Any) -> tuple[Any, Any]:
     return numeric.ldexp(x, negative(exponent)), exponent
 
 
-def modf(x: Any) -> tuple[Any, Any]:
+def modf(x: ArrayLike) -> tuple[Array, Array]:
     """(fractional part, integral part), both with the sign of x (numpy.modf)."""
     x = _as_ufunc_computes(np.fabs, x)[0]
     integral = numeric.trunc(x)
@@ -525,7 +544,7 @@ def modf(x: Any) -> tuple[Any, Any]:
     return copysign(fractional, x), integral
 
 
-def gcd(x: Any, y: Any) -> Any:
+def gcd(x: ArrayLike, y: ArrayLike) -> Array:
     """Greatest common divisor of integers, elementwise, as numpy.gcd; no derivative.
 
     >>> funcad.numpy.gcd(12, 18)
@@ -534,7 +553,7 @@ def gcd(x: Any, y: Any) -> Any:
     return numeric.gcd(as_operand(x), as_operand(y))
 
 
-def lcm(x: Any, y: Any) -> Any:
+def lcm(x: ArrayLike, y: ArrayLike) -> Array:
     """Least common multiple of integers, elementwise, as numpy.lcm; no derivative.
 
     >>> funcad.numpy.lcm(4, 6)
@@ -543,7 +562,7 @@ def lcm(x: Any, y: Any) -> Any:
     return numeric.lcm(as_operand(x), as_operand(y))
 
 
-def heaviside(x1: Any, x2: Any) -> Any:
+def heaviside(x1: ArrayLike, x2: ArrayLike) -> Array:
     """0 where x1 < 0, 1 where x1 > 0, x2 where x1 == 0 (nan where x1 is nan); the
     derivative flows to x2 where x1 == 0."""
     x1, x2 = _as_ufunc_computes(np.heaviside, x1, x2)
@@ -551,12 +570,12 @@ def heaviside(x1: Any, x2: Any) -> Any:
     return where(isnan(x1), x1, steps)
 
 
-def i0(x: Any) -> Any:
+def i0(x: ArrayLike) -> Array:
     """The modified Bessel function of the first kind of order 0 (its derivative is I1)."""
     return numeric.i0(as_operand(x))
 
 
-def left_shift(x: Any, y: Any) -> Any:
+def left_shift(x: ArrayLike, y: ArrayLike) -> Array:
     """x << y on integers (also named ``bitwise_left_shift``), as numpy.left_shift.
 
     >>> funcad.numpy.left_shift(1, 3)
@@ -565,7 +584,7 @@ def left_shift(x: Any, y: Any) -> Any:
     return numeric.left_shift(as_operand(x), as_operand(y))
 
 
-def right_shift(x: Any, y: Any) -> Any:
+def right_shift(x: ArrayLike, y: ArrayLike) -> Array:
     """x >> y on integers (also named ``bitwise_right_shift``), as numpy.right_shift.
 
     >>> funcad.numpy.right_shift(16, 2)
@@ -574,7 +593,7 @@ def right_shift(x: Any, y: Any) -> Any:
     return numeric.right_shift(as_operand(x), as_operand(y))
 
 
-def bitwise_count(x: Any) -> Any:
+def bitwise_count(x: ArrayLike) -> Array:
     """The number of 1 bits in |x| (uint8), as numpy.bitwise_count."""
     return numeric.bitwise_count(as_operand(x))
 
