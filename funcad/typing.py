@@ -56,11 +56,12 @@ class Array(np.ndarray, metaclass=_ArrayType):
     ``isinstance(x, Array)`` holds for NumPy arrays and scalars and for tracers. Make arrays
     with ``funcad.numpy.asarray``: the class itself cannot be called.
 
+    >>> import funcad
     >>> import funcad.numpy as fnp
     >>> x = fnp.zeros(3).at[1].set(2.0)
     >>> x
     Array([0., 2., 0.])
-    >>> isinstance(x, Array), isinstance(1.0, Array)
+    >>> isinstance(x, funcad.Array), isinstance(1.0, funcad.Array)
     (True, False)
     """
 

@@ -1,5 +1,5 @@
 """Every public name of every public namespace has a docstring, and the ``>>>`` examples in
-funcad.numpy's docstrings run and print what they say.
+the docstrings of every funcad module run and print what they say.
 
 A public name is one in a namespace's ``__all__``; non-callables (type aliases, constants
 such as ``pi``) are skipped. The missing names are listed in full in the failure message.
@@ -74,14 +74,15 @@ def test_the_numpy_namespaces_are_documented() -> None:
                          + "\n  ".join(missing))
 
 
-def _numpy_modules() -> list[ModuleType]:
-    names = ["funcad.numpy"] + sorted(
-        f"funcad.numpy.{info.name}" for info in pkgutil.iter_modules(funcad.numpy.__path__))
+def _modules() -> list[ModuleType]:
+    names = ["funcad"] + sorted(
+        info.name for info in pkgutil.walk_packages(funcad.__path__, "funcad.")
+        if info.name != "funcad.__main__")
     return [importlib.import_module(name) for name in names]
 
 
-@pytest.mark.parametrize("module", _numpy_modules(), ids=lambda module: module.__name__)
-def test_numpy_docstring_examples(module: ModuleType) -> None:
+@pytest.mark.parametrize("module", _modules(), ids=lambda module: module.__name__)
+def test_docstring_examples(module: ModuleType) -> None:
     finder = doctest.DocTestFinder(exclude_empty=True)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     saved = np.get_printoptions()
