@@ -19,7 +19,7 @@ outer transformation: that is all ``grad(grad(f))`` needs.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, ParamSpec, Sequence
+from typing import Any, Callable, Literal, ParamSpec, Sequence, TypeVar, overload
 
 import numpy as np
 
@@ -61,6 +61,8 @@ __all__ = [
 ]
 
 P = ParamSpec("P")  # (the parameters of a transformed function, kept by grad's result)
+R = TypeVar("R")  # (the primal output of a function given to vjp)
+A = TypeVar("A")  # (its auxiliary output, with has_aux)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -383,6 +385,16 @@ def normalize_argnums(argnums: int | Sequence[int], num_args: int, name: str) ->
             )
         out.append(int(n) % num_args)
     return tuple(out)
+
+
+@overload
+def vjp(fun: Callable[..., R], *primals: Any,
+        has_aux: Literal[False] = False) -> tuple[R, Callable[[Any], tuple[Any, ...]]]: ...
+
+
+@overload
+def vjp(fun: Callable[..., tuple[R, A]], *primals: Any,
+        has_aux: Literal[True]) -> tuple[R, Callable[[Any], tuple[Any, ...]], A]: ...
 
 
 @api_boundary

@@ -14,7 +14,7 @@ is exactly the linear map from input tangents to output tangents.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Literal, Sequence, TypeVar, overload
 
 import numpy as np
 
@@ -55,6 +55,9 @@ from funcad.tracing import JaxprTrace
 __all__ = [
     "JVPTracer", "JVPTrace", "instantiate_tangent", "jvp", "linearize",
 ]
+
+R = TypeVar("R")  # (the primal output of a transformed function)
+A = TypeVar("A")  # (its auxiliary output, with has_aux)
 
 
 
@@ -212,6 +215,16 @@ def instantiate_tangent(tangent: Any, primal: Any) -> Any:
     return tangent
 
 
+@overload
+def jvp(fun: Callable[..., R], primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: Literal[False] = False) -> tuple[R, Any]: ...
+
+
+@overload
+def jvp(fun: Callable[..., tuple[R, A]], primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: Literal[True]) -> tuple[R, Any, A]: ...
+
+
 @api_boundary
 def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
         has_aux: bool = False) -> tuple[Any, ...]:
@@ -261,10 +274,21 @@ def _split(value: Any, trace: JVPTrace) -> tuple[Any, Any]:
     return value, None
 
 
+@overload
+def linearize(fun: Callable[..., R], *primals: Any,
+              has_aux: Literal[False] = False) -> tuple[R, Callable[..., Any]]: ...
+
+
+@overload
+def linearize(fun: Callable[..., tuple[R, A]], *primals: Any,
+              has_aux: Literal[True]) -> tuple[R, Callable[..., Any], A]: ...
+
+
 @api_boundary
-def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
-    """``(out, f_jvp)``: ``fun(*primals)`` and its linear map ``f_jvp(*tangents)``. The primal
-    computation runs once, here; ``f_jvp`` replays only the recorded linear equations."""
+def linearize(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
+    """``(out, f_jvp)``: ``fun(*primals)`` and its linear map ``f_jvp(*tangents)`` (and
+    ``aux`` with has_aux, as in ``jvp``). The primal computation runs once, here; ``f_jvp``
+    replays only the recorded linear equations."""
     primals_flat, primal_tree = tree_util.tree_flatten(tuple(primals))
     primals_flat = [as_primal(p) for p in primals_flat]
     staging = JaxprTrace(current_trace(), fold_constants=True)
@@ -276,10 +300,15 @@ def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[...
     try:
         with set_current_trace(trace):
             try:
-                out = fun(*tree_util.tree_unflatten(primal_tree, tracers))
+                result = fun(*tree_util.tree_unflatten(primal_tree, tracers))
             except ValueError as error:
                 raise_if_assignment(error, "linearize")
                 raise
+        if has_aux:
+            out, aux = split_aux(result, "linearize")
+            aux = primals_of(aux, trace)
+        else:
+            out = result
         out_flat, out_tree = tree_util.tree_flatten(out)
         pairs = [_split(o, trace) for o in out_flat]
         with set_current_trace(staging):
@@ -300,4 +329,5 @@ def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[...
         outs = eval_jaxpr(closed.jaxpr, closed.consts, *inputs)
         return tree_util.tree_unflatten(out_tree, returned_values(outs))
 
-    return tree_util.tree_unflatten(out_tree, returned_values(primals_out)), f_jvp
+    out = tree_util.tree_unflatten(out_tree, returned_values(primals_out))
+    return (out, f_jvp, aux) if has_aux else (out, f_jvp)

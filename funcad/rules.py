@@ -251,12 +251,20 @@ def as_primal(leaf: Any) -> Any:
     return np.asarray(leaf)
 
 
+def _describe_value(value: Any) -> str:
+    if isinstance(value, Tracer):
+        return f"an array {value.aval.str_short()}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of length {len(value)}"
+    return type(value).__name__
+
+
 def split_aux(result: Any, name: str) -> tuple[Any, Any]:
     """``(output, aux)`` from the result of a function differentiated with has_aux=True."""
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
         raise TypeError(
             f"{name} with has_aux=True expects the function to return a pair "
-            f"(output, auxiliary_data), but it returned {type(result).__name__}."
+            f"(output, auxiliary_data), but it returned {_describe_value(result)}."
         )
     return result[0], result[1]
 

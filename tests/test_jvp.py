@@ -420,6 +420,32 @@ def test_linearize_integer_inputs_and_outputs():
     assert t[1].dtype == float0 and t[1].shape == (2,)
 
 
+def test_linearize_has_aux():
+    """As jax.linearize: the auxiliary output comes back as its value, not linearized."""
+    def f(x):
+        y = fnp.sin(x) * x
+        return y, {"cos": fnp.cos(x), "n": 3}
+
+    x = np.array([0.5, 1.0])
+    out, f_jvp, aux = linearize(f, x, has_aux=True)
+    np.testing.assert_allclose(out, np.sin(x) * x)
+    np.testing.assert_allclose(f_jvp(np.ones(2)), np.cos(x) * x + np.sin(x))
+    np.testing.assert_allclose(aux["cos"], np.cos(x))
+    assert aux["n"] == 3 and not isinstance(aux["cos"], funcad.core.Tracer)
+    _, want_tangent, want_aux = jvp(f, (x,), (np.ones(2),), has_aux=True)
+    np.testing.assert_allclose(f_jvp(np.ones(2)), want_tangent)
+    np.testing.assert_allclose(aux["cos"], want_aux["cos"])
+    # Under jit the auxiliary output is traced with the rest, and comes out concrete.
+    jitted_aux = funcad.jit(lambda x: linearize(f, x, has_aux=True)[2]["cos"])(x)
+    np.testing.assert_allclose(jitted_aux, np.cos(x))
+    assert len(linearize(f, x, has_aux=True)) == 3 and len(linearize(fnp.sin, x)) == 2
+
+
+def test_linearize_has_aux_wants_a_pair():
+    with pytest.raises(TypeError, match="return a pair.*an array f64\\[2\\]"):
+        linearize(fnp.sin, np.ones(2), has_aux=True)
+
+
 def test_linearize_composes_with_vmap_and_grad():
     x = np.array([0.5, 1.0, 1.5])
     _, f_jvp = linearize(lambda a: fnp.sin(a) * a, x)
