@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import operator
 import warnings
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from funcad.core import Tracer, dtype_of, shape_of
 from funcad.primitives.indexing import concatenate
 from funcad.primitives.shape import convert_element_type, reshape
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = [
     "ARRAY_LIKE", "contains_tracer", "as_operand", "concrete_value", "ndim_of",
@@ -100,7 +101,7 @@ def reject_out(out: Any, name: str) -> None:
                         f"immutable; use the return value).")
 
 
-def astype(x: Any, dtype: Any, copy: bool = True) -> Any:
+def astype(x: ArrayLike, dtype: DTypeLike, copy: bool = True) -> Array:
     """``x`` converted to ``dtype``, as numpy.astype (and jax.numpy.astype); complex to real warns,
     as NumPy does. Differentiable between floating dtypes. ``x`` itself is returned when it
     already has ``dtype`` (arrays are immutable here, so ``copy`` has no effect).
@@ -111,14 +112,14 @@ def astype(x: Any, dtype: Any, copy: bool = True) -> Any:
     dtype = np.dtype(dtype)
     x = as_operand(x)
     if dtype_of(x) == dtype and not isinstance(x, (int, float, complex, bool)):
-        return x
+        return cast(Array, x)
     if dtype_of(x).kind == "c" and dtype.kind != "c":
         warnings.warn("Casting complex values to real discards the imaginary part (take "
                       "fnp.real(x) first to say so)", np.exceptions.ComplexWarning, stacklevel=2)
     return convert_element_type(x, dtype)
 
 
-def result_type(*arrays_and_dtypes: Any) -> np.dtype:
+def result_type(*arrays_and_dtypes: ArrayLike | DTypeLike) -> np.dtype:
     """The dtype NumPy's promotion gives for these arrays, tracers, scalars and dtypes, as
     numpy.result_type.
 

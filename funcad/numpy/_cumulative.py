@@ -16,6 +16,7 @@ from funcad.primitives import reductions
 from funcad.primitives.elementwise import isnan, select
 from funcad.primitives.lax_ops import pad
 from funcad.primitives.shape import convert_element_type, reshape
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = ["cumprod", "cumulative_sum", "cumulative_prod", "nancumsum", "nancumprod"]
 
@@ -36,13 +37,15 @@ def _accumulate(primitive_fn: Any, a: Any, axis: Any, dtype: Any, name: str,
     return result
 
 
-def cumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+def cumprod(a: ArrayLike, axis: int | None = None, dtype: DTypeLike | None = None,
+            out: None = None) -> Array:
     """The running product; its gradient is exact with zeros in the input."""
     reject_out(out, "cumprod")
     return _accumulate(reductions.cumprod, a, axis, dtype, "cumprod")
 
 
-def nancumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+def nancumsum(a: ArrayLike, axis: int | None = None, dtype: DTypeLike | None = None,
+              out: None = None) -> Array:
     """Cumulative sum treating nans as 0, as numpy.nancumsum. Differentiable. ``out=`` is not
     supported.
 
@@ -53,7 +56,8 @@ def nancumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> A
     return _accumulate(reductions.cumsum, a, axis, dtype, "nancumsum", nan_identity=0)
 
 
-def nancumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+def nancumprod(a: ArrayLike, axis: int | None = None, dtype: DTypeLike | None = None,
+               out: None = None) -> Array:
     """Cumulative product treating nans as 1, as numpy.nancumprod. Differentiable. ``out=`` is not
     supported.
 
@@ -82,8 +86,8 @@ def _cumulative(primitive_fn: Any, x: Any, axis: Any, dtype: Any, include_initia
     return result
 
 
-def cumulative_sum(x: Any, /, *, axis: Any = None, dtype: Any = None, out: Any = None,
-                   include_initial: bool = False) -> Any:
+def cumulative_sum(x: ArrayLike, /, *, axis: int | None = None, dtype: DTypeLike | None = None,
+                   out: None = None, include_initial: bool = False) -> Array:
     """The array API's running sum: ``axis`` is required beyond 1-d, and
     ``include_initial`` starts the result with a 0."""
     reject_out(out, "cumulative_sum")
@@ -91,8 +95,8 @@ def cumulative_sum(x: Any, /, *, axis: Any = None, dtype: Any = None, out: Any =
                        "cumulative_sum")
 
 
-def cumulative_prod(x: Any, /, *, axis: Any = None, dtype: Any = None, out: Any = None,
-                    include_initial: bool = False) -> Any:
+def cumulative_prod(x: ArrayLike, /, *, axis: int | None = None, dtype: DTypeLike | None = None,
+                    out: None = None, include_initial: bool = False) -> Array:
     """The array API's running product (``include_initial`` starts it with a 1)."""
     reject_out(out, "cumulative_prod")
     return _cumulative(reductions.cumprod, x, axis, dtype, include_initial, 1,

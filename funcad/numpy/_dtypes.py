@@ -7,7 +7,8 @@ booleans, with no derivative).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import builtins
+from typing import Any, Literal, cast
 
 import numpy as np
 from numpy import (
@@ -44,6 +45,7 @@ from funcad.numpy._elementwise import (
 )
 from funcad.numpy._reductions import all
 from funcad.numpy._shapes import broadcast_to
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = [
     "bool", "int_", "uint", "float_", "double", "single", "cdouble", "csingle", "complex_",
@@ -72,8 +74,9 @@ def _as_dtype(x: Any) -> Any:
     return x
 
 
-def can_cast(from_: Any, to: Any,
-             casting: Literal["no", "equiv", "safe", "same_kind", "unsafe"] = "safe") -> Any:
+def can_cast(from_: ArrayLike | DTypeLike, to: DTypeLike,
+             casting: Literal["no", "equiv", "safe", "same_kind", "unsafe"] = "safe"
+             ) -> builtins.bool:
     """Whether ``from_`` (a dtype, an array or a tracer) casts to ``to`` under ``casting``.
     Python scalars are refused, as NumPy 2 refuses them."""
     if isinstance(from_, (int, float, complex)) and not isinstance(from_, np.generic):
@@ -82,7 +85,7 @@ def can_cast(from_: Any, to: Any,
     return np.can_cast(_as_dtype(from_), to, casting=casting)
 
 
-def promote_types(type1: Any, type2: Any) -> np.dtype:
+def promote_types(type1: ArrayLike | DTypeLike, type2: ArrayLike | DTypeLike) -> np.dtype:
     """The smallest dtype both ``type1`` and ``type2`` convert to safely, as numpy.promote_types.
 
     >>> funcad.numpy.promote_types('int8', 'float32')
@@ -91,7 +94,8 @@ def promote_types(type1: Any, type2: Any) -> np.dtype:
     return np.promote_types(_as_dtype(type1), _as_dtype(type2))
 
 
-def isdtype(dtype: Any, kind: Any) -> Any:
+def isdtype(dtype: ArrayLike | DTypeLike,
+            kind: str | DTypeLike | tuple[str | DTypeLike, ...]) -> builtins.bool:
     """The array API's dtype-kind test (``'real floating'``, ``'integral'``, a dtype or a
     tuple of them)."""
     return np.isdtype(np.dtype(_as_dtype(dtype)), kind)
@@ -107,8 +111,8 @@ def _inexact_pair(a: Any, b: Any) -> tuple[Any, Any]:
     return astype(a, dtype), astype(b, dtype)
 
 
-def isclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08,
-            equal_nan: Any = False) -> Any:
+def isclose(a: ArrayLike, b: ArrayLike, rtol: ArrayLike = 1e-05, atol: ArrayLike = 1e-08,
+            equal_nan: builtins.bool = False) -> Array:
     """|a - b| <= atol + rtol |b| where b is finite, or a == b (so an infinity is close to
     itself only), elementwise and not symmetric, as NumPy's; nan is close to nan only with
     ``equal_nan``."""
@@ -123,8 +127,8 @@ def isclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08,
     return out
 
 
-def allclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08,
-             equal_nan: Any = False) -> Any:
+def allclose(a: ArrayLike, b: ArrayLike, rtol: ArrayLike = 1e-05, atol: ArrayLike = 1e-08,
+             equal_nan: builtins.bool = False) -> Array:
     """True if ``a`` and ``b`` are equal within ``atol + rtol * abs(b)`` everywhere, as
     numpy.allclose. Returns a boolean array scalar (a tracer under jit, as in JAX).
 
@@ -134,22 +138,22 @@ def allclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08,
     return all(isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
-def array_equal(a1: Any, a2: Any, equal_nan: Any = False) -> Any:
+def array_equal(a1: ArrayLike, a2: ArrayLike, equal_nan: builtins.bool = False) -> Array:
     """Same shape and the same elements (nan equal to nan with ``equal_nan``)."""
     a1, a2 = as_operand(a1), as_operand(a2)
     if tuple(shape_of(a1)) != tuple(shape_of(a2)):
-        return np.bool_(False)
+        return cast(Array, np.bool_(False))
     same = equal(a1, a2)
     if equal_nan and (dtype_of(a1).kind in "fc" or dtype_of(a2).kind in "fc"):
         same = logical_or(same, logical_and(isnan(a1), isnan(a2)))
     return all(same)
 
 
-def array_equiv(a1: Any, a2: Any) -> Any:
+def array_equiv(a1: ArrayLike, a2: ArrayLike) -> Array:
     """The same elements once broadcast together (False when they do not broadcast)."""
     a1, a2 = as_operand(a1), as_operand(a2)
     try:
         shape = np.broadcast_shapes(tuple(shape_of(a1)), tuple(shape_of(a2)))
     except ValueError:
-        return np.bool_(False)
+        return cast(Array, np.bool_(False))
     return all(equal(broadcast_to(a1, shape), broadcast_to(a2, shape)))

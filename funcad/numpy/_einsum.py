@@ -14,6 +14,7 @@ from funcad.numpy._conversion import as_operand, astype
 from funcad.primitives.indexing import ArrayIndex, getitem
 from funcad.primitives.linalg import dot_general
 from funcad.primitives.shape import reduce_sum, reshape, transpose
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = ["einsum"]
 
@@ -133,9 +134,10 @@ def _contraction_path(subscripts: str, ops: list[Any], optimize: Any) -> list[tu
     return [tuple(step) for step in path[1:]]
 
 
-def einsum(subscripts: str, *operands: Any, out: Any = None, optimize: Any = "auto",
-           precision: Any = None, preferred_element_type: Any = None,
-           dtype: Any = None) -> Any:
+def einsum(subscripts: str, *operands: ArrayLike, out: None = None,
+           optimize: str | bool | list[Any] = "auto", precision: Any = None,
+           preferred_element_type: DTypeLike | None = None,
+           dtype: DTypeLike | None = None) -> Array:
     """Einstein summation, differentiable, any number of operands, contracted pairwise in
     the order ``optimize`` chooses (JAX's values: ``'auto'``, ``'greedy'``, ``'optimal'``...,
     True, False for left to right, or an explicit path as einsum_path gives). Supports

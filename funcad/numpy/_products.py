@@ -5,7 +5,7 @@ broadcasts, so none needs a derivative rule.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Sequence, cast
 
 import numpy as np
 
@@ -15,12 +15,13 @@ from funcad.numpy._conversion import as_operand, ndim_of, normalize_axes
 from funcad.numpy._elementwise import multiply, subtract
 from funcad.numpy._shapes import broadcast_to, moveaxis, ravel, reshape, stack
 from funcad.primitives.linalg import dot_general
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["matmul", "dot", "vdot", "inner", "outer", "tensordot", "kron", "cross", "vecdot",
            "matvec", "vecmat"]
 
 
-def matmul(a: Any, b: Any) -> Any:
+def matmul(a: ArrayLike, b: ArrayLike) -> Array:
     """The matrix product with NumPy's rules: 1-d operands are promoted and the added axis
     removed; leading (batch) axes broadcast."""
     a, b = as_operand(a), as_operand(b)
@@ -51,7 +52,7 @@ def matmul(a: Any, b: Any) -> Any:
     return dot_general(a, b, (((nb + 1,), (nb,)), (tuple(range(nb)), tuple(range(nb)))))
 
 
-def dot(a: Any, b: Any) -> Any:
+def dot(a: ArrayLike, b: ArrayLike) -> Array:
     """numpy.dot: sum over the last axis of a and the second-to-last of b (the only axis of
     a 1-d b); a product with a scalar is an elementwise product."""
     a, b = as_operand(a), as_operand(b)
@@ -65,12 +66,12 @@ def dot(a: Any, b: Any) -> Any:
     return dot_general(a, b, (((ndim_of(a) - 1,), (b_axis,)), ((), ())))
 
 
-def vdot(a: Any, b: Any) -> Any:
+def vdot(a: ArrayLike, b: ArrayLike) -> Array:
     """The dot product of the flattened arrays, conjugating the first (as numpy.vdot)."""
     return dot(ravel(conjugate(a)), ravel(b))
 
 
-def inner(a: Any, b: Any) -> Any:
+def inner(a: ArrayLike, b: ArrayLike) -> Array:
     """Inner product over the last axes of ``a`` and ``b`` (a product if either is a scalar), as
     numpy.inner. Differentiable.
 
@@ -83,7 +84,7 @@ def inner(a: Any, b: Any) -> Any:
     return dot_general(a, b, (((ndim_of(a) - 1,), (ndim_of(b) - 1,)), ((), ())))
 
 
-def outer(a: Any, b: Any) -> Any:
+def outer(a: ArrayLike, b: ArrayLike) -> Array:
     """Outer product ``a[i] * b[j]`` of the flattened inputs, as numpy.outer. Differentiable.
     ``out=`` is not supported.
 
@@ -95,7 +96,8 @@ def outer(a: Any, b: Any) -> Any:
     return multiply(reshape(a, (-1, 1)), reshape(b, (1, -1)))
 
 
-def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
+def tensordot(a: ArrayLike, b: ArrayLike,
+              axes: int | Sequence[int] | Sequence[Sequence[int]] = 2) -> Array:
     """Sum over the last ``axes`` axes of a and the first of b (an int), or over the axes
     paired in ``axes = (a_axes, b_axes)`` (ints or sequences of the same length)."""
     a, b = as_operand(a), as_operand(b)
@@ -108,12 +110,12 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
         b_axes = tuple(range(n))
     else:
         try:
-            a_axes, b_axes = axes
+            first, second = axes
         except (TypeError, ValueError):
             raise TypeError(f"tensordot: the argument axes must be an int or a pair of "
                             f"axis sequences, got {axes!r}") from None
-        a_axes = (int(a_axes),) if isinstance(a_axes, (int, np.integer)) else tuple(a_axes)
-        b_axes = (int(b_axes),) if isinstance(b_axes, (int, np.integer)) else tuple(b_axes)
+        a_axes = (int(first),) if isinstance(first, (int, np.integer)) else tuple(first)
+        b_axes = (int(second),) if isinstance(second, (int, np.integer)) else tuple(second)
         if len(a_axes) != len(b_axes):
             raise ValueError(f"tensordot: the argument axes pairs {len(a_axes)} axes of a "
                              f"with {len(b_axes)} axes of b; they must be as many")
@@ -126,7 +128,7 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
     return dot_general(a, b, ((a_axes, b_axes), ((), ())))
 
 
-def kron(a: Any, b: Any) -> Any:
+def kron(a: ArrayLike, b: ArrayLike) -> Array:
     """Kronecker product: blocks ``a[i, j] * b``, as numpy.kron. Differentiable.
 
     >>> funcad.numpy.kron(funcad.numpy.array([1, 2]), funcad.numpy.array([1, 10]))
@@ -144,35 +146,35 @@ def kron(a: Any, b: Any) -> Any:
     return reshape(out, tuple(x * y for x, y in zip(sa, sb)))
 
 
-def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1,
-          axis: int | None = None) -> Any:
+def cross(a: ArrayLike, b: ArrayLike, axisa: int = -1, axisb: int = -1, axisc: int = -1,
+          axis: int | None = None) -> Array:
     """The cross product of 2- or 3-element vectors along ``axisa``/``axisb`` (``axis``
     sets all three), broadcasting the other axes; two 2-element vectors give the z
     component only, as in NumPy."""
-    a, b = as_operand(a), as_operand(b)
+    lhs, rhs = as_operand(a), as_operand(b)
     if axis is not None:
         axisa = axisb = axisc = axis
-    (axisa,) = normalize_axes(axisa, ndim_of(a), "cross (axisa)")
-    (axisb,) = normalize_axes(axisb, ndim_of(b), "cross (axisb)")
-    a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
-    na, nb = shape_of(a)[-1], shape_of(b)[-1]
+    (axisa,) = normalize_axes(axisa, ndim_of(lhs), "cross (axisa)")
+    (axisb,) = normalize_axes(axisb, ndim_of(rhs), "cross (axisb)")
+    lhs, rhs = moveaxis(lhs, axisa, -1), moveaxis(rhs, axisb, -1)
+    na, nb = shape_of(lhs)[-1], shape_of(rhs)[-1]
     if na not in (2, 3) or nb not in (2, 3):
         raise ValueError("cross: incompatible dimensions for cross product (dimension must "
                          "be 2 or 3)")
-    a0, a1 = a[..., 0], a[..., 1]
-    b0, b1 = b[..., 0], b[..., 1]
+    a0, a1 = lhs[..., 0], lhs[..., 1]
+    b0, b1 = rhs[..., 0], rhs[..., 1]
     z = subtract(multiply(a0, b1), multiply(a1, b0))
     if na == 2 and nb == 2:
         return z
     if na == 3 and nb == 3:
-        a2, b2 = a[..., 2], b[..., 2]
+        a2, b2 = lhs[..., 2], rhs[..., 2]
         x = subtract(multiply(a1, b2), multiply(a2, b1))
         y = subtract(multiply(a2, b0), multiply(a0, b2))
     elif na == 3:  # b's third component is 0
-        a2 = a[..., 2]
+        a2 = lhs[..., 2]
         x, y = multiply(multiply(a2, b1), -1), multiply(a2, b0)
     else:
-        b2 = b[..., 2]
+        b2 = rhs[..., 2]
         x, y = multiply(a1, b2), multiply(multiply(a0, b2), -1)
     x, y, z = (broadcast_to(c, np.broadcast_shapes(shape_of(x), shape_of(y), shape_of(z)))
                for c in (x, y, z))
@@ -181,7 +183,7 @@ def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1,
     return moveaxis(out, -1, axisc)
 
 
-def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
     """sum(conj(x1) * x2) along ``axis``, broadcasting the other axes (numpy.vecdot)."""
     x1, x2 = as_operand(x1), as_operand(x2)
     if ndim_of(x1) == 0 or ndim_of(x2) == 0:
@@ -199,18 +201,19 @@ def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
     return dot_general(x1, x2, (((nb,), (nb,)), (tuple(range(nb)), tuple(range(nb)))))
 
 
-def matvec(x1: Any, x2: Any, /) -> Any:
+def matvec(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """The matrix-vector product x1 (..., m, n) times x2 (..., n) -> (..., m), broadcasting."""
     x1, x2 = as_operand(x1), as_operand(x2)
     if ndim_of(x1) < 2 or ndim_of(x2) < 1:
         raise ValueError("matvec: x1 must have at least 2 dimensions and x2 at least 1")
-    return matmul(x1, reshape(x2, shape_of(x2) + (1,)))[..., 0]
+    return cast(Array, matmul(x1, reshape(x2, shape_of(x2) + (1,)))[..., 0])
 
 
-def vecmat(x1: Any, x2: Any, /) -> Any:
+def vecmat(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """The vector-matrix product conj(x1) (..., n) times x2 (..., n, m) -> (..., m)."""
     x1, x2 = as_operand(x1), as_operand(x2)
     if ndim_of(x1) < 1 or ndim_of(x2) < 2:
         raise ValueError("vecmat: x1 must have at least 1 dimension and x2 at least 2")
     x1 = conjugate(x1)
-    return matmul(reshape(x1, shape_of(x1)[:-1] + (1,) + shape_of(x1)[-1:]), x2)[..., 0, :]
+    return cast(Array, matmul(reshape(x1, shape_of(x1)[:-1] + (1,) + shape_of(x1)[-1:]),
+                              x2)[..., 0, :])

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 
@@ -33,6 +33,7 @@ from funcad.numpy._shapes import broadcast_to, expand_dims, ravel, reshape
 from funcad.primitives import reductions
 from funcad.primitives.elementwise import conj, mul, real, select
 from funcad.primitives.shape import reduce_sum
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = [
     "sum", "prod", "max", "min", "amax", "amin", "mean", "var", "std", "argmax", "argmin",
@@ -40,8 +41,9 @@ __all__ = [
 ]
 
 
-def sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
-        initial: Any = None, where: Any = None) -> Any:
+def sum(a: ArrayLike, axis: int | Sequence[int] | None = None, dtype: DTypeLike | None = None,
+        out: None = None, keepdims: bool = False, initial: ArrayLike | None = None,
+        where: ArrayLike | None = None) -> Array:
     """Sum over ``axis`` (all axes if None), as numpy.sum; ``where`` masks elements out,
     ``initial`` is added. Differentiable. ``out=`` is not supported.
 
@@ -62,8 +64,9 @@ def sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: 
     return result if initial is None else add(result, initial)
 
 
-def prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
-         initial: Any = None, where: Any = None) -> Any:
+def prod(a: ArrayLike, axis: int | Sequence[int] | None = None, dtype: DTypeLike | None = None,
+         out: None = None, keepdims: bool = False, initial: ArrayLike | None = None,
+         where: ArrayLike | None = None) -> Array:
     """Product over ``axis`` (all axes if None), as numpy.prod; ``where`` masks elements out,
     ``initial`` multiplies in. Differentiable. ``out=`` is not supported.
 
@@ -84,6 +87,28 @@ def prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
     return result if initial is None else multiply(result, initial)
 
 
+class _Chooser(Protocol):
+    """The type of ``max`` and ``min``."""
+
+    def __call__(self, a: ArrayLike, axis: int | Sequence[int] | None = None, out: None = None,
+                 keepdims: bool = False, initial: ArrayLike | None = None,
+                 where: ArrayLike | None = None) -> Array: ...
+
+
+class _ArgChooser(Protocol):
+    """The type of ``argmax`` and ``argmin``."""
+
+    def __call__(self, a: ArrayLike, axis: int | None = None, out: None = None, *,
+                 keepdims: bool = False) -> Array: ...
+
+
+class _LogicalReduction(Protocol):
+    """The type of ``all`` and ``any``."""
+
+    def __call__(self, a: ArrayLike, axis: int | Sequence[int] | None = None, out: None = None,
+                 keepdims: bool = False, *, where: ArrayLike | None = None) -> Array: ...
+
+
 def _extreme_value(dtype: np.dtype, name: str) -> Any:
     """The value no element beats for ``name`` ("max" or "min"): masked-out elements become it."""
     if dtype.kind == "b":
@@ -94,9 +119,10 @@ def _extreme_value(dtype: np.dtype, name: str) -> Any:
     return -np.inf if name == "max" else np.inf
 
 
-def _chooser(reduce: Any, name: str) -> Any:
-    def fn(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False,
-           initial: Any = None, where: Any = None) -> Any:
+def _chooser(reduce: Any, name: str) -> _Chooser:
+    def fn(a: ArrayLike, axis: int | Sequence[int] | None = None, out: None = None,
+           keepdims: bool = False, initial: ArrayLike | None = None,
+           where: ArrayLike | None = None) -> Array:
         reject_out(out, name)
         a = as_operand(a)
         x_shape = shape_of(a)
@@ -133,8 +159,8 @@ min = _chooser(reductions.reduce_min, "min")
 amax, amin = max, min
 
 
-def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
-         keepdims: bool = False, where: Any = None) -> Any:
+def mean(a: ArrayLike, axis: int | Sequence[int] | None = None, dtype: DTypeLike | None = None,
+         out: None = None, keepdims: bool = False, where: ArrayLike | None = None) -> Array:
     """Arithmetic mean over ``axis`` (integers averaged in float64), as numpy.mean; ``where`` masks
     elements out. Differentiable. ``out=`` is not supported.
 
@@ -167,9 +193,10 @@ def _squared_magnitude(x: Any) -> Any:
     return square(x)
 
 
-def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0,
-        keepdims: bool = False, *, where: Any = None, mean: Any = None,
-        correction: Any = None) -> Any:
+def var(a: ArrayLike, axis: int | Sequence[int] | None = None, dtype: DTypeLike | None = None,
+        out: None = None, ddof: int | float = 0, keepdims: bool = False, *,
+        where: ArrayLike | None = None, mean: ArrayLike | None = None,
+        correction: int | float | None = None) -> Array:
     """The variance, ``sum(|a - mean|**2) / (count - ddof)`` over the elements ``where``
     selects (``correction`` is the array API's name for ``ddof``; ``mean`` a precomputed
     mean with ``keepdims=True``)."""
@@ -195,20 +222,22 @@ def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any 
     center = _mean(a, axis, keepdims=True, where=mask) if mean is None else mean
     centered = select(mask, subtract(a, center), 0)
     total = sum(_squared_magnitude(centered), axis, keepdims=keepdims)
-    count = sum(astype(mask, total.dtype), axis, keepdims=keepdims)
-    return divide(total, maximum(subtract(count, ddof), 0))
+    selected = sum(astype(mask, total.dtype), axis, keepdims=keepdims)
+    return divide(total, maximum(subtract(selected, ddof), 0))
 
 
-def std(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0,
-        keepdims: bool = False, *, where: Any = None, mean: Any = None,
-        correction: Any = None) -> Any:
+def std(a: ArrayLike, axis: int | Sequence[int] | None = None, dtype: DTypeLike | None = None,
+        out: None = None, ddof: int | float = 0, keepdims: bool = False, *,
+        where: ArrayLike | None = None, mean: ArrayLike | None = None,
+        correction: int | float | None = None) -> Array:
     """The square root of ``var`` (same arguments)."""
     return sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
                     correction=correction))
 
 
-def _arg_chooser(primitive: Any, name: str) -> Any:
-    def fn(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool = False) -> Any:
+def _arg_chooser(primitive: Any, name: str) -> _ArgChooser:
+    def fn(a: ArrayLike, axis: int | None = None, out: None = None, *,
+           keepdims: bool = False) -> Array:
         reject_out(out, name)
         a = as_operand(a)
         if axis is None:
@@ -227,9 +256,9 @@ argmax = _arg_chooser(reductions.argmax_p, "argmax")
 argmin = _arg_chooser(reductions.argmin_p, "argmin")
 
 
-def _logical_reduction(primitive: Any, name: str, neutral: bool) -> Any:
-    def fn(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False, *,
-           where: Any = None) -> Any:
+def _logical_reduction(primitive: Any, name: str, neutral: bool) -> _LogicalReduction:
+    def fn(a: ArrayLike, axis: int | Sequence[int] | None = None, out: None = None,
+           keepdims: bool = False, *, where: ArrayLike | None = None) -> Array:
         reject_out(out, name)
         a = as_operand(a)
         x_shape = shape_of(a)
@@ -249,7 +278,8 @@ all = _logical_reduction(reductions.reduce_and_p, "all", True)
 any = _logical_reduction(reductions.reduce_or_p, "any", False)
 
 
-def cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+def cumsum(a: ArrayLike, axis: int | Sequence[int] | None = None, dtype: DTypeLike | None = None,
+           out: None = None) -> Array:
     """Cumulative sum along ``axis`` (the flattened array if None), as numpy.cumsum.
     Differentiable. ``out=`` is not supported.
 
@@ -269,7 +299,8 @@ def cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
     return reductions.cumsum(a, ax)
 
 
-def count_nonzero(a: Any, axis: Any = None, *, keepdims: bool = False) -> Any:
+def count_nonzero(a: ArrayLike, axis: int | Sequence[int] | None = None, *,
+                  keepdims: bool = False) -> Array:
     """The number of nonzero elements over ``axis`` (an integer array, no derivative)."""
     a = as_operand(a)
     axes = normalize_axes(axis, ndim_of(a), "count_nonzero")

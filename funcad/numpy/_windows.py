@@ -6,13 +6,14 @@ funcad's ``i0``, so the window can be differentiated in it.
 from __future__ import annotations
 
 import operator
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from funcad.numpy._array import with_at
 from funcad.numpy._conversion import as_operand, contains_tracer
 from funcad.numpy._elementwise import divide, i0, multiply
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["bartlett", "blackman", "hamming", "hanning", "kaiser"]
 
@@ -24,7 +25,7 @@ def _length(M: Any, name: str) -> int:
         raise TypeError(f"{name}: M must be a static integer, got {M!r}") from None
 
 
-def bartlett(M: int) -> Any:
+def bartlett(M: int) -> Array:
     """The Bartlett (triangular) window of ``M`` points, as numpy.bartlett.
 
     >>> funcad.numpy.bartlett(5)
@@ -33,7 +34,7 @@ def bartlett(M: int) -> Any:
     return with_at(np.bartlett(_length(M, "bartlett")))
 
 
-def blackman(M: int) -> Any:
+def blackman(M: int) -> Array:
     """The Blackman window of ``M`` points, as numpy.blackman.
 
     >>> funcad.numpy.allclose(funcad.numpy.blackman(3), [0.0, 1.0, 0.0])
@@ -42,7 +43,7 @@ def blackman(M: int) -> Any:
     return with_at(np.blackman(_length(M, "blackman")))
 
 
-def hamming(M: int) -> Any:
+def hamming(M: int) -> Array:
     """The Hamming window of ``M`` points, as numpy.hamming.
 
     >>> funcad.numpy.hamming(3)
@@ -51,7 +52,7 @@ def hamming(M: int) -> Any:
     return with_at(np.hamming(_length(M, "hamming")))
 
 
-def hanning(M: int) -> Any:
+def hanning(M: int) -> Array:
     """The Hann window of ``M`` points, as numpy.hanning.
 
     >>> funcad.numpy.hanning(5)
@@ -60,11 +61,11 @@ def hanning(M: int) -> Any:
     return with_at(np.hanning(_length(M, "hanning")))
 
 
-def kaiser(M: int, beta: Any) -> Any:
+def kaiser(M: int, beta: ArrayLike) -> Array:
     """``i0(beta * sqrt(1 - t**2)) / i0(beta)`` on ``M`` points ``t`` from -1 to 1."""
     M = _length(M, "kaiser")
     if not contains_tracer(beta):
-        return with_at(np.kaiser(M, beta))
+        return with_at(np.kaiser(M, cast(float, beta)))  # (concrete here)
     beta = as_operand(beta)
     if M <= 0:
         return with_at(np.zeros(0))
