@@ -41,7 +41,7 @@ autosummary_generate = False
 napoleon_google_docstring = True
 napoleon_numpy_docstring = True
 # Docstrings are written for help() and use |x| for absolute values, which reStructuredText
-# reads as substitutions: _absolute_values shows them as literal text instead.
+# reads as substitutions: _absolute_values escapes their bars.
 nitpicky = False
 
 
@@ -72,8 +72,8 @@ _ABSOLUTE_VALUE = re.compile(r"(?<![`|\w])\|([^|`\n]+?)\|(?![`|_\w])")
 
 def _absolute_values(app, what, name, obj, options, lines):
     """``|x|`` in a docstring is an absolute value (plain text for ``help()``), not a
-    reStructuredText substitution: show it as literal text."""
-    lines[:] = [_ABSOLUTE_VALUE.sub(r"``|\1|``", line) for line in lines]
+    reStructuredText substitution: escape its bars."""
+    lines[:] = [_ABSOLUTE_VALUE.sub(r"\\|\1\\|", line) for line in lines]
 
 
 def setup(app):
