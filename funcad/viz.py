@@ -170,9 +170,14 @@ def _same_types(jaxpr: Jaxpr, atoms: list) -> bool:
 # Building the graph.
 
 
+class _TooManyNodes(Exception):
+    """The expanded graph passed its node limit: it is drawn collapsed instead."""
+
+
 class _Builder:
-    def __init__(self, expand: bool):
+    def __init__(self, expand: bool, limit: int | None = None):
         self.expand = expand
+        self.limit = limit  # (None: no limit)
         self.nodes: list[Node] = []
         self.edges: list[Edge] = []
         self.clusters: list[Cluster] = []
@@ -180,6 +185,8 @@ class _Builder:
         self.sub_irs: dict[str, tuple] = {}  # evaluated cluster -> (jaxpr, values, where)
 
     def node(self, kind: str, label: str, cluster: str | None, **fields: Any) -> Node:
+        if self.limit is not None and len(self.nodes) >= self.limit:
+            raise _TooManyNodes
         node = Node(id=f"n{len(self.nodes)}", kind=kind, label=label, cluster=cluster, **fields)
         self.nodes.append(node)
         return node
@@ -340,6 +347,9 @@ class _Backward:
         for edge in builder.edges:
             if edge.kind == "data":
                 self.by_node.setdefault(edge.target, []).append(edge)
+        self.clusters_of: dict[str, list[str]] = {}  # (owner node -> its sub-IRs)
+        for cluster in builder.clusters:
+            self.clusters_of.setdefault(cluster.owner, []).append(cluster.id)
 
     def run(self, jaxpr: Jaxpr, values: dict, out_cotangents: list, nodes: dict,
             cluster: str | None) -> dict:
@@ -391,11 +401,11 @@ class _Backward:
 
     def inner(self, eqn: Any, node: Node, operands: list, cts: list) -> None:
         """Adjoints inside the sub-IRs that ran once with known values."""
-        for cluster in self.builder.clusters:
-            sub = self.builder.sub_irs.get(cluster.id)
-            if cluster.owner == node.id and sub is not None:
+        for cluster_id in self.clusters_of.get(node.id, ()):
+            sub = self.builder.sub_irs.get(cluster_id)
+            if sub is not None:
                 jaxpr, values, where = sub
-                self.run(jaxpr, values, cts, where, cluster.id)
+                self.run(jaxpr, values, cts, where, cluster_id)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -630,9 +640,10 @@ def graph(f: Callable[..., Any], adjoints: bool = False, *, cotangent: Any = Non
         out_cotangents = None
         if adjoints:
             out_cotangents = _output_cotangents(out_shape, cotangent)
-        result = _build(closed, flat_args, names, out_cotangents, expand=True,
-                        backward=backward_edges)
-        if len(result.nodes) > max_nodes:
+        try:  # (stops at the limit, before the backward pass, when it is too large)
+            return _build(closed, flat_args, names, out_cotangents, expand=True,
+                          backward=backward_edges, limit=max_nodes)
+        except _TooManyNodes:
             result = _build(closed, flat_args, names, out_cotangents, expand=False,
                             backward=backward_edges)
             result.collapsed = True
@@ -687,8 +698,8 @@ def _output_cotangents(out_shape: Any, cotangent: Any) -> list[Any]:
 
 
 def _build(closed: ClosedJaxpr, args: list, names: list[str], out_cotangents: list | None,
-           expand: bool, backward: bool) -> Graph:
-    builder = _Builder(expand=expand)
+           expand: bool, backward: bool, limit: int | None = None) -> Graph:
+    builder = _Builder(expand=expand, limit=limit)
     jaxpr = closed.jaxpr
     input_nodes = []
     for var, arg, name in zip(jaxpr.invars, args, names):

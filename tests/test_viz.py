@@ -277,6 +277,31 @@ def test_collapse_to_max_nodes():
     assert tiny.collapsed and len(tiny.nodes) == 4 and tiny.nodes[-1].kind == "note"
     assert "not drawn" in tiny.note and "not drawn" in tiny.nodes[-1].label
     check_dot(tiny.to_dot(), tiny)
+    exact = viz.graph(nested, max_nodes=len(full.nodes))(1.5)  # (the limit itself fits)
+    assert not exact.collapsed and len(exact.nodes) == len(full.nodes)
+
+
+def test_adjoints_inside_many_sub_irs():
+    """Each jitted call's body gets the adjoints of its own call."""
+    step = funcad.jit(lambda x: fnp.sin(x) * 2.0)
+
+    def chain(x):
+        for _ in range(4):
+            x = step(x)
+        return x
+
+    picture = viz.graph(chain, adjoints=True)(0.3)
+    assert len(picture.clusters) == 4
+    x, values = 0.3, []
+    for _ in range(4):
+        values.append(x)
+        x = np.sin(x) * 2.0
+    sines = [n for n in picture.nodes if n.primitive == "sin"]
+    np.testing.assert_allclose([n.value_array for n in sines], np.sin(values))
+    # d out / d sin(x_k) = 2 * prod over later steps of 2 cos(x_j)
+    later = [np.prod([2 * np.cos(v) for v in values[k + 1:]]) for k in range(4)]
+    np.testing.assert_allclose([n.adjoint_array for n in sines], 2 * np.array(later))
+    np.testing.assert_allclose(picture.inputs()[0].adjoint_array, funcad.grad(chain)(0.3))
 
 
 # ----------------------------------------------------------------------------------------------
