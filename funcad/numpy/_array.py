@@ -37,7 +37,7 @@ from funcad.primitives import indexing
 from funcad.primitives.indexing import ArrayIndex, build_index, index_update
 from funcad.primitives.shape import broadcast_to, reshape
 from funcad.primitives.sorting import argsort
-from funcad.typing import Array
+from funcad.typing import Array, ArrayLike
 
 __all__ = [
     "Array", "with_at", "returns_array", "IndexUpdateRef", "IndexUpdateHelper", "at",
@@ -65,7 +65,7 @@ class IndexUpdateRef:
 
     __slots__ = ("array", "index")
 
-    def __init__(self, array: Any, index: Any):
+    def __init__(self, array: ArrayLike, index: Any):
         self.array = array
         self.index = index
 
@@ -84,8 +84,8 @@ class IndexUpdateRef:
         return with_at(crop_axes(index_update(x, values, indexer, kind, *arrays), padded))
 
     def get(self, *, indices_are_sorted: bool = False, unique_indices: bool = False,
-            mode: Any = None, fill_value: Any = None,
-            wrap_negative_indices: bool = True) -> Any:
+            mode: str | None = None, fill_value: ArrayLike | None = None,
+            wrap_negative_indices: bool = True) -> Array:
         if mode not in _SCATTER_MODES:
             raise ValueError(f"x.at[...].get: mode must be one of {_SCATTER_MODES[1:]}, got "
                              f"{mode!r}")
@@ -94,33 +94,33 @@ class IndexUpdateRef:
         return gather(as_operand(self.array), indexer, arrays,
                       "fill" if mode == "drop" else mode, fill_value)
 
-    def set(self, values: Any, *, indices_are_sorted: bool = False,
-            unique_indices: bool = False, mode: Any = None,
-            wrap_negative_indices: bool = True) -> Any:
+    def set(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+            unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True) -> Array:
         return self._update(values, "set", _check_update_args(mode, wrap_negative_indices))
 
-    def add(self, values: Any, *, indices_are_sorted: bool = False,
-            unique_indices: bool = False, mode: Any = None,
-            wrap_negative_indices: bool = True) -> Any:
+    def add(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+            unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True) -> Array:
         return self._update(values, "add", _check_update_args(mode, wrap_negative_indices))
 
-    def subtract(self, values: Any, *, indices_are_sorted: bool = False,
-                 unique_indices: bool = False, mode: Any = None,
-                 wrap_negative_indices: bool = True) -> Any:
+    def subtract(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+                 unique_indices: bool = False, mode: str | None = None,
+                 wrap_negative_indices: bool = True) -> Array:
         return self._update(negative(values), "add",
                             _check_update_args(mode, wrap_negative_indices))
 
-    def multiply(self, values: Any, *, indices_are_sorted: bool = False,
-                 unique_indices: bool = False, mode: Any = None,
-                 wrap_negative_indices: bool = True) -> Any:
+    def multiply(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+                 unique_indices: bool = False, mode: str | None = None,
+                 wrap_negative_indices: bool = True) -> Array:
         return self._update(values, "multiply",
                             _check_update_args(mode, wrap_negative_indices))
 
     mul = multiply
 
-    def divide(self, values: Any, *, indices_are_sorted: bool = False,
-               unique_indices: bool = False, mode: Any = None,
-               wrap_negative_indices: bool = True) -> Any:
+    def divide(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+               unique_indices: bool = False, mode: str | None = None,
+               wrap_negative_indices: bool = True) -> Array:
         """``x[idx] /= values``; an integer array keeps its dtype (the quotient truncated,
         as JAX does)."""
         mode = _check_update_args(mode, wrap_negative_indices)
@@ -134,9 +134,9 @@ class IndexUpdateRef:
 
     div = divide
 
-    def power(self, values: Any, *, indices_are_sorted: bool = False,
-              unique_indices: bool = False, mode: Any = None,
-              wrap_negative_indices: bool = True) -> Any:
+    def power(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+              unique_indices: bool = False, mode: str | None = None,
+              wrap_negative_indices: bool = True) -> Array:
         """``x[idx] **= values`` (repeated indices multiply their exponents, as in JAX)."""
         mode = _check_update_args(mode, wrap_negative_indices)
         x = as_operand(self.array)
@@ -144,16 +144,16 @@ class IndexUpdateRef:
             values, "multiply", mode)
         return with_at(astype(power(x, exponents), dtype_of(x)))
 
-    def min(self, values: Any, *, indices_are_sorted: bool = False,
-            unique_indices: bool = False, mode: Any = None,
-            wrap_negative_indices: bool = True) -> Any:
+    def min(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+            unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True) -> Array:
         """``x[idx] = minimum(x[idx], values)``, every value at a repeated index counted."""
         return self._extremum(values, minimum,
                               _check_update_args(mode, wrap_negative_indices))
 
-    def max(self, values: Any, *, indices_are_sorted: bool = False,
-            unique_indices: bool = False, mode: Any = None,
-            wrap_negative_indices: bool = True) -> Any:
+    def max(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+            unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True) -> Array:
         """``x[idx] = maximum(x[idx], values)``, every value at a repeated index counted."""
         return self._extremum(values, maximum,
                               _check_update_args(mode, wrap_negative_indices))
@@ -193,9 +193,9 @@ class IndexUpdateRef:
         updated = index_update(x, combine(current, values), indexer, "set", *arrays)
         return with_at(crop_axes(updated, padded))
 
-    def apply(self, func: Callable[[Any], Any], *, indices_are_sorted: bool = False,
-              unique_indices: bool = False, mode: Any = None,
-              wrap_negative_indices: bool = True) -> Any:
+    def apply(self, func: Callable[[Array], ArrayLike], *, indices_are_sorted: bool = False,
+              unique_indices: bool = False, mode: str | None = None,
+              wrap_negative_indices: bool = True) -> Array:
         """``func`` applied at the indexed elements, once per occurrence of an index."""
         x, indexer, arrays, padded = self._prepared(
             _check_update_args(mode, wrap_negative_indices))
@@ -236,14 +236,14 @@ class IndexUpdateHelper:
 
     __slots__ = ("array",)
 
-    def __init__(self, array: Any):
+    def __init__(self, array: ArrayLike):
         self.array = array
 
     def __getitem__(self, index: Any) -> IndexUpdateRef:
         return IndexUpdateRef(self.array, index)
 
 
-def at(x: Any) -> IndexUpdateHelper:
+def at(x: ArrayLike) -> IndexUpdateHelper:
     """``fnp.at(x)[i].set(v)``: the ``.at`` updates for any array, NumPy arrays included."""
     return IndexUpdateHelper(as_operand(x))
 
@@ -271,7 +271,7 @@ def _install() -> None:
 _install()
 
 
-def with_at(value: Any) -> Any:
+def with_at(value: Any) -> Array:
     """View an ndarray as ``Array`` (scalars and tracers pass through)."""
     return _view(value, Array) if type(value) is np.ndarray else value
 
@@ -279,10 +279,10 @@ def with_at(value: Any) -> Any:
 _view = np.ndarray.view  # (the unbound method: no attribute lookup per call)
 
 
-def returns_array(numpy_constructor: Callable[..., Any]) -> Callable[..., Any]:
+def returns_array(numpy_constructor: Callable[..., Any]) -> Callable[..., Array]:
     """A NumPy constructor whose result is viewed as ``Array``."""
     @functools.wraps(numpy_constructor)
-    def constructor(*args: Any, **kwargs: Any) -> Any:
+    def constructor(*args: Any, **kwargs: Any) -> Array:
         out = numpy_constructor(*args, **kwargs)
         return _view(out, Array) if type(out) is np.ndarray else out
 

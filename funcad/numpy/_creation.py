@@ -9,7 +9,7 @@ values can be differentiated.
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Literal, Protocol, Sequence, cast, overload
 
 import numpy as np
 
@@ -41,6 +41,7 @@ from funcad.numpy._shapes import (
 )
 from funcad.primitives import indexing
 from funcad.primitives.indexing import ArrayIndex, Slice, index_update
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = [
     "asarray", "array", "copy", "zeros_like", "ones_like", "full_like", "empty_like", "full",
@@ -56,19 +57,22 @@ def _traced(*values: Any) -> bool:
     return any(contains_tracer(v) for v in values)
 
 
-def asarray(a: Any, dtype: Any = None, order: Any = None, *, copy: Any = None) -> Any:
+def asarray(a: ArrayLike, dtype: DTypeLike | None = None,
+            order: Literal["K", "A", "C", "F"] | None = None, *,
+            copy: bool | None = None) -> Array:
     """Like numpy.asarray; tracers (and nested lists and tuples holding tracers) stay
     differentiable."""
     if _traced(a):
         out = as_operand(a)
         return out if dtype is None else astype(out, dtype)
+    concrete = cast(Any, a)  # (no tracer in it: NumPy's own conversion)
     if order is None:
-        return with_at(np.asarray(a, dtype=dtype, copy=copy))
-    return with_at(np.asarray(a, dtype=dtype, order=order, copy=copy))
+        return with_at(np.asarray(concrete, dtype=dtype, copy=copy))
+    return with_at(np.asarray(concrete, dtype=dtype, order=order, copy=copy))
 
 
-def array(object: Any, dtype: Any = None, copy: bool = True, order: Any = "K",
-          ndmin: int = 0) -> Any:
+def array(object: ArrayLike, dtype: DTypeLike | None = None, copy: bool = True,
+          order: Literal["K", "A", "C", "F"] | None = "K", ndmin: int = 0) -> Array:
     """Like numpy.array; tracers (and nested lists holding them) stay differentiable, and
     are never copied (funcad's values are immutable)."""
     if _traced(object):
@@ -76,17 +80,19 @@ def array(object: Any, dtype: Any = None, copy: bool = True, order: Any = "K",
         if ndmin > ndim_of(out):
             out = reshape(out, (1,) * (ndmin - ndim_of(out)) + tuple(shape_of(out)))
         return out
-    return with_at(np.array(object, dtype=dtype, copy=copy, order=order, ndmin=ndmin))
+    return with_at(np.array(cast(Any, object), dtype=dtype, copy=copy, order=order,
+                            ndmin=ndmin))
 
 
-def copy(a: Any, order: Any = "K") -> Any:
+def copy(a: ArrayLike, order: Literal["K", "A", "C", "F"] = "K") -> Array:
     """A copy of ``a`` (a tracer is returned as it is: it cannot be modified anyway)."""
     if _traced(a):
         return as_operand(a)
-    return with_at(np.array(a, copy=True, order=order))
+    return with_at(np.array(cast(Any, a), copy=True, order=order))
 
 
-def zeros_like(a: Any, dtype: Any = None, shape: Any = None) -> Any:
+def zeros_like(a: ArrayLike, dtype: DTypeLike | None = None,
+               shape: int | Sequence[int] | None = None) -> Array:
     """An array of zeros of ``a``'s shape and dtype (or ``shape`` and ``dtype``), as
     numpy.zeros_like; constant (derivative zero).
 
@@ -98,7 +104,8 @@ def zeros_like(a: Any, dtype: Any = None, shape: Any = None) -> Any:
                             dtype_of(a) if dtype is None else dtype))
 
 
-def ones_like(a: Any, dtype: Any = None, shape: Any = None) -> Any:
+def ones_like(a: ArrayLike, dtype: DTypeLike | None = None,
+              shape: int | Sequence[int] | None = None) -> Array:
     """An array of ones of ``a``'s shape and dtype (or ``shape`` and ``dtype``), as
     numpy.ones_like; constant (derivative zero).
 
@@ -110,7 +117,8 @@ def ones_like(a: Any, dtype: Any = None, shape: Any = None) -> Any:
                            dtype_of(a) if dtype is None else dtype))
 
 
-def full_like(a: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> Any:
+def full_like(a: ArrayLike, fill_value: ArrayLike, dtype: DTypeLike | None = None,
+              shape: int | Sequence[int] | None = None) -> Array:
     """An array of ``a``'s shape and dtype (or ``shape`` and ``dtype``) filled with ``fill_value``,
     as numpy.full_like; differentiable in a traced ``fill_value``.
 
@@ -125,7 +133,8 @@ def full_like(a: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> 
     return with_at(np.full(shape, fill_value, dtype))
 
 
-def empty_like(a: Any, dtype: Any = None, shape: Any = None) -> Any:
+def empty_like(a: ArrayLike, dtype: DTypeLike | None = None,
+               shape: int | Sequence[int] | None = None) -> Array:
     """A new array of ``a``'s shape and dtype (or ``dtype`` and ``shape``); unlike numpy.empty_like
     it is filled with zeros, as in JAX.
 
@@ -135,7 +144,8 @@ def empty_like(a: Any, dtype: Any = None, shape: Any = None) -> Any:
     return zeros_like(a, dtype, shape)
 
 
-def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
+def full(shape: int | Sequence[int], fill_value: ArrayLike,
+         dtype: DTypeLike | None = None) -> Array:
     """An array of ``shape`` (an int or a tuple) filled with ``fill_value``, as numpy.full; a
     traced ``fill_value`` is broadcast, so the result is differentiable in it.
 
@@ -152,13 +162,51 @@ def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
     return with_at(np.full(shape, fill_value, dtype))
 
 
-zeros = returns_array(np.zeros)
-ones = returns_array(np.ones)
-empty = returns_array(np.zeros)
-eye = returns_array(np.eye)
-identity = returns_array(np.identity)
-arange = returns_array(np.arange)
-tri = returns_array(np.tri)
+class _Filled(Protocol):
+    """The type of ``zeros``, ``ones`` and ``empty`` (numpy.zeros' parameters)."""
+
+    def __call__(self, shape: int | Sequence[int], dtype: DTypeLike | None = None,
+                 order: Literal["C", "F"] = "C", *, device: str | None = None,
+                 like: Any = None) -> Array: ...
+
+
+class _Eye(Protocol):
+    """The type of ``eye`` (numpy.eye's parameters)."""
+
+    def __call__(self, N: int, M: int | None = None, k: int = 0, dtype: DTypeLike | None = float,
+                 order: Literal["C", "F"] = "C", *, device: str | None = None,
+                 like: Any = None) -> Array: ...
+
+
+class _Identity(Protocol):
+    """The type of ``identity`` (numpy.identity's parameters)."""
+
+    def __call__(self, n: int, dtype: DTypeLike | None = None, *, like: Any = None) -> Array: ...
+
+
+class _Arange(Protocol):
+    """The type of ``arange`` (numpy.arange's parameters: ``arange(stop)`` or
+    ``arange(start, stop[, step])``)."""
+
+    def __call__(self, start: ArrayLike, stop: ArrayLike | None = None,
+                 step: ArrayLike | None = None, dtype: DTypeLike | None = None, *,
+                 device: str | None = None, like: Any = None) -> Array: ...
+
+
+class _Tri(Protocol):
+    """The type of ``tri`` (numpy.tri's parameters)."""
+
+    def __call__(self, N: int, M: int | None = None, k: int = 0, dtype: DTypeLike = float, *,
+                 like: Any = None) -> Array: ...
+
+
+zeros: _Filled = returns_array(np.zeros)
+ones: _Filled = returns_array(np.ones)
+empty: _Filled = returns_array(np.zeros)
+eye: _Eye = returns_array(np.eye)
+identity: _Identity = returns_array(np.identity)
+arange: _Arange = returns_array(np.arange)
+tri: _Tri = returns_array(np.tri)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -181,14 +229,32 @@ def _sample_axis(values: Any, axis: int, name: str) -> Any:
     return moveaxis(values, 0, axis) if axis % n else values
 
 
-def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True,
-             retstep: bool = False, dtype: Any = None, axis: int = 0) -> Any:
+@overload
+def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
+             retstep: Literal[False] = False, dtype: DTypeLike | None = None,
+             axis: int = 0) -> Array: ...
+@overload
+def linspace(start: ArrayLike, stop: ArrayLike, num: int, endpoint: bool,
+             retstep: Literal[True], dtype: DTypeLike | None = None,
+             axis: int = 0) -> tuple[Array, Array]: ...
+@overload
+def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True, *,
+             retstep: Literal[True], dtype: DTypeLike | None = None,
+             axis: int = 0) -> tuple[Array, Array]: ...
+@overload
+def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
+             retstep: bool = False, dtype: DTypeLike | None = None,
+             axis: int = 0) -> Array | tuple[Array, Array]: ...
+def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
+             retstep: bool = False, dtype: DTypeLike | None = None,
+             axis: int = 0) -> Array | tuple[Array, Array]:
     """``num`` evenly spaced samples from ``start`` to ``stop``; traced endpoints give
     ``start + i * step`` (the last sample exactly ``stop``), differentiable in both."""
     num = _check_num(num, "linspace")
     if not _traced(start, stop):
         # (NumPy's stubs overload on a literal retstep; here it is a bool, both are handled.)
-        out = np.linspace(start, stop, num, endpoint, retstep, dtype, axis)  # type: ignore[call-overload]
+        out = np.linspace(cast(Any, start), cast(Any, stop), num, endpoint, retstep, dtype,  # type: ignore[call-overload]
+                          axis)
         return (with_at(out[0]), out[1]) if retstep else with_at(out)
     start, stop = as_operand(start), as_operand(stop)
     work = np.result_type(dtype_of(start), dtype_of(stop), float)
@@ -216,13 +282,14 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True,
     return (samples, step) if retstep else samples
 
 
-def logspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: Any = 10.0,
-             dtype: Any = None, axis: int = 0) -> Any:
+def logspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
+             base: ArrayLike = 10.0, dtype: DTypeLike | None = None, axis: int = 0) -> Array:
     """``base ** linspace(start, stop)``; ``base`` may be an array (broadcast with the
     endpoints) and may be traced."""
     num = _check_num(num, "logspace")
     if not _traced(start, stop, base):
-        return with_at(np.logspace(start, stop, num, endpoint, base, dtype, axis))
+        return with_at(np.logspace(cast(Any, start), cast(Any, stop), num, endpoint,
+                                   cast(Any, base), dtype, axis))
     exponents = linspace(start, stop, num, endpoint, axis=0)
     base = as_operand(base)
     if ndim_of(base):
@@ -240,13 +307,14 @@ def _broadcast_samples(samples: Any, other: Any) -> tuple[Any, Any]:
     return broadcast_to(samples, (num,) + shape), broadcast_to(other, shape)
 
 
-def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype: Any = None,
-              axis: int = 0) -> Any:
+def geomspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
+              dtype: DTypeLike | None = None, axis: int = 0) -> Array:
     """``num`` samples evenly spaced on a log scale from ``start`` to ``stop`` (of the same
     sign; the endpoints are exact)."""
     num = _check_num(num, "geomspace")
     if not _traced(start, stop):
-        return with_at(np.geomspace(start, stop, num, endpoint, dtype, axis))
+        return with_at(np.geomspace(cast(Any, start), cast(Any, stop), num, endpoint, dtype,
+                                    axis))
     start, stop = as_operand(start), as_operand(stop)
     for name, value in (("start", start), ("stop", stop)):
         if not isinstance(value, Tracer) and np.any(np.asarray(value) == 0):
@@ -269,8 +337,8 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
     return out if dtype is None else astype(out, dtype)
 
 
-def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False,
-             indexing: str = "xy") -> list[Any]:
+def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False,
+             indexing: str = "xy") -> list[Array]:
     """Coordinate grids from 1-d coordinate vectors (``indexing="xy"``: the first two
     axes swapped, as in NumPy), broadcast unless ``sparse``."""
     if indexing not in ("xy", "ij"):
@@ -298,7 +366,20 @@ def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False,
 # Index helpers (static shapes: NumPy's own, viewed as Array)
 
 
-def indices(dimensions: Any, dtype: Any = None, sparse: bool = False) -> Any:
+@overload
+def indices(dimensions: Sequence[int], dtype: DTypeLike | None = None,
+            sparse: Literal[False] = False) -> Array: ...
+@overload
+def indices(dimensions: Sequence[int], dtype: DTypeLike | None = None, *,
+            sparse: Literal[True]) -> tuple[Array, ...]: ...
+@overload
+def indices(dimensions: Sequence[int], dtype: DTypeLike | None,
+            sparse: Literal[True]) -> tuple[Array, ...]: ...
+@overload
+def indices(dimensions: Sequence[int], dtype: DTypeLike | None = None,
+            sparse: bool = False) -> Array | tuple[Array, ...]: ...
+def indices(dimensions: Sequence[int], dtype: DTypeLike | None = None,
+            sparse: bool = False) -> Array | tuple[Array, ...]:
     """The grid of indices of an array of shape ``dimensions``: one stacked array, or a tuple of
     broadcastable arrays if ``sparse``, as numpy.indices.
 
@@ -311,24 +392,24 @@ def indices(dimensions: Any, dtype: Any = None, sparse: bool = False) -> Any:
     return tuple(with_at(g) for g in out) if sparse else with_at(out)
 
 
-def tril_indices(n: int, k: int = 0, m: int | None = None) -> tuple[Any, Any]:
+def tril_indices(n: int, k: int = 0, m: int | None = None) -> tuple[Array, Array]:
     """The row and column indices of the lower triangle (on and below the ``k``-th diagonal) of an
     (n, m) array, as numpy.tril_indices.
 
     >>> funcad.numpy.tril_indices(2)
     (Array([0, 1, 1]), Array([0, 0, 1]))
     """
-    return tuple(with_at(i) for i in np.tril_indices(n, k, m))
+    return cast("tuple[Array, Array]", tuple(with_at(i) for i in np.tril_indices(n, k, m)))
 
 
-def triu_indices(n: int, k: int = 0, m: int | None = None) -> tuple[Any, Any]:
+def triu_indices(n: int, k: int = 0, m: int | None = None) -> tuple[Array, Array]:
     """The row and column indices of the upper triangle (on and above the ``k``-th diagonal) of an
     (n, m) array, as numpy.triu_indices.
 
     >>> funcad.numpy.triu_indices(2)
     (Array([0, 0, 1]), Array([0, 1, 1]))
     """
-    return tuple(with_at(i) for i in np.triu_indices(n, k, m))
+    return cast("tuple[Array, Array]", tuple(with_at(i) for i in np.triu_indices(n, k, m)))
 
 
 def _matrix_shape(arr: Any, name: str) -> tuple[int, int]:
@@ -338,7 +419,7 @@ def _matrix_shape(arr: Any, name: str) -> tuple[int, int]:
     return shape
 
 
-def tril_indices_from(arr: Any, k: int = 0) -> tuple[Any, Any]:
+def tril_indices_from(arr: ArrayLike, k: int = 0) -> tuple[Array, Array]:
     """The indices of the lower triangle of the 2-d ``arr``, as numpy.tril_indices_from.
 
     >>> funcad.numpy.tril_indices_from(funcad.numpy.ones((2, 2)))
@@ -348,7 +429,7 @@ def tril_indices_from(arr: Any, k: int = 0) -> tuple[Any, Any]:
     return tril_indices(rows, k, cols)
 
 
-def triu_indices_from(arr: Any, k: int = 0) -> tuple[Any, Any]:
+def triu_indices_from(arr: ArrayLike, k: int = 0) -> tuple[Array, Array]:
     """The indices of the upper triangle of the 2-d ``arr``, as numpy.triu_indices_from.
 
     >>> funcad.numpy.triu_indices_from(funcad.numpy.ones((2, 2)))
@@ -358,7 +439,7 @@ def triu_indices_from(arr: Any, k: int = 0) -> tuple[Any, Any]:
     return triu_indices(rows, k, cols)
 
 
-def diag_indices(n: int, ndim: int = 2) -> tuple[Any, ...]:
+def diag_indices(n: int, ndim: int = 2) -> tuple[Array, ...]:
     """The index arrays of the main diagonal of an ``ndim``-dimensional array of side ``n``, as
     numpy.diag_indices.
 
@@ -368,7 +449,7 @@ def diag_indices(n: int, ndim: int = 2) -> tuple[Any, ...]:
     return tuple(with_at(i) for i in np.diag_indices(n, ndim))
 
 
-def diag_indices_from(arr: Any) -> tuple[Any, ...]:
+def diag_indices_from(arr: ArrayLike) -> tuple[Array, ...]:
     """The index arrays of the main diagonal of ``arr`` (at least 2-d, all sides equal), as
     numpy.diag_indices_from.
 
@@ -383,13 +464,14 @@ def diag_indices_from(arr: Any) -> tuple[Any, ...]:
     return diag_indices(shape[0], len(shape))
 
 
-def mask_indices(n: int, mask_func: Callable[..., Any], k: int = 0) -> tuple[Any, Any]:
+def mask_indices(n: int, mask_func: Callable[..., ArrayLike],
+                 k: int = 0) -> tuple[Array, Array]:
     """The indices where ``mask_func(ones((n, n)), k)`` is nonzero (``triu``, ``tril``...)."""
     mask = np.asarray(mask_func(np.ones((n, n), int), k))
-    return tuple(with_at(i) for i in np.nonzero(mask != 0))
+    return cast("tuple[Array, Array]", tuple(with_at(i) for i in np.nonzero(mask != 0)))
 
 
-def diagflat(v: Any, k: int = 0) -> Any:
+def diagflat(v: ArrayLike, k: int = 0) -> Array:
     """A 2-d array with the flattened ``v`` on its ``k``-th diagonal, as numpy.diagflat.
     Differentiable.
 
@@ -400,14 +482,14 @@ def diagflat(v: Any, k: int = 0) -> Any:
     return diag(ravel(as_operand(v)), k)
 
 
-def fromfunction(function: Callable[..., Any], shape: Any, *, dtype: Any = float,
-                 **kwargs: Any) -> Any:
+def fromfunction(function: Callable[..., Any], shape: Sequence[int], *,
+                 dtype: DTypeLike = float, **kwargs: Any) -> Any:
     """``function`` called once, on the coordinate grids of ``shape``."""
     grids = indices(tuple(shape), dtype)
     return function(*grids, **kwargs)
 
 
-def vander(x: Any, N: int | None = None, increasing: bool = False) -> Any:
+def vander(x: ArrayLike, N: int | None = None, increasing: bool = False) -> Array:
     """The Vandermonde matrix: columns of powers of ``x``, made by repeated products (so
     the derivative is exact at 0)."""
     x = as_operand(x)
@@ -425,7 +507,8 @@ def vander(x: Any, N: int | None = None, increasing: bool = False) -> Any:
     return out if increasing else flip(out, 1)
 
 
-def fill_diagonal(a: Any, val: Any, wrap: bool = False, *, inplace: bool = True) -> Any:
+def fill_diagonal(a: ArrayLike, val: ArrayLike, wrap: bool = False, *,
+                  inplace: bool = True) -> Array:
     """A copy of ``a`` with its main diagonal set to ``val`` (repeated cyclically); JAX's
     functional form, so ``inplace=False`` is required."""
     if inplace:
@@ -447,7 +530,7 @@ def fill_diagonal(a: Any, val: Any, wrap: bool = False, *, inplace: bool = True)
     positions = np.arange(size)[:end:step]
     val = ravel(astype(as_operand(val), dtype_of(a)))
     if positions.size == 0 or shape_of(val)[0] == 0:
-        return a
+        return cast(Array, a)
     if shape_of(val)[0] != positions.size:
         val = indexing.getitem(val, (ArrayIndex(0),), np.arange(positions.size)
                                % shape_of(val)[0])
@@ -459,7 +542,8 @@ def fill_diagonal(a: Any, val: Any, wrap: bool = False, *, inplace: bool = True)
 # From bytes, strings and iterables (concrete by nature: NumPy's semantics)
 
 
-def frombuffer(buffer: Any, dtype: Any = float, count: int = -1, offset: int = 0) -> Any:
+def frombuffer(buffer: Any, dtype: DTypeLike = float, count: int = -1,
+               offset: int = 0) -> Array:
     r"""A 1-d array read from a bytes-like ``buffer`` (``count`` items of ``dtype`` from byte
     ``offset``), as numpy.frombuffer; the result is a copy, not a view of the buffer.
 
@@ -469,7 +553,7 @@ def frombuffer(buffer: Any, dtype: Any = float, count: int = -1, offset: int = 0
     return with_at(np.frombuffer(buffer, dtype, count, offset))
 
 
-def fromiter(iterable: Any, dtype: Any, count: int = -1) -> Any:
+def fromiter(iterable: Iterable[Any], dtype: DTypeLike, count: int = -1) -> Array:
     """A 1-d array of ``dtype`` from the items of ``iterable`` (at most ``count``), as
     numpy.fromiter.
 
@@ -479,14 +563,14 @@ def fromiter(iterable: Any, dtype: Any, count: int = -1) -> Any:
     return with_at(np.fromiter(iterable, dtype, count))
 
 
-def fromstring(string: str, dtype: Any = float, count: int = -1, *, sep: str) -> Any:
+def fromstring(string: str, dtype: DTypeLike = float, count: int = -1, *, sep: str) -> Array:
     """Numbers read from text separated by ``sep`` (NumPy's binary mode, sep='', is gone)."""
     return with_at(np.fromstring(string, dtype, count, sep=sep))
 
 
 
-def fromfile(file: Any, dtype: Any = float, count: int = -1, sep: str = "", offset: int = 0,
-             **kwargs: Any) -> Any:
+def fromfile(file: Any, dtype: DTypeLike = float, count: int = -1, sep: str = "",
+             offset: int = 0, **kwargs: Any) -> Array:
     """An array read from a file (binary, or text with ``sep``), as numpy.fromfile.
 
     >>> import os, tempfile
