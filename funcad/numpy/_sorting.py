@@ -7,7 +7,7 @@ integers and have no derivative.
 from __future__ import annotations
 
 import operator
-from typing import Any
+from typing import Any, Literal, Sequence
 
 import numpy as np
 
@@ -17,12 +17,14 @@ from funcad.numpy._indexing import IN_BOUNDS, getitem, take, take_along_axis
 from funcad.numpy._shapes import concatenate, flip, ravel
 from funcad.primitives.sorting import argsort as argsort_primitive
 from funcad.primitives.sorting import searchsorted as searchsorted_primitive
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = [
     "argsort", "sort", "lexsort", "partition", "argpartition", "searchsorted", "sort_complex",
     "sorted_order",
 ]
 
+_SortKind = Literal["quicksort", "mergesort", "heapsort", "stable"]
 _KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
 _SEARCH_METHODS = ("scan", "scan_unrolled", "sort", "compare_all")
 
@@ -41,8 +43,9 @@ def sorted_order(a: Any, axis: int, descending: bool = False) -> Any:
     return argsort_primitive(a, axis, descending)
 
 
-def argsort(a: Any, axis: int | None = -1, kind: Any = None, order: Any = None, *,
-            stable: bool = True, descending: bool = False, dtype: Any = None) -> Any:
+def argsort(a: ArrayLike, axis: int | None = -1, kind: _SortKind | None = None,
+            order: None = None, *, stable: bool = True, descending: bool = False,
+            dtype: DTypeLike | None = None) -> Array:
     """Indices that sort ``a`` along ``axis`` (always stable: equal elements keep their
     order, also when ``descending``). No derivative (integer output)."""
     _check_sort_arguments("argsort", kind, order)
@@ -54,8 +57,8 @@ def argsort(a: Any, axis: int | None = -1, kind: Any = None, order: Any = None, 
     return out if dtype is None else astype(out, dtype)
 
 
-def sort(a: Any, axis: int | None = -1, kind: Any = None, order: Any = None, *,
-         stable: bool = True, descending: bool = False) -> Any:
+def sort(a: ArrayLike, axis: int | None = -1, kind: _SortKind | None = None,
+         order: None = None, *, stable: bool = True, descending: bool = False) -> Array:
     """``a`` sorted along ``axis``; the gradient goes back to each element's original place."""
     _check_sort_arguments("sort", kind, order)
     a = as_operand(a)
@@ -74,7 +77,7 @@ def _keys_list(keys: Any) -> list[Any]:
     return [getitem(keys, i) for i in range(shape_of(keys)[0])]
 
 
-def lexsort(keys: Any, axis: int = -1) -> Any:
+def lexsort(keys: ArrayLike | Sequence[ArrayLike], axis: int = -1) -> Array:
     """Indices sorting by several keys, the last key the primary one: a stable argsort by
     each key in turn, from the first (least significant) key to the last."""
     keys = _keys_list(keys)
@@ -116,8 +119,8 @@ def _check_partition_arguments(name: str, kind: Any, order: Any) -> None:
         raise ValueError(f"{name}: kind must be 'introselect', got {kind!r}")
 
 
-def argpartition(a: Any, kth: int, axis: int | None = -1, kind: str = "introselect",
-                 order: Any = None) -> Any:
+def argpartition(a: ArrayLike, kth: int, axis: int | None = -1, kind: str = "introselect",
+                 order: None = None) -> Array:
     """Indices partitioning ``a`` at ``kth`` as JAX orders them: the ``kth + 1`` smallest
     in sorted order, then the indices of the rest in increasing index order."""
     _check_partition_arguments("argpartition", kind, order)
@@ -131,8 +134,8 @@ def argpartition(a: Any, kth: int, axis: int | None = -1, kind: str = "introsele
     return concatenate([bottom, rest], ax)
 
 
-def partition(a: Any, kth: int, axis: int | None = -1, kind: str = "introselect",
-              order: Any = None) -> Any:
+def partition(a: ArrayLike, kth: int, axis: int | None = -1, kind: str = "introselect",
+              order: None = None) -> Array:
     """``a`` partitioned at ``kth`` as JAX orders it: the ``kth + 1`` smallest values in
     increasing order, then the others in decreasing order. The gradient goes to each
     value's original place."""
@@ -146,8 +149,8 @@ def partition(a: Any, kth: int, axis: int | None = -1, kind: str = "introselect"
     return take_along_axis(a, concatenate([bottom, flip(rest, ax)], ax), ax, mode=IN_BOUNDS)
 
 
-def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None, *,
-                 method: str = "scan") -> Any:
+def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left",
+                 sorter: ArrayLike | None = None, *, method: str = "scan") -> Array:
     """Where the values ``v`` would be inserted into the sorted 1-d ``a`` (``sorter``: the
     permutation that sorts ``a``). ``method`` is accepted for JAX compatibility; the result
     is the same for every method. No derivative (integer output)."""
@@ -164,7 +167,7 @@ def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None, *,
     return searchsorted_primitive(a, v, side)
 
 
-def sort_complex(a: Any) -> Any:
+def sort_complex(a: ArrayLike) -> Array:
     """``a`` sorted by real part, then imaginary part, as a complex array (NumPy's dtypes:
     small integers give complex64, everything else complex128 unless already complex)."""
     a = as_operand(a)
