@@ -72,7 +72,10 @@ def _split_jacobian(stacked: Any, out_shape: tuple[int, ...], in_shapes: list[tu
     return pieces
 
 
-def _split_args(fun, argnums, args, name, holomorphic, allow_int=False, complex_ok=True):
+def _split_args(fun, argnums, args, kwargs, name, holomorphic, allow_int=False,
+                complex_ok=True):
+    """The differentiated leaves, and ``fun`` of them alone. Keyword arguments are passed
+    through, not differentiated, as in JAX."""
     nums = normalize_argnums(argnums, len(args), name)
     diff = [args[i] for i in nums]
     flat, in_tree = tree_util.tree_flatten(diff)
@@ -84,7 +87,7 @@ def _split_args(fun, argnums, args, name, holomorphic, allow_int=False, complex_
         full = list(args)
         for i, sub in zip(nums, tree_util.tree_unflatten(in_tree, list(leaves))):
             full[i] = sub
-        return fun(*full)
+        return fun(*full, **kwargs)
 
     return nums, flat, in_tree, flat_fun
 
@@ -106,9 +109,9 @@ def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
     single = isinstance(argnums, (int, np.integer))
 
     @api_boundary
-    def jac_fun(*args: Any) -> Any:
-        nums, flat, in_tree, flat_fun = _split_args(fun, argnums, args, "jacfwd", holomorphic,
-                                                    complex_ok=False)
+    def jac_fun(*args: Any, **kwargs: Any) -> Any:
+        nums, flat, in_tree, flat_fun = _split_args(fun, argnums, args, kwargs, "jacfwd",
+                                                    holomorphic, complex_ok=False)
         in_shapes = [tuple(shape_of(x)) for x in flat]
         basis = _basis(in_shapes, [dtype_of(x) for x in flat])
 
@@ -129,7 +132,7 @@ def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
         jac = _assemble(per_out, out_tree, in_tree, single)
         return (jac, aux) if has_aux else jac
 
-    return cast("Callable[P, Any]", jac_fun)  # (positional arguments only, as in JAX)
+    return cast("Callable[P, Any]", jac_fun)
 
 
 def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
@@ -142,9 +145,9 @@ def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
     single = isinstance(argnums, (int, np.integer))
 
     @api_boundary
-    def jac_fun(*args: Any) -> Any:
-        nums, flat, in_tree, flat_fun = _split_args(fun, argnums, args, "jacrev", holomorphic,
-                                                    allow_int)
+    def jac_fun(*args: Any, **kwargs: Any) -> Any:
+        nums, flat, in_tree, flat_fun = _split_args(fun, argnums, args, kwargs, "jacrev",
+                                                    holomorphic, allow_int)
         in_shapes = [tuple(shape_of(x)) for x in flat]
         result = vjp(flat_fun, *flat, has_aux=has_aux)
         out, f_vjp = result[0], result[1]
@@ -186,7 +189,7 @@ def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
         jac = _assemble(per_out, out_tree, in_tree, single)
         return (jac, result[2]) if has_aux else jac
 
-    return cast("Callable[P, Any]", jac_fun)  # (positional arguments only, as in JAX)
+    return cast("Callable[P, Any]", jac_fun)
 
 
 def jacobian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,

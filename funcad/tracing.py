@@ -329,7 +329,7 @@ def make_jaxpr(
     static = tuple(static_argnums)
 
     @api_boundary
-    def make_jaxpr_f(*args: Any) -> Any:
+    def make_jaxpr_f(*args: Any, **kwargs: Any) -> Any:
         n = len(args)
         for i in static:
             if not -n <= i < n:
@@ -340,15 +340,16 @@ def make_jaxpr(
                 )
         static_set = {i % n for i in static}
         dynamic = [a for i, a in enumerate(args) if i not in static_set]
-        flat, in_tree = tree_util.tree_flatten(dynamic)
+        flat, in_tree = tree_util.tree_flatten((dynamic, kwargs))  # (keywords traced too)
         in_avals = [_input_aval(leaf, f"make_jaxpr argument leaf {i}") for i, leaf in
                     enumerate(flat)]
         out_tree_box: list[Any] = []
 
         def flat_fun(*tracers: Any) -> list[Any]:
-            dyn = iter(tree_util.tree_unflatten(in_tree, list(tracers)))
+            dynamic_in, kwargs_in = tree_util.tree_unflatten(in_tree, list(tracers))
+            dyn = iter(dynamic_in)
             full = [a if i in static_set else next(dyn) for i, a in enumerate(args)]
-            out = fun(*full)
+            out = fun(*full, **kwargs_in)
             out_flat, out_tree = tree_util.tree_flatten(out)
             out_tree_box.append(out_tree)
             return out_flat

@@ -486,3 +486,18 @@ def test_make_jaxpr_of_hessian_reproduces_it():
         (h,) = funcad.eval_jaxpr(closed.jaxpr, closed.consts, x)
         np.testing.assert_allclose(h, hessian(f)(x), rtol=1e-13)
         np.testing.assert_allclose(h, numerical_hessian_of(f, x), rtol=1e-6, atol=1e-8)
+
+
+def test_keyword_arguments_pass_through_undifferentiated():
+    """As in JAX: keywords of the call reach the function and are not differentiated."""
+    def f(x, scale=1.0):
+        return fnp.sin(x) * scale
+
+    x = np.array([0.2, 0.7])
+    want = np.diag(np.cos(x) * 3.0)
+    np.testing.assert_allclose(jacfwd(f)(x, scale=3.0), want)
+    np.testing.assert_allclose(jacrev(f)(x, scale=3.0), want)
+    h = hessian(lambda x, power=2: fnp.sum(x ** power))(x, power=3)
+    np.testing.assert_allclose(h, np.diag(6 * x))
+    with pytest.raises(ValueError, match="argnums"):
+        jacfwd(f)(x=x)  # (the differentiated argument must be positional)

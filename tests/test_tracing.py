@@ -269,3 +269,14 @@ def test_make_jaxpr_does_not_leave_a_trace_active():
     with pytest.raises(ZeroDivisionError):
         make_jaxpr(lambda x: 1 / 0)(1.0)
     assert funcad.core.current_trace() is funcad.core.EVAL_TRACE
+
+
+def test_make_jaxpr_traces_keyword_arguments():
+    """As in JAX, keyword arguments are inputs of the IR, after the positional ones."""
+    closed = make_jaxpr(lambda x, y=2.0: fnp.sin(x) * y)(3.0, y=np.float32(4.0))
+    assert len(closed.jaxpr.invars) == 2
+    assert [v.aval.dtype for v in closed.jaxpr.invars] == [np.float64, np.float32]
+    np.testing.assert_allclose(eval_jaxpr(closed.jaxpr, closed.consts, 3.0, 4.0),
+                               [np.sin(3.0) * 4.0])
+    closed = make_jaxpr(lambda n, x, y: x * n + y, static_argnums=0)(3, 1.0, y=2.0)
+    assert len(closed.jaxpr.invars) == 2 and "mul" in str(closed)
