@@ -135,8 +135,8 @@ def _contraction_path(subscripts: str, ops: list[Any], optimize: Any) -> list[tu
 
 
 def einsum(subscripts: str, *operands: ArrayLike, out: None = None,
-           optimize: str | bool | list[Any] = "auto", precision: Any = None,
-           preferred_element_type: DTypeLike | None = None,
+           optimize: str | bool | list[Any] | tuple[Any, ...] | None = "auto",
+           precision: Any = None, preferred_element_type: DTypeLike | None = None,
            dtype: DTypeLike | None = None) -> Array:
     """Einstein summation, differentiable, any number of operands, contracted pairwise in
     the order ``optimize`` chooses (JAX's values: ``'auto'``, ``'greedy'``, ``'optimal'``...,

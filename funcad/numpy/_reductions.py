@@ -278,7 +278,7 @@ all = _logical_reduction(reductions.reduce_and_p, "all", True)
 any = _logical_reduction(reductions.reduce_or_p, "any", False)
 
 
-def cumsum(a: ArrayLike, axis: int | Sequence[int] | None = None, dtype: DTypeLike | None = None,
+def cumsum(a: ArrayLike, axis: int | None = None, dtype: DTypeLike | None = None,
            out: None = None) -> Array:
     """Cumulative sum along ``axis`` (the flattened array if None), as numpy.cumsum.
     Differentiable. ``out=`` is not supported.
