@@ -9,7 +9,7 @@ values can be differentiated.
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable, Iterable, Literal, Protocol, Sequence, cast, overload
+from typing import Any, Callable, Iterable, Literal, Protocol, Sequence, TypeVar, cast, overload
 
 import numpy as np
 
@@ -51,6 +51,9 @@ __all__ = [
     "mask_indices", "diagflat", "fromfunction", "vander", "fill_diagonal", "frombuffer",
     "fromiter", "fromstring", "fromfile",
 ]
+
+
+_Result = TypeVar("_Result")
 
 
 def _traced(*values: Any) -> bool:
@@ -482,8 +485,8 @@ def diagflat(v: ArrayLike, k: int = 0) -> Array:
     return diag(ravel(as_operand(v)), k)
 
 
-def fromfunction(function: Callable[..., Any], shape: Sequence[int], *,
-                 dtype: DTypeLike = float, **kwargs: Any) -> Any:
+def fromfunction(function: Callable[..., _Result], shape: Sequence[int], *,
+                 dtype: DTypeLike = float, **kwargs: Any) -> _Result:
     """``function`` called once, on the coordinate grids of ``shape``."""
     grids = indices(tuple(shape), dtype)
     return function(*grids, **kwargs)
