@@ -5,7 +5,7 @@ diagonals and triangles of matrices.
 from __future__ import annotations
 
 import operator
-from typing import Any, Sequence
+from typing import Any, Callable, Mapping, Sequence, Union, cast, overload
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from funcad.primitives import shape as shape_primitives
 from funcad.primitives.indexing import ArrayIndex, Slice, index_update
 from funcad.primitives.reductions import cumsum, reduce_max, reduce_min
 from funcad.primitives.sorting import argsort
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = [
     "shape", "ndim", "size", "reshape", "ravel", "transpose", "matrix_transpose", "swapaxes",
@@ -38,8 +39,11 @@ __all__ = [
     "delete", "resize", "pad",
 ]
 
+_Arrays = Union[np.ndarray, Tracer, Sequence[ArrayLike]]
+"""A sequence of arrays, or an array whose slices along the first axis are them."""
 
-def shape(a: Any) -> tuple[int, ...]:
+
+def shape(a: ArrayLike) -> tuple[int, ...]:
     """The shape of ``a`` as a tuple of Python ints, as numpy.shape; known while tracing.
 
     >>> funcad.numpy.shape([[1, 2, 3]])
@@ -48,7 +52,7 @@ def shape(a: Any) -> tuple[int, ...]:
     return tuple(shape_of(as_operand(a)))
 
 
-def ndim(a: Any) -> int:
+def ndim(a: ArrayLike) -> int:
     """The number of dimensions of ``a`` (an array, a tracer, a scalar or a nested list), as
     numpy.ndim; a Python int, known while tracing.
 
@@ -58,7 +62,7 @@ def ndim(a: Any) -> int:
     return ndim_of(as_operand(a))
 
 
-def size(a: Any, axis: int | None = None) -> int:
+def size(a: ArrayLike, axis: int | None = None) -> int:
     """The number of elements of ``a`` (along ``axis`` if given), as numpy.size; a Python int,
     known while tracing.
 
@@ -71,8 +75,8 @@ def size(a: Any, axis: int | None = None) -> int:
     return int(np.prod(s, dtype=np.int64)) if axis is None else s[axis]
 
 
-def reshape(a: Any, shape: Any = None, order: str = "C", *, newshape: Any = None,
-            copy: Any = None) -> Any:
+def reshape(a: ArrayLike, shape: int | Sequence[int] | None = None, order: str = "C", *,
+            newshape: int | Sequence[int] | None = None, copy: bool | None = None) -> Array:
     """``a`` with a new shape, reading and writing elements in C (row-major) or F
     (column-major) order; ``order="A"`` is refused, as in JAX."""
     if order == "F":
@@ -107,7 +111,7 @@ def _resolved_shape(old: tuple[int, ...], shape: Any) -> tuple[int, ...]:
     return tuple(shape)
 
 
-def ravel(a: Any, order: str = "C") -> Any:
+def ravel(a: ArrayLike, order: str = "C") -> Array:
     """The elements as a 1-d array, in C (row-major) or F (column-major) ``order``, as numpy.ravel.
     Differentiable. ``order='K'`` is not supported; the result is a copy.
 
@@ -121,7 +125,7 @@ def ravel(a: Any, order: str = "C") -> Any:
     return reshape(a, (-1,), order)
 
 
-def transpose(a: Any, axes: Any = None) -> Any:
+def transpose(a: ArrayLike, axes: Sequence[int] | None = None) -> Array:
     """Permute the axes (reverse them if ``axes`` is None), as numpy.transpose; also named
     ``permute_dims``. Differentiable.
 
@@ -142,7 +146,7 @@ def transpose(a: Any, axes: Any = None) -> Any:
     return shape_primitives.transpose(a, axes)
 
 
-def matrix_transpose(x: Any) -> Any:
+def matrix_transpose(x: ArrayLike) -> Array:
     """Swap the last two axes (a stack of matrices transposed), as numpy.matrix_transpose.
     Differentiable.
 
@@ -153,7 +157,7 @@ def matrix_transpose(x: Any) -> Any:
     return transpose(x, tuple(range(n - 2)) + (n - 1, n - 2))
 
 
-def swapaxes(a: Any, axis1: int, axis2: int) -> Any:
+def swapaxes(a: ArrayLike, axis1: int, axis2: int) -> Array:
     """Exchange the axes ``axis1`` and ``axis2``, as numpy.swapaxes. Differentiable.
 
     >>> funcad.numpy.swapaxes(funcad.numpy.ones((2, 3, 4)), 0, 2).shape
@@ -167,7 +171,8 @@ def swapaxes(a: Any, axis1: int, axis2: int) -> Any:
     return shape_primitives.transpose(a, perm)
 
 
-def moveaxis(a: Any, source: Any, destination: Any) -> Any:
+def moveaxis(a: ArrayLike, source: int | Sequence[int],
+             destination: int | Sequence[int]) -> Array:
     """Move the axes ``source`` to the positions ``destination``, the others keeping their order,
     as numpy.moveaxis. Differentiable.
 
@@ -186,7 +191,7 @@ def moveaxis(a: Any, source: Any, destination: Any) -> Any:
     return shape_primitives.transpose(a, order)
 
 
-def expand_dims(a: Any, axis: Any) -> Any:
+def expand_dims(a: ArrayLike, axis: int | Sequence[int]) -> Array:
     """Insert axes of size 1 at the positions ``axis`` (an int or a tuple), as numpy.expand_dims.
     Differentiable.
 
@@ -203,7 +208,7 @@ def expand_dims(a: Any, axis: Any) -> Any:
     return shape_primitives.reshape(a, new_shape)
 
 
-def squeeze(a: Any, axis: Any = None) -> Any:
+def squeeze(a: ArrayLike, axis: int | Sequence[int] | None = None) -> Array:
     """Remove axes of size 1 (only those in ``axis`` if given: each must have size 1), as
     numpy.squeeze. Differentiable.
 
@@ -223,7 +228,7 @@ def squeeze(a: Any, axis: Any = None) -> Any:
     return shape_primitives.reshape(a, [n for i, n in enumerate(x_shape) if i not in axes])
 
 
-def broadcast_to(array: Any, shape: Any) -> Any:
+def broadcast_to(array: ArrayLike, shape: int | Sequence[int]) -> Array:
     """``array`` broadcast to ``shape`` (an int or a tuple), as numpy.broadcast_to; the result is a
     new array, not a read-only view. Differentiable. (the gradient sums over the broadcast
     axes).
@@ -237,7 +242,7 @@ def broadcast_to(array: Any, shape: Any) -> Any:
     return shape_primitives.broadcast_to(as_operand(array), tuple(shape))
 
 
-def broadcast_arrays(*args: Any) -> list[Any]:
+def broadcast_arrays(*args: ArrayLike) -> list[Array]:
     """The arguments broadcast against one another to their common shape, as a list (as
     jax.numpy.broadcast_arrays; numpy returns a tuple of read-only views). Differentiable.
 
@@ -250,7 +255,13 @@ def broadcast_arrays(*args: Any) -> list[Any]:
     return [broadcast_to(a, common_shape) for a in operands]
 
 
-def atleast_1d(*arys: Any) -> Any:
+@overload
+def atleast_1d() -> list[Array]: ...
+@overload
+def atleast_1d(x: ArrayLike, /) -> Array: ...
+@overload
+def atleast_1d(x: ArrayLike, y: ArrayLike, /, *arys: ArrayLike) -> list[Array]: ...
+def atleast_1d(*arys: ArrayLike) -> Array | list[Array]:
     """Each argument viewed with at least one dimension (scalars become shape (1,)); a list when
     given several, as numpy.atleast_1d. Differentiable.
 
@@ -261,7 +272,13 @@ def atleast_1d(*arys: Any) -> Any:
     return out[0] if len(out) == 1 else out
 
 
-def atleast_2d(*arys: Any) -> Any:
+@overload
+def atleast_2d() -> list[Array]: ...
+@overload
+def atleast_2d(x: ArrayLike, /) -> Array: ...
+@overload
+def atleast_2d(x: ArrayLike, y: ArrayLike, /, *arys: ArrayLike) -> list[Array]: ...
+def atleast_2d(*arys: ArrayLike) -> Array | list[Array]:
     """Each argument viewed with at least two dimensions (leading axes of size 1 added); a list
     when given several, as numpy.atleast_2d. Differentiable.
 
@@ -275,7 +292,7 @@ def atleast_2d(*arys: Any) -> Any:
     return out[0] if len(out) == 1 else out
 
 
-def concatenate(arrays: Sequence[Any], axis: Any = 0, dtype: Any = None) -> Any:
+def concatenate(arrays: _Arrays, axis: int | None = 0, dtype: DTypeLike | None = None) -> Array:
     """Join a sequence of arrays along an existing ``axis`` (flattened first if None), as
     numpy.concatenate; also named ``concat``. Differentiable. ``out=`` and ``casting=`` are not
     supported.
@@ -283,23 +300,23 @@ def concatenate(arrays: Sequence[Any], axis: Any = 0, dtype: Any = None) -> Any:
     >>> funcad.numpy.concatenate([funcad.numpy.array([1, 2]), funcad.numpy.array([3])])
     Array([1, 2, 3])
     """
-    arrays = [as_operand(a) for a in arrays]
-    if not arrays:
+    operands: list[Any] = [as_operand(a) for a in arrays]
+    if not operands:
         raise ValueError("need at least one array to concatenate")
     if axis is None:
-        arrays, axis = [ravel(a) for a in arrays], 0
-    n = ndim_of(arrays[0])
+        operands, axis = [ravel(a) for a in operands], 0
+    n = ndim_of(operands[0])
     if n == 0:
         raise ValueError("zero-dimensional arrays cannot be concatenated")
     (ax,) = normalize_axes(axis, n, "concatenate")
     if dtype is not None:
-        arrays = [astype(a, dtype) for a in arrays]
-    if len(arrays) == 1:
-        return arrays[0]
-    return indexing.concatenate(arrays, ax)
+        operands = [astype(a, dtype) for a in operands]
+    if len(operands) == 1:
+        return operands[0]
+    return indexing.concatenate(operands, ax)
 
 
-def stack(arrays: Sequence[Any], axis: int = 0, dtype: Any = None) -> Any:
+def stack(arrays: _Arrays, axis: int = 0, dtype: DTypeLike | None = None) -> Array:
     """Join arrays of one shape along a new ``axis``, as numpy.stack. Differentiable. ``out=`` and
     ``casting=`` are not supported.
 
@@ -320,7 +337,7 @@ def stack(arrays: Sequence[Any], axis: int = 0, dtype: Any = None) -> Any:
     return expanded[0] if len(expanded) == 1 else indexing.concatenate(expanded, ax)
 
 
-def hstack(tup: Sequence[Any], dtype: Any = None) -> Any:
+def hstack(tup: _Arrays, dtype: DTypeLike | None = None) -> Array:
     """Join arrays along the second axis (the first for 1-d inputs), as numpy.hstack.
     Differentiable.
 
@@ -332,7 +349,7 @@ def hstack(tup: Sequence[Any], dtype: Any = None) -> Any:
     return concatenate(arrs, axis=0 if ndim_of(arrs[0]) == 1 else 1, dtype=dtype)
 
 
-def vstack(tup: Sequence[Any], dtype: Any = None) -> Any:
+def vstack(tup: _Arrays, dtype: DTypeLike | None = None) -> Array:
     """Join arrays along the first axis, 1-d inputs becoming rows, as numpy.vstack. Differentiable.
 
     >>> funcad.numpy.vstack([funcad.numpy.array([1, 2]), funcad.numpy.array([3, 4])])
@@ -344,7 +361,7 @@ def vstack(tup: Sequence[Any], dtype: Any = None) -> Any:
     return concatenate(arrs, axis=0, dtype=dtype)
 
 
-def flip(m: Any, axis: Any = None) -> Any:
+def flip(m: ArrayLike, axis: int | Sequence[int] | None = None) -> Array:
     """Reverse the order of elements along ``axis`` (all axes if None), as numpy.flip.
     Differentiable.
 
@@ -358,7 +375,7 @@ def flip(m: Any, axis: Any = None) -> Any:
     return indexing.getitem(m, index)
 
 
-def tile(a: Any, reps: Any) -> Any:
+def tile(a: ArrayLike, reps: int | Sequence[int]) -> Array:
     """Repeat the whole array ``reps`` times along each axis, as numpy.tile. Differentiable.
 
     >>> funcad.numpy.tile(funcad.numpy.array([1, 2]), 2)
@@ -381,7 +398,8 @@ def tile(a: Any, reps: Any) -> Any:
     return reshape(out, tuple(r * s for r, s in zip(reps, x_shape)))
 
 
-def repeat(a: Any, repeats: Any, axis: Any = None, *, total_repeat_length: Any = None) -> Any:
+def repeat(a: ArrayLike, repeats: ArrayLike, axis: int | None = None, *,
+           total_repeat_length: int | None = None) -> Array:
     """Each element repeated ``repeats`` times along ``axis``. With ``total_repeat_length``
     (needed when ``repeats`` is traced, as in JAX) the output has that length: truncated,
     or padded with the last element."""
@@ -434,7 +452,7 @@ def repeat(a: Any, repeats: Any, axis: Any = None, *, total_repeat_length: Any =
     return take(a, index, axis=ax, mode=IN_BOUNDS)
 
 
-def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+def diagonal(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
     """The diagonal at ``offset`` of the 2-d slices over ``axis1`` and ``axis2`` (moved to the last
     axis), as numpy.diagonal. Differentiable. Returns a copy, not a read-only view.
 
@@ -454,13 +472,13 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     return getitem(moved, (Ellipsis, r, c))
 
 
-def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+def trace(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
     """The sum of ``diagonal(a, offset, axis1, axis2)`` along its last axis."""
     diagonals = diagonal(a, offset, axis1, axis2)
     return shape_primitives.reduce_sum(diagonals, (ndim_of(diagonals) - 1,))
 
 
-def diag(v: Any, k: int = 0) -> Any:
+def diag(v: ArrayLike, k: int = 0) -> Array:
     """The ``k``-th diagonal of a 2-d array, or a 2-d array with the 1-d ``v`` on its ``k``-th
     diagonal, as numpy.diag. Differentiable. Returns a copy, not a view.
 
@@ -483,7 +501,7 @@ def diag(v: Any, k: int = 0) -> Any:
     return index_update(out, v, (ArrayIndex(0), ArrayIndex(1)), "set", rows, cols)
 
 
-def triu(m: Any, k: int = 0) -> Any:
+def triu(m: ArrayLike, k: int = 0) -> Array:
     """The array with the elements below the ``k``-th diagonal zeroed (for the last two axes), as
     numpy.triu. Differentiable.
 
@@ -496,7 +514,7 @@ def triu(m: Any, k: int = 0) -> Any:
     return where(np.triu(np.ones((rows, cols), bool), k), m, np.zeros((), dtype_of(m)))
 
 
-def tril(m: Any, k: int = 0) -> Any:
+def tril(m: ArrayLike, k: int = 0) -> Array:
     """The array with the elements above the ``k``-th diagonal zeroed (for the last two axes), as
     numpy.tril. Differentiable.
 
@@ -513,7 +531,13 @@ def tril(m: Any, k: int = 0) -> Any:
 # More layouts, joins and splits
 
 
-def atleast_3d(*arys: Any) -> Any:
+@overload
+def atleast_3d() -> list[Array]: ...
+@overload
+def atleast_3d(x: ArrayLike, /) -> Array: ...
+@overload
+def atleast_3d(x: ArrayLike, y: ArrayLike, /, *arys: ArrayLike) -> list[Array]: ...
+def atleast_3d(*arys: ArrayLike) -> Array | list[Array]:
     """Each argument viewed with at least three dimensions ((N,) becomes (1, N, 1), (M, N) becomes
     (M, N, 1)); a list when given several, as numpy.atleast_3d. Differentiable.
 
@@ -534,7 +558,7 @@ def atleast_3d(*arys: Any) -> Any:
 permute_dims = transpose
 
 
-def rollaxis(a: Any, axis: int, start: int = 0) -> Any:
+def rollaxis(a: ArrayLike, axis: int, start: int = 0) -> Array:
     """Move ``axis`` to before position ``start`` (NumPy's older form of ``moveaxis``)."""
     a = as_operand(a)
     n = ndim_of(a)
@@ -547,7 +571,7 @@ def rollaxis(a: Any, axis: int, start: int = 0) -> Any:
     if ax < start:
         start -= 1
     if ax == start:
-        return a
+        return cast(Array, a)  # (an operand of at least one dimension)
     order = [i for i in range(n) if i != ax]
     order.insert(start, ax)
     return shape_primitives.transpose(a, order)
@@ -556,7 +580,7 @@ def rollaxis(a: Any, axis: int, start: int = 0) -> Any:
 concat = concatenate
 
 
-def column_stack(tup: Sequence[Any]) -> Any:
+def column_stack(tup: _Arrays) -> Array:
     """Join 1-d arrays as columns (2-d arrays as they are) of a 2-d array, as numpy.column_stack.
     Differentiable.
 
@@ -573,7 +597,7 @@ def column_stack(tup: Sequence[Any]) -> Any:
     return concatenate(arrs, axis=1)
 
 
-def dstack(tup: Sequence[Any], dtype: Any = None) -> Any:
+def dstack(tup: _Arrays, dtype: DTypeLike | None = None) -> Array:
     """Join arrays along the third axis (after atleast_3d), as numpy.dstack. Differentiable.
 
     >>> funcad.numpy.dstack([funcad.numpy.array([1, 2]), funcad.numpy.array([3, 4])]).shape
@@ -583,7 +607,7 @@ def dstack(tup: Sequence[Any], dtype: Any = None) -> Any:
     return concatenate(arrs, axis=2, dtype=dtype)
 
 
-def unstack(x: Any, /, *, axis: int = 0) -> tuple[Any, ...]:
+def unstack(x: ArrayLike, /, *, axis: int = 0) -> tuple[Array, ...]:
     """The slices of ``x`` along ``axis``, as a tuple (the inverse of ``stack``), as numpy.unstack.
     Differentiable.
 
@@ -617,7 +641,7 @@ def _block_ndim(arrays: Any) -> int:
     return ndim_of(as_operand(arrays))
 
 
-def block(arrays: Any) -> Any:
+def block(arrays: ArrayLike | list[Any]) -> Array:
     """An array assembled from nested lists of blocks: the innermost lists are joined along
     the last axis, the next ones along the one before, and so on."""
     depth = _block_depth(arrays)
@@ -656,7 +680,8 @@ def _split(ary: Any, indices_or_sections: Any, axis: int, equal: bool, name: str
             for start, stop in zip(bounds[:-1], bounds[1:])]
 
 
-def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
+def split(ary: ArrayLike, indices_or_sections: int | Sequence[int] | ArrayLike,
+          axis: int = 0) -> list[Array]:
     """Split into a list of sub-arrays along ``axis``: into ``indices_or_sections`` equal parts (an
     int, which must divide the axis), or at the given indices, as numpy.split. Differentiable.
 
@@ -668,12 +693,14 @@ def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
     return _split(ary, indices_or_sections, axis, True, "split")
 
 
-def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
+def array_split(ary: ArrayLike, indices_or_sections: int | Sequence[int] | ArrayLike,
+                axis: int = 0) -> list[Array]:
     """Like ``split``, but the sections need not divide the axis evenly."""
     return _split(ary, indices_or_sections, axis, False, "array_split")
 
 
-def hsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
+def hsplit(ary: ArrayLike,
+           indices_or_sections: int | Sequence[int] | ArrayLike) -> list[Array]:
     """Split along the second axis (the first for 1-d inputs), as numpy.hsplit. Differentiable.
 
     >>> funcad.numpy.hsplit(funcad.numpy.arange(4).reshape(1, 4), 2)
@@ -685,7 +712,8 @@ def hsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
     return split(ary, indices_or_sections, 1 if ndim_of(ary) > 1 else 0)
 
 
-def vsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
+def vsplit(ary: ArrayLike,
+           indices_or_sections: int | Sequence[int] | ArrayLike) -> list[Array]:
     """Split a 2-d (or more) array along the first axis, as numpy.vsplit. Differentiable.
 
     >>> funcad.numpy.vsplit(funcad.numpy.arange(4).reshape(2, 2), 2)
@@ -696,7 +724,8 @@ def vsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
     return split(ary, indices_or_sections, 0)
 
 
-def dsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
+def dsplit(ary: ArrayLike,
+           indices_or_sections: int | Sequence[int] | ArrayLike) -> list[Array]:
     """Split a 3-d (or more) array along the third axis, as numpy.dsplit. Differentiable.
 
     >>> [p.shape for p in funcad.numpy.dsplit(funcad.numpy.ones((1, 1, 4)), 2)]
@@ -707,7 +736,7 @@ def dsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
     return split(ary, indices_or_sections, 2)
 
 
-def fliplr(m: Any) -> Any:
+def fliplr(m: ArrayLike) -> Array:
     """Reverse the second axis (columns) of a 2-d (or more) array, as numpy.fliplr. Differentiable.
 
     >>> funcad.numpy.fliplr(funcad.numpy.array([[1, 2], [3, 4]]))
@@ -719,7 +748,7 @@ def fliplr(m: Any) -> Any:
     return flip(m, 1)
 
 
-def flipud(m: Any) -> Any:
+def flipud(m: ArrayLike) -> Array:
     """Reverse the first axis (rows) of a 1-d (or more) array, as numpy.flipud. Differentiable.
 
     >>> funcad.numpy.flipud(funcad.numpy.array([[1, 2], [3, 4]]))
@@ -731,7 +760,7 @@ def flipud(m: Any) -> Any:
     return flip(m, 0)
 
 
-def rot90(m: Any, k: int = 1, axes: Sequence[int] = (0, 1)) -> Any:
+def rot90(m: ArrayLike, k: int = 1, axes: Sequence[int] = (0, 1)) -> Array:
     """``m`` rotated by 90 degrees ``k`` times, from the first axis towards the second."""
     m = as_operand(m)
     axes = tuple(axes)
@@ -743,7 +772,7 @@ def rot90(m: Any, k: int = 1, axes: Sequence[int] = (0, 1)) -> Any:
         raise ValueError("rot90: axes must be different")
     k = operator.index(k) % 4
     if k == 0:
-        return m
+        return cast(Array, m)  # (an operand of at least two dimensions)
     if k == 2:
         return flip(flip(m, i), j)
     perm = list(range(ndim_of(m)))
@@ -766,7 +795,8 @@ def _roll_one(a: Any, shift: int, ax: int) -> Any:
     return indexing.concatenate([tail, rest], ax)
 
 
-def roll(a: Any, shift: Any, axis: Any = None) -> Any:
+def roll(a: ArrayLike, shift: ArrayLike | Sequence[int],
+         axis: int | Sequence[int] | None = None) -> Array:
     """Elements shifted by ``shift`` along ``axis`` (ints or tuples, broadcast together),
     those past the end coming back at the start. A traced shift gathers instead."""
     a = as_operand(a)
@@ -775,7 +805,7 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Any:
     if contains_tracer(shift):
         shift = as_operand(shift)
         axes = normalize_axes(axis, ndim_of(a), "roll")
-        out = a
+        out: Any = a
         shifts = shape_primitives.broadcast_to(shift, (len(axes),))
         for k, ax in enumerate(axes):
             n = shape_of(out)[ax]
@@ -800,7 +830,7 @@ def _labelled(a: Any) -> np.ndarray:
     return np.arange(int(np.prod(shape_of(a), dtype=np.int64))).reshape(shape_of(a))
 
 
-def append(arr: Any, values: Any, axis: Any = None) -> Any:
+def append(arr: ArrayLike, values: ArrayLike, axis: int | None = None) -> Array:
     """``values`` joined to the end of ``arr`` along ``axis`` (both flattened if None), as
     numpy.append. Differentiable.
 
@@ -813,34 +843,34 @@ def append(arr: Any, values: Any, axis: Any = None) -> Any:
     return concatenate([arr, values], axis)
 
 
-def insert(arr: Any, obj: Any, values: Any, axis: Any = None) -> Any:
+def insert(arr: ArrayLike, obj: ArrayLike | slice, values: ArrayLike,
+           axis: int | None = None) -> Array:
     """``values`` inserted before the positions ``obj`` along ``axis``: NumPy works out where
     each element goes on their positions, and a gather builds the result."""
     arr = as_operand(arr)
     values = astype(as_operand(values), dtype_of(arr))
     if axis is None:
         arr, axis = ravel(arr), 0
-    if contains_tracer(obj):
-        obj = concrete_value(as_operand(obj), "insert")
+    positions: Any = concrete_value(as_operand(obj), "insert") if contains_tracer(obj) else obj
     arr_ids = _labelled(arr)
     value_ids = _labelled(values) + arr_ids.size
-    ids = np.insert(arr_ids, obj, value_ids, axis=axis)
+    ids = np.insert(arr_ids, positions, value_ids, axis=axis)
     return take(concatenate([ravel(arr), ravel(values)], 0), ids, mode=IN_BOUNDS)
 
 
-def delete(arr: Any, obj: Any, axis: Any = None, *, assume_unique_indices: bool = False) -> Any:
+def delete(arr: ArrayLike, obj: ArrayLike | slice, axis: int | None = None, *,
+           assume_unique_indices: bool = False) -> Array:
     """``arr`` without the entries ``obj`` (ints, slices, integer or boolean arrays) along
     ``axis``."""
     arr = as_operand(arr)
     if axis is None:
         arr, axis = ravel(arr), 0
-    if contains_tracer(obj):
-        obj = concrete_value(as_operand(obj), "delete")
-    ids = np.delete(_labelled(arr), obj, axis=axis)
+    positions: Any = concrete_value(as_operand(obj), "delete") if contains_tracer(obj) else obj
+    ids = np.delete(_labelled(arr), positions, axis=axis)
     return take(ravel(arr), ids, mode=IN_BOUNDS)
 
 
-def resize(a: Any, new_shape: Any) -> Any:
+def resize(a: ArrayLike, new_shape: int | Sequence[int]) -> Array:
     """``a`` flattened, repeated cyclically and cut to ``new_shape``."""
     a = as_operand(a)
     new_shape = (new_shape,) if isinstance(new_shape, (int, np.integer)) else tuple(new_shape)
@@ -968,7 +998,8 @@ _PAD_MODES = ("constant", "edge", "linear_ramp", "maximum", "mean", "median", "m
               "reflect", "symmetric", "wrap", "empty")
 
 
-def pad(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> Any:
+def pad(array: ArrayLike, pad_width: ArrayLike | Sequence[Any] | Mapping[int, Any],
+        mode: str | Callable[..., Any] = "constant", **kwargs: Any) -> Array:
     """``array`` padded along each axis, axis after axis (so corners see the padding of the
     axes before), with NumPy's modes, each built from slices, broadcasts and
     concatenations; ``mode`` may also be a function ``f(vector, pad_width, axis, kwargs)``
