@@ -397,6 +397,10 @@ def vjp(fun: Callable[..., tuple[R, A]], *primals: Any,
         has_aux: Literal[True]) -> tuple[R, Callable[[Any], tuple[Any, ...]], A]: ...
 
 
+@overload
+def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool) -> tuple[Any, ...]: ...
+
+
 @api_boundary
 def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
     """Evaluate ``fun(*primals)`` and return ``(out, f_vjp)`` (and ``aux`` with has_aux), where

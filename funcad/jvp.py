@@ -225,6 +225,11 @@ def jvp(fun: Callable[..., tuple[R, A]], primals: Sequence[Any], tangents: Seque
         has_aux: Literal[True]) -> tuple[R, Any, A]: ...
 
 
+@overload
+def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: bool) -> tuple[Any, ...]: ...
+
+
 @api_boundary
 def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
         has_aux: bool = False) -> tuple[Any, ...]:
@@ -282,6 +287,10 @@ def linearize(fun: Callable[..., R], *primals: Any,
 @overload
 def linearize(fun: Callable[..., tuple[R, A]], *primals: Any,
               has_aux: Literal[True]) -> tuple[R, Callable[..., Any], A]: ...
+
+
+@overload
+def linearize(fun: Callable[..., Any], *primals: Any, has_aux: bool) -> tuple[Any, ...]: ...
 
 
 @api_boundary

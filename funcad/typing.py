@@ -24,7 +24,7 @@ installs the array API on ``Tracer`` (the declarations below tell a type checker
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +44,56 @@ class _ArrayType(type):
 
     def __subclasscheck__(cls, subclass: type) -> bool:
         return issubclass(subclass, _ARRAY_VALUES)
+
+
+class _IndexUpdateRef(Protocol):
+    """What ``x.at[index]`` offers (funcad.numpy's ``IndexUpdateRef``), for a type checker."""
+
+    def get(self, *, indices_are_sorted: bool = False, unique_indices: bool = False,
+            mode: str | None = None, fill_value: ArrayLike | None = None,
+            wrap_negative_indices: bool = True) -> Array: ...
+
+    def set(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+            unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True) -> Array: ...
+
+    def add(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+            unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True) -> Array: ...
+
+    def subtract(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+                 unique_indices: bool = False, mode: str | None = None,
+                 wrap_negative_indices: bool = True) -> Array: ...
+
+    def multiply(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+                 unique_indices: bool = False, mode: str | None = None,
+                 wrap_negative_indices: bool = True) -> Array: ...
+
+    def divide(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+               unique_indices: bool = False, mode: str | None = None,
+               wrap_negative_indices: bool = True) -> Array: ...
+
+    def power(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+              unique_indices: bool = False, mode: str | None = None,
+              wrap_negative_indices: bool = True) -> Array: ...
+
+    def min(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+            unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True) -> Array: ...
+
+    def max(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+            unique_indices: bool = False, mode: str | None = None,
+            wrap_negative_indices: bool = True) -> Array: ...
+
+    def apply(self, func: Callable[[Array], ArrayLike], *, indices_are_sorted: bool = False,
+              unique_indices: bool = False, mode: str | None = None,
+              wrap_negative_indices: bool = True) -> Array: ...
+
+
+class _IndexUpdateHelper(Protocol):
+    """``x.at``: indexing it gives the updates at that index."""
+
+    def __getitem__(self, index: Any) -> _IndexUpdateRef: ...
 
 
 _PLAIN = np.empty(0)  # (its bound __array_wrap__ views results as plain ndarrays)
@@ -75,7 +125,8 @@ class Array(np.ndarray, metaclass=_ArrayType):
 
     if TYPE_CHECKING:  # (installed by funcad.numpy at import)
         @property
-        def at(self) -> Any: ...
+        def at(self) -> _IndexUpdateHelper: ...
+        def __getitem__(self, key: Any, /) -> Array: ...
         @property
         def sharding(self) -> Any: ...
         @property

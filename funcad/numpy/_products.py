@@ -5,7 +5,7 @@ broadcasts, so none needs a derivative rule.
 
 from __future__ import annotations
 
-from typing import Sequence, cast
+from typing import Sequence
 
 import numpy as np
 
@@ -206,7 +206,7 @@ def matvec(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     x1, x2 = as_operand(x1), as_operand(x2)
     if ndim_of(x1) < 2 or ndim_of(x2) < 1:
         raise ValueError("matvec: x1 must have at least 2 dimensions and x2 at least 1")
-    return cast(Array, matmul(x1, reshape(x2, shape_of(x2) + (1,)))[..., 0])
+    return matmul(x1, reshape(x2, shape_of(x2) + (1,)))[..., 0]
 
 
 def vecmat(x1: ArrayLike, x2: ArrayLike, /) -> Array:
@@ -215,5 +215,4 @@ def vecmat(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     if ndim_of(x1) < 1 or ndim_of(x2) < 2:
         raise ValueError("vecmat: x1 must have at least 1 dimension and x2 at least 2")
     x1 = conjugate(x1)
-    return cast(Array, matmul(reshape(x1, shape_of(x1)[:-1] + (1,) + shape_of(x1)[-1:]),
-                              x2)[..., 0, :])
+    return matmul(reshape(x1, shape_of(x1)[:-1] + (1,) + shape_of(x1)[-1:]), x2)[..., 0, :]
