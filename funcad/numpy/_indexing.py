@@ -11,7 +11,7 @@ arithmetic on index arrays is written with the elementwise primitives directly.
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, cast
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from funcad.primitives import indexing
 from funcad.primitives.indexing import ArrayIndex, Slice, index_update
 from funcad.primitives.reductions import cumsum
 from funcad.primitives.shape import broadcast_to, convert_element_type, reshape
+from funcad.typing import Array, ArrayLike
 
 __all__ = [
     "normalize_index", "getitem", "index_with_mode", "pad_axes", "crop_axes",
@@ -262,9 +263,9 @@ def _raise_if_out_of_bounds(indices: Any, n: int, name: str) -> None:
         raise IndexError(f"{name}: index {bad} is out of bounds for axis with size {n}")
 
 
-def take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str | None = None,
-         unique_indices: bool = False, indices_are_sorted: bool = False,
-         fill_value: Any = None) -> Any:
+def take(a: ArrayLike, indices: ArrayLike, axis: int | None = None, out: None = None,
+         mode: str | None = None, unique_indices: bool = False,
+         indices_are_sorted: bool = False, fill_value: ArrayLike | None = None) -> Array:
     """Elements of ``a`` at ``indices`` along ``axis``. Out-of-bounds indices follow JAX:
     ``mode="fill"`` (the default) reads ``fill_value`` (NaN for floats), ``"clip"`` clamps
     and ``"wrap"`` wraps; ``"raise"`` checks concrete indices as NumPy does."""
@@ -314,8 +315,8 @@ def _along_axis_index(arr_shape: tuple[int, ...], idx_shape: tuple[int, ...],
     return tuple(ArrayIndex(i) for i in range(len(arr_shape))), arrays
 
 
-def take_along_axis(arr: Any, indices: Any, axis: Any, mode: str | None = None,
-                    fill_value: Any = None) -> Any:
+def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int | None,
+                    mode: str | None = None, fill_value: ArrayLike | None = None) -> Array:
     """``arr`` gathered at ``indices`` along ``axis`` (None: the flattened array); other axes
     broadcast. Out-of-bounds indices follow JAX's ``mode`` (default ``"fill"``)."""
     arr = as_operand(arr)
@@ -340,7 +341,8 @@ def _refuse_inplace(inplace: bool, name: str) -> None:
                          f"argument in place; pass inplace=False and use the return value")
 
 
-def put(a: Any, ind: Any, v: Any, mode: str | None = None, *, inplace: bool = True) -> Any:
+def put(a: ArrayLike, ind: ArrayLike, v: ArrayLike, mode: str | None = None, *,
+        inplace: bool = True) -> Array:
     """A copy of ``a`` with its flat positions ``ind`` set to ``v`` (repeated cyclically);
     out-of-bounds indices are clipped (``mode="clip"``, the default, after negative ones
     count from the end) or wrapped."""
@@ -351,7 +353,7 @@ def put(a: Any, ind: Any, v: Any, mode: str | None = None, *, inplace: bool = Tr
     size = int(np.prod(shape_of(a), dtype=np.int64))
     m, k = shape_of(ind)[0], shape_of(v)[0]
     if m == 0 or k == 0:
-        return a
+        return cast(Array, a)  # (the operand, unchanged)
     if mode == "raise":
         _raise_if_out_of_bounds(ind, size, "put")
     elif mode in (None, "clip"):  # (negative indices count from the end first, as in JAX)
@@ -366,8 +368,8 @@ def put(a: Any, ind: Any, v: Any, mode: str | None = None, *, inplace: bool = Tr
     return reshape(flat, shape_of(a))
 
 
-def put_along_axis(arr: Any, indices: Any, values: Any, axis: Any, inplace: bool = True,
-                   mode: str | None = None) -> Any:
+def put_along_axis(arr: ArrayLike, indices: ArrayLike, values: ArrayLike, axis: int | None,
+                   inplace: bool = True, mode: str | None = None) -> Array:
     """A copy of ``arr`` with ``values`` written at ``indices`` along ``axis``."""
     _refuse_inplace(inplace, "put_along_axis")
     arr = as_operand(arr)
@@ -394,7 +396,7 @@ def scatter(x: Any, values: Any, indexer: tuple, arrays: list[Any], kind: str,
     return crop_axes(index_update(x, values, indexer, kind, *arrays), padded)
 
 
-def place(arr: Any, mask: Any, vals: Any, *, inplace: bool = True) -> Any:
+def place(arr: ArrayLike, mask: ArrayLike, vals: ArrayLike, *, inplace: bool = True) -> Array:
     """A copy of ``arr`` with the positions where ``mask`` holds taken from ``vals`` in
     order, repeated cyclically (works under jit: the positions come from a cumsum)."""
     _refuse_inplace(inplace, "place")
@@ -407,11 +409,11 @@ def place(arr: Any, mask: Any, vals: Any, *, inplace: bool = True) -> Any:
     if shape_of(vals)[0] == 0:
         if not isinstance(mask, Tracer) and np.any(mask):
             raise ValueError("place: cannot insert from an empty vals")
-        return arr
+        return cast(Array, arr)  # (the operand, unchanged)
     mask = ew.ne(mask, 0) if dtype_of(mask) != np.bool_ else mask
     flat_mask = _flattened(mask)
     if shape_of(flat_mask)[0] == 0:
-        return arr
+        return cast(Array, arr)  # (the operand, unchanged)
     order = ew.sub(cumsum(convert_element_type(flat_mask, np.intp), 0), 1)
     picks = indexing.getitem(vals, (ArrayIndex(0),), ew.rem(ew.max(order, 0),
                                                               shape_of(vals)[0]))
@@ -492,13 +494,14 @@ def _flat_nonzero_sized(flat: Any, size: int) -> tuple[Any, Any]:
     return positions, ew.lt(positions, 0)
 
 
-def nonzero(a: Any, *, size: Any = None, fill_value: Any = None) -> tuple[Any, ...]:
+def nonzero(a: ArrayLike, *, size: int | None = None,
+            fill_value: ArrayLike | tuple[ArrayLike, ...] | None = None) -> tuple[Array, ...]:
     """The indices of the nonzero elements. With ``size=``, exactly that many per axis (the
     first ones, then ``fill_value``, default 0), computed without concrete values."""
     if size is None:
         if fill_value is not None:
             raise ValueError("nonzero: fill_value= needs size=")
-        return tuple(np.nonzero(sized_value(a, "nonzero")))
+        return cast("tuple[Array, ...]", np.nonzero(sized_value(a, "nonzero")))
     size = _check_size(size, "nonzero")
     a = as_operand(a)
     a_shape = shape_of(a)
@@ -517,12 +520,13 @@ def nonzero(a: Any, *, size: Any = None, fill_value: Any = None) -> tuple[Any, .
     return tuple(out)
 
 
-def argwhere(a: Any, *, size: Any = None, fill_value: Any = None) -> Any:
+def argwhere(a: ArrayLike, *, size: int | None = None,
+             fill_value: ArrayLike | tuple[ArrayLike, ...] | None = None) -> Array:
     """The indices of the nonzero elements, one row each (``size=`` as in ``nonzero``)."""
     if size is None:
         if fill_value is not None:
             raise ValueError("argwhere: fill_value= needs size=")
-        return np.argwhere(sized_value(a, "argwhere"))
+        return cast(Array, np.argwhere(sized_value(a, "argwhere")))
     a = as_operand(a)
     if ndim_of(a) == 0:
         a = reshape(a, (1,))
@@ -532,13 +536,14 @@ def argwhere(a: Any, *, size: Any = None, fill_value: Any = None) -> Any:
     return indexing.concatenate([reshape(c, (shape_of(c)[0], 1)) for c in columns], 1)
 
 
-def flatnonzero(a: Any, *, size: Any = None, fill_value: Any = None) -> Any:
+def flatnonzero(a: ArrayLike, *, size: int | None = None,
+                fill_value: ArrayLike | tuple[ArrayLike, ...] | None = None) -> Array:
     """The indices of the nonzero elements of the flattened array."""
     return nonzero(_flattened(as_operand(a)), size=size, fill_value=fill_value)[0]
 
 
-def compress(condition: Any, a: Any, axis: Any = None, *, size: Any = None,
-             fill_value: Any = 0, out: Any = None) -> Any:
+def compress(condition: ArrayLike, a: ArrayLike, axis: int | None = None, *,
+             size: int | None = None, fill_value: ArrayLike = 0, out: None = None) -> Array:
     """The slices of ``a`` along ``axis`` where ``condition`` holds (a shorter condition
     selects from the first ones; ``size=`` pads with ``fill_value``)."""
     if out is not None:
@@ -556,7 +561,7 @@ def compress(condition: Any, a: Any, axis: Any = None, *, size: Any = None,
         if not isinstance(condition, Tracer) and np.any(np.asarray(condition)[n:]):
             raise IndexError(f"compress: condition has {m} entries (true past {n}) for an "
                              f"axis of size {n}")
-        condition = condition[:n] if not isinstance(condition, Tracer) else \
+        condition = cast(np.ndarray, condition)[:n] if not isinstance(condition, Tracer) else \
             indexing.getitem(condition, (Slice(0, n, None),))
         m = n
     head = (Slice(None, None, None),) * ax
@@ -571,7 +576,8 @@ def compress(condition: Any, a: Any, axis: Any = None, *, size: Any = None,
     return ew.select(reshape(missing, shape), astype(fill_value, dtype_of(a)), taken)
 
 
-def extract(condition: Any, arr: Any, *, size: Any = None, fill_value: Any = 0) -> Any:
+def extract(condition: ArrayLike, arr: ArrayLike, *, size: int | None = None,
+            fill_value: ArrayLike = 0) -> Array:
     """The elements of ``arr`` where ``condition`` holds, flattened."""
     condition = as_operand(condition)
     if dtype_of(condition) != np.bool_:
@@ -590,7 +596,8 @@ def _broadcast_all(*arrays: Any) -> list[Any]:
     return [broadcast_to(a, shape) if shape_of(a) != shape else a for a in arrays]
 
 
-def choose(a: Any, choices: Sequence[Any], out: Any = None, mode: str = "raise") -> Any:
+def choose(a: ArrayLike, choices: Sequence[ArrayLike], out: None = None,
+           mode: str = "raise") -> Array:
     """``choices[a[i]][i]``, broadcasting ``a`` and the choices together."""
     if out is not None:
         raise TypeError("choose: the out= argument is not supported (use the return value)")
@@ -611,13 +618,14 @@ def choose(a: Any, choices: Sequence[Any], out: Any = None, mode: str = "raise")
         raise ValueError(f"choose: invalid mode {mode!r}; expected 'raise', 'wrap' or 'clip'")
     dtype = np.result_type(*(dtype_of(c) for c in choices))
     a, *choices = _broadcast_all(a, *[astype(c, dtype) for c in choices])
-    out = choices[-1]
+    chosen = choices[-1]
     for i in range(k - 2, -1, -1):
-        out = ew.select(ew.eq(a, i), choices[i], out)
-    return out
+        chosen = ew.select(ew.eq(a, i), choices[i], chosen)
+    return chosen
 
 
-def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0) -> Any:
+def select(condlist: Sequence[ArrayLike], choicelist: Sequence[ArrayLike],
+           default: ArrayLike = 0) -> Array:
     """The choice of the first condition that holds, element by element, else ``default``."""
     if len(condlist) != len(choicelist):
         raise ValueError("select: list of cases must be same length as list of conditions")
@@ -638,8 +646,9 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
     return broadcast_to(out, shape) if shape_of(out) != shape else out
 
 
-def piecewise(x: Any, condlist: Any, funclist: Sequence[Any], *args: Any,
-              **kw: Any) -> Any:
+def piecewise(x: ArrayLike, condlist: ArrayLike | Sequence[ArrayLike],
+              funclist: Sequence[ArrayLike | Callable[..., ArrayLike]], *args: Any,
+              **kw: Any) -> Array:
     """``funclist[i](x)`` where ``condlist[i]`` holds (the last true condition wins, as in
     NumPy), an extra last function where none does; constants stand for themselves. Every
     function is evaluated on all of ``x`` and the results selected."""
@@ -659,6 +668,7 @@ def piecewise(x: Any, condlist: Any, funclist: Sequence[Any], *args: Any,
     def value(f: Callable[..., Any] | Any) -> Any:
         return as_operand(f(x, *args, **kw)) if callable(f) else as_operand(f)
 
+    out: Any  # (an Array, or a NumPy scalar zero)
     if len(funclist) == n + 1:
         out = astype(value(funclist[-1]), dtype_of(x))
     else:
@@ -677,8 +687,8 @@ def _dims(dims: Any) -> tuple[int, ...]:
     return tuple(operator.index(d) for d in dims)
 
 
-def ravel_multi_index(multi_index: Sequence[Any], dims: Any, mode: str = "raise",
-                      order: str = "C") -> Any:
+def ravel_multi_index(multi_index: Sequence[ArrayLike], dims: int | Sequence[int],
+                      mode: str = "raise", order: str = "C") -> Array:
     """Flat indices of the coordinates ``multi_index`` into an array of shape ``dims``."""
     dims = _dims(dims)
     if len(multi_index) != len(dims):
@@ -709,7 +719,7 @@ def ravel_multi_index(multi_index: Sequence[Any], dims: Any, mode: str = "raise"
     return broadcast_to(out, shape) if shape_of(out) != shape else out
 
 
-def unravel_index(indices: Any, shape: Any) -> tuple[Any, ...]:
+def unravel_index(indices: ArrayLike, shape: int | Sequence[int]) -> tuple[Array, ...]:
     """The coordinates of flat ``indices`` in an array of ``shape``. Concrete out-of-bounds
     indices are refused as NumPy does; traced ones are clipped, as in JAX."""
     shape = _dims(shape)
