@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import builtins
 import operator
-from typing import Any
+from typing import Any, Literal, Protocol, Sequence, Union, cast, overload
 
 import numpy as np
 
@@ -69,6 +69,7 @@ from funcad.numpy._shapes import (
 )
 from funcad.numpy._sorting import searchsorted, sort
 from funcad.primitives.elementwise import conj, real, select
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = [
     "median", "quantile", "percentile", "nanmedian", "nanquantile", "nanpercentile",
@@ -79,6 +80,8 @@ __all__ = [
 ]
 
 _METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
+_Method = Literal["linear", "lower", "higher", "midpoint", "nearest"]
+_Axis = Union[int, Sequence[int], None]
 
 
 def _is_concrete(x: Any) -> bool:
@@ -156,8 +159,8 @@ def _quantile(a: Any, q: Any, axis: Any, method: str, keepdims: bool, name: str,
     values = sort(x, axis=-1)  # NaNs sort last
     nan_mask = isnan(x) if _is_inexact(x) else None
     if skip_nan and nan_mask is not None:
-        count = sum(logical_not(nan_mask), -1, keepdims=True)
-        last = subtract(count, 1)
+        count: Array | int = sum(logical_not(nan_mask), -1, keepdims=True)
+        last: Array | int = subtract(count, 1)
     else:
         count, last = n, n - 1
     qf = reshape(q, (-1,))
@@ -190,8 +193,9 @@ def _quantile(a: Any, q: Any, axis: Any, method: str, keepdims: bool, name: str,
     return astype(reshape(result, out_shape), out_dtype)
 
 
-def quantile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
-             method: str = "linear", keepdims: bool = False) -> Any:
+def quantile(a: ArrayLike, q: ArrayLike, axis: _Axis = None, out: None = None,
+             overwrite_input: bool = False, method: _Method = "linear",
+             keepdims: bool = False) -> Array:
     """The ``q``-th quantiles (``q`` in [0, 1]) over ``axis``: a sort, then a gather of the
     one or two order statistics each ``method`` uses; the gradient goes to them. ``q``'s
     axes come first in the result. A slice holding a NaN gives NaN."""
@@ -199,16 +203,16 @@ def quantile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input:
     return _quantile(a, q, axis, method, keepdims, "quantile", False)
 
 
-def percentile(a: Any, q: Any, axis: Any = None, out: Any = None,
-               overwrite_input: bool = False, method: str = "linear",
-               keepdims: bool = False) -> Any:
+def percentile(a: ArrayLike, q: ArrayLike, axis: _Axis = None, out: None = None,
+               overwrite_input: bool = False, method: _Method = "linear",
+               keepdims: bool = False) -> Array:
     """``quantile`` with ``q`` in percent ([0, 100])."""
     reject_out(out, "percentile")
     return _quantile(a, q, axis, method, keepdims, "percentile", False, 100.0)
 
 
-def median(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
-           keepdims: bool = False) -> Any:
+def median(a: ArrayLike, axis: _Axis = None, out: None = None, overwrite_input: bool = False,
+           keepdims: bool = False) -> Array:
     """The median over ``axis``: the middle element, or the mean of the two middle ones
     (each gets half the gradient)."""
     reject_out(out, "median")
@@ -218,24 +222,24 @@ def median(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = Fa
     return _quantile(a, 0.5, axis, "linear", keepdims, "median", False)
 
 
-def nanquantile(a: Any, q: Any, axis: Any = None, out: Any = None,
-                overwrite_input: bool = False, method: str = "linear",
-                keepdims: bool = False) -> Any:
+def nanquantile(a: ArrayLike, q: ArrayLike, axis: _Axis = None, out: None = None,
+                overwrite_input: bool = False, method: _Method = "linear",
+                keepdims: bool = False) -> Array:
     """``quantile`` of the non-NaN elements of each slice (NaN for an all-NaN slice)."""
     reject_out(out, "nanquantile")
     return _quantile(a, q, axis, method, keepdims, "nanquantile", True)
 
 
-def nanpercentile(a: Any, q: Any, axis: Any = None, out: Any = None,
-                  overwrite_input: bool = False, method: str = "linear",
-                  keepdims: bool = False) -> Any:
+def nanpercentile(a: ArrayLike, q: ArrayLike, axis: _Axis = None, out: None = None,
+                  overwrite_input: bool = False, method: _Method = "linear",
+                  keepdims: bool = False) -> Array:
     """``percentile`` of the non-NaN elements of each slice."""
     reject_out(out, "nanpercentile")
     return _quantile(a, q, axis, method, keepdims, "nanpercentile", True, 100.0)
 
 
-def nanmedian(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
-              keepdims: bool = False) -> Any:
+def nanmedian(a: ArrayLike, axis: _Axis = None, out: None = None,
+              overwrite_input: bool = False, keepdims: bool = False) -> Array:
     """``median`` of the non-NaN elements of each slice."""
     reject_out(out, "nanmedian")
     a = as_operand(a)
@@ -253,16 +257,18 @@ def _without_nans(a: Any, fill: Any) -> Any:
     return where(isnan(a), fill, a) if _is_inexact(a) else a
 
 
-def nansum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
-           keepdims: bool = False, initial: Any = None, where: Any = None) -> Any:
+def nansum(a: ArrayLike, axis: _Axis = None, dtype: DTypeLike | None = None, out: None = None,
+           keepdims: bool = False, initial: ArrayLike | None = None,
+           where: ArrayLike | None = None) -> Array:
     """``sum`` treating NaNs as zero."""
     reject_out(out, "nansum")
     return sum(_without_nans(as_operand(a), 0), axis, dtype, keepdims=keepdims,
                initial=initial, where=where)
 
 
-def nanprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
-            keepdims: bool = False, initial: Any = None, where: Any = None) -> Any:
+def nanprod(a: ArrayLike, axis: _Axis = None, dtype: DTypeLike | None = None,
+            out: None = None, keepdims: bool = False, initial: ArrayLike | None = None,
+            where: ArrayLike | None = None) -> Array:
     """``prod`` treating NaNs as one."""
     reject_out(out, "nanprod")
     return prod(_without_nans(as_operand(a), 1), axis, dtype, keepdims=keepdims,
@@ -277,16 +283,17 @@ def _kept_mask(a: Any, where_: Any) -> Any:
     return mask
 
 
-def nanmean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
-            keepdims: bool = False, where: Any = None) -> Any:
+def nanmean(a: ArrayLike, axis: _Axis = None, dtype: DTypeLike | None = None,
+            out: None = None, keepdims: bool = False, where: ArrayLike | None = None) -> Array:
     """The mean of the non-NaN elements (NaN for an all-NaN slice)."""
     reject_out(out, "nanmean")
     a = as_operand(a)
     return mean(a, axis, dtype, keepdims=keepdims, where=_kept_mask(a, where))
 
 
-def nanvar(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0,
-           keepdims: bool = False, where: Any = None, *, correction: Any = None) -> Any:
+def nanvar(a: ArrayLike, axis: _Axis = None, dtype: DTypeLike | None = None, out: None = None,
+           ddof: int | float = 0, keepdims: bool = False, where: ArrayLike | None = None, *,
+           correction: int | float | None = None) -> Array:
     """The variance of the non-NaN elements."""
     reject_out(out, "nanvar")
     a = as_operand(a)
@@ -294,15 +301,31 @@ def nanvar(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: A
                correction=correction)
 
 
-def nanstd(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: Any = 0,
-           keepdims: bool = False, where: Any = None, *, correction: Any = None) -> Any:
+def nanstd(a: ArrayLike, axis: _Axis = None, dtype: DTypeLike | None = None, out: None = None,
+           ddof: int | float = 0, keepdims: bool = False, where: ArrayLike | None = None, *,
+           correction: int | float | None = None) -> Array:
     """The standard deviation of the non-NaN elements."""
     reject_out(out, "nanstd")
     return sqrt(nanvar(a, axis, dtype, ddof=ddof, keepdims=keepdims, where=where,
                        correction=correction))
 
 
-def _nan_chooser(reduce: Any, name: str, fill: float) -> Any:
+class _NanChooser(Protocol):
+    """The type of ``nanmax`` and ``nanmin``."""
+
+    def __call__(self, a: ArrayLike, axis: _Axis = None, out: None = None,
+                 keepdims: bool = False, initial: ArrayLike | None = None,
+                 where: ArrayLike | None = None) -> Array: ...
+
+
+class _NanArgChooser(Protocol):
+    """The type of ``nanargmax`` and ``nanargmin``."""
+
+    def __call__(self, a: ArrayLike, axis: int | None = None, out: None = None, *,
+                 keepdims: bool = False) -> Array: ...
+
+
+def _nan_chooser(reduce: Any, name: str, fill: float) -> _NanChooser:
     def fn(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False,
            initial: Any = None, where: Any = None) -> Any:
         reject_out(out, name)
@@ -327,7 +350,7 @@ nanmax = _nan_chooser(max, "nanmax", -np.inf)
 nanmin = _nan_chooser(min, "nanmin", np.inf)
 
 
-def _nan_arg_chooser(reduce: Any, name: str, fill: float) -> Any:
+def _nan_arg_chooser(reduce: Any, name: str, fill: float) -> _NanArgChooser:
     def fn(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool = False) -> Any:
         reject_out(out, name)
         a = as_operand(a)
@@ -352,8 +375,20 @@ nanargmin = _nan_arg_chooser(argmin, "nanargmin", np.inf)
 # Averages, ranges, covariance.
 
 
-def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False, *,
-            keepdims: bool = False) -> Any:
+@overload
+def average(a: ArrayLike, axis: _Axis = None, weights: ArrayLike | None = None,
+            returned: Literal[False] = False, *, keepdims: bool = False) -> Array: ...
+@overload
+def average(a: ArrayLike, axis: _Axis, weights: ArrayLike | None, returned: Literal[True], *,
+            keepdims: bool = False) -> tuple[Array, Array]: ...
+@overload
+def average(a: ArrayLike, axis: _Axis = None, weights: ArrayLike | None = None, *,
+            returned: Literal[True], keepdims: bool = False) -> tuple[Array, Array]: ...
+@overload
+def average(a: ArrayLike, axis: _Axis = None, weights: ArrayLike | None = None,
+            returned: bool = False, *, keepdims: bool = False) -> Array | tuple[Array, Array]: ...
+def average(a: ArrayLike, axis: _Axis = None, weights: ArrayLike | None = None,
+            returned: bool = False, *, keepdims: bool = False) -> Array | tuple[Array, Array]:
     """The weighted mean ``sum(a w) / sum(w)`` over ``axis`` (``returned``: also the sum of
     the weights, broadcast like the average)."""
     a = as_operand(a)
@@ -386,7 +421,7 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
     return avg
 
 
-def ptp(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Any:
+def ptp(a: ArrayLike, axis: _Axis = None, out: None = None, keepdims: bool = False) -> Array:
     """Peak to peak: ``max - min`` over ``axis``."""
     reject_out(out, "ptp")
     a = as_operand(a)
@@ -420,8 +455,9 @@ def _check_observation_weights(w: Any, n: int, name: str, integer: bool) -> Any:
     return w
 
 
-def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: Any = None,
-        fweights: Any = None, aweights: Any = None, *, dtype: Any = None) -> Any:
+def cov(m: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, bias: bool = False,
+        ddof: int | None = None, fweights: ArrayLike | None = None,
+        aweights: ArrayLike | None = None, *, dtype: DTypeLike | None = None) -> Array:
     """The covariance matrix of the variables in the rows of ``m`` (columns if not
     ``rowvar``), with frequency and reliability weights."""
     if ddof is not None and ddof != int(ddof):
@@ -466,7 +502,8 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
     return reshape(c, shape)
 
 
-def corrcoef(x: Any, y: Any = None, rowvar: bool = True, *, dtype: Any = None) -> Any:
+def corrcoef(x: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, *,
+             dtype: DTypeLike | None = None) -> Array:
     """Pearson correlation coefficients, ``cov`` normalized by the standard deviations and
     clipped to [-1, 1] (real part, for complex input)."""
     c = cov(x, y, rowvar, dtype=dtype)
@@ -497,34 +534,36 @@ def _with_ends(a: Any, value: Any, axis: int) -> Any:
     return value
 
 
-def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None) -> Any:
+def diff(a: ArrayLike, n: int = 1, axis: int = -1, prepend: ArrayLike | None = None,
+         append: ArrayLike | None = None) -> Array:
     """The ``n``-th differences along ``axis`` (of booleans: ``!=``), after joining
     ``prepend`` and ``append``."""
-    a = as_operand(a)
+    x = as_operand(a)
     n = operator.index(n)
     if n < 0:
         raise ValueError(f"diff: order must be non-negative but got {n}")
-    if ndim_of(a) == 0:
+    if ndim_of(x) == 0:
         raise ValueError("diff requires input that is at least one dimensional")
-    (ax,) = normalize_axes(axis, ndim_of(a), "diff")
+    (ax,) = normalize_axes(axis, ndim_of(x), "diff")
     if n == 0:
-        return a
+        return x
     parts = []
     if prepend is not None:
-        parts.append(_with_ends(a, prepend, ax))
-    parts.append(a)
+        parts.append(_with_ends(x, prepend, ax))
+    parts.append(x)
     if append is not None:
-        parts.append(_with_ends(a, append, ax))
+        parts.append(_with_ends(x, append, ax))
     if len(parts) > 1:
-        a = concatenate(parts, axis=ax)
+        x = concatenate(parts, axis=ax)
     for _ in range(n):
-        head = getitem(a, _slice_along(ndim_of(a), ax, slice(1, None)))
-        tail = getitem(a, _slice_along(ndim_of(a), ax, slice(None, -1)))
-        a = not_equal(head, tail) if dtype_of(a) == np.bool_ else subtract(head, tail)
-    return a
+        head = getitem(x, _slice_along(ndim_of(x), ax, slice(1, None)))
+        tail = getitem(x, _slice_along(ndim_of(x), ax, slice(None, -1)))
+        x = not_equal(head, tail) if dtype_of(x) == np.bool_ else subtract(head, tail)
+    return x
 
 
-def ediff1d(ary: Any, to_end: Any = None, to_begin: Any = None) -> Any:
+def ediff1d(ary: ArrayLike, to_end: ArrayLike | None = None,
+            to_begin: ArrayLike | None = None) -> Array:
     """Differences of the flattened ``ary``, with ``to_begin``/``to_end`` joined (cast to
     ``ary``'s dtype, which NumPy requires to be safe under ``same_kind``)."""
     ary = ravel(as_operand(ary))
@@ -559,7 +598,8 @@ def _spacing(spacing: Any, n: int, ax: int, name: str) -> tuple[bool, Any]:
     return False, diff(spacing)
 
 
-def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: Any = None) -> Any:
+def gradient(f: ArrayLike, *varargs: ArrayLike, axis: _Axis = None,
+             edge_order: int | None = None) -> Array | list[Array]:
     """The gradient of sampled values by second-order central differences inside and
     first-order one-sided differences at the edges (``edge_order=1``; spacing a scalar step
     or the sample coordinates, per axis). One array, or a list for several axes."""
@@ -620,7 +660,8 @@ def _negative_div(x: Any, y: Any) -> Any:
     return divide(subtract(0, x), y)
 
 
-def trapezoid(y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Any:
+def trapezoid(y: ArrayLike, x: ArrayLike | None = None, dx: ArrayLike = 1.0,
+              axis: int = -1) -> Array:
     """The integral of sampled ``y`` by the trapezoidal rule along ``axis`` (coordinates
     ``x``, or a constant step ``dx``)."""
     y = as_operand(y)
@@ -661,7 +702,8 @@ def _static_length(x: Any, name: str, fixes: str) -> int:
     return int(value.max()) + 1 if value.size else 0
 
 
-def bincount(x: Any, weights: Any = None, minlength: int = 0, *, length: Any = None) -> Any:
+def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0, *,
+             length: int | None = None) -> Array:
     """Counts (or summed ``weights``) of each non-negative integer in the 1-d ``x``. The
     length is ``max(max(x) + 1, minlength)``, which needs concrete values; under ``jit`` or
     ``vmap`` pass ``length=`` (then values below 0 count as 0 and values beyond are
@@ -719,7 +761,8 @@ def _check_monotonic_bins(bins: Any) -> int:
     raise ValueError("bins must be monotonically increasing or decreasing")
 
 
-def digitize(x: Any, bins: Any, right: bool = False, *, method: Any = None) -> Any:
+def digitize(x: ArrayLike, bins: ArrayLike, right: bool = False, *,
+             method: str | None = None) -> Array:
     """The index of the bin of each ``x`` (``bins[i-1] <= x < bins[i]`` for increasing bins,
     the other edge closed with ``right``; decreasing bins count from the other end). No
     derivative (integer output). ``method`` is searchsorted's, accepted as jax.numpy does."""
@@ -736,13 +779,13 @@ def digitize(x: Any, bins: Any, right: bool = False, *, method: Any = None) -> A
         return with_at(np.zeros(shape_of(x), np.intp))
     increasing = searchsorted(bins, x, side=side, method=method) if direction >= 0 else None
     if direction == 1:
-        return increasing
+        return cast(Array, increasing)
     decreasing = subtract(n, searchsorted(getitem(bins, slice(None, None, -1)), x, side=side,
                                           method=method))
     if direction == -1:
         return astype(decreasing, np.intp)
     up = greater_equal(getitem(bins, -1), getitem(bins, 0))
-    return where(up, increasing, astype(decreasing, np.intp))
+    return where(up, cast(Array, increasing), astype(decreasing, np.intp))
 
 
 def _edges(a: Any, bins: Any, range_: Any, weights: Any, name: str) -> Any:
@@ -793,7 +836,9 @@ def _edges(a: Any, bins: Any, range_: Any, weights: Any, name: str) -> Any:
     return edges
 
 
-def histogram_bin_edges(a: Any, bins: Any = 10, range: Any = None, weights: Any = None) -> Any:
+def histogram_bin_edges(a: ArrayLike, bins: ArrayLike = 10,
+                        range: Sequence[ArrayLike] | None = None,
+                        weights: ArrayLike | None = None) -> Array:
     """The edges ``histogram`` uses (differentiable in ``a`` through its min and max)."""
     return _edges(ravel(as_operand(a)), bins, range, weights, "histogram_bin_edges")
 
@@ -818,8 +863,9 @@ def _weights_for(sample_shape: tuple[int, ...], weights: Any, name: str) -> Any:
     return ravel(w)
 
 
-def histogram(a: Any, bins: Any = 10, range: Any = None, weights: Any = None,
-              density: Any = None) -> tuple[Any, Any]:
+def histogram(a: ArrayLike, bins: ArrayLike = 10, range: Sequence[ArrayLike] | None = None,
+              weights: ArrayLike | None = None,
+              density: bool | None = None) -> tuple[Array, Array]:
     """Counts (or summed ``weights``) of ``a`` in each bin, and the bin edges. Differentiable
     in ``weights``, and with ``density`` also through the edges."""
     a = as_operand(a)
@@ -854,15 +900,19 @@ def _sample_columns(sample: Any) -> list[Any]:
     return [getitem(sample, (slice(None), k)) for k in builtins.range(shape_of(sample)[1])]
 
 
-def histogramdd(sample: Any, bins: Any = 10, range: Any = None, density: Any = None,
-                weights: Any = None) -> tuple[Any, list[Any]]:
+def histogramdd(sample: ArrayLike | Sequence[ArrayLike], bins: ArrayLike = 10,
+                range: Sequence[Sequence[ArrayLike] | None] | None = None,
+                density: bool | None = None,
+                weights: ArrayLike | None = None) -> tuple[Array, list[Array]]:
     """The D-dimensional histogram of N points, and the list of each dimension's edges."""
     columns = _sample_columns(sample)
     dims = len(columns)
     if isinstance(bins, (int, np.integer)) or (
             not isinstance(bins, (list, tuple)) and ndim_of(as_operand(bins)) == 0):
-        bins = [bins] * dims
-    if len(bins) != dims:
+        bin_specs: Sequence[Any] = [bins] * dims
+    else:
+        bin_specs = cast(Sequence[Any], bins)
+    if len(bin_specs) != dims:
         raise ValueError("histogramdd: the dimension of bins must be equal to the dimension of "
                          "the sample x.")
     ranges = [None] * dims if range is None else list(range)
@@ -870,7 +920,7 @@ def histogramdd(sample: Any, bins: Any = 10, range: Any = None, density: Any = N
         raise ValueError("histogramdd: range argument must have one entry per dimension")
     n = shape_of(columns[0])[0]
     w = _weights_for((n,), weights, "histogramdd")
-    edges = [_edges(c, b, r, weights, "histogramdd") for c, b, r in zip(columns, bins, ranges)]
+    edges = [_edges(c, b, r, weights, "histogramdd") for c, b, r in zip(columns, bin_specs, ranges)]
     sizes = [shape_of(e)[0] - 1 for e in edges]
     total = int(np.prod(sizes, dtype=np.int64))
     flat = np.zeros((n,), np.intp)
@@ -894,17 +944,20 @@ def histogramdd(sample: Any, bins: Any = 10, range: Any = None, density: Any = N
     return hist, edges
 
 
-def histogram2d(x: Any, y: Any, bins: Any = 10, range: Any = None, density: Any = None,
-                weights: Any = None) -> tuple[Any, Any, Any]:
+def histogram2d(x: ArrayLike, y: ArrayLike, bins: ArrayLike = 10,
+                range: Sequence[Sequence[ArrayLike] | None] | None = None,
+                density: bool | None = None,
+                weights: ArrayLike | None = None) -> tuple[Array, Array, Array]:
     """The 2-d histogram of the points ``(x, y)``, and the x and y edges."""
     x, y = as_operand(x), as_operand(y)
-    if isinstance(bins, (list, tuple)) and len(bins) != 2:
-        bins = as_operand(bins)
-    if not isinstance(bins, (list, tuple)) and not isinstance(bins, (int, np.integer)):
-        bins = as_operand(bins)
-        if ndim_of(bins) == 1:
-            bins = [bins, bins]
-    hist, edges = histogramdd([x, y], bins, range, density, weights)
+    bin_specs: Any = bins
+    if isinstance(bin_specs, (list, tuple)) and len(bin_specs) != 2:
+        bin_specs = as_operand(bin_specs)
+    if not isinstance(bin_specs, (list, tuple)) and not isinstance(bin_specs, (int, np.integer)):
+        bin_specs = as_operand(bin_specs)
+        if ndim_of(bin_specs) == 1:
+            bin_specs = [bin_specs, bin_specs]
+    hist, edges = histogramdd([x, y], bin_specs, range, density, weights)
     return hist, edges[0], edges[1]
 
 
