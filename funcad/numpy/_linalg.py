@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, Sequence, Union, cast, overload
 
 import numpy as np
 
@@ -61,6 +61,7 @@ from funcad.primitives.linalg import lu as _lu
 from funcad.primitives.linalg import qr as _qr
 from funcad.primitives.linalg import scipy_installed
 from funcad.primitives.linalg import svd as _svd
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = [
     "norm", "matrix_power", "multi_dot", "SVDResult", "EighResult", "svd", "svdvals", "eigh",
@@ -70,13 +71,17 @@ __all__ = [
     "matmul", "tensordot", "vector_norm", "matrix_norm",
 ]
 
+_Order = Union[int, float, str, None]
+"""A norm's order: a number (``numpy.inf`` too), ``'fro'``, ``'nuc'``, or None."""
+
 
 def _abs_squared(x: Any) -> Any:
     a = absolute(x)  # (real for complex x)
     return multiply(a, a)
 
 
-def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
+def norm(x: ArrayLike, ord: _Order = None, axis: int | Sequence[int] | None = None,
+         keepdims: bool = False) -> Array:
     """Vector and matrix norms (numpy.linalg.norm). The 2-norm's gradient at 0 is nan, as in
     any sqrt-based implementation; add a small epsilon inside if you need it there. Matrix
     orders 2, -2 and 'nuc' are the largest, smallest and summed singular values."""
@@ -146,14 +151,14 @@ def _singular_value_norm(x: Any, ord: Any, row: int, col: int, keepdims: bool) -
 
 
 class SVDResult(NamedTuple):
-    U: Any
-    S: Any
-    Vh: Any
+    U: Array
+    S: Array
+    Vh: Array
 
 
 class EighResult(NamedTuple):
-    eigenvalues: Any
-    eigenvectors: Any
+    eigenvalues: Array
+    eigenvectors: Array
 
 
 def _decomposable(a: Any, name: str, square: bool) -> Any:
@@ -189,7 +194,8 @@ def _lower(uplo: Any, name: str) -> bool:
     raise ValueError(f"{name}: UPLO must be one of None, 'L', or 'U', got {uplo!r}")
 
 
-def eigh(a: Any, UPLO: Any = None, symmetrize_input: bool = True) -> EighResult:
+def eigh(a: ArrayLike, UPLO: Literal["L", "U"] | None = None,
+         symmetrize_input: bool = True) -> EighResult:
     """Eigenvalues (ascending) and eigenvectors (columns) of Hermitian matrices, as
     jax.numpy.linalg.eigh: with ``symmetrize_input`` the matrix used is (a + a^H) / 2 (both
     triangles count, and so do their derivatives); without it only the ``UPLO`` triangle
@@ -203,13 +209,28 @@ def eigh(a: Any, UPLO: Any = None, symmetrize_input: bool = True) -> EighResult:
     return EighResult(w, v)
 
 
-def eigvalsh(a: Any, UPLO: Any = "L", *, symmetrize_input: bool = True) -> Any:
+def eigvalsh(a: ArrayLike, UPLO: Literal["L", "U"] | None = "L", *,
+             symmetrize_input: bool = True) -> Array:
     """The eigenvalues (ascending) of Hermitian matrices (see ``eigh``)."""
     return eigh(a, UPLO, symmetrize_input).eigenvalues
 
 
-def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False,
-        subset_by_index: Any = None) -> Any:
+@overload
+def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: Literal[True] = True,
+        hermitian: bool = False, subset_by_index: tuple[int, int] | None = None) -> SVDResult: ...
+@overload
+def svd(a: ArrayLike, full_matrices: bool, compute_uv: Literal[False], hermitian: bool = False,
+        subset_by_index: tuple[int, int] | None = None) -> Array: ...
+@overload
+def svd(a: ArrayLike, full_matrices: bool = True, *, compute_uv: Literal[False],
+        hermitian: bool = False, subset_by_index: tuple[int, int] | None = None) -> Array: ...
+@overload
+def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True,
+        hermitian: bool = False,
+        subset_by_index: tuple[int, int] | None = None) -> SVDResult | Array: ...
+def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True,
+        hermitian: bool = False,
+        subset_by_index: tuple[int, int] | None = None) -> SVDResult | Array:
     """U, S (descending), Vh with a == U[..., :k] * S[..., None, :] @ Vh[..., :k, :], or S
     alone when ``compute_uv`` is false (jax.numpy.linalg.svd). ``hermitian``: from eigh,
     as JAX does. Derivatives of U and Vh at repeated singular values are not unique (the
@@ -235,12 +256,12 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: 
     return SVDResult(u, s, vh)
 
 
-def svdvals(x: Any, /) -> Any:
+def svdvals(x: ArrayLike, /) -> Array:
     """The singular values of the matrices in ``x``, descending."""
     return svd(x, compute_uv=False)
 
 
-def matrix_power(a: Any, n: int) -> Any:
+def matrix_power(a: ArrayLike, n: int) -> Array:
     """a @ a @ ... (n times) by repeated squaring; n == 0 gives the identity and a negative
     n the power of the inverse (``inv``, from one LU factorisation)."""
     a = as_operand(a)
@@ -267,10 +288,10 @@ def matrix_power(a: Any, n: int) -> Any:
         n >>= 1
         if n:
             base = matmul(base, base)
-    return result
+    return cast(Array, result)  # (a plain ndarray for n == 0: an Array in funcad's sense)
 
 
-def multi_dot(arrays: Any, *, precision: Any = None) -> Any:
+def multi_dot(arrays: Sequence[ArrayLike], *, precision: Any = None) -> Array:
     """The product of a chain of matrices (the first and last may be vectors), in the order
     of fewest scalar multiplications (the classic dynamic programme over the shapes)."""
     arrays = [as_operand(a) for a in arrays]
@@ -323,18 +344,18 @@ def multi_dot(arrays: Any, *, precision: Any = None) -> Any:
 
 
 class QRResult(NamedTuple):
-    Q: Any
-    R: Any
+    Q: Array
+    R: Array
 
 
 class EigResult(NamedTuple):
-    eigenvalues: Any
-    eigenvectors: Any
+    eigenvalues: Array
+    eigenvectors: Array
 
 
 class SlogdetResult(NamedTuple):
-    sign: Any
-    logabsdet: Any
+    sign: Array
+    logabsdet: Array
 
 
 def _inexact(*xs: Any) -> list[Any]:
@@ -366,7 +387,7 @@ def _solve_broadcast(a: Any, b: Any) -> Any:
     return _linear_solve(a, _broadcast_batch(b, batch), factors)
 
 
-def solve(a: Any, b: Any) -> Any:
+def solve(a: ArrayLike, b: ArrayLike) -> Array:
     """x with a @ x == b, from one LU factorisation of a (jax.numpy.linalg.solve): b is a
     vector (n,) when it is 1-D, else a stack of matrices (..., n, k) whose leading axes
     broadcast with a's. A singular a gives infinities or NaNs, as in JAX (no error). The
@@ -395,7 +416,7 @@ def solve(a: Any, b: Any) -> Any:
     return _solve_broadcast(a, b)
 
 
-def inv(a: Any) -> Any:
+def inv(a: ArrayLike) -> Array:
     """The inverse of the square matrices in ``a`` (solve against the identity). A singular
     matrix gives infinities or NaNs, as in JAX."""
     a = _decomposable(a, "inv", square=True)
@@ -447,7 +468,7 @@ def _det_jvp(primals: Any, tangents: Any) -> Any:
     return out, sum(multiply(swapaxes(adj, -1, -2), da), axis=(-2, -1))
 
 
-def det(a: Any) -> Any:
+def det(a: ArrayLike) -> Array:
     """The determinants of the square matrices in ``a``, from their LU factorisations (0 for
     a singular matrix). The derivative is the adjugate, so it stays finite at singular
     matrices (as in JAX)."""
@@ -455,7 +476,7 @@ def det(a: Any) -> Any:
     return _det(a)
 
 
-def slogdet(a: Any, *, method: Any = None) -> SlogdetResult:
+def slogdet(a: ArrayLike, *, method: Literal["lu", "qr"] | None = None) -> SlogdetResult:
     """(sign, log|det|) of the square matrices in ``a``: (0, -inf) for a singular matrix.
     ``method`` 'lu' (the default) or 'qr', as in JAX."""
     a = _decomposable(a, "slogdet", square=True)
@@ -474,7 +495,7 @@ def slogdet(a: Any, *, method: Any = None) -> SlogdetResult:
     return SlogdetResult(sign_, logabsdet)
 
 
-def cholesky(a: Any, *, upper: bool = False, symmetrize_input: bool = True) -> Any:
+def cholesky(a: ArrayLike, *, upper: bool = False, symmetrize_input: bool = True) -> Array:
     """The Cholesky factor L (a == L @ L^H; with ``upper`` U = L^H, a == U^H @ U) of
     Hermitian positive definite matrices. With ``symmetrize_input`` (a + a^H) / 2 is
     factored, else only the lower triangle is read. A matrix that is not positive definite
@@ -486,7 +507,13 @@ def cholesky(a: Any, *, upper: bool = False, symmetrize_input: bool = True) -> A
     return conj(swapaxes(lo, -1, -2)) if upper else lo
 
 
-def qr(a: Any, mode: str = "reduced") -> Any:
+@overload
+def qr(a: ArrayLike, mode: Literal["r"]) -> Array: ...
+@overload
+def qr(a: ArrayLike, mode: Literal["reduced", "complete", "raw"] = "reduced") -> QRResult: ...
+@overload
+def qr(a: ArrayLike, mode: str = "reduced") -> Array | QRResult: ...
+def qr(a: ArrayLike, mode: str = "reduced") -> Array | QRResult:
     """The QR decomposition (jax.numpy.linalg.qr): mode 'reduced' or 'complete' give
     QRResult(Q, R), 'r' gives R alone, 'raw' the Householder form (h, tau) of LAPACK's
     geqrf as NumPy gives it (values only, no derivative)."""
@@ -501,7 +528,7 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     return r if mode == "r" else QRResult(q, r)
 
 
-def eig(a: Any) -> EigResult:
+def eig(a: ArrayLike) -> EigResult:
     """Eigenvalues and right eigenvectors (columns of unit norm, largest entry real) of
     general square matrices, complex whatever the input (as JAX). Both differentiate in both
     modes (JAX refuses eigenvector derivatives): right for distinct eigenvalues, with the
@@ -511,7 +538,7 @@ def eig(a: Any) -> EigResult:
     return EigResult(w, v)
 
 
-def eigvals(a: Any) -> Any:
+def eigvals(a: ArrayLike) -> Array:
     """The eigenvalues of general square matrices (complex), differentiable in both modes."""
     a = _decomposable(a, "eigvals", square=True)
     return _eig(a, compute_vectors=False)[0]
@@ -522,7 +549,8 @@ def _default_rtol(a: Any) -> Any:
     return 10.0 * max(m, n) * np.finfo(dtype_of(a)).eps
 
 
-def pinv(a: Any, rtol: Any = None, hermitian: bool = False, *, rcond: Any = None) -> Any:
+def pinv(a: ArrayLike, rtol: ArrayLike | None = None, hermitian: bool = False, *,
+         rcond: ArrayLike | None = None) -> Array:
     """The Moore-Penrose pseudo-inverse from the SVD, dropping singular values at or below
     ``rtol`` (or ``rcond``) times the largest; default 10 * max(m, n) * eps, as in JAX."""
     a = _decomposable(a, "pinv", square=bool(hermitian))
@@ -533,7 +561,7 @@ def pinv(a: Any, rtol: Any = None, hermitian: bool = False, *, rcond: Any = None
     m, n = shape_of(a)[-2:]
     batch = tuple(shape_of(a))[:-2]
     if m == 0 or n == 0:
-        return np.zeros(batch + (n, m), dtype_of(a))
+        return cast(Array, np.zeros(batch + (n, m), dtype_of(a)))
     tol = _default_rtol(a) if rtol is None else rtol
     u, s, vh = svd(a, full_matrices=False, hermitian=hermitian)
     cutoff = multiply(expand_dims(as_operand(tol), -1), amax(s, axis=-1, keepdims=True))
@@ -543,7 +571,8 @@ def pinv(a: Any, rtol: Any = None, hermitian: bool = False, *, rcond: Any = None
                   conj(swapaxes(u, -1, -2)))
 
 
-def lstsq(a: Any, b: Any, rcond: Any = None, *, numpy_resid: bool = False) -> tuple:
+def lstsq(a: ArrayLike, b: ArrayLike, rcond: float | None = None, *,
+          numpy_resid: bool = False) -> tuple[Array, Array, Array, Array]:
     """(x, residuals, rank, singular values) of the least-squares problem min |a x - b|
     from the SVD of the 2-D ``a`` (jax.numpy.linalg.lstsq). Singular values below ``rcond``
     times the largest (default eps * max(m, n)) are dropped. Residuals are |b - a x|^2 per
@@ -578,13 +607,14 @@ def lstsq(a: Any, b: Any, rcond: Any = None, *, numpy_resid: bool = False) -> tu
     residual = subtract(b, matmul(a, x))
     resid = sum(_abs_squared(residual), axis=0)
     if numpy_resid and (int(rank) < n or m <= n):
-        resid = np.zeros((0,), dtype_of(s))
+        resid = cast(Array, np.zeros((0,), dtype_of(s)))
     if vector:
         x = reshape(x, (n,))
     return x, resid, rank, s
 
 
-def matrix_rank(M: Any, rtol: Any = None, *, hermitian: bool = False, tol: Any = None) -> Any:
+def matrix_rank(M: ArrayLike, rtol: ArrayLike | None = None, *, hermitian: bool = False,
+                tol: ArrayLike | None = None) -> Array:
     """The number of singular values above ``rtol`` times the largest (default
     max(m, n) * eps), as jax.numpy.linalg.matrix_rank; ``tol`` is rtol's older name. A
     vector's rank is 1 unless it is all zeros."""
@@ -598,7 +628,7 @@ def matrix_rank(M: Any, rtol: Any = None, *, hermitian: bool = False, tol: Any =
     M = _decomposable(M, "matrix_rank", square=bool(hermitian))
     s = svd(M, compute_uv=False, hermitian=hermitian)
     if shape_of(s)[-1] == 0:
-        return np.zeros(tuple(shape_of(s))[:-1], np.int_)
+        return cast(Array, np.zeros(tuple(shape_of(s))[:-1], np.int_))
     largest = amax(s, axis=-1)
     if rtol is None:
         threshold = multiply(largest, max(shape_of(M)[-2:]) * np.finfo(dtype_of(s)).eps)
@@ -607,7 +637,7 @@ def matrix_rank(M: Any, rtol: Any = None, *, hermitian: bool = False, tol: Any =
     return sum(s > expand_dims(threshold, -1), axis=-1)
 
 
-def cond(x: Any, p: Any = None) -> Any:
+def cond(x: ArrayLike, p: _Order = None) -> Array:
     """The condition number in norm ``p`` (None or 2: the ratio of the extreme singular
     values, -2 its inverse; 1, -1, inf, -inf, 'fro', 'nuc': norm(x) * norm(inv(x))). A
     singular matrix gives inf, as in JAX."""
@@ -622,7 +652,7 @@ def cond(x: Any, p: Any = None) -> Any:
     return where(isnan(r) & ~any(isnan(x), axis=(-2, -1)), np.inf, r)
 
 
-def tensorinv(a: Any, ind: int = 2) -> Any:
+def tensorinv(a: ArrayLike, ind: int = 2) -> Array:
     """The inverse of ``a`` seen as a matrix from its first ``ind`` axes to the rest."""
     a = as_operand(a)
     ind = int(ind)
@@ -636,7 +666,7 @@ def tensorinv(a: Any, ind: int = 2) -> Any:
     return reshape(inv(reshape(a, (rows, cols))), shp[ind:] + shp[:ind])
 
 
-def tensorsolve(a: Any, b: Any, axes: Any = None) -> Any:
+def tensorsolve(a: ArrayLike, b: ArrayLike, axes: Sequence[int] | None = None) -> Array:
     """x with tensordot(a, x, x.ndim) == b (numpy.linalg.tensorsolve); ``axes``: axes of a
     moved to the end first."""
     a, b = as_operand(a), as_operand(b)
@@ -657,7 +687,7 @@ def tensorsolve(a: Any, b: Any, axes: Any = None) -> Any:
 # The array API's linalg names (numpy.linalg in NumPy 2).
 
 
-def matrix_transpose(x: Any, /) -> Any:
+def matrix_transpose(x: ArrayLike, /) -> Array:
     """Swap the last two axes."""
     x = as_operand(x)
     if ndim_of(x) < 2:
@@ -666,7 +696,7 @@ def matrix_transpose(x: Any, /) -> Any:
     return swapaxes(x, -1, -2)
 
 
-def diagonal(x: Any, /, *, offset: int = 0) -> Any:
+def diagonal(x: ArrayLike, /, *, offset: int = 0) -> Array:
     """The diagonals of the matrices in the last two axes."""
     x = as_operand(x)
     if ndim_of(x) < 2:
@@ -675,13 +705,13 @@ def diagonal(x: Any, /, *, offset: int = 0) -> Any:
     return _diagonal(x, offset, -2, -1)
 
 
-def trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Any:
+def trace(x: ArrayLike, /, *, offset: int = 0, dtype: DTypeLike | None = None) -> Array:
     """The sums of the diagonals of the matrices in the last two axes."""
     out = sum(diagonal(x, offset=offset), axis=-1)
     return out if dtype is None else astype(out, dtype)
 
 
-def outer(x1: Any, x2: Any, /) -> Any:
+def outer(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """The outer product of two vectors."""
     x1, x2 = as_operand(x1), as_operand(x2)
     if ndim_of(x1) != 1 or ndim_of(x2) != 1:
@@ -690,7 +720,7 @@ def outer(x1: Any, x2: Any, /) -> Any:
     return _outer(x1, x2)
 
 
-def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+def cross(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
     """The cross product of 3-vectors along ``axis`` (other axes broadcast)."""
     x1, x2 = as_operand(x1), as_operand(x2)
     for name, x in (("x1", x1), ("x2", x2)):
@@ -701,28 +731,30 @@ def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
     return _cross(x1, x2, axis=axis)
 
 
-def vecdot(x1: Any, x2: Any, /, *, axis: int = -1, precision: Any = None,
-           preferred_element_type: Any = None) -> Any:
+def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1, precision: Any = None,
+           preferred_element_type: DTypeLike | None = None) -> Array:
     """sum(conj(x1) * x2) along ``axis``."""
     out = _vecdot(x1, x2, axis=axis)
     return out if preferred_element_type is None else astype(out, preferred_element_type)
 
 
-def matmul(x1: Any, x2: Any, /, *, precision: Any = None,
-           preferred_element_type: Any = None) -> Any:
+def matmul(x1: ArrayLike, x2: ArrayLike, /, *, precision: Any = None,
+           preferred_element_type: DTypeLike | None = None) -> Array:
     """The matrix product (funcad.numpy.matmul)."""
     out = _matmul(x1, x2)
     return out if preferred_element_type is None else astype(out, preferred_element_type)
 
 
-def tensordot(x1: Any, x2: Any, /, *, axes: Any = 2, precision: Any = None,
-              preferred_element_type: Any = None) -> Any:
+def tensordot(x1: ArrayLike, x2: ArrayLike, /, *,
+              axes: int | Sequence[int] | Sequence[Sequence[int]] = 2, precision: Any = None,
+              preferred_element_type: DTypeLike | None = None) -> Array:
     """The tensor contraction (funcad.numpy.tensordot)."""
     out = _tensordot(x1, x2, axes)
     return out if preferred_element_type is None else astype(out, preferred_element_type)
 
 
-def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any = 2) -> Any:
+def vector_norm(x: ArrayLike, /, *, axis: int | Sequence[int] | None = None,
+                keepdims: bool = False, ord: int | float | str = 2) -> Array:
     """The vector norm over ``axis`` (all axes when None, as one flattened vector)."""
     x = as_operand(x)
     if axis is None:
@@ -737,7 +769,8 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
     return expand_dims(out, tuple(sorted(axes))) if keepdims else out
 
 
-def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:
+def matrix_norm(x: ArrayLike, /, *, keepdims: bool = False,
+                ord: int | float | str = "fro") -> Array:
     """The matrix norm of the last two axes."""
     x = as_operand(x)
     if ndim_of(x) < 2:
