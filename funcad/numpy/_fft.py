@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Any, Sequence
+from typing import Any, Literal, Sequence, Union
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from funcad.primitives.fft import complex_dtype_for, real_dtype_for, reflect
 from funcad.primitives.fft import fft as fft_primitive
 from funcad.primitives.indexing import Slice, concatenate, getitem
 from funcad.primitives.shape import convert_element_type
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = [
     "fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
@@ -31,6 +32,7 @@ __all__ = [
 ]
 
 _NORMS = (None, "backward", "ortho", "forward")
+_Norm = Union[Literal["backward", "ortho", "forward"], None]
 
 
 def _norm_factor(norm: Any, size: int, inverse: bool) -> float:
@@ -160,39 +162,39 @@ def _length(n: Any) -> list[int] | None:
     return None if n is None else [n]
 
 
-def fft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None,
-        out: Any = None) -> Any:
+def fft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: _Norm = None,
+        out: None = None) -> Array:
     """The 1-D discrete Fourier transform (numpy.fft.fft)."""
     reject_out(out, "funcad.numpy.fft.fft")
     return _fft_core("fft", "FFT", a, _length(n), _one_axis("fft", axis), norm, inverse=False)
 
 
-def ifft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None,
-         out: Any = None) -> Any:
+def ifft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: _Norm = None,
+         out: None = None) -> Array:
     """The 1-D inverse discrete Fourier transform (numpy.fft.ifft)."""
     reject_out(out, "funcad.numpy.fft.ifft")
     return _fft_core("ifft", "IFFT", a, _length(n), _one_axis("ifft", axis), norm,
                      inverse=True)
 
 
-def rfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None,
-         out: Any = None) -> Any:
+def rfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: _Norm = None,
+         out: None = None) -> Array:
     """The 1-D transform of a real signal: the non-negative half of its spectrum."""
     reject_out(out, "funcad.numpy.fft.rfft")
     return _fft_core("rfft", "RFFT", a, _length(n), _one_axis("rfft", axis), norm,
                      inverse=False)
 
 
-def irfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None,
-          out: Any = None) -> Any:
+def irfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: _Norm = None,
+          out: None = None) -> Array:
     """The inverse of rfft: a real signal of length n (default 2 * (m - 1))."""
     reject_out(out, "funcad.numpy.fft.irfft")
     return _fft_core("irfft", "IRFFT", a, _length(n), _one_axis("irfft", axis), norm,
                      inverse=True)
 
 
-def hfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None,
-         out: Any = None) -> Any:
+def hfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: _Norm = None,
+         out: None = None) -> Array:
     """The transform of a signal with Hermitian symmetry given by its first half (a real
     spectrum): n times the reflected irfft of ``a``, which is irfft of its conjugate."""
     reject_out(out, "funcad.numpy.fft.hfft")
@@ -200,65 +202,65 @@ def hfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None,
                      inverse=False, reflect_output=True, scale_by_length=True)
 
 
-def ihfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None,
-          out: Any = None) -> Any:
+def ihfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: _Norm = None,
+          out: None = None) -> Array:
     """The inverse of hfft: the conjugate of rfft over n, as rfft of the reflected signal."""
     reject_out(out, "funcad.numpy.fft.ihfft")
     return _fft_core("ihfft", "RFFT", a, _length(n), _one_axis("ihfft", axis), norm,
                      inverse=True, reflect_input=True, scale_by_length=True)
 
 
-def fftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
-         norm: str | None = None, out: Any = None) -> Any:
+def fftn(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
+         norm: _Norm = None, out: None = None) -> Array:
     """The N-D discrete Fourier transform (numpy.fft.fftn)."""
     reject_out(out, "funcad.numpy.fft.fftn")
     return _fft_core("fftn", "FFT", a, s, axes, norm, inverse=False)
 
 
-def ifftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
-          norm: str | None = None, out: Any = None) -> Any:
+def ifftn(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
+          norm: _Norm = None, out: None = None) -> Array:
     """The N-D inverse discrete Fourier transform (numpy.fft.ifftn)."""
     reject_out(out, "funcad.numpy.fft.ifftn")
     return _fft_core("ifftn", "IFFT", a, s, axes, norm, inverse=True)
 
 
-def rfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
-          norm: str | None = None, out: Any = None) -> Any:
+def rfftn(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
+          norm: _Norm = None, out: None = None) -> Array:
     """The N-D transform of a real signal (the last axis halved, numpy.fft.rfftn)."""
     reject_out(out, "funcad.numpy.fft.rfftn")
     return _fft_core("rfftn", "RFFT", a, s, axes, norm, inverse=False)
 
 
-def irfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
-           norm: str | None = None, out: Any = None) -> Any:
+def irfftn(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
+           norm: _Norm = None, out: None = None) -> Array:
     """The inverse of rfftn (numpy.fft.irfftn)."""
     reject_out(out, "funcad.numpy.fft.irfftn")
     return _fft_core("irfftn", "IRFFT", a, s, axes, norm, inverse=True)
 
 
-def fft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
-         norm: str | None = None, out: Any = None) -> Any:
+def fft2(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
+         norm: _Norm = None, out: None = None) -> Array:
     """The 2-D discrete Fourier transform (numpy.fft.fft2)."""
     reject_out(out, "funcad.numpy.fft.fft2")
     return _fft_core("fft2", "FFT", a, s, _two_axes("fft2", axes), norm, inverse=False)
 
 
-def ifft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
-          norm: str | None = None, out: Any = None) -> Any:
+def ifft2(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
+          norm: _Norm = None, out: None = None) -> Array:
     """The 2-D inverse discrete Fourier transform (numpy.fft.ifft2)."""
     reject_out(out, "funcad.numpy.fft.ifft2")
     return _fft_core("ifft2", "IFFT", a, s, _two_axes("ifft2", axes), norm, inverse=True)
 
 
-def rfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
-          norm: str | None = None, out: Any = None) -> Any:
+def rfft2(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
+          norm: _Norm = None, out: None = None) -> Array:
     """The 2-D transform of a real signal (numpy.fft.rfft2)."""
     reject_out(out, "funcad.numpy.fft.rfft2")
     return _fft_core("rfft2", "RFFT", a, s, _two_axes("rfft2", axes), norm, inverse=False)
 
 
-def irfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
-           norm: str | None = None, out: Any = None) -> Any:
+def irfft2(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
+           norm: _Norm = None, out: None = None) -> Array:
     """The inverse of rfft2 (numpy.fft.irfft2)."""
     reject_out(out, "funcad.numpy.fft.irfft2")
     return _fft_core("irfft2", "IRFFT", a, s, _two_axes("irfft2", axes), norm, inverse=True)
@@ -301,14 +303,16 @@ def _frequencies(k: np.ndarray, n: int, d: Any, out_dtype: np.dtype,
     return with_at(out.astype(out_dtype, copy=False))
 
 
-def fftfreq(n: int, d: Any = 1.0, *, dtype: Any = None, device: Any = None) -> Any:
+def fftfreq(n: int, d: ArrayLike = 1.0, *, dtype: DTypeLike | None = None,
+            device: Any = None) -> Array:
     """The sample frequencies of fft's bins: [0, 1, ..., -2, -1] / (d * n)."""
     n, out_dtype, work_dtype = _frequency_arguments("fftfreq", n, d, dtype, device)
     k = (np.arange(n) + n // 2) % max(n, 1) - n // 2
     return _frequencies(k, n, d, out_dtype, work_dtype)
 
 
-def rfftfreq(n: int, d: Any = 1.0, *, dtype: Any = None, device: Any = None) -> Any:
+def rfftfreq(n: int, d: ArrayLike = 1.0, *, dtype: DTypeLike | None = None,
+             device: Any = None) -> Array:
     """The sample frequencies of rfft's bins: [0, 1, ..., n // 2] / (d * n)."""
     n, out_dtype, work_dtype = _frequency_arguments("rfftfreq", n, d, dtype, device)
     return _frequencies(np.arange(n // 2 + 1), n, d, out_dtype, work_dtype)
@@ -342,11 +346,11 @@ def _shift(name: str, x: Any, axes: Any, sign: int) -> Any:
     return with_at(x)
 
 
-def fftshift(x: Any, axes: Any = None) -> Any:
+def fftshift(x: ArrayLike, axes: int | Sequence[int] | None = None) -> Array:
     """Move the zero-frequency bin to the centre (a roll by n // 2 along each axis)."""
     return _shift("fftshift", x, axes, 1)
 
 
-def ifftshift(x: Any, axes: Any = None) -> Any:
+def ifftshift(x: ArrayLike, axes: int | Sequence[int] | None = None) -> Array:
     """The inverse of fftshift (a roll by -(n // 2))."""
     return _shift("ifftshift", x, axes, -1)
