@@ -8,7 +8,7 @@ slices in them, and in ``mgrid``/``ogrid``, must be static (they set shapes).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, overload
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from funcad.core import Tracer, dtype_of, shape_of
 from funcad.numpy._array import with_at
 from funcad.numpy._conversion import as_operand, astype, concrete_value, ndim_of
 from funcad.numpy._shapes import concatenate, reshape, transpose
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["r_", "c_", "mgrid", "ogrid", "s_", "index_exp", "ix_"]
 
@@ -74,7 +75,7 @@ class _Concatenator:
             a = transpose(a, axes[:k1] + axes[k2:] + axes[k1:k2])
         return a
 
-    def __getitem__(self, key: Any) -> Any:
+    def __getitem__(self, key: Any) -> Array:
         items = key if isinstance(key, tuple) else (key,)
         axis, ndmin, trans1d = self.axis, self.ndmin, self.trans1d
         if items and isinstance(items[0], str):
@@ -133,11 +134,26 @@ class _Grid:
         return with_at(np.stack(grids)) if grids else with_at(np.zeros((0,), dtype))
 
 
-mgrid = _Grid(False, "mgrid")
-ogrid = _Grid(True, "ogrid")
+class _DenseGrid(Protocol):
+    """The type of ``mgrid``: one array (the grids stacked, for several slices)."""
+
+    def __getitem__(self, key: slice | tuple[slice, ...]) -> Array: ...
 
 
-def ix_(*args: Any) -> tuple[Any, ...]:
+class _OpenGrid(Protocol):
+    """The type of ``ogrid``: one array for one slice, a tuple of them for several."""
+
+    @overload
+    def __getitem__(self, key: slice) -> Array: ...
+    @overload
+    def __getitem__(self, key: tuple[slice, ...]) -> tuple[Array, ...]: ...
+
+
+mgrid: _DenseGrid = _Grid(False, "mgrid")
+ogrid: _OpenGrid = _Grid(True, "ogrid")
+
+
+def ix_(*args: ArrayLike) -> tuple[Array, ...]:
     """Open mesh from 1-d index vectors: the k-th is shaped to vary along axis k only, so
     ``x[ix_(rows, cols)]`` is the cross product of the indices. Boolean vectors become
     the positions where they hold."""
