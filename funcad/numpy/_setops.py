@@ -14,7 +14,7 @@ input, so their gradient goes to the first occurrence of each value (also withou
 from __future__ import annotations
 
 import operator
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, cast, overload
 
 import numpy as np
 
@@ -40,6 +40,7 @@ from funcad.numpy._reductions import sum as sum_
 from funcad.numpy._shapes import broadcast_to, concatenate, moveaxis, ravel, reshape
 from funcad.numpy._sorting import lexsort, sorted_order
 from funcad.primitives.sorting import searchsorted as searchsorted_primitive
+from funcad.typing import Array, ArrayLike
 
 __all__ = [
     "unique", "unique_all", "unique_counts", "unique_inverse", "unique_values", "union1d",
@@ -49,20 +50,20 @@ __all__ = [
 
 
 class UniqueAllResult(NamedTuple):
-    values: Any
-    indices: Any
-    inverse_indices: Any
-    counts: Any
+    values: Array
+    indices: Array
+    inverse_indices: Array
+    counts: Array
 
 
 class UniqueCountsResult(NamedTuple):
-    values: Any
-    counts: Any
+    values: Array
+    counts: Array
 
 
 class UniqueInverseResult(NamedTuple):
-    values: Any
-    inverse_indices: Any
+    values: Array
+    inverse_indices: Array
 
 
 _SIZE_FIXES = (
@@ -190,9 +191,45 @@ def _unique(ar: Any, axis: Any, equal_nan: bool, size: Any, fill_value: Any,
     return values, first, inverse, counts
 
 
-def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
+@overload
+def unique(ar: ArrayLike, return_index: Literal[False] = False,
+           return_inverse: Literal[False] = False, return_counts: Literal[False] = False,
+           axis: int | None = None, *, equal_nan: bool = True, size: int | None = None,
+           fill_value: ArrayLike | None = None, sorted: bool = True) -> Array: ...
+@overload
+def unique(ar: ArrayLike, return_index: Literal[True], return_inverse: bool = False,
            return_counts: bool = False, axis: int | None = None, *, equal_nan: bool = True,
-           size: int | None = None, fill_value: Any = None, sorted: bool = True) -> Any:
+           size: int | None = None, fill_value: ArrayLike | None = None,
+           sorted: bool = True) -> tuple[Array, ...]: ...
+@overload
+def unique(ar: ArrayLike, return_index: bool, return_inverse: Literal[True],
+           return_counts: bool = False, axis: int | None = None, *, equal_nan: bool = True,
+           size: int | None = None, fill_value: ArrayLike | None = None,
+           sorted: bool = True) -> tuple[Array, ...]: ...
+@overload
+def unique(ar: ArrayLike, return_index: bool, return_inverse: bool,
+           return_counts: Literal[True], axis: int | None = None, *, equal_nan: bool = True,
+           size: int | None = None, fill_value: ArrayLike | None = None,
+           sorted: bool = True) -> tuple[Array, ...]: ...
+@overload
+def unique(ar: ArrayLike, return_index: bool = False, *, return_inverse: Literal[True],
+           return_counts: bool = False, axis: int | None = None, equal_nan: bool = True,
+           size: int | None = None, fill_value: ArrayLike | None = None,
+           sorted: bool = True) -> tuple[Array, ...]: ...
+@overload
+def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = False, *,
+           return_counts: Literal[True], axis: int | None = None, equal_nan: bool = True,
+           size: int | None = None, fill_value: ArrayLike | None = None,
+           sorted: bool = True) -> tuple[Array, ...]: ...
+@overload
+def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = False,
+           return_counts: bool = False, axis: int | None = None, *, equal_nan: bool = True,
+           size: int | None = None, fill_value: ArrayLike | None = None,
+           sorted: bool = True) -> Array | tuple[Array, ...]: ...
+def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = False,
+           return_counts: bool = False, axis: int | None = None, *, equal_nan: bool = True,
+           size: int | None = None, fill_value: ArrayLike | None = None,
+           sorted: bool = True) -> Array | tuple[Array, ...]:
     """The sorted unique values of ``ar`` (rows along ``axis``), with the first index of
     each, the inverse mapping and the counts if asked. With ``size``: exactly ``size``
     entries, padded with ``fill_value`` (default: the smallest value), indices padded with
@@ -203,15 +240,15 @@ def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
     return (values, *extra) if extra else values
 
 
-def unique_all(x: Any, /, *, size: int | None = None,
-               fill_value: Any = None) -> UniqueAllResult:
+def unique_all(x: ArrayLike, /, *, size: int | None = None,
+               fill_value: ArrayLike | None = None) -> UniqueAllResult:
     """``unique`` of the flattened ``x`` with everything (NaNs are all distinct, as the
     array API says); ``inverse_indices`` has ``x``'s shape."""
     return UniqueAllResult(*_unique(x, None, False, size, fill_value, "unique_all"))
 
 
-def unique_counts(x: Any, /, *, size: int | None = None,
-                  fill_value: Any = None) -> UniqueCountsResult:
+def unique_counts(x: ArrayLike, /, *, size: int | None = None,
+                  fill_value: ArrayLike | None = None) -> UniqueCountsResult:
     """The sorted unique values and how often each occurs, as a named tuple (``values``,
     ``counts``), as numpy.unique_counts. Under jit pass ``size=`` (the number of values to
     return) and ``fill_value=`` for the padding, as in JAX.
@@ -223,8 +260,8 @@ def unique_counts(x: Any, /, *, size: int | None = None,
     return UniqueCountsResult(values, counts)
 
 
-def unique_inverse(x: Any, /, *, size: int | None = None,
-                   fill_value: Any = None) -> UniqueInverseResult:
+def unique_inverse(x: ArrayLike, /, *, size: int | None = None,
+                   fill_value: ArrayLike | None = None) -> UniqueInverseResult:
     """The sorted unique values and, for each element of ``x``, the index of its value, as a named
     tuple (``values``, ``inverse_indices``), as numpy.unique_inverse. Under jit pass ``size=``
     and ``fill_value=``, as in JAX.
@@ -236,7 +273,8 @@ def unique_inverse(x: Any, /, *, size: int | None = None,
     return UniqueInverseResult(values, inverse)
 
 
-def unique_values(x: Any, /, *, size: int | None = None, fill_value: Any = None) -> Any:
+def unique_values(x: ArrayLike, /, *, size: int | None = None,
+                  fill_value: ArrayLike | None = None) -> Array:
     """The sorted unique values of ``x``, flattened, as numpy.unique_values. Under jit pass
     ``size=`` and ``fill_value=``, as in JAX.
 
@@ -246,7 +284,8 @@ def unique_values(x: Any, /, *, size: int | None = None, fill_value: Any = None)
     return _unique(x, None, False, size, fill_value, "unique_values")[0]
 
 
-def union1d(ar1: Any, ar2: Any, *, size: int | None = None, fill_value: Any = None) -> Any:
+def union1d(ar1: ArrayLike, ar2: ArrayLike, *, size: int | None = None,
+            fill_value: ArrayLike | None = None) -> Array:
     """The sorted unique values of both (flattened) arrays."""
     both = concatenate([ravel(as_operand(ar1)), ravel(as_operand(ar2))])
     return _unique(both, None, True, size, fill_value, "union1d")[0]
@@ -289,8 +328,25 @@ def _last_of_group(distinct: Any) -> Any:
     return concatenate([distinct, np.ones(1, bool)])
 
 
-def intersect1d(ar1: Any, ar2: Any, assume_unique: bool = False, return_indices: bool = False,
-                *, size: int | None = None, fill_value: Any = None) -> Any:
+@overload
+def intersect1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False,
+                return_indices: Literal[False] = False, *, size: int | None = None,
+                fill_value: ArrayLike | None = None) -> Array: ...
+@overload
+def intersect1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False, *,
+                return_indices: Literal[True], size: int | None = None,
+                fill_value: ArrayLike | None = None) -> tuple[Array, Array, Array]: ...
+@overload
+def intersect1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool,
+                return_indices: Literal[True], *, size: int | None = None,
+                fill_value: ArrayLike | None = None) -> tuple[Array, Array, Array]: ...
+@overload
+def intersect1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False,
+                return_indices: bool = False, *, size: int | None = None,
+                fill_value: ArrayLike | None = None) -> Array | tuple[Array, Array, Array]: ...
+def intersect1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False,
+                return_indices: bool = False, *, size: int | None = None,
+                fill_value: ArrayLike | None = None) -> Array | tuple[Array, Array, Array]:
     """The sorted values found in both arrays, with (``return_indices``) the index of each
     one's first occurrence in each. With ``size``: padded with ``fill_value`` (default: the
     smallest common value, 0 if none), indices with ``len(ar1)`` and ``len(ar2)``."""
@@ -309,8 +365,10 @@ def intersect1d(ar1: Any, ar2: Any, assume_unique: bool = False, return_indices:
                            logical_not(first_from_second))
     positions, valid, size = _compact(mask, size, name)
     if total == 0:
-        values = np.full(size, 0 if fill_value is None else fill_value, dtype_of(aux))
-        empty = np.zeros(size, np.intp)
+        # (NumPy's arrays are Arrays: isinstance holds for them)
+        values = cast(Array, np.full(size, 0 if fill_value is None else fill_value,
+                                     dtype_of(aux)))
+        empty = cast(Array, np.zeros(size, np.intp))
         return (values, empty, empty) if return_indices else values
     clipped = minimum(positions, total - 1)
     first = take(group_start, clipped)
@@ -340,8 +398,8 @@ def _first_from_second(from_second: Any, start: Any, end: Any) -> Any:
     return subtract(take(from_first, end), take(from_first, start)) + start + 1
 
 
-def setdiff1d(ar1: Any, ar2: Any, assume_unique: bool = False, *, size: int | None = None,
-              fill_value: Any = None) -> Any:
+def setdiff1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False, *,
+              size: int | None = None, fill_value: ArrayLike | None = None) -> Array:
     """The sorted unique values of ``ar1`` not in ``ar2`` (with ``size``: padded with
     ``fill_value``, default 0)."""
     name = "setdiff1d"
@@ -356,8 +414,8 @@ def setdiff1d(ar1: Any, ar2: Any, assume_unique: bool = False, *, size: int | No
     return _select_groups(aux, mask, group_start, size, fill, name)[0]
 
 
-def setxor1d(ar1: Any, ar2: Any, assume_unique: bool = False, *, size: int | None = None,
-             fill_value: Any = None) -> Any:
+def setxor1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False, *,
+             size: int | None = None, fill_value: ArrayLike | None = None) -> Array:
     """The sorted unique values in exactly one of the arrays (with ``size``: padded with
     ``fill_value``, default the smallest such value, 0 if none)."""
     name = "setxor1d"
@@ -376,8 +434,9 @@ def setxor1d(ar1: Any, ar2: Any, assume_unique: bool = False, *, size: int | Non
     return values
 
 
-def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: bool = False,
-         *, method: str = "auto", kind: Any = None) -> Any:
+def isin(element: ArrayLike, test_elements: ArrayLike, assume_unique: bool = False,
+         invert: bool = False, *, method: str = "auto",
+         kind: Literal["sort", "table"] | None = None) -> Array:
     """Whether each element of ``element`` is in ``test_elements`` (a boolean array of
     ``element``'s shape): a binary search in the sorted test elements, whatever ``method``
     (JAX's) or ``kind`` (NumPy's) asks for."""
@@ -390,7 +449,7 @@ def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: 
     tests = ravel(as_operand(test_elements))
     n = shape_of(tests)[0]
     if n == 0:
-        found = np.zeros(shape_of(element), bool)
+        found = cast(Array, np.zeros(shape_of(element), bool))  # (a NumPy array is an Array)
     else:
         sorted_tests = take(tests, sorted_order(tests, 0))
         at = minimum(searchsorted_primitive(sorted_tests, element, "left"), n - 1)
