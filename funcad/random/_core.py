@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, SupportsInt, cast
 
 import numpy as np
 
@@ -25,11 +25,13 @@ from funcad.numpy._array import with_at
 from funcad.primitives.random import erf_inv, erf_inv_numpy, uniform_numpy
 from funcad.random._keys import (
     UINT_DTYPES,
+    KeyArrayLike,
     as_key_data,
     canonical_shape,
     random_bits,
     split,
 )
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = [
     "uniform", "normal", "truncated_normal", "bernoulli", "randint", "permutation",
@@ -149,8 +151,8 @@ def uniform_from_data(data: Any, shape: tuple[int, ...], dtype: np.dtype,
     return fnp.maximum(minval, scaled)
 
 
-def uniform(key: Any, shape: Sequence[int] = (), dtype: Any = None,
-            minval: Any = 0.0, maxval: Any = 1.0) -> Any:
+def uniform(key: KeyArrayLike, shape: Sequence[int] = (), dtype: DTypeLike | None = None,
+            minval: ArrayLike = 0.0, maxval: ArrayLike = 1.0) -> Array:
     """Uniform random values in [minval, maxval)."""
     data, _ = as_key_data("uniform", key)
     dtype = float_dtype("uniform", dtype)
@@ -173,7 +175,7 @@ def normal_from_data(data: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
     return fnp.multiply(np.array(np.sqrt(2), dtype), erf_inv(u))
 
 
-def normal(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
+def normal(key: KeyArrayLike, shape: Sequence[int] = (), dtype: DTypeLike | None = None) -> Array:
     """Standard normal values (complex dtypes: real and imaginary parts of variance 1/2)."""
     data, _ = as_key_data("normal", key)
     dtype = np.dtype(float if dtype is None else dtype)
@@ -183,8 +185,8 @@ def normal(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     return normal_from_data(data, canonical_shape("normal", shape), dtype)
 
 
-def truncated_normal(key: Any, lower: Any, upper: Any, shape: Sequence[int] | None = None,
-                     dtype: Any = None) -> Any:
+def truncated_normal(key: KeyArrayLike, lower: ArrayLike, upper: ArrayLike,
+                     shape: Sequence[int] | None = None, dtype: DTypeLike | None = None) -> Array:
     """Standard normal values conditioned on lying in (lower, upper)."""
     data, _ = as_key_data("truncated_normal", key)
     dtype = float_dtype("truncated_normal", dtype)
@@ -200,8 +202,8 @@ def truncated_normal(key: Any, lower: Any, upper: Any, shape: Sequence[int] | No
                     lax.nextafter(lax.stop_gradient(upper), np.array(-np.inf, dtype)))
 
 
-def bernoulli(key: Any, p: Any = 0.5, shape: Sequence[int] | None = None,
-              mode: str = "low") -> Any:
+def bernoulli(key: KeyArrayLike, p: ArrayLike = 0.5, shape: Sequence[int] | None = None,
+              mode: str = "low") -> Array:
     """Booleans that are True with probability ``p``."""
     data, _ = as_key_data("bernoulli", key)
     if mode not in ("high", "low"):
@@ -234,7 +236,8 @@ def _remainder(x: Any, span: Any) -> Any:
     return fnp.where(zero, x, fnp.remainder(x, fnp.where(zero, np.ones((), dtype_of(span)), span)))
 
 
-def randint(key: Any, shape: Sequence[int], minval: Any, maxval: Any, dtype: Any = int) -> Any:
+def randint(key: KeyArrayLike, shape: Sequence[int], minval: ArrayLike, maxval: ArrayLike,
+            dtype: DTypeLike = int) -> Array:
     """Integers in [minval, maxval) (biased like JAX's when the span is not a power of 2)."""
     data, _ = as_key_data("randint", key)
     dtype = np.dtype(dtype)
@@ -301,7 +304,7 @@ def _normalize_axis(axis: Any, ndim: int, name: str) -> int:
     return axis % ndim
 
 
-def permutation(key: Any, x: Any, axis: int = 0, independent: bool = False) -> Any:
+def permutation(key: KeyArrayLike, x: ArrayLike, axis: int = 0, independent: bool = False) -> Array:
     """A random permutation of ``range(x)`` (int ``x``) or of ``x`` along ``axis``."""
     data, _ = as_key_data("permutation", key)
     x = fnp.asarray(x)
@@ -316,8 +319,8 @@ def permutation(key: Any, x: Any, axis: int = 0, independent: bool = False) -> A
     return fnp.take(x, order, axis, unique_indices=True)
 
 
-def gumbel(key: Any, shape: Sequence[int] = (), dtype: Any = None,
-           mode: str | None = None) -> Any:
+def gumbel(key: KeyArrayLike, shape: Sequence[int] = (), dtype: DTypeLike | None = None,
+           mode: str | None = None) -> Array:
     """Standard Gumbel values: ``-log(-log(u))``."""
     data, _ = as_key_data("gumbel", key)
     dtype = float_dtype("gumbel", dtype)
@@ -337,8 +340,8 @@ def gumbel(key: Any, shape: Sequence[int] = (), dtype: Any = None,
     return fnp.negative(fnp.log(fnp.negative(fnp.log1p(fnp.negative(x)))))
 
 
-def choice(key: Any, a: Any, shape: Sequence[int] = (), replace: bool = True,
-           p: Any = None, axis: int = 0, mode: str | None = None) -> Any:
+def choice(key: KeyArrayLike, a: ArrayLike, shape: Sequence[int] = (), replace: bool = True,
+           p: ArrayLike | None = None, axis: int = 0, mode: str | None = None) -> Array:
     """A random sample of ``a`` (or of ``range(a)`` for an int) along ``axis``."""
     data, _ = as_key_data("choice", key)
     if not isinstance(shape, Sequence):
@@ -348,7 +351,7 @@ def choice(key: Any, a: Any, shape: Sequence[int] = (), replace: bool = True,
     array = fnp.asarray(a)
     ndim = len(shape_of(array))
     if ndim == 0:
-        n_inputs = int(a)
+        n_inputs = int(cast(SupportsInt, a))  # (a 0-d ``a`` is a scalar)
     else:
         axis = _normalize_axis(axis, ndim, "choice")
         n_inputs = shape_of(array)[axis]
@@ -390,8 +393,8 @@ def choice(key: Any, a: Any, shape: Sequence[int] = (), replace: bool = True,
     return fnp.reshape(result, final)
 
 
-def orthogonal(key: Any, n: int, shape: Sequence[int] = (), dtype: Any = None,
-               m: int | None = None) -> Any:
+def orthogonal(key: KeyArrayLike, n: int, shape: Sequence[int] = (), dtype: DTypeLike | None = None,
+               m: int | None = None) -> Array:
     """Random matrices with orthonormal columns or rows, Haar-distributed (QR of normals)."""
     data, _ = as_key_data("orthogonal", key)
     shape = canonical_shape("orthogonal", shape)

@@ -34,7 +34,8 @@ from funcad.random._core import (
     normal_from_data,
     uniform_from_data,
 )
-from funcad.random._keys import as_key_data, canonical_shape, split
+from funcad.random._keys import KeyArrayLike, as_key_data, canonical_shape, split
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = [
     "exponential", "laplace", "logistic", "cauchy", "rademacher", "categorical", "pareto",
@@ -55,13 +56,14 @@ def _setup(name: str, key: Any, shape: Any, dtype: Any,
     return data, shape, dtype
 
 
-def exponential(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
+def exponential(key: KeyArrayLike, shape: Sequence[int] = (),
+                dtype: DTypeLike | None = None) -> Array:
     """Standard exponential values: ``-log(1 - u)``."""
     data, shape, dtype = _setup("exponential", key, shape, dtype)
     return fnp.negative(fnp.log1p(fnp.negative(uniform_from_data(data, shape, dtype))))
 
 
-def laplace(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
+def laplace(key: KeyArrayLike, shape: Sequence[int] = (), dtype: DTypeLike | None = None) -> Array:
     """Standard Laplace values: ``sign(u) log(1 - |u|)`` for ``u`` in (-1, 1)."""
     data, shape, dtype = _setup("laplace", key, shape, dtype)
     low = -1.0 + np.finfo(dtype).epsneg
@@ -69,21 +71,21 @@ def laplace(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     return fnp.multiply(fnp.sign(u), fnp.log1p(fnp.negative(fnp.abs(u))))
 
 
-def logistic(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
+def logistic(key: KeyArrayLike, shape: Sequence[int] = (), dtype: DTypeLike | None = None) -> Array:
     """Standard logistic values: ``log(u) - log(1 - u)``."""
     data, shape, dtype = _setup("logistic", key, shape, dtype)
     x = uniform_from_data(data, shape, dtype, np.finfo(dtype).tiny, 1.0)
     return fnp.subtract(fnp.log(x), fnp.log1p(fnp.negative(x)))
 
 
-def cauchy(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
+def cauchy(key: KeyArrayLike, shape: Sequence[int] = (), dtype: DTypeLike | None = None) -> Array:
     """Standard Cauchy values: ``tan(pi (u - 1/2))``."""
     data, shape, dtype = _setup("cauchy", key, shape, dtype)
     u = uniform_from_data(data, shape, dtype, np.finfo(dtype).eps, 1.0)
     return fnp.tan(fnp.multiply(dtype.type(np.pi), fnp.subtract(u, dtype.type(0.5))))
 
 
-def rademacher(key: Any, shape: Sequence[int] = (), dtype: Any = int) -> Any:
+def rademacher(key: KeyArrayLike, shape: Sequence[int] = (), dtype: DTypeLike = int) -> Array:
     """-1 or +1 with equal probability."""
     data, _ = as_key_data("rademacher", key)
     samples = lax.convert_element_type(bernoulli(data, 0.5, canonical_shape("rademacher", shape)),
@@ -91,8 +93,9 @@ def rademacher(key: Any, shape: Sequence[int] = (), dtype: Any = int) -> Any:
     return lax.convert_element_type(fnp.subtract(fnp.multiply(2, samples), 1), dtype)
 
 
-def categorical(key: Any, logits: Any, axis: int = -1, shape: Sequence[int] | None = None,
-                replace: bool = True, mode: str | None = None) -> Any:
+def categorical(key: KeyArrayLike, logits: ArrayLike, axis: int = -1,
+                shape: Sequence[int] | None = None, replace: bool = True,
+                mode: str | None = None) -> Array:
     """Indices drawn with probabilities ``softmax(logits)`` along ``axis`` (Gumbel argmax)."""
     data, _ = as_key_data("categorical", key)
     logits = fnp.asarray(logits)
@@ -134,15 +137,16 @@ def categorical(key: Any, logits: Any, axis: int = -1, shape: Sequence[int] | No
     return fnp.reshape(indices, shape)
 
 
-def pareto(key: Any, b: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
+def pareto(key: KeyArrayLike, b: ArrayLike, shape: Sequence[int] | None = None,
+           dtype: DTypeLike | None = None) -> Array:
     """Pareto values of shape parameter ``b``: ``exp(e / b)`` for ``e`` exponential."""
     data, shape, dtype = _setup("pareto", key, shape, dtype, b)
     b = lax.convert_element_type(b, dtype)
     return fnp.exp(fnp.divide(exponential(data, shape, dtype), b))
 
 
-def weibull_min(key: Any, scale: Any, concentration: Any, shape: Sequence[int] = (),
-                dtype: Any = None) -> Any:
+def weibull_min(key: KeyArrayLike, scale: ArrayLike, concentration: ArrayLike,
+                shape: Sequence[int] = (), dtype: DTypeLike | None = None) -> Array:
     """Weibull values: ``scale (-log(1 - u))^(1/concentration)``."""
     data, shape, dtype = _setup("weibull_min", key, shape, dtype)
     u = uniform_from_data(data, shape, dtype)
@@ -150,14 +154,14 @@ def weibull_min(key: Any, scale: Any, concentration: Any, shape: Sequence[int] =
     return fnp.multiply(root, scale)
 
 
-def maxwell(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
+def maxwell(key: KeyArrayLike, shape: Sequence[int] = (), dtype: DTypeLike | None = None) -> Array:
     """Maxwell values: the length of a standard normal 3-vector."""
     data, shape, dtype = _setup("maxwell", key, shape, dtype)
     return fnp.linalg.norm(normal_from_data(data, shape + (3,), dtype), axis=-1)
 
 
-def double_sided_maxwell(key: Any, loc: Any, scale: Any, shape: Sequence[int] = (),
-                         dtype: Any = None) -> Any:
+def double_sided_maxwell(key: KeyArrayLike, loc: ArrayLike, scale: ArrayLike,
+                         shape: Sequence[int] = (), dtype: DTypeLike | None = None) -> Array:
     """Maxwell values with a random sign, scaled and shifted."""
     data, shape, dtype = _setup("double_sided_maxwell", key, shape, dtype)
     params = np.broadcast_shapes(tuple(shape_of(loc)), tuple(shape_of(scale)))
@@ -168,8 +172,8 @@ def double_sided_maxwell(key: Any, loc: Any, scale: Any, shape: Sequence[int] = 
     return fnp.add(fnp.multiply(fnp.multiply(sign, magnitude), scale), loc)
 
 
-def rayleigh(key: Any, scale: Any, shape: Sequence[int] | None = None,
-             dtype: Any = None) -> Any:
+def rayleigh(key: KeyArrayLike, scale: ArrayLike, shape: Sequence[int] | None = None,
+             dtype: DTypeLike | None = None) -> Array:
     """Rayleigh values: ``scale sqrt(-2 log u)``."""
     data, shape, dtype = _setup("rayleigh", key, shape, dtype, scale)
     u = uniform_from_data(data, shape, dtype)
@@ -177,7 +181,8 @@ def rayleigh(key: Any, scale: Any, shape: Sequence[int] | None = None,
     return fnp.multiply(scale, fnp.sqrt(fnp.multiply(fnp.log(u), dtype.type(-2))))
 
 
-def wald(key: Any, mean: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
+def wald(key: KeyArrayLike, mean: ArrayLike, shape: Sequence[int] | None = None,
+         dtype: DTypeLike | None = None) -> Array:
     """Wald (inverse Gaussian) values of the given mean (Michael, Schucany and Haas)."""
     data, shape, dtype = _setup("wald", key, shape, dtype, mean)
     first, second = split(data)
@@ -193,7 +198,8 @@ def wald(key: Any, mean: Any, shape: Sequence[int] | None = None, dtype: Any = N
     return fnp.where(z <= fnp.divide(mean, fnp.add(mean, x)), x, fnp.divide(mean_sq, x))
 
 
-def geometric(key: Any, p: Any, shape: Sequence[int] | None = None, dtype: Any = int) -> Any:
+def geometric(key: KeyArrayLike, p: ArrayLike, shape: Sequence[int] | None = None,
+              dtype: DTypeLike = int) -> Array:
     """The number of Bernoulli(p) trials up to the first success."""
     data, _ = as_key_data("geometric", key)
     shape = broadcast_shape("geometric", shape, p)
@@ -206,8 +212,8 @@ def geometric(key: Any, p: Any, shape: Sequence[int] | None = None, dtype: Any =
     return lax.convert_element_type(fnp.add(fnp.floor(steps), 1), dtype)
 
 
-def triangular(key: Any, left: Any, mode: Any, right: Any,
-               shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
+def triangular(key: KeyArrayLike, left: ArrayLike, mode: ArrayLike, right: ArrayLike,
+               shape: Sequence[int] | None = None, dtype: DTypeLike | None = None) -> Array:
     """Triangular values on [left, right] with peak at ``mode`` (inverse CDF)."""
     data, shape, dtype = _setup("triangular", key, shape, dtype, left, mode, right)
     left, mode, right = (fnp.broadcast_to(lax.convert_element_type(v, dtype), shape)
@@ -221,16 +227,17 @@ def triangular(key: Any, left: Any, mode: Any, right: Any,
     return fnp.where(u < fnp.divide(fnp.subtract(mode, left), width), below, above)
 
 
-def lognormal(key: Any, sigma: Any = 1.0, shape: Sequence[int] | None = None,
-              dtype: Any = None) -> Any:
+def lognormal(key: KeyArrayLike, sigma: ArrayLike = 1.0, shape: Sequence[int] | None = None,
+              dtype: DTypeLike | None = None) -> Array:
     """``exp(sigma n)`` for standard normal ``n``."""
     data, shape, dtype = _setup("lognormal", key, shape, dtype, sigma)
     sigma = lax.convert_element_type(sigma, dtype)
     return fnp.exp(fnp.multiply(normal_from_data(data, shape, dtype), sigma))
 
 
-def multivariate_normal(key: Any, mean: Any, cov: Any, shape: Sequence[int] | None = None,
-                        dtype: Any = None, method: str = "cholesky") -> Any:
+def multivariate_normal(key: KeyArrayLike, mean: ArrayLike, cov: ArrayLike,
+                        shape: Sequence[int] | None = None, dtype: DTypeLike | None = None,
+                        method: str = "cholesky") -> Array:
     """Normal vectors of the given mean and covariance (factor by cholesky, eigh or svd)."""
     data, _ = as_key_data("multivariate_normal", key)
     if method not in ("svd", "eigh", "cholesky"):
@@ -341,18 +348,20 @@ def _gamma_values(name: str, key: Any, a: Any, shape: Any, dtype: Any, log_space
     return _gamma_reparameterized(data, a)
 
 
-def gamma(key: Any, a: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
+def gamma(key: KeyArrayLike, a: ArrayLike, shape: Sequence[int] | None = None,
+          dtype: DTypeLike | None = None) -> Array:
     """Gamma(a, 1) values, differentiable in ``a`` by implicit reparameterisation."""
     return _gamma_values("gamma", key, a, shape, dtype, False)
 
 
-def loggamma(key: Any, a: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
+def loggamma(key: KeyArrayLike, a: ArrayLike, shape: Sequence[int] | None = None,
+             dtype: DTypeLike | None = None) -> Array:
     """The logs of Gamma(a, 1) values, accurate for small ``a`` where the values underflow."""
     return _gamma_values("loggamma", key, a, shape, dtype, True)
 
 
-def beta(key: Any, a: Any, b: Any, shape: Sequence[int] | None = None,
-         dtype: Any = None) -> Any:
+def beta(key: KeyArrayLike, a: ArrayLike, b: ArrayLike, shape: Sequence[int] | None = None,
+         dtype: DTypeLike | None = None) -> Array:
     """Beta(a, b) values: ``x / (x + y)`` for x ~ Gamma(a), y ~ Gamma(b)."""
     data, shape, dtype = _setup("beta", key, shape, dtype, a, b)
     first, second = split(data)
@@ -361,8 +370,8 @@ def beta(key: Any, a: Any, b: Any, shape: Sequence[int] | None = None,
     return fnp.divide(x, fnp.add(x, y))
 
 
-def dirichlet(key: Any, alpha: Any, shape: Sequence[int] | None = None,
-              dtype: Any = None) -> Any:
+def dirichlet(key: KeyArrayLike, alpha: ArrayLike, shape: Sequence[int] | None = None,
+              dtype: DTypeLike | None = None) -> Array:
     """Dirichlet(alpha) vectors along the last axis: normalised Gamma(alpha) values."""
     data, _ = as_key_data("dirichlet", key)
     dtype = float_dtype("dirichlet", dtype)
@@ -375,14 +384,16 @@ def dirichlet(key: Any, alpha: Any, shape: Sequence[int] | None = None,
     return fnp.divide(g, fnp.sum(g, axis=-1, keepdims=True))
 
 
-def chisquare(key: Any, df: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
+def chisquare(key: KeyArrayLike, df: ArrayLike, shape: Sequence[int] | None = None,
+              dtype: DTypeLike | None = None) -> Array:
     """Chi-square values with ``df`` degrees of freedom: 2 Gamma(df / 2)."""
     data, shape, dtype = _setup("chisquare", key, shape, dtype, df)
     half = fnp.divide(lax.convert_element_type(df, dtype), 2)
     return fnp.multiply(gamma(data, half, shape, dtype), 2)
 
 
-def t(key: Any, df: Any, shape: Sequence[int] | None = None, dtype: Any = None) -> Any:
+def t(key: KeyArrayLike, df: ArrayLike, shape: Sequence[int] | None = None,
+      dtype: DTypeLike | None = None) -> Array:
     """Student's t values: ``n sqrt((df/2) / g)`` for normal n and Gamma(df / 2) g."""
     data, shape, dtype = _setup("t", key, shape, dtype, df)
     normal_key, gamma_key = split(data)
@@ -392,8 +403,8 @@ def t(key: Any, df: Any, shape: Sequence[int] | None = None, dtype: Any = None) 
     return fnp.multiply(n, fnp.sqrt(fnp.divide(half, g)))
 
 
-def f(key: Any, dfnum: Any, dfden: Any, shape: Sequence[int] | None = None,
-      dtype: Any = None) -> Any:
+def f(key: KeyArrayLike, dfnum: ArrayLike, dfden: ArrayLike, shape: Sequence[int] | None = None,
+      dtype: DTypeLike | None = None) -> Array:
     """F values: the ratio of two chi-squares, each over its degrees of freedom."""
     data, shape, dtype = _setup("f", key, shape, dtype, dfnum, dfden)
     den_key, num_key = split(data)
@@ -404,7 +415,8 @@ def f(key: Any, dfnum: Any, dfden: Any, shape: Sequence[int] | None = None,
     return fnp.divide(numerator, denominator)
 
 
-def generalized_normal(key: Any, p: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
+def generalized_normal(key: KeyArrayLike, p: ArrayLike, shape: Sequence[int] = (),
+                       dtype: DTypeLike | None = None) -> Array:
     """Values of density proportional to ``exp(-|x|^p)``."""
     data, shape, dtype = _setup("generalized_normal", key, shape, dtype)
     gamma_key, sign_key = split(data)
@@ -413,7 +425,8 @@ def generalized_normal(key: Any, p: Any, shape: Sequence[int] = (), dtype: Any =
     return fnp.multiply(r, fnp.power(g, fnp.divide(1, p)))
 
 
-def ball(key: Any, d: int, p: float = 2, shape: Sequence[int] = (), dtype: Any = None) -> Any:
+def ball(key: KeyArrayLike, d: int, p: float = 2, shape: Sequence[int] = (),
+         dtype: DTypeLike | None = None) -> Array:
     """Points uniform in the unit Lp ball of dimension ``d``."""
     data, shape, dtype = _setup("ball", key, shape, dtype)
     first, second = split(data)
@@ -435,7 +448,8 @@ def _concrete_max(name: str, value: Any) -> float:
                         "because it bounds the work; pass it as a static argument") from None
 
 
-def poisson(key: Any, lam: Any, shape: Sequence[int] | None = None, dtype: Any = int) -> Any:
+def poisson(key: KeyArrayLike, lam: ArrayLike, shape: Sequence[int] | None = None,
+            dtype: DTypeLike = int) -> Array:
     """Poisson(lam) counts, by inverting the CDF against one uniform per value.
 
     The sum over candidate counts runs to a bound set by the largest ``lam``, which must
@@ -455,8 +469,8 @@ def poisson(key: Any, lam: Any, shape: Sequence[int] | None = None, dtype: Any =
     return lax.convert_element_type(fnp.where(lam == 0, 0, count), dtype)
 
 
-def binomial(key: Any, n: Any, p: Any, shape: Sequence[int] | None = None,
-             dtype: Any = None) -> Any:
+def binomial(key: KeyArrayLike, n: ArrayLike, p: ArrayLike, shape: Sequence[int] | None = None,
+             dtype: DTypeLike | None = None) -> Array:
     """Binomial(n, p) counts: sums of Bernoulli draws, the largest ``n`` bounding the work."""
     data, shape, dtype = _setup("binomial", key, shape, dtype, n, p)
     top = int(_concrete_max("binomial", n)) if math.prod(shape) else 0
@@ -468,8 +482,9 @@ def binomial(key: Any, n: Any, p: Any, shape: Sequence[int] | None = None,
     return lax.convert_element_type(fnp.sum(hits, axis=0), dtype)
 
 
-def multinomial(key: Any, n: Any, p: Any, *, shape: Sequence[int] | None = None,
-                dtype: Any = None, unroll: Any = 1) -> Any:
+def multinomial(key: KeyArrayLike, n: ArrayLike, p: ArrayLike, *,
+                shape: Sequence[int] | None = None, dtype: DTypeLike | None = None,
+                unroll: int | bool = 1) -> Array:
     """Counts of ``n`` draws among the categories of ``p`` (last axis), as binomial stages."""
     data, _ = as_key_data("multinomial", key)
     dtype = float_dtype("multinomial", dtype)

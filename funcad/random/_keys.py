@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar, Union, overload
 
 import numpy as np
 
@@ -33,10 +33,11 @@ from funcad.primitives.random import (
     threefry2x32_numpy,
 )
 from funcad.tree_util import register_pytree_node
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = [
-    "KeyArray", "KeyDtype", "PRNGKey", "key", "key_data", "wrap_key_data", "key_impl",
-    "key_dtype", "clone", "split", "fold_in", "bits", "random_bits", "as_key_data",
+    "KeyArray", "KeyArrayLike", "KeyDtype", "PRNGKey", "key", "key_data", "wrap_key_data",
+    "key_impl", "key_dtype", "clone", "split", "fold_in", "bits", "random_bits", "as_key_data",
     "canonical_shape", "threefry_2x32", "threefry_seed", "UINT_DTYPES",
 ]
 
@@ -135,6 +136,10 @@ class KeyArray:
 
 register_pytree_node(KeyArray, lambda k: ((k.data,), None), lambda _, data: KeyArray(*data))
 
+KeyArrayLike = Union[ArrayLike, KeyArray]
+"""What the samplers take as a key: a typed key (``KeyArray``) or raw uint32 key data."""
+_Key = TypeVar("_Key")
+
 
 def _describe(value: Any) -> str:
     if isinstance(value, (bool, int, float)):
@@ -212,7 +217,7 @@ def _hash_counters(data: Any, shape: tuple[int, ...]) -> list[Any]:
     return threefry2x32(data[..., 0], data[..., 1], high, low)  # type: ignore[index]
 
 
-def threefry_2x32(keypair: Any, count: Any) -> Any:
+def threefry_2x32(keypair: Any, count: ArrayLike) -> Array:
     """JAX's ``threefry_2x32``: hash a flat uint32 array of counts, halves as the two words."""
     count = fnp.asarray(count, np.uint32)
     shape = tuple(shape_of(count))
@@ -221,9 +226,9 @@ def threefry_2x32(keypair: Any, count: Any) -> Any:
     if n % 2:
         flat = fnp.concatenate([flat, np.zeros((1,), np.uint32)])
     half = flat.shape[0] // 2
-    out = threefry2x32(keypair[0], keypair[1], flat[:half], flat[half:])
-    out = fnp.concatenate(out)
-    return fnp.reshape(out[:n], shape)
+    words = threefry2x32(keypair[0], keypair[1], flat[:half], flat[half:])
+    hashed = fnp.concatenate(words)
+    return fnp.reshape(hashed[:n], shape)
 
 
 def threefry_seed(seed: Any) -> Any:
@@ -242,7 +247,7 @@ def threefry_seed(seed: Any) -> Any:
         raise TypeError(f"PRNG key seed must be an integer; got dtype {dtype}")
     if dtype.itemsize == 8:
         wide = lax.convert_element_type(seed, np.uint64)
-        high = lax.convert_element_type(fnp.right_shift(wide, np.uint64(32)), np.uint32)
+        high: ArrayLike = lax.convert_element_type(fnp.right_shift(wide, np.uint64(32)), np.uint32)
     else:
         wide = seed
         high = np.zeros((), np.uint32)
@@ -250,7 +255,7 @@ def threefry_seed(seed: Any) -> Any:
     return fnp.stack([high, low])
 
 
-def PRNGKey(seed: Any, *, impl: Any = None) -> Any:
+def PRNGKey(seed: ArrayLike, *, impl: str | None = None) -> Array:
     """A raw key (uint32 of shape (2,)) from an integer seed, as ``jax.random.PRNGKey``."""
     _check_impl(impl)
     if isinstance(seed, KeyArray):
@@ -258,7 +263,7 @@ def PRNGKey(seed: Any, *, impl: Any = None) -> Any:
     return threefry_seed(seed)
 
 
-def key(seed: Any, *, impl: Any = None) -> KeyArray:
+def key(seed: ArrayLike, *, impl: str | None = None) -> KeyArray:
     """A typed key (``KeyArray`` of shape ()) from an integer seed, as ``jax.random.key``."""
     _check_impl(impl)
     if isinstance(seed, KeyArray):
@@ -266,19 +271,19 @@ def key(seed: Any, *, impl: Any = None) -> KeyArray:
     return KeyArray(threefry_seed(seed))
 
 
-def _check_impl(impl: Any) -> None:
+def _check_impl(impl: str | None) -> None:
     if impl not in (None, "threefry2x32", "threefry"):
         raise ValueError(f"impl must be None or 'threefry2x32' (the one implementation "
                          f"funcad has), got {impl!r}")
 
 
-def key_data(keys: Any) -> Any:
+def key_data(keys: KeyArrayLike) -> Array:
     """The uint32 data (..., 2) under typed or raw keys."""
     data, _ = as_key_data("key_data", keys, allow_batched=True)
     return data
 
 
-def wrap_key_data(key_bits_array: Any, *, impl: Any = None) -> KeyArray:
+def wrap_key_data(key_bits_array: ArrayLike, *, impl: str | None = None) -> KeyArray:
     """Typed keys over uint32 data of shape (..., 2)."""
     _check_impl(impl)
     if isinstance(key_bits_array, KeyArray):
@@ -290,13 +295,13 @@ def wrap_key_data(key_bits_array: Any, *, impl: Any = None) -> KeyArray:
     return KeyArray(data)
 
 
-def key_impl(keys: Any) -> str:
+def key_impl(keys: KeyArrayLike) -> str:
     """The name of the keys' implementation: always ``'threefry2x32'``."""
     as_key_data("key_impl", keys, allow_batched=True)
     return "threefry2x32"
 
 
-def key_dtype(impl: Any = None) -> KeyDtype:
+def key_dtype(impl: str | None = None) -> KeyDtype:
     """The dtype of typed keys (from ``funcad.random.key``), as ``jax.random.key_dtype``; ``impl``
     may only name threefry2x32, funcad's one generator.
 
@@ -308,12 +313,16 @@ def key_dtype(impl: Any = None) -> KeyDtype:
     return _KEY_DTYPE
 
 
-def clone(key: Any) -> Any:
+def clone(key: _Key) -> _Key:
     """The same key (JAX's clone matters only for its buffer donation)."""
     return key
 
 
-def split(key: Any, num: int | Sequence[int] = 2) -> Any:
+@overload
+def split(key: KeyArray, num: int | Sequence[int] = 2) -> KeyArray: ...
+@overload
+def split(key: ArrayLike, num: int | Sequence[int] = 2) -> Array: ...
+def split(key: KeyArrayLike, num: int | Sequence[int] = 2) -> Array | KeyArray:
     """``num`` new keys (an int or a shape) from one, as ``jax.random.split``."""
     data, typed = as_key_data("split", key)
     if type(num) is int:
@@ -341,7 +350,11 @@ def split(key: Any, num: int | Sequence[int] = 2) -> Any:
     return _wrap(fnp.stack([first, second], axis=-1), typed)
 
 
-def fold_in(key: Any, data: Any) -> Any:
+@overload
+def fold_in(key: KeyArray, data: ArrayLike) -> KeyArray: ...
+@overload
+def fold_in(key: ArrayLike, data: ArrayLike) -> Array: ...
+def fold_in(key: KeyArrayLike, data: ArrayLike) -> Array | KeyArray:
     """A new key from a key and a 32-bit integer, as ``jax.random.fold_in``."""
     key_words, typed = as_key_data("fold_in", key, allow_batched=True)
     if len(shape_of(data)):
@@ -371,7 +384,7 @@ def random_bits(data: Any, bit_width: int, shape: tuple[int, ...]) -> Any:
     return random_bits_primitive(data[0], data[1], bit_width, shape)
 
 
-def bits(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
+def bits(key: KeyArrayLike, shape: Sequence[int] = (), dtype: DTypeLike | None = None) -> Array:
     """Uniform random unsigned integers (uint64 by default, NumPy's width)."""
     data, _ = as_key_data("bits", key)
     dtype = np.dtype(np.uint64 if dtype is None else dtype)
