@@ -1,27 +1,33 @@
 """Shared helpers of funcad.lax: axis checks, the enums jax.lax passes around, the dtype
 and platform helpers."""
 
+from __future__ import annotations
+
 import builtins as _builtins
 import enum as _enum
+from collections.abc import Callable, Sequence
+from typing import Any, Union
 
 import numpy as _np
 
 from funcad.core import dtype_of as _dtype_of
 from funcad.numpy._array import Array as _Array
+from funcad.typing import Array, ArrayLike
 
 __all__ = [
     "normalize_axis", "normalize_dims", "as_array", "RoundingMethod", "Precision", "dtype",
-    "platform_dependent"
+    "platform_dependent", "PrecisionLike"
 ]
 
 
-def normalize_axis(axis, ndim, name):
+def normalize_axis(axis: int, ndim: int, name: str) -> int:
     if not -ndim <= axis < _builtins.max(ndim, 1) or (ndim == 0 and axis != 0):
         raise ValueError(f"{name}: axis {axis} is out of bounds for an operand of rank {ndim}")
     return axis % ndim if ndim else 0
 
 
-def normalize_dims(dims, ndim, name, argument="dimensions"):
+def normalize_dims(dims: Sequence[int], ndim: int, name: str,
+                   argument: str = "dimensions") -> tuple[int, ...]:
     dims = tuple(int(d) for d in dims)
     for d in dims:
         if not -ndim <= d < ndim:
@@ -33,7 +39,7 @@ def normalize_dims(dims, ndim, name, argument="dimensions"):
     return dims
 
 
-def as_array(value):
+def as_array(value: Any) -> Array:
     """A constant result as funcad.numpy's array type (so ``.at`` works on it)."""
     return _np.asarray(value).view(_Array)
 
@@ -53,12 +59,17 @@ class Precision(_enum.Enum):
     HIGHEST = 2
 
 
-def dtype(x):
+PrecisionLike = Union[None, str, Precision, tuple[str, str], tuple[Precision, Precision]]
+"""A matrix product's ``precision``: None, a Precision or its name, or one per operand."""
+
+
+def dtype(x: ArrayLike) -> _np.dtype:
     """The dtype of an array, scalar or tracer (a Python float is float64, as in NumPy)."""
     return _np.dtype(_dtype_of(x))
 
 
-def platform_dependent(*args, default=None, **per_platform):
+def platform_dependent(*args: Any, default: Callable[..., Any] | None = None,
+                       **per_platform: Callable[..., Any]) -> Any:
     """Calls the function given for the CPU (funcad's one platform), else ``default``."""
     fn = per_platform.get("cpu", default)
     if fn is None:

@@ -1,6 +1,10 @@
 """funcad.lax's composite operations: associative_scan, custom_linear_solve and custom_root."""
 
+from __future__ import annotations
+
 import functools as _functools
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import numpy as _np
 
@@ -23,6 +27,12 @@ from funcad.tree_util import tree_flatten as _tree_flatten
 from funcad.tree_util import tree_leaves as _tree_leaves
 from funcad.tree_util import tree_map as _tree_map
 from funcad.tree_util import tree_unflatten as _tree_unflatten
+from funcad.typing import Array
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+_Solver = Callable[[Callable[[Any], Any], Any], Any]
+"""A solver: ``solve(linear_function, right_hand_side) -> solution`` (pytrees)."""
 
 __all__ = [
     "associative_scan", "with_sharding_constraint", "composite", "shape_as_value",
@@ -47,7 +57,8 @@ def _interleave(even, odd, axis):
     return slice_in_dim(merged, 0, n_even + n_odd, axis=axis)
 
 
-def associative_scan(fn, elems, reverse=False, axis=0):
+def associative_scan(fn: Callable[[_T, _T], _T], elems: _T, reverse: bool = False,
+                     axis: int = 0) -> _T:
     """The running ``fn``-combination of ``elems`` (a pytree of arrays of equal length along
     ``axis``) for an associative ``fn`` of two such pytrees: element i is
     fn(...fn(fn(e_0, e_1), e_2)..., e_i). Pairs are combined in log2(n) rounds."""
@@ -92,21 +103,22 @@ def associative_scan(fn, elems, reverse=False, axis=0):
     return _tree_unflatten(tree, out)
 
 
-def with_sharding_constraint(x, shardings):
+def with_sharding_constraint(x: _T, shardings: Any) -> _T:
     """x itself: funcad runs on one device, where every sharding is the whole array."""
     return x
 
 
-def composite(decomposition, name, version=0):
+def composite(decomposition: Callable[..., _R], name: str,
+              version: int = 0) -> Callable[..., _R]:
     """``decomposition`` under a name (which only a compiler for devices would use)."""
     @_functools.wraps(decomposition)
-    def wrapped(*args, **kwargs):
+    def wrapped(*args: Any, **kwargs: Any) -> _R:
         return decomposition(*args, **kwargs)
 
     return wrapped
 
 
-def shape_as_value(shape):
+def shape_as_value(shape: Sequence[int]) -> Array:
     """A shape as an integer array."""
     return as_array(_np.array(tuple(int(n) for n in shape), dtype=_np.intp))
 
@@ -115,8 +127,9 @@ def shape_as_value(shape):
 # custom_linear_solve: a solve differentiated implicitly (never through the solver).
 
 
-def custom_linear_solve(matvec, b, solve, transpose_solve=None, symmetric=False,
-                        has_aux=False):
+def custom_linear_solve(matvec: Callable[[Any], Any], b: Any, solve: _Solver,
+                        transpose_solve: _Solver | None = None, symmetric: bool = False,
+                        has_aux: bool = False) -> Any:
     """x = solve(matvec, b) for a linear ``matvec``, whose reverse-mode derivative does not
     go through ``solve`` (which may be iterative): b's cotangent is transpose_solve(vecmat,
     g) (``solve`` again if ``symmetric``), and the values matvec closes over get minus their
@@ -157,7 +170,8 @@ def custom_linear_solve(matvec, b, solve, transpose_solve=None, symmetric=False,
     return linear_solve(list(traced.consts), b)
 
 
-def custom_root(f, initial_guess, solve, tangent_solve, has_aux=False):
+def custom_root(f: Callable[[Any], Any], initial_guess: Any, solve: _Solver,
+                tangent_solve: _Solver, has_aux: bool = False) -> Any:
     """The root x = solve(f, initial_guess) of f, differentiated implicitly (never through
     ``solve``): by the implicit function theorem, the values f closes over get minus their
     cotangent through f(x) of u, where u solves the transposed linearisation of f in x,

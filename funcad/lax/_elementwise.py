@@ -1,13 +1,18 @@
 """funcad.lax's elementwise operations with C's and XLA's semantics, bit operations, types
 and constants."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
 import numpy as _np
 
 from funcad.core import Tracer as _Tracer
 from funcad.core import dtype_of as _dtype_of
 from funcad.core import get_aval as _get_aval
 from funcad.core import shape_of as _shape_of
-from funcad.lax._common import as_array, normalize_axis
+from funcad.lax._common import RoundingMethod, as_array, normalize_axis
 from funcad.primitives.elementwise import (
     abs,
     add,
@@ -57,6 +62,9 @@ from funcad.primitives.shape import (
 )
 from funcad.primitives.shape import stop_gradient as _stop_gradient
 from funcad.tree_util import tree_map as _tree_map
+from funcad.typing import Array, ArrayLike, DTypeLike
+
+_T = TypeVar("_T")
 
 __all__ = [
     "div", "rem", "round", "is_finite", "clamp", "bessel_i0e", "bessel_i1e", "square", "rsqrt",
@@ -82,7 +90,7 @@ def _integer_division(x, y, dtype):
     return divisor, by_zero, by_minus_one
 
 
-def div(x, y):
+def div(x: ArrayLike, y: ArrayLike) -> Array:
     """x / y; on integers the quotient is truncated toward zero, as in C, and as in XLA a
     division by zero gives -1 (all bits set) and the lowest integer over -1 itself."""
     dtype = _ufunc_result_dtype(_np.floor_divide, (_get_aval(x), _get_aval(y)))
@@ -100,7 +108,7 @@ def div(x, y):
         dtype).max), quotient)
 
 
-def rem(x, y):
+def rem(x: ArrayLike, y: ArrayLike) -> Array:
     """C's fmod: the remainder of the division truncated toward zero, with x's sign
     (differentiable in both: d/dy = -trunc(x / y)); as in XLA, x % 0 is x on integers."""
     dtype = _ufunc_result_dtype(_np.fmod, (_get_aval(x), _get_aval(y)))
@@ -110,7 +118,7 @@ def rem(x, y):
     return select(by_zero, x, _fmod(x, divisor))
 
 
-def round(x, rounding_method=0):
+def round(x: ArrayLike, rounding_method: int | RoundingMethod = 0) -> Array:
     """Rounds to the nearest integer: halves away from zero (``rounding_method`` 0, lax's
     default) or to even (1). No derivative (piecewise constant)."""
     method = int(getattr(rounding_method, "value", rounding_method))
@@ -125,7 +133,7 @@ def round(x, rounding_method=0):
     return select(ge(abs(sub(x, whole)), 0.5), add(whole, sign(x)), whole)
 
 
-def is_finite(x):
+def is_finite(x: ArrayLike) -> Array:
     """True where ``x`` is neither infinite nor nan, as ``jax.lax.is_finite``.
 
     >>> from funcad import lax
@@ -136,7 +144,7 @@ def is_finite(x):
     return isfinite(x)
 
 
-def clamp(min, x, max):
+def clamp(min: ArrayLike, x: ArrayLike, max: ArrayLike) -> Array:
     """x limited to [min, max]. As in JAX, the derivative reaches x strictly inside the
     interval, ``min`` where x is below it and ``max`` where x is above (none at a bound)."""
     inside = logical_and(gt(x, min), lt(x, max))
@@ -145,17 +153,17 @@ def clamp(min, x, max):
     return select(lt(max, low), max, low)
 
 
-def bessel_i0e(x):
+def bessel_i0e(x: ArrayLike) -> Array:
     """exp(-|x|) I_0(x)."""
     return _bessel_ive(0, x)
 
 
-def bessel_i1e(x):
+def bessel_i1e(x: ArrayLike) -> Array:
     """exp(-|x|) I_1(x)."""
     return _bessel_ive(1, x)
 
 
-def square(x):
+def square(x: ArrayLike) -> Array:
     """``x * x``, as ``jax.lax.square``.
 
     >>> from funcad import lax
@@ -165,7 +173,7 @@ def square(x):
     return integer_pow(x, 2)
 
 
-def rsqrt(x):
+def rsqrt(x: ArrayLike) -> Array:
     """The reciprocal square root ``1 / sqrt(x)``, as ``jax.lax.rsqrt``.
 
     >>> from funcad import lax
@@ -175,7 +183,7 @@ def rsqrt(x):
     return _true_divide(1, sqrt(x))
 
 
-def reciprocal(x):
+def reciprocal(x: ArrayLike) -> Array:
     """``1 / x``, as ``jax.lax.reciprocal``.
 
     >>> from funcad import lax
@@ -185,7 +193,7 @@ def reciprocal(x):
     return _true_divide(1, x)
 
 
-def logistic(x):
+def logistic(x: ArrayLike) -> Array:
     """1 / (1 + exp(-x)), from exp(-|x|) (never overflows, full relative precision)."""
     e = exp(neg(abs(x)))
     return _true_divide(select(ge(x, 0), 1, e), add(1, e))
@@ -195,7 +203,7 @@ def logistic(x):
 # Bits.
 
 
-def bitwise_and(x, y):
+def bitwise_and(x: ArrayLike, y: ArrayLike) -> Array:
     """Elementwise bitwise AND of two integer (or boolean) arrays, as ``jax.lax.bitwise_and``; no
     broadcasting of ranks, as in lax.
 
@@ -206,7 +214,7 @@ def bitwise_and(x, y):
     return _bitwise_and_p.bind(x, y)
 
 
-def bitwise_or(x, y):
+def bitwise_or(x: ArrayLike, y: ArrayLike) -> Array:
     """Elementwise bitwise OR of two integer (or boolean) arrays, as ``jax.lax.bitwise_or``.
 
     >>> from funcad import lax
@@ -216,7 +224,7 @@ def bitwise_or(x, y):
     return _bitwise_or_p.bind(x, y)
 
 
-def bitwise_xor(x, y):
+def bitwise_xor(x: ArrayLike, y: ArrayLike) -> Array:
     """Elementwise bitwise exclusive OR of two integer (or boolean) arrays, as
     ``jax.lax.bitwise_xor``.
 
@@ -227,7 +235,7 @@ def bitwise_xor(x, y):
     return _bitwise_xor_p.bind(x, y)
 
 
-def bitwise_not(x):
+def bitwise_not(x: ArrayLike) -> Array:
     """Elementwise bitwise NOT (logical NOT for booleans), as ``jax.lax.bitwise_not``.
 
     >>> from funcad import lax
@@ -244,13 +252,13 @@ def _integer_dtype(x, name):
     return dtype
 
 
-def population_count(x):
+def population_count(x: ArrayLike) -> Array:
     """The number of set bits of each element (of its two's complement), in x's dtype."""
     dtype = _integer_dtype(x, "population_count")
     return convert_element_type(_bitwise_count(_unsigned(x, dtype)), dtype)
 
 
-def clz(x):
+def clz(x: ArrayLike) -> Array:
     """The number of leading zero bits: the width minus the bit length, which is the bit
     count of x with every bit below its highest set bit also set."""
     dtype = _integer_dtype(x, "clz")
@@ -273,7 +281,7 @@ def _shift_out_of_range(y, width):
     return logical_or(lt(y, 0), ge(y, width))
 
 
-def shift_left(x, y):
+def shift_left(x: ArrayLike, y: ArrayLike) -> Array:
     """x << y; 0 where y is negative or at least the bit width (as in XLA)."""
     dtype = _integer_dtype(x, "shift_left")
     width = dtype.itemsize * 8
@@ -282,7 +290,7 @@ def shift_left(x, y):
                   _left_shift(x, select(out, 0, y)))
 
 
-def shift_right_logical(x, y):
+def shift_right_logical(x: ArrayLike, y: ArrayLike) -> Array:
     """x >> y filling with zeros (x's bits read as unsigned); 0 for y out of range."""
     dtype = _integer_dtype(x, "shift_right_logical")
     width = dtype.itemsize * 8
@@ -295,7 +303,7 @@ def shift_right_logical(x, y):
     return select(out, convert_element_type(0, dtype), shifted)
 
 
-def shift_right_arithmetic(x, y):
+def shift_right_arithmetic(x: ArrayLike, y: ArrayLike) -> Array:
     """x >> y filling with the sign bit (x's bits read as signed); a shift out of range
     fills every bit with it."""
     dtype = _integer_dtype(x, "shift_right_arithmetic")
@@ -309,7 +317,7 @@ def shift_right_arithmetic(x, y):
     return bitcast_convert_type(shifted, dtype) if dtype.kind == "u" else shifted
 
 
-def mulhi(x, y):
+def mulhi(x: ArrayLike, y: ArrayLike) -> Array:
     """The high half of the double-width product of integers of one dtype: computed in the
     doubled width up to 32 bits, and from 32-bit halves for 64-bit integers."""
     dtype = _integer_dtype(x, "mulhi")
@@ -343,7 +351,7 @@ def mulhi(x, y):
 # Types and constants.
 
 
-def convert_element_type(operand, new_dtype):
+def convert_element_type(operand: ArrayLike, new_dtype: DTypeLike) -> Array:
     """operand in ``new_dtype``, with XLA's conversions: a float becomes an integer truncated
     toward zero and saturated at the integer's range (NaN becomes 0); a complex number
     becomes a real one by its real part; integers wrap as in NumPy."""
@@ -365,12 +373,12 @@ def convert_element_type(operand, new_dtype):
                                                           converted))
 
 
-def iota(dtype, size):
+def iota(dtype: DTypeLike, size: int) -> Array:
     """0, 1, ..., size - 1 (a constant)."""
     return as_array(_np.arange(int(size), dtype=dtype))
 
 
-def broadcasted_iota(dtype, shape, dimension):
+def broadcasted_iota(dtype: DTypeLike, shape: Sequence[int], dimension: int) -> Array:
     """The index along ``dimension`` at each position of an array of ``shape``."""
     shape = tuple(int(n) for n in shape)
     dimension = normalize_axis(int(dimension), len(shape), "broadcasted_iota")
@@ -379,7 +387,8 @@ def broadcasted_iota(dtype, shape, dimension):
     return as_array(_np.array(_np.broadcast_to(line, shape)))
 
 
-def full(shape, fill_value, dtype=None):
+def full(shape: int | Sequence[int], fill_value: ArrayLike,
+         dtype: DTypeLike | None = None) -> Array:
     """An array of ``shape`` filled with ``fill_value`` (its dtype, or ``dtype``), as
     ``jax.lax.full``.
 
@@ -400,12 +409,13 @@ def full(shape, fill_value, dtype=None):
     return as_array(_np.full(shape, fill_value, dtype=dtype))
 
 
-def empty(shape, dtype):
+def empty(shape: int | Sequence[int], dtype: DTypeLike) -> Array:
     """An array of ``shape`` (zeros: funcad arrays are never left uninitialised)."""
     return full(shape, 0, dtype)
 
 
-def full_like(x, fill_value, dtype=None, shape=None):
+def full_like(x: ArrayLike, fill_value: ArrayLike, dtype: DTypeLike | None = None,
+              shape: Sequence[int] | None = None) -> Array:
     """An array like ``x`` (its shape and dtype, unless ``shape``/``dtype`` are given) filled with
     ``fill_value``, as ``jax.lax.full_like``.
 
@@ -418,7 +428,7 @@ def full_like(x, fill_value, dtype=None, shape=None):
                 _dtype_of(x) if dtype is None else dtype)
 
 
-def zeros_like_array(x):
+def zeros_like_array(x: ArrayLike) -> Array:
     """Zeros of ``x``'s shape and dtype, as ``jax.lax.zeros_like_array``.
 
     >>> from funcad import lax
@@ -430,6 +440,6 @@ def zeros_like_array(x):
     return full_like(x, 0)
 
 
-def stop_gradient(x):
+def stop_gradient(x: _T) -> _T:
     """The value, with no derivative flowing back through it (on every leaf of a pytree)."""
     return _tree_map(_stop_gradient, x)

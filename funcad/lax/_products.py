@@ -1,13 +1,18 @@
 """funcad.lax's products and convolutions (compositions of pad, windows and dot_general)."""
 
+from __future__ import annotations
+
 import builtins as _builtins
 import enum as _enum
+from collections.abc import Sequence
+from typing import Any, Union, cast
 from typing import NamedTuple as _NamedTuple
 
 import numpy as _np
 
 from funcad.core import dtype_of as _dtype_of
 from funcad.core import shape_of as _shape_of
+from funcad.lax._common import PrecisionLike
 from funcad.lax._elementwise import convert_element_type
 from funcad.lax._shapes import rev
 from funcad.primitives.elementwise import (
@@ -29,21 +34,29 @@ from funcad.primitives.shape import (
 )
 from funcad.primitives.shape import reduce_sum as _reduce_sum
 from funcad.primitives.shape import reshape as _reshape
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = [
     "dot_general", "dot", "ragged_dot", "batch_matmul", "ConvDimensionNumbers",
     "conv_dimension_numbers", "padtype_to_pads", "spatial_arg", "conv_general_permutations",
     "conv_shape_tuple", "conv_general_shape_tuple", "conv_transpose_shape_tuple",
     "reduce_window_shape_tuple", "conv_general_dilated_patches", "conv_general_dilated", "conv",
-    "conv_with_general_padding", "conv_transpose", "FftType", "fft"
+    "conv_with_general_padding", "conv_transpose", "FftType", "fft", "DotDimensionNumbers",
+    "ConvGeneralDilatedDimensionNumbers"
 ]
 
 
 # ----------------------------------------------------------------------------------------------
 # Products.
 
+DotDimensionNumbers = tuple[tuple[Sequence[int], Sequence[int]],
+                            tuple[Sequence[int], Sequence[int]]]
+"""``((lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch))``, as in jax.lax."""
 
-def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
+
+def dot_general(lhs: ArrayLike, rhs: ArrayLike, dimension_numbers: DotDimensionNumbers,
+                precision: PrecisionLike = None,
+                preferred_element_type: DTypeLike | None = None) -> Array:
     """Contraction over ``((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))``. On the
     CPU every ``precision`` computes the same; ``preferred_element_type`` is the result's
     dtype (the operands are converted to it first)."""
@@ -53,7 +66,8 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
     return _dot_general(lhs, rhs, dimension_numbers)
 
 
-def dot(lhs, rhs, *, dimension_numbers=None, precision=None, preferred_element_type=None):
+def dot(lhs: ArrayLike, rhs: ArrayLike, *, dimension_numbers: DotDimensionNumbers | None = None,
+        precision: PrecisionLike = None, preferred_element_type: DTypeLike | None = None) -> Array:
     """vector-vector, matrix-vector or matrix-matrix product (or ``dot_general`` with
     ``dimension_numbers``)."""
     if dimension_numbers is None:
@@ -69,8 +83,9 @@ def dot(lhs, rhs, *, dimension_numbers=None, precision=None, preferred_element_t
     return dot_general(lhs, rhs, dimension_numbers, precision, preferred_element_type)
 
 
-def ragged_dot(lhs, rhs, group_sizes, precision=None, preferred_element_type=None,
-               group_offset=None):
+def ragged_dot(lhs: ArrayLike, rhs: ArrayLike, group_sizes: ArrayLike,
+               precision: PrecisionLike = None, preferred_element_type: DTypeLike | None = None,
+               group_offset: ArrayLike | None = None) -> Array:
     """lhs (m, k) rows in consecutive groups of ``group_sizes``, each times its own matrix
     of rhs (g, k, n); rows past the groups give zeros. Each row's matrix is gathered by its
     group index (rows compared with the groups' ends), then a batched product."""
@@ -93,7 +108,7 @@ def ragged_dot(lhs, rhs, group_sizes, precision=None, preferred_element_type=Non
     return select(_reshape(inside, (m, 1)), products, 0)
 
 
-def batch_matmul(lhs, rhs, precision=None):
+def batch_matmul(lhs: ArrayLike, rhs: ArrayLike, precision: PrecisionLike = None) -> Array:
     """Matrix products over the leading (batch) axes, which must agree."""
     lhs_shape, rhs_shape = _shape_of(lhs), _shape_of(rhs)
     if len(lhs_shape) != len(rhs_shape) or len(lhs_shape) < 2 or \
@@ -117,9 +132,14 @@ class ConvDimensionNumbers(_NamedTuple):
     spatial...), ``rhs_spec`` = (output feature, input feature, spatial...), ``out_spec``
     = (batch, feature, spatial...), each an axis of that array."""
 
-    lhs_spec: tuple
-    rhs_spec: tuple
-    out_spec: tuple
+    lhs_spec: tuple[int, ...]
+    rhs_spec: tuple[int, ...]
+    out_spec: tuple[int, ...]
+
+
+ConvGeneralDilatedDimensionNumbers = Union[None, ConvDimensionNumbers, tuple[str, str, str]]
+"""A convolution's layouts: None (NC.../OI.../NC...), three strings such as ``("NHWC",
+"HWIO", "NHWC")``, or ``ConvDimensionNumbers``."""
 
 
 def _spec_permutations(specs):
@@ -144,7 +164,9 @@ def _spec_permutations(specs):
         for spec, (a, b) in zip(specs, pairs)))
 
 
-def conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers):
+def conv_dimension_numbers(
+        lhs_shape: Sequence[int], rhs_shape: Sequence[int],
+        dimension_numbers: ConvGeneralDilatedDimensionNumbers) -> ConvDimensionNumbers:
     """``dimension_numbers`` (None, three strings, or ConvDimensionNumbers) as
     ConvDimensionNumbers."""
     if isinstance(dimension_numbers, ConvDimensionNumbers):
@@ -167,7 +189,8 @@ def conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers):
     return _spec_permutations(tuple(dimension_numbers))
 
 
-def padtype_to_pads(in_shape, window_shape, window_strides, padding):
+def padtype_to_pads(in_shape: Sequence[int], window_shape: Sequence[int],
+                    window_strides: Sequence[int], padding: str) -> list[tuple[int, int]]:
     """(low, high) padding per spatial axis for 'VALID', 'SAME' (an odd total puts the extra
     element at the end) or 'SAME_LOWER' (at the start)."""
     kind = padding.upper() if isinstance(padding, str) else padding
@@ -185,7 +208,7 @@ def padtype_to_pads(in_shape, window_shape, window_strides, padding):
     return pads
 
 
-def spatial_arg(value, count, name):
+def spatial_arg(value: Sequence[int] | None, count: int, name: str) -> tuple[int, ...]:
     value = (1,) * count if value is None else tuple(int(v) for v in value)
     if len(value) != count:
         raise ValueError(f"conv_general_dilated: {name} must have one entry per spatial axis "
@@ -193,7 +216,8 @@ def spatial_arg(value, count, name):
     return value
 
 
-def conv_general_permutations(dimension_numbers):
+def conv_general_permutations(dimension_numbers: tuple[str, str, str]) -> tuple[tuple[int, ...],
+                              ...]:
     """The axis permutations (lhs, rhs, out) of three layout strings."""
     return tuple(_spec_permutations(tuple(dimension_numbers)))
 
@@ -202,7 +226,9 @@ def _window_count(size, window, stride):
     return _builtins.max((size - window) // stride + 1, 0) if size >= window else 0
 
 
-def conv_shape_tuple(lhs_shape, rhs_shape, strides, pads, batch_group_count=1):
+def conv_shape_tuple(lhs_shape: Sequence[int], rhs_shape: Sequence[int], strides: Sequence[int],
+                     pads: Sequence[tuple[int, int]], batch_group_count: int = 1) -> tuple[int,
+                     ...]:
     """The output shape of a convolution in NC.../OI... layouts with (low, high) ``pads``."""
     spatial = [n + low + high for n, (low, high) in zip(lhs_shape[2:], pads)]
     out = [_window_count(n, k, s) for n, k, s in zip(spatial, rhs_shape[2:], strides)]
@@ -216,7 +242,11 @@ def _layout_shape(canonical, out_spec):
     return tuple(shape)
 
 
-def conv_general_shape_tuple(lhs_shape, rhs_shape, window_strides, padding, dimension_numbers):
+def conv_general_shape_tuple(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
+                             window_strides: Sequence[int], padding: str | Sequence[tuple[int,
+                             int]],
+                             dimension_numbers: ConvGeneralDilatedDimensionNumbers) -> tuple[int,
+                             ...]:
     """The output shape of conv_general_dilated (no dilation) in the output layout."""
     dn = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
     lhs = tuple(lhs_shape[a] for a in dn.lhs_spec)
@@ -226,8 +256,11 @@ def conv_general_shape_tuple(lhs_shape, rhs_shape, window_strides, padding, dime
     return _layout_shape(conv_shape_tuple(lhs, rhs, window_strides, padding), dn.out_spec)
 
 
-def conv_transpose_shape_tuple(lhs_shape, rhs_shape, window_strides, padding,
-                               dimension_numbers):
+def conv_transpose_shape_tuple(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
+                               window_strides: Sequence[int], padding: str | Sequence[tuple[int,
+                               int]],
+                               dimension_numbers: ConvGeneralDilatedDimensionNumbers) -> tuple[int,
+                               ...]:
     """The output shape of conv_transpose (no kernel dilation) in the output layout."""
     dn = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
     lhs = tuple(lhs_shape[a] for a in dn.lhs_spec)
@@ -240,8 +273,10 @@ def conv_transpose_shape_tuple(lhs_shape, rhs_shape, window_strides, padding,
     return _layout_shape((lhs[0], rhs[0], *spatial), dn.out_spec)
 
 
-def reduce_window_shape_tuple(operand_shape, window_dimensions, window_strides, padding,
-                              base_dilation=None, window_dilation=None):
+def reduce_window_shape_tuple(operand_shape: Sequence[int], window_dimensions: Sequence[int],
+                              window_strides: Sequence[int], padding: Sequence[tuple[int, int]],
+                              base_dilation: Sequence[int] | None = None,
+                              window_dilation: Sequence[int] | None = None) -> tuple[int, ...]:
     """The output shape of reduce_window."""
     count = len(operand_shape)
     base_dilation = base_dilation or (1,) * count
@@ -276,9 +311,13 @@ def _conv_patches(x, kernel, strides, padding, lhs_dilation, rhs_dilation):
     return p, list(_shape_of(p)[3:])
 
 
-def conv_general_dilated_patches(lhs, filter_shape, window_strides, padding,
-                                 lhs_dilation=None, rhs_dilation=None, dimension_numbers=None,
-                                 precision=None, preferred_element_type=None):
+def conv_general_dilated_patches(lhs: ArrayLike, filter_shape: Sequence[int],
+                                 window_strides: Sequence[int], padding: str | Sequence[tuple[int,
+                                 int]], lhs_dilation: Sequence[int] | None = None,
+                                 rhs_dilation: Sequence[int] | None = None,
+                                 dimension_numbers: ConvGeneralDilatedDimensionNumbers = None,
+                                 precision: PrecisionLike = None,
+                                 preferred_element_type: DTypeLike | None = None) -> Array:
     """The patches a convolution with a kernel of spatial shape ``filter_shape`` sees: the
     output has C * prod(filter_shape) features (channel-major), in the output layout."""
     lhs_shape = tuple(_shape_of(lhs))
@@ -300,9 +339,14 @@ def conv_general_dilated_patches(lhs, filter_shape, window_strides, padding,
     return transpose(result, _np.argsort(dn.out_spec))
 
 
-def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
-                         rhs_dilation=None, dimension_numbers=None, feature_group_count=1,
-                         batch_group_count=1, precision=None, preferred_element_type=None):
+def conv_general_dilated(lhs: ArrayLike, rhs: ArrayLike, window_strides: Sequence[int],
+                         padding: str | Sequence[tuple[int, int]],
+                         lhs_dilation: Sequence[int] | None = None,
+                         rhs_dilation: Sequence[int] | None = None,
+                         dimension_numbers: ConvGeneralDilatedDimensionNumbers = None,
+                         feature_group_count: int = 1, batch_group_count: int = 1,
+                         precision: PrecisionLike = None,
+                         preferred_element_type: DTypeLike | None = None) -> Array:
     """XLA's convolution (a cross-correlation: the kernel is not flipped), with strides,
     padding (pairs or 'VALID'/'SAME'/'SAME_LOWER'), input and kernel dilation, layouts and
     feature or batch groups."""
@@ -360,14 +404,19 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
     return transpose(result, _np.argsort(dn.out_spec))
 
 
-def conv(lhs, rhs, window_strides, padding, precision=None, preferred_element_type=None):
+def conv(lhs: ArrayLike, rhs: ArrayLike, window_strides: Sequence[int],
+         padding: str | Sequence[tuple[int, int]], precision: PrecisionLike = None,
+         preferred_element_type: DTypeLike | None = None) -> Array:
     """conv_general_dilated with NCHW/OIHW layouts and no dilation."""
     return conv_general_dilated(lhs, rhs, window_strides, padding, precision=precision,
                                 preferred_element_type=preferred_element_type)
 
 
-def conv_with_general_padding(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
-                              precision=None, preferred_element_type=None):
+def conv_with_general_padding(lhs: ArrayLike, rhs: ArrayLike, window_strides: Sequence[int],
+                              padding: str | Sequence[tuple[int, int]],
+                              lhs_dilation: Sequence[int] | None,
+                              rhs_dilation: Sequence[int] | None, precision: PrecisionLike = None,
+                              preferred_element_type: DTypeLike | None = None) -> Array:
     """``conv_general_dilated`` with the default (NCHW, OIHW) layout: explicit (low, high)
     ``padding`` per spatial axis and both dilations, as ``jax.lax.conv_with_general_padding``.
 
@@ -407,9 +456,13 @@ _TRANSPOSE_LAYOUTS = {2: ("NC", "IO", "NC"), 3: ("NHC", "HIO", "NHC"),
                       4: ("NHWC", "HWIO", "NHWC"), 5: ("NHWDC", "HWDIO", "NHWDC")}
 
 
-def conv_transpose(lhs, rhs, strides, padding, rhs_dilation=None, dimension_numbers=None,
-                   transpose_kernel=False, precision=None, preferred_element_type=None,
-                   use_consistent_padding=False):
+def conv_transpose(lhs: ArrayLike, rhs: ArrayLike, strides: Sequence[int],
+                   padding: str | Sequence[tuple[int, int]],
+                   rhs_dilation: Sequence[int] | None = None,
+                   dimension_numbers: ConvGeneralDilatedDimensionNumbers = None,
+                   transpose_kernel: bool = False, precision: PrecisionLike = None,
+                   preferred_element_type: DTypeLike | None = None,
+                   use_consistent_padding: bool = False) -> Array:
     """The transposed (fractionally strided) convolution: the input dilated by ``strides``
     (layouts default to NHWC/HWIO). 'SAME'/'VALID' name the forward convolution's padding;
     pairs are the transposed convolution's own, unless ``use_consistent_padding`` (then
@@ -452,7 +505,7 @@ class FftType(_enum.IntEnum):
     IRFFT = 3
 
 
-def fft(x, fft_type, fft_lengths):
+def fft(x: ArrayLike, fft_type: FftType | str, fft_lengths: Sequence[int]) -> Array:
     """The discrete Fourier transform ``fft_type`` (FFT, IFFT, RFFT, IRFFT, as a name or
     FftType) over the trailing ``len(fft_lengths)`` axes."""
-    return _fft(x, getattr(fft_type, "name", fft_type), fft_lengths)
+    return _fft(x, getattr(fft_type, "name", cast(Any, fft_type)), fft_lengths)  # (a name)

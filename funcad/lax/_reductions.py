@@ -1,5 +1,10 @@
 """funcad.lax's reductions (plain, windowed, cumulative) and sorting."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar, overload
+
 import numpy as _np
 
 from funcad.core import Tracer as _Tracer
@@ -50,6 +55,9 @@ from funcad.primitives.shape import (
 from funcad.primitives.shape import reduce_sum as _reduce_sum
 from funcad.primitives.shape import reshape as _reshape
 from funcad.primitives.sorting import argsort as _argsort
+from funcad.typing import Array, ArrayLike, DTypeLike
+
+_T = TypeVar("_T")
 
 __all__ = [
     "reduce_and", "reduce_or", "reduce_xor", "reduce_sum", "reduce_prod", "reduce",
@@ -63,7 +71,7 @@ __all__ = [
 # Reductions.
 
 
-def reduce_and(operand, axes):
+def reduce_and(operand: ArrayLike, axes: Sequence[int]) -> Array:
     """Logical (or bitwise, for integers) AND of ``operand`` over ``axes``, as
     ``jax.lax.reduce_and``.
 
@@ -75,7 +83,7 @@ def reduce_and(operand, axes):
     return _reduce_and_p.bind(operand, axes=tuple(axes))
 
 
-def reduce_or(operand, axes):
+def reduce_or(operand: ArrayLike, axes: Sequence[int]) -> Array:
     """Logical (or bitwise, for integers) OR of ``operand`` over ``axes``, as ``jax.lax.reduce_or``.
 
     >>> from funcad import lax
@@ -86,7 +94,7 @@ def reduce_or(operand, axes):
     return _reduce_or_p.bind(operand, axes=tuple(axes))
 
 
-def reduce_xor(operand, axes):
+def reduce_xor(operand: ArrayLike, axes: Sequence[int]) -> Array:
     """The exclusive or over ``axes`` (booleans or integers): pairs are combined in log2(n)
     rounds (an odd length padded with 0, xor's identity)."""
     shape = tuple(_shape_of(operand))
@@ -133,10 +141,11 @@ def _is_identity(kind, value, dtype):
     return bool(value == _identity(kind, dtype))
 
 
-def _in_operand_dtype(reducer, name):
+def _in_operand_dtype(reducer: Callable[..., Any],
+                      name: str) -> Callable[[ArrayLike, Sequence[int]], Array]:
     """jax.lax never promotes: an int32 sum is int32, where NumPy's (and funcad's primitive)
     is int64. Integer results wrap around as XLA's do."""
-    def fn(operand, axes):
+    def fn(operand: ArrayLike, axes: Sequence[int]) -> Array:
         out = reducer(operand, tuple(axes))
         dtype = _dtype_of(operand)
         return out if _dtype_of(out) == dtype else _convert(out, dtype)
@@ -167,7 +176,16 @@ def _reduce_computations():
 _REDUCE_COMPUTATIONS = _reduce_computations()
 
 
-def reduce(operands, init_values, computation, dimensions):
+# A list or tuple is several operands, as in JAX (so the overloads overlap on purpose).
+@overload
+def reduce(operands: Sequence[ArrayLike], init_values: Sequence[ArrayLike],  # type: ignore[overload-overlap]
+           computation: Callable[..., Any], dimensions: Sequence[int]) -> tuple[Array, ...]: ...
+@overload
+def reduce(operands: ArrayLike, init_values: ArrayLike, computation: Callable[..., Any],
+           dimensions: Sequence[int]) -> Array: ...
+def reduce(operands: ArrayLike | Sequence[ArrayLike], init_values: Any,
+           computation: Callable[..., Any],
+           dimensions: Sequence[int]) -> Array | tuple[Array, ...]:
     """Reduces over ``dimensions`` with ``computation``, which must be one funcad knows:
     lax.add, mul, max, min, bitwise_and/or (or logical_and/or, or their NumPy ufuncs),
     mapped to the reduce_* primitives. ``init_values`` is combined with the result (once)
@@ -197,8 +215,26 @@ def reduce(operands, init_values, computation, dimensions):
     return combiner(init_values, result)
 
 
-def reduce_window(operand, init_value, computation, window_dimensions, window_strides=None,
-                  padding="VALID", base_dilation=None, window_dilation=None):
+# A list or tuple is several operands, as in JAX (so the overloads overlap on purpose).
+@overload
+def reduce_window(operand: Sequence[ArrayLike], init_value: Sequence[ArrayLike],  # type: ignore[overload-overlap]
+                  computation: Callable[..., Any], window_dimensions: Sequence[int],
+                  window_strides: Sequence[int] | None = None,
+                  padding: str | Sequence[tuple[int, int]] = "VALID",
+                  base_dilation: Sequence[int] | None = None,
+                  window_dilation: Sequence[int] | None = None) -> tuple[Array, ...]: ...
+@overload
+def reduce_window(operand: ArrayLike, init_value: ArrayLike, computation: Callable[..., Any],
+                  window_dimensions: Sequence[int], window_strides: Sequence[int] | None = None,
+                  padding: str | Sequence[tuple[int, int]] = "VALID",
+                  base_dilation: Sequence[int] | None = None,
+                  window_dilation: Sequence[int] | None = None) -> Array: ...
+def reduce_window(operand: ArrayLike | Sequence[ArrayLike], init_value: Any,
+                  computation: Callable[..., Any],
+                  window_dimensions: Sequence[int], window_strides: Sequence[int] | None = None,
+                  padding: str | Sequence[tuple[int, int]] = "VALID",
+                  base_dilation: Sequence[int] | None = None,
+                  window_dilation: Sequence[int] | None = None) -> Array | tuple[Array, ...]:
     """Reduces every window (pooling), with ``computation`` one funcad knows (as in
     ``reduce``): the operand is padded (and dilated) with the computation's identity, the
     windows are one strided copy (positions first), reduced over the positions, and
@@ -228,12 +264,12 @@ def reduce_window(operand, init_value, computation, window_dimensions, window_st
     windows = [(k - 1) * d + 1 for k, d in zip(window, window_dilation)]
     if isinstance(padding, str):
         padding = padtype_to_pads(shape, windows, strides, padding)
-    padding = [tuple(int(v) for v in pair) for pair in padding]
-    if len(padding) != count:
+    pairs = [tuple(int(v) for v in pair) for pair in padding]
+    if len(pairs) != count:
         raise ValueError(f"reduce_window: padding must have one (low, high) pair per axis, got "
-                         f"{padding}")
+                         f"{pairs}")
     dtype = _dtype_of(operand)
-    config = [(low, high, d - 1) for (low, high), d in zip(padding, base_dilation)]
+    config = [(low, high, d - 1) for (low, high), d in zip(pairs, base_dilation)]
     x = _pad(operand, _identity(kind, dtype), config) if any(map(any, config)) else operand
     stacked = _windows(x, window, strides, window_dilation)  # (positions, out...)
     out = tuple(_shape_of(stacked)[1:])
@@ -245,12 +281,12 @@ def reduce_window(operand, init_value, computation, window_dimensions, window_st
     return combiner(init_value, result)
 
 
-def argmax(operand, axis, index_dtype):
+def argmax(operand: ArrayLike, axis: int, index_dtype: DTypeLike) -> Array:
     """The index of the first maximum along ``axis``, in ``index_dtype``."""
     return _arg_reduction(_argmax_p, operand, axis, index_dtype, "argmax")
 
 
-def argmin(operand, axis, index_dtype):
+def argmin(operand: ArrayLike, axis: int, index_dtype: DTypeLike) -> Array:
     """The index of the first minimum along ``axis``, in ``index_dtype``."""
     return _arg_reduction(_argmin_p, operand, axis, index_dtype, "argmin")
 
@@ -267,8 +303,14 @@ def _arg_reduction(primitive, operand, axis, index_dtype, name):
     return convert_element_type(primitive.bind(operand, axis=int(axis)), index_dtype)
 
 
-def _cumulative(primitive_fn, name):
-    def fn(operand, axis=0, reverse=False):
+class _Cumulative(Protocol):
+    """A cumulative reduction's signature."""
+
+    def __call__(self, operand: ArrayLike, axis: int = 0, reverse: bool = False) -> Array: ...
+
+
+def _cumulative(primitive_fn: Callable[..., Any], name: str) -> _Cumulative:
+    def fn(operand: ArrayLike, axis: int = 0, reverse: bool = False) -> Array:
         ndim = len(_shape_of(operand))
         if not -ndim <= axis < ndim:
             raise ValueError(f"axis {axis} is out of bounds for array of shape "
@@ -302,11 +344,19 @@ def _take_along(x, indices, axis):
     return getitem(x, tuple(_ArrayIndex(i) for i in range(len(shape))), *arrays)
 
 
-def sort(operand, dimension=-1, is_stable=True, num_keys=1):
+# A list or tuple is several operands, as in JAX (so the overloads overlap on purpose).
+@overload
+def sort(operand: Sequence[ArrayLike], dimension: int = -1, is_stable: bool = True,  # type: ignore[overload-overlap]
+         num_keys: int = 1) -> tuple[Array, ...]: ...
+@overload
+def sort(operand: ArrayLike, dimension: int = -1, is_stable: bool = True,
+         num_keys: int = 1) -> Array: ...
+def sort(operand: ArrayLike | Sequence[ArrayLike], dimension: int = -1, is_stable: bool = True,
+         num_keys: int = 1) -> Array | tuple[Array, ...]:
     """Sorts along ``dimension`` (stably). A sequence of operands is sorted together, by
     the first ``num_keys`` of them (the first the most significant); returns a tuple."""
     single = not isinstance(operand, (list, tuple))
-    operands = [operand] if single else list(operand)
+    operands = list(operand) if isinstance(operand, (list, tuple)) else [operand]
     if not 1 <= num_keys <= len(operands):
         raise ValueError(f"sort: num_keys must be between 1 and the number of operands "
                          f"{len(operands)}, got {num_keys}")
@@ -324,26 +374,30 @@ def sort(operand, dimension=-1, is_stable=True, num_keys=1):
     return results[0] if single else results
 
 
-def sort_key_val(keys, values, dimension=-1, is_stable=True):
+def sort_key_val(keys: ArrayLike, values: ArrayLike, dimension: int = -1,
+                 is_stable: bool = True) -> tuple[Array, Array]:
     """``keys`` sorted, and ``values`` in the same order."""
-    return sort((keys, values), dimension, is_stable, 1)
+    sorted_keys, sorted_values = sort((keys, values), dimension, is_stable, 1)
+    return sorted_keys, sorted_values
 
 
-def top_k(operand, k, *, axis=-1):
+def top_k(operand: ArrayLike, k: int, *, axis: int = -1) -> tuple[Array, Array]:
     """The k largest elements along ``axis``, largest first (ties: the lower index first),
     and their indices (int32, as in JAX)."""
     return _top_k_along(operand, k, axis, True)
 
 
-def approx_max_k(operand, k, reduction_dimension=-1, recall_target=0.95,
-                 reduction_input_size_override=-1, aggregate_to_topk=True):
+def approx_max_k(operand: ArrayLike, k: int, reduction_dimension: int = -1,
+                 recall_target: float = 0.95, reduction_input_size_override: int = -1,
+                 aggregate_to_topk: bool = True) -> tuple[Array, Array]:
     """The k largest along ``reduction_dimension`` and their indices: computed exactly (an
     exact answer meets every recall target)."""
     return _top_k_along(operand, k, reduction_dimension, True)
 
 
-def approx_min_k(operand, k, reduction_dimension=-1, recall_target=0.95,
-                 reduction_input_size_override=-1, aggregate_to_topk=True):
+def approx_min_k(operand: ArrayLike, k: int, reduction_dimension: int = -1,
+                 recall_target: float = 0.95, reduction_input_size_override: int = -1,
+                 aggregate_to_topk: bool = True) -> tuple[Array, Array]:
     """The k smallest along ``reduction_dimension`` and their indices (exactly)."""
     return _top_k_along(operand, k, reduction_dimension, False)
 
@@ -361,6 +415,6 @@ def _top_k_along(operand, k, axis, largest):
     return _take_along(operand, indices, axis), convert_element_type(indices, _np.int32)
 
 
-def optimization_barrier(operand):
+def optimization_barrier(operand: _T) -> _T:
     """The operand itself (a pytree): funcad's passes reorder nothing across calls anyway."""
     return operand

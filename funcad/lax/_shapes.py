@@ -1,9 +1,13 @@
 """funcad.lax's shape operations: reshapes and broadcasts, static and dynamic slices, gather
 and scatter."""
 
+from __future__ import annotations
+
 import builtins as _builtins
 import enum as _enum
+from collections.abc import Sequence
 from typing import NamedTuple as _NamedTuple
+from typing import cast
 
 import numpy as _np
 
@@ -34,6 +38,7 @@ from funcad.primitives.shape import (
 )
 from funcad.primitives.shape import reshape as _reshape
 from funcad.primitives.sorting import argsort as _argsort
+from funcad.typing import Array, ArrayLike
 
 __all__ = [
     "reshape", "broadcast_in_dim", "broadcast", "broadcast_to_rank", "broadcast_shapes",
@@ -50,7 +55,8 @@ __all__ = [
 # Shapes.
 
 
-def reshape(operand, new_sizes, dimensions=None):
+def reshape(operand: ArrayLike, new_sizes: Sequence[int],
+            dimensions: Sequence[int] | None = None) -> Array:
     """operand reshaped to ``new_sizes``, after transposing it to ``dimensions`` if given."""
     if dimensions is not None:
         dimensions = tuple(int(d) for d in dimensions)
@@ -61,7 +67,8 @@ def reshape(operand, new_sizes, dimensions=None):
     return _reshape(operand, new_sizes)
 
 
-def broadcast_in_dim(operand, shape, broadcast_dimensions):
+def broadcast_in_dim(operand: ArrayLike, shape: Sequence[int],
+                     broadcast_dimensions: Sequence[int]) -> Array:
     """operand's axis i becomes axis broadcast_dimensions[i] of an array of ``shape`` (sizes
     equal, or 1 and stretched)."""
     shape = tuple(int(n) for n in shape)
@@ -85,7 +92,7 @@ def broadcast_in_dim(operand, shape, broadcast_dimensions):
     return broadcast_to(_reshape(operand, expanded), shape)
 
 
-def broadcast(operand, sizes):
+def broadcast(operand: ArrayLike, sizes: Sequence[int]) -> Array:
     """New leading axes of the given sizes."""
     sizes = tuple(int(n) for n in sizes)
     ndim = len(_shape_of(operand))
@@ -93,15 +100,15 @@ def broadcast(operand, sizes):
                             tuple(range(len(sizes), len(sizes) + ndim)))
 
 
-def broadcast_to_rank(x, rank):
+def broadcast_to_rank(x: ArrayLike, rank: int) -> Array:
     """x with leading axes of size 1 added up to ``rank``."""
     shape = tuple(_shape_of(x))
     if len(shape) >= rank:
-        return x
+        return cast(Array, x)  # (unconverted, as lax does: an array comes back as itself)
     return _reshape(x, (1,) * (rank - len(shape)) + shape)
 
 
-def broadcast_shapes(*shapes):
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
     """The shape that NumPy broadcasting gives ``shapes``, as ``jax.lax.broadcast_shapes``; raises
     ValueError when they do not broadcast.
 
@@ -112,12 +119,12 @@ def broadcast_shapes(*shapes):
     return tuple(_np.broadcast_shapes(*(tuple(s) for s in shapes)))
 
 
-def broadcast_like(arr, like_arr):
+def broadcast_like(arr: ArrayLike, like_arr: ArrayLike) -> Array:
     """arr broadcast to like_arr's shape."""
     return broadcast_to(arr, tuple(_shape_of(like_arr)))
 
 
-def stack(operands, axis=0):
+def stack(operands: Sequence[ArrayLike], axis: int = 0) -> Array:
     """The operands (of one shape) stacked along a new ``axis``."""
     operands = list(operands)
     if not operands:
@@ -130,14 +137,14 @@ def stack(operands, axis=0):
     return concatenate([expand_dims(x, (axis,)) for x in operands], axis)
 
 
-def unstack(x, axis=0):
+def unstack(x: ArrayLike, axis: int = 0) -> tuple[Array, ...]:
     """The slices of x along ``axis``, as a tuple."""
     shape = _shape_of(x)
     axis = normalize_axis(int(axis), len(shape), "unstack")
     return tuple(index_in_dim(x, i, axis, False) for i in range(shape[axis]))
 
 
-def squeeze(array, dimensions):
+def squeeze(array: ArrayLike, dimensions: Sequence[int]) -> Array:
     """Remove the size-1 axes ``dimensions`` of ``array``, as ``jax.lax.squeeze`` (ValueError if one
     of them is not of size 1).
 
@@ -154,7 +161,7 @@ def squeeze(array, dimensions):
     return _reshape(array, [n for i, n in enumerate(shape) if i not in dims])
 
 
-def expand_dims(array, dimensions):
+def expand_dims(array: ArrayLike, dimensions: Sequence[int]) -> Array:
     """New axes of size 1 at ``dimensions`` (positions in the result)."""
     shape = list(_shape_of(array))
     dims = normalize_dims(dimensions, len(shape) + len(tuple(dimensions)), "expand_dims")
@@ -163,7 +170,7 @@ def expand_dims(array, dimensions):
     return _reshape(array, shape)
 
 
-def collapse(operand, start_dimension, stop_dimension=None):
+def collapse(operand: ArrayLike, start_dimension: int, stop_dimension: int | None = None) -> Array:
     """Axes start_dimension to stop_dimension - 1 merged into one."""
     shape = tuple(_shape_of(operand))
     ndim = len(shape)
@@ -177,7 +184,7 @@ def collapse(operand, start_dimension, stop_dimension=None):
     return _reshape(operand, shape[:start] + (merged,) + shape[stop:])
 
 
-def rev(operand, dimensions):
+def rev(operand: ArrayLike, dimensions: Sequence[int]) -> Array:
     """operand reversed along ``dimensions``."""
     ndim = len(_shape_of(operand))
     dims = tuple(int(d) for d in dimensions)
@@ -185,18 +192,19 @@ def rev(operand, dimensions):
         raise TypeError(f"rev dimensions must all be less than operand ndim, got dimensions "
                         f"{dims} for operand ndim {ndim}.")
     if not dims:
-        return operand
+        return cast(Array, operand)  # (unconverted, as everywhere in lax)
     full_slice, backwards = _Slice(None, None, None), _Slice(None, None, -1)
     return getitem(operand, tuple(backwards if i in dims else full_slice for i in range(ndim)))
 
 
-def pad(operand, padding_value, padding_config):
+def pad(operand: ArrayLike, padding_value: ArrayLike, padding_config: Sequence[tuple[int, int,
+        int]]) -> Array:
     """``padding_config`` holds (low, high, interior) per axis: ``low``/``high`` elements of
     ``padding_value`` before/after, ``interior`` between neighbours; negative low/high crop."""
     return _pad(operand, padding_value, padding_config)
 
 
-def concatenate(operands, dimension):
+def concatenate(operands: Sequence[ArrayLike], dimension: int) -> Array:
     """Join ``operands`` (same rank and dtype) along axis ``dimension``, as ``jax.lax.concatenate``.
 
     >>> from funcad import lax
@@ -211,7 +219,7 @@ def concatenate(operands, dimension):
     return _concatenate(operands, normalize_axis(int(dimension), ndim, "concatenate"))
 
 
-def split(operand, sizes, axis=0):
+def split(operand: ArrayLike, sizes: Sequence[int], axis: int = 0) -> list[Array]:
     """operand cut along ``axis`` into pieces of the given sizes."""
     shape = _shape_of(operand)
     axis = normalize_axis(int(axis), len(shape), "split")
@@ -226,7 +234,7 @@ def split(operand, sizes, axis=0):
     return pieces
 
 
-def tile(operand, reps):
+def tile(operand: ArrayLike, reps: Sequence[int]) -> Array:
     """Repeat ``operand`` ``reps[i]`` times along each axis i (one rep per axis), as
     ``jax.lax.tile``.
 
@@ -250,7 +258,8 @@ def tile(operand, reps):
 # are traced, gather with index arrays, and their updates scatter: both have their rules.
 
 
-def slice(operand, start_indices, limit_indices, strides=None):
+def slice(operand: ArrayLike, start_indices: Sequence[int], limit_indices: Sequence[int],
+          strides: Sequence[int] | None = None) -> Array:
     """The static slice ``operand[start:limit:stride]`` in every axis (one entry per axis), as
     ``jax.lax.slice``.
 
@@ -276,7 +285,8 @@ def slice(operand, start_indices, limit_indices, strides=None):
                                   for start, limit, stride in zip(starts, limits, strides)))
 
 
-def slice_in_dim(operand, start_index, limit_index, stride=1, axis=0):
+def slice_in_dim(operand: ArrayLike, start_index: int | None, limit_index: int | None,
+                 stride: int = 1, axis: int = 0) -> Array:
     """Slice one axis, ``axis``, from ``start_index`` to ``limit_index`` (None: the whole axis) with
     ``stride``, as ``jax.lax.slice_in_dim``.
 
@@ -297,7 +307,7 @@ def slice_in_dim(operand, start_index, limit_index, stride=1, axis=0):
     return slice(operand, starts, limits, strides)
 
 
-def index_in_dim(operand, index, axis=0, keepdims=True):
+def index_in_dim(operand: ArrayLike, index: int, axis: int = 0, keepdims: bool = True) -> Array:
     """Take the static ``index`` along ``axis``, keeping that axis (size 1) when ``keepdims``, as
     ``jax.lax.index_in_dim``.
 
@@ -364,7 +374,9 @@ def _dynamic_index(operand_shape, starts, sizes, allow_negative_indices, name):
     return tuple(_ArrayIndex(i) for i in range(ndim)), arrays
 
 
-def dynamic_slice(operand, start_indices, slice_sizes, *, allow_negative_indices=True):
+def dynamic_slice(operand: ArrayLike, start_indices: ArrayLike | Sequence[ArrayLike],
+                  slice_sizes: Sequence[int], *,
+                  allow_negative_indices: bool | Sequence[bool] = True) -> Array:
     """The block of ``slice_sizes`` at ``start_indices`` (which may be traced). Out-of-range
     starts are clamped so the block fits, as in XLA; negative ones count from the end."""
     shape = _shape_of(operand)
@@ -377,13 +389,15 @@ def dynamic_slice(operand, start_indices, slice_sizes, *, allow_negative_indices
         raise TypeError(f"slice slice_sizes must be less than or equal to operand shape and "
                         f"nonnegative, got slice_sizes {sizes} for operand shape {shape}.")
     if not shape:
-        return operand
+        return cast(Array, operand)  # (unconverted, as everywhere in lax)
     indexer, arrays = _dynamic_index(shape, starts, sizes, allow_negative_indices,
                                      "dynamic_slice")
     return getitem(operand, indexer, *arrays)
 
 
-def dynamic_update_slice(operand, update, start_indices, *, allow_negative_indices=True):
+def dynamic_update_slice(operand: ArrayLike, update: ArrayLike,
+                         start_indices: ArrayLike | Sequence[ArrayLike], *,
+                         allow_negative_indices: bool | Sequence[bool] = True) -> Array:
     """operand with the block at ``start_indices`` replaced by ``update`` (starts clamped so
     it fits)."""
     shape, update_shape = _shape_of(operand), _shape_of(update)
@@ -398,14 +412,14 @@ def dynamic_update_slice(operand, update, start_indices, *, allow_negative_indic
                         f"shape, got update shape {update_shape} for operand shape {shape}.")
     starts = _start_list(start_indices, len(shape), "dynamic_update_slice")
     if not shape:
-        return update
+        return cast(Array, update)  # (unconverted, as everywhere in lax)
     indexer, arrays = _dynamic_index(shape, starts, update_shape, allow_negative_indices,
                                      "dynamic_update_slice")
     return index_update(operand, update, indexer, "set", *arrays)
 
 
-def dynamic_slice_in_dim(operand, start_index, slice_size, axis=0, *,
-                         allow_negative_indices=True):
+def dynamic_slice_in_dim(operand: ArrayLike, start_index: ArrayLike, slice_size: int, axis: int = 0,
+                         *, allow_negative_indices: bool | Sequence[bool] = True) -> Array:
     """A slice of ``slice_size`` along ``axis`` from a start that may be a traced value, as
     ``jax.lax.dynamic_slice_in_dim`` (the start is clamped into range).
 
@@ -416,15 +430,15 @@ def dynamic_slice_in_dim(operand, start_index, slice_size, axis=0, *,
     """
     shape = _shape_of(operand)
     axis = normalize_axis(int(axis), len(shape), "dynamic_slice_in_dim")
-    starts = [0] * len(shape)
+    starts: list[ArrayLike] = [0] * len(shape)
     starts[axis] = start_index
     sizes = list(shape)
     sizes[axis] = int(slice_size)
     return dynamic_slice(operand, starts, sizes, allow_negative_indices=allow_negative_indices)
 
 
-def dynamic_index_in_dim(operand, index, axis=0, keepdims=True, *,
-                         allow_negative_indices=True):
+def dynamic_index_in_dim(operand: ArrayLike, index: ArrayLike, axis: int = 0, keepdims: bool = True,
+                         *, allow_negative_indices: bool | Sequence[bool] = True) -> Array:
     """Take a possibly traced ``index`` along ``axis`` (kept with size 1 when ``keepdims``), as
     ``jax.lax.dynamic_index_in_dim``.
 
@@ -441,8 +455,9 @@ def dynamic_index_in_dim(operand, index, axis=0, keepdims=True, *,
                                             "dynamic_index_in_dim"),))
 
 
-def dynamic_update_slice_in_dim(operand, update, start_index, axis, *,
-                                allow_negative_indices=True):
+def dynamic_update_slice_in_dim(operand: ArrayLike, update: ArrayLike, start_index: ArrayLike,
+                                axis: int, *,
+                                allow_negative_indices: bool | Sequence[bool] = True) -> Array:
     """``operand`` with ``update`` written along ``axis`` from a possibly traced ``start_index``, as
     ``jax.lax.dynamic_update_slice_in_dim``.
 
@@ -453,13 +468,14 @@ def dynamic_update_slice_in_dim(operand, update, start_index, axis, *,
     """
     shape = _shape_of(operand)
     axis = normalize_axis(int(axis), len(shape), "dynamic_update_slice_in_dim")
-    starts = [0] * len(shape)
+    starts: list[ArrayLike] = [0] * len(shape)
     starts[axis] = start_index
     return dynamic_update_slice(operand, update, starts,
                                 allow_negative_indices=allow_negative_indices)
 
 
-def dynamic_update_index_in_dim(operand, update, index, axis, *, allow_negative_indices=True):
+def dynamic_update_index_in_dim(operand: ArrayLike, update: ArrayLike, index: ArrayLike, axis: int,
+                                *, allow_negative_indices: bool | Sequence[bool] = True) -> Array:
     """``operand`` with ``update`` written at a possibly traced ``index`` along ``axis`` (``update``
     may lack that axis), as ``jax.lax.dynamic_update_index_in_dim``.
 
@@ -489,22 +505,22 @@ class GatherDimensionNumbers(_NamedTuple):
     size 1, no output axis), which operand axis each index column starts, and the batching
     axes shared by operand and indices."""
 
-    offset_dims: tuple
-    collapsed_slice_dims: tuple
-    start_index_map: tuple
-    operand_batching_dims: tuple = ()
-    start_indices_batching_dims: tuple = ()
+    offset_dims: tuple[int, ...]
+    collapsed_slice_dims: tuple[int, ...]
+    start_index_map: tuple[int, ...]
+    operand_batching_dims: tuple[int, ...] = ()
+    start_indices_batching_dims: tuple[int, ...] = ()
 
 
 class ScatterDimensionNumbers(_NamedTuple):
     """Which update axes are window axes, which operand axes get a size-1 window with no
     update axis, which operand axis each index column addresses, and the batching axes."""
 
-    update_window_dims: tuple
-    inserted_window_dims: tuple
-    scatter_dims_to_operand_dims: tuple
-    operand_batching_dims: tuple = ()
-    scatter_indices_batching_dims: tuple = ()
+    update_window_dims: tuple[int, ...]
+    inserted_window_dims: tuple[int, ...]
+    scatter_dims_to_operand_dims: tuple[int, ...]
+    operand_batching_dims: tuple[int, ...] = ()
+    scatter_indices_batching_dims: tuple[int, ...] = ()
 
 
 class GatherScatterMode(_enum.Enum):
@@ -517,7 +533,7 @@ class GatherScatterMode(_enum.Enum):
     PROMISE_IN_BOUNDS = "promise_in_bounds"
 
     @staticmethod
-    def from_any(mode):
+    def from_any(mode: str | GatherScatterMode | None) -> GatherScatterMode:
         if isinstance(mode, GatherScatterMode):
             return mode
         if mode is None or mode in ("fill", "drop"):
@@ -572,8 +588,10 @@ def _window_indices(operand_shape, indices, index_map, window, batching_pairs, n
     return arrays, in_bounds, batch_shape
 
 
-def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_indices=False,
-           indices_are_sorted=False, mode=None, fill_value=None):
+def gather(operand: ArrayLike, start_indices: ArrayLike, dimension_numbers: GatherDimensionNumbers,
+           slice_sizes: Sequence[int], *, unique_indices: bool = False,
+           indices_are_sorted: bool = False, mode: str | GatherScatterMode | None = None,
+           fill_value: ArrayLike | None = None) -> Array:
     """XLA's gather: for each row of start indices (their last axis), the window of
     ``slice_sizes`` at those starts, with collapsed axes removed and window axes placed at
     ``offset_dims``. Out-of-bounds windows are clamped into bounds (mode 'clip', and the
@@ -679,23 +697,26 @@ def _extremum_update(operand, values, index, mode, *arrays):
     return _reshape(index_update(flat, new, first, "set", where), shape)
 
 
-def scatter(operand, scatter_indices, updates, dimension_numbers, *, indices_are_sorted=False,
-            unique_indices=False, mode=None):
+def scatter(operand: ArrayLike, scatter_indices: ArrayLike, updates: ArrayLike,
+            dimension_numbers: ScatterDimensionNumbers, *, indices_are_sorted: bool = False,
+            unique_indices: bool = False, mode: str | GatherScatterMode | None = None) -> Array:
     """XLA's scatter: each update window replaces the operand's window at its indices (out of
     bounds: dropped by default, clamped with mode='clip'; overlapping windows: the last)."""
     return _scatter(operand, scatter_indices, updates, dimension_numbers, mode, "set",
                     "scatter")
 
 
-def scatter_add(operand, scatter_indices, updates, dimension_numbers, *,
-                indices_are_sorted=False, unique_indices=False, mode=None):
+def scatter_add(operand: ArrayLike, scatter_indices: ArrayLike, updates: ArrayLike,
+                dimension_numbers: ScatterDimensionNumbers, *, indices_are_sorted: bool = False,
+                unique_indices: bool = False, mode: str | GatherScatterMode | None = None) -> Array:
     """XLA's scatter with addition: overlapping windows accumulate."""
     return _scatter(operand, scatter_indices, updates, dimension_numbers, mode, "add",
                     "scatter_add")
 
 
-def scatter_sub(operand, scatter_indices, updates, dimension_numbers, *,
-                indices_are_sorted=False, unique_indices=False, mode=None):
+def scatter_sub(operand: ArrayLike, scatter_indices: ArrayLike, updates: ArrayLike,
+                dimension_numbers: ScatterDimensionNumbers, *, indices_are_sorted: bool = False,
+                unique_indices: bool = False, mode: str | GatherScatterMode | None = None) -> Array:
     """XLA's scatter with subtraction: ``operand`` with ``updates`` subtracted at
     ``scatter_indices`` (repeated indices subtract twice), as ``jax.lax.scatter_sub``;
     ``dimension_numbers`` is a ``ScatterDimensionNumbers``.
@@ -711,22 +732,25 @@ def scatter_sub(operand, scatter_indices, updates, dimension_numbers, *,
                     "scatter_sub")
 
 
-def scatter_max(operand, scatter_indices, updates, dimension_numbers, *,
-                indices_are_sorted=False, unique_indices=False, mode=None):
+def scatter_max(operand: ArrayLike, scatter_indices: ArrayLike, updates: ArrayLike,
+                dimension_numbers: ScatterDimensionNumbers, *, indices_are_sorted: bool = False,
+                unique_indices: bool = False, mode: str | GatherScatterMode | None = None) -> Array:
     """XLA's scatter with maximum: each element becomes the max of it and its updates."""
     return _scatter(operand, scatter_indices, updates, dimension_numbers, mode, "max",
                     "scatter_max")
 
 
-def scatter_min(operand, scatter_indices, updates, dimension_numbers, *,
-                indices_are_sorted=False, unique_indices=False, mode=None):
+def scatter_min(operand: ArrayLike, scatter_indices: ArrayLike, updates: ArrayLike,
+                dimension_numbers: ScatterDimensionNumbers, *, indices_are_sorted: bool = False,
+                unique_indices: bool = False, mode: str | GatherScatterMode | None = None) -> Array:
     """XLA's scatter with minimum: each element becomes the min of it and its updates."""
     return _scatter(operand, scatter_indices, updates, dimension_numbers, mode, "min",
                     "scatter_min")
 
 
-def scatter_mul(operand, scatter_indices, updates, dimension_numbers, *,
-                indices_are_sorted=False, unique_indices=False, mode=None):
+def scatter_mul(operand: ArrayLike, scatter_indices: ArrayLike, updates: ArrayLike,
+                dimension_numbers: ScatterDimensionNumbers, *, indices_are_sorted: bool = False,
+                unique_indices: bool = False, mode: str | GatherScatterMode | None = None) -> Array:
     """XLA's scatter with multiplication: ``operand`` multiplied by ``updates`` at
     ``scatter_indices``, as ``jax.lax.scatter_mul``.
 
