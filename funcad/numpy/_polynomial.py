@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import operator
 import warnings
-from typing import Any
+from typing import Any, Literal, Sequence, cast, overload
 
 import numpy as np
 
@@ -41,11 +41,15 @@ from funcad.numpy._reductions import sum as sum_
 from funcad.numpy._shapes import broadcast_to, concatenate, reshape, stack, trace, transpose
 from funcad.numpy._signal import conjugate_if_complex, convolve
 from funcad.rules import DifferentiationTracer
+from funcad.typing import Array, ArrayLike
 
 __all__ = [
     "poly", "polyadd", "polysub", "polymul", "polydiv", "polyder", "polyint", "polyval",
     "polyfit", "roots", "trim_zeros",
 ]
+
+_FullFit = tuple[Array, Array, Array, Array, Array]
+"""polyfit's result with ``full=True``: coefficients, residuals, rank, singular values, rcond."""
 
 
 def _coefficients(p: Any, name: str) -> Any:
@@ -68,7 +72,7 @@ def _leading_zeros_trimmed(p: Any, name: str) -> Any:
     return getitem(p, slice(start, None))
 
 
-def poly(seq_of_zeros: Any) -> Any:
+def poly(seq_of_zeros: ArrayLike) -> Array:
     """The monic polynomial with the given roots; for a square matrix, its characteristic
     polynomial (Faddeev-LeVerrier: real for a real matrix, and differentiable)."""
     z = as_operand(seq_of_zeros)
@@ -79,7 +83,7 @@ def poly(seq_of_zeros: Any) -> Any:
     if len(shape) != 1:
         raise ValueError("poly: input must be 1d or non-empty square 2d array.")
     if shape[0] == 0:
-        return np.ones((), dtype)[()]
+        return cast(Array, np.ones((), dtype)[()])
     z = astype(z, dtype)
     coefficients = concatenate([np.ones(1, dtype), negative(getitem(z, slice(0, 1)))])
     for i in range(1, shape[0]):
@@ -109,14 +113,14 @@ def _padded(p: Any, length: int) -> Any:
     return concatenate([np.zeros(length - n, dtype_of(p)), p])
 
 
-def polyadd(a1: Any, a2: Any) -> Any:
+def polyadd(a1: ArrayLike, a2: ArrayLike) -> Array:
     """The sum of two polynomials (the shorter padded with leading zeros)."""
     a1, a2 = _coefficients(a1, "polyadd"), _coefficients(a2, "polyadd")
     length = max(shape_of(a1)[0], shape_of(a2)[0])
     return add(_padded(a1, length), _padded(a2, length))
 
 
-def polysub(a1: Any, a2: Any) -> Any:
+def polysub(a1: ArrayLike, a2: ArrayLike) -> Array:
     """Difference of two polynomials given by coefficients, highest power first (the shorter padded
     with leading zeros), as numpy.polysub. Differentiable.
 
@@ -128,7 +132,7 @@ def polysub(a1: Any, a2: Any) -> Any:
     return subtract(_padded(a1, length), _padded(a2, length))
 
 
-def polymul(a1: Any, a2: Any, *, trim_leading_zeros: bool = False) -> Any:
+def polymul(a1: ArrayLike, a2: ArrayLike, *, trim_leading_zeros: bool = False) -> Array:
     """The product of two polynomials (a convolution). As in JAX, leading zeros are kept
     unless ``trim_leading_zeros`` (which needs concrete values)."""
     a1, a2 = _coefficients(a1, "polymul"), _coefficients(a2, "polymul")
@@ -137,11 +141,12 @@ def polymul(a1: Any, a2: Any, *, trim_leading_zeros: bool = False) -> Any:
         a2 = _leading_zeros_trimmed(a2, "polymul(trim_leading_zeros=True)")
     dtype = np.result_type(dtype_of(a1), dtype_of(a2))
     if shape_of(a1)[0] == 0 or shape_of(a2)[0] == 0:
-        return np.zeros(1, dtype)
+        return cast(Array, np.zeros(1, dtype))
     return convolve(a1, a2)
 
 
-def polydiv(u: Any, v: Any, *, trim_leading_zeros: bool = False) -> tuple[Any, Any]:
+def polydiv(u: ArrayLike, v: ArrayLike, *,
+            trim_leading_zeros: bool = False) -> tuple[Array, Array]:
     """Quotient and remainder of ``u / v`` by long division. As in JAX, the remainder keeps
     ``u``'s length (leading zeros included) so that its shape does not depend on values."""
     u, v = _coefficients(u, "polydiv"), _coefficients(v, "polydiv")
@@ -154,7 +159,7 @@ def polydiv(u: Any, v: Any, *, trim_leading_zeros: bool = False) -> tuple[Any, A
     if n == 0:
         raise ZeroDivisionError("polydiv: the divisor v is empty")
     if m < n:
-        return np.zeros(1, dtype), u
+        return cast(Array, np.zeros(1, dtype)), u
     scale = divide(1.0, getitem(v, 0))
     rows = [getitem(u, i) for i in range(m)]
     quotient = []
@@ -174,25 +179,26 @@ def _order(m: Any, name: str) -> int:
     return m
 
 
-def polyder(p: Any, m: int = 1) -> Any:
+def polyder(p: ArrayLike, m: int = 1) -> Array:
     """The ``m``-th derivative (integer coefficients stay integers, as in NumPy)."""
     m = _order(m, "polyder")
-    p = _coefficients(p, "polyder")
+    coefficients = _coefficients(p, "polyder")
     for _ in range(m):
-        n = shape_of(p)[0]
+        n = shape_of(coefficients)[0]
         if n == 0:
             break
-        p = multiply(getitem(p, slice(None, -1)), np.arange(n - 1, 0, -1))
-    return p
+        coefficients = multiply(getitem(coefficients, slice(None, -1)),
+                                np.arange(n - 1, 0, -1))
+    return coefficients
 
 
-def polyint(p: Any, m: int = 1, k: Any = None) -> Any:
+def polyint(p: ArrayLike, m: int = 1, k: ArrayLike | None = None) -> Array:
     """The ``m``-th antiderivative, with integration constants ``k`` (a scalar for all, or
     one per integration, the first for the first integration)."""
     m = _order(m, "polyint")
-    p = _coefficients(p, "polyint")
+    coefficients = _coefficients(p, "polyint")
     if m == 0:
-        return p
+        return coefficients
     if k is None:
         constants = [np.float64(0.0)] * m
     else:
@@ -207,15 +213,15 @@ def polyint(p: Any, m: int = 1, k: Any = None) -> Any:
                                  "or >= m")
             constants = [getitem(k, i) for i in range(m)]
     for constant in constants:
-        n = shape_of(p)[0]
-        integrated = divide(p, np.arange(n, 0, -1, dtype=np.float64))
+        n = shape_of(coefficients)[0]
+        integrated = divide(coefficients, np.arange(n, 0, -1, dtype=np.float64))
         c = reshape(constant, (1,))
         dtype = np.result_type(dtype_of(integrated), dtype_of(c))
-        p = concatenate([astype(integrated, dtype), astype(c, dtype)])
-    return p
+        coefficients = concatenate([astype(integrated, dtype), astype(c, dtype)])
+    return coefficients
 
 
-def polyval(p: Any, x: Any, *, unroll: int = 16) -> Any:
+def polyval(p: ArrayLike, x: ArrayLike, *, unroll: int = 16) -> Array:
     """``p`` evaluated at ``x`` by Horner's rule, with NumPy's dtypes (a Python number ``x``
     counts as a float64/int64 array, as NumPy converts it). ``unroll`` is accepted for JAX
     compatibility."""
@@ -226,7 +232,7 @@ def polyval(p: Any, x: Any, *, unroll: int = 16) -> Any:
     dtype = np.result_type(dtype_of(p), dtype_of(x))
     n = shape_of(p)[0]
     if n == 0:
-        return np.zeros(shape_of(x), dtype_of(x))
+        return cast(Array, np.zeros(shape_of(x), dtype_of(x)))
     y = broadcast_to(astype(getitem(p, 0), dtype), shape_of(x))
     for i in range(1, n):
         y = add(multiply(y, x), getitem(p, i))
@@ -257,8 +263,29 @@ def _solve_upper(r: list[list[Any]], b: list[Any]) -> list[Any]:
     return out
 
 
-def polyfit(x: Any, y: Any, deg: int, rcond: float | None = None, full: bool = False,
-            w: Any = None, cov: Any = False) -> Any:
+@overload
+def polyfit(x: ArrayLike, y: ArrayLike, deg: int, rcond: float | None = None,
+            full: Literal[False] = False, w: ArrayLike | None = None,
+            cov: Literal[False] = False) -> Array: ...
+@overload
+def polyfit(x: ArrayLike, y: ArrayLike, deg: int, rcond: float | None, full: Literal[True],
+            w: ArrayLike | None = None,
+            cov: bool | Literal["unscaled"] = False) -> _FullFit: ...
+@overload
+def polyfit(x: ArrayLike, y: ArrayLike, deg: int, rcond: float | None = None, *,
+            full: Literal[True], w: ArrayLike | None = None,
+            cov: bool | Literal["unscaled"] = False) -> _FullFit: ...
+@overload
+def polyfit(x: ArrayLike, y: ArrayLike, deg: int, rcond: float | None = None,
+            full: Literal[False] = False, w: ArrayLike | None = None, *,
+            cov: Literal[True, "unscaled"]) -> tuple[Array, Array]: ...
+@overload
+def polyfit(x: ArrayLike, y: ArrayLike, deg: int, rcond: float | None = None,
+            full: bool = False, w: ArrayLike | None = None,
+            cov: bool | Literal["unscaled"] = False) -> Array | tuple[Array, ...]: ...
+def polyfit(x: ArrayLike, y: ArrayLike, deg: int, rcond: float | None = None,
+            full: bool = False, w: ArrayLike | None = None,
+            cov: bool | Literal["unscaled"] = False) -> Array | tuple[Array, ...]:
     """The least-squares polynomial fit of degree ``deg`` (``y`` may hold several data sets
     as columns), with NumPy's ``rcond``, ``full``, ``w`` and ``cov`` (``'unscaled'`` too).
     The fit assumes the scaled Vandermonde matrix has full rank (``rcond`` only sets the
@@ -295,7 +322,7 @@ def polyfit(x: Any, y: Any, deg: int, rcond: float | None = None, full: bool = F
     columns = [divide(c, s) for c, s in zip(columns, scale)]
     # Modified Gram-Schmidt: columns = Q R, Q with orthonormal columns.
     q: list[Any] = []
-    r = [[None] * order for _ in range(order)]
+    r: list[list[Any]] = [[None] * order for _ in range(order)]
     for j, v in enumerate(columns):
         for i in range(j):
             r[i][j] = _dot(q[i], v)
@@ -327,8 +354,8 @@ def polyfit(x: Any, y: Any, deg: int, rcond: float | None = None, full: bool = F
                           "has rank < deg + 1)", np.exceptions.RankWarning, stacklevel=2)
     if full:
         if n <= order:
-            resids = np.zeros(0, dtype)
-        return coefficients, resids, rank, s, np.float64(rcond)
+            resids = cast(Array, np.zeros(0, dtype))
+        return coefficients, resids, rank, cast(Array, s), np.float64(rcond)
     if not cov:
         return coefficients
     identity_rows = list(np.eye(order, dtype=dtype_of(x)))
@@ -371,7 +398,7 @@ def _concrete(value: Any, operation: str) -> np.ndarray:
     return np.asarray(value)
 
 
-def roots(p: Any, *, strip_zeros: bool = True) -> Any:
+def roots(p: ArrayLike, *, strip_zeros: bool = True) -> Array:
     """The roots of ``p``: the eigenvalues of its companion matrix, by NumPy, always complex
     (as in JAX). With ``strip_zeros`` leading zeros are removed and trailing ones give zero
     roots (NumPy's result); without it the companion matrix uses every coefficient, so a
@@ -402,12 +429,12 @@ def roots(p: Any, *, strip_zeros: bool = True) -> Any:
     if strip_zeros:
         nonzero = np.flatnonzero(value)
         if nonzero.size == 0:
-            return np.zeros(0, out_dtype)
+            return cast(Array, np.zeros(0, out_dtype))
         trailing = value.size - int(nonzero[-1]) - 1
         value = value[int(nonzero[0]):int(nonzero[-1]) + 1]
     n = value.size
     if n < 2:
-        return np.zeros(trailing, out_dtype)
+        return cast(Array, np.zeros(trailing, out_dtype))
     with np.errstate(divide="ignore", invalid="ignore"):
         companion = np.diag(np.ones(n - 2, value.dtype), -1)
         companion[0, :] = -value[1:] / value[0]
@@ -415,14 +442,15 @@ def roots(p: Any, *, strip_zeros: bool = True) -> Any:
         found = np.linalg.eigvals(companion)
     else:
         found = np.full(n - 1, np.nan)
-    return np.concatenate([found, np.zeros(trailing)]).astype(out_dtype)
+    return cast(Array, np.concatenate([found, np.zeros(trailing)]).astype(out_dtype))
 
 
-def trim_zeros(filt: Any, trim: str = "fb", axis: Any = None) -> Any:
+def trim_zeros(filt: ArrayLike, trim: str = "fb",
+               axis: int | Sequence[int] | None = None) -> Array:
     """``filt`` without its leading (``'f'``) and/or trailing (``'b'``) zeros along each
     of ``axis`` (default all): a slice, so differentiable; its length needs concrete
     values."""
-    filt = as_operand(filt)
+    array = as_operand(filt)
     if not isinstance(trim, str):
         raise TypeError(f"trim_zeros: trim must be a string, got {trim!r}")
     mode = trim.lower()
@@ -430,11 +458,11 @@ def trim_zeros(filt: Any, trim: str = "fb", axis: Any = None) -> Any:
         raise ValueError(f"trim_zeros: unexpected character(s) in trim: {trim!r} (use 'f', "
                          f"'b' or 'fb')")
     front, back = "f" in mode, "b" in mode
-    ndim = ndim_of(filt)
+    ndim = ndim_of(array)
     axes = normalize_axes(axis, ndim, "trim_zeros")
     if not (front or back) or not axes:
-        return filt
-    nonzero = concrete_value(not_equal(filt, 0), "trim_zeros")
+        return array
+    nonzero = concrete_value(not_equal(array, 0), "trim_zeros")
     index = []
     for ax in range(ndim):
         if ax not in axes:
@@ -448,5 +476,5 @@ def trim_zeros(filt: Any, trim: str = "fb", axis: Any = None) -> Any:
         start = int(hits[0]) if front else None
         stop = int(hits[-1]) + 1 if back else None
         index.append(slice(start, stop))
-    return getitem(filt, tuple(index))
+    return getitem(array, tuple(index))
 
