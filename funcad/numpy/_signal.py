@@ -12,7 +12,7 @@ stay integers). ``interp`` locates each point with
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -39,10 +39,12 @@ from funcad.numpy._shapes import concatenate, reshape
 from funcad.numpy._sorting import sorted_order
 from funcad.primitives.elementwise import conj
 from funcad.primitives.sorting import searchsorted as searchsorted_primitive
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = ["convolve", "correlate", "interp", "unwrap", "diff_along", "conjugate_if_complex"]
 
 _MODES = ("full", "same", "valid")
+_Mode = Literal["full", "same", "valid"]
 _WINDOW_ELEMENTS = 1 << 22
 """The most elements one gather of windows holds (longer kernels go in blocks of taps)."""
 
@@ -78,7 +80,7 @@ def _convolve(a: Any, v: Any, mode: str, name: str) -> Any:
     # k small enough that a block's windows hold at most _WINDOW_ELEMENTS elements.
     t = np.arange(start, start + length)[:, None]
     block = max(1, _WINDOW_ELEMENTS // max(length, 1))
-    out = None
+    out: Any = None
     for k0 in range(0, m, block):
         k = np.arange(k0, min(k0 + block, m))[None, :]
         taps = v if k.size == m else getitem(v, slice(k0, k0 + k.size))
@@ -91,16 +93,16 @@ def _finish(out: Any, preferred_element_type: Any) -> Any:
     return out if preferred_element_type is None else astype(out, preferred_element_type)
 
 
-def convolve(a: Any, v: Any, mode: str = "full", *, precision: Any = None,
-             preferred_element_type: Any = None) -> Any:
+def convolve(a: ArrayLike, v: ArrayLike, mode: _Mode = "full", *, precision: Any = None,
+             preferred_element_type: DTypeLike | None = None) -> Array:
     """The discrete linear convolution of two 1-d sequences (``mode`` full, same or valid).
     ``precision`` is accepted for JAX compatibility (NumPy computes in full precision)."""
     a, v = _signal(a, "convolve", "a"), _signal(v, "convolve", "v")
     return _finish(_convolve(a, v, mode, "convolve"), preferred_element_type)
 
 
-def correlate(a: Any, v: Any, mode: str = "valid", *, precision: Any = None,
-              preferred_element_type: Any = None) -> Any:
+def correlate(a: ArrayLike, v: ArrayLike, mode: _Mode = "valid", *, precision: Any = None,
+              preferred_element_type: DTypeLike | None = None) -> Array:
     """The cross-correlation ``c[k] = sum_n a[n + k] conj(v[n])`` of two 1-d sequences."""
     a, v = _signal(a, "correlate", "a"), _signal(v, "correlate", "v")
     n, m = shape_of(a)[0], shape_of(v)[0]
@@ -121,41 +123,43 @@ def diff_along(p: Any, axis: int) -> Any:
     return subtract(getitem(p, head + (slice(1, None),)), getitem(p, head + (slice(None, -1),)))
 
 
-def unwrap(p: Any, discont: Any = None, axis: int = -1, period: Any = 2 * math.pi) -> Any:
+def unwrap(p: ArrayLike, discont: ArrayLike | None = None, axis: int = -1,
+           period: ArrayLike = 2 * math.pi) -> Array:
     """``p`` with every jump larger than ``discont`` (default ``period / 2``) between
     neighbours along ``axis`` replaced by its remainder modulo ``period``. Its derivative
     is the identity (the corrections are piecewise constant)."""
-    p = as_operand(p)
-    if dtype_of(p).kind == "c":
+    values = as_operand(p)
+    span: Any = period  # (a number, an array or a tracer: Python's arithmetic is used below)
+    if dtype_of(values).kind == "c":
         raise ValueError("unwrap: complex inputs are not supported")
-    (ax,) = normalize_axes(axis, ndim_of(p), "unwrap")
-    if shape_of(p)[ax] == 0:
-        return p
-    dd = diff_along(p, ax)
-    period_dtype = dtype_of(period) if isinstance(period, Tracer) else np.result_type(period)
-    integer = dtype_of(p).kind in "biu" and period_dtype.kind in "biu"
+    (ax,) = normalize_axes(axis, ndim_of(values), "unwrap")
+    if shape_of(values)[ax] == 0:
+        return values
+    dd = diff_along(values, ax)
+    period_dtype = dtype_of(span) if isinstance(span, Tracer) else np.result_type(span)
+    integer = dtype_of(values).kind in "biu" and period_dtype.kind in "biu"
     if integer:
-        high, rem = divmod(period, 2)
+        high, rem = divmod(span, 2)
         ambiguous = rem == 0
     else:
-        high, ambiguous = period / 2, True
+        high, ambiguous = span / 2, True
     if discont is None:
-        discont = period / 2
+        discont = span / 2
     low = -high
-    dd_mod = add(mod(subtract(dd, low), period), low)
+    dd_mod = add(mod(subtract(dd, low), span), low)
     if ambiguous:
         dd_mod = where(logical_and(equal(dd_mod, low), greater(dd, 0)), high, dd_mod)
     correction = where(less(absolute(dd), discont), 0, subtract(dd_mod, dd))
-    dtype = np.result_type(dtype_of(dd), dtype_of(period) if isinstance(period, Tracer)
-                           else period)
+    dtype = np.result_type(dtype_of(dd), dtype_of(span) if isinstance(span, Tracer)
+                           else span)
     head = (slice(None),) * ax
-    first = astype(getitem(p, head + (slice(0, 1),)), dtype)
-    rest = add(getitem(p, head + (slice(1, None),)), cumsum(correction, axis=ax))
+    first = astype(getitem(values, head + (slice(0, 1),)), dtype)
+    rest = add(getitem(values, head + (slice(1, None),)), cumsum(correction, axis=ax))
     return concatenate([first, astype(rest, dtype)], axis=ax)
 
 
-def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
-           period: Any = None) -> Any:
+def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left: ArrayLike | str | None = None,
+           right: ArrayLike | str | None = None, period: ArrayLike | None = None) -> Array:
     """Piecewise-linear interpolation of the points (``xp``, ``fp``) at ``x``, with NumPy's
     dtypes (float64, complex128 for complex ``fp``). ``left``/``right``: the values outside
     ``xp`` (default the end values; ``'extrapolate'`` continues the end segments, as JAX
