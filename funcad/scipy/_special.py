@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal, cast, overload
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from funcad.custom_derivatives import custom_jvp
 from funcad.numpy._conversion import as_operand
 from funcad.primitives import lax_ops, special
 from funcad.primitives.shape import stop_gradient
+from funcad.typing import Array, ArrayLike
 
 __all__ = [
     "logsumexp", "softmax", "log_softmax", "expit", "logit", "xlogy", "xlog1py", "entr",
@@ -30,8 +32,21 @@ __all__ = [
 _SQRT_HALF = float(np.sqrt(0.5))
 
 
-def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
-              return_sign: bool = False, where: Any = None) -> Any:
+@overload
+def logsumexp(a: ArrayLike, axis: int | Sequence[int] | None = None, b: ArrayLike | None = None,
+              keepdims: bool = False, return_sign: Literal[False] = False,
+              where: ArrayLike | None = None) -> Array: ...
+@overload
+def logsumexp(a: ArrayLike, axis: int | Sequence[int] | None = None, b: ArrayLike | None = None,
+              keepdims: bool = False, *, return_sign: Literal[True],
+              where: ArrayLike | None = None) -> tuple[Array, Array]: ...
+@overload
+def logsumexp(a: ArrayLike, axis: int | Sequence[int] | None = None, b: ArrayLike | None = None,
+              keepdims: bool = False, return_sign: bool = False,
+              where: ArrayLike | None = None) -> Array | tuple[Array, Array]: ...
+def logsumexp(a: ArrayLike, axis: int | Sequence[int] | None = None, b: ArrayLike | None = None,
+              keepdims: bool = False, return_sign: bool = False,
+              where: ArrayLike | None = None) -> Array | tuple[Array, Array]:
     """log(sum(b * exp(a))) over the elements ``where`` allows, without overflow: the max is
     subtracted first. The max is taken through stop_gradient (it cancels out exactly), so
     the gradient is the softmax."""
@@ -54,7 +69,7 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
     return fnp.add(fnp.log(total), shift_out)
 
 
-def softmax(x: Any, axis: Any = None) -> Any:
+def softmax(x: ArrayLike, axis: int | Sequence[int] | None = None) -> Array:
     """``exp(x) / sum(exp(x))`` over ``axis`` (None: all axes), as ``scipy.special.softmax``; the
     maximum is subtracted first, so large inputs do not overflow.
 
@@ -67,7 +82,7 @@ def softmax(x: Any, axis: Any = None) -> Any:
     return fnp.divide(unnormalized, fnp.sum(unnormalized, axis=axis, keepdims=True))
 
 
-def log_softmax(x: Any, axis: Any = None) -> Any:
+def log_softmax(x: ArrayLike, axis: int | Sequence[int] | None = None) -> Array:
     """``x - logsumexp(x)`` over ``axis`` (None: all axes), as ``scipy.special.log_softmax``.
 
     >>> from funcad.scipy import special
@@ -77,7 +92,7 @@ def log_softmax(x: Any, axis: Any = None) -> Any:
     return fnp.subtract(x, logsumexp(x, axis=axis, keepdims=True))
 
 
-def expit(x: Any) -> Any:
+def expit(x: ArrayLike) -> Array:
     """The logistic sigmoid 1 / (1 + exp(-x)); for x < 0 as exp(x) / (1 + exp(x)), so that
     neither form overflows and the lower tail keeps its relative precision (expit(-40) is
     4.2e-18, not 0). Each form sees only the inputs it is selected for (the double where),
@@ -92,7 +107,7 @@ def expit(x: Any) -> Any:
                      fnp.divide(below, fnp.add(1, below)))
 
 
-def logit(p: Any) -> Any:
+def logit(p: ArrayLike) -> Array:
     """The log-odds ``log(p / (1 - p))``, the inverse of ``expit``, as ``scipy.special.logit``.
 
     >>> from funcad.scipy import special
@@ -103,7 +118,7 @@ def logit(p: Any) -> Any:
 
 
 @custom_jvp
-def xlogy(x: Any, y: Any) -> Any:
+def xlogy(x: ArrayLike, y: ArrayLike) -> Array:
     """x * log(y), 0 where x == 0 (also where y == 0). Its derivative in x is log(y)
     everywhere, x = 0 included (the limit along x), and in y it is x / y, as in SciPy's and
     JAX's conventions; a safe log keeps the value's own derivatives finite at x == 0."""
@@ -123,7 +138,7 @@ def _xlogy_jvp(primals: Any, tangents: Any) -> Any:
 
 
 @custom_jvp
-def xlog1py(x: Any, y: Any) -> Any:
+def xlog1py(x: ArrayLike, y: ArrayLike) -> Array:
     """x * log1p(y), 0 where x == 0 (also where y == -1); derivatives log1p(y) in x (x = 0
     included) and x / (1 + y) in y, as xlogy's."""
     x, y = _inexact_pair(x, y)
@@ -156,7 +171,7 @@ def _inexact(x: Any) -> Any:
 
 
 @custom_jvp
-def entr(x: Any) -> Any:
+def entr(x: ArrayLike) -> Array:
     """-x log x for x > 0, 0 at 0 and -inf below; its derivative -(1 + log x) is +inf at 0
     (the one-sided limit, as JAX)."""
     x = _inexact(x)
@@ -189,17 +204,17 @@ def _relative_entropy(p: Any, q: Any, extra: bool) -> Any:
     return fnp.where(both, inside, fnp.where(edge, at_edge, np.inf))
 
 
-def rel_entr(p: Any, q: Any) -> Any:
+def rel_entr(p: ArrayLike, q: ArrayLike) -> Array:
     """p log(p / q) for p, q > 0; 0 at p = 0 <= q; inf otherwise (as SciPy)."""
     return _relative_entropy(p, q, extra=False)
 
 
-def kl_div(p: Any, q: Any) -> Any:
+def kl_div(p: ArrayLike, q: ArrayLike) -> Array:
     """p log(p / q) - p + q for p, q > 0; q at p = 0 <= q; inf otherwise (as SciPy)."""
     return _relative_entropy(p, q, extra=True)
 
 
-def erf(x: Any) -> Any:
+def erf(x: ArrayLike) -> Array:
     """The error function ``2/sqrt(pi) * integral of exp(-t^2) from 0 to x``, as
     ``scipy.special.erf``.
 
@@ -210,7 +225,7 @@ def erf(x: Any) -> Any:
     return lax_ops.erf(as_operand(x))
 
 
-def erfc(x: Any) -> Any:
+def erfc(x: ArrayLike) -> Array:
     """The complementary error function ``1 - erf(x)``, accurate for large x, as
     ``scipy.special.erfc``.
 
@@ -221,7 +236,7 @@ def erfc(x: Any) -> Any:
     return lax_ops.erfc(as_operand(x))
 
 
-def erfinv(x: Any) -> Any:
+def erfinv(x: ArrayLike) -> Array:
     """The inverse error function: the y with ``erf(y) == x`` for x in [-1, 1], as
     ``scipy.special.erfinv``.
 
@@ -232,17 +247,17 @@ def erfinv(x: Any) -> Any:
     return lax_ops.erf_inv(as_operand(x))
 
 
-def erfcx(x: Any) -> Any:
+def erfcx(x: ArrayLike) -> Array:
     """exp(x^2) erfc(x), SciPy's kernel (no overflow for large x)."""
     return special.erfcx(as_operand(x))
 
 
-def wofz(z: Any) -> Any:
+def wofz(z: ArrayLike) -> Array:
     """Faddeeva's function exp(-z^2) erfc(-iz), complex (also for real z); holomorphic."""
     return special.wofz(as_operand(z))
 
 
-def dawsn(x: Any) -> Any:
+def dawsn(x: ArrayLike) -> Array:
     """Dawson's integral ``exp(-x^2) * integral of exp(t^2) from 0 to x``, as
     ``scipy.special.dawsn``.
 
@@ -253,35 +268,35 @@ def dawsn(x: Any) -> Any:
     return special.dawsn(as_operand(x))
 
 
-def ndtr(x: Any) -> Any:
+def ndtr(x: ArrayLike) -> Array:
     """The standard normal CDF, erfc(-x / sqrt 2) / 2 (accurate in the lower tail)."""
     x = _inexact(x)
     return fnp.multiply(lax_ops.erfc(fnp.multiply(x, -_SQRT_HALF)), 0.5)
 
 
-def log_ndtr(x: Any) -> Any:
+def log_ndtr(x: ArrayLike) -> Array:
     """log(ndtr(x)), SciPy's kernel: accurate in both tails (about -x^2/2 for x << 0, and
     -ndtr(-x) for x >> 0); its derivative exp(-x^2/2 - log_ndtr(x)) / sqrt(2 pi) too."""
     return special.log_ndtr(as_operand(x))
 
 
-def ndtri(p: Any) -> Any:
+def ndtri(p: ArrayLike) -> Array:
     """The inverse of ndtr (SciPy's kernel, accurate for p near 0)."""
     return special.ndtri(as_operand(p))
 
 
-def gammaln(x: Any) -> Any:
+def gammaln(x: ArrayLike) -> Array:
     """log|Gamma(x)|."""
     return lax_ops.lgamma(as_operand(x))
 
 
-def loggamma(x: Any) -> Any:
+def loggamma(x: ArrayLike) -> Array:
     """log Gamma(x) for real x: nan for x < 0, as SciPy's real loggamma."""
     x = as_operand(x)
     return fnp.where(fnp.less(x, 0), np.nan, lax_ops.lgamma(x))
 
 
-def gamma(x: Any) -> Any:
+def gamma(x: ArrayLike) -> Array:
     """The gamma function (``gamma(n) == (n - 1)!``), as ``scipy.special.gamma``.
 
     >>> from funcad.scipy import special
@@ -291,12 +306,12 @@ def gamma(x: Any) -> Any:
     return special.gamma(as_operand(x))
 
 
-def gammasgn(x: Any) -> Any:
+def gammasgn(x: ArrayLike) -> Array:
     """The sign of Gamma(x) (nan at the poles); piecewise constant, so no derivative."""
     return special.gammasgn(as_operand(x))
 
 
-def digamma(x: Any) -> Any:
+def digamma(x: ArrayLike) -> Array:
     """The digamma function, the derivative of ``log(gamma(x))``, as ``scipy.special.digamma``.
 
     >>> from funcad.scipy import special
@@ -306,7 +321,7 @@ def digamma(x: Any) -> Any:
     return lax_ops.digamma(as_operand(x))
 
 
-def polygamma(n: Any, x: Any) -> Any:
+def polygamma(n: ArrayLike, x: ArrayLike) -> Array:
     """The n-th derivative of digamma, for integer orders n (an int, or an integer array
     broadcast against x), differentiable in x. An array of orders is computed as
     (-1)^(n+1) n! zeta(n + 1, x), digamma where n == 0."""
@@ -327,12 +342,12 @@ def polygamma(n: Any, x: Any) -> Any:
     return fnp.where(fnp.less(order, 0), np.nan, value)
 
 
-def betaln(a: Any, b: Any) -> Any:
+def betaln(a: ArrayLike, b: ArrayLike) -> Array:
     """log|B(a, b)|, SciPy's kernel (no cancellation for large a, b)."""
     return special.betaln(as_operand(a), as_operand(b))
 
 
-def beta(a: Any, b: Any) -> Any:
+def beta(a: ArrayLike, b: ArrayLike) -> Array:
     """B(a, b) = Gamma(a) Gamma(b) / Gamma(a + b): its sign from gammasgn, its size from
     betaln."""
     a, b = as_operand(a), as_operand(b)
@@ -340,13 +355,13 @@ def beta(a: Any, b: Any) -> Any:
     return fnp.multiply(sign, fnp.exp(betaln(a, b)))
 
 
-def betainc(a: Any, b: Any, x: Any) -> Any:
+def betainc(a: ArrayLike, b: ArrayLike, x: ArrayLike) -> Array:
     """The regularized incomplete beta function; differentiable in x only (as JAX)."""
     return lax_ops.betainc(as_operand(a), as_operand(b), as_operand(x))
 
 
 @custom_jvp
-def gammainc(a: Any, x: Any) -> Any:
+def gammainc(a: ArrayLike, x: ArrayLike) -> Array:
     """The regularized lower incomplete gamma function P(a, x), differentiable in x (its
     density) and, as in JAX, in a (to second order; SciPy has no kernel for these, so they
     are extrapolated differences of SciPy's P, about 1e-10 and 1e-7 relative)."""
@@ -354,7 +369,7 @@ def gammainc(a: Any, x: Any) -> Any:
 
 
 @custom_jvp
-def gammaincc(a: Any, x: Any) -> Any:
+def gammaincc(a: ArrayLike, x: ArrayLike) -> Array:
     """The regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x), differentiable
     as gammainc."""
     return lax_ops.igammac(as_operand(a), as_operand(x))
@@ -383,7 +398,7 @@ def _gammaincc_jvp(primals: Any, tangents: Any) -> Any:
     return out, fnp.astype(tangent, fnp.result_type(out))
 
 
-def multigammaln(a: Any, d: int) -> Any:
+def multigammaln(a: ArrayLike, d: int) -> Array:
     """The log of the multivariate gamma function of dimension d:
     d (d - 1) / 4 log pi + sum_j gammaln(a - j / 2). SciPy's domain a > (d - 1) / 2 is
     checked on concrete inputs."""
@@ -400,7 +415,7 @@ def multigammaln(a: Any, d: int) -> Any:
     return fnp.add(total, d * (d - 1) / 4 * math.log(math.pi))
 
 
-def factorial(n: Any, exact: bool = False) -> Any:
+def factorial(n: ArrayLike, exact: bool = False) -> Array:
     """Gamma(n + 1) in float64, and 0 for n < 0 (as SciPy); ``exact=True`` is refused, as
     in JAX."""
     if exact:
@@ -411,7 +426,7 @@ def factorial(n: Any, exact: bool = False) -> Any:
     return fnp.where(negative, 0, gamma(fnp.add(fnp.where(negative, 0, n), 1)))
 
 
-def comb(N: Any, k: Any, *, repetition: bool = False) -> Any:
+def comb(N: ArrayLike, k: ArrayLike, *, repetition: bool = False) -> Array:
     """The binomial coefficient N choose k for real N, k (0 outside 0 <= k <= N), as
     1 / ((N + 1) B(N - k + 1, k + 1)); with ``repetition``, (N + k - 1) choose k."""
     N, k = _inexact_pair(N, k)
@@ -426,12 +441,12 @@ def comb(N: Any, k: Any, *, repetition: bool = False) -> Any:
     return fnp.where(inside, value, 0)
 
 
-def poch(z: Any, m: Any) -> Any:
+def poch(z: ArrayLike, m: ArrayLike) -> Array:
     """The Pochhammer symbol Gamma(z + m) / Gamma(z), differentiable in z and m."""
     return special.poch(as_operand(z), as_operand(m))
 
 
-def bernoulli(n: int) -> Any:
+def bernoulli(n: int) -> Array:
     """The Bernoulli numbers B_0 ... B_n (B_1 = -1/2), a constant float64 array."""
     try:
         n = operator.index(n)
@@ -439,11 +454,11 @@ def bernoulli(n: int) -> Any:
         raise TypeError(f"bernoulli: n must be an integer, got {n!r}") from None
     if n < 0:
         raise ValueError(f"bernoulli: n must be nonnegative, got {n}")
-    return np.asarray(lax_ops.require_scipy("funcad.scipy.special.bernoulli").bernoulli(n),
-                      dtype=np.float64)
+    return cast(Array, np.asarray(
+        lax_ops.require_scipy("funcad.scipy.special.bernoulli").bernoulli(n), dtype=np.float64))
 
 
-def zeta(x: Any, q: Any = None) -> Any:
+def zeta(x: ArrayLike, q: ArrayLike | None = None) -> Array:
     """Hurwitz's zeta function sum_k (k + q)^-x, Riemann's when q is None; differentiable
     in q (-x zeta(x + 1, q)) and, as in JAX, in x (differences of SciPy's kernel, to second
     order)."""
@@ -468,7 +483,7 @@ def _hurwitz_zeta_jvp(primals: Any, tangents: Any) -> Any:
     return out, fnp.astype(tangent, fnp.result_type(out))
 
 
-def i0e(x: Any) -> Any:
+def i0e(x: ArrayLike) -> Array:
     """The exponentially scaled modified Bessel function of order 0, ``exp(-|x|) * i0(x)``, as
     ``scipy.special.i0e``.
 
@@ -479,7 +494,7 @@ def i0e(x: Any) -> Any:
     return lax_ops.bessel_ive(0, as_operand(x))
 
 
-def i1e(x: Any) -> Any:
+def i1e(x: ArrayLike) -> Array:
     """The exponentially scaled modified Bessel function of order 1, ``exp(-|x|) * i1(x)``, as
     ``scipy.special.i1e``.
 
@@ -490,19 +505,19 @@ def i1e(x: Any) -> Any:
     return lax_ops.bessel_ive(1, as_operand(x))
 
 
-def i0(x: Any) -> Any:
+def i0(x: ArrayLike) -> Array:
     """I_0(x) = exp(|x|) i0e(x)."""
     x = as_operand(x)
     return fnp.multiply(fnp.exp(fnp.abs(x)), i0e(x))
 
 
-def i1(x: Any) -> Any:
+def i1(x: ArrayLike) -> Array:
     """I_1(x) = exp(|x|) i1e(x)."""
     x = as_operand(x)
     return fnp.multiply(fnp.exp(fnp.abs(x)), i1e(x))
 
 
-def bessel_jn(z: Any, *, v: int, n_iter: int = 50) -> Any:
+def bessel_jn(z: ArrayLike, *, v: int, n_iter: int = 50) -> Array:
     """J_0(z) ... J_v(z), stacked along a new first axis, from SciPy's kernel (``n_iter``,
     the length of JAX's recurrence, has no role here; it must be a positive integer)."""
     try:
@@ -517,12 +532,12 @@ def bessel_jn(z: Any, *, v: int, n_iter: int = 50) -> Any:
     return fnp.stack([special.bessel_jv(order, z) for order in range(v + 1)])
 
 
-def spence(x: Any) -> Any:
+def spence(x: ArrayLike) -> Array:
     """Spence's function int_1^x log t / (1 - t) dt (SciPy's convention)."""
     return special.spence(as_operand(x))
 
 
-def expi(x: Any) -> Any:
+def expi(x: ArrayLike) -> Array:
     """The exponential integral Ei(x), the principal value of the integral of ``exp(t) / t`` from
     -inf to x, as ``scipy.special.expi``.
 
@@ -533,7 +548,7 @@ def expi(x: Any) -> Any:
     return special.expi(as_operand(x))
 
 
-def exp1(x: Any) -> Any:
+def exp1(x: ArrayLike) -> Array:
     """The exponential integral E1(x), the integral of ``exp(-x t) / t`` from 1 to inf, as
     ``scipy.special.exp1``.
 
@@ -544,33 +559,33 @@ def exp1(x: Any) -> Any:
     return special.exp1(as_operand(x))
 
 
-def expn(n: Any, x: Any) -> Any:
+def expn(n: ArrayLike, x: ArrayLike) -> Array:
     """The generalized exponential integral E_n(x), differentiable in x (E_n' = -E_{n-1})."""
     return special.expn(as_operand(n), as_operand(x))
 
 
-def hyp1f1(a: Any, b: Any, x: Any) -> Any:
+def hyp1f1(a: ArrayLike, b: ArrayLike, x: ArrayLike) -> Array:
     """Kummer's confluent hypergeometric function 1F1(a; b; x), differentiable in x."""
     return special.hyp1f1(as_operand(a), as_operand(b), as_operand(x))
 
 
-def hyp2f1(a: Any, b: Any, c: Any, x: Any) -> Any:
+def hyp2f1(a: ArrayLike, b: ArrayLike, c: ArrayLike, x: ArrayLike) -> Array:
     """Gauss's hypergeometric function 2F1(a, b; c; x), differentiable in x."""
     return special.hyp2f1(as_operand(a), as_operand(b), as_operand(c), as_operand(x))
 
 
-def owens_t(h: Any, a: Any) -> Any:
+def owens_t(h: ArrayLike, a: ArrayLike) -> Array:
     """Owen's T function, differentiable in h and a."""
     return special.owens_t(as_operand(h), as_operand(a))
 
 
-def fresnel(x: Any) -> tuple[Any, Any]:
+def fresnel(x: ArrayLike) -> tuple[Array, Array]:
     """The Fresnel integrals (S(x), C(x))."""
     x = as_operand(x)
     return special.fresnel_s(x), special.fresnel_c(x)
 
 
-def sici(x: Any) -> tuple[Any, Any]:
+def sici(x: ArrayLike) -> tuple[Array, Array]:
     """The sine and cosine integrals (Si(x), Ci(x))."""
     x = as_operand(x)
     return special.sin_integral(x), special.cos_integral(x)
@@ -588,20 +603,20 @@ def _boxcox(log_x: Any, lmbda: Any) -> Any:
     return fnp.where(zero, series, fnp.divide(fnp.expm1(fnp.multiply(safe, log_x)), safe))
 
 
-def boxcox(x: Any, lmbda: Any) -> Any:
+def boxcox(x: ArrayLike, lmbda: ArrayLike) -> Array:
     """The Box-Cox transform (x^lmbda - 1) / lmbda (log x at lmbda = 0)."""
     x, lmbda = _inexact_pair(x, lmbda)
     return _boxcox(fnp.log(x), lmbda)
 
 
-def boxcox1p(x: Any, lmbda: Any) -> Any:
+def boxcox1p(x: ArrayLike, lmbda: ArrayLike) -> Array:
     """The Box-Cox transform of 1 + x, accurate for small x."""
     x, lmbda = _inexact_pair(x, lmbda)
     return _boxcox(fnp.log1p(x), lmbda)
 
 
-def sph_harm_y(n: Any, m: Any, theta: Any, phi: Any, diff_n: Any = None,
-               n_max: Any = None) -> Any:
+def sph_harm_y(n: ArrayLike, m: ArrayLike, theta: ArrayLike, phi: ArrayLike, diff_n: Any = None,
+               n_max: Any = None) -> Array:
     """The spherical harmonic Y_n^m(theta, phi) (theta polar, phi azimuthal, as SciPy's
     sph_harm_y), complex128, differentiable in theta and phi; 0 where |m| > n. ``diff_n`` is
     refused as in JAX; ``n_max`` (JAX's static bound on n) is checked on concrete n."""

@@ -17,6 +17,7 @@ import funcad.numpy as fnp
 from funcad.core import get_aval
 from funcad.numpy._conversion import as_operand
 from funcad.scipy.special import betaln, gammaln, log_ndtr, ndtr, ndtri, xlog1py, xlogy
+from funcad.typing import Array, ArrayLike
 
 __all__ = [
     "promote", "safe", "gammaln", "betaln", "xlogy", "xlog1py", "ndtr", "log_ndtr", "ndtri",
@@ -27,7 +28,7 @@ LOG_2PI = float(np.log(2 * np.pi))
 HALF_LOG_2PI = 0.5 * LOG_2PI
 
 
-def promote(*args: Any) -> list[Any]:
+def promote(*args: Any) -> list[Array]:
     """The arguments in one inexact dtype, by NumPy's rules (integers become float64, Python
     scalars are weak: the default ``loc=0`` keeps a float32 ``x`` float32), all cast to it
     (so that log(scale) of a Python scale is not computed in float64)."""
@@ -50,18 +51,19 @@ def _dtype_or_weak_scalar(x: Any) -> Any:
     return _WEAK_SCALARS[aval.dtype.kind] if aval.weak_type else aval.dtype
 
 
-def safe(condition: Any, x: Any, fill: Any) -> Any:
+def safe(condition: ArrayLike, x: ArrayLike, fill: ArrayLike) -> Array:
     """x where ``condition`` holds, else ``fill``: a point where the formula is finite."""
     return fnp.where(condition, x, fill)
 
 
-def log_diff(log_a: Any, log_b: Any) -> Any:
+def log_diff(log_a: ArrayLike, log_b: ArrayLike) -> Array:
     """log(exp(log_a) - exp(log_b)) for log_a >= log_b, as log_a + log1p(-exp(log_b - log_a))
     (finite derivatives when both are -inf is not promised)."""
     return fnp.add(log_a, fnp.log1p(fnp.negative(fnp.exp(fnp.subtract(log_b, log_a)))))
 
 
-def integer_support(k: Any, low: Any = None, high: Any = None) -> Any:
+def integer_support(k: ArrayLike, low: ArrayLike | None = None,
+                    high: ArrayLike | None = None) -> Array:
     """Where k is a whole number in [low, high] (either bound optional): the support of a
     discrete distribution. Non-integer k is outside it, as in SciPy."""
     inside = fnp.equal(k, fnp.floor(k))

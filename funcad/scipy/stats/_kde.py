@@ -17,6 +17,7 @@ from funcad.primitives.linalg import cholesky, triangular_solve
 from funcad.scipy.special import logsumexp
 from funcad.scipy.stats._common import LOG_2PI, ndtr, promote
 from funcad.tree_util import register_pytree_node_class
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["gaussian_kde"]
 
@@ -27,8 +28,15 @@ class gaussian_kde:
     ``bw_method`` None or 'scott', 'silverman', a number or a callable of the estimate, and
     optional ``weights`` (normalized to sum to 1)."""
 
-    def __init__(self, dataset: Any, bw_method: None | str | float | Callable[..., Any] = None,
-                 weights: Any = None) -> None:
+    neff: Array
+    dataset: Array
+    weights: Array
+    covariance: Array
+    inv_cov: Array
+
+    def __init__(self, dataset: ArrayLike,
+                 bw_method: None | str | float | Callable[..., Any] = None,
+                 weights: ArrayLike | None = None) -> None:
         dataset = as_operand(dataset)
         if fnp.result_type(dataset).kind == "c":
             raise NotImplementedError("gaussian_kde does not support complex data")
@@ -100,7 +108,7 @@ class gaussian_kde:
                              f"dimension {self.d}")
         return points
 
-    def logpdf(self, x: Any) -> Any:
+    def logpdf(self, x: ArrayLike) -> Array:
         """log sum_i w_i N(x; x_i, covariance), one value per point."""
         points = self._points(x)
         lower = cholesky(self.covariance)
@@ -112,13 +120,13 @@ class gaussian_kde:
                            fnp.sum(fnp.log(fnp.diagonal(lower))))
         return fnp.subtract(logsumexp(exponent, axis=1, b=self.weights[None, :]), log_norm)
 
-    def evaluate(self, points: Any) -> Any:
+    def evaluate(self, points: ArrayLike) -> Array:
         return fnp.exp(self.logpdf(points))
 
     pdf = evaluate
     __call__ = evaluate
 
-    def integrate_gaussian(self, mean: Any, cov: Any) -> Any:
+    def integrate_gaussian(self, mean: ArrayLike, cov: ArrayLike) -> Array:
         """The integral of the estimate times N(mean, cov): sum_i w_i N(x_i; mean, cov + K)."""
         mean = fnp.atleast_1d(as_operand(mean))
         cov = fnp.atleast_2d(as_operand(cov))
@@ -132,7 +140,7 @@ class gaussian_kde:
                                 fnp.ones(1, dtype=fnp.result_type(self.weights)),
                                 fnp.add(self.covariance, cov))
 
-    def integrate_box_1d(self, low: Any, high: Any) -> Any:
+    def integrate_box_1d(self, low: ArrayLike, high: ArrayLike) -> Array:
         if self.d != 1:
             raise ValueError("gaussian_kde.integrate_box_1d only handles 1-D densities")
         if fnp.ndim(low) != 0 or fnp.ndim(high) != 0:
@@ -144,7 +152,7 @@ class gaussian_kde:
         lower = ndtr(fnp.divide(fnp.subtract(low, data), sigma))
         return fnp.sum(fnp.multiply(self.weights, fnp.subtract(upper, lower)))
 
-    def integrate_kde(self, other: "gaussian_kde") -> Any:
+    def integrate_kde(self, other: "gaussian_kde") -> Array:
         """The integral of the product of two estimates."""
         if other.d != self.d:
             raise ValueError("gaussian_kde.integrate_kde: the estimates must have the same "
@@ -152,11 +160,12 @@ class gaussian_kde:
         return _mixture_overlap(self.dataset, self.weights, other.dataset, other.weights,
                                 fnp.add(self.covariance, other.covariance))
 
-    def integrate_box(self, low_bounds: Any, high_bounds: Any, maxpts: Any = None) -> Any:
+    def integrate_box(self, low_bounds: ArrayLike, high_bounds: ArrayLike,
+                      maxpts: ArrayLike | None = None) -> Array:
         raise NotImplementedError("gaussian_kde.integrate_box is not supported (as in JAX); "
                                   "integrate_box_1d handles 1-D estimates")
 
-    def resample(self, key: Any, shape: tuple[int, ...] = ()) -> Any:
+    def resample(self, key: Any, shape: tuple[int, ...] = ()) -> Array:
         """Draws of shape (d,) + shape. funcad has no PRNG keys: ``key`` is a NumPy
         Generator or an integer seed. Differentiable in the dataset (reparameterized)."""
         rng = key if isinstance(key, np.random.Generator) else np.random.default_rng(key)
@@ -169,7 +178,8 @@ class gaussian_kde:
         correlated = fnp.reshape(fnp.matmul(lower, flat), (self.d,) + shape)
         return fnp.add(fnp.take(self.dataset, index, axis=1), correlated)
 
-    def set_bandwidth(self, bw_method: Any = None) -> None:
+    def set_bandwidth(self,
+                      bw_method: None | str | float | Callable[..., Any] = None) -> None:
         raise NotImplementedError("gaussian_kde.set_bandwidth: changing the bandwidth of an "
                                   "estimate is not supported (as in JAX); make a new one")
 

@@ -13,6 +13,7 @@ import numpy as np
 import funcad.lax as lax
 import funcad.numpy as fnp
 from funcad.numpy._conversion import as_operand
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["ModeResult", "mode", "rankdata", "sem"]
 
@@ -20,8 +21,8 @@ _RANK_METHODS = ("average", "min", "max", "dense", "ordinal")
 
 
 class ModeResult(NamedTuple):
-    mode: Any
-    count: Any
+    mode: Array
+    count: Array  # type: ignore[assignment]  # (SciPy's field name; it hides tuple.count)
 
 
 def _check_nan_policy(nan_policy: str, name: str, omit: bool = False) -> None:
@@ -51,8 +52,8 @@ def _groups(sorted_values: Any) -> tuple[Any, Any]:
     return first, last
 
 
-def rankdata(a: Any, method: str = "average", *, axis: int | None = None,
-             nan_policy: str = "propagate") -> Any:
+def rankdata(a: ArrayLike, method: str = "average", *, axis: int | None = None,
+             nan_policy: str = "propagate") -> Array:
     """Ranks from 1, ties by ``method``. A slice holding a NaN ranks as all NaN (the
     'propagate' policy), so the ranks are float64 for every method, as in JAX (SciPy gives
     integers for the methods other than 'average')."""
@@ -89,7 +90,7 @@ def rankdata(a: Any, method: str = "average", *, axis: int | None = None,
     return fnp.moveaxis(ranks, -1, axis)
 
 
-def mode(a: Any, axis: int | None = 0, nan_policy: str = "propagate",
+def mode(a: ArrayLike, axis: int | None = 0, nan_policy: str = "propagate",
          keepdims: bool = False) -> ModeResult:
     """The most frequent value along ``axis`` (the smallest, among ties) and its count."""
     _check_nan_policy(nan_policy, "mode")
@@ -122,8 +123,8 @@ def mode(a: Any, axis: int | None = 0, nan_policy: str = "propagate",
     return result
 
 
-def sem(a: Any, axis: int | None = 0, ddof: int = 1, nan_policy: str = "propagate", *,
-        keepdims: bool = False) -> Any:
+def sem(a: ArrayLike, axis: int | None = 0, ddof: int = 1, nan_policy: str = "propagate", *,
+        keepdims: bool = False) -> Array:
     """The standard error of the mean, std(a, ddof) / sqrt(n); with nan_policy='omit' the
     NaNs are left out of both."""
     if nan_policy == "raise":
@@ -131,6 +132,7 @@ def sem(a: Any, axis: int | None = 0, ddof: int = 1, nan_policy: str = "propagat
                          "NaNs is not known under jit); use 'propagate' or 'omit'")
     _check_nan_policy(nan_policy, "sem", omit=True)
     a = as_operand(a)
+    count: Array | int
     if nan_policy == "omit":
         count = fnp.sum(fnp.logical_not(fnp.isnan(a)), axis=axis, keepdims=keepdims)
         spread = fnp.nanstd(a, axis=axis, ddof=ddof, keepdims=keepdims)

@@ -8,11 +8,12 @@ import numpy as np
 
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import integer_support, promote, safe, xlog1py, xlogy
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpmf", "pmf", "cdf", "ppf"]
 
 
-def logpmf(k: Any, p: Any, loc: Any = 0) -> Any:
+def logpmf(k: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
     """Log of the Bernoulli probability mass at ``k`` (shape ``p``; shifted by ``loc``), as
     ``scipy.stats.bernoulli.logpmf``.
 
@@ -28,7 +29,7 @@ def logpmf(k: Any, p: Any, loc: Any = 0) -> Any:
     return fnp.where(inside, out, -np.inf)
 
 
-def pmf(k: Any, p: Any, loc: Any = 0) -> Any:
+def pmf(k: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
     """The Bernoulli probability mass at ``k`` (shape ``p``; shifted by ``loc``), as
     ``scipy.stats.bernoulli.pmf``.
 
@@ -43,7 +44,7 @@ def _bad_p(p: Any) -> Any:
     return fnp.logical_or(fnp.isnan(p), fnp.logical_or(fnp.less(p, 0), fnp.greater(p, 1)))
 
 
-def cdf(k: Any, p: Any) -> Any:
+def cdf(k: ArrayLike, p: ArrayLike) -> Array:
     """The Bernoulli cumulative distribution function at ``k``: the probability of a value <= ``k``
     (shape ``p``), as ``scipy.stats.bernoulli.cdf``.
 
@@ -56,7 +57,7 @@ def cdf(k: Any, p: Any) -> Any:
     return fnp.where(fnp.logical_or(fnp.isnan(k), _bad_p(p)), np.nan, out)
 
 
-def ppf(q: Any, p: Any) -> Any:
+def ppf(q: ArrayLike, p: ArrayLike) -> Array:
     """0 up to 1 - p, then 1; -1 at q = 0, SciPy's convention for discrete quantiles (JAX
     gives 0 there)."""
     q, p = promote(q, p)

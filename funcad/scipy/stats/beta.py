@@ -11,11 +11,13 @@ import numpy as np
 import funcad.lax as lax
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import betaln, promote, safe, xlog1py, xlogy
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
 
 
-def logpdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logpdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0,
+           scale: ArrayLike = 1) -> Array:
     """Log of the beta probability density at ``x`` (shape ``a``, ``b``; shifted by ``loc``, scaled
     by ``scale``), as ``scipy.stats.beta.logpdf``.
 
@@ -32,7 +34,8 @@ def logpdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.where(inside, out, -np.inf)
 
 
-def pdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def pdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0,
+        scale: ArrayLike = 1) -> Array:
     """The beta probability density at ``x`` (shape ``a``, ``b``; shifted by ``loc``, scaled by
     ``scale``), as ``scipy.stats.beta.pdf``.
 
@@ -48,7 +51,8 @@ def _clamped(x: Any, a: Any, b: Any, loc: Any, scale: Any) -> tuple[Any, Any, An
     return a, b, fnp.clip(fnp.divide(fnp.subtract(x, loc), scale), 0, 1)
 
 
-def cdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def cdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0,
+        scale: ArrayLike = 1) -> Array:
     """The beta cumulative distribution function at ``x``: the probability of a value <= ``x``
     (shape ``a``, ``b``; shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.beta.cdf``.
 
@@ -59,7 +63,8 @@ def cdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return lax.betainc(*_clamped(x, a, b, loc, scale))
 
 
-def logcdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logcdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0,
+           scale: ArrayLike = 1) -> Array:
     """Log of the beta cumulative distribution function at ``x`` (shape ``a``, ``b``; shifted by
     ``loc``, scaled by ``scale``), as ``scipy.stats.beta.logcdf``.
 
@@ -70,13 +75,14 @@ def logcdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.log(cdf(x, a, b, loc, scale))
 
 
-def sf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def sf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """I_{1-z}(b, a), the upper tail computed directly (no cancellation in 1 - cdf)."""
     a, b, z = _clamped(x, a, b, loc, scale)
     return lax.betainc(b, a, fnp.subtract(1, z))
 
 
-def logsf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logsf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0,
+          scale: ArrayLike = 1) -> Array:
     """Log of the beta survival function (``1 - cdf``) at ``x`` (shape ``a``, ``b``; shifted by
     ``loc``, scaled by ``scale``), as ``scipy.stats.beta.logsf``.
 

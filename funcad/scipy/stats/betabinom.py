@@ -3,17 +3,16 @@ probability is beta(a, b) distributed."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import betaln, integer_support, promote, safe
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpmf", "pmf"]
 
 
-def logpmf(k: Any, n: Any, a: Any, b: Any, loc: Any = 0) -> Any:
+def logpmf(k: ArrayLike, n: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0) -> Array:
     """Log of the beta-binomial probability mass at ``k`` (shape ``n``, ``a``, ``b``; shifted by
     ``loc``), as ``scipy.stats.betabinom.logpmf``.
 
@@ -32,7 +31,7 @@ def logpmf(k: Any, n: Any, a: Any, b: Any, loc: Any = 0) -> Any:
     return fnp.where(inside, out, -np.inf)
 
 
-def pmf(k: Any, n: Any, a: Any, b: Any, loc: Any = 0) -> Any:
+def pmf(k: ArrayLike, n: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0) -> Array:
     """The beta-binomial probability mass at ``k`` (shape ``n``, ``a``, ``b``; shifted by ``loc``),
     as ``scipy.stats.betabinom.pmf``.
 

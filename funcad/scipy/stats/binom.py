@@ -3,17 +3,16 @@ whole number k is outside the support (-inf), as in SciPy."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import gammaln, integer_support, promote, safe, xlog1py, xlogy
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpmf", "pmf"]
 
 
-def logpmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
+def logpmf(k: ArrayLike, n: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
     """Log of the binomial probability mass at ``k`` (shape ``n``, ``p``; shifted by ``loc``), as
     ``scipy.stats.binom.logpmf``.
 
@@ -32,7 +31,7 @@ def logpmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
     return fnp.where(inside, out, -np.inf)
 
 
-def pmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
+def pmf(k: ArrayLike, n: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
     """The binomial probability mass at ``k`` (shape ``n``, ``p``; shifted by ``loc``), as
     ``scipy.stats.binom.pmf``.
 

@@ -8,6 +8,7 @@ import numpy as np
 
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import promote
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf"]
 
@@ -19,7 +20,7 @@ def _standard(x: Any, loc: Any, scale: Any) -> tuple[Any, Any]:
     return fnp.divide(fnp.subtract(x, loc), scale), scale
 
 
-def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the Cauchy probability density at ``x`` (shifted by ``loc``, scaled by ``scale``), as
     ``scipy.stats.cauchy.logpdf``.
 
@@ -31,7 +32,7 @@ def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.negative(fnp.add(fnp.add(_LOG_PI, fnp.log(scale)), fnp.log1p(fnp.square(z))))
 
 
-def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The Cauchy probability density at ``x`` (shifted by ``loc``, scaled by ``scale``), as
     ``scipy.stats.cauchy.pdf``.
 
@@ -42,14 +43,14 @@ def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.exp(logpdf(x, loc, scale))
 
 
-def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """1/2 + arctan(z) / pi written as arctan2(1, -z) / pi: no cancellation in the lower
     tail, so its log stays accurate there."""
     z, _ = _standard(x, loc, scale)
     return fnp.divide(fnp.arctan2(1, fnp.negative(z)), np.pi)
 
 
-def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the Cauchy cumulative distribution function at ``x`` (shifted by ``loc``, scaled by
     ``scale``), as ``scipy.stats.cauchy.logcdf``.
 
@@ -60,7 +61,7 @@ def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.log(cdf(x, loc, scale))
 
 
-def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The Cauchy survival function at ``x``: ``1 - cdf``, computed without the cancellation
     (shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.cauchy.sf``.
 
@@ -72,7 +73,7 @@ def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.divide(fnp.arctan2(1, z), np.pi)
 
 
-def logsf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the Cauchy survival function (``1 - cdf``) at ``x`` (shifted by ``loc``, scaled by
     ``scale``), as ``scipy.stats.cauchy.logsf``.
 
@@ -83,7 +84,7 @@ def logsf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.log(sf(x, loc, scale))
 
 
-def ppf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The Cauchy quantile function (inverse of ``cdf``) at probability ``q`` (shifted by ``loc``,
     scaled by ``scale``), as ``scipy.stats.cauchy.ppf``.
 
@@ -96,7 +97,7 @@ def ppf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return _quantile_range(q, out)
 
 
-def isf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def isf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The Cauchy inverse survival function (inverse of ``sf``) at probability ``q`` (shifted by
     ``loc``, scaled by ``scale``), as ``scipy.stats.cauchy.isf``.
 

@@ -8,6 +8,7 @@ from typing import Any
 import funcad.numpy as fnp
 from funcad.scipy.stats import gamma
 from funcad.scipy.stats._common import promote
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
 
@@ -17,7 +18,7 @@ def _as_gamma(x: Any, df: Any, loc: Any, scale: Any) -> tuple[Any, Any, Any, Any
     return x, fnp.multiply(0.5, df), loc, fnp.multiply(2, scale)
 
 
-def logpdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logpdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the chi-squared probability density at ``x`` (shape ``df``; shifted by ``loc``, scaled
     by ``scale``), as ``scipy.stats.chi2.logpdf``.
 
@@ -28,7 +29,7 @@ def logpdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return gamma.logpdf(*_as_gamma(x, df, loc, scale))
 
 
-def pdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def pdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The chi-squared probability density at ``x`` (shape ``df``; shifted by ``loc``, scaled by
     ``scale``), as ``scipy.stats.chi2.pdf``.
 
@@ -39,7 +40,7 @@ def pdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return gamma.pdf(*_as_gamma(x, df, loc, scale))
 
 
-def cdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def cdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The chi-squared cumulative distribution function at ``x``: the probability of a value <=
     ``x`` (shape ``df``; shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.chi2.cdf``.
 
@@ -50,7 +51,7 @@ def cdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return gamma.cdf(*_as_gamma(x, df, loc, scale))
 
 
-def logcdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logcdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the chi-squared cumulative distribution function at ``x`` (shape ``df``; shifted by
     ``loc``, scaled by ``scale``), as ``scipy.stats.chi2.logcdf``.
 
@@ -61,7 +62,7 @@ def logcdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return gamma.logcdf(*_as_gamma(x, df, loc, scale))
 
 
-def sf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def sf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The chi-squared survival function at ``x``: ``1 - cdf``, computed without the cancellation
     (shape ``df``; shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.chi2.sf``.
 
@@ -72,7 +73,7 @@ def sf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return gamma.sf(*_as_gamma(x, df, loc, scale))
 
 
-def logsf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logsf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the chi-squared survival function (``1 - cdf``) at ``x`` (shape ``df``; shifted by
     ``loc``, scaled by ``scale``), as ``scipy.stats.chi2.logsf``.
 

@@ -4,17 +4,16 @@ run along x's first axis (further axes are points), and x may leave out its last
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import gammaln, promote, xlogy
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf"]
 
 
-def logpdf(x: Any, alpha: Any) -> Any:
+def logpdf(x: ArrayLike, alpha: ArrayLike) -> Array:
     """Log of the Dirichlet probability density at ``x`` (shape ``alpha``), as
     ``scipy.stats.dirichlet.logpdf``.
 
@@ -42,7 +41,7 @@ def logpdf(x: Any, alpha: Any) -> Any:
     return fnp.where(simplex, out, -np.inf)
 
 
-def pdf(x: Any, alpha: Any) -> Any:
+def pdf(x: ArrayLike, alpha: ArrayLike) -> Array:
     """The Dirichlet probability density at ``x`` (shape ``alpha``), as
     ``scipy.stats.dirichlet.pdf``.
 

@@ -8,6 +8,7 @@ import numpy as np
 
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import promote, safe
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf"]
 
@@ -20,7 +21,7 @@ def _standard(x: Any, loc: Any, scale: Any) -> tuple[Any, Any, Any]:
     return safe(inside, z, 1.0), inside, scale
 
 
-def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the exponential probability density at ``x`` (shifted by ``loc``, scaled by
     ``scale``), as ``scipy.stats.expon.logpdf``.
 
@@ -32,7 +33,7 @@ def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.where(inside, fnp.negative(fnp.add(z, fnp.log(scale))), -np.inf)
 
 
-def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The exponential probability density at ``x`` (shifted by ``loc``, scaled by ``scale``), as
     ``scipy.stats.expon.pdf``.
 
@@ -43,7 +44,7 @@ def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.exp(logpdf(x, loc, scale))
 
 
-def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The exponential cumulative distribution function at ``x``: the probability of a value <=
     ``x`` (shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.expon.cdf``.
 
@@ -55,7 +56,7 @@ def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.where(inside, fnp.negative(fnp.expm1(fnp.negative(z))), 0)
 
 
-def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the exponential cumulative distribution function at ``x`` (shifted by ``loc``, scaled
     by ``scale``), as ``scipy.stats.expon.logcdf``.
 
@@ -67,7 +68,7 @@ def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.where(inside, fnp.log(fnp.negative(fnp.expm1(fnp.negative(z)))), -np.inf)
 
 
-def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The exponential survival function at ``x``: ``1 - cdf``, computed without the cancellation
     (shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.expon.sf``.
 
@@ -78,7 +79,7 @@ def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.exp(logsf(x, loc, scale))
 
 
-def logsf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the exponential survival function (``1 - cdf``) at ``x`` (shifted by ``loc``, scaled
     by ``scale``), as ``scipy.stats.expon.logsf``.
 
@@ -90,7 +91,7 @@ def logsf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.where(inside, fnp.negative(z), 0)
 
 
-def ppf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The exponential quantile function (inverse of ``cdf``) at probability ``q`` (shifted by
     ``loc``, scaled by ``scale``), as ``scipy.stats.expon.ppf``.
 

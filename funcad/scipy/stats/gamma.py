@@ -11,11 +11,12 @@ import numpy as np
 import funcad.numpy as fnp
 from funcad.scipy.special import gammainc, gammaincc
 from funcad.scipy.stats._common import gammaln, promote, safe, xlogy
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
 
 
-def logpdf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logpdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the gamma probability density at ``x`` (shape ``a``; shifted by ``loc``, scaled by
     ``scale``), as ``scipy.stats.gamma.logpdf``.
 
@@ -32,7 +33,7 @@ def logpdf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.where(inside, out, -np.inf)
 
 
-def pdf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def pdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The gamma probability density at ``x`` (shape ``a``; shifted by ``loc``, scaled by
     ``scale``), as ``scipy.stats.gamma.pdf``.
 
@@ -48,7 +49,7 @@ def _clamped(x: Any, a: Any, loc: Any, scale: Any) -> tuple[Any, Any]:
     return a, fnp.maximum(fnp.divide(fnp.subtract(x, loc), scale), 0)
 
 
-def cdf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def cdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The gamma cumulative distribution function at ``x``: the probability of a value <= ``x``
     (shape ``a``; shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.gamma.cdf``.
 
@@ -59,7 +60,7 @@ def cdf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return gammainc(*_clamped(x, a, loc, scale))
 
 
-def logcdf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logcdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the gamma cumulative distribution function at ``x`` (shape ``a``; shifted by ``loc``,
     scaled by ``scale``), as ``scipy.stats.gamma.logcdf``.
 
@@ -70,7 +71,7 @@ def logcdf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.log(cdf(x, a, loc, scale))
 
 
-def sf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def sf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The gamma survival function at ``x``: ``1 - cdf``, computed without the cancellation (shape
     ``a``; shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.gamma.sf``.
 
@@ -81,7 +82,7 @@ def sf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return gammaincc(*_clamped(x, a, loc, scale))
 
 
-def logsf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logsf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the gamma survival function (``1 - cdf``) at ``x`` (shape ``a``; shifted by ``loc``,
     scaled by ``scale``), as ``scipy.stats.gamma.logsf``.
 

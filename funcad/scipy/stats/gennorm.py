@@ -3,20 +3,19 @@ to exp(-|x|^beta)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 import funcad.numpy as fnp
 from funcad.scipy.special import gammainc
 from funcad.scipy.stats._common import gammaln, promote
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf", "cdf"]
 
 _LOG_2 = float(np.log(2))
 
 
-def logpdf(x: Any, beta: Any) -> Any:
+def logpdf(x: ArrayLike, beta: ArrayLike) -> Array:
     """Log of the generalized normal probability density at ``x`` (shape ``beta``), as
     ``scipy.stats.gennorm.logpdf``.
 
@@ -29,7 +28,7 @@ def logpdf(x: Any, beta: Any) -> Any:
     return fnp.subtract(normalizer, fnp.power(fnp.abs(x), beta))
 
 
-def pdf(x: Any, beta: Any) -> Any:
+def pdf(x: ArrayLike, beta: ArrayLike) -> Array:
     """The generalized normal probability density at ``x`` (shape ``beta``), as
     ``scipy.stats.gennorm.pdf``.
 
@@ -40,7 +39,7 @@ def pdf(x: Any, beta: Any) -> Any:
     return fnp.exp(logpdf(x, beta))
 
 
-def cdf(x: Any, beta: Any) -> Any:
+def cdf(x: ArrayLike, beta: ArrayLike) -> Array:
     """(1 + sign(x) P(1/beta, |x|^beta)) / 2."""
     x, beta = promote(x, beta)
     tail = gammainc(fnp.reciprocal(beta), fnp.power(fnp.abs(x), beta))

@@ -3,17 +3,16 @@ k = 1, 2, ..."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import integer_support, promote, safe, xlog1py
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpmf", "pmf"]
 
 
-def logpmf(k: Any, p: Any, loc: Any = 0) -> Any:
+def logpmf(k: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
     """Log of the geometric probability mass at ``k`` (shape ``p``; shifted by ``loc``), as
     ``scipy.stats.geom.logpmf``.
 
@@ -29,7 +28,7 @@ def logpmf(k: Any, p: Any, loc: Any = 0) -> Any:
     return fnp.where(inside, out, -np.inf)
 
 
-def pmf(k: Any, p: Any, loc: Any = 0) -> Any:
+def pmf(k: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
     """The geometric probability mass at ``k`` (shape ``p``; shifted by ``loc``), as
     ``scipy.stats.geom.pmf``.
 

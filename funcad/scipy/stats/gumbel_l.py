@@ -9,6 +9,7 @@ import numpy as np
 
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import promote
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf"]
 
@@ -18,7 +19,7 @@ def _standard(x: Any, loc: Any, scale: Any) -> tuple[Any, Any]:
     return fnp.divide(fnp.subtract(x, loc), scale), scale
 
 
-def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the left-skewed Gumbel probability density at ``x`` (shifted by ``loc``, scaled by
     ``scale``), as ``scipy.stats.gumbel_l.logpdf``.
 
@@ -30,7 +31,7 @@ def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.subtract(fnp.subtract(z, fnp.exp(z)), fnp.log(scale))
 
 
-def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The left-skewed Gumbel probability density at ``x`` (shifted by ``loc``, scaled by
     ``scale``), as ``scipy.stats.gumbel_l.pdf``.
 
@@ -41,7 +42,7 @@ def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.exp(logpdf(x, loc, scale))
 
 
-def logsf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the left-skewed Gumbel survival function (``1 - cdf``) at ``x`` (shifted by ``loc``,
     scaled by ``scale``), as ``scipy.stats.gumbel_l.logsf``.
 
@@ -53,7 +54,7 @@ def logsf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.negative(fnp.exp(z))
 
 
-def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The left-skewed Gumbel survival function at ``x``: ``1 - cdf``, computed without the
     cancellation (shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.gumbel_l.sf``.
 
@@ -64,7 +65,7 @@ def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.exp(logsf(x, loc, scale))
 
 
-def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The left-skewed Gumbel cumulative distribution function at ``x``: the probability of a value
     <= ``x`` (shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.gumbel_l.cdf``.
 
@@ -76,7 +77,7 @@ def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.negative(fnp.expm1(fnp.negative(fnp.exp(z))))
 
 
-def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the left-skewed Gumbel cumulative distribution function at ``x`` (shifted by ``loc``,
     scaled by ``scale``), as ``scipy.stats.gumbel_l.logcdf``.
 
@@ -87,7 +88,7 @@ def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.log(cdf(x, loc, scale))
 
 
-def ppf(p: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def ppf(p: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The left-skewed Gumbel quantile function (inverse of ``cdf``) at probability ``p`` (shifted
     by ``loc``, scaled by ``scale``), as ``scipy.stats.gumbel_l.ppf``.
 

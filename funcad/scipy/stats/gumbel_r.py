@@ -8,6 +8,7 @@ import numpy as np
 
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import promote
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf"]
 
@@ -17,7 +18,7 @@ def _standard(x: Any, loc: Any, scale: Any) -> tuple[Any, Any]:
     return fnp.divide(fnp.subtract(x, loc), scale), scale
 
 
-def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the right-skewed Gumbel probability density at ``x`` (shifted by ``loc``, scaled by
     ``scale``), as ``scipy.stats.gumbel_r.logpdf``.
 
@@ -29,7 +30,7 @@ def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.subtract(fnp.negative(fnp.add(z, fnp.exp(fnp.negative(z)))), fnp.log(scale))
 
 
-def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The right-skewed Gumbel probability density at ``x`` (shifted by ``loc``, scaled by
     ``scale``), as ``scipy.stats.gumbel_r.pdf``.
 
@@ -40,7 +41,7 @@ def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.exp(logpdf(x, loc, scale))
 
 
-def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the right-skewed Gumbel cumulative distribution function at ``x`` (shifted by ``loc``,
     scaled by ``scale``), as ``scipy.stats.gumbel_r.logcdf``.
 
@@ -52,7 +53,7 @@ def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.negative(fnp.exp(fnp.negative(z)))
 
 
-def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The right-skewed Gumbel cumulative distribution function at ``x``: the probability of a value
     <= ``x`` (shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.gumbel_r.cdf``.
 
@@ -63,7 +64,7 @@ def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.exp(logcdf(x, loc, scale))
 
 
-def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The right-skewed Gumbel survival function at ``x``: ``1 - cdf``, computed without the
     cancellation (shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.gumbel_r.sf``.
 
@@ -75,7 +76,7 @@ def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.negative(fnp.expm1(fnp.negative(fnp.exp(fnp.negative(z)))))
 
 
-def logsf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the right-skewed Gumbel survival function (``1 - cdf``) at ``x`` (shifted by ``loc``,
     scaled by ``scale``), as ``scipy.stats.gumbel_r.logsf``.
 
@@ -86,7 +87,7 @@ def logsf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.log(sf(x, loc, scale))
 
 
-def ppf(p: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def ppf(p: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The right-skewed Gumbel quantile function (inverse of ``cdf``) at probability ``p`` (shifted
     by ``loc``, scaled by ``scale``), as ``scipy.stats.gumbel_r.ppf``.
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import promote
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf", "cdf"]
 
 _LOG_2 = float(np.log(2))
 
 
-def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the Laplace probability density at ``x`` (shifted by ``loc``, scaled by ``scale``), as
     ``scipy.stats.laplace.logpdf``.
 
@@ -27,7 +26,7 @@ def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.negative(fnp.add(fnp.add(_LOG_2, fnp.log(scale)), fnp.abs(z)))
 
 
-def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The Laplace probability density at ``x`` (shifted by ``loc``, scaled by ``scale``), as
     ``scipy.stats.laplace.pdf``.
 
@@ -38,7 +37,7 @@ def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.exp(logpdf(x, loc, scale))
 
 
-def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """exp(z) / 2 below the location, 1 - exp(-z) / 2 above (each branch at |z|, so neither
     overflows)."""
     x, loc, scale = promote(x, loc, scale)

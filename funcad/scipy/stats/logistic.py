@@ -8,6 +8,7 @@ from typing import Any
 import funcad.numpy as fnp
 from funcad.scipy.special import logit
 from funcad.scipy.stats._common import promote
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf", "cdf", "sf", "ppf", "isf"]
 
@@ -17,7 +18,7 @@ def _standard(x: Any, loc: Any, scale: Any) -> tuple[Any, Any]:
     return fnp.divide(fnp.subtract(x, loc), scale), scale
 
 
-def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """-|z| - 2 log(1 + exp(-|z|)) - log scale: symmetric, so written at -|z| (no overflow)."""
     z, scale = _standard(x, loc, scale)
     size = fnp.abs(z)
@@ -26,7 +27,7 @@ def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
                         fnp.log(scale))
 
 
-def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The logistic probability density at ``x`` (shifted by ``loc``, scaled by ``scale``), as
     ``scipy.stats.logistic.pdf``.
 
@@ -45,7 +46,7 @@ def _sigmoid(z: Any) -> Any:
     return fnp.where(fnp.greater_equal(z, 0), upper, fnp.multiply(e, upper))
 
 
-def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The logistic cumulative distribution function at ``x``: the probability of a value <= ``x``
     (shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.logistic.cdf``.
 
@@ -56,7 +57,7 @@ def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return _sigmoid(_standard(x, loc, scale)[0])
 
 
-def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The logistic survival function at ``x``: ``1 - cdf``, computed without the cancellation
     (shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.logistic.sf``.
 
@@ -67,7 +68,7 @@ def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return _sigmoid(fnp.negative(_standard(x, loc, scale)[0]))
 
 
-def ppf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def ppf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The logistic quantile function (inverse of ``cdf``) at probability ``x`` (shifted by ``loc``,
     scaled by ``scale``), as ``scipy.stats.logistic.ppf``.
 
@@ -79,7 +80,7 @@ def ppf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.add(fnp.multiply(logit(x), scale), loc)
 
 
-def isf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def isf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The logistic inverse survival function (inverse of ``sf``) at probability ``x`` (shifted by
     ``loc``, scaled by ``scale``), as ``scipy.stats.logistic.isf``.
 

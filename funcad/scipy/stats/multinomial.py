@@ -4,17 +4,16 @@ whose counts are not whole, not nonnegative or do not sum to n is outside the su
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import gammaln, integer_support, promote, safe, xlogy
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpmf", "pmf"]
 
 
-def logpmf(x: Any, n: Any, p: Any) -> Any:
+def logpmf(x: ArrayLike, n: ArrayLike, p: ArrayLike) -> Array:
     """Log of the multinomial probability mass at ``x`` (shape ``n``, ``p``), as
     ``scipy.stats.multinomial.logpmf``.
 
@@ -35,7 +34,7 @@ def logpmf(x: Any, n: Any, p: Any) -> Any:
     return fnp.where(inside, out, -np.inf)
 
 
-def pmf(x: Any, n: Any, p: Any) -> Any:
+def pmf(x: ArrayLike, n: ArrayLike, p: ArrayLike) -> Array:
     """The multinomial probability mass at ``x`` (shape ``n``, ``p``), as
     ``scipy.stats.multinomial.pmf``.
 

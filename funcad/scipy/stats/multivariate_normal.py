@@ -12,11 +12,12 @@ from typing import Any
 import funcad.numpy as fnp
 from funcad.primitives.linalg import cholesky, triangular_solve
 from funcad.scipy.stats._common import LOG_2PI, promote
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf"]
 
 
-def logpdf(x: Any, mean: Any, cov: Any, allow_singular: None = None) -> Any:
+def logpdf(x: ArrayLike, mean: ArrayLike, cov: ArrayLike, allow_singular: None = None) -> Array:
     """Log of the multivariate normal probability density at ``x`` (shape ``mean``, ``cov``), as
     ``scipy.stats.multivariate_normal.logpdf``.
 
@@ -68,7 +69,7 @@ def _mahalanobis(lower: Any, y: Any) -> Any:
     return fnp.sum(fnp.square(solved), axis=(-2, -1))
 
 
-def pdf(x: Any, mean: Any, cov: Any) -> Any:
+def pdf(x: ArrayLike, mean: ArrayLike, cov: ArrayLike) -> Array:
     """The multivariate normal probability density at ``x`` (shape ``mean``, ``cov``), as
     ``scipy.stats.multivariate_normal.pdf``.
 

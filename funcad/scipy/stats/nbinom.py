@@ -3,17 +3,16 @@ n-th success (n may be any positive real)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import gammaln, integer_support, promote, safe, xlog1py, xlogy
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpmf", "pmf"]
 
 
-def logpmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
+def logpmf(k: ArrayLike, n: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
     """Log of the negative binomial probability mass at ``k`` (shape ``n``, ``p``; shifted by
     ``loc``), as ``scipy.stats.nbinom.logpmf``.
 
@@ -31,7 +30,7 @@ def logpmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
     return fnp.where(inside, out, -np.inf)
 
 
-def pmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
+def pmf(k: ArrayLike, n: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
     """The negative binomial probability mass at ``k`` (shape ``n``, ``p``; shifted by ``loc``), as
     ``scipy.stats.nbinom.pmf``.
 

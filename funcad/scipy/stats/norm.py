@@ -6,6 +6,7 @@ from typing import Any
 
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import HALF_LOG_2PI, log_ndtr, ndtr, ndtri, promote
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf"]
 
@@ -15,7 +16,7 @@ def _standard(x: Any, loc: Any, scale: Any) -> tuple[Any, Any]:
     return fnp.divide(fnp.subtract(x, loc), scale), scale
 
 
-def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the normal probability density at ``x`` (shifted by ``loc``, scaled by ``scale``), as
     ``scipy.stats.norm.logpdf``.
 
@@ -27,7 +28,7 @@ def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.subtract(fnp.multiply(-0.5, fnp.square(z)), fnp.add(HALF_LOG_2PI, fnp.log(scale)))
 
 
-def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The normal probability density at ``x`` (shifted by ``loc``, scaled by ``scale``), as
     ``scipy.stats.norm.pdf``.
 
@@ -38,7 +39,7 @@ def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.exp(logpdf(x, loc, scale))
 
 
-def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The normal cumulative distribution function at ``x``: the probability of a value <= ``x``
     (shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.norm.cdf``.
 
@@ -49,7 +50,7 @@ def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return ndtr(_standard(x, loc, scale)[0])
 
 
-def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the normal cumulative distribution function at ``x`` (shifted by ``loc``, scaled by
     ``scale``), as ``scipy.stats.norm.logcdf``.
 
@@ -60,7 +61,7 @@ def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return log_ndtr(_standard(x, loc, scale)[0])
 
 
-def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The normal survival function at ``x``: ``1 - cdf``, computed without the cancellation
     (shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.norm.sf``.
 
@@ -71,7 +72,7 @@ def sf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return ndtr(fnp.negative(_standard(x, loc, scale)[0]))
 
 
-def logsf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the normal survival function (``1 - cdf``) at ``x`` (shifted by ``loc``, scaled by
     ``scale``), as ``scipy.stats.norm.logsf``.
 
@@ -82,7 +83,7 @@ def logsf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return log_ndtr(fnp.negative(_standard(x, loc, scale)[0]))
 
 
-def ppf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The normal quantile function (inverse of ``cdf``) at probability ``q`` (shifted by ``loc``,
     scaled by ``scale``), as ``scipy.stats.norm.ppf``.
 
@@ -94,7 +95,7 @@ def ppf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.add(fnp.multiply(ndtri(q), scale), loc)
 
 
-def isf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def isf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The normal inverse survival function (inverse of ``sf``) at probability ``q`` (shifted by
     ``loc``, scaled by ``scale``), as ``scipy.stats.norm.isf``.
 

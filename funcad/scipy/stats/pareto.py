@@ -8,6 +8,7 @@ import numpy as np
 
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import promote, safe
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf"]
 
@@ -20,7 +21,7 @@ def _standard(x: Any, b: Any, loc: Any, scale: Any) -> tuple[Any, Any, Any, Any]
     return fnp.log(safe(inside, z, 2.0)), inside, b, scale
 
 
-def logpdf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logpdf(x: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the Pareto probability density at ``x`` (shape ``b``; shifted by ``loc``, scaled by
     ``scale``), as ``scipy.stats.pareto.logpdf``.
 
@@ -34,7 +35,7 @@ def logpdf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.where(inside, out, -np.inf)
 
 
-def pdf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def pdf(x: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The Pareto probability density at ``x`` (shape ``b``; shifted by ``loc``, scaled by
     ``scale``), as ``scipy.stats.pareto.pdf``.
 
@@ -45,7 +46,7 @@ def pdf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.exp(logpdf(x, b, loc, scale))
 
 
-def logsf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logsf(x: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the Pareto survival function (``1 - cdf``) at ``x`` (shape ``b``; shifted by ``loc``,
     scaled by ``scale``), as ``scipy.stats.pareto.logsf``.
 
@@ -57,7 +58,7 @@ def logsf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.where(inside, fnp.negative(fnp.multiply(b, log_z)), 0)
 
 
-def sf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def sf(x: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The Pareto survival function at ``x``: ``1 - cdf``, computed without the cancellation (shape
     ``b``; shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.pareto.sf``.
 
@@ -68,7 +69,7 @@ def sf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.exp(logsf(x, b, loc, scale))
 
 
-def cdf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def cdf(x: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The Pareto cumulative distribution function at ``x``: the probability of a value <= ``x``
     (shape ``b``; shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.pareto.cdf``.
 
@@ -80,7 +81,7 @@ def cdf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.where(inside, fnp.negative(fnp.expm1(fnp.negative(fnp.multiply(b, log_z)))), 0)
 
 
-def logcdf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logcdf(x: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the Pareto cumulative distribution function at ``x`` (shape ``b``; shifted by ``loc``,
     scaled by ``scale``), as ``scipy.stats.pareto.logcdf``.
 
@@ -93,7 +94,7 @@ def logcdf(x: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.where(inside, out, -np.inf)
 
 
-def ppf(q: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def ppf(q: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The Pareto quantile function (inverse of ``cdf``) at probability ``q`` (shape ``b``; shifted
     by ``loc``, scaled by ``scale``), as ``scipy.stats.pareto.ppf``.
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 import funcad.lax as lax
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import HALF_LOG_2PI, gammaln, integer_support, promote, safe, xlogy
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpmf", "pmf", "cdf", "entropy"]
 
 
-def logpmf(k: Any, mu: Any, loc: Any = 0) -> Any:
+def logpmf(k: ArrayLike, mu: ArrayLike, loc: ArrayLike = 0) -> Array:
     """Log of the Poisson probability mass at ``k`` (shape ``mu``; shifted by ``loc``), as
     ``scipy.stats.poisson.logpmf``.
 
@@ -29,7 +28,7 @@ def logpmf(k: Any, mu: Any, loc: Any = 0) -> Any:
     return fnp.where(inside, out, -np.inf)
 
 
-def pmf(k: Any, mu: Any, loc: Any = 0) -> Any:
+def pmf(k: ArrayLike, mu: ArrayLike, loc: ArrayLike = 0) -> Array:
     """The Poisson probability mass at ``k`` (shape ``mu``; shifted by ``loc``), as
     ``scipy.stats.poisson.pmf``.
 
@@ -40,7 +39,7 @@ def pmf(k: Any, mu: Any, loc: Any = 0) -> Any:
     return fnp.exp(logpmf(k, mu, loc))
 
 
-def cdf(k: Any, mu: Any, loc: Any = 0) -> Any:
+def cdf(k: ArrayLike, mu: ArrayLike, loc: ArrayLike = 0) -> Array:
     """Q(floor(k) + 1, mu), the regularized upper incomplete gamma function."""
     k, mu, loc = promote(k, mu, loc)
     k = fnp.subtract(k, loc)
@@ -54,7 +53,7 @@ _TERMS = 250
 _LARGE = 100.0
 
 
-def entropy(mu: Any, loc: Any = 0) -> Any:
+def entropy(mu: ArrayLike, loc: ArrayLike = 0) -> Array:
     """-sum p log p: summed over k < 250 below mu = 100, above it the asymptotic series
     log(2 pi e mu) / 2 - 1/(12 mu) - 1/(24 mu^2) - 19/(360 mu^3). 0 at mu = 0, nan below.
     ``loc`` shifts the distribution and leaves the entropy alone."""

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import gammaln, promote
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf"]
 
 _LOG_PI = float(np.log(np.pi))
 
 
-def logpdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logpdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the Student's t probability density at ``x`` (shape ``df``; shifted by ``loc``, scaled
     by ``scale``), as ``scipy.stats.t.logpdf``.
 
@@ -32,7 +31,7 @@ def logpdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
                         fnp.multiply(half_df_plus, fnp.log1p(fnp.divide(fnp.square(z), df))))
 
 
-def pdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def pdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The Student's t probability density at ``x`` (shape ``df``; shifted by ``loc``, scaled by
     ``scale``), as ``scipy.stats.t.pdf``.
 

@@ -11,6 +11,7 @@ import numpy as np
 import funcad.numpy as fnp
 from funcad.scipy.stats import norm
 from funcad.scipy.stats._common import log_diff, log_ndtr, ndtr, promote, safe
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
 
@@ -33,7 +34,8 @@ def _log_mass(a: Any, b: Any) -> Any:
     return fnp.where(central, middle, tail)
 
 
-def logpdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logpdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0,
+           scale: ArrayLike = 1) -> Array:
     """Log of the truncated normal probability density at ``x`` (shape ``a``, ``b``; shifted by
     ``loc``, scaled by ``scale``), as ``scipy.stats.truncnorm.logpdf``.
 
@@ -50,7 +52,8 @@ def logpdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.where(valid, out, np.nan)
 
 
-def pdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def pdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0,
+        scale: ArrayLike = 1) -> Array:
     """The truncated normal probability density at ``x`` (shape ``a``, ``b``; shifted by ``loc``,
     scaled by ``scale``), as ``scipy.stats.truncnorm.pdf``.
 
@@ -61,7 +64,8 @@ def pdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.exp(logpdf(x, a, b, loc, scale))
 
 
-def logcdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logcdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0,
+           scale: ArrayLike = 1) -> Array:
     """log mass(a, z) - log mass(a, b), switching to log1p(-sf) near 1 (SciPy's way around
     the cancellation there)."""
     x, a, b, loc, scale = promote(x, a, b, loc, scale)
@@ -80,7 +84,8 @@ def logcdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.where(valid, out, np.nan)
 
 
-def cdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def cdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0,
+        scale: ArrayLike = 1) -> Array:
     """The truncated normal cumulative distribution function at ``x``: the probability of a value <=
     ``x`` (shape ``a``, ``b``; shifted by ``loc``, scaled by ``scale``), as
     ``scipy.stats.truncnorm.cdf``.
@@ -92,13 +97,14 @@ def cdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.exp(logcdf(x, a, b, loc, scale))
 
 
-def logsf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logsf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0,
+          scale: ArrayLike = 1) -> Array:
     """The mirror image: the log CDF of -x for the interval [-b, -a] about -loc."""
     x, a, b, loc, scale = promote(x, a, b, loc, scale)
     return logcdf(fnp.negative(x), fnp.negative(b), fnp.negative(a), fnp.negative(loc), scale)
 
 
-def sf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def sf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The truncated normal survival function at ``x``: ``1 - cdf``, computed without the
     cancellation (shape ``a``, ``b``; shifted by ``loc``, scaled by ``scale``), as
     ``scipy.stats.truncnorm.sf``.

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import promote
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf", "cdf", "ppf"]
 
 
-def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """Log of the uniform probability density at ``x`` (shifted by ``loc``, scaled by ``scale``), as
     ``scipy.stats.uniform.logpdf``.
 
@@ -25,7 +24,7 @@ def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.where(inside, fnp.negative(fnp.log(scale)), -np.inf)
 
 
-def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The uniform probability density at ``x`` (shifted by ``loc``, scaled by ``scale``), as
     ``scipy.stats.uniform.pdf``.
 
@@ -36,7 +35,7 @@ def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.exp(logpdf(x, loc, scale))
 
 
-def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The uniform cumulative distribution function at ``x``: the probability of a value <= ``x``
     (shifted by ``loc``, scaled by ``scale``), as ``scipy.stats.uniform.cdf``.
 
@@ -48,7 +47,7 @@ def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return fnp.clip(fnp.divide(fnp.subtract(x, loc), scale), 0, 1)
 
 
-def ppf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
+def ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """The uniform quantile function (inverse of ``cdf``) at probability ``q`` (shifted by ``loc``,
     scaled by ``scale``), as ``scipy.stats.uniform.ppf``.
 

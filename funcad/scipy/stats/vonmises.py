@@ -3,18 +3,17 @@ of concentration kappa > 0 (nan otherwise), periodic in x like SciPy's and JAX's
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 import funcad.lax as lax
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import LOG_2PI, promote, safe
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf"]
 
 
-def logpdf(x: Any, kappa: Any) -> Any:
+def logpdf(x: ArrayLike, kappa: ArrayLike) -> Array:
     """kappa (cos x - 1) - log(2 pi i0e(kappa)): the scaled Bessel function does not
     overflow for large kappa."""
     x, kappa = promote(x, kappa)
@@ -25,7 +24,7 @@ def logpdf(x: Any, kappa: Any) -> Any:
     return fnp.where(valid, out, np.nan)
 
 
-def pdf(x: Any, kappa: Any) -> Any:
+def pdf(x: ArrayLike, kappa: ArrayLike) -> Array:
     """The von Mises probability density at ``x`` (shape ``kappa``), as
     ``scipy.stats.vonmises.pdf``.
 

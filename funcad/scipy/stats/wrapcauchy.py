@@ -3,17 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import LOG_2PI, promote, safe
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf"]
 
 
-def logpdf(x: Any, c: Any) -> Any:
+def logpdf(x: ArrayLike, c: ArrayLike) -> Array:
     """Log of the wrapped Cauchy probability density at ``x`` (shape ``c``), as
     ``scipy.stats.wrapcauchy.logpdf``.
 
@@ -31,7 +30,7 @@ def logpdf(x: Any, c: Any) -> Any:
     return fnp.where(valid, fnp.where(inside, out, -np.inf), np.nan)
 
 
-def pdf(x: Any, c: Any) -> Any:
+def pdf(x: ArrayLike, c: ArrayLike) -> Array:
     """The wrapped Cauchy probability density at ``x`` (shape ``c``), as
     ``scipy.stats.wrapcauchy.pdf``.
 
