@@ -10,7 +10,7 @@ abstract tracers (under ``jit``) with funcad's concretization error.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Collection, Literal, Sequence
 
 import numpy as np
 from numpy import (
@@ -44,6 +44,7 @@ from funcad.numpy._shapes import (
     stack,
 )
 from funcad.primitives.elementwise import broadcast_shapes as _broadcast_shapes
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = [
     "seterr", "geterr", "errstate", "set_printoptions", "get_printoptions", "printoptions",
@@ -76,8 +77,8 @@ def _concrete(x: Any, name: str) -> np.ndarray:
     return np.asarray(x)
 
 
-def array_repr(arr: Any, max_line_width: Any = None, precision: Any = None,
-               suppress_small: Any = None) -> str:
+def array_repr(arr: ArrayLike, max_line_width: int | None = None, precision: int | None = None,
+               suppress_small: bool | None = None) -> str:
     """The repr of an array, as numpy.array_repr (a tracer's own repr for a tracer).
 
     >>> funcad.numpy.array_repr(funcad.numpy.array([1, 2]))
@@ -88,8 +89,8 @@ def array_repr(arr: Any, max_line_width: Any = None, precision: Any = None,
     return np.array_repr(np.asarray(arr), max_line_width, precision, suppress_small)
 
 
-def array_str(a: Any, max_line_width: Any = None, precision: Any = None,
-              suppress_small: Any = None) -> str:
+def array_str(a: ArrayLike, max_line_width: int | None = None, precision: int | None = None,
+              suppress_small: bool | None = None) -> str:
     """The str of an array, as numpy.array_str (a tracer's own str for a tracer).
 
     >>> funcad.numpy.array_str(funcad.numpy.array([1, 2]))
@@ -100,7 +101,7 @@ def array_str(a: Any, max_line_width: Any = None, precision: Any = None,
     return np.array_str(np.asarray(a), max_line_width, precision, suppress_small)
 
 
-def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
+def broadcast_shapes(*shapes: int | Sequence[int]) -> tuple[int, ...]:
     """The shape that ``shapes`` (tuples or integers) broadcast to, as numpy.broadcast_shapes."""
     return _broadcast_shapes(*(tuple(s) if np.iterable(s) else (int(s),) for s in shapes))
 
@@ -109,8 +110,8 @@ def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
 # Functions applied over axes, built on vmap.
 
 
-def apply_along_axis(func1d: Callable[..., Any], axis: int, arr: Any, *args: Any,
-                     **kwargs: Any) -> Any:
+def apply_along_axis(func1d: Callable[..., Any], axis: int, arr: ArrayLike, *args: Any,
+                     **kwargs: Any) -> Array:
     """func1d applied to every 1-d slice along ``axis``; its output axes take the place of
     ``axis`` (numpy.apply_along_axis). A vmap over the other axes, so it stages and
     differentiates."""
@@ -126,18 +127,19 @@ def apply_along_axis(func1d: Callable[..., Any], axis: int, arr: Any, *args: Any
                     list(range(axis, axis + extra)))
 
 
-def apply_over_axes(func: Callable[[Any, int], Any], a: Any, axes: Any) -> Any:
+def apply_over_axes(func: Callable[[Array, int], ArrayLike], a: ArrayLike,
+                    axes: int | Sequence[int]) -> Array:
     """func(a, axis) for each axis in turn; a result with one axis fewer gets it back."""
-    a = as_operand(a)
+    array = as_operand(a)
     for axis in np.atleast_1d(np.asarray(axes)).tolist():
-        out = as_operand(func(a, axis))
-        if ndim_of(out) == ndim_of(a) - 1:
+        out = as_operand(func(array, axis))
+        if ndim_of(out) == ndim_of(array) - 1:
             out = expand_dims(out, axis)
-        elif ndim_of(out) != ndim_of(a):
+        elif ndim_of(out) != ndim_of(array):
             raise ValueError("apply_over_axes: function is not returning an array of the "
                              "correct shape")
-        a = out
-    return a
+        array = out
+    return array
 
 
 _DIMENSION_LIST = r"\((?:\w+(?:,\s*\w+)*)?\)"
@@ -164,8 +166,9 @@ class vectorize:
     with one (``"(n),(n)->()"``) the named core axes are passed whole. ``excluded`` names
     positional indices or keywords passed through unchanged."""
 
-    def __init__(self, pyfunc: Callable[..., Any], *, excluded: Any = frozenset(),
-                 signature: str | None = None):
+    def __init__(self, pyfunc: Callable[..., Any], *,
+                 excluded: Collection[int | str] = frozenset(),
+                 signature: str | None = None) -> None:
         self.pyfunc = pyfunc
         self.excluded = frozenset(excluded)
         self.signature = signature
@@ -227,7 +230,8 @@ class ufunc:
     ``jit`` (``reduce``/``accumulate`` unroll along the reduced axis)."""
 
     def __init__(self, func: Callable[..., Any], /, nin: int, nout: int, *,
-                 name: str | None = None, nargs: int | None = None, identity: Any = None):
+                 name: str | None = None, nargs: int | None = None,
+                 identity: ArrayLike | None = None) -> None:
         self._func = func
         self.nin, self.nout = int(nin), int(nout)
         self.nargs = self.nin if nargs is None else int(nargs)
@@ -238,7 +242,7 @@ class ufunc:
     def __repr__(self) -> str:
         return f"<funcad.numpy.ufunc '{self.__name__}'>"
 
-    def __call__(self, *args: Any, out: Any = None, where: Any = None) -> Any:
+    def __call__(self, *args: ArrayLike, out: None = None, where: None = None) -> Any:
         if out is not None:
             raise TypeError(f"{self.__name__}: the out= argument is not supported (funcad "
                             f"arrays are immutable; use the return value).")
@@ -253,30 +257,31 @@ class ufunc:
             raise ValueError(f"{method} only supported for binary functions with one output "
                              f"({self.__name__} has nin={self.nin}, nout={self.nout})")
 
-    def outer(self, A: Any, B: Any) -> Any:
+    def outer(self, A: ArrayLike, B: ArrayLike) -> Array:
         self._binary("outer")
         A, B = as_operand(A), as_operand(B)
         return self(reshape(A, tuple(shape_of(A)) + (1,) * ndim_of(B)), B)
 
-    def reduce(self, a: Any, axis: Any = 0, dtype: Any = None, out: Any = None,
-               keepdims: bool = False, initial: Any = None, where: Any = None) -> Any:
+    def reduce(self, a: ArrayLike, axis: int | Sequence[int] | None = 0,
+               dtype: DTypeLike | None = None, out: None = None, keepdims: bool = False,
+               initial: ArrayLike | None = None, where: None = None) -> Array:
         self._binary("reduce")
         if out is not None:
             raise TypeError(f"{self.__name__}.reduce: the out= argument is not supported")
         if where is not None:
             raise NotImplementedError(f"{self.__name__}.reduce: where= is not supported")
-        a = as_operand(a)
+        array = as_operand(a)
         if dtype is not None:
-            a = astype(a, dtype)
-        axes = normalize_axes(tuple(range(ndim_of(a))) if axis is None else axis,
-                              ndim_of(a), f"{self.__name__}.reduce")
+            array = astype(array, dtype)
+        axes = normalize_axes(tuple(range(ndim_of(array))) if axis is None else axis,
+                              ndim_of(array), f"{self.__name__}.reduce")
         if len(axes) != 1:
             for ax in sorted(axes, reverse=True):
-                a = self.reduce(a, axis=ax, initial=initial, keepdims=keepdims)
+                array = self.reduce(array, axis=ax, initial=initial, keepdims=keepdims)
                 initial = None
-            return a
+            return array
         (ax,) = axes
-        x = moveaxis(a, ax, 0)
+        x = moveaxis(array, ax, 0)
         n = shape_of(x)[0]
         if initial is None and self.identity is not None and n == 0:
             initial = self.identity
@@ -291,45 +296,47 @@ class ufunc:
             acc = self(acc, x[i])
         return expand_dims(acc, ax) if keepdims else acc
 
-    def accumulate(self, a: Any, axis: int = 0, dtype: Any = None, out: Any = None) -> Any:
+    def accumulate(self, a: ArrayLike, axis: int = 0, dtype: DTypeLike | None = None,
+                   out: None = None) -> Array:
         self._binary("accumulate")
         if out is not None:
             raise TypeError(f"{self.__name__}.accumulate: the out= argument is not supported")
-        a = as_operand(a)
+        array = as_operand(a)
         if dtype is not None:
-            a = astype(a, dtype)
-        (ax,) = normalize_axes(axis, ndim_of(a), f"{self.__name__}.accumulate")
-        x = moveaxis(a, ax, 0)
+            array = astype(array, dtype)
+        (ax,) = normalize_axes(axis, ndim_of(array), f"{self.__name__}.accumulate")
+        x = moveaxis(array, ax, 0)
         if shape_of(x)[0] == 0:
-            return a
+            return array
         rows = [x[0]]
         for i in range(1, shape_of(x)[0]):
             rows.append(self(rows[-1], x[i]))
         return moveaxis(stack(rows), 0, ax)
 
-    def at(self, a: Any, indices: Any, b: Any = None, /, *, inplace: bool = True) -> Any:
+    def at(self, a: ArrayLike, indices: Any, b: ArrayLike | None = None, /, *,
+           inplace: bool = True) -> Array:
         """``a`` with ``func`` applied at ``indices`` (with ``b`` for a binary function);
         repeated indices are applied one after the other, as numpy.ufunc.at. funcad arrays
         are immutable, so pass ``inplace=False`` and use the result (JAX's rule)."""
         if inplace:
             raise NotImplementedError(f"{self.__name__}.at: funcad arrays are immutable; "
                                       f"call it with inplace=False and use the result")
-        a = as_operand(a)
+        array = as_operand(a)
         index = np.asarray(_concrete(indices, f"{self.__name__}.at"))
         if index.dtype.kind not in "iu":
             raise TypeError(f"{self.__name__}.at: indices must be integers, got {index.dtype}")
         flat = index.reshape(-1)
         if b is not None:
-            b = broadcast_to(as_operand(b), flat.shape + tuple(shape_of(a))[1:])
+            b = broadcast_to(as_operand(b), flat.shape + tuple(shape_of(array))[1:])
         for k, i in enumerate(flat.tolist()):
-            current = a[i]
+            current = array[i]
             value = self(current) if b is None else self(current, b[k])
-            a = at(a)[i].set(value)
-        return a
+            array = at(array)[i].set(value)
+        return array
 
 
 def frompyfunc(func: Callable[..., Any], /, nin: int, nout: int, *,
-               identity: Any = None) -> ufunc:
+               identity: ArrayLike | None = None) -> ufunc:
     """A ``ufunc`` from a function of scalars (numpy.frompyfunc, but the results are
     funcad arrays of the function's dtype, not object arrays)."""
     return ufunc(func, nin, nout, identity=identity)
@@ -339,7 +346,8 @@ def frompyfunc(func: Callable[..., Any], /, nin: int, nout: int, *,
 # Bit packing, made of integer primitives (so it stages and batches).
 
 
-def packbits(a: Any, axis: int | None = None, bitorder: str = "big") -> Any:
+def packbits(a: ArrayLike, axis: int | None = None,
+             bitorder: Literal["big", "little"] = "big") -> Array:
     """Pack the truth values of ``a`` into uint8 bytes along ``axis`` (flattened when
     None), zero-padding to a multiple of 8."""
     a = as_operand(a)
@@ -364,8 +372,8 @@ def packbits(a: Any, axis: int | None = None, bitorder: str = "big") -> Any:
     return moveaxis(packed, -1, axis)
 
 
-def unpackbits(a: Any, axis: int | None = None, count: int | None = None,
-               bitorder: str = "big") -> Any:
+def unpackbits(a: ArrayLike, axis: int | None = None, count: int | None = None,
+               bitorder: Literal["big", "little"] = "big") -> Array:
     """The bits of uint8 ``a`` as a uint8 array of 0s and 1s, along ``axis`` (flattened when
     None); ``count`` keeps the first ``count`` bits (or pads with zeros, or drops from the
     end when negative)."""
@@ -397,14 +405,14 @@ def unpackbits(a: Any, axis: int | None = None, count: int | None = None,
 # Interchange and files: NumPy's, on concrete values.
 
 
-def from_dlpack(x: Any, /, *, device: Any = None, copy: Any = None) -> Any:
+def from_dlpack(x: Any, /, *, device: Any = None, copy: bool | None = None) -> Array:
     """An array from any object with ``__dlpack__`` (on the CPU, as NumPy reads it)."""
     if device is not None and device != "cpu":
         raise ValueError(f"from_dlpack: only the CPU is supported, got device={device!r}")
     return asarray(np.from_dlpack(x, copy=copy))
 
 
-def save(file: Any, arr: Any, allow_pickle: bool = True) -> None:
+def save(file: Any, arr: ArrayLike, allow_pickle: bool = True) -> None:
     """Write an array to a .npy file, as numpy.save; refuses tracers (the values are not known
     inside a transformation).
 
@@ -418,7 +426,7 @@ def save(file: Any, arr: Any, allow_pickle: bool = True) -> None:
     np.save(file, _concrete(arr, "funcad.numpy.save"), allow_pickle=allow_pickle)
 
 
-def savez(file: Any, *args: Any, **kwds: Any) -> None:
+def savez(file: Any, *args: ArrayLike, **kwds: ArrayLike) -> None:
     """Write arrays to an uncompressed .npz file (positional ones named ``arr_0``...), as
     numpy.savez; refuses tracers.
 
@@ -440,7 +448,8 @@ def load(file: Any, *args: Any, **kwargs: Any) -> Any:
     return asarray(out) if isinstance(out, np.ndarray) else out
 
 
-def einsum_path(subscripts: str, *operands: Any, optimize: Any = "greedy") -> Any:
+def einsum_path(subscripts: str, *operands: ArrayLike,
+                optimize: bool | str | list[Any] = "greedy") -> tuple[list[Any], str]:
     """NumPy's contraction order for ``einsum`` (it depends only on the operands' shapes, so
     tracers are fine)."""
     dummies = [np.broadcast_to(np.zeros((), dtype_of(x)), tuple(shape_of(x)))
