@@ -41,7 +41,7 @@ from funcad.primitives.shape import (
 )
 
 from funcad.lax._common import (
-    RoundingMethod, Precision, dtype, platform_dependent,
+    RoundingMethod, Precision, PrecisionLike, dtype, platform_dependent,
 )
 from funcad.lax._elementwise import (
     div, rem, round, is_finite, clamp, bessel_i0e, bessel_i1e, square, rsqrt, reciprocal,
@@ -62,6 +62,7 @@ from funcad.lax._products import (
     padtype_to_pads, conv_general_permutations, conv_shape_tuple, conv_general_shape_tuple,
     conv_transpose_shape_tuple, reduce_window_shape_tuple, conv_general_dilated_patches,
     conv_general_dilated, conv, conv_with_general_padding, conv_transpose, FftType, fft,
+    DotDimensionNumbers, ConvGeneralDilatedDimensionNumbers,
 )
 from funcad.lax._reductions import (
     reduce_and, reduce_or, reduce_xor, reduce_sum, reduce_prod, reduce, reduce_window, argmax,
@@ -89,7 +90,7 @@ __all__ = [
     "shift_left", "shift_right_logical", "shift_right_arithmetic", "bitcast_convert_type",
     "mulhi", "reduce_precision",
     # Types and constants
-    "RoundingMethod", "Precision", "dtype", "empty", "platform_dependent",
+    "RoundingMethod", "Precision", "PrecisionLike", "dtype", "empty", "platform_dependent",
     "convert_element_type", "iota", "broadcasted_iota", "full", "full_like",
     "zeros_like_array", "stop_gradient",
     # Shapes
@@ -110,7 +111,7 @@ __all__ = [
     "conv_dimension_numbers",
     "ConvDimensionNumbers", "padtype_to_pads", "conv_general_permutations", "conv_shape_tuple",
     "conv_general_shape_tuple", "conv_transpose_shape_tuple", "reduce_window_shape_tuple",
-    "fft", "FftType",
+    "fft", "FftType", "DotDimensionNumbers", "ConvGeneralDilatedDimensionNumbers",
     # Reductions
     "reduce", "reduce_window", "reduce_sum", "reduce_prod", "reduce_max", "reduce_min",
     "reduce_and", "reduce_or", "reduce_xor", "argmax", "argmin", "cumsum", "cumprod", "cummax",

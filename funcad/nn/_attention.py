@@ -11,7 +11,7 @@ The softmax runs in float32, as in JAX.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -19,11 +19,12 @@ import funcad.lax as lax
 import funcad.numpy as fnp
 from funcad.nn._functions import softmax
 from funcad.scipy.special import logsumexp
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["dot_product_attention"]
 
 
-def _four_dimensional(x: Any) -> Any:
+def _four_dimensional(x: ArrayLike) -> Array:
     x = fnp.asarray(x)
     return fnp.expand_dims(x, tuple(range(4 - x.ndim))) if x.ndim < 4 else x
 
@@ -93,12 +94,32 @@ def _mask(logits: Any, mask: Any, is_causal: bool, query_lengths: Any, key_lengt
     return fnp.where(combined, logits, _large_negative(logits.dtype))
 
 
-def dot_product_attention(query: Any, key: Any, value: Any, bias: Any = None, mask: Any = None,
-                          *, scale: float | None = None, is_causal: bool = False,
-                          query_seq_lengths: Any = None, key_value_seq_lengths: Any = None,
+@overload
+def dot_product_attention(query: ArrayLike, key: ArrayLike, value: ArrayLike,
+                          bias: ArrayLike | None = None, mask: ArrayLike | None = None, *,
+                          scale: float | None = None, is_causal: bool = False,
+                          query_seq_lengths: ArrayLike | None = None,
+                          key_value_seq_lengths: ArrayLike | None = None,
                           local_window_size: int | tuple[int, int] | None = None,
-                          implementation: str | None = None,
-                          return_residual: bool = False) -> Any:
+                          implementation: Literal["xla", "cudnn"] | None = None,
+                          return_residual: Literal[False] = False) -> Array: ...
+@overload
+def dot_product_attention(query: ArrayLike, key: ArrayLike, value: ArrayLike,
+                          bias: ArrayLike | None = None, mask: ArrayLike | None = None, *,
+                          scale: float | None = None, is_causal: bool = False,
+                          query_seq_lengths: ArrayLike | None = None,
+                          key_value_seq_lengths: ArrayLike | None = None,
+                          local_window_size: int | tuple[int, int] | None = None,
+                          implementation: Literal["xla", "cudnn"] | None = None,
+                          return_residual: Literal[True]) -> tuple[Array, Array]: ...
+def dot_product_attention(query: ArrayLike, key: ArrayLike, value: ArrayLike,
+                          bias: ArrayLike | None = None, mask: ArrayLike | None = None, *,
+                          scale: float | None = None, is_causal: bool = False,
+                          query_seq_lengths: ArrayLike | None = None,
+                          key_value_seq_lengths: ArrayLike | None = None,
+                          local_window_size: int | tuple[int, int] | None = None,
+                          implementation: Literal["xla", "cudnn"] | None = None,
+                          return_residual: bool = False) -> Array | tuple[Array, Array]:
     """Scaled dot-product attention, ``jax.nn.dot_product_attention`` (the "xla" path).
 
     Returns the attended values, shaped like ``query``; with ``return_residual`` also the

@@ -7,20 +7,21 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from typing import Any, NamedTuple, Sequence
+from typing import Any, Literal, NamedTuple, Sequence, cast
 
 import numpy as np
 
 import funcad.lax as lax
 import funcad.numpy as fnp
 from funcad.custom_derivatives import custom_vjp
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = ["BlockScaleConfig", "get_scaled_dot_general_config", "scaled_dot_general",
            "scaled_matmul"]
 
 
-def scaled_matmul(lhs: Any, rhs: Any, lhs_scales: Any, rhs_scales: Any,
-                  preferred_element_type: Any = np.float32) -> Any:
+def scaled_matmul(lhs: ArrayLike, rhs: ArrayLike, lhs_scales: ArrayLike, rhs_scales: ArrayLike,
+                  preferred_element_type: DTypeLike = np.float32) -> Array:
     """einsum('BMK,BNK->BMN', lhs * repeat(lhs_scales), rhs * repeat(rhs_scales)), the scales
     repeated along K by the block size K // K_scales, computed in float32 and returned as
     ``preferred_element_type``."""
@@ -53,7 +54,7 @@ def scaled_matmul(lhs: Any, rhs: Any, lhs_scales: Any, rhs_scales: Any,
         return fnp.multiply(x.astype(compute), fnp.repeat(scales.astype(compute), block, -1))
 
     product = fnp.einsum("bmk,bnk->bmn", scaled(a, a_scales), scaled(b, b_scales))
-    return product.astype(preferred_element_type)
+    return cast(Array, product.astype(preferred_element_type))  # (astype keeps Array)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -95,7 +96,8 @@ class BlockScaleConfig:
     infer_only: bool
 
 
-def get_scaled_dot_general_config(mode: str, global_scale: Any = None) -> BlockScaleConfig:
+def get_scaled_dot_general_config(mode: Literal["mxfp8", "nvfp4"],
+                                  global_scale: ArrayLike | None = None) -> BlockScaleConfig:
     """The quantization of ``mode``, ``"mxfp8"`` (float8_e4m3fn values in blocks of 32, each
     with a power-of-two scale) or ``"nvfp4"`` (float4_e2m1fn values in blocks of 16, float8
     scales, and a float32 ``global_scale``, default 1)."""
@@ -206,10 +208,10 @@ def _to_3d(x: Any, batch: Sequence[int], contract: Sequence[int]) -> Any:
     return fnp.reshape(fnp.transpose(x, order), (size(batch), size(kept), size(contract)))
 
 
-def scaled_dot_general(lhs: Any, rhs: Any, dimension_numbers: Any,
-                       preferred_element_type: Any = np.float32,
+def scaled_dot_general(lhs: ArrayLike, rhs: ArrayLike, dimension_numbers: lax.DotDimensionNumbers,
+                       preferred_element_type: DTypeLike = np.float32,
                        configs: Sequence[BlockScaleConfig] | None = None,
-                       implementation: Any = None) -> Any:
+                       implementation: str | None = None) -> Array:
     """``lax.dot_general`` of block-quantized operands (``jax.nn.scaled_dot_general``): each
     operand quantized along its contracting axes with ``configs[0]`` and ``configs[1]``, the
     product computed by ``scaled_matmul``; the backward pass quantizes the cotangent with

@@ -13,12 +13,13 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
 import funcad.numpy as fnp
 from funcad import random
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = [
     "Initializer", "zeros", "ones", "constant", "uniform", "normal", "truncated_normal",
@@ -37,8 +38,8 @@ _COMPLEX_TRUNCATED_STDDEV = .95311164380491208
 class Initializer(Protocol):
     """What every initializer is: ``init(key, shape, dtype=None) -> array``."""
 
-    def __call__(self, key: Any, shape: Sequence[int], dtype: Any = None,
-                 out_sharding: Any = None) -> Any:
+    def __call__(self, key: random.KeyArrayLike, shape: Sequence[int],
+                 dtype: DTypeLike | None = None, out_sharding: Any = None) -> Array:
         raise NotImplementedError
 
 
@@ -61,29 +62,33 @@ def _no_sharding(name: str, out_sharding: Any) -> None:
                                   f"one NumPy device); leave it None.")
 
 
-def zeros(key: Any, shape: Sequence[int], dtype: Any = None, out_sharding: Any = None) -> Any:
+def zeros(key: random.KeyArrayLike, shape: Sequence[int], dtype: DTypeLike | None = None,
+          out_sharding: Any = None) -> Array:
     """An array of zeros (the key is unused)."""
     _no_sharding("zeros", out_sharding)
     return fnp.zeros(_shape("zeros", shape), _dtype(dtype))
 
 
-def ones(key: Any, shape: Sequence[int], dtype: Any = None, out_sharding: Any = None) -> Any:
+def ones(key: random.KeyArrayLike, shape: Sequence[int], dtype: DTypeLike | None = None,
+         out_sharding: Any = None) -> Array:
     """An array of ones (the key is unused)."""
     _no_sharding("ones", out_sharding)
     return fnp.ones(_shape("ones", shape), _dtype(dtype))
 
 
-def constant(value: Any, dtype: Any = None) -> Initializer:
+def constant(value: ArrayLike, dtype: DTypeLike | None = None) -> Initializer:
     """An initializer filling its arrays with ``value``."""
-    def init(key: Any, shape: Sequence[int], dtype: Any = dtype, out_sharding: Any = None) -> Any:
+    def init(key: random.KeyArrayLike, shape: Sequence[int], dtype: DTypeLike | None = dtype,
+             out_sharding: Any = None) -> Array:
         _no_sharding("constant", out_sharding)
         return fnp.full(_shape("constant", shape), value, dtype=_dtype(dtype))
     return init
 
 
-def uniform(scale: Any = 1e-2, dtype: Any = None) -> Initializer:
+def uniform(scale: ArrayLike = 1e-2, dtype: DTypeLike | None = None) -> Initializer:
     """An initializer drawing uniformly from [0, scale)."""
-    def init(key: Any, shape: Sequence[int], dtype: Any = dtype, out_sharding: Any = None) -> Any:
+    def init(key: random.KeyArrayLike, shape: Sequence[int], dtype: DTypeLike | None = dtype,
+             out_sharding: Any = None) -> Array:
         _no_sharding("uniform", out_sharding)
         dtype = _dtype(dtype)
         return fnp.multiply(random.uniform(key, _shape("uniform", shape), dtype),
@@ -91,9 +96,10 @@ def uniform(scale: Any = 1e-2, dtype: Any = None) -> Initializer:
     return init
 
 
-def normal(stddev: Any = 1e-2, dtype: Any = None) -> Initializer:
+def normal(stddev: ArrayLike = 1e-2, dtype: DTypeLike | None = None) -> Initializer:
     """An initializer drawing from a normal distribution of standard deviation ``stddev``."""
-    def init(key: Any, shape: Sequence[int], dtype: Any = dtype, out_sharding: Any = None) -> Any:
+    def init(key: random.KeyArrayLike, shape: Sequence[int], dtype: DTypeLike | None = dtype,
+             out_sharding: Any = None) -> Array:
         _no_sharding("normal", out_sharding)
         dtype = _dtype(dtype)
         return fnp.multiply(random.normal(key, _shape("normal", shape), dtype),
@@ -101,11 +107,12 @@ def normal(stddev: Any = 1e-2, dtype: Any = None) -> Initializer:
     return init
 
 
-def truncated_normal(stddev: Any = 1e-2, dtype: Any = None, lower: Any = -2.0,
-                     upper: Any = 2.0) -> Initializer:
+def truncated_normal(stddev: ArrayLike = 1e-2, dtype: DTypeLike | None = None,
+                     lower: ArrayLike = -2.0, upper: ArrayLike = 2.0) -> Initializer:
     """An initializer drawing ``stddev`` times a standard normal truncated to (lower, upper):
     the result's standard deviation is smaller than ``stddev``."""
-    def init(key: Any, shape: Sequence[int], dtype: Any = dtype, out_sharding: Any = None) -> Any:
+    def init(key: random.KeyArrayLike, shape: Sequence[int], dtype: DTypeLike | None = dtype,
+             out_sharding: Any = None) -> Array:
         _no_sharding("truncated_normal", out_sharding)
         dtype = _dtype(dtype)
         draws = random.truncated_normal(key, lower, upper, _shape("truncated_normal", shape),
@@ -170,13 +177,16 @@ _MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
 _DISTRIBUTIONS = ("truncated_normal", "normal", "uniform")
 
 
-def variance_scaling(scale: Any, mode: str, distribution: str,
+def variance_scaling(scale: float, mode: Literal["fan_in", "fan_out", "fan_avg", "fan_geo_avg"],
+                     distribution: Literal["truncated_normal", "normal", "uniform"],
                      in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-                     batch_axis: int | Sequence[int] = (), dtype: Any = None) -> Initializer:
+                     batch_axis: int | Sequence[int] = (),
+                     dtype: DTypeLike | None = None) -> Initializer:
     """An initializer whose draws have variance ``scale / n``, n the fan in, the fan out,
     their mean or their geometric mean (``mode``), from a truncated normal, a normal or a
     uniform ``distribution`` (for complex dtypes: their complex counterparts)."""
-    def init(key: Any, shape: Sequence[int], dtype: Any = dtype, out_sharding: Any = None) -> Any:
+    def init(key: random.KeyArrayLike, shape: Sequence[int], dtype: DTypeLike | None = dtype,
+             out_sharding: Any = None) -> Array:
         _no_sharding("variance_scaling", out_sharding)
         shape = _shape("variance_scaling", shape)
         dtype = _dtype(dtype)
@@ -213,42 +223,46 @@ def variance_scaling(scale: Any, mode: str, distribution: str,
 
 
 def glorot_uniform(in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-                   batch_axis: int | Sequence[int] = (), dtype: Any = None) -> Initializer:
+                   batch_axis: int | Sequence[int] = (),
+                   dtype: DTypeLike | None = None) -> Initializer:
     """Glorot (Xavier) uniform: variance 1 / mean(fan_in, fan_out)."""
     return variance_scaling(1.0, "fan_avg", "uniform", in_axis=in_axis, out_axis=out_axis,
                             batch_axis=batch_axis, dtype=dtype)
 
 
 def glorot_normal(in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-                  batch_axis: int | Sequence[int] = (), dtype: Any = None) -> Initializer:
+                  batch_axis: int | Sequence[int] = (),
+                  dtype: DTypeLike | None = None) -> Initializer:
     """Glorot (Xavier) normal: a truncated normal of variance 1 / mean(fan_in, fan_out)."""
     return variance_scaling(1.0, "fan_avg", "truncated_normal", in_axis=in_axis,
                             out_axis=out_axis, batch_axis=batch_axis, dtype=dtype)
 
 
 def lecun_uniform(in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-                  batch_axis: int | Sequence[int] = (), dtype: Any = None) -> Initializer:
+                  batch_axis: int | Sequence[int] = (),
+                  dtype: DTypeLike | None = None) -> Initializer:
     """LeCun uniform: variance 1 / fan_in."""
     return variance_scaling(1.0, "fan_in", "uniform", in_axis=in_axis, out_axis=out_axis,
                             batch_axis=batch_axis, dtype=dtype)
 
 
 def lecun_normal(in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-                 batch_axis: int | Sequence[int] = (), dtype: Any = None) -> Initializer:
+                 batch_axis: int | Sequence[int] = (),
+                 dtype: DTypeLike | None = None) -> Initializer:
     """LeCun normal: a truncated normal of variance 1 / fan_in."""
     return variance_scaling(1.0, "fan_in", "truncated_normal", in_axis=in_axis,
                             out_axis=out_axis, batch_axis=batch_axis, dtype=dtype)
 
 
 def he_uniform(in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-               batch_axis: int | Sequence[int] = (), dtype: Any = None) -> Initializer:
+               batch_axis: int | Sequence[int] = (), dtype: DTypeLike | None = None) -> Initializer:
     """He (Kaiming) uniform: variance 2 / fan_in."""
     return variance_scaling(2.0, "fan_in", "uniform", in_axis=in_axis, out_axis=out_axis,
                             batch_axis=batch_axis, dtype=dtype)
 
 
 def he_normal(in_axis: int | Sequence[int] = -2, out_axis: int | Sequence[int] = -1,
-              batch_axis: int | Sequence[int] = (), dtype: Any = None) -> Initializer:
+              batch_axis: int | Sequence[int] = (), dtype: DTypeLike | None = None) -> Initializer:
     """He (Kaiming) normal: a truncated normal of variance 2 / fan_in."""
     return variance_scaling(2.0, "fan_in", "truncated_normal", in_axis=in_axis,
                             out_axis=out_axis, batch_axis=batch_axis, dtype=dtype)
@@ -260,11 +274,13 @@ kaiming_uniform = he_uniform
 kaiming_normal = he_normal
 
 
-def orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> Initializer:
+def orthogonal(scale: ArrayLike = 1.0, column_axis: int = -1,
+               dtype: DTypeLike | None = None) -> Initializer:
     """An initializer of ``scale`` times a uniformly random orthogonal matrix: the shape
     without ``column_axis`` is flattened into rows, and the rows (or the columns, whichever
     are fewer) are orthonormal."""
-    def init(key: Any, shape: Sequence[int], dtype: Any = dtype, out_sharding: Any = None) -> Any:
+    def init(key: random.KeyArrayLike, shape: Sequence[int], dtype: DTypeLike | None = dtype,
+             out_sharding: Any = None) -> Array:
         _no_sharding("orthogonal", out_sharding)
         shape = _shape("orthogonal", shape)
         dtype = _dtype(dtype)
@@ -280,11 +296,13 @@ def orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> In
     return init
 
 
-def delta_orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> Initializer:
+def delta_orthogonal(scale: ArrayLike = 1.0, column_axis: int = -1,
+                     dtype: DTypeLike | None = None) -> Initializer:
     """The delta-orthogonal initializer of convolution kernels (Xiao et al. 2018): zeros but
     at the spatial centre, which holds an orthogonal (in, out) matrix. Shapes are 3-, 4- or
     5-dimensional, spatial axes first, with in <= out."""
-    def init(key: Any, shape: Sequence[int], dtype: Any = dtype, out_sharding: Any = None) -> Any:
+    def init(key: random.KeyArrayLike, shape: Sequence[int], dtype: DTypeLike | None = dtype,
+             out_sharding: Any = None) -> Array:
         _no_sharding("delta_orthogonal", out_sharding)
         shape = _shape("delta_orthogonal", shape)
         dtype = _dtype(dtype)

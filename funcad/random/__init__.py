@@ -53,6 +53,7 @@ from funcad.random._distributions import (
 )
 from funcad.random._keys import (
     KeyArray,
+    KeyArrayLike,
     PRNGKey,
     bits,
     clone,
@@ -66,8 +67,8 @@ from funcad.random._keys import (
 )
 
 __all__ = [
-    "KeyArray", "PRNGKey", "key", "key_data", "wrap_key_data", "key_impl", "key_dtype",
-    "clone", "split", "fold_in", "bits", "uniform", "normal", "truncated_normal",
+    "KeyArray", "KeyArrayLike", "PRNGKey", "key", "key_data", "wrap_key_data", "key_impl",
+    "key_dtype", "clone", "split", "fold_in", "bits", "uniform", "normal", "truncated_normal",
     "bernoulli", "randint", "permutation", "choice", "orthogonal", "gumbel",
     "exponential", "laplace", "logistic", "cauchy", "rademacher", "categorical", "pareto",
     "weibull_min", "maxwell", "double_sided_maxwell", "rayleigh", "wald", "geometric",
