@@ -21,20 +21,13 @@ The operations live in underscored modules by family, each importing only those 
 from __future__ import annotations
 
 from funcad.control_flow import cond, fori_loop, map, scan, select_n, switch, while_loop
-from funcad.primitives.elementwise import (
-    abs, acos, acosh, add, asin, asinh, atan, atan2, atanh, cbrt, ceil, complex, conj, cos,
-    cosh, eq, exp, exp2, expm1, floor, floor_divide, ge, gt, imag, integer_pow, isfinite, isinf,
-    isnan, le, log, log1p, log2, log10, logaddexp, logical_and, logical_not, logical_or,
-    logical_xor, lt, max, min, mul, ne, neg, pow, real, select, sign, sin, sinh, sqrt, sub, tan,
-    tanh,
-)
+from funcad.primitives import elementwise as _elementwise_ops
+from funcad.primitives import lax_ops as _special_ops
+from funcad.primitives.elementwise import integer_pow
 from funcad.primitives.indexing import getitem, index_update
-from funcad.primitives.lax_ops import (
-    betainc, bitcast_convert_type, digamma, erf, erf_inv, erfc, igamma, igammac, lgamma,
-    polygamma, zeta,
-)
+from funcad.primitives.lax_ops import bitcast_convert_type, polygamma
 from funcad.primitives.lax_ops import reduce_precision
-from funcad.primitives.numeric import nextafter
+from funcad.primitives.numeric import nextafter as _nextafter
 from funcad.primitives.reductions import reduce_max, reduce_min
 from funcad.primitives.shape import (
     broadcast_to, transpose,
@@ -42,6 +35,7 @@ from funcad.primitives.shape import (
 
 from funcad.lax._common import (
     RoundingMethod, Precision, PrecisionLike, dtype, platform_dependent,
+    UnaryFunction, BinaryFunction, TernaryFunction,
 )
 from funcad.lax._elementwise import (
     div, rem, round, is_finite, clamp, bessel_i0e, bessel_i1e, square, rsqrt, reciprocal,
@@ -73,6 +67,31 @@ from funcad.lax._composites import (
     associative_scan, with_sharding_constraint, composite, shape_as_value, custom_linear_solve,
     custom_root,
 )
+
+# The primitives' binders (``sin`` is ``sin_p.bind``), typed: arrays in, an array out.
+(abs, acos, acosh, asin, asinh, atan, atanh, cbrt, ceil, conj, cos, cosh, exp, exp2, expm1,
+ floor, imag, isfinite, isinf, isnan, log, log1p, log2, log10, logical_not, neg, real, sign, sin,
+ sinh, sqrt, tan, tanh, digamma, erf, erf_inv, erfc, lgamma) = tuple[UnaryFunction, ...]((
+    _elementwise_ops.abs, _elementwise_ops.acos, _elementwise_ops.acosh, _elementwise_ops.asin,
+    _elementwise_ops.asinh, _elementwise_ops.atan, _elementwise_ops.atanh, _elementwise_ops.cbrt,
+    _elementwise_ops.ceil, _elementwise_ops.conj, _elementwise_ops.cos, _elementwise_ops.cosh,
+    _elementwise_ops.exp, _elementwise_ops.exp2, _elementwise_ops.expm1, _elementwise_ops.floor,
+    _elementwise_ops.imag, _elementwise_ops.isfinite, _elementwise_ops.isinf,
+    _elementwise_ops.isnan, _elementwise_ops.log, _elementwise_ops.log1p, _elementwise_ops.log2,
+    _elementwise_ops.log10, _elementwise_ops.logical_not, _elementwise_ops.neg,
+    _elementwise_ops.real, _elementwise_ops.sign, _elementwise_ops.sin, _elementwise_ops.sinh,
+    _elementwise_ops.sqrt, _elementwise_ops.tan, _elementwise_ops.tanh, _special_ops.digamma,
+    _special_ops.erf, _special_ops.erf_inv, _special_ops.erfc, _special_ops.lgamma))
+(add, atan2, complex, eq, floor_divide, ge, gt, le, logaddexp, logical_and, logical_or,
+ logical_xor, lt, max, min, mul, ne, pow, sub, nextafter, igamma, igammac,
+ zeta) = tuple[BinaryFunction, ...]((
+    _elementwise_ops.add, _elementwise_ops.atan2, _elementwise_ops.complex, _elementwise_ops.eq,
+    _elementwise_ops.floor_divide, _elementwise_ops.ge, _elementwise_ops.gt, _elementwise_ops.le,
+    _elementwise_ops.logaddexp, _elementwise_ops.logical_and, _elementwise_ops.logical_or,
+    _elementwise_ops.logical_xor, _elementwise_ops.lt, _elementwise_ops.max, _elementwise_ops.min,
+    _elementwise_ops.mul, _elementwise_ops.ne, _elementwise_ops.pow, _elementwise_ops.sub,
+    _nextafter, _special_ops.igamma, _special_ops.igammac, _special_ops.zeta))
+select, betainc = tuple[TernaryFunction, ...]((_elementwise_ops.select, _special_ops.betainc))
 
 __all__ = [
     # Elementwise

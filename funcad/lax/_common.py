@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins as _builtins
 import enum as _enum
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import Any, Protocol, Union
 
 import numpy as _np
 
@@ -16,7 +16,7 @@ from funcad.typing import Array, ArrayLike
 
 __all__ = [
     "normalize_axis", "normalize_dims", "as_array", "RoundingMethod", "Precision", "dtype",
-    "platform_dependent", "PrecisionLike"
+    "platform_dependent", "PrecisionLike", "UnaryFunction", "BinaryFunction", "TernaryFunction"
 ]
 
 
@@ -42,6 +42,24 @@ def normalize_dims(dims: Sequence[int], ndim: int, name: str,
 def as_array(value: Any) -> Array:
     """A constant result as funcad.numpy's array type (so ``.at`` works on it)."""
     return _np.asarray(value).view(_Array)
+
+
+class UnaryFunction(Protocol):
+    """An elementwise function of one array, as ``lax.sin``."""
+
+    def __call__(self, x: ArrayLike, /) -> Array: ...
+
+
+class BinaryFunction(Protocol):
+    """An elementwise function of two arrays (broadcast together), as ``lax.add``."""
+
+    def __call__(self, x: ArrayLike, y: ArrayLike, /) -> Array: ...
+
+
+class TernaryFunction(Protocol):
+    """An elementwise function of three arrays, as ``lax.select``."""
+
+    def __call__(self, x: ArrayLike, y: ArrayLike, z: ArrayLike, /) -> Array: ...
 
 
 class RoundingMethod(_enum.IntEnum):
