@@ -12,7 +12,8 @@ ImportError naming the ``funcad[scipy]`` extra when SciPy is missing.
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal, cast, overload
 
 import numpy as np
 
@@ -27,6 +28,7 @@ from funcad.primitives.linalg import lu as _lu
 from funcad.primitives.linalg import qr as _qr
 from funcad.primitives.linalg import triangular_solve as _triangular_solve
 from funcad.primitives.shape import stop_gradient
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = [
     "block_diag", "toeplitz", "hankel", "circulant", "companion", "fiedler_companion",
@@ -122,7 +124,7 @@ def _right_hand_side(a: Any, b: Any, name: str) -> tuple[Any, Any, bool]:
 # Special matrices.
 
 
-def block_diag(*arrs: Any) -> Any:
+def block_diag(*arrs: ArrayLike) -> Array:
     """The block-diagonal matrix of the given blocks (scalars and vectors are 1 x n blocks)."""
     if not arrs:
         return fnp.zeros((1, 0))
@@ -149,7 +151,7 @@ def _vector_arg(x: Any) -> Any:
     return x
 
 
-def toeplitz(c: Any, r: Any = None) -> Any:
+def toeplitz(c: ArrayLike, r: ArrayLike | None = None) -> Array:
     """The Toeplitz matrix with first column c and first row r (r[0] is ignored; r defaults
     to conj(c)). Leading axes of c and r batch, as in JAX."""
     c = _vector_arg(c)
@@ -163,7 +165,7 @@ def toeplitz(c: Any, r: Any = None) -> Any:
     return take(values, index, axis=-1, mode=IN_BOUNDS)
 
 
-def hankel(c: Any, r: Any = None) -> Any:
+def hankel(c: ArrayLike, r: ArrayLike | None = None) -> Array:
     """The Hankel matrix with first column c and last row r (r[0] is ignored; zeros by
     default). Leading axes of c and r batch, as in JAX."""
     c = _vector_arg(c)
@@ -175,7 +177,7 @@ def hankel(c: Any, r: Any = None) -> Any:
     return take(values, np.arange(m)[:, None] + np.arange(n)[None, :], axis=-1, mode=IN_BOUNDS)
 
 
-def circulant(c: Any) -> Any:
+def circulant(c: ArrayLike) -> Array:
     """The circulant matrix with first column c (leading axes batch)."""
     c = _vector_arg(c)
     n = shape_of(c)[-1]
@@ -183,17 +185,17 @@ def circulant(c: Any) -> Any:
     return take(c, index, axis=-1, mode=IN_BOUNDS)
 
 
-def companion(a: Any) -> Any:
+def companion(a: ArrayLike) -> Array:
     """The companion matrix of the polynomial with coefficients a (highest first); leading
     axes batch."""
-    a = as_operand(a)
-    if ndim_of(a) < 1 or shape_of(a)[-1] < 2:
+    coefficients = as_operand(a)
+    if ndim_of(coefficients) < 1 or shape_of(coefficients)[-1] < 2:
         raise ValueError(f"companion: the argument a must hold at least 2 coefficients, got "
-                         f"shape {tuple(shape_of(a))}")
-    a = _inexact(a, "companion")
-    n = shape_of(a)[-1] - 1
-    batch = tuple(shape_of(a))[:-1]
-    first = fnp.divide(fnp.negative(a[..., 1:]), a[..., :1])
+                         f"shape {tuple(shape_of(coefficients))}")
+    coefficients = _inexact(coefficients, "companion")
+    n = shape_of(coefficients)[-1] - 1
+    batch = tuple(shape_of(coefficients))[:-1]
+    first = fnp.divide(fnp.negative(coefficients[..., 1:]), coefficients[..., :1])
     below = np.broadcast_to(np.eye(n - 1, n, dtype=dtype_of(first)), batch + (n - 1, n))
     return fnp.concatenate([fnp.expand_dims(first, -2), below], axis=-2)
 
@@ -212,31 +214,31 @@ def _fiedler_companion_layout(n: int) -> np.ndarray:
     return index
 
 
-def fiedler_companion(a: Any) -> Any:
+def fiedler_companion(a: ArrayLike) -> Array:
     """The Fiedler companion matrix of the polynomial with coefficients a (highest first):
     pentadiagonal, with the same eigenvalues as ``companion(a)`` (leading axes batch)."""
-    a = as_operand(a)
-    if ndim_of(a) < 1 or shape_of(a)[-1] < 2:
+    coefficients = as_operand(a)
+    if ndim_of(coefficients) < 1 or shape_of(coefficients)[-1] < 2:
         raise ValueError(f"fiedler_companion: the argument a must hold at least 2 "
-                         f"coefficients, got shape {tuple(shape_of(a))}")
-    a = _inexact(a, "fiedler_companion")
-    n = shape_of(a)[-1] - 1
-    batch = tuple(shape_of(a))[:-1]
-    values = fnp.concatenate([fnp.divide(fnp.negative(a[..., 1:]), a[..., :1]),
-                              fnp.broadcast_to(np.array([1, 0], dtype_of(a)), batch + (2,))],
-                             axis=-1)
+                         f"coefficients, got shape {tuple(shape_of(coefficients))}")
+    coefficients = _inexact(coefficients, "fiedler_companion")
+    n = shape_of(coefficients)[-1] - 1
+    batch = tuple(shape_of(coefficients))[:-1]
+    first = fnp.divide(fnp.negative(coefficients[..., 1:]), coefficients[..., :1])
+    ones = np.array([1, 0], dtype_of(coefficients))
+    values = fnp.concatenate([first, fnp.broadcast_to(ones, batch + (2,))], axis=-1)
     return take(values, _fiedler_companion_layout(n), axis=-1, mode=IN_BOUNDS)
 
 
-def fiedler(a: Any) -> Any:
+def fiedler(a: ArrayLike) -> Array:
     """The symmetric matrix |a_i - a_j| (leading axes batch)."""
-    a = as_operand(a)
-    if ndim_of(a) < 1:
+    values = as_operand(a)
+    if ndim_of(values) < 1:
         raise ValueError("fiedler: the argument a must be at least 1-dimensional")
-    return fnp.abs(fnp.subtract(a[..., :, None], a[..., None, :]))
+    return fnp.abs(fnp.subtract(values[..., :, None], values[..., None, :]))
 
 
-def leslie(f: Any, s: Any) -> Any:
+def leslie(f: ArrayLike, s: ArrayLike) -> Array:
     """The Leslie matrix: fecundities f on the first row, survival rates s below the
     diagonal (leading axes batch)."""
     f, s = as_operand(f), as_operand(s)
@@ -250,7 +252,8 @@ def leslie(f: Any, s: Any) -> Any:
     return fnp.concatenate([fnp.expand_dims(fnp.astype(f, dtype), -2), below], axis=-2)
 
 
-def convolution_matrix(a: Any, n: int, mode: str = "full") -> Any:
+def convolution_matrix(a: ArrayLike, n: int,
+                       mode: Literal["full", "same", "valid"] = "full") -> Array:
     """The matrix A with A @ v == numpy.convolve(a, v, mode) for v of length n."""
     a = as_operand(a)
     if ndim_of(a) != 1 or shape_of(a)[0] == 0:
@@ -275,42 +278,42 @@ def convolution_matrix(a: Any, n: int, mode: str = "full") -> Any:
     return full[start:start + max(m, n) - min(m, n) + 1]
 
 
-def hilbert(n: int) -> np.ndarray:
+def hilbert(n: int) -> Array:
     """The n x n Hilbert matrix 1 / (i + j + 1)."""
     i = np.arange(n, dtype=np.float64)
-    return 1.0 / (i[:, None] + i[None, :] + 1.0)
+    return cast(Array, 1.0 / (i[:, None] + i[None, :] + 1.0))
 
 
-def dft(n: int, scale: Any = None) -> np.ndarray:
+def dft(n: int, scale: Literal["n", "sqrtn"] | None = None) -> Array:
     """The n x n discrete Fourier transform matrix (scale None, 'n' or 'sqrtn')."""
     if scale not in (None, "n", "sqrtn"):
         raise ValueError(f"dft: the argument scale must be None, 'n' or 'sqrtn', got {scale!r}")
     k = np.arange(n)
     m = np.exp(-2j * np.pi * np.outer(k, k) / n)
-    return m / {None: 1, "n": n, "sqrtn": math.sqrt(n)}[scale]
+    return cast(Array, m / {None: 1, "n": n, "sqrtn": math.sqrt(n)}[scale])
 
 
-def hadamard(n: int, dtype: Any = int) -> np.ndarray:
+def hadamard(n: int, dtype: DTypeLike = int) -> Array:
     """The n x n Hadamard matrix (Sylvester's construction; n a power of 2)."""
     if not isinstance(n, (int, np.integer)) or n < 1 or n & (n - 1):
         raise ValueError(f"hadamard: n must be a positive integer power of 2, got {n!r}")
     h = np.ones((1, 1), dtype=dtype)
     while h.shape[0] < n:
         h = np.block([[h, h], [h, -h]])
-    return h
+    return cast(Array, h)
 
 
-def helmert(n: int, full: bool = False) -> np.ndarray:
+def helmert(n: int, full: bool = False) -> Array:
     """The Helmert matrix of order n (without its first row unless ``full``)."""
     h = np.tril(np.ones((n, n)), -1) - np.diag(np.arange(n))
     d = np.arange(n) * np.arange(1, n + 1)
     h[0] = 1
     d[0] = n
     out = h / np.sqrt(d)[:, None]
-    return out if full else out[1:]
+    return cast(Array, out if full else out[1:])
 
 
-def invhilbert(n: int) -> np.ndarray:
+def invhilbert(n: int) -> Array:
     """The inverse of the n x n Hilbert matrix (exact integers, as float64)."""
     out = np.empty((n, n))
     for i in range(n):
@@ -318,7 +321,7 @@ def invhilbert(n: int) -> np.ndarray:
             value = ((-1) ** (i + j) * (i + j + 1) * math.comb(n + i, n - j - 1)
                      * math.comb(n + j, n - i - 1) * math.comb(i + j, i) ** 2)
             out[i, j] = value
-    return out
+    return cast(Array, out)
 
 
 def _pascal_kind(kind: Any, name: str) -> str:
@@ -329,28 +332,28 @@ def _pascal_kind(kind: Any, name: str) -> str:
     return kind
 
 
-def pascal(n: int, kind: Any = None) -> np.ndarray:
+def pascal(n: int, kind: Literal["symmetric", "lower", "upper"] | None = None) -> Array:
     """The n x n Pascal matrix of binomial coefficients (uint64, as SciPy's exact one)."""
-    kind = _pascal_kind(kind, "pascal")
+    which = _pascal_kind(kind, "pascal")
     lower = np.array([[math.comb(i, j) if j <= i else 0 for j in range(n)] for i in range(n)],
                      dtype=np.uint64).reshape(n, n)
-    if kind == "lower":
-        return lower
-    if kind == "upper":
-        return lower.T.copy()
-    return lower @ lower.T
+    if which == "lower":
+        return cast(Array, lower)
+    if which == "upper":
+        return cast(Array, lower.T.copy())
+    return cast(Array, lower @ lower.T)
 
 
-def invpascal(n: int, kind: Any = None) -> np.ndarray:
+def invpascal(n: int, kind: Literal["symmetric", "lower", "upper"] | None = None) -> Array:
     """The inverse of the n x n Pascal matrix (int64, as SciPy's exact one)."""
-    kind = _pascal_kind(kind, "invpascal")
+    which = _pascal_kind(kind, "invpascal")
     lower = np.array([[(-1) ** (i - j) * math.comb(i, j) if j <= i else 0 for j in range(n)]
                       for i in range(n)], dtype=np.int64).reshape(n, n)
-    if kind == "lower":
-        return lower
-    if kind == "upper":
-        return lower.T.copy()
-    return lower.T @ lower
+    if which == "lower":
+        return cast(Array, lower)
+    if which == "upper":
+        return cast(Array, lower.T.copy())
+    return cast(Array, lower.T @ lower)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -366,9 +369,10 @@ def _trans(trans: Any) -> int:
                          f"{trans!r}") from None
 
 
-def solve_triangular(a: Any, b: Any, trans: Any = 0, lower: bool = False,
+def solve_triangular(a: ArrayLike, b: ArrayLike, trans: Literal[0, 1, 2, "N", "T", "C"] = 0,
+                     lower: bool = False,
                      unit_diagonal: bool = False, overwrite_b: bool = False, debug: Any = None,
-                     check_finite: bool = True) -> Any:
+                     check_finite: bool = True) -> Array:
     """x with op(a) x = b for a triangular a (only its ``lower`` or upper triangle is read,
     its diagonal taken as ones with ``unit_diagonal``); op is chosen by ``trans`` (0/'N',
     1/'T' transposed, 2/'C' conjugate transposed). b is a vector or a matrix."""
@@ -380,8 +384,8 @@ def solve_triangular(a: Any, b: Any, trans: Any = 0, lower: bool = False,
     return x[..., 0] if vector else x
 
 
-def cholesky(a: Any, lower: bool = False, overwrite_a: bool = False,
-             check_finite: bool = True) -> Any:
+def cholesky(a: ArrayLike, lower: bool = False, overwrite_a: bool = False,
+             check_finite: bool = True) -> Array:
     """The Cholesky factor of Hermitian positive definite matrices: upper (a = U^H U) by
     default, lower (a = L L^H) with ``lower``. Both triangles of a count (its Hermitian part
     is factored). A matrix that is not positive definite gives NaNs, as in JAX."""
@@ -390,15 +394,15 @@ def cholesky(a: Any, lower: bool = False, overwrite_a: bool = False,
     return factor if lower else _mh(factor)
 
 
-def cho_factor(a: Any, lower: bool = False, overwrite_a: bool = False,
-               check_finite: bool = True) -> tuple[Any, bool]:
+def cho_factor(a: ArrayLike, lower: bool = False, overwrite_a: bool = False,
+               check_finite: bool = True) -> tuple[Array, bool]:
     """(c, lower) for ``cho_solve``: c is the Cholesky factor, with zeros in its other
     triangle (as JAX; SciPy leaves whatever was there)."""
     return cholesky(a, lower=lower), bool(lower)
 
 
-def cho_solve(c_and_lower: Any, b: Any, overwrite_b: bool = False,
-              check_finite: bool = True) -> Any:
+def cho_solve(c_and_lower: tuple[ArrayLike, bool], b: ArrayLike, overwrite_b: bool = False,
+              check_finite: bool = True) -> Array:
     """x with a x = b, from ``cho_factor(a)``."""
     c, lower = c_and_lower
     c = _square(c, "cho_solve", "c")
@@ -428,8 +432,19 @@ def _lu_parts(a: Any) -> tuple[Any, Any, Any, Any]:
     return packed, pivots, permutation, (lo, up)
 
 
-def lu(a: Any, permute_l: bool = False, overwrite_a: bool = False, check_finite: bool = True,
-       p_indices: bool = False) -> Any:
+@overload
+def lu(a: ArrayLike, permute_l: Literal[False] = False, overwrite_a: bool = False,
+       check_finite: bool = True, p_indices: bool = False) -> tuple[Array, Array, Array]: ...
+@overload
+def lu(a: ArrayLike, permute_l: Literal[True], overwrite_a: bool = False,
+       check_finite: bool = True, p_indices: bool = False) -> tuple[Array, Array]: ...
+@overload
+def lu(a: ArrayLike, permute_l: bool = False, overwrite_a: bool = False,
+       check_finite: bool = True,
+       p_indices: bool = False) -> tuple[Array, Array] | tuple[Array, Array, Array]: ...
+def lu(a: ArrayLike, permute_l: bool = False, overwrite_a: bool = False,
+       check_finite: bool = True,
+       p_indices: bool = False) -> tuple[Array, Array] | tuple[Array, Array, Array]:
     """(p, l, u) with a = p @ l @ u, l unit lower (m, k), u upper (k, n), k = min(m, n); with
     ``permute_l``, (p @ l, u). ``p_indices`` (SciPy's) gives p as row indices instead, with
     a = l[p] @ u."""
@@ -442,11 +457,12 @@ def lu(a: Any, permute_l: bool = False, overwrite_a: bool = False, check_finite:
     if permute_l:
         return fnp.matmul(p, lo), up
     if p_indices:
-        return fnp.argsort(permutation, axis=-1).astype(np.int32), lo, up
+        return cast(Array, fnp.argsort(permutation, axis=-1).astype(np.int32)), lo, up
     return p, lo, up
 
 
-def lu_factor(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> tuple[Any, Any]:
+def lu_factor(a: ArrayLike, overwrite_a: bool = False,
+              check_finite: bool = True) -> tuple[Array, Array]:
     """(lu, piv) for ``lu_solve``: L and U packed in one matrix, and LAPACK's row
     interchanges (0-based, int32)."""
     a = _inexact(a, "lu_factor")
@@ -489,8 +505,10 @@ def _solve_packed(packed: Any, permutation: Any, b: Any, kind: int) -> Any:
     return fnp.matmul(_mt(p), y)
 
 
-def lu_solve(lu_and_piv: Any, b: Any, trans: Any = 0, overwrite_b: bool = False,
-             check_finite: bool = True) -> Any:
+def lu_solve(lu_and_piv: tuple[ArrayLike, ArrayLike], b: ArrayLike, trans: Literal[0, 1, 2, "N",
+             "T", "C"] = 0,
+             overwrite_b: bool = False,
+             check_finite: bool = True) -> Array:
     """x with op(a) x = b from ``lu_factor(a)``; ``trans`` 0 (a), 1 (a^T) or 2 (a^H)."""
     kind = _trans(trans)
     packed, pivots = lu_and_piv
@@ -510,9 +528,9 @@ _ASSUME_A = ("gen", "general", "sym", "symmetric", "her", "hermitian", "pos",
              "positive definite")
 
 
-def solve(a: Any, b: Any, lower: bool = False, overwrite_a: bool = False,
+def solve(a: ArrayLike, b: ArrayLike, lower: bool = False, overwrite_a: bool = False,
           overwrite_b: bool = False, debug: bool = False, check_finite: bool = True,
-          assume_a: str = "gen") -> Any:
+          assume_a: str = "gen") -> Array:
     """x with a x = b: one LU factorisation ('gen', 'sym', 'her'), or Cholesky for
     ``assume_a='pos'`` (reading the ``lower`` or upper triangle of a)."""
     if assume_a not in _ASSUME_A:
@@ -527,7 +545,7 @@ def solve(a: Any, b: Any, lower: bool = False, overwrite_a: bool = False,
     return x[..., 0] if vector else x
 
 
-def inv(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Any:
+def inv(a: ArrayLike, overwrite_a: bool = False, check_finite: bool = True) -> Array:
     """The inverse of square matrices, from one LU factorisation (a singular matrix gives
     infinities or NaNs, as in JAX)."""
     a = _square(a, "inv")
@@ -536,7 +554,7 @@ def inv(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Any:
     return _solve_packed(packed, permutation, eye, 0)
 
 
-def det(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Any:
+def det(a: ArrayLike, overwrite_a: bool = False, check_finite: bool = True) -> Array:
     """The determinant of square matrices (funcad.numpy.linalg.det: one LU factorisation;
     its derivative is the adjugate, finite at singular matrices as JAX's)."""
     return fnp.linalg.det(_square(a, "det"))
@@ -574,9 +592,9 @@ def _pade(a: Any, degree: int) -> tuple[Any, Any]:
         powers = [eye, a2]
         while len(powers) <= degree // 2:
             powers.append(fnp.matmul(powers[-1], a2))
-        odd = sum(fnp.multiply(b[2 * i + 1], p) for i, p in enumerate(powers))
-        even = sum(fnp.multiply(b[2 * i], p) for i, p in enumerate(powers))
-        return fnp.matmul(a, odd), even
+        odd_sum = sum(fnp.multiply(b[2 * i + 1], p) for i, p in enumerate(powers))
+        even_sum = sum(fnp.multiply(b[2 * i], p) for i, p in enumerate(powers))
+        return fnp.matmul(a, odd_sum), even_sum
     a4 = fnp.matmul(a2, a2)
     a6 = fnp.matmul(a4, a2)
     odd_high = fnp.matmul(a6, b[13] * a6 + b[11] * a4 + b[9] * a2)
@@ -586,7 +604,7 @@ def _pade(a: Any, degree: int) -> tuple[Any, Any]:
     return odd, even
 
 
-def expm(A: Any, *, upper_triangular: bool = False, max_squarings: int = 16) -> Any:
+def expm(A: ArrayLike, *, upper_triangular: bool = False, max_squarings: int = 16) -> Array:
     """The matrix exponential, by scaling and squaring with a Padé approximant (the degree
     and the number of squarings chosen from the 1-norm, as in JAX; NaNs when more than
     ``max_squarings`` squarings would be needed). Leading axes batch."""
@@ -605,16 +623,18 @@ def expm(A: Any, *, upper_triangular: bool = False, max_squarings: int = 16) -> 
         used = sorted({int(i) for i in np.ravel(known)})
     else:
         used = list(range(len(degrees)))
-    numerator = denominator = None
+    numerator: Array | None = None
+    denominator: Array | None = None
     for i in used:
         odd, even = _pade(scaled, degrees[i])
         p, q = fnp.add(odd, even), fnp.subtract(even, odd)
-        if numerator is None:
+        if numerator is None or denominator is None:
             numerator, denominator = p, q
         else:
             pick = fnp.equal(which, i)[..., None, None]
             numerator = fnp.where(pick, p, numerator)
             denominator = fnp.where(pick, q, denominator)
+    numerator, denominator = cast(Array, numerator), cast(Array, denominator)  # (used is not empty)
     if upper_triangular:
         r = _triangular_solve(denominator, numerator, left_side=True, lower=False)
     else:
@@ -627,7 +647,17 @@ def expm(A: Any, *, upper_triangular: bool = False, max_squarings: int = 16) -> 
     return fnp.where((squarings > max_squarings)[..., None, None], np.nan, r)
 
 
-def expm_frechet(A: Any, E: Any, *, method: Any = None, compute_expm: bool = True) -> Any:
+@overload
+def expm_frechet(A: ArrayLike, E: ArrayLike, *, method: str | None = None,
+                 compute_expm: Literal[True] = True) -> tuple[Array, Array]: ...
+@overload
+def expm_frechet(A: ArrayLike, E: ArrayLike, *, method: str | None = None,
+                 compute_expm: Literal[False]) -> Array: ...
+@overload
+def expm_frechet(A: ArrayLike, E: ArrayLike, *, method: str | None = None,
+                 compute_expm: bool = True) -> Array | tuple[Array, Array]: ...
+def expm_frechet(A: ArrayLike, E: ArrayLike, *, method: str | None = None,
+                 compute_expm: bool = True) -> Array | tuple[Array, Array]:
     """The Fréchet derivative of expm at A in the direction E (and expm(A) with
     ``compute_expm``), from the exponential of the block matrix [[A, E], [0, A]]."""
     if method not in (None, "SPS", "blockEnlarge"):
@@ -648,7 +678,7 @@ def expm_frechet(A: Any, E: Any, *, method: Any = None, compute_expm: bool = Tru
     return (big[..., :n, :n], frechet) if compute_expm else frechet
 
 
-def sqrtm(A: Any, blocksize: int = 1) -> Any:
+def sqrtm(A: ArrayLike, blocksize: int = 1) -> Array:
     """The principal square root of square matrices, complex as in JAX (SciPy's Schur
     method). Its derivative solves a Sylvester equation (singular where A is)."""
     if not isinstance(blocksize, (int, np.integer)) or blocksize < 1:
@@ -660,8 +690,8 @@ def sqrtm(A: Any, blocksize: int = 1) -> Any:
     return _mf.sqrtm(fnp.astype(a, complex_dtype))
 
 
-def solve_sylvester(A: Any, B: Any, C: Any, *, method: str = "schur", tol: float = 1e-8
-                    ) -> Any:
+def solve_sylvester(A: ArrayLike, B: ArrayLike, C: ArrayLike, *,
+                    method: Literal["schur", "eigen"] = "schur", tol: float = 1e-8) -> Array:
     """X with A X + X B = C (Bartels-Stewart, by SciPy); differentiable in A, B and C."""
     if method not in ("schur", "eigen"):
         raise ValueError(f"solve_sylvester: the argument method must be 'schur' or 'eigen', "
@@ -680,9 +710,30 @@ def solve_sylvester(A: Any, B: Any, C: Any, *, method: str = "schur", tol: float
 # Decompositions.
 
 
-def eigh(a: Any, b: Any = None, lower: bool = True, eigvals_only: bool = False,
-         overwrite_a: bool = False, overwrite_b: bool = False, turbo: bool = True,
-         eigvals: Any = None, type: int = 1, check_finite: bool = True) -> Any:
+@overload
+def eigh(a: ArrayLike, b: ArrayLike | None = None, lower: bool = True,
+         eigvals_only: Literal[False] = False, overwrite_a: bool = False,
+         overwrite_b: bool = False, turbo: bool = True, eigvals: None = None, type: int = 1,
+         check_finite: bool = True) -> tuple[Array, Array]: ...
+@overload
+def eigh(a: ArrayLike, b: ArrayLike | None, lower: bool, eigvals_only: Literal[True],
+         overwrite_a: bool = False,
+         overwrite_b: bool = False, turbo: bool = True, eigvals: None = None, type: int = 1,
+         check_finite: bool = True) -> Array: ...
+@overload
+def eigh(a: ArrayLike, b: ArrayLike | None = None, lower: bool = True, *,
+         eigvals_only: Literal[True], overwrite_a: bool = False,
+         overwrite_b: bool = False, turbo: bool = True, eigvals: None = None, type: int = 1,
+         check_finite: bool = True) -> Array: ...
+@overload
+def eigh(a: ArrayLike, b: ArrayLike | None = None, lower: bool = True,
+         eigvals_only: bool = False, overwrite_a: bool = False,
+         overwrite_b: bool = False, turbo: bool = True, eigvals: None = None, type: int = 1,
+         check_finite: bool = True) -> Array | tuple[Array, Array]: ...
+def eigh(a: ArrayLike, b: ArrayLike | None = None, lower: bool = True,
+         eigvals_only: bool = False, overwrite_a: bool = False,
+         overwrite_b: bool = False, turbo: bool = True, eigvals: None = None, type: int = 1,
+         check_finite: bool = True) -> Array | tuple[Array, Array]:
     """Eigenvalues (ascending) and eigenvectors of Hermitian a, reading its ``lower`` (or
     upper) triangle. With b (Hermitian positive definite), the generalized problem
     a v = w b v (type 1), reduced with b's Cholesky factor; JAX has no b."""
@@ -726,8 +777,27 @@ def _hermitian_from(a: Any, lower: bool) -> Any:
     return fnp.add(fnp.add(part, _mh(part)), diag)
 
 
-def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, overwrite_a: bool = False,
-        check_finite: bool = True, lapack_driver: str = "gesdd") -> Any:
+@overload
+def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: Literal[True] = True,
+        overwrite_a: bool = False, check_finite: bool = True,
+        lapack_driver: Literal["gesdd", "gesvd"] = "gesdd") -> tuple[Array, Array, Array]: ...
+@overload
+def svd(a: ArrayLike, full_matrices: bool, compute_uv: Literal[False],
+        overwrite_a: bool = False, check_finite: bool = True,
+        lapack_driver: Literal["gesdd", "gesvd"] = "gesdd") -> Array: ...
+@overload
+def svd(a: ArrayLike, full_matrices: bool = True, *, compute_uv: Literal[False],
+        overwrite_a: bool = False, check_finite: bool = True,
+        lapack_driver: Literal["gesdd", "gesvd"] = "gesdd") -> Array: ...
+@overload
+def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True,
+        overwrite_a: bool = False, check_finite: bool = True,
+        lapack_driver: Literal["gesdd", "gesvd"] = "gesdd"
+        ) -> Array | tuple[Array, Array, Array]: ...
+def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True,
+        overwrite_a: bool = False, check_finite: bool = True,
+        lapack_driver: Literal["gesdd", "gesvd"] = "gesdd"
+        ) -> Array | tuple[Array, Array, Array]:
     """(U, s, Vh) with s descending, or s alone without ``compute_uv``."""
     if lapack_driver not in ("gesdd", "gesvd"):
         raise ValueError(f"svd: the argument lapack_driver must be 'gesdd' or 'gesvd', got "
@@ -740,8 +810,21 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, overwrite_a
     return tuple(out) if compute_uv else out
 
 
-def qr(a: Any, overwrite_a: bool = False, lwork: Any = None, mode: str = "full",
-       pivoting: bool = False, check_finite: bool = True) -> Any:
+@overload
+def qr(a: ArrayLike, overwrite_a: bool = False, lwork: Any = None,
+       mode: Literal["full", "economic"] = "full", pivoting: bool = False,
+       check_finite: bool = True) -> tuple[Array, Array]: ...
+@overload
+def qr(a: ArrayLike, overwrite_a: bool, lwork: Any, mode: Literal["r"],
+       pivoting: bool = False, check_finite: bool = True) -> tuple[Array]: ...
+@overload
+def qr(a: ArrayLike, overwrite_a: bool = False, lwork: Any = None, *, mode: Literal["r"],
+       pivoting: bool = False, check_finite: bool = True) -> tuple[Array]: ...
+@overload
+def qr(a: ArrayLike, overwrite_a: bool = False, lwork: Any = None, mode: str = "full",
+       pivoting: bool = False, check_finite: bool = True) -> tuple[Array] | tuple[Array, Array]: ...
+def qr(a: ArrayLike, overwrite_a: bool = False, lwork: Any = None, mode: str = "full",
+       pivoting: bool = False, check_finite: bool = True) -> tuple[Array] | tuple[Array, Array]:
     """(q, r) of the QR decomposition: ``mode`` 'full' (q square), 'economic' (k = min(m, n)
     columns), 'r' (r alone, in a 1-tuple, as SciPy) or 'raw' (refused)."""
     if pivoting:
@@ -757,9 +840,10 @@ def qr(a: Any, overwrite_a: bool = False, lwork: Any = None, mode: str = "full",
     return (r,) if mode == "r" else (q, r)
 
 
-def qr_multiply(a: Any, c: Any, mode: str = "right", pivoting: bool = False,
+def qr_multiply(a: ArrayLike, c: ArrayLike, mode: Literal["right", "left"] = "right",
+                pivoting: bool = False,
                 conjugate: bool = False, overwrite_a: bool = False,
-                overwrite_c: bool = False) -> tuple[Any, Any]:
+                overwrite_c: bool = False) -> tuple[Array, Array]:
     """(c @ Q, R) (mode 'right') or (Q @ c, R) ('left'), Q and R the economic QR factors
     of a (Q conjugated with ``conjugate``); a vector c is a row ('right') or column."""
     if mode not in ("right", "left"):
@@ -779,7 +863,8 @@ def qr_multiply(a: Any, c: Any, mode: str = "right", pivoting: bool = False,
     return (fnp.matmul(c, q) if mode == "right" else fnp.matmul(q, c)), r
 
 
-def schur(a: Any, output: str = "real") -> tuple[Any, Any]:
+def schur(a: ArrayLike, output: Literal["real", "complex", "r", "c"] = "real") -> tuple[Array,
+          Array]:
     """(T, Z) with a = Z T Z^H: T upper triangular ('complex') or quasi-triangular with 2 x 2
     blocks for complex pairs ('real'). Values only: it has no derivative, as in JAX."""
     if output not in ("real", "complex", "r", "c"):
@@ -791,8 +876,17 @@ def schur(a: Any, output: str = "real") -> tuple[Any, Any]:
     return t, z
 
 
-def hessenberg(a: Any, *, calc_q: bool = False, overwrite_a: bool = False,
-               check_finite: bool = True) -> Any:
+@overload
+def hessenberg(a: ArrayLike, *, calc_q: Literal[False] = False, overwrite_a: bool = False,
+               check_finite: bool = True) -> Array: ...
+@overload
+def hessenberg(a: ArrayLike, *, calc_q: Literal[True], overwrite_a: bool = False,
+               check_finite: bool = True) -> tuple[Array, Array]: ...
+@overload
+def hessenberg(a: ArrayLike, *, calc_q: bool = False, overwrite_a: bool = False,
+               check_finite: bool = True) -> Array | tuple[Array, Array]: ...
+def hessenberg(a: ArrayLike, *, calc_q: bool = False, overwrite_a: bool = False,
+               check_finite: bool = True) -> Array | tuple[Array, Array]:
     """H (upper Hessenberg) with a = Q H Q^H, and Q with ``calc_q``. No derivative, as in
     JAX."""
     a = _square(a, "hessenberg")
@@ -801,7 +895,7 @@ def hessenberg(a: Any, *, calc_q: bool = False, overwrite_a: bool = False,
     return (out[0], out[1]) if calc_q else out[0]
 
 
-def rsf2csf(T: Any, Z: Any, check_finite: bool = True) -> tuple[Any, Any]:
+def rsf2csf(T: ArrayLike, Z: ArrayLike, check_finite: bool = True) -> tuple[Array, Array]:
     """The complex Schur form (T, Z) from the real one: each 2 x 2 block of a complex pair
     is triangularised by a Givens rotation (the eigenvalue with positive imaginary part
     first, as SciPy's). Written with funcad operations; blocks are found with ``where``, so
@@ -843,7 +937,16 @@ def rsf2csf(T: Any, Z: Any, check_finite: bool = True) -> tuple[Any, Any]:
     return t, z
 
 
-def funm(A: Any, func: Any, disp: bool = True) -> Any:
+@overload
+def funm(A: ArrayLike, func: Callable[[Array], ArrayLike], disp: Literal[True] = True) -> Array: ...
+@overload
+def funm(A: ArrayLike, func: Callable[[Array], ArrayLike], disp: Literal[False]) -> tuple[Array,
+         Array]: ...
+@overload
+def funm(A: ArrayLike, func: Callable[[Array], ArrayLike],
+         disp: bool = True) -> Array | tuple[Array, Array]: ...
+def funm(A: ArrayLike, func: Callable[[Array], ArrayLike],
+         disp: bool = True) -> Array | tuple[Array, Array]:
     """func(A) for a function func of complex arrays applied to the eigenvalues: the complex
     Schur form T, F with diag(F) = func(diag(T)) and F T = T F solved diagonal by diagonal
     (Parlett's recurrence), then Z F Z^H. Complex, as JAX's. With ``disp`` false also an
@@ -874,8 +977,9 @@ def funm(A: Any, func: Any, disp: bool = True) -> Any:
     return out, err
 
 
-def polar(a: Any, side: str = "right", *, method: str = "qdwh", eps: Any = None,
-          max_iterations: Any = None) -> tuple[Any, Any]:
+def polar(a: ArrayLike, side: Literal["right", "left"] = "right", *,
+          method: Literal["qdwh", "svd"] = "qdwh", eps: float | None = None,
+          max_iterations: int | None = None) -> tuple[Array, Array]:
     """(u, p): a = u p (side 'right') or p u ('left'), u with orthonormal columns and p
     Hermitian positive semi-definite, from the SVD (both methods give that result)."""
     if side not in ("right", "left"):
@@ -895,8 +999,25 @@ def polar(a: Any, side: str = "right", *, method: str = "qdwh", eps: Any = None,
     return unitary, fnp.matmul(us, _mh(u_))
 
 
-def eigh_tridiagonal(d: Any, e: Any, *, eigvals_only: bool = False, select: str = "a",
-                     select_range: Any = None, tol: Any = None, key: Any = None) -> Any:
+@overload
+def eigh_tridiagonal(d: ArrayLike, e: ArrayLike, *, eigvals_only: Literal[False] = False,
+                     select: Literal["a", "i", "v"] = "a",
+                     select_range: tuple[float, float] | None = None, tol: float | None = None,
+                     key: Any = None) -> tuple[Array, Array]: ...
+@overload
+def eigh_tridiagonal(d: ArrayLike, e: ArrayLike, *, eigvals_only: Literal[True],
+                     select: Literal["a", "i", "v"] = "a",
+                     select_range: tuple[float, float] | None = None, tol: float | None = None,
+                     key: Any = None) -> Array: ...
+@overload
+def eigh_tridiagonal(d: ArrayLike, e: ArrayLike, *, eigvals_only: bool = False,
+                     select: Literal["a", "i", "v"] = "a",
+                     select_range: tuple[float, float] | None = None, tol: float | None = None,
+                     key: Any = None) -> Array | tuple[Array, Array]: ...
+def eigh_tridiagonal(d: ArrayLike, e: ArrayLike, *, eigvals_only: bool = False,
+                     select: Literal["a", "i", "v"] = "a",
+                     select_range: tuple[float, float] | None = None, tol: float | None = None,
+                     key: Any = None) -> Array | tuple[Array, Array]:
     """Eigenvalues (ascending; and eigenvectors unless ``eigvals_only``) of the real
     symmetric (or complex Hermitian) tridiagonal matrix with diagonal d and off-diagonal e.
     ``select`` 'a' (all) or 'i' (indices select_range[0] through select_range[1])."""

@@ -615,8 +615,8 @@ def boxcox1p(x: ArrayLike, lmbda: ArrayLike) -> Array:
     return _boxcox(fnp.log1p(x), lmbda)
 
 
-def sph_harm_y(n: ArrayLike, m: ArrayLike, theta: ArrayLike, phi: ArrayLike, diff_n: Any = None,
-               n_max: Any = None) -> Array:
+def sph_harm_y(n: ArrayLike, m: ArrayLike, theta: ArrayLike, phi: ArrayLike,
+               diff_n: int | None = None, n_max: int | None = None) -> Array:
     """The spherical harmonic Y_n^m(theta, phi) (theta polar, phi azimuthal, as SciPy's
     sph_harm_y), complex128, differentiable in theta and phi; 0 where |m| > n. ``diff_n`` is
     refused as in JAX; ``n_max`` (JAX's static bound on n) is checked on concrete n."""
