@@ -23,19 +23,16 @@ from __future__ import annotations
 from funcad.control_flow import cond, fori_loop, map, scan, select_n, switch, while_loop
 from funcad.primitives import elementwise as _elementwise_ops
 from funcad.primitives import lax_ops as _special_ops
-from funcad.primitives.elementwise import integer_pow
+from funcad.primitives import reductions as _reduction_ops
+from funcad.primitives import shape as _shape_ops
 from funcad.primitives.indexing import getitem, index_update
-from funcad.primitives.lax_ops import bitcast_convert_type, polygamma
-from funcad.primitives.lax_ops import reduce_precision
 from funcad.primitives.numeric import nextafter as _nextafter
-from funcad.primitives.reductions import reduce_max, reduce_min
-from funcad.primitives.shape import (
-    broadcast_to, transpose,
-)
 
 from funcad.lax._common import (
     RoundingMethod, Precision, PrecisionLike, dtype, platform_dependent,
-    UnaryFunction, BinaryFunction, TernaryFunction,
+    UnaryFunction, BinaryFunction, TernaryFunction, IntegerPowFunction, PolygammaFunction,
+    BitcastFunction, ReducePrecisionFunction, TransposeFunction, BroadcastToFunction,
+    ReductionFunction,
 )
 from funcad.lax._elementwise import (
     div, rem, round, is_finite, clamp, bessel_i0e, bessel_i1e, square, rsqrt, reciprocal,
@@ -92,6 +89,14 @@ from funcad.lax._composites import (
     _elementwise_ops.mul, _elementwise_ops.ne, _elementwise_ops.pow, _elementwise_ops.sub,
     _nextafter, _special_ops.igamma, _special_ops.igammac, _special_ops.zeta))
 select, betainc = tuple[TernaryFunction, ...]((_elementwise_ops.select, _special_ops.betainc))
+integer_pow: IntegerPowFunction = _elementwise_ops.integer_pow
+polygamma: PolygammaFunction = _special_ops.polygamma
+bitcast_convert_type: BitcastFunction = _special_ops.bitcast_convert_type
+reduce_precision: ReducePrecisionFunction = _special_ops.reduce_precision
+transpose: TransposeFunction = _shape_ops.transpose
+broadcast_to: BroadcastToFunction = _shape_ops.broadcast_to
+reduce_max: ReductionFunction = _reduction_ops.reduce_max
+reduce_min: ReductionFunction = _reduction_ops.reduce_min
 
 __all__ = [
     # Elementwise

@@ -12,11 +12,13 @@ import numpy as _np
 
 from funcad.core import dtype_of as _dtype_of
 from funcad.numpy._array import Array as _Array
-from funcad.typing import Array, ArrayLike
+from funcad.typing import Array, ArrayLike, DTypeLike
 
 __all__ = [
     "normalize_axis", "normalize_dims", "as_array", "RoundingMethod", "Precision", "dtype",
-    "platform_dependent", "PrecisionLike", "UnaryFunction", "BinaryFunction", "TernaryFunction"
+    "platform_dependent", "PrecisionLike", "UnaryFunction", "BinaryFunction", "TernaryFunction",
+    "IntegerPowFunction", "PolygammaFunction", "BitcastFunction", "ReducePrecisionFunction",
+    "TransposeFunction", "BroadcastToFunction", "ReductionFunction",
 ]
 
 
@@ -60,6 +62,48 @@ class TernaryFunction(Protocol):
     """An elementwise function of three arrays, as ``lax.select``."""
 
     def __call__(self, x: ArrayLike, y: ArrayLike, z: ArrayLike, /) -> Array: ...
+
+
+class IntegerPowFunction(Protocol):
+    """``integer_pow(x, y)``: x to the static integer power y."""
+
+    def __call__(self, x: ArrayLike, y: int) -> Array: ...
+
+
+class PolygammaFunction(Protocol):
+    """``polygamma(n, x)``: the n-th derivative of the digamma function."""
+
+    def __call__(self, n: int, x: ArrayLike) -> Array: ...
+
+
+class BitcastFunction(Protocol):
+    """``bitcast_convert_type(x, new_dtype)``: x's bits read as another dtype."""
+
+    def __call__(self, x: ArrayLike, new_dtype: DTypeLike) -> Array: ...
+
+
+class ReducePrecisionFunction(Protocol):
+    """``reduce_precision(x, exponent_bits, mantissa_bits)``: x rounded to a smaller float."""
+
+    def __call__(self, x: ArrayLike, exponent_bits: int, mantissa_bits: int) -> Array: ...
+
+
+class TransposeFunction(Protocol):
+    """``transpose(x, permutation)``: x's axes permuted."""
+
+    def __call__(self, x: ArrayLike, permutation: Sequence[int]) -> Array: ...
+
+
+class BroadcastToFunction(Protocol):
+    """``broadcast_to(x, shape)``: x broadcast NumPy-style to ``shape``."""
+
+    def __call__(self, x: ArrayLike, shape: Sequence[int]) -> Array: ...
+
+
+class ReductionFunction(Protocol):
+    """``reduce_max(x, axes)`` and ``reduce_min(x, axes)``: a reduction over ``axes``."""
+
+    def __call__(self, x: ArrayLike, axes: Sequence[int]) -> Array: ...
 
 
 class RoundingMethod(_enum.IntEnum):
