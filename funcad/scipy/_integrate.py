@@ -25,6 +25,7 @@ from funcad.control_flow import scan, while_loop
 from funcad.control_flow._subjaxprs import run, trace_function
 from funcad.core import Tracer, dtype_of, shape_of
 from funcad.custom_derivatives import custom_vjp
+from funcad.typing import ArrayLike
 
 __all__ = ["odeint"]
 
@@ -131,10 +132,10 @@ def _mean_error_ratio(error: Any, rtol: float, atol: float, y0: Any, y1: Any) ->
 
 def _optimal_step_size(last_step: Any, ratio: Any, safety: float = 0.9, ifactor: float = 10.0,
                        dfactor: float = 0.2, order: float = 5.0) -> Any:
-    dfactor = fnp.where(fnp.less(ratio, 1), 1.0, dfactor)
+    shrink = fnp.where(fnp.less(ratio, 1), 1.0, dfactor)
     zero = fnp.equal(ratio, 0)
     factor = fnp.minimum(ifactor, fnp.maximum(
-        fnp.multiply(fnp.power(_safe(ratio, zero), -1.0 / order), safety), dfactor))
+        fnp.multiply(fnp.power(_safe(ratio, zero), -1.0 / order), safety), shrink))
     return fnp.where(zero, fnp.multiply(last_step, ifactor), fnp.multiply(last_step, factor))
 
 
@@ -289,7 +290,7 @@ def _closure_convert(func: Callable, y0: Any, t0: Any, args: tuple) -> tuple[Cal
     return converted, list(traced.consts)
 
 
-def odeint(func: Callable[..., Any], y0: Any, t: Any, *args: Any, rtol: float = 1.4e-8,
+def odeint(func: Callable[..., Any], y0: Any, t: ArrayLike, *args: Any, rtol: float = 1.4e-8,
            atol: float = 1.4e-8, mxstep: float = math.inf, hmax: float = math.inf) -> Any:
     """Integrate ``dy/dt = func(y, t, *args)`` from ``y0`` at ``t[0]`` and return ``y`` at every
     time in ``t`` (strictly increasing floats), with a new leading axis of ``len(t)``, as

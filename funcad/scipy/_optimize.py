@@ -18,6 +18,7 @@ import funcad.numpy as fnp
 from funcad.ad import value_and_grad
 from funcad.control_flow import while_loop
 from funcad.core import dtype_of, shape_of
+from funcad.typing import Array, ArrayLike
 
 __all__ = ["minimize", "OptimizeResults", "line_search", "LineSearchResults"]
 
@@ -27,30 +28,30 @@ class OptimizeResults(NamedTuple):
     3 the zoom phase of the line search failed, 5 the line search's iteration limit reached,
     -1 otherwise (``2 +`` the line search's status when it failed)."""
 
-    x: Any
-    success: Any
-    status: Any
-    fun: Any
-    jac: Any
-    hess_inv: Any
-    nfev: Any
-    njev: Any
-    nit: Any
+    x: Array
+    success: Array
+    status: Array
+    fun: Array
+    jac: Array
+    hess_inv: Array
+    nfev: Array
+    njev: Array
+    nit: Array
 
 
 class LineSearchResults(NamedTuple):
     """The result of ``line_search``: ``a_k`` the step length, ``f_k`` and ``g_k`` the value
     and gradient there; ``status`` 0 passed, 1 zoom failed, 3 the iteration limit reached."""
 
-    failed: Any
-    nit: Any
-    nfev: Any
-    ngev: Any
-    k: Any
-    a_k: Any
-    f_k: Any
-    g_k: Any
-    status: Any
+    failed: Array
+    nit: Array
+    nfev: Array
+    ngev: Array
+    k: Array
+    a_k: Array
+    f_k: Array
+    g_k: Array
+    status: Array
 
 
 def _select(flag: Any, new: dict, old: dict) -> dict:
@@ -150,8 +151,9 @@ def _zoom(phi_and_derivative, wolfe_one, wolfe_two, a_lo, phi_lo, dphi_lo, a_hi,
     return while_loop(lambda s: ~s["done"] & ~pass_through & ~s["failed"], body, state)
 
 
-def line_search(f: Callable[[Any], Any], xk: Any, pk: Any, old_fval: Any = None,
-                old_old_fval: Any = None, gfk: Any = None, c1: float = 1e-4, c2: float = 0.9,
+def line_search(f: Callable[[Array], ArrayLike], xk: ArrayLike, pk: ArrayLike,
+                old_fval: ArrayLike | None = None, old_old_fval: ArrayLike | None = None,
+                gfk: ArrayLike | None = None, c1: float = 1e-4, c2: float = 0.9,
                 maxiter: int = 20) -> LineSearchResults:
     """An inexact line search along ``pk`` (a descent direction) from ``xk`` for a step that
     satisfies the strong Wolfe conditions with constants ``c1`` and ``c2``."""
@@ -164,7 +166,7 @@ def line_search(f: Callable[[Any], Any], xk: Any, pk: Any, old_fval: Any = None,
         return value, fnp.real(fnp.dot(gradient, pk)), gradient
 
     initial_given = old_fval is not None and gfk is not None
-    if initial_given:
+    if old_fval is not None and gfk is not None:  # (initial_given, spelled out for mypy)
         phi_0, dphi_0 = fnp.asarray(old_fval), fnp.real(fnp.dot(gfk, pk))
     else:
         phi_0, dphi_0, gfk = phi_and_derivative(np.zeros((), dtype))
@@ -272,9 +274,9 @@ def _minimize_bfgs(fun: Callable[[Any], Any], x0: Any, maxiter: Any = None, norm
 _BFGS_OPTIONS = ("maxiter", "norm", "gtol", "line_search_maxiter")
 
 
-def minimize(fun: Callable[..., Any], x0: Any, args: tuple = (), *, method: str,
-             tol: float | None = None, options: Mapping[str, Any] | None = None
-             ) -> OptimizeResults:
+def minimize(fun: Callable[..., ArrayLike], x0: ArrayLike, args: tuple[Any, ...] = (), *,
+             method: str, tol: float | None = None,
+             options: Mapping[str, Any] | None = None) -> OptimizeResults:
     """Minimize ``fun(x, *args)`` (a real scalar) over a 1-d ``x`` from ``x0``, as
     ``jax.scipy.optimize.minimize``: ``method="BFGS"`` with gradients by ``funcad.grad``;
     options ``maxiter`` (default 200 * x0.size), ``norm`` (of the gradient, default inf),

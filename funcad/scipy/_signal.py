@@ -13,14 +13,17 @@ import importlib
 import importlib.util
 import math
 import warnings
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, cast
 
 import numpy as np
 
 import funcad.numpy as fnp
 from funcad.core import dtype_of, shape_of
+from funcad.lax import PrecisionLike
 from funcad.numpy._conversion import as_operand, ndim_of
 from funcad.numpy._indexing import IN_BOUNDS, take
+from funcad.typing import Array, ArrayLike
 
 __all__ = [
     "convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "detrend", "stft", "csd",
@@ -102,6 +105,7 @@ def _direct(in1: Any, in2: Any, mode: str, name: str, centre_up: bool = False) -
         part = fnp.tensordot(x, part_kernel, axes=(list(range(1, 2 * nd, 2)),
                                                    list(range(nd))))
         out = part if out is None else fnp.add(out, part)
+    out = cast(Array, out)  # (km[0] >= 1: the loop ran)
     return out if dtype_of(out) == dtype else fnp.astype(out, dtype)
 
 
@@ -112,8 +116,8 @@ def _method(method: Any, name: str) -> str:
     return method
 
 
-def convolve(in1: Any, in2: Any, mode: str = "full", method: str = "auto",
-             precision: Any = None) -> Any:
+def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "auto",
+             precision: PrecisionLike = None) -> Array:
     """The N-dimensional convolution of in1 and in2 (scipy.signal.convolve). ``method``
     'fft' uses ``fftconvolve``; 'auto' and 'direct' the direct sum (exact for integers,
     which keep their dtype). ``precision`` is accepted for JAX compatibility."""
@@ -130,8 +134,8 @@ def _reverse_conj(x: Any) -> Any:
     return fnp.conj(x) if dtype_of(x).kind == "c" else x
 
 
-def correlate(in1: Any, in2: Any, mode: str = "full", method: str = "auto",
-              precision: Any = None) -> Any:
+def correlate(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "auto",
+              precision: PrecisionLike = None) -> Array:
     """The N-dimensional cross-correlation: the convolution of in1 with in2 reversed and
     conjugated (scipy.signal.correlate)."""
     _check_mode(mode, "correlate")
@@ -155,16 +159,16 @@ def _two_d(in1: Any, in2: Any, boundary: Any, fillvalue: Any, name: str) -> tupl
     return in1, in2
 
 
-def convolve2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
-               fillvalue: Any = 0, precision: Any = None) -> Any:
+def convolve2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: str = "fill",
+               fillvalue: float = 0, precision: PrecisionLike = None) -> Array:
     """The 2-D convolution (scipy.signal.convolve2d), zero-filled boundary only (as JAX)."""
     _check_mode(mode, "convolve2d")
     in1, in2 = _two_d(in1, in2, boundary, fillvalue, "convolve2d")
     return _direct(in1, in2, mode, "convolve2d")
 
 
-def correlate2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
-                fillvalue: Any = 0, precision: Any = None) -> Any:
+def correlate2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: str = "fill",
+                fillvalue: float = 0, precision: PrecisionLike = None) -> Array:
     """The 2-D cross-correlation (scipy.signal.correlate2d), zero-filled boundary only. Its
     'same' window is centred as SciPy's correlate2d centres it (one later than correlate's
     for even kernel sizes), and 'valid' with the larger in2 is conjugated, as there."""
@@ -193,7 +197,8 @@ def _fft_axes(axes: Any, ndim: int) -> list[int]:
     return sorted(out)
 
 
-def fftconvolve(in1: Any, in2: Any, mode: str = "full", axes: Any = None) -> Any:
+def fftconvolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full",
+                axes: int | Sequence[int] | None = None) -> Array:
     """Convolution by FFT over ``axes`` (all by default); the other axes broadcast
     (scipy.signal.fftconvolve). The result is inexact, as SciPy's."""
     _check_mode(mode, "fftconvolve")
@@ -228,8 +233,8 @@ def fftconvolve(in1: Any, in2: Any, mode: str = "full", axes: Any = None) -> Any
     return out if dtype_of(out) == dtype else fnp.astype(out, dtype)
 
 
-def detrend(data: Any, axis: int = -1, type: str = "linear", bp: Any = 0,
-            overwrite_data: Any = None) -> Any:
+def detrend(data: ArrayLike, axis: int = -1, type: str = "linear", bp: ArrayLike = 0,
+            overwrite_data: None = None) -> Array:
     """``data`` minus its least-squares line (``type`` 'linear', piecewise between the
     breakpoints ``bp``) or its mean ('constant') along ``axis`` (scipy.signal.detrend).
     Integers become float64, as in SciPy."""
@@ -369,10 +374,11 @@ def _spectral_arguments(x: Any, nperseg: Any, noverlap: Any, nfft: Any, axis: in
     return fnp.moveaxis(x, axis, -1), axis, nperseg, noverlap, nfft, onesided
 
 
-def stft(x: Any, fs: Any = 1.0, window: Any = "hann", nperseg: int = 256,
-         noverlap: Any = None, nfft: Any = None, detrend: Any = False,
-         return_onesided: bool = True, boundary: Any = "zeros", padded: bool = True,
-         axis: int = -1, scaling: str = "spectrum") -> tuple[Any, Any, Any]:
+def stft(x: ArrayLike, fs: float = 1.0, window: str | tuple[Any, ...] | ArrayLike = "hann",
+         nperseg: int = 256, noverlap: int | None = None, nfft: int | None = None,
+         detrend: Literal[False] | str | Callable[[Array], ArrayLike] | None = False,
+         return_onesided: bool = True, boundary: str | None = "zeros", padded: bool = True,
+         axis: int = -1, scaling: str = "spectrum") -> tuple[Array, Array, Array]:
     """(f, t, Zxx): the short-time Fourier transform (scipy.signal.stft). Frequencies take
     the place of ``axis``, segment times are the last axis."""
     detrend_type = detrend
@@ -397,13 +403,15 @@ def stft(x: Any, fs: Any = 1.0, window: Any = "hann", nperseg: int = 256,
     times = np.arange(nperseg / 2, shape_of(x)[-1] - nperseg / 2 + 1, step) / float(fs)
     if boundary is not None:
         times = times - (nperseg / 2) / fs
-    return freqs, times, zxx
+    return cast(Array, freqs), cast(Array, times), zxx
 
 
-def csd(x: Any, y: Any, fs: Any = 1.0, window: Any = "hann", nperseg: Any = None,
-        noverlap: Any = None, nfft: Any = None, detrend: Any = "constant",
+def csd(x: ArrayLike, y: ArrayLike | None, fs: float = 1.0,
+        window: str | tuple[Any, ...] | ArrayLike = "hann", nperseg: int | None = None,
+        noverlap: int | None = None, nfft: int | None = None,
+        detrend: Literal[False] | str | Callable[[Array], ArrayLike] | None = "constant",
         return_onesided: bool = True, scaling: str = "density", axis: int = -1,
-        average: str = "mean") -> tuple[Any, Any]:
+        average: str = "mean") -> tuple[Array, Array]:
     """(f, Pxy): the cross power spectral density by Welch's method (scipy.signal.csd):
     the average over segments of conj(X) Y, scaled; frequencies take the place of
     ``axis``."""
@@ -450,7 +458,7 @@ def csd(x: Any, y: Any, fs: Any = 1.0, window: Any = "hann", nperseg: Any = None
             pxy = fnp.median(pxy, axis=-2)
         pxy = fnp.divide(pxy, bias)
     freqs = np.fft.rfftfreq(nfft, 1 / fs) if onesided else np.fft.fftfreq(nfft, 1 / fs)
-    return freqs, fnp.moveaxis(pxy, -1, axis)
+    return cast(Array, freqs), fnp.moveaxis(pxy, -1, axis)
 
 
 def _median_bias(n: int) -> float:
@@ -459,20 +467,22 @@ def _median_bias(n: int) -> float:
     return 1 + np.sum(1.0 / (ii_2 + 1) - 1.0 / ii_2)
 
 
-def welch(x: Any, fs: Any = 1.0, window: Any = "hann", nperseg: Any = None,
-          noverlap: Any = None, nfft: Any = None, detrend: Any = "constant",
+def welch(x: ArrayLike, fs: float = 1.0, window: str | tuple[Any, ...] | ArrayLike = "hann",
+          nperseg: int | None = None, noverlap: int | None = None, nfft: int | None = None,
+          detrend: Literal[False] | str | Callable[[Array], ArrayLike] | None = "constant",
           return_onesided: bool = True, scaling: str = "density", axis: int = -1,
-          average: str = "mean") -> tuple[Any, Any]:
+          average: str = "mean") -> tuple[Array, Array]:
     """(f, Pxx): the power spectral density by Welch's method (scipy.signal.welch)."""
     return csd(x, None, fs=fs, window=window, nperseg=nperseg, noverlap=noverlap, nfft=nfft,
                detrend=detrend, return_onesided=return_onesided, scaling=scaling, axis=axis,
                average=average)
 
 
-def istft(Zxx: Any, fs: Any = 1.0, window: Any = "hann", nperseg: Any = None,
-          noverlap: Any = None, nfft: Any = None, input_onesided: bool = True,
+def istft(Zxx: ArrayLike, fs: float = 1.0, window: str | tuple[Any, ...] | ArrayLike = "hann",
+          nperseg: int | None = None, noverlap: int | None = None, nfft: int | None = None,
+          input_onesided: bool = True,
           boundary: bool = True, time_axis: int = -1, freq_axis: int = -2,
-          scaling: str = "spectrum") -> tuple[Any, Any]:
+          scaling: str = "spectrum") -> tuple[Array, Array]:
     """(t, x): the inverse short-time Fourier transform by weighted overlap-add
     (scipy.signal.istft). The output's time axis is last. t has the length of that axis
     (SciPy and JAX give the length of the first axis for stacked inputs)."""
@@ -527,4 +537,4 @@ def istft(Zxx: Any, fs: Any = 1.0, window: Any = "hann", nperseg: Any = None,
     out = fnp.divide(out, np.where(norm > 1e-10, norm, 1.0).astype(real))
     if input_onesided and dtype_of(out).kind == "c":
         out = fnp.real(out)
-    return np.arange(shape_of(out)[-1]) / float(fs), out
+    return cast(Array, np.arange(shape_of(out)[-1]) / float(fs)), out
