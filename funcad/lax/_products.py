@@ -216,8 +216,8 @@ def spatial_arg(value: Sequence[int] | None, count: int, name: str) -> tuple[int
     return value
 
 
-def conv_general_permutations(dimension_numbers: tuple[str, str, str]) -> tuple[tuple[int, ...],
-                              ...]:
+def conv_general_permutations(
+        dimension_numbers: tuple[str, str, str]) -> tuple[tuple[int, ...], ...]:
     """The axis permutations (lhs, rhs, out) of three layout strings."""
     return tuple(_spec_permutations(tuple(dimension_numbers)))
 
@@ -227,8 +227,8 @@ def _window_count(size, window, stride):
 
 
 def conv_shape_tuple(lhs_shape: Sequence[int], rhs_shape: Sequence[int], strides: Sequence[int],
-                     pads: Sequence[tuple[int, int]], batch_group_count: int = 1) -> tuple[int,
-                     ...]:
+                     pads: Sequence[tuple[int, int]],
+                     batch_group_count: int = 1) -> tuple[int, ...]:
     """The output shape of a convolution in NC.../OI... layouts with (low, high) ``pads``."""
     spatial = [n + low + high for n, (low, high) in zip(lhs_shape[2:], pads)]
     out = [_window_count(n, k, s) for n, k, s in zip(spatial, rhs_shape[2:], strides)]
@@ -242,11 +242,10 @@ def _layout_shape(canonical, out_spec):
     return tuple(shape)
 
 
-def conv_general_shape_tuple(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
-                             window_strides: Sequence[int], padding: str | Sequence[tuple[int,
-                             int]],
-                             dimension_numbers: ConvGeneralDilatedDimensionNumbers) -> tuple[int,
-                             ...]:
+def conv_general_shape_tuple(
+        lhs_shape: Sequence[int], rhs_shape: Sequence[int], window_strides: Sequence[int],
+        padding: str | Sequence[tuple[int, int]],
+        dimension_numbers: ConvGeneralDilatedDimensionNumbers) -> tuple[int, ...]:
     """The output shape of conv_general_dilated (no dilation) in the output layout."""
     dn = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
     lhs = tuple(lhs_shape[a] for a in dn.lhs_spec)
@@ -256,11 +255,10 @@ def conv_general_shape_tuple(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
     return _layout_shape(conv_shape_tuple(lhs, rhs, window_strides, padding), dn.out_spec)
 
 
-def conv_transpose_shape_tuple(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
-                               window_strides: Sequence[int], padding: str | Sequence[tuple[int,
-                               int]],
-                               dimension_numbers: ConvGeneralDilatedDimensionNumbers) -> tuple[int,
-                               ...]:
+def conv_transpose_shape_tuple(
+        lhs_shape: Sequence[int], rhs_shape: Sequence[int], window_strides: Sequence[int],
+        padding: str | Sequence[tuple[int, int]],
+        dimension_numbers: ConvGeneralDilatedDimensionNumbers) -> tuple[int, ...]:
     """The output shape of conv_transpose (no kernel dilation) in the output layout."""
     dn = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
     lhs = tuple(lhs_shape[a] for a in dn.lhs_spec)
@@ -312,8 +310,9 @@ def _conv_patches(x, kernel, strides, padding, lhs_dilation, rhs_dilation):
 
 
 def conv_general_dilated_patches(lhs: ArrayLike, filter_shape: Sequence[int],
-                                 window_strides: Sequence[int], padding: str | Sequence[tuple[int,
-                                 int]], lhs_dilation: Sequence[int] | None = None,
+                                 window_strides: Sequence[int],
+                                 padding: str | Sequence[tuple[int, int]],
+                                 lhs_dilation: Sequence[int] | None = None,
                                  rhs_dilation: Sequence[int] | None = None,
                                  dimension_numbers: ConvGeneralDilatedDimensionNumbers = None,
                                  precision: PrecisionLike = None,

@@ -197,8 +197,8 @@ def rev(operand: ArrayLike, dimensions: Sequence[int]) -> Array:
     return getitem(operand, tuple(backwards if i in dims else full_slice for i in range(ndim)))
 
 
-def pad(operand: ArrayLike, padding_value: ArrayLike, padding_config: Sequence[tuple[int, int,
-        int]]) -> Array:
+def pad(operand: ArrayLike, padding_value: ArrayLike,
+        padding_config: Sequence[tuple[int, int, int]]) -> Array:
     """``padding_config`` holds (low, high, interior) per axis: ``low``/``high`` elements of
     ``padding_value`` before/after, ``interior`` between neighbours; negative low/high crop."""
     return _pad(operand, padding_value, padding_config)
