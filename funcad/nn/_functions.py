@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -235,7 +235,8 @@ def softmax(x: ArrayLike, axis: int | Sequence[int] | None = -1,
 
 def standardize(x: ArrayLike, axis: int | Sequence[int] | None = -1, mean: ArrayLike | None = None,
                 variance: ArrayLike | None = None, epsilon: ArrayLike = 1e-5,
-                where: ArrayLike | None = None, *, algorithm: str = "fast") -> Array:
+                where: ArrayLike | None = None, *,
+                algorithm: Literal["fast", "stable"] = "fast") -> Array:
     """(x - mean) / sqrt(variance + epsilon), the moments along ``axis`` unless given.
     ``algorithm="fast"`` takes the variance as mean(x^2) - mean^2 (clipped at 0), "stable"
     as mean((x - mean)^2)."""

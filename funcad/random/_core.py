@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Sequence
-from typing import Any, SupportsInt, cast
+from typing import Any, Literal, SupportsInt, cast
 
 import numpy as np
 
@@ -203,7 +203,7 @@ def truncated_normal(key: KeyArrayLike, lower: ArrayLike, upper: ArrayLike,
 
 
 def bernoulli(key: KeyArrayLike, p: ArrayLike = 0.5, shape: Sequence[int] | None = None,
-              mode: str = "low") -> Array:
+              mode: Literal["high", "low"] = "low") -> Array:
     """Booleans that are True with probability ``p``."""
     data, _ = as_key_data("bernoulli", key)
     if mode not in ("high", "low"):
@@ -320,7 +320,7 @@ def permutation(key: KeyArrayLike, x: ArrayLike, axis: int = 0, independent: boo
 
 
 def gumbel(key: KeyArrayLike, shape: Sequence[int] = (), dtype: DTypeLike | None = None,
-           mode: str | None = None) -> Array:
+           mode: Literal["low", "high", "highest"] | None = None) -> Array:
     """Standard Gumbel values: ``-log(-log(u))``."""
     data, _ = as_key_data("gumbel", key)
     dtype = float_dtype("gumbel", dtype)
@@ -341,7 +341,8 @@ def gumbel(key: KeyArrayLike, shape: Sequence[int] = (), dtype: DTypeLike | None
 
 
 def choice(key: KeyArrayLike, a: ArrayLike, shape: Sequence[int] = (), replace: bool = True,
-           p: ArrayLike | None = None, axis: int = 0, mode: str | None = None) -> Array:
+           p: ArrayLike | None = None, axis: int = 0,
+           mode: Literal["low", "high", "highest"] | None = None) -> Array:
     """A random sample of ``a`` (or of ``range(a)`` for an int) along ``axis``."""
     data, _ = as_key_data("choice", key)
     if not isinstance(shape, Sequence):

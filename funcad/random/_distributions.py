@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -95,7 +95,7 @@ def rademacher(key: KeyArrayLike, shape: Sequence[int] = (), dtype: DTypeLike = 
 
 def categorical(key: KeyArrayLike, logits: ArrayLike, axis: int = -1,
                 shape: Sequence[int] | None = None, replace: bool = True,
-                mode: str | None = None) -> Array:
+                mode: Literal["low", "high", "highest"] | None = None) -> Array:
     """Indices drawn with probabilities ``softmax(logits)`` along ``axis`` (Gumbel argmax)."""
     data, _ = as_key_data("categorical", key)
     logits = fnp.asarray(logits)
@@ -237,7 +237,7 @@ def lognormal(key: KeyArrayLike, sigma: ArrayLike = 1.0, shape: Sequence[int] | 
 
 def multivariate_normal(key: KeyArrayLike, mean: ArrayLike, cov: ArrayLike,
                         shape: Sequence[int] | None = None, dtype: DTypeLike | None = None,
-                        method: str = "cholesky") -> Array:
+                        method: Literal["svd", "eigh", "cholesky"] = "cholesky") -> Array:
     """Normal vectors of the given mean and covariance (factor by cholesky, eigh or svd)."""
     data, _ = as_key_data("multivariate_normal", key)
     if method not in ("svd", "eigh", "cholesky"):
