@@ -25,6 +25,7 @@ import numpy as np
 
 import funcad.numpy as jnp
 from funcad.tree_util import register_pytree_node, tree_flatten, tree_map, tree_unflatten
+from funcad.typing import Array, ArrayLike
 
 __all__ = [
     "OptimizerState", "Optimizer", "optimizer", "sgd", "momentum", "nesterov", "adagrad",
@@ -150,7 +151,7 @@ def _first(state: tuple) -> Any:
 
 
 @optimizer
-def sgd(step_size: Any) -> tuple:
+def sgd(step_size: float | Schedule) -> tuple:
     """Stochastic gradient descent: ``x <- x - step_size(i) * g``. The state is ``x``."""
     step_size = make_schedule(step_size)
 
@@ -167,7 +168,7 @@ def sgd(step_size: Any) -> tuple:
 
 
 @optimizer
-def momentum(step_size: Any, mass: float) -> tuple:
+def momentum(step_size: float | Schedule, mass: float) -> tuple:
     """Heavy-ball momentum: ``v <- mass v + g``, ``x <- x - step_size(i) v``."""
     step_size = make_schedule(step_size)
 
@@ -183,7 +184,7 @@ def momentum(step_size: Any, mass: float) -> tuple:
 
 
 @optimizer
-def nesterov(step_size: Any, mass: float) -> tuple:
+def nesterov(step_size: float | Schedule, mass: float) -> tuple:
     """Nesterov momentum: ``v <- mass v + g``, ``x <- x - step_size(i) (mass v + g)``."""
     step_size = make_schedule(step_size)
 
@@ -199,7 +200,7 @@ def nesterov(step_size: Any, mass: float) -> tuple:
 
 
 @optimizer
-def adagrad(step_size: Any, momentum: float = 0.9) -> tuple:
+def adagrad(step_size: float | Schedule, momentum: float = 0.9) -> tuple:
     """Adagrad (Duchi et al. 2011) with momentum on the normalised gradient; a coordinate
     that has seen only zero gradients takes no step (its inverse root is 0, not inf)."""
     step_size = make_schedule(step_size)
@@ -220,7 +221,7 @@ def adagrad(step_size: Any, momentum: float = 0.9) -> tuple:
 
 
 @optimizer
-def rmsprop(step_size: Any, gamma: float = 0.9, eps: float = 1e-8) -> tuple:
+def rmsprop(step_size: float | Schedule, gamma: float = 0.9, eps: float = 1e-8) -> tuple:
     """RMSProp: a running mean of squared gradients divides the step."""
     step_size = make_schedule(step_size)
 
@@ -236,7 +237,7 @@ def rmsprop(step_size: Any, gamma: float = 0.9, eps: float = 1e-8) -> tuple:
 
 
 @optimizer
-def rmsprop_momentum(step_size: Any, gamma: float = 0.9, eps: float = 1e-8,
+def rmsprop_momentum(step_size: float | Schedule, gamma: float = 0.9, eps: float = 1e-8,
                      momentum: float = 0.9) -> tuple:
     """RMSProp with momentum on the normalised step (its own optimizer, as its state has one
     more array)."""
@@ -255,7 +256,8 @@ def rmsprop_momentum(step_size: Any, gamma: float = 0.9, eps: float = 1e-8,
 
 
 @optimizer
-def adam(step_size: Any, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> tuple:
+def adam(step_size: float | Schedule, b1: float = 0.9, b2: float = 0.999,
+         eps: float = 1e-8) -> tuple:
     """Adam (Kingma and Ba 2015): bias-corrected first and second moment estimates; the
     corrections ``1 - b ** (i + 1)`` are computed in the parameters' dtype."""
     step_size = make_schedule(step_size)
@@ -275,7 +277,8 @@ def adam(step_size: Any, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) 
 
 
 @optimizer
-def adamax(step_size: Any, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> tuple:
+def adamax(step_size: float | Schedule, b1: float = 0.9, b2: float = 0.999,
+           eps: float = 1e-8) -> tuple:
     """AdaMax: Adam with an exponentially weighted infinity norm in place of the second
     moment."""
     step_size = make_schedule(step_size)
@@ -301,7 +304,7 @@ def _broadcast_along(ndim: int, vector: Any, axis: int) -> Any:
 
 
 @optimizer
-def sm3(step_size: Any, momentum: float = 0.9) -> tuple:
+def sm3(step_size: float | Schedule, momentum: float = 0.9) -> tuple:
     """SM3 (Anil et al. 2019): one accumulator vector per axis instead of one per element;
     an element's accumulator is the least of its row, column... maxima plus ``g ** 2``."""
     step_size = make_schedule(step_size)
@@ -340,7 +343,7 @@ def sm3(step_size: Any, momentum: float = 0.9) -> tuple:
 # Step-size schedules: functions of the step index (a Python int or a traced integer).
 
 
-def constant(step_size: Any) -> Schedule:
+def constant(step_size: ArrayLike) -> Schedule:
     """A schedule that returns ``step_size`` at every step, as
     ``jax.example_libraries.optimizers.constant``.
 
@@ -354,7 +357,7 @@ def constant(step_size: Any) -> Schedule:
     return schedule
 
 
-def exponential_decay(step_size: Any, decay_steps: Any, decay_rate: Any) -> Schedule:
+def exponential_decay(step_size: float, decay_steps: float, decay_rate: float) -> Schedule:
     """A schedule ``step_size * decay_rate ** (i / decay_steps)``, as
     ``jax.example_libraries.optimizers.exponential_decay``.
 
@@ -368,7 +371,7 @@ def exponential_decay(step_size: Any, decay_steps: Any, decay_rate: Any) -> Sche
     return schedule
 
 
-def inverse_time_decay(step_size: Any, decay_steps: Any, decay_rate: Any,
+def inverse_time_decay(step_size: float, decay_steps: float, decay_rate: float,
                        staircase: bool = False) -> Schedule:
     """A schedule ``step_size / (1 + decay_rate * i / decay_steps)`` (with ``staircase``,
     ``i / decay_steps`` rounded down), as ``jax.example_libraries.optimizers.inverse_time_decay``.
@@ -386,7 +389,7 @@ def inverse_time_decay(step_size: Any, decay_steps: Any, decay_rate: Any,
     return schedule
 
 
-def polynomial_decay(step_size: Any, decay_steps: Any, final_step_size: Any,
+def polynomial_decay(step_size: float, decay_steps: float, final_step_size: float,
                      power: float = 1.0) -> Schedule:
     """A schedule going from ``step_size`` to ``final_step_size`` in ``decay_steps`` steps as
     ``(1 - i / decay_steps) ** power``, then constant, as
@@ -404,22 +407,22 @@ def polynomial_decay(step_size: Any, decay_steps: Any, final_step_size: Any,
     return schedule
 
 
-def piecewise_constant(boundaries: Any, values: Any) -> Schedule:
+def piecewise_constant(boundaries: ArrayLike, values: ArrayLike) -> Schedule:
     """``values[k]`` on steps ``i`` with ``k`` boundaries below ``i``."""
-    boundaries = jnp.array(boundaries)
-    values = jnp.array(values)
-    if not boundaries.ndim == values.ndim == 1:
+    bounds = jnp.array(boundaries)
+    levels = jnp.array(values)
+    if not bounds.ndim == levels.ndim == 1:
         raise ValueError("boundaries and values must be sequences")
-    if not boundaries.shape[0] == values.shape[0] - 1:
+    if not bounds.shape[0] == levels.shape[0] - 1:
         raise ValueError("boundaries length must be one shorter than values length")
 
     def schedule(i: Any) -> Any:
-        return values[jnp.sum(i > boundaries)]
+        return levels[jnp.sum(i > bounds)]
 
     return schedule
 
 
-def make_schedule(scalar_or_schedule: Any) -> Schedule:
+def make_schedule(scalar_or_schedule: float | Schedule) -> Schedule:
     """A schedule as it is, a scalar as a constant schedule."""
     if callable(scalar_or_schedule):
         return scalar_or_schedule
@@ -434,13 +437,13 @@ def make_schedule(scalar_or_schedule: Any) -> Schedule:
 # Utilities.
 
 
-def l2_norm(tree: Any) -> Any:
+def l2_norm(tree: Any) -> Array:
     """The l2 norm of a pytree of arrays (all leaves as one vector)."""
     leaves, _ = tree_flatten(tree)
     return jnp.sqrt(sum(jnp.vdot(x, x) for x in leaves))
 
 
-def clip_grads(grad_tree: Any, max_norm: Any) -> Any:
+def clip_grads(grad_tree: Any, max_norm: ArrayLike) -> Any:
     """The gradients scaled down to l2 norm ``max_norm`` where their norm exceeds it."""
     norm = l2_norm(grad_tree)
     return tree_map(lambda g: jnp.where(norm < max_norm, g, g * (max_norm / norm)), grad_tree)

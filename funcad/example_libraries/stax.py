@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import funcad.numpy as jnp
 from funcad import lax, random
@@ -32,7 +33,7 @@ from funcad.nn import (
     softplus,
     standardize,
 )
-from funcad.nn.initializers import glorot_normal, normal, ones, zeros
+from funcad.nn.initializers import Initializer, glorot_normal, normal, ones, zeros
 
 __all__ = [
     "Dense", "GeneralConv", "Conv", "GeneralConvTranspose", "Conv1DTranspose", "ConvTranspose",
@@ -44,13 +45,18 @@ __all__ = [
     "leaky_relu", "selu", "gelu", "standardize",
 ]
 
+_Layer = tuple[Callable[..., Any], Callable[..., Any]]
+"""A layer: its ``(init_fun, apply_fun)`` pair."""
+_Padding = str | Sequence[tuple[int, int]]
+
 # The older names jax.example_libraries.stax keeps.
 glorot = glorot_normal
 randn = normal
 logsoftmax = log_softmax
 
 
-def Dense(out_dim: int, W_init: Any = glorot_normal(), b_init: Any = normal()) -> tuple:
+def Dense(out_dim: int, W_init: Initializer = glorot_normal(),
+          b_init: Initializer = normal()) -> _Layer:
     """A fully connected layer: ``inputs @ W + b`` on the last axis."""
 
     def init_fun(rng: Any, input_shape: tuple) -> tuple:
@@ -66,7 +72,7 @@ def Dense(out_dim: int, W_init: Any = glorot_normal(), b_init: Any = normal()) -
     return init_fun, apply_fun
 
 
-def _kernel_shape(dimension_numbers: tuple, out_chan: int, filter_shape: tuple,
+def _kernel_shape(dimension_numbers: tuple, out_chan: int, filter_shape: Sequence[int],
                   input_shape: tuple) -> list:
     lhs_spec, rhs_spec, _ = dimension_numbers
     if len(input_shape) != len(lhs_spec):
@@ -79,9 +85,10 @@ def _kernel_shape(dimension_numbers: tuple, out_chan: int, filter_shape: tuple,
             next(spatial) for c in rhs_spec]
 
 
-def GeneralConv(dimension_numbers: tuple, out_chan: int, filter_shape: tuple,
-                strides: Any = None, padding: Any = "VALID", W_init: Any = None,
-                b_init: Any = normal(1e-6)) -> tuple:
+def GeneralConv(dimension_numbers: tuple[str, str, str], out_chan: int,
+                filter_shape: Sequence[int], strides: Sequence[int] | None = None,
+                padding: _Padding = "VALID", W_init: Initializer | None = None,
+                b_init: Initializer = normal(1e-6)) -> _Layer:
     """A convolution layer in any layout, ``dimension_numbers = (lhs_spec, rhs_spec,
     out_spec)`` such as ``('NHWC', 'HWIO', 'NHWC')``; the bias broadcasts along the output
     channels."""
@@ -93,8 +100,9 @@ def GeneralConv(dimension_numbers: tuple, out_chan: int, filter_shape: tuple,
                            dimension_numbers=dimension_numbers))
 
 
-def _conv_layer(dimension_numbers: tuple, out_chan: int, filter_shape: tuple, strides: Any,
-                W_init: Any, b_init: Any, output_shape_of: Any, convolve: Any) -> tuple:
+def _conv_layer(dimension_numbers: tuple, out_chan: int, filter_shape: Sequence[int],
+                strides: Any, W_init: Any, b_init: Any, output_shape_of: Any,
+                convolve: Any) -> _Layer:
     """The (init_fun, apply_fun) of a convolution-like layer with a bias along the output
     channels: ``output_shape_of`` and ``convolve`` say which convolution."""
     lhs_spec, rhs_spec, out_spec = dimension_numbers
@@ -120,9 +128,10 @@ def _conv_layer(dimension_numbers: tuple, out_chan: int, filter_shape: tuple, st
 Conv = functools.partial(GeneralConv, ("NHWC", "HWIO", "NHWC"))
 
 
-def GeneralConvTranspose(dimension_numbers: tuple, out_chan: int, filter_shape: tuple,
-                         strides: Any = None, padding: Any = "VALID", W_init: Any = None,
-                         b_init: Any = normal(1e-6)) -> tuple:
+def GeneralConvTranspose(dimension_numbers: tuple[str, str, str], out_chan: int,
+                         filter_shape: Sequence[int], strides: Sequence[int] | None = None,
+                         padding: _Padding = "VALID", W_init: Initializer | None = None,
+                         b_init: Initializer = normal(1e-6)) -> _Layer:
     """A transposed-convolution layer (``lax.conv_transpose``) in any layout."""
     return _conv_layer(dimension_numbers, out_chan, filter_shape, strides, W_init, b_init,
                        lambda input_shape, kernel_shape, strides: lax.conv_transpose_shape_tuple(
@@ -135,14 +144,15 @@ Conv1DTranspose = functools.partial(GeneralConvTranspose, ("NHC", "HIO", "NHC"))
 ConvTranspose = functools.partial(GeneralConvTranspose, ("NHWC", "HWIO", "NHWC"))
 
 
-def BatchNorm(axis: Any = (0, 1, 2), epsilon: float = 1e-5, center: bool = True,
-              scale: bool = True, beta_init: Any = zeros, gamma_init: Any = ones) -> tuple:
+def BatchNorm(axis: int | Sequence[int] = (0, 1, 2), epsilon: float = 1e-5, center: bool = True,
+              scale: bool = True, beta_init: Initializer = zeros,
+              gamma_init: Initializer = ones) -> _Layer:
     """Batch normalisation over ``axis`` (the batch's own statistics; no running means),
     then ``gamma * z + beta`` with one ``beta``, ``gamma`` per position of the other axes."""
-    axis = (axis,) if jnp.isscalar(axis) else tuple(axis)
+    axes = (cast(int, axis),) if jnp.isscalar(axis) else tuple(cast(Sequence[int], axis))
 
     def init_fun(rng: Any, input_shape: tuple) -> tuple:
-        shape = tuple(d for i, d in enumerate(input_shape) if i not in axis)
+        shape = tuple(d for i, d in enumerate(input_shape) if i not in axes)
         k1, k2 = random.split(rng)
         beta = beta_init(k1, shape) if center else ()
         gamma = gamma_init(k2, shape) if scale else ()
@@ -150,8 +160,8 @@ def BatchNorm(axis: Any = (0, 1, 2), epsilon: float = 1e-5, center: bool = True,
 
     def apply_fun(params: tuple, x: Any, **kwargs: Any) -> Any:
         beta, gamma = params
-        expand = tuple(None if i in axis else slice(None) for i in range(jnp.ndim(x)))
-        z = standardize(x, axis, epsilon=epsilon)
+        expand = tuple(None if i in axes else slice(None) for i in range(jnp.ndim(x)))
+        z = standardize(x, axes, epsilon=epsilon)
         if center and scale:
             return gamma[expand] * z + beta[expand]
         if center:
@@ -163,7 +173,7 @@ def BatchNorm(axis: Any = (0, 1, 2), epsilon: float = 1e-5, center: bool = True,
     return init_fun, apply_fun
 
 
-def elementwise(fun: Any, **fun_kwargs: Any) -> tuple:
+def elementwise(fun: Callable[..., Any], **fun_kwargs: Any) -> _Layer:
     """A layer without parameters that applies ``fun(inputs, **fun_kwargs)``."""
 
     def init_fun(rng: Any, input_shape: tuple) -> tuple:
@@ -189,9 +199,10 @@ Selu = elementwise(selu)
 Gelu = elementwise(gelu)
 
 
-def _pooling_layer(reducer: Any, init_val: float, rescaler: Any = None) -> Any:
-    def PoolingLayer(window_shape: tuple, strides: Any = None, padding: Any = "VALID",
-                     spec: Any = None) -> tuple:
+def _pooling_layer(reducer: Any, init_val: float,
+                   rescaler: Any = None) -> Callable[..., _Layer]:
+    def PoolingLayer(window_shape: Sequence[int], strides: Sequence[int] | None = None,
+                     padding: str = "VALID", spec: str | None = None) -> _Layer:
         """A pooling layer over the spatial axes: the batch and channel axes are those of
         ``spec`` (such as ``'NHWC'``), or the first and last ones."""
         window_shape = tuple(window_shape)
@@ -249,7 +260,7 @@ SumPool = _pooling_layer(lax.add, 0.0)
 AvgPool = _pooling_layer(lax.add, 0.0, _normalize_by_window_size)
 
 
-def _flatten() -> tuple:
+def _flatten() -> _Layer:
     """Flattens all but the leading (batch) axis."""
 
     def init_fun(rng: Any, input_shape: tuple) -> tuple:
@@ -264,7 +275,7 @@ def _flatten() -> tuple:
 Flatten = _flatten()
 
 
-def _identity() -> tuple:
+def _identity() -> _Layer:
     def init_fun(rng: Any, input_shape: tuple) -> tuple:
         return input_shape, ()
 
@@ -277,7 +288,7 @@ def _identity() -> tuple:
 Identity = _identity()
 
 
-def FanOut(num: int) -> tuple:
+def FanOut(num: int) -> _Layer:
     """``num`` copies of the input, for ``parallel``."""
 
     def init_fun(rng: Any, input_shape: tuple) -> tuple:
@@ -289,7 +300,7 @@ def FanOut(num: int) -> tuple:
     return init_fun, apply_fun
 
 
-def _fan_in_sum() -> tuple:
+def _fan_in_sum() -> _Layer:
     def init_fun(rng: Any, input_shape: Any) -> tuple:
         return input_shape[0], ()
 
@@ -302,7 +313,7 @@ def _fan_in_sum() -> tuple:
 FanInSum = _fan_in_sum()
 
 
-def FanInConcat(axis: int = -1) -> tuple:
+def FanInConcat(axis: int = -1) -> _Layer:
     """Concatenates a list of inputs along ``axis``."""
 
     def init_fun(rng: Any, input_shape: Any) -> tuple:
@@ -317,7 +328,7 @@ def FanInConcat(axis: int = -1) -> tuple:
     return init_fun, apply_fun
 
 
-def Dropout(rate: float, mode: str = "train") -> tuple:
+def Dropout(rate: float, mode: str = "train") -> _Layer:
     """Dropout as in JAX's stax: ``rate`` is the probability of *keeping* an element, and kept
     elements are divided by it. ``mode='train'`` drops (and needs ``rng=``); any other mode
     passes the inputs through."""
@@ -354,7 +365,7 @@ def _check_layers(name: str, layers: tuple) -> None:
                             f"got {type(layer).__name__}{hint}")
 
 
-def serial(*layers: tuple) -> tuple:
+def serial(*layers: _Layer) -> _Layer:
     """The layers one after the other; ``rng`` is split into one key per layer."""
     _check_layers("serial", layers)
     count = len(layers)
@@ -378,7 +389,7 @@ def serial(*layers: tuple) -> tuple:
     return init_fun, apply_fun
 
 
-def parallel(*layers: tuple) -> tuple:
+def parallel(*layers: _Layer) -> _Layer:
     """The layers side by side: a list of inputs to a list of outputs (with ``FanOut`` and
     ``FanInSum`` or ``FanInConcat`` around it)."""
     _check_layers("parallel", layers)
@@ -398,7 +409,7 @@ def parallel(*layers: tuple) -> tuple:
     return init_fun, apply_fun
 
 
-def shape_dependent(make_layer: Any) -> tuple:
+def shape_dependent(make_layer: Callable[[Any], _Layer]) -> _Layer:
     """A layer built by ``make_layer(input_shape)`` once the input's shape is known."""
 
     def init_fun(rng: Any, input_shape: Any) -> tuple:
