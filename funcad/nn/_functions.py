@@ -51,7 +51,7 @@ def _inexact(name: str, x: ArrayLike) -> Array:
     """``x`` as an inexact array: integers and booleans become the default float."""
     x = _array(name, x)
     if not fnp.issubdtype(x.dtype, fnp.inexact):
-        x = cast(Array, x.astype(fnp.float64))  # (astype keeps the Array class)
+        x = x.astype(fnp.float64)
     return x
 
 
@@ -281,7 +281,7 @@ def one_hot(x: ArrayLike, num_classes: int, *, dtype: DTypeLike | None = None,
     shape = [1] * ndim
     shape[axis] = num_classes
     classes = np.arange(num_classes, dtype=x.dtype).reshape(shape)
-    return cast(Array, fnp.equal(fnp.expand_dims(x, axis), classes).astype(dtype))  # (keeps Array)
+    return fnp.equal(fnp.expand_dims(x, axis), classes).astype(dtype)
 
 
 def hard_sigmoid(x: ArrayLike) -> Array:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from typing import Any, Literal, NamedTuple, Sequence, cast
+from typing import Any, Literal, NamedTuple, Sequence
 
 import numpy as np
 
@@ -54,7 +54,7 @@ def scaled_matmul(lhs: ArrayLike, rhs: ArrayLike, lhs_scales: ArrayLike, rhs_sca
         return fnp.multiply(x.astype(compute), fnp.repeat(scales.astype(compute), block, -1))
 
     product = fnp.einsum("bmk,bnk->bmn", scaled(a, a_scales), scaled(b, b_scales))
-    return cast(Array, product.astype(preferred_element_type))  # (astype keeps Array)
+    return product.astype(preferred_element_type)
 
 
 # ----------------------------------------------------------------------------------------------
