@@ -18,8 +18,6 @@ The operations live in underscored modules by family, each importing only those 
 (associative_scan, custom_linear_solve, custom_root). This module only names the API.
 """
 
-from __future__ import annotations
-
 from funcad.control_flow import cond, fori_loop, map, scan, select_n, switch, while_loop
 from funcad.primitives import elementwise as _elementwise_ops
 from funcad.primitives import lax_ops as _special_ops
