@@ -370,8 +370,8 @@ def _trans(trans: Any) -> int:
 
 
 def solve_triangular(a: ArrayLike, b: ArrayLike, trans: Literal[0, 1, 2, "N", "T", "C"] = 0,
-                     lower: bool = False,
-                     unit_diagonal: bool = False, overwrite_b: bool = False, debug: Any = None,
+                     lower: bool = False, unit_diagonal: bool = False,
+                     overwrite_b: bool = False, debug: Any = None,
                      check_finite: bool = True) -> Array:
     """x with op(a) x = b for a triangular a (only its ``lower`` or upper triangle is read,
     its diagonal taken as ones with ``unit_diagonal``); op is chosen by ``trans`` (0/'N',
@@ -457,7 +457,7 @@ def lu(a: ArrayLike, permute_l: bool = False, overwrite_a: bool = False,
     if permute_l:
         return fnp.matmul(p, lo), up
     if p_indices:
-        return cast(Array, fnp.argsort(permutation, axis=-1).astype(np.int32)), lo, up
+        return fnp.argsort(permutation, axis=-1).astype(np.int32), lo, up
     return p, lo, up
 
 
@@ -505,9 +505,8 @@ def _solve_packed(packed: Any, permutation: Any, b: Any, kind: int) -> Any:
     return fnp.matmul(_mt(p), y)
 
 
-def lu_solve(lu_and_piv: tuple[ArrayLike, ArrayLike], b: ArrayLike, trans: Literal[0, 1, 2, "N",
-             "T", "C"] = 0,
-             overwrite_b: bool = False,
+def lu_solve(lu_and_piv: tuple[ArrayLike, ArrayLike], b: ArrayLike,
+             trans: Literal[0, 1, 2, "N", "T", "C"] = 0, overwrite_b: bool = False,
              check_finite: bool = True) -> Array:
     """x with op(a) x = b from ``lu_factor(a)``; ``trans`` 0 (a), 1 (a^T) or 2 (a^H)."""
     kind = _trans(trans)
@@ -822,9 +821,11 @@ def qr(a: ArrayLike, overwrite_a: bool = False, lwork: Any = None, *, mode: Lite
        pivoting: bool = False, check_finite: bool = True) -> tuple[Array]: ...
 @overload
 def qr(a: ArrayLike, overwrite_a: bool = False, lwork: Any = None, mode: str = "full",
-       pivoting: bool = False, check_finite: bool = True) -> tuple[Array] | tuple[Array, Array]: ...
+       pivoting: bool = False,
+       check_finite: bool = True) -> tuple[Array] | tuple[Array, Array]: ...
 def qr(a: ArrayLike, overwrite_a: bool = False, lwork: Any = None, mode: str = "full",
-       pivoting: bool = False, check_finite: bool = True) -> tuple[Array] | tuple[Array, Array]:
+       pivoting: bool = False,
+       check_finite: bool = True) -> tuple[Array] | tuple[Array, Array]:
     """(q, r) of the QR decomposition: ``mode`` 'full' (q square), 'economic' (k = min(m, n)
     columns), 'r' (r alone, in a 1-tuple, as SciPy) or 'raw' (refused)."""
     if pivoting:
@@ -841,8 +842,7 @@ def qr(a: ArrayLike, overwrite_a: bool = False, lwork: Any = None, mode: str = "
 
 
 def qr_multiply(a: ArrayLike, c: ArrayLike, mode: Literal["right", "left"] = "right",
-                pivoting: bool = False,
-                conjugate: bool = False, overwrite_a: bool = False,
+                pivoting: bool = False, conjugate: bool = False, overwrite_a: bool = False,
                 overwrite_c: bool = False) -> tuple[Array, Array]:
     """(c @ Q, R) (mode 'right') or (Q @ c, R) ('left'), Q and R the economic QR factors
     of a (Q conjugated with ``conjugate``); a vector c is a row ('right') or column."""
@@ -863,8 +863,8 @@ def qr_multiply(a: ArrayLike, c: ArrayLike, mode: Literal["right", "left"] = "ri
     return (fnp.matmul(c, q) if mode == "right" else fnp.matmul(q, c)), r
 
 
-def schur(a: ArrayLike, output: Literal["real", "complex", "r", "c"] = "real") -> tuple[Array,
-          Array]:
+def schur(a: ArrayLike,
+          output: Literal["real", "complex", "r", "c"] = "real") -> tuple[Array, Array]:
     """(T, Z) with a = Z T Z^H: T upper triangular ('complex') or quasi-triangular with 2 x 2
     blocks for complex pairs ('real'). Values only: it has no derivative, as in JAX."""
     if output not in ("real", "complex", "r", "c"):
@@ -938,10 +938,11 @@ def rsf2csf(T: ArrayLike, Z: ArrayLike, check_finite: bool = True) -> tuple[Arra
 
 
 @overload
-def funm(A: ArrayLike, func: Callable[[Array], ArrayLike], disp: Literal[True] = True) -> Array: ...
+def funm(A: ArrayLike, func: Callable[[Array], ArrayLike],
+         disp: Literal[True] = True) -> Array: ...
 @overload
-def funm(A: ArrayLike, func: Callable[[Array], ArrayLike], disp: Literal[False]) -> tuple[Array,
-         Array]: ...
+def funm(A: ArrayLike, func: Callable[[Array], ArrayLike],
+         disp: Literal[False]) -> tuple[Array, Array]: ...
 @overload
 def funm(A: ArrayLike, func: Callable[[Array], ArrayLike],
          disp: bool = True) -> Array | tuple[Array, Array]: ...
