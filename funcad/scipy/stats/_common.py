@@ -28,7 +28,7 @@ LOG_2PI = float(np.log(2 * np.pi))
 HALF_LOG_2PI = 0.5 * LOG_2PI
 
 
-def promote(*args: Any) -> list[Array]:
+def promote(*args: ArrayLike) -> list[Array]:
     """The arguments in one inexact dtype, by NumPy's rules (integers become float64, Python
     scalars are weak: the default ``loc=0`` keeps a float32 ``x`` float32), all cast to it
     (so that log(scale) of a Python scale is not computed in float64)."""
