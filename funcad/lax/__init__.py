@@ -28,9 +28,13 @@ from funcad.primitives.numeric import nextafter as _nextafter
 
 from funcad.lax._common import (
     RoundingMethod, Precision, PrecisionLike, dtype, platform_dependent,
-    UnaryFunction, BinaryFunction, TernaryFunction, IntegerPowFunction, PolygammaFunction,
-    BitcastFunction, ReducePrecisionFunction, TransposeFunction, BroadcastToFunction,
-    ReductionFunction,
+)
+from funcad.lax._common import (  # (the binders' types, kept out of the namespace)
+    UnaryFunction as _UnaryFunction, BinaryFunction as _BinaryFunction,
+    TernaryFunction as _TernaryFunction, IntegerPowFunction as _IntegerPowFunction,
+    PolygammaFunction as _PolygammaFunction, BitcastFunction as _BitcastFunction,
+    ReducePrecisionFunction as _ReducePrecisionFunction, TransposeFunction as _TransposeFunction,
+    BroadcastToFunction as _BroadcastToFunction, ReductionFunction as _ReductionFunction,
 )
 from funcad.lax._elementwise import (
     div, rem, round, is_finite, clamp, bessel_i0e, bessel_i1e, square, rsqrt, reciprocal,
@@ -66,7 +70,7 @@ from funcad.lax._composites import (
 # The primitives' binders (``sin`` is ``sin_p.bind``), typed: arrays in, an array out.
 (abs, acos, acosh, asin, asinh, atan, atanh, cbrt, ceil, conj, cos, cosh, exp, exp2, expm1,
  floor, imag, isfinite, isinf, isnan, log, log1p, log2, log10, logical_not, neg, real, sign, sin,
- sinh, sqrt, tan, tanh, digamma, erf, erf_inv, erfc, lgamma) = tuple[UnaryFunction, ...]((
+ sinh, sqrt, tan, tanh, digamma, erf, erf_inv, erfc, lgamma) = tuple[_UnaryFunction, ...]((
     _elementwise_ops.abs, _elementwise_ops.acos, _elementwise_ops.acosh, _elementwise_ops.asin,
     _elementwise_ops.asinh, _elementwise_ops.atan, _elementwise_ops.atanh, _elementwise_ops.cbrt,
     _elementwise_ops.ceil, _elementwise_ops.conj, _elementwise_ops.cos, _elementwise_ops.cosh,
@@ -79,22 +83,22 @@ from funcad.lax._composites import (
     _special_ops.erf, _special_ops.erf_inv, _special_ops.erfc, _special_ops.lgamma))
 (add, atan2, complex, eq, floor_divide, ge, gt, le, logaddexp, logical_and, logical_or,
  logical_xor, lt, max, min, mul, ne, pow, sub, nextafter, igamma, igammac,
- zeta) = tuple[BinaryFunction, ...]((
+ zeta) = tuple[_BinaryFunction, ...]((
     _elementwise_ops.add, _elementwise_ops.atan2, _elementwise_ops.complex, _elementwise_ops.eq,
     _elementwise_ops.floor_divide, _elementwise_ops.ge, _elementwise_ops.gt, _elementwise_ops.le,
     _elementwise_ops.logaddexp, _elementwise_ops.logical_and, _elementwise_ops.logical_or,
     _elementwise_ops.logical_xor, _elementwise_ops.lt, _elementwise_ops.max, _elementwise_ops.min,
     _elementwise_ops.mul, _elementwise_ops.ne, _elementwise_ops.pow, _elementwise_ops.sub,
     _nextafter, _special_ops.igamma, _special_ops.igammac, _special_ops.zeta))
-select, betainc = tuple[TernaryFunction, ...]((_elementwise_ops.select, _special_ops.betainc))
-integer_pow: IntegerPowFunction = _elementwise_ops.integer_pow
-polygamma: PolygammaFunction = _special_ops.polygamma
-bitcast_convert_type: BitcastFunction = _special_ops.bitcast_convert_type
-reduce_precision: ReducePrecisionFunction = _special_ops.reduce_precision
-transpose: TransposeFunction = _shape_ops.transpose
-broadcast_to: BroadcastToFunction = _shape_ops.broadcast_to
-reduce_max: ReductionFunction = _reduction_ops.reduce_max
-reduce_min: ReductionFunction = _reduction_ops.reduce_min
+select, betainc = tuple[_TernaryFunction, ...]((_elementwise_ops.select, _special_ops.betainc))
+integer_pow: _IntegerPowFunction = _elementwise_ops.integer_pow
+polygamma: _PolygammaFunction = _special_ops.polygamma
+bitcast_convert_type: _BitcastFunction = _special_ops.bitcast_convert_type
+reduce_precision: _ReducePrecisionFunction = _special_ops.reduce_precision
+transpose: _TransposeFunction = _shape_ops.transpose
+broadcast_to: _BroadcastToFunction = _shape_ops.broadcast_to
+reduce_max: _ReductionFunction = _reduction_ops.reduce_max
+reduce_min: _ReductionFunction = _reduction_ops.reduce_min
 
 __all__ = [
     # Elementwise
