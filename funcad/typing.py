@@ -46,43 +46,28 @@ class _ArrayType(type):
         return issubclass(subclass, _ARRAY_VALUES)
 
 
+class _Update(Protocol):
+    """One of ``x.at[index]``'s updates (``set``, ``add``...): the new array."""
+
+    def __call__(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+                 unique_indices: bool = False, mode: str | None = None,
+                 wrap_negative_indices: bool = True) -> Array: ...
+
+
 class _IndexUpdateRef(Protocol):
     """What ``x.at[index]`` offers (funcad.numpy's ``IndexUpdateRef``), for a type checker."""
 
+    set: _Update
+    add: _Update
+    subtract: _Update
+    multiply: _Update
+    divide: _Update
+    power: _Update
+    min: _Update
+    max: _Update
+
     def get(self, *, indices_are_sorted: bool = False, unique_indices: bool = False,
             mode: str | None = None, fill_value: ArrayLike | None = None,
-            wrap_negative_indices: bool = True) -> Array: ...
-
-    def set(self, values: ArrayLike, *, indices_are_sorted: bool = False,
-            unique_indices: bool = False, mode: str | None = None,
-            wrap_negative_indices: bool = True) -> Array: ...
-
-    def add(self, values: ArrayLike, *, indices_are_sorted: bool = False,
-            unique_indices: bool = False, mode: str | None = None,
-            wrap_negative_indices: bool = True) -> Array: ...
-
-    def subtract(self, values: ArrayLike, *, indices_are_sorted: bool = False,
-                 unique_indices: bool = False, mode: str | None = None,
-                 wrap_negative_indices: bool = True) -> Array: ...
-
-    def multiply(self, values: ArrayLike, *, indices_are_sorted: bool = False,
-                 unique_indices: bool = False, mode: str | None = None,
-                 wrap_negative_indices: bool = True) -> Array: ...
-
-    def divide(self, values: ArrayLike, *, indices_are_sorted: bool = False,
-               unique_indices: bool = False, mode: str | None = None,
-               wrap_negative_indices: bool = True) -> Array: ...
-
-    def power(self, values: ArrayLike, *, indices_are_sorted: bool = False,
-              unique_indices: bool = False, mode: str | None = None,
-              wrap_negative_indices: bool = True) -> Array: ...
-
-    def min(self, values: ArrayLike, *, indices_are_sorted: bool = False,
-            unique_indices: bool = False, mode: str | None = None,
-            wrap_negative_indices: bool = True) -> Array: ...
-
-    def max(self, values: ArrayLike, *, indices_are_sorted: bool = False,
-            unique_indices: bool = False, mode: str | None = None,
             wrap_negative_indices: bool = True) -> Array: ...
 
     def apply(self, func: Callable[[Array], ArrayLike], *, indices_are_sorted: bool = False,
