@@ -18,6 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SNIPPET = '''
 import funcad
 import funcad.numpy as fnp
+import funcad.scipy.linalg
 import funcad.scipy.special
 
 
@@ -77,6 +78,13 @@ reveal_type(funcad.lax.sin(x))
 reveal_type(funcad.nn.relu(x))
 reveal_type(funcad.random.normal(funcad.random.key(0), (3,)))
 reveal_type(funcad.scipy.special.gammaln(x))
+reveal_type(funcad.scipy.special.logsumexp(x, return_sign=True))
+reveal_type(funcad.scipy.linalg.eigh(fnp.eye(3), eigvals_only=True))
+reveal_type(fnp.atleast_1d(x, x))
+reveal_type(fnp.unique(x, return_counts=True))
+reveal_type(fnp.linalg.qr(fnp.eye(3), mode="r"))
+reveal_type(funcad.random.split(funcad.random.key(0)))
+reveal_type(funcad.lax.top_k(x, 2))
 fnp.sum(x, axis="0")
 x.at[1].set(2.0, bogus=1)
 fnp.sin(x, x)
@@ -169,6 +177,13 @@ def test_transformations_keep_parameters(report, statement, expected):
     ("funcad.nn.relu(x)", ARRAY),
     ("funcad.random.normal(funcad.random.key(0), (3,))", ARRAY),
     ("funcad.scipy.special.gammaln(x)", ARRAY),
+    ("funcad.scipy.special.logsumexp(x, return_sign=True)", f"tuple[{ARRAY}, {ARRAY}]"),
+    ("funcad.scipy.linalg.eigh(fnp.eye(3), eigvals_only=True)", ARRAY),
+    ("fnp.atleast_1d(x, x)", f"builtins.list[{ARRAY}]"),
+    ("fnp.unique(x, return_counts=True)", f"builtins.tuple[{ARRAY}, ...]"),
+    ('fnp.linalg.qr(fnp.eye(3), mode="r")', ARRAY),
+    ("funcad.random.split(funcad.random.key(0))", "funcad.random._keys.KeyArray"),
+    ("funcad.lax.top_k(x, 2)", f"tuple[{ARRAY}, {ARRAY}]"),
 ])
 def test_the_array_api_is_typed(report, statement, expected):
     got = revealed(report, statement)
