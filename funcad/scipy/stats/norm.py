@@ -56,7 +56,7 @@ def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
 
     >>> from funcad.scipy import stats
     >>> print(stats.norm.logcdf(0.5))
-    -0.36894641528865635
+    -0.368946415288656...
     """
     return log_ndtr(_standard(x, loc, scale)[0])
 
@@ -78,7 +78,7 @@ def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
 
     >>> from funcad.scipy import stats
     >>> print(stats.norm.logsf(0.5))
-    -1.1759117615936188
+    -1.17591176159361...
     """
     return log_ndtr(fnp.negative(_standard(x, loc, scale)[0]))
 

@@ -111,6 +111,6 @@ def sf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: Arra
 
     >>> from funcad.scipy import stats
     >>> print(stats.truncnorm.sf(0.5, -1.0, 2.0))
-    0.3491195786633728
+    0.349119578663372...
     """
     return fnp.exp(logsf(x, a, b, loc, scale))
